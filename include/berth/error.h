@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The error chain. Operations that can fail for reasons the user must read take
+ * `struct berth_error **err` as their last argument, return -errno on failure and
+ * fill *err. Callers add context on the way up:
+ *
+ *     r = mount_proc(root, &err);
+ *     if (r < 0)
+ *             return berth_error_wrap(err, "rootfs '%s'", root);
+ *
+ * which renders as "rootfs '/x': mount 'proc' on '/proc': Operation not permitted".
+ * `err` may be NULL: the functions then only return -errno.
+ */
+
+#include <stdarg.h>
+
+struct berth_error {
+	int errnum;  /* positive errno of the root cause */
+	char *msg;   /* whole chain, outermost context first */
+};
+
+/* Record a failure; appends ": strerror(errnum)". Frees a previous *err. Returns -errnum. */
+int berth_error_set(struct berth_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record a failure whose message already says everything (validation errors):
+ * no strerror is appended. Returns -errnum. */
+int berth_error_new(struct berth_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prefix context "ctx: " to *err. Returns -(*err)->errnum, or -EIO when *err is unset. */
+int berth_error_wrap(struct berth_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int berth_error_vwrap(struct berth_error **err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* Accepts NULL; returns NULL. */
+struct berth_error *berth_error_free(struct berth_error *e);
+
+static inline const char *berth_error_message(const struct berth_error *e)
+{
+	return e && e->msg ? e->msg : "unknown error";
+}

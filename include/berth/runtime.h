@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The OCI runtime as a library: what berth-runtime's verbs do, callable in-process
+ * (the engine uses it this way). State lives under `root` (default /run/berth-runtime),
+ * one directory per container.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+
+#define BERTH_RUNTIME_DEFAULT_ROOT "/run/berth-runtime"
+
+enum berth_status {
+	BERTH_STATUS_CREATING,
+	BERTH_STATUS_CREATED,
+	BERTH_STATUS_RUNNING,
+	BERTH_STATUS_PAUSED,
+	BERTH_STATUS_STOPPED,
+	_BERTH_STATUS_MAX,
+};
+
+const char *berth_status_name(enum berth_status s);
+
+struct berth_create_opts {
+	const char *bundle;          /* directory holding config.json */
+	const char *pid_file;        /* NULL: none */
+	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
+	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */
+	bool no_pivot;               /* not supported yet: refused */
+	/* For run in the foreground: keep the pty master instead of sending it anywhere.
+	 * Filled in by berth_container_create() when the process has a terminal. */
+	int *ret_pty_master;
+};
+
+/* Create the container: namespaces, cgroup, rootfs, stopped before the user's
+ * process is executed. On failure nothing is left (cgroup, state dir, processes). */
+int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,
+			   struct berth_error **err);
+
+/* Let a created container exec its process. */
+int berth_container_start(const char *root, const char *id, struct berth_error **err);
+
+struct berth_state {
+	char *id;
+	enum berth_status status;
+	pid_t pid;                   /* 0 when stopped */
+	char *bundle;
+	char *rootfs;
+	char *created;               /* RFC 3339 */
+	char *cgroup_path;
+	char **annotations;          /* key, value, key, value, ... NULL */
+};
+
+int berth_container_state(const char *root, const char *id, struct berth_state *ret,
+			  struct berth_error **err);
+void berth_state_clear(struct berth_state *s);
+
+/* The state as the OCI spec's JSON (what `state` prints). malloc'd. */
+char *berth_state_to_json(const struct berth_state *s);
+
+int berth_container_kill(const char *root, const char *id, int sig, bool all,
+			 struct berth_error **err);
+
+/* Remove a stopped container (or any, with force: it is killed first). */
+int berth_container_delete(const char *root, const char *id, bool force,
+			   struct berth_error **err);
+
+/* Ids of every container under root, sorted. */
+int berth_container_list(const char *root, char ***ret_ids, struct berth_error **err);
+
+/* Wait for the container's init (must be our child) and return its exit status as a
+ * shell would report it: the code, or 128+signal. */
+int berth_container_wait(const char *root, const char *id, int *ret_status,
+			 struct berth_error **err);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/error.h"
+
+struct berth_error *berth_error_free(struct berth_error *e)
+{
+	if (e) {
+		free(e->msg);
+		free(e);
+	}
+	return NULL;
+}
+
+static int error_vset(struct berth_error **err, int errnum, bool with_strerror, const char *fmt,
+		      va_list ap)
+{
+	struct berth_error *e;
+	char *m = NULL, *full = NULL;
+
+	if (errnum < 0)
+		errnum = -errnum;
+	if (errnum == 0)
+		errnum = EIO;
+	if (!err)
+		return -errnum;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	if (m && with_strerror) {
+		if (asprintf(&full, "%s: %s", m, strerror(errnum)) < 0)
+			full = NULL;
+		free(m);
+		m = full;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		free(m);
+		return -errnum;
+	}
+	e->errnum = errnum;
+	e->msg = m;
+	berth_error_free(*err);
+	*err = e;
+	return -errnum;
+}
+
+int berth_error_set(struct berth_error **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = error_vset(err, errnum, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int berth_error_new(struct berth_error **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = error_vset(err, errnum, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int berth_error_vwrap(struct berth_error **err, const char *fmt, va_list ap)
+{
+	char *ctx = NULL, *full = NULL;
+
+	if (!err)
+		return -EIO;
+	if (!*err)
+		return error_vset(err, EIO, false, fmt, ap);
+	if (vasprintf(&ctx, fmt, ap) < 0)
+		return -(*err)->errnum;
+	if (asprintf(&full, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "unknown error") >= 0) {
+		free((*err)->msg);
+		(*err)->msg = full;
+	}
+	free(ctx);
+	return -(*err)->errnum;
+}
+
+int berth_error_wrap(struct berth_error **err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = berth_error_vwrap(err, fmt, ap);
+	va_end(ap);
+	return r;
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "util.h"
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+char **strv_free(char **l)
+{
+	if (l) {
+		for (char **i = l; *i; i++)
+			free(*i);
+		free(l);
+	}
+	return NULL;
+}
+
+void strv_freep(char ***p)
+{
+	strv_free(*p);
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+int strv_push(char ***l, char *s)
+{
+	size_t n = strv_length(*l);
+	char **nl;
+
+	if (!s)
+		return -ENOMEM;
+	nl = realloc(*l, (n + 2) * sizeof(char *));
+	if (!nl) {
+		free(s);
+		return -ENOMEM;
+	}
+	nl[n] = s;
+	nl[n + 1] = NULL;
+	*l = nl;
+	return 0;
+}
+
+int strv_extend(char ***l, const char *s)
+{
+	return strv_push(l, strdup(s));
+}
+
+char **strv_copy(char *const *l)
+{
+	char **r = calloc(strv_length(l) + 1, sizeof(char *));
+
+	if (!r)
+		return NULL;
+	for (size_t i = 0; l && l[i]; i++) {
+		r[i] = strdup(l[i]);
+		if (!r[i])
+			return strv_free(r);
+	}
+	return r;
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (streq(l[i], s))
+			return true;
+	return false;
+}
+
+ssize_t loop_read(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = read(fd, (char *)buf + done, n - done);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		done += (size_t)k;
+	}
+	return (ssize_t)done;
+}
+
+int loop_write(int fd, const void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = write(fd, (const char *)buf + done, n - done);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+int read_full_fd(int fd, char **ret, size_t *ret_size)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, alloc = 0;
+
+	for (;;) {
+		ssize_t k;
+
+		if (alloc - size < 4096) {
+			char *nb;
+			alloc = alloc ? alloc * 2 : 8192;
+			nb = realloc(buf, alloc + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		k = read(fd, buf + size, alloc - size);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		size += (size_t)k;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[size] = 0;
+	*ret = TAKE_PTR(buf);
+	if (ret_size)
+		*ret_size = size;
+	return 0;
+}
+
+int read_full_file(const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return read_full_fd(fd, ret, ret_size);
+}
+
+int read_one_line_at(int dirfd, const char *path, char **ret)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char *s;
+	size_t n;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_full_fd(fd, &s, &n);
+	if (r < 0)
+		return r;
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = 0;
+	*ret = s;
+	return 0;
+}
+
+int write_string_at(int dirfd, const char *path, const char *s)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t k;
+
+	if (fd < 0)
+		return -errno;
+	/* One write(2): cgroup and proc files take a value per write call. */
+	k = write(fd, s, strlen(s));
+	if (k < 0)
+		return -errno;
+	if ((size_t)k != strlen(s))
+		return -EIO;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	r = loop_write(fd, data, size);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+	char *s;
+
+	if (!p)
+		return -ENOMEM;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int rm_rf_children(int fd, dev_t dev)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				r = -errno;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int cfd;
+
+			if (st.st_dev != dev) /* never cross into another mount */
+				return -EBUSY;
+			cfd = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd < 0) {
+				r = -errno;
+				continue;
+			}
+			int k = rm_rf_children(cfd, dev);
+			if (k < 0)
+				r = k;
+			if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				r = -errno;
+		} else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			r = -errno;
+		}
+	}
+	return r;
+}
+
+int rm_rf_at(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = rm_rf_children(fd, st.st_dev);
+	if (r < 0)
+		return r;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int rm_rf(const char *path)
+{
+	return rm_rf_at(AT_FDCWD, path);
+}
+
+bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+int parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int parse_i64(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int parse_size(const char *s, int64_t *ret)
+{
+	char *end;
+	double v;
+	int64_t mult = 1;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (tolower((unsigned char)*end)) {
+	case 0:
+		break;
+	case 'b':
+		mult = 1;
+		end++;
+		break;
+	case 'k':
+		mult = 1LL << 10;
+		end++;
+		break;
+	case 'm':
+		mult = 1LL << 20;
+		end++;
+		break;
+	case 'g':
+		mult = 1LL << 30;
+		end++;
+		break;
+	case 't':
+		mult = 1LL << 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v * (double)mult > (double)INT64_MAX)
+		return -ERANGE;
+	*ret = (int64_t)(v * (double)mult);
+	return 0;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	int f = fcntl(fd, F_GETFD);
+
+	if (f < 0)
+		return -errno;
+	f = on ? (f | FD_CLOEXEC) : (f & ~FD_CLOEXEC);
+	return fcntl(fd, F_SETFD, f) < 0 ? -errno : 0;
+}
+
+int fd_set_nonblock(int fd, bool on)
+{
+	int f = fcntl(fd, F_GETFL);
+
+	if (f < 0)
+		return -errno;
+	f = on ? (f | O_NONBLOCK) : (f & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, f) < 0 ? -errno : 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* libc-only helpers. They never print; they return >= 0 or -errno. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Returns the rest of s after prefix, or NULL. */
+static inline const char *startswith(const char *s, const char *prefix)
+{
+	size_t l = strlen(prefix);
+	return strncmp(s, prefix, l) == 0 ? s + l : NULL;
+}
+
+/* asprintf that returns the string or NULL. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* strv: NULL-terminated arrays of owned strings. */
+char **strv_free(char **l);
+size_t strv_length(char *const *l);
+int strv_push(char ***l, char *s);          /* takes s, even on failure */
+int strv_extend(char ***l, const char *s);  /* copies s */
+char **strv_copy(char *const *l);
+bool strv_contains(char *const *l, const char *s);
+
+/* Files. */
+int read_full_file(const char *path, char **ret, size_t *ret_size);
+int read_full_fd(int fd, char **ret, size_t *ret_size);
+int read_one_line_at(int dirfd, const char *path, char **ret); /* strips the newline */
+int write_string_at(int dirfd, const char *path, const char *s); /* O_WRONLY, no create */
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+int rm_rf_at(int dirfd, const char *name);  /* does not cross mount points */
+int rm_rf(const char *path);
+bool path_exists(const char *path);
+
+/* I/O loops that retry on EINTR and short transfers. */
+ssize_t loop_read(int fd, void *buf, size_t n);
+int loop_write(int fd, const void *buf, size_t n);
+
+/* Numbers and sizes. */
+int parse_u64(const char *s, uint64_t *ret);
+int parse_i64(const char *s, int64_t *ret);
+/* "512", "512k", "64m", "1g" (docker's units, base 1024). */
+int parse_size(const char *s, int64_t *ret);
+
+/* fds */
+int fd_set_cloexec(int fd, bool on);
+int fd_set_nonblock(int fd, bool on);
