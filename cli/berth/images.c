@@ -1,1 +1,149 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+#define SHORT_ID_LEN 12
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:  berth images [OPTIONS]\n"
+		"\n"
+		"List images\n"
+		"\n"
+		"Options:\n"
+		"  -q, --quiet      Only show image IDs\n"
+		"      --no-trunc   Don't truncate output\n"
+		"  -h, --help       Print this help\n");
+}
+
+static void storep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
+static void tablep(struct table **t)
+{
+	table_free(*t);
+}
+
+struct image_list {
+	struct berth_image **images;
+	size_t n;
+};
+
+static void image_list_release(struct image_list *l)
+{
+	berth_image_list_free(l->images, l->n);
+}
+
+/* "sha256:0123456789ab..." -> "0123456789ab" (or the whole id with --no-trunc). */
+static const char *display_id(const char *id, bool no_trunc, char buf[SHORT_ID_LEN + 1])
+{
+	const char *hex = startswith(id, "sha256:");
+
+	if (no_trunc)
+		return id;
+	snprintf(buf, SHORT_ID_LEN + 1, "%s", hex ? hex : id);
+	return buf;
+}
+
+int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_NO_TRUNC = 0x100 };
+	static const struct option options[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char *const headers[] = { "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE" };
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(image_list_release) struct image_list l = { 0 };
+	_cleanup_(tablep) struct table *t = NULL;
+	_cleanup_strv_free_ char **seen = NULL;
+	bool quiet = false, no_trunc = false;
+	int64_t now = (int64_t)time(NULL);
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_NO_TRUNC:
+			no_trunc = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "\"images\" takes no arguments");
+
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_image_list(store, &l.images, &l.n, err);
+	if (r < 0)
+		return berth_error_wrap(err, "images");
+
+	if (quiet) {
+		/* One line per image, not per tag: what `berth rmi $(berth images -q)`
+		 * wants. */
+		for (size_t i = 0; i < l.n; i++) {
+			char buf[SHORT_ID_LEN + 1];
+
+			if (strv_contains(seen, l.images[i]->id))
+				continue;
+			if (strv_extend(&seen, l.images[i]->id) < 0)
+				return berth_error_set(err, ENOMEM, "images");
+			printf("%s\n", display_id(l.images[i]->id, no_trunc, buf));
+		}
+		return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write");
+	}
+
+	t = table_new(ELEMENTSOF(headers), headers);
+	if (!t)
+		return berth_error_set(err, ENOMEM, "images");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct berth_image *img = l.images[i];
+		_cleanup_free_ char *repo = NULL;
+		const char *tag = "<none>", *colon;
+		char idbuf[SHORT_ID_LEN + 1], since[64], size[32];
+
+		if (img->ref) {
+			/* The tag is after the last ':' that follows the last '/'. */
+			colon = strrchr(img->ref, ':');
+			if (colon && strchr(colon, '/'))
+				colon = NULL;
+			repo = colon ? strndup(img->ref, (size_t)(colon - img->ref))
+				     : strdup(img->ref);
+			if (colon)
+				tag = colon + 1;
+		} else {
+			repo = strdup("<none>");
+		}
+		if (!repo)
+			return berth_error_set(err, ENOMEM, "images");
+		format_since(img->created, now, since, sizeof(since));
+		format_size(img->size, size, sizeof(size));
+		const char *const row[] = { repo, tag, display_id(img->id, no_trunc, idbuf), since,
+					    size };
+		if (table_add_row(t, row) < 0)
+			return berth_error_set(err, ENOMEM, "images");
+	}
+	r = table_print(t, stdout);
+	return r < 0 ? berth_error_set(err, -r, "write") : 0;
+}

@@ -1,2 +1,112 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) { return 0; }
+/*
+ * berth: the engine's front door. Parses the global flags, dispatches to a command
+ * from the table below, and prints a failure once, here:
+ *
+ *     berth: import 'x.tar': unpack layer: entry '../evil': path escapes the layer root
+ *
+ * exiting 125 like docker does for its own errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cleanup.h"
+#include "util.h"
+
+/* One row per command; keep sorted by name (the help lists them in this order). */
+static const struct berth_command commands[] = {
+	{ "images", cmd_images, "List images" },
+	{ "import", cmd_import, "Import the contents of a tarball to create an image" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:  berth [OPTIONS] COMMAND\n"
+		"\n"
+		"A container engine\n"
+		"\n"
+		"Options:\n"
+		"      --root DIR   Store images and containers in DIR (default %s)\n"
+		"  -D, --debug      Print debugging information\n"
+		"  -h, --help       Print this help\n"
+		"  -v, --version    Print the version\n"
+		"\n"
+		"Commands:\n",
+		BERTH_STORE_DEFAULT_ROOT);
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'berth COMMAND --help' for more information on a command.\n");
+}
+
+static int fail(const struct berth_cli *cli, struct berth_error *err)
+{
+	fprintf(stderr, "berth: %s\n", berth_error_message(err));
+	if (cli->usage_error)
+		fprintf(stderr, "See 'berth%s%s --help'.\n", cli->command ? " " : "",
+			cli->command ? cli->command : "");
+	berth_error_free(err);
+	return EXIT_CLI_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = 0x100 };
+	static const struct option options[] = {
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{},
+	};
+	struct berth_cli cli = { 0 };
+	struct berth_error *err = NULL;
+	const struct berth_command *cmd = NULL;
+	int c, r;
+
+	opterr = 0;
+	/* '+': stop at the command name; its flags are its own. */
+	while ((c = getopt_long(argc, argv, "+:Dhv", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_ROOT:
+			cli.root = optarg;
+			break;
+		case 'D':
+			cli.debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("berth version %s\n", BERTH_VERSION);
+			return 0;
+		default:
+			cli_getopt_error(&cli, argv, c, &err);
+			return fail(&cli, err);
+		}
+	}
+	if (optind >= argc) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (streq(commands[i].name, argv[optind]))
+			cmd = &commands[i];
+	if (!cmd) {
+		cli_usage_error(&cli, &err, "unknown command '%s'", argv[optind]);
+		return fail(&cli, err);
+	}
+	cli.command = cmd->name;
+
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* glibc: 0 re-initialises getopt completely for the command */
+	r = cmd->fn(argc, argv, &cli, &err);
+	if (r < 0)
+		return fail(&cli, err);
+	return r;
+}

@@ -16,8 +16,17 @@
 
 #include <stdarg.h>
 
+/* What kind of failure, where callers must tell them apart beyond errno (the engine
+ * maps these to docker's exit codes 127 and 126). */
+enum berth_error_kind {
+	BERTH_ERROR_GENERIC,
+	BERTH_ERROR_EXEC_NOT_FOUND,   /* the container's program does not exist */
+	BERTH_ERROR_EXEC_DENIED,      /* it exists but cannot be executed */
+};
+
 struct berth_error {
 	int errnum;  /* positive errno of the root cause */
+	int kind;    /* enum berth_error_kind; kept by berth_error_wrap() */
 	char *msg;   /* whole chain, outermost context first */
 };
 

@@ -35,6 +35,11 @@ struct berth_create_opts {
 	/* For run in the foreground: keep the pty master instead of sending it anywhere.
 	 * Filled in by berth_container_create() when the process has a terminal. */
 	int *ret_pty_master;
+	/* Called once the container is created, before it may start (the place of the
+	 * createRuntime hooks): the engine brings up networking here. A failure undoes
+	 * the create. */
+	int (*on_created)(pid_t pid, void *userdata, struct berth_error **err);
+	void *userdata;
 };
 
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's
@@ -77,3 +82,10 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
  * shell would report it: the code, or 128+signal. */
 int berth_container_wait(const char *root, const char *id, int *ret_status,
 			 struct berth_error **err);
+
+/* Create, start, wait and delete: the container in the foreground, like `runc run`.
+ * With process.terminal (and no console socket) our stdin/stdout are proxied to the pty,
+ * stdin in raw mode when it is a terminal. INT TERM HUP QUIT USR1 USR2 are forwarded
+ * to the container's init. *ret_status gets the exit code, or 128+N for signal N. */
+int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
+			int *ret_status, struct berth_error **err);

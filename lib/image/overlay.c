@@ -1,1 +1,188 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "image/overlay.h"
+#include "util.h"
+
+/* Read what the kernel logged into the fs context ("e overlay: ..." lines) so the user
+ * sees why, not just EINVAL. */
+static char *fs_context_log(int fs_fd)
+{
+	char buf[512], *out = NULL;
+
+	for (;;) {
+		ssize_t n = read(fs_fd, buf, sizeof(buf) - 1);
+		char *s;
+
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		if (n > 2 && buf[1] == ' ')
+			memmove(buf, buf + 2, (size_t)n - 1); /* drop the "e " level prefix */
+		s = out ? xasprintf("%s; %s", out, buf) : strdup(buf);
+		free(out);
+		out = s;
+		if (!out)
+			break;
+	}
+	return out;
+}
+
+static int fs_error(int errnum, const char *log, const char *what, const char *arg,
+		    struct berth_error **err)
+{
+	if (log)
+		return berth_error_new(err, errnum, "overlay: %s%s%s%s: %s (%s)", what,
+				       arg ? " '" : "", arg ? arg : "", arg ? "'" : "",
+				       strerror(errnum), log);
+	return berth_error_set(err, errnum, "overlay: %s%s%s%s", what, arg ? " '" : "",
+			       arg ? arg : "", arg ? "'" : "");
+}
+
+#define FS_ERROR(fs_fd, what, arg)                                         \
+	({                                                                 \
+		int e_ = errno;                                            \
+		_cleanup_free_ char *log_ = fs_context_log(fs_fd);         \
+		fs_error(e_, log_, what, arg, err);                        \
+	})
+
+/* Returns -ENOSYS without filling err when the new API (or "lowerdir+") is missing,
+ * so the caller can fall back to mount(2). */
+static int mount_new_api(char *const *lower_dirs, const char *upper, const char *work,
+			 const char *target, bool readonly, struct berth_error **err)
+{
+	_cleanup_close_ int fs_fd = -EBADF, mnt_fd = -EBADF;
+
+	fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs_fd < 0)
+		return errno == ENOSYS ? -ENOSYS : berth_error_set(err, errno, "overlay: fsopen");
+	for (size_t i = 0; lower_dirs[i]; i++) {
+		if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir+", lower_dirs[i], 0) >= 0)
+			continue;
+		if (i == 0 && errno == EINVAL) {
+			/* Kernels before 6.8 do not know "lowerdir+". */
+			int e = errno;
+			_cleanup_free_ char *log = fs_context_log(fs_fd);
+
+			if (log && strstr(log, "nknown parameter"))
+				return -ENOSYS;
+			return fs_error(e, log, "lowerdir", lower_dirs[i], err);
+		}
+		return FS_ERROR(fs_fd, "lowerdir", lower_dirs[i]);
+	}
+	if (upper) {
+		if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
+			return FS_ERROR(fs_fd, "upperdir", upper);
+		if (fsconfig(fs_fd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+			return FS_ERROR(fs_fd, "workdir", work);
+	}
+	if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return FS_ERROR(fs_fd, "create", NULL);
+	mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, readonly ? MOUNT_ATTR_RDONLY : 0);
+	if (mnt_fd < 0)
+		return FS_ERROR(fs_fd, "fsmount", NULL);
+	if (move_mount(mnt_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return berth_error_set(err, errno, "overlay: move mount to '%s'", target);
+	return 0;
+}
+
+struct opts {
+	char *buf;
+	size_t len, alloc;
+};
+
+/* Append s; when escape, backslash-escape what overlay's option parser treats as
+ * separators (',' between options, ':' between lower dirs) and '\\' itself. */
+static int opts_append(struct opts *o, const char *s, bool escape)
+{
+	for (; *s; s++) {
+		if (o->len + 3 > o->alloc) {
+			size_t n = o->alloc ? o->alloc * 2 : 4096;
+			char *nb = realloc(o->buf, n);
+
+			if (!nb)
+				return -ENOMEM;
+			o->buf = nb;
+			o->alloc = n;
+		}
+		if (escape && (*s == ':' || *s == ',' || *s == '\\'))
+			o->buf[o->len++] = '\\';
+		o->buf[o->len++] = *s;
+		o->buf[o->len] = 0;
+	}
+	return 0;
+}
+
+int overlay_mount_legacy(char *const *lower_dirs, const char *upper, const char *work,
+			 const char *target, bool readonly, struct berth_error **err)
+{
+	struct opts o = {};
+	long page = sysconf(_SC_PAGESIZE);
+	int r;
+
+	r = opts_append(&o, "lowerdir=", false);
+	for (size_t i = 0; r >= 0 && lower_dirs[i]; i++) {
+		if (i > 0)
+			r = opts_append(&o, ":", false);
+		if (r >= 0)
+			r = opts_append(&o, lower_dirs[i], true);
+	}
+	if (r >= 0 && upper) {
+		r = opts_append(&o, ",upperdir=", false);
+		if (r >= 0)
+			r = opts_append(&o, upper, true);
+		if (r >= 0)
+			r = opts_append(&o, ",workdir=", false);
+		if (r >= 0)
+			r = opts_append(&o, work, true);
+	}
+	if (r < 0) {
+		free(o.buf);
+		return berth_error_set(err, -r, "overlay: options");
+	}
+	if (page > 0 && o.len >= (size_t)page) {
+		free(o.buf);
+		return berth_error_new(err, E2BIG,
+				       "overlay: %zu layers need %zu bytes of mount options, more "
+				       "than mount(2) takes (%ld), and this kernel has no "
+				       "\"lowerdir+\"",
+				       strv_length(lower_dirs), o.len, page);
+	}
+	r = mount("overlay", target, "overlay", readonly ? MS_RDONLY : 0, o.buf);
+	if (r < 0)
+		r = berth_error_set(err, errno, "overlay: mount on '%s'", target);
+	free(o.buf);
+	return r;
+}
+
+int overlay_mount(char *const *lower_dirs, const char *upper, const char *work, const char *target,
+		  bool readonly, struct berth_error **err)
+{
+	int r;
+
+	if (!lower_dirs || !lower_dirs[0])
+		return berth_error_new(err, EINVAL, "overlay: no lower directories");
+	if (!upper != !work)
+		return berth_error_new(err, EINVAL, "overlay: upperdir and workdir go together");
+	r = mount_new_api(lower_dirs, upper, work, target, readonly, err);
+	if (r != -ENOSYS)
+		return r;
+	return overlay_mount_legacy(lower_dirs, upper, work, target, readonly, err);
+}
+
+int overlay_umount(const char *target, struct berth_error **err)
+{
+	if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+		if (errno == EINVAL || errno == ENOENT)
+			return 0;
+		return berth_error_set(err, errno, "unmount '%s'", target);
+	}
+	return 0;
+}

@@ -48,6 +48,12 @@ struct rt_mount {
 	unsigned long clear;    /* MS_* explicitly cleared by options ("rw", "suid", ...) */
 	unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE (+MS_REC), or 0 */
 	char *data;             /* options that are not flags, comma separated, or NULL */
+	/* "rro", "rnosuid", ...: MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE), applied after
+	 * the mount; 0 and 0 when none was given */
+	uint64_t rec_attr_set;
+	uint64_t rec_attr_clr;
+	bool idmap;             /* "idmap" or "ridmap": an idmapped mount (container's mappings) */
+	bool idmap_recursive;   /* "ridmap" */
 };
 
 struct rt_rlimit {

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the `berth` front door's files share. A command is one file exporting
+ * cmd_<name>() and one row in the table in main.c. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "berth/error.h"
+#include "berth/image.h"
+
+/* Keep in step with project() in meson.build. */
+#define BERTH_VERSION "0.1.0"
+
+/* docker's exit code for errors of the CLI itself (bad flags, failed operations),
+ * as opposed to a container's own exit status. */
+#define EXIT_CLI_ERROR 125
+
+struct berth_cli {
+	const char *root;    /* --root; NULL means BERTH_STORE_DEFAULT_ROOT */
+	bool debug;          /* --debug */
+	const char *command; /* the running command's name, NULL before dispatch */
+	bool usage_error;    /* set by cli_usage_error(): main() adds a "See ..." line */
+};
+
+/*
+ * A subcommand. argv[0] is the command's name; parse the rest with getopt_long
+ * (optind is reset before the call). Return an exit status >= 0, or -errno with *err
+ * set: main() then prints "berth: <err>" once and exits EXIT_CLI_ERROR. Commands
+ * print only their results (and their own --help).
+ */
+struct berth_command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+	const char *summary;
+};
+
+int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+
+/* --- helpers (format.c) --- */
+
+int cli_open_store(const struct berth_cli *cli, struct berth_store **ret,
+		   struct berth_error **err);
+
+/* "berth: debug: ..." on stderr when --debug was given. */
+void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A usage error (bad flags or arguments): sets *err and cli->usage_error, returns
+ * -EINVAL. */
+int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Turn a getopt_long() '?' or ':' into a usage error (getopt runs with opterr = 0 and
+ * an optstring starting with "+:"). */
+int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_error **err);
+
+/* docker's units.HumanSizeWithPrecision(n, 3): decimal units, "4.26MB", "123B". */
+void format_size(int64_t bytes, char *buf, size_t n);
+/* docker's units.HumanDuration(now - then) + " ago": "2 minutes ago". */
+void format_since(int64_t then, int64_t now, char *buf, size_t n);
+
+/* A text table like docker's (tabwriter: min width 10, padding 3). */
+struct table;
+struct table *table_new(size_t n_cols, const char *const *headers);
+int table_add_row(struct table *t, const char *const *cells); /* copies */
+int table_print(const struct table *t, FILE *f);
+struct table *table_free(struct table *t);

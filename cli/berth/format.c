@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+int cli_open_store(const struct berth_cli *cli, struct berth_store **ret,
+		   struct berth_error **err)
+{
+	cli_debug(cli, "store root '%s'", cli->root ? cli->root : BERTH_STORE_DEFAULT_ROOT);
+	return berth_store_open(cli->root, ret, err);
+}
+
+void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cli->debug)
+		return;
+	fputs("berth: debug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	cli->usage_error = true;
+	return berth_error_new(err, EINVAL, "%s", r < 0 ? "invalid usage" : msg);
+}
+
+int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_error **err)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return cli_usage_error(cli, err, "flag '%s' needs an argument", arg);
+	if (optopt && !startswith(arg, "--"))
+		return cli_usage_error(cli, err, "unknown flag '-%c'", optopt);
+	return cli_usage_error(cli, err, "unknown flag '%s'", arg);
+}
+
+void format_size(int64_t bytes, char *buf, size_t n)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	while (v >= 1000.0 && i < ELEMENTSOF(units) - 1) {
+		v /= 1000.0;
+		i++;
+	}
+	/* 999.96kB rounds to "1e+03kB" with %.3g: step up a unit, as it means 1MB. */
+	if (v >= 999.5 && i < ELEMENTSOF(units) - 1) {
+		v /= 1000.0;
+		i++;
+	}
+	snprintf(buf, n, "%.3g%s", v, units[i]);
+}
+
+void format_since(int64_t then, int64_t now, char *buf, size_t n)
+{
+	int64_t d = now - then, minutes, hours;
+
+	if (then <= 0) {
+		snprintf(buf, n, "N/A");
+		return;
+	}
+	if (d < 0)
+		d = 0;
+	minutes = d / 60;
+	hours = (d + 1800) / 3600; /* docker rounds hours */
+	if (d < 1)
+		snprintf(buf, n, "Less than a second ago");
+	else if (d == 1)
+		snprintf(buf, n, "1 second ago");
+	else if (d < 60)
+		snprintf(buf, n, "%lld seconds ago", (long long)d);
+	else if (minutes == 1)
+		snprintf(buf, n, "About a minute ago");
+	else if (minutes < 60)
+		snprintf(buf, n, "%lld minutes ago", (long long)minutes);
+	else if (hours == 1)
+		snprintf(buf, n, "About an hour ago");
+	else if (hours < 48)
+		snprintf(buf, n, "%lld hours ago", (long long)hours);
+	else if (hours < 24 * 7 * 2)
+		snprintf(buf, n, "%lld days ago", (long long)(hours / 24));
+	else if (hours < 24 * 30 * 2)
+		snprintf(buf, n, "%lld weeks ago", (long long)(hours / 24 / 7));
+	else if (hours < 24 * 365 * 2)
+		snprintf(buf, n, "%lld months ago", (long long)(hours / 24 / 30));
+	else
+		snprintf(buf, n, "%lld years ago", (long long)(d / 3600 / 24 / 365));
+}
+
+struct table {
+	size_t n_cols, n_rows; /* rows include the header */
+	char **cells;          /* row-major */
+};
+
+struct table *table_free(struct table *t)
+{
+	if (t) {
+		for (size_t i = 0; i < t->n_cols * t->n_rows; i++)
+			free(t->cells[i]);
+		free(t->cells);
+		free(t);
+	}
+	return NULL;
+}
+
+int table_add_row(struct table *t, const char *const *cells)
+{
+	char **nc = realloc(t->cells, (t->n_rows + 1) * t->n_cols * sizeof(char *));
+
+	if (!nc)
+		return -ENOMEM;
+	t->cells = nc;
+	for (size_t i = 0; i < t->n_cols; i++) {
+		char *c = strdup(cells[i] ? cells[i] : "");
+
+		if (!c) {
+			for (size_t k = 0; k < i; k++)
+				free(nc[t->n_rows * t->n_cols + k]);
+			return -ENOMEM;
+		}
+		nc[t->n_rows * t->n_cols + i] = c;
+	}
+	t->n_rows++;
+	return 0;
+}
+
+struct table *table_new(size_t n_cols, const char *const *headers)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->n_cols = n_cols;
+	if (table_add_row(t, headers) < 0)
+		return table_free(t);
+	return t;
+}
+
+int table_print(const struct table *t, FILE *f)
+{
+	_cleanup_free_ size_t *w = calloc(t->n_cols, sizeof(size_t));
+
+	if (!w)
+		return -ENOMEM;
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t c = 0; c < t->n_cols; c++) {
+			size_t l = strlen(t->cells[r * t->n_cols + c]);
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (size_t r = 0; r < t->n_rows; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const char *cell = t->cells[r * t->n_cols + c];
+			size_t width = w[c] + 3 < 10 ? 10 : w[c] + 3;
+
+			if (c + 1 == t->n_cols)
+				fprintf(f, "%s\n", cell);
+			else
+				fprintf(f, "%-*s", (int)width, cell);
+		}
+	}
+	return fflush(f) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "berth/runtime.h"
+#include "cli.h"
+#include "util.h"
+
+/* Shared by create and run: --bundle, --pid-file, --console-socket, --detach. */
+int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const char *cmd,
+		      struct berth_create_opts *o, bool *detach, const char **id);
+
+int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const char *cmd,
+		      struct berth_create_opts *o, bool *detach, const char **id)
+{
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "console-socket", required_argument, NULL, 'c' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "no-pivot", no_argument, NULL, 'P' },
+		{ "no-new-keyring", no_argument, NULL, 'k' },
+		{ "preserve-fds", required_argument, NULL, 'f' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	*o = (struct berth_create_opts){ .bundle = ".", .stdio = { -1, -1, -1 } };
+	while ((c = getopt_long(argc, argv, "b:dh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'p':
+			o->pid_file = optarg;
+			break;
+		case 'c':
+			o->console_socket = optarg;
+			break;
+		case 'd':
+			if (!detach)
+				return cli_usage_error(cli, cmd, "unknown option '--detach'");
+			*detach = true;
+			break;
+		case 'P':
+			return cli_usage_error(cli, cmd, "--no-pivot is not supported");
+		case 'k':
+		case 'K':
+			break;
+		case 'f':
+			if (!streq_ptr(optarg, "0"))
+				return cli_usage_error(cli, cmd, "--preserve-fds is not supported yet");
+			break;
+		case 'h':
+			printf("usage: berth-runtime %s [--bundle DIR] [--pid-file FILE] "
+			       "[--console-socket SOCKET]%s ID\n",
+			       cmd, detach ? " [--detach]" : "");
+			exit(0);
+		default:
+			return 1;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cli, cmd, "expects exactly one container id");
+	*id = argv[optind];
+	return 0;
+}
+
+int cmd_create(int argc, char **argv, const struct rt_cli *cli)
+{
+	struct berth_error *err = NULL;
+	struct berth_create_opts o;
+	const char *id;
+	int r;
+
+	r = parse_create_opts(argc, argv, cli, "create", &o, NULL, &id);
+	if (r)
+		return r;
+	if (berth_container_create(cli->root, id, &o, &err) < 0)
+		return cli_fail(cli, "create", err);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The engine: docker's verbs over the image store and the runtime library.
+ * Containers live under <store root>/containers/<id>/:
+ *
+ *     container.json   the record (name, image, command, state, exit code, times)
+ *     config.json      the OCI config generated for it (the bundle is this directory)
+ *     upper/ work/     the overlay's copy-on-write layer
+ *     rootfs/          where the overlay is mounted while the container exists
+ *
+ * Runtime state goes to /run/berth for the default store, <root>/run otherwise.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+#include "berth/image.h"
+
+struct berth_run_opts {
+	const char *image;
+	char **cmd;              /* NULL: the image's */
+	char **entrypoint;       /* NULL: the image's */
+	char **env;              /* "K=V" added to (and overriding) the image's */
+	const char *name;        /* NULL: generated */
+	const char *workdir;
+	const char *user;        /* "uid[:gid]" */
+	const char *hostname;    /* NULL: the first 12 characters of the id */
+	int64_t memory;          /* bytes, 0: unlimited */
+	int64_t memory_swap;     /* bytes (memory+swap), 0: unset, -1: unlimited */
+	double cpus;             /* 0: unlimited */
+	int64_t pids_limit;      /* 0: unlimited */
+	const char *cgroup_parent; /* NULL: "/berth" */
+	bool rm;
+	bool interactive;
+	bool tty;
+};
+
+/* Run a container in the foreground: overlay mount, OCI config, the runtime in-process,
+ * wait. *ret_status is the container's exit status. With rm, nothing is left after.
+ * Errors: -ENOENT for a missing image, and err->kind tells when the command was not
+ * found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
+int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int *ret_status,
+		     struct berth_error **err);
+
+enum berth_ctr_state {
+	BERTH_CTR_CREATED,
+	BERTH_CTR_RUNNING,
+	BERTH_CTR_EXITED,
+	_BERTH_CTR_STATE_MAX,
+};
+
+struct berth_ctr_info {
+	char *id;
+	char *name;
+	char *image;
+	char *command;           /* args joined with spaces */
+	int64_t created;         /* unix seconds */
+	int64_t finished;        /* unix seconds, 0 while running */
+	enum berth_ctr_state state;
+	int exit_code;
+	pid_t pid;
+};
+
+/* Containers of the store, newest first; with all == false only running ones. */
+int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
+		      struct berth_error **err);
+void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
+
+/* Remove a container by name, id or unique id prefix: refused while it runs unless
+ * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files. */
+int berth_engine_remove(struct berth_store *s, const char *name_or_id, bool force,
+			struct berth_error **err);

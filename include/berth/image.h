@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The image store: content-addressed blobs, unpacked layers and a ref index under one
+ * root directory (default /var/lib/berth):
+ *
+ *     <root>/lock                         flock(2)ed by every change
+ *     <root>/blobs/sha256/<hex>           layer tarballs and OCI image config JSON
+ *     <root>/layers/<chain-id hex>/diff/  one unpacked layer (an overlay lower dir)
+ *     <root>/layers/<chain-id hex>/layer.json   {diff_id, chain_id, parent, size, blob...}
+ *     <root>/images/index.json            {"images": [id...], "refs": {name: id}}
+ *
+ * An image id is "sha256:<hex>" of its config blob, like docker. Refs are stored
+ * fully normalised ("docker.io/library/busybox:latest") and shown in their familiar
+ * short form ("busybox:latest").
+ *
+ * Readers take a shared lock, changes an exclusive one; every file others read is
+ * replaced atomically (temp file, fsync, rename), so a crash leaves either the old or
+ * the new state plus, at worst, unreferenced garbage.
+ *
+ * All functions return >= 0 on success and -errno on failure, filling *err (which may
+ * be NULL) with a message that names what failed. Out-parameters are only written on
+ * success.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "berth/error.h"
+
+#define BERTH_STORE_DEFAULT_ROOT "/var/lib/berth"
+
+struct berth_store;
+
+/* Open (and create if needed, mode 0700 below root) the store at root. NULL root means
+ * BERTH_STORE_DEFAULT_ROOT. The store keeps an O_PATH fd to root; it holds no lock
+ * between calls. Errors: -EACCES/-EPERM when root cannot be created or opened. */
+int berth_store_open(const char *root, struct berth_store **ret_store, struct berth_error **err);
+
+/* Accepts NULL; returns NULL. */
+struct berth_store *berth_store_free(struct berth_store *s);
+
+/* The absolute path of the store root; owned by the store. */
+const char *berth_store_root(const struct berth_store *s);
+
+struct berth_image {
+	char *id;          /* "sha256:<64 hex>" */
+	char *ref;         /* familiar "busybox:latest", or NULL for an untagged image */
+	char **layer_dirs; /* absolute diff dirs, TOPMOST FIRST (overlay lowerdir order) */
+	char **env;        /* NULL-terminated; never NULL itself (may be empty) */
+	char **cmd;        /* NULL-terminated; never NULL itself (may be empty) */
+	char **entrypoint; /* NULL-terminated; never NULL itself (may be empty) */
+	char *workdir;     /* NULL when unset */
+	char *user;        /* NULL when unset */
+	int64_t size;      /* bytes of file content in all layers */
+	int64_t created;   /* unix seconds, 0 when the config has no time */
+};
+
+/* Accepts NULL; returns NULL. */
+struct berth_image *berth_image_free(struct berth_image *img);
+
+/*
+ * Import a tar (plain, gzip, xz or zstd) as a single-layer image. path is a file or
+ * "-" for stdin. ref is "NAME[:TAG]" (tag defaults to "latest") or NULL for an
+ * untagged image; it is validated before anything is read.
+ *
+ * The tarball is stored as a blob, its uncompressed sha256 is the diff id, and it is
+ * unpacked once into layers/<chain id>/diff (see docs/images.md for what the unpacker
+ * refuses). Re-importing the same content reuses the layer and, if the resulting
+ * config is the same, the image (same id). If ref pointed to another image, that image
+ * stays in the store untagged.
+ *
+ * On success *ret_id is "sha256:<hex>" (caller frees). On failure nothing is left:
+ * no blob, no layer, no temp files, index unchanged.
+ * Errors: -EINVAL invalid ref or hostile/invalid tar entry (the message names it),
+ * -E2BIG a bound of the unpacker exceeded, -ENOENT no such file.
+ */
+int berth_image_import(struct berth_store *s, const char *path, const char *ref, char **ret_id,
+		       struct berth_error **err);
+
+/*
+ * Find an image by ref ("busybox", "busybox:1.36", "docker.io/library/busybox:latest")
+ * or by id or unique id prefix ("sha256:ab12...", "ab12"). Refs win over id prefixes,
+ * as in docker. *ret_image is fully filled (layer dirs checked to exist); the caller
+ * frees it with berth_image_free().
+ * Errors: -ENOENT no such image, -EINVAL ambiguous id prefix or invalid ref.
+ */
+int berth_image_lookup(struct berth_store *s, const char *ref_or_id, struct berth_image **ret_image,
+		       struct berth_error **err);
+
+/*
+ * All images: one entry per ref, plus one (ref NULL) per untagged image, newest first.
+ * Each entry is filled as by berth_image_lookup(). The caller frees the array with
+ * berth_image_list_free(). An empty store gives *ret_n == 0 and a non-NULL array.
+ */
+int berth_image_list(struct berth_store *s, struct berth_image ***ret_images, size_t *ret_n,
+		     struct berth_error **err);
+
+/* Frees the n images and the array. Accepts NULL; returns NULL. */
+struct berth_image **berth_image_list_free(struct berth_image **images, size_t n);
+
+/*
+ * Untag ref; when no ref points to the image any more, delete its config and every
+ * layer (and layer blob) no other image uses. ref_or_id may also be an id or unique
+ * id prefix, which removes the image when at most one ref points to it.
+ * Returns 0 when only a ref was removed, 1 when the image itself was deleted.
+ * Errors: -ENOENT no such image, -EBUSY an id whose image has several refs.
+ * Containers using the image are not checked yet (no container store exists).
+ */
+int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err);

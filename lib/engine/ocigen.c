@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "ocigen.h"
+#include "util.h"
+
+/* docker's default capability set */
+static const char *const default_caps[] = {
+	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+	"CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+	"CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+	"CAP_KILL",   "CAP_AUDIT_WRITE",  NULL,
+};
+
+static const char *const masked_paths[] = {
+	"/proc/asound",     "/proc/acpi",        "/proc/kcore",        "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+	"/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap", NULL,
+};
+
+static const char *const readonly_paths[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+/* docker's default device cgroup rules: deny all, then these */
+static const struct {
+	const char *type;
+	int major, minor;
+	const char *access;
+} default_dev_rules[] = {
+	{ "c", -1, -1, "m" },  { "b", -1, -1, "m" },  { "c", 1, 3, "rwm" },
+	{ "c", 1, 5, "rwm" },  { "c", 1, 7, "rwm" },  { "c", 1, 8, "rwm" },
+	{ "c", 1, 9, "rwm" },  { "c", 5, 0, "rwm" },  { "c", 5, 1, "rwm" },
+	{ "c", 5, 2, "rwm" },  { "c", 136, -1, "rwm" }, { "c", 10, 200, "rwm" },
+};
+
+static json_t *strv_json(const char *const *l)
+{
+	json_t *a = json_array();
+
+	for (; l && *l; l++)
+		json_array_append_new(a, json_string(*l));
+	return a;
+}
+
+static json_t *mount_json(const char *dest, const char *type, const char *src, const char *opts)
+{
+	json_t *m = json_object(), *o = json_array();
+	_cleanup_free_ char *copy = strdup(opts);
+	char *save = NULL;
+
+	json_object_set_new(m, "destination", json_string(dest));
+	json_object_set_new(m, "type", json_string(type));
+	json_object_set_new(m, "source", json_string(src));
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(o, json_string(t));
+	json_object_set_new(m, "options", o);
+	return m;
+}
+
+/* Look `name` up in <rootfs>/etc/passwd or /etc/group: field 3 is the id, 4 the gid. */
+static int lookup_db(const char *rootfs, const char *db, const char *name, uint32_t *ret_id,
+		     uint32_t *ret_gid)
+{
+	_cleanup_free_ char *path = xasprintf("%s/etc/%s", rootfs, db), *text = NULL;
+	char *save = NULL;
+
+	if (!path)
+		return -ENOMEM;
+	if (read_full_file(path, &text, NULL) < 0)
+		return -ENOENT;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[5] = { 0 };
+		int n = 0;
+
+		for (char *p = line; n < 5; n++) {
+			f[n] = p;
+			p = strchr(p, ':');
+			if (!p)
+				break;
+			*p++ = 0;
+		}
+		if (n < 2 || !streq(f[0], name))
+			continue;
+		uint64_t v;
+		if (parse_u64(f[2], &v) < 0 || v > UINT32_MAX)
+			return -EINVAL;
+		*ret_id = (uint32_t)v;
+		if (ret_gid && n >= 3 && parse_u64(f[3], &v) == 0 && v <= UINT32_MAX)
+			*ret_gid = (uint32_t)v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int parse_user(const char *rootfs, const char *spec, uint32_t *uid, uint32_t *gid,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *u = strdup(spec);
+	char *g;
+	uint64_t v;
+
+	if (!u)
+		return -ENOMEM;
+	g = strchr(u, ':');
+	if (g)
+		*g++ = 0;
+	*uid = 0;
+	*gid = 0;
+	if (parse_u64(u, &v) == 0 && v <= UINT32_MAX) {
+		*uid = (uint32_t)v;
+		(void)0;
+	} else if (lookup_db(rootfs, "passwd", u, uid, gid) < 0) {
+		return berth_error_new(err, EINVAL, "unable to find user %s: no matching entries in "
+						    "passwd file",
+				       u);
+	}
+	if (g) {
+		if (parse_u64(g, &v) == 0 && v <= UINT32_MAX)
+			*gid = (uint32_t)v;
+		else if (lookup_db(rootfs, "group", g, gid, NULL) < 0)
+			return berth_error_new(err, EINVAL,
+					       "unable to find group %s: no matching entries in group "
+					       "file",
+					       g);
+	}
+	return 0;
+}
+
+static void env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+	for (char **e = *env; e && *e; e++) {
+		if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == 0)) {
+			char *n = strdup(kv);
+
+			if (n) {
+				free(*e);
+				*e = n;
+			}
+			return;
+		}
+	}
+	(void)strv_extend(env, kv);
+}
+
+static bool env_has(char **env, const char *key)
+{
+	size_t l = strlen(key);
+
+	for (char **e = env; e && *e; e++)
+		if (strncmp(*e, key, l) == 0 && (*e)[l] == '=')
+			return true;
+	return false;
+}
+
+int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
+		  struct berth_error **err)
+{
+	const struct berth_run_opts *o = in->opts;
+	const struct berth_image *img = in->image;
+	_cleanup_strv_free_ char **args = NULL, **env = NULL;
+	_cleanup_free_ char *hostname = NULL, *hn_path = NULL, *hosts_path = NULL,
+			    *resolv_path = NULL;
+	char **ep = o->entrypoint ? o->entrypoint : img->entrypoint;
+	char **cmd = o->cmd ? o->cmd : img->cmd;
+	uint32_t uid = 0, gid = 0;
+	json_t *root, *proc, *user, *caps, *linux_, *res, *mounts, *devs, *ns;
+	char *text;
+	int r;
+
+	/* an explicit entrypoint resets the image's cmd, as in docker */
+	if (o->entrypoint && !o->cmd)
+		cmd = NULL;
+	for (char **a = ep; a && *a; a++)
+		if (strv_extend(&args, *a) < 0)
+			return -ENOMEM;
+	for (char **a = cmd; a && *a; a++)
+		if (strv_extend(&args, *a) < 0)
+			return -ENOMEM;
+	if (!args || !args[0])
+		return berth_error_new(err, EINVAL, "no command specified");
+
+	hostname = o->hostname ? strdup(o->hostname) : strndup(in->id, 12);
+	if (!hostname)
+		return -ENOMEM;
+
+	for (char **e = img->env; e && *e; e++)
+		env_set(&env, *e);
+	if (!env_has(env, "PATH"))
+		env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	{
+		_cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname);
+		if (!h)
+			return -ENOMEM;
+		env_set(&env, h);
+	}
+	if (o->tty)
+		env_set(&env, "TERM=xterm");
+	for (char **e = o->env; e && *e; e++)
+		env_set(&env, *e);
+
+	if (o->user || img->user) {
+		const char *u = o->user ? o->user : img->user;
+
+		if (*u) {
+			r = parse_user(in->rootfs, u, &uid, &gid, err);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		(void)lookup_db(in->rootfs, "passwd", "root", &uid, &gid);
+		uid = 0;
+		gid = 0;
+	}
+
+	/* hostname, hosts and resolv.conf of the container's own, bind-mounted as docker does */
+	hn_path = xasprintf("%s/hostname", in->ctr_dir);
+	hosts_path = xasprintf("%s/hosts", in->ctr_dir);
+	resolv_path = xasprintf("%s/resolv.conf", in->ctr_dir);
+	if (!hn_path || !hosts_path || !resolv_path)
+		return -ENOMEM;
+	{
+		_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
+		_cleanup_free_ char *hosts = xasprintf(
+			"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			"127.0.1.1\t%s\n",
+			hostname);
+		_cleanup_free_ char *resolv = NULL;
+
+		if (!hn || !hosts)
+			return -ENOMEM;
+		if (read_full_file("/etc/resolv.conf", &resolv, NULL) < 0)
+			resolv = strdup("");
+		if (!resolv)
+			return -ENOMEM;
+		if ((r = write_file_atomic(hn_path, hn, strlen(hn), 0644)) < 0 ||
+		    (r = write_file_atomic(hosts_path, hosts, strlen(hosts), 0644)) < 0 ||
+		    (r = write_file_atomic(resolv_path, resolv, strlen(resolv), 0644)) < 0)
+			return berth_error_set(err, -r, "write the container's /etc files");
+	}
+
+	root = json_object();
+	json_object_set_new(root, "ociVersion", json_string("1.2.0"));
+
+	proc = json_object();
+	json_object_set_new(proc, "terminal", json_boolean(o->tty));
+	user = json_object();
+	json_object_set_new(user, "uid", json_integer(uid));
+	json_object_set_new(user, "gid", json_integer(gid));
+	json_object_set_new(proc, "user", user);
+	json_object_set_new(proc, "args", strv_json((const char *const *)args));
+	json_object_set_new(proc, "env", strv_json((const char *const *)env));
+	json_object_set_new(proc, "cwd",
+			    json_string(o->workdir ? o->workdir
+						   : (img->workdir && *img->workdir ? img->workdir : "/")));
+	caps = json_object();
+	json_object_set_new(caps, "bounding", strv_json(default_caps));
+	json_object_set_new(caps, "effective", strv_json(default_caps));
+	json_object_set_new(caps, "permitted", strv_json(default_caps));
+	json_object_set_new(proc, "capabilities", caps);
+	json_object_set_new(proc, "noNewPrivileges", json_false());
+	json_object_set_new(root, "process", proc);
+
+	{
+		json_t *r0 = json_object();
+		json_object_set_new(r0, "path", json_string("rootfs"));
+		json_object_set_new(r0, "readonly", json_false());
+		json_object_set_new(root, "root", r0);
+	}
+	json_object_set_new(root, "hostname", json_string(hostname));
+
+	mounts = json_array();
+	json_array_append_new(mounts, mount_json("/proc", "proc", "proc", "nosuid,noexec,nodev"));
+	json_array_append_new(mounts, mount_json("/dev", "tmpfs", "tmpfs",
+						 "nosuid,strictatime,mode=755,size=65536k"));
+	json_array_append_new(mounts, mount_json("/dev/pts", "devpts", "devpts",
+						 "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
+	json_array_append_new(mounts, mount_json("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+	json_array_append_new(mounts, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
+						 "ro,nosuid,noexec,nodev"));
+	json_array_append_new(mounts, mount_json("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
+	json_array_append_new(mounts, mount_json("/dev/shm", "tmpfs", "shm",
+						 "nosuid,noexec,nodev,mode=1777,size=67108864"));
+	json_array_append_new(mounts, mount_json("/etc/hostname", "bind", hn_path, "rbind,rprivate"));
+	json_array_append_new(mounts, mount_json("/etc/hosts", "bind", hosts_path, "rbind,rprivate"));
+	json_array_append_new(mounts, mount_json("/etc/resolv.conf", "bind", resolv_path, "rbind,rprivate"));
+	json_object_set_new(root, "mounts", mounts);
+
+	linux_ = json_object();
+	json_object_set_new(linux_, "cgroupsPath", json_string(in->cgroups_path));
+	res = json_object();
+	devs = json_array();
+	{
+		json_t *d = json_object();
+		json_object_set_new(d, "allow", json_false());
+		json_object_set_new(d, "access", json_string("rwm"));
+		json_array_append_new(devs, d);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(default_dev_rules); i++) {
+		json_t *d = json_object();
+
+		json_object_set_new(d, "allow", json_true());
+		json_object_set_new(d, "type", json_string(default_dev_rules[i].type));
+		if (default_dev_rules[i].major >= 0)
+			json_object_set_new(d, "major", json_integer(default_dev_rules[i].major));
+		if (default_dev_rules[i].minor >= 0)
+			json_object_set_new(d, "minor", json_integer(default_dev_rules[i].minor));
+		json_object_set_new(d, "access", json_string(default_dev_rules[i].access));
+		json_array_append_new(devs, d);
+	}
+	json_object_set_new(res, "devices", devs);
+	if (o->memory > 0 || o->memory_swap) {
+		json_t *m = json_object();
+
+		if (o->memory > 0)
+			json_object_set_new(m, "limit", json_integer(o->memory));
+		if (o->memory_swap)
+			json_object_set_new(m, "swap", json_integer(o->memory_swap));
+		json_object_set_new(res, "memory", m);
+	}
+	if (o->cpus > 0) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "quota", json_integer((json_int_t)(o->cpus * 100000.0 + 0.5)));
+		json_object_set_new(c, "period", json_integer(100000));
+		json_object_set_new(res, "cpu", c);
+	}
+	if (o->pids_limit > 0) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "limit", json_integer(o->pids_limit));
+		json_object_set_new(res, "pids", p);
+	}
+	json_object_set_new(linux_, "resources", res);
+	ns = json_array();
+	{
+		static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
+		for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+			json_t *n = json_object();
+			json_object_set_new(n, "type", json_string(types[i]));
+			json_array_append_new(ns, n);
+		}
+	}
+	json_object_set_new(linux_, "namespaces", ns);
+	json_object_set_new(linux_, "maskedPaths", strv_json(masked_paths));
+	json_object_set_new(linux_, "readonlyPaths", strv_json(readonly_paths));
+	json_object_set_new(root, "linux", linux_);
+
+	text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
+	*ret = text;
+	*ret_args = TAKE_PTR(args);
+	return 0;
+}

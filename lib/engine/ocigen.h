@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "berth/engine.h"
+#include "berth/error.h"
+#include "berth/image.h"
+
+struct ocigen_input {
+	const struct berth_run_opts *opts;
+	const struct berth_image *image;
+	const char *id;
+	const char *rootfs;      /* the mounted overlay, for user name lookups */
+	const char *ctr_dir;     /* holds hostname, hosts, resolv.conf */
+	const char *cgroups_path;
+};
+
+/* The OCI config.json for a container, docker's defaults: its capability set, masked
+ * and read-only paths, mounts, device rules. *ret_args gets the process args (owned by
+ * the caller) for the record. Returns the JSON text (malloc'd) in *ret. */
+int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
+		  struct berth_error **err);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The OCI image config (image-spec config.md): parsed here and nowhere else; the rest
+ * of the image code works on struct image_config. */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "berth/error.h"
+
+struct image_config {
+	int64_t created;     /* unix seconds; 0 when absent */
+	char *architecture;
+	char *os;
+	char **env;          /* never NULL after parse */
+	char **cmd;          /* never NULL after parse */
+	char **entrypoint;   /* never NULL after parse */
+	char *workdir;       /* NULL when unset or empty */
+	char *user;          /* NULL when unset or empty */
+	char **diff_ids;     /* "sha256:<hex>", bottom layer first; at least one */
+};
+
+/* Accepts NULL; returns NULL. */
+struct image_config *image_config_free(struct image_config *c);
+
+/* Parse and validate a config blob. -EINVAL with a message naming the field. */
+int image_config_parse(const char *data, size_t n, struct image_config **ret,
+		       struct berth_error **err);
+
+/*
+ * The config `berth import` writes: this host's architecture, os linux, the default
+ * PATH, Cmd ["sh"], the given layers and one history entry "berth import", created at
+ * `created`. Deterministic: the same arguments give the same bytes (and image id).
+ */
+int image_config_format_import(char *const *diff_ids, int64_t created, char **ret_json,
+			       size_t *ret_len);
+
+/* "2024-05-01T12:34:56Z". buf needs 21 bytes. */
+#define RFC3339_MAX 32
+void format_rfc3339(int64_t t, char buf[RFC3339_MAX]);
+/* Accepts fractional seconds and Z or +hh:mm offsets. -EINVAL on anything else. */
+int parse_rfc3339(const char *s, int64_t *ret);
+
+/* The GOARCH-style name of the architecture berth was built for ("amd64"). */
+const char *image_host_architecture(void);

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth/image.h"
+#include "cleanup.h"
+#include "image/config.h"
+#include "image/layer.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "util.h"
+
+DEFINE_FREEP(struct image_config, image_config_free)
+DEFINE_FREEP(struct berth_image, berth_image_free)
+DEFINE_FREEP(struct layer_record, layer_record_free)
+
+static void store_index_releasep(struct store_index *idx)
+{
+	store_index_release(idx);
+}
+
+struct berth_image *berth_image_free(struct berth_image *img)
+{
+	if (img) {
+		free(img->id);
+		free(img->ref);
+		strv_free(img->layer_dirs);
+		strv_free(img->env);
+		strv_free(img->cmd);
+		strv_free(img->entrypoint);
+		free(img->workdir);
+		free(img->user);
+		free(img);
+	}
+	return NULL;
+}
+
+struct berth_image **berth_image_list_free(struct berth_image **images, size_t n)
+{
+	for (size_t i = 0; images && i < n; i++)
+		berth_image_free(images[i]);
+	free(images);
+	return NULL;
+}
+
+/* Chain ids of an image's layers, bottom first. */
+static int config_chain_ids(const struct image_config *c, char ***ret)
+{
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	const char *parent = NULL;
+
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; c->diff_ids[i]; i++) {
+		char *chain;
+		int r = layer_chain_id(parent, c->diff_ids[i], &chain);
+
+		if (r < 0 || strv_push(&l, chain) < 0)
+			return -ENOMEM;
+		parent = l[i];
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+static int load_config(struct berth_store *s, const char *id, struct image_config **ret,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t n;
+	int r;
+
+	r = store_blob_read(s, id, &data, &n, err);
+	if (r < 0)
+		return r;
+	return image_config_parse(data, n, ret, err);
+}
+
+/* Fill a berth_image for id; ref_full is the normalised ref it was found by, or NULL. */
+static int load_image(struct berth_store *s, const char *id, const char *ref_full,
+		      struct berth_image **ret, struct berth_error **err)
+{
+	_cleanup_(image_config_freep) struct image_config *c = NULL;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	_cleanup_strv_free_ char **chains = NULL;
+	size_t n;
+	int r;
+
+	r = load_config(s, id, &c, err);
+	if (r < 0)
+		return berth_error_wrap(err, "image '%s'", id);
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	img->id = strdup(id);
+	if (!img->id || (ref_full && ref_familiar(ref_full, &img->ref) < 0))
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	if (config_chain_ids(c, &chains) < 0)
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	n = strv_length(chains);
+	img->layer_dirs = calloc(n + 1, sizeof(char *));
+	if (!img->layer_dirs)
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(layer_record_freep) struct layer_record *l = NULL;
+
+		r = store_layer_load(s, chains[i], &l, err);
+		if (r < 0)
+			return berth_error_wrap(err, "image '%s'", id);
+		/* Topmost first, the order overlay's lowerdir wants. */
+		img->layer_dirs[n - 1 - i] = store_layer_diff_path(s, chains[i]);
+		if (!img->layer_dirs[n - 1 - i])
+			return berth_error_set(err, ENOMEM, "image '%s'", id);
+		if (access(img->layer_dirs[n - 1 - i], F_OK) < 0)
+			return berth_error_set(err, errno, "image '%s': layer '%s'", id,
+					       img->layer_dirs[n - 1 - i]);
+		img->size += l->size;
+	}
+	img->env = TAKE_PTR(c->env);
+	img->cmd = TAKE_PTR(c->cmd);
+	img->entrypoint = TAKE_PTR(c->entrypoint);
+	img->workdir = TAKE_PTR(c->workdir);
+	img->user = TAKE_PTR(c->user);
+	img->created = c->created;
+	*ret = TAKE_PTR(img);
+	return 0;
+}
+
+static bool is_hex(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && !(*s >= 'a' && *s <= 'f'))
+			return false;
+	return true;
+}
+
+/* Resolve s against the index, like docker: a ref first, then an id or unique id
+ * prefix. *ret_id and *ret_ref point into idx; *ret_ref is NULL for a match by id. */
+static int resolve(const struct store_index *idx, const char *s, const char **ret_id,
+		   const char **ret_ref, struct berth_error **err)
+{
+	_cleanup_free_ char *full = NULL;
+	const char *prefix, *found = NULL;
+
+	if (!startswith(s, "sha256:") && ref_normalize(s, &full, NULL) >= 0)
+		for (size_t i = 0; i < idx->n_refs; i++)
+			if (streq(idx->refs[i].name, full)) {
+				*ret_id = idx->refs[i].id;
+				*ret_ref = idx->refs[i].name;
+				return 0;
+			}
+	prefix = startswith(s, "sha256:");
+	if (!prefix)
+		prefix = s;
+	if (is_hex(prefix)) {
+		for (size_t i = 0; idx->images && idx->images[i]; i++) {
+			if (!startswith(digest_hex(idx->images[i]), prefix))
+				continue;
+			if (found)
+				return berth_error_new(err, EINVAL,
+						       "image id prefix '%s' is ambiguous", s);
+			found = idx->images[i];
+		}
+		if (found) {
+			*ret_id = found;
+			*ret_ref = NULL;
+			return 0;
+		}
+	}
+	return berth_error_new(err, ENOENT, "no such image: '%s'", s);
+}
+
+/* The first ref (in index order) naming id, or NULL. */
+static const char *first_ref(const struct store_index *idx, const char *id)
+{
+	for (size_t i = 0; i < idx->n_refs; i++)
+		if (streq(idx->refs[i].id, id))
+			return idx->refs[i].name;
+	return NULL;
+}
+
+int berth_image_lookup(struct berth_store *s, const char *ref_or_id, struct berth_image **ret_image,
+		       struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_close_ int lock = -EBADF;
+	const char *id, *ref;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	r = resolve(&idx, ref_or_id, &id, &ref, err);
+	if (r < 0)
+		return r;
+	return load_image(s, id, ref ? ref : first_ref(&idx, id), ret_image, err);
+}
+
+static int image_cmp(const void *a, const void *b)
+{
+	const struct berth_image *x = *(struct berth_image *const *)a;
+	const struct berth_image *y = *(struct berth_image *const *)b;
+
+	if (x->created != y->created)
+		return x->created > y->created ? -1 : 1;
+	if (!x->ref || !y->ref)
+		return !x->ref - !y->ref; /* untagged last */
+	return strcmp(x->ref, y->ref);
+}
+
+int berth_image_list(struct berth_store *s, struct berth_image ***ret_images, size_t *ret_n,
+		     struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_close_ int lock = -EBADF;
+	struct berth_image **list;
+	size_t n = 0, max;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	max = idx.n_refs + strv_length(idx.images);
+	list = calloc(max + 1, sizeof(*list));
+	if (!list)
+		return berth_error_set(err, ENOMEM, "list images");
+	for (size_t i = 0; i < idx.n_refs; i++) {
+		r = load_image(s, idx.refs[i].id, idx.refs[i].name, &list[n], err);
+		if (r < 0)
+			goto fail;
+		n++;
+	}
+	for (size_t i = 0; idx.images && idx.images[i]; i++) {
+		if (store_index_refs_to(&idx, idx.images[i]) > 0)
+			continue;
+		r = load_image(s, idx.images[i], NULL, &list[n], err);
+		if (r < 0)
+			goto fail;
+		n++;
+	}
+	qsort(list, n, sizeof(*list), image_cmp);
+	*ret_images = list;
+	*ret_n = n;
+	return 0;
+fail:
+	berth_image_list_free(list, n);
+	return r;
+}
+
+/* An image already in the store that `berth import` of these layers would produce
+ * byte for byte, but for the time: reuse it, so importing the same tarball twice gives
+ * the same image id (docker would make a new one each time). */
+static int find_imported_image(struct berth_store *s, const struct store_index *idx,
+			       char *const *diff_ids, char **ret_id)
+{
+	for (size_t i = 0; idx->images && idx->images[i]; i++) {
+		_cleanup_(image_config_freep) struct image_config *c = NULL;
+		_cleanup_free_ char *json = NULL;
+		char hex[SHA256_HEX_SIZE];
+		size_t n;
+		bool same = true;
+
+		if (load_config(s, idx->images[i], &c, NULL) < 0)
+			continue;
+		for (size_t k = 0; same && (c->diff_ids[k] || diff_ids[k]); k++)
+			same = c->diff_ids[k] && diff_ids[k] && streq(c->diff_ids[k], diff_ids[k]);
+		if (!same)
+			continue;
+		if (image_config_format_import(diff_ids, c->created, &json, &n) < 0)
+			return -ENOMEM;
+		sha256_hex(json, n, hex);
+		if (streq(hex, digest_hex(idx->images[i]))) {
+			*ret_id = strdup(idx->images[i]);
+			return *ret_id ? 1 : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int berth_image_import(struct berth_store *s, const char *path, const char *ref, char **ret_id,
+		       struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_free_ char *full = NULL, *diff_id = NULL, *chain = NULL, *blob = NULL,
+			    *id = NULL, *json = NULL;
+	_cleanup_strv_free_ char **diff_ids = NULL;
+	_cleanup_close_ int in_fd = -EBADF, lock = -EBADF;
+	struct blob_writer w = BLOB_WRITER_INIT;
+	bool blob_created = false, layer_created = false, config_created = false;
+	enum layer_compression comp;
+	char hex[SHA256_HEX_SIZE];
+	struct stat st;
+	size_t n;
+	int r;
+
+	if (ref) {
+		r = ref_normalize(ref, &full, err);
+		if (r < 0)
+			return r;
+	}
+	if (streq(path, "-")) {
+		in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (in_fd < 0)
+			return berth_error_set(err, errno, "stdin");
+	} else {
+		in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (in_fd < 0)
+			return berth_error_set(err, errno, "open");
+		if (fstat(in_fd, &st) < 0)
+			return berth_error_set(err, errno, "stat");
+		if (S_ISDIR(st.st_mode))
+			return berth_error_new(err, EISDIR, "is a directory, not a tarball");
+	}
+
+	r = store_lock(s, true, &lock, err);
+	if (r < 0)
+		return r;
+
+	/* 1. The tarball as given becomes a blob, hashed while written. */
+	r = store_blob_begin(s, &w, err);
+	if (r >= 0)
+		r = store_blob_append_fd(&w, in_fd, err);
+	if (r >= 0)
+		r = store_blob_finish(&w, err);
+	if (r < 0)
+		goto fail;
+	blob = xasprintf("sha256:%s", w.hex);
+	if (!blob) {
+		r = berth_error_set(err, ENOMEM, "import");
+		goto fail;
+	}
+
+	/* 2. Its diff id: the digest of the uncompressed tar. */
+	r = layer_diff_id(w.fd, NULL, hex, &comp, err);
+	if (r < 0)
+		goto fail;
+	diff_id = xasprintf("sha256:%s", comp == LAYER_COMPRESSION_NONE ? w.hex : hex);
+	if (!diff_id || layer_chain_id(NULL, diff_id, &chain) < 0 ||
+	    strv_extend(&diff_ids, diff_id) < 0) {
+		r = berth_error_set(err, ENOMEM, "import");
+		goto fail;
+	}
+
+	/* 3. Unpack once: an existing layer with this chain id is the same content. */
+	if (store_layer_exists(s, chain)) {
+		store_blob_abort(s, &w);
+	} else {
+		struct layer_record rec = {
+			.chain_id = chain,
+			.diff_id = diff_id,
+			.blob = blob,
+			.media_type = (char *)layer_media_type(comp),
+			.blob_size = (int64_t)w.size,
+		};
+
+		r = store_blob_commit(s, &w, NULL, &blob_created, err);
+		if (r < 0)
+			goto fail;
+		r = store_layer_create(s, w.fd, &rec, err);
+		if (r < 0)
+			goto fail;
+		layer_created = true;
+		store_blob_abort(s, &w);
+	}
+
+	/* 4. The image config, or the identical image imported before. */
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		goto fail;
+	r = find_imported_image(s, &idx, diff_ids, &id);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "import");
+		goto fail;
+	}
+	if (r == 0) {
+		r = image_config_format_import(diff_ids, (int64_t)time(NULL), &json, &n);
+		if (r < 0) {
+			r = berth_error_set(err, -r, "image config");
+			goto fail;
+		}
+		r = store_blob_write(s, json, n, &id, &config_created, err);
+		if (r < 0) {
+			berth_error_wrap(err, "image config");
+			goto fail;
+		}
+	}
+
+	/* 5. Publish: one atomic rename of the index. */
+	if (store_index_add_image(&idx, id) < 0 || (full && store_index_set_ref(&idx, full, id) < 0)) {
+		r = berth_error_set(err, ENOMEM, "import");
+		goto fail;
+	}
+	r = store_index_save(s, &idx, err);
+	if (r < 0)
+		goto fail;
+	*ret_id = TAKE_PTR(id);
+	return 0;
+
+fail:
+	/* Leave nothing behind that the index does not reference. */
+	store_blob_abort(s, &w);
+	if (config_created)
+		store_blob_remove(s, id);
+	if (layer_created)
+		store_layer_remove(s, chain, NULL);
+	if (blob_created && !store_blob_used_by_layers(s, blob, NULL))
+		store_blob_remove(s, blob);
+	return r;
+}
+
+/* After an image is gone: delete its layers that no remaining image uses, and their
+ * blobs when no remaining layer record names them. */
+static int gc_layers(struct berth_store *s, const struct store_index *idx, char *const *chains,
+		     struct berth_error **err)
+{
+	_cleanup_strv_free_ char **keep = calloc(1, sizeof(char *));
+	int r;
+
+	if (!keep)
+		return berth_error_set(err, ENOMEM, "remove layers");
+	for (size_t i = 0; idx->images && idx->images[i]; i++) {
+		_cleanup_(image_config_freep) struct image_config *c = NULL;
+		_cleanup_strv_free_ char **l = NULL;
+
+		r = load_config(s, idx->images[i], &c, err);
+		if (r < 0)
+			return berth_error_wrap(err, "keep layers of '%s'", idx->images[i]);
+		if (config_chain_ids(c, &l) < 0)
+			return berth_error_set(err, ENOMEM, "remove layers");
+		for (size_t k = 0; l[k]; k++)
+			if (strv_extend(&keep, l[k]) < 0)
+				return berth_error_set(err, ENOMEM, "remove layers");
+	}
+	for (size_t i = 0; chains[i]; i++) {
+		_cleanup_(layer_record_freep) struct layer_record *l = NULL;
+
+		if (strv_contains(keep, chains[i]))
+			continue;
+		if (store_layer_load(s, chains[i], &l, NULL) < 0)
+			l = NULL; /* already gone, or broken: remove the dir anyway */
+		r = store_layer_remove(s, chains[i], err);
+		if (r < 0)
+			return r;
+		if (l && l->blob && !store_blob_used_by_layers(s, l->blob, NULL))
+			store_blob_remove(s, l->blob);
+	}
+	return 0;
+}
+
+int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_(image_config_freep) struct image_config *c = NULL;
+	_cleanup_strv_free_ char **chains = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *id = NULL, *ref = NULL;
+	const char *pid, *pref;
+	size_t refs;
+	int r;
+
+	r = store_lock(s, true, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	r = resolve(&idx, ref_or_id, &pid, &pref, err);
+	if (r < 0)
+		return r;
+	id = strdup(pid);
+	ref = pref ? strdup(pref) : NULL;
+	if (!id || (pref && !ref))
+		return berth_error_set(err, ENOMEM, "remove '%s'", ref_or_id);
+
+	if (ref) {
+		store_index_remove_ref(&idx, ref);
+	} else {
+		refs = store_index_refs_to(&idx, id);
+		if (refs > 1)
+			return berth_error_new(err, EBUSY,
+					       "image '%s' is referenced by %zu tags: remove them "
+					       "by name", ref_or_id, refs);
+		while (first_ref(&idx, id))
+			store_index_remove_ref(&idx, first_ref(&idx, id));
+	}
+	if (store_index_refs_to(&idx, id) > 0) {
+		r = store_index_save(s, &idx, err);
+		return r < 0 ? r : 0;
+	}
+
+	/* The last ref is gone: the image goes too. Read its layers before the config. */
+	if (load_config(s, id, &c, NULL) >= 0 && config_chain_ids(c, &chains) < 0)
+		return berth_error_set(err, ENOMEM, "remove '%s'", ref_or_id);
+	store_index_remove_image(&idx, id);
+	r = store_index_save(s, &idx, err);
+	if (r < 0)
+		return r;
+	/* The index no longer names the image: from here on, failures leave garbage,
+	 * never a broken image. */
+	store_blob_remove(s, id);
+	if (chains) {
+		r = gc_layers(s, &idx, chains, err);
+		if (r < 0)
+			return berth_error_wrap(err, "image '%s' removed, but cleaning up failed",
+						id);
+	}
+	return 1;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "netns.h"
+
+int net_loopback_up(pid_t pid, struct berth_error **err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int target = -EBADF, sock = -EBADF;
+	struct ifreq ifr = { 0 };
+	char path[64];
+	int r = 0;
+
+	if (self < 0)
+		return berth_error_set(err, errno, "open our network namespace");
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	if (setns(target, CLONE_NEWNET) < 0)
+		return berth_error_set(err, errno, "enter the container's network namespace");
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	strcpy(ifr.ifr_name, "lo");
+	if (sock < 0)
+		r = berth_error_set(err, errno, "socket");
+	else if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		r = berth_error_set(err, errno, "get flags of 'lo'");
+	else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+			r = berth_error_set(err, errno, "bring 'lo' up");
+	}
+	/* the socket belongs to the container's namespace: close it before leaving */
+	close(TAKE_FD(sock));
+	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
+		r = berth_error_set(err, errno, "return to our network namespace");
+	return r;
+}

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "berth/runtime.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "process.h"
+#include "state.h"
+#include "tty.h"
+#include "util.h"
+
+static const char *const status_names[_BERTH_STATUS_MAX] = {
+	[BERTH_STATUS_CREATING] = "creating", [BERTH_STATUS_CREATED] = "created",
+	[BERTH_STATUS_RUNNING] = "running",   [BERTH_STATUS_PAUSED] = "paused",
+	[BERTH_STATUS_STOPPED] = "stopped",
+};
+
+const char *berth_status_name(enum berth_status s)
+{
+	return (unsigned)s < _BERTH_STATUS_MAX ? status_names[s] : "unknown";
+}
+
+static void rt_config_freep(struct rt_config **c)
+{
+	rt_config_free(*c);
+}
+
+static void cgroup_freep(struct cgroup **c)
+{
+	cgroup_free(*c);
+}
+
+static int pidfd_open_checked(pid_t pid, uint64_t start_time)
+{
+	uint64_t st;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* the pid could have been recycled between reading state and opening it */
+	if (proc_start_time(pid, &st) < 0 || st != start_time) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+/* Remove <root>/<id> and what it holds. */
+static void remove_state_dir(const char *root, const char *id)
+{
+	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (rfd >= 0)
+		(void)rm_rf_at(rfd, id);
+}
+
+static int default_cgroup_path(const struct rt_config *cfg, const char *id, char **ret)
+{
+	*ret = cfg->cgroups_path ? strdup(cfg->cgroups_path) : xasprintf("/berth/%s", id);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int open_cgroup(const char *path, struct cgroup **ret, struct berth_error **err)
+{
+	return cgroup_new(path, NULL, NULL, NULL, ret, err);
+}
+
+/* The devices the runtime itself makes (dev.c) and those of linux.devices must be usable
+ * whatever the config's rules say, as runc's specconv ensures: their allow rules go last. */
+static int resources_with_default_devices(const struct rt_config *cfg, struct rt_resources *ret,
+					  struct rt_device_rule **ret_rules)
+{
+	static const struct rt_device_rule defaults[] = {
+		{ true, 'c', 1, 3, "rwm" },   { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
+		{ true, 'c', 1, 8, "rwm" },   { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
+		{ true, 'c', 5, 1, "rwm" },   { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
+	};
+	size_t n = cfg->resources.n_devices + ELEMENTSOF(defaults) + cfg->n_devices;
+	struct rt_device_rule *rules;
+	size_t k = 0;
+
+	*ret = cfg->resources;
+	*ret_rules = NULL;
+	if (cfg->resources.n_devices == 0)
+		return 0; /* no rules at all: the cgroup's devices stay as they are */
+	rules = calloc(n, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->resources.n_devices; i++)
+		rules[k++] = cfg->resources.devices[i];
+	for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
+		rules[k++] = defaults[i];
+	for (size_t i = 0; i < cfg->n_devices; i++) {
+		const struct rt_device *d = &cfg->devices[i];
+
+		if (d->type == 'p')
+			continue;
+		rules[k] = (struct rt_device_rule){ .allow = true, .type = d->type == 'u' ? 'c' : d->type,
+						    .major = d->major, .minor = d->minor };
+		strcpy(rules[k].access, "rwm");
+		k++;
+	}
+	ret->devices = rules;
+	ret->n_devices = k;
+	*ret_rules = rules;
+	return 0;
+}
+
+static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
+			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
+			   struct berth_error **err)
+{
+	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, sock = -EBADF, pty = -EBADF;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
+	struct state_file st = { 0 };
+	struct process_ctx pctx;
+	bool cg_made = false;
+	pid_t pid = 0;
+	int r;
+
+	r = state_lock(root, id, true, &dirfd, err);
+	if (r < 0)
+		return r;
+
+	bundle = realpath(opts->bundle ? opts->bundle : ".", NULL);
+	if (!bundle) {
+		r = berth_error_set(err, errno, "bundle '%s'", opts->bundle ? opts->bundle : ".");
+		goto fail;
+	}
+	r = rt_config_load(bundle, &cfg, err);
+	if (r < 0)
+		goto fail;
+	if (!cfg->has_process) {
+		r = berth_error_new(err, EINVAL, "config.json: process: required to create a container");
+		goto fail;
+	}
+	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)
+					      : xasprintf("%s/%s", bundle, cfg->root_path);
+	if (!rootfs_rel) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	rootfs = realpath(rootfs_rel, NULL);
+	if (!rootfs) {
+		r = berth_error_set(err, errno, "rootfs '%s'", rootfs_rel);
+		goto fail;
+	}
+
+	r = default_cgroup_path(cfg, id, &cgpath);
+	if (r < 0)
+		goto fail;
+	r = open_cgroup(cgpath, &cg, err);
+	if (r < 0)
+		goto fail;
+	r = cgroup_create(cg, err);
+	if (r < 0)
+		goto fail;
+	cg_made = true;
+	{
+		_cleanup_free_ struct rt_device_rule *rules = NULL;
+		struct rt_resources res;
+
+		r = resources_with_default_devices(cfg, &res, &rules);
+		if (r >= 0)
+			r = cgroup_apply(cg, &res, err);
+		if (r < 0)
+			goto fail;
+	}
+
+	if (use_fifo) {
+		if (mkfifoat(dirfd, "exec.fifo", 0600) < 0) {
+			r = berth_error_set(err, errno, "create exec fifo");
+			goto fail;
+		}
+		fifo = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+		if (fifo < 0) {
+			r = berth_error_set(err, errno, "open exec fifo");
+			goto fail;
+		}
+	}
+
+	pctx = (struct process_ctx){
+		.cfg = cfg,
+		.rootfs = rootfs,
+		.bundle = bundle,
+		.cg = cg,
+		.stdio = { opts->stdio[0], opts->stdio[1], opts->stdio[2] },
+		.fifo_fd = fifo,
+		.lock_fd = dirfd,
+	};
+	r = process_create(&pctx, &pid, &sock, &pty, err);
+	if (r < 0)
+		goto fail;
+
+	st.id = (char *)id;
+	st.pid = pid;
+	if (proc_start_time(pid, &st.start_time) < 0) {
+		r = berth_error_new(err, ESRCH, "container init %d vanished", (int)pid);
+		goto fail_kill;
+	}
+	st.bundle = bundle;
+	st.rootfs = rootfs;
+	st.created = now_rfc3339();
+	st.cgroup_path = cgpath;
+	for (size_t i = 0; i < cfg->n_annotations; i++) {
+		(void)strv_extend(&st.annotations, cfg->annotations[i].key);
+		(void)strv_extend(&st.annotations, cfg->annotations[i].value);
+	}
+	r = state_write(dirfd, &st, err);
+	free(st.created);
+	strv_free(st.annotations);
+	if (r < 0)
+		goto fail_kill;
+
+	if (opts->pid_file) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+		r = write_file_atomic(opts->pid_file, buf, (size_t)n, 0644);
+		if (r < 0) {
+			r = berth_error_set(err, -r, "write pid file '%s'", opts->pid_file);
+			goto fail_kill;
+		}
+	}
+	if (opts->on_created) {
+		r = opts->on_created(pid, opts->userdata, err);
+		if (r < 0)
+			goto fail_kill;
+	}
+	if (pty >= 0 && opts->console_socket) {
+		r = tty_send_to_socket(opts->console_socket, pty, err);
+		if (r < 0)
+			goto fail_kill;
+	}
+
+	*ret_pid = pid;
+	if (ret_sock)
+		*ret_sock = TAKE_FD(sock);
+	if (ret_pty)
+		*ret_pty = opts->console_socket ? -EBADF : TAKE_FD(pty);
+	return 0;
+
+fail_kill:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+fail:
+	if (cg_made)
+		(void)cgroup_destroy(cg, NULL);
+	remove_state_dir(root, id);
+	return r;
+}
+
+int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,
+			   struct berth_error **err)
+{
+	pid_t pid;
+	int pty = -EBADF;
+	int r;
+
+	r = create_internal(root, id, opts, true, &pid, NULL, &pty, err);
+	if (r < 0)
+		return r;
+	if (opts->ret_pty_master)
+		*opts->ret_pty_master = pty;
+	else if (pty >= 0)
+		close(pty);
+	return 0;
+}
+
+static int load(const char *root, const char *id, int *ret_dirfd, struct state_file *ret,
+		enum berth_status *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	int r;
+
+	r = state_lock(root, id, false, &dirfd, err);
+	if (r < 0)
+		return r;
+	r = state_read(dirfd, id, ret, err);
+	if (r < 0)
+		return r;
+	*ret_status = state_status(dirfd, ret);
+	*ret_dirfd = TAKE_FD(dirfd);
+	return 0;
+}
+
+int berth_container_start(const char *root, const char *id, struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, pidfd = -EBADF;
+	struct state_file st = { 0 };
+	enum berth_status status;
+	char c;
+	int r;
+
+	r = load(root, id, &dirfd, &st, &status, err);
+	if (r < 0)
+		return r;
+	if (status != BERTH_STATUS_CREATED) {
+		r = berth_error_new(err, EINVAL, "cannot start container '%s': it is %s", id,
+				    berth_status_name(status));
+		goto out;
+	}
+	pidfd = pidfd_open_checked(st.pid, st.start_time);
+	fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0) {
+		r = berth_error_set(err, errno, "open exec fifo of '%s'", id);
+		goto out;
+	}
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = berth_error_set(err, errno, "wait for container '%s'", id);
+			goto out;
+		}
+		if (p[0].revents & POLLIN) {
+			if (read(fifo, &c, 1) == 1)
+				break;
+		}
+		if (p[1].revents & POLLIN) {
+			r = berth_error_new(err, ESRCH, "container '%s' exited before it was started", id);
+			goto out;
+		}
+	}
+	if (unlinkat(dirfd, "exec.fifo", 0) < 0 && errno != ENOENT) {
+		r = berth_error_set(err, errno, "remove exec fifo of '%s'", id);
+		goto out;
+	}
+	r = 0;
+out:
+	state_file_clear(&st);
+	return r;
+}
+
+int berth_container_state(const char *root, const char *id, struct berth_state *ret,
+			  struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	struct state_file st = { 0 };
+	enum berth_status status;
+	int r;
+
+	r = load(root, id, &dirfd, &st, &status, err);
+	if (r < 0)
+		return r;
+	*ret = (struct berth_state){
+		.id = TAKE_PTR(st.id),
+		.status = status,
+		.pid = status == BERTH_STATUS_STOPPED ? 0 : st.pid,
+		.bundle = TAKE_PTR(st.bundle),
+		.rootfs = TAKE_PTR(st.rootfs),
+		.created = TAKE_PTR(st.created),
+		.cgroup_path = TAKE_PTR(st.cgroup_path),
+		.annotations = TAKE_PTR(st.annotations),
+	};
+	state_file_clear(&st);
+	return 0;
+}
+
+void berth_state_clear(struct berth_state *s)
+{
+	free(s->id);
+	free(s->bundle);
+	free(s->rootfs);
+	free(s->created);
+	free(s->cgroup_path);
+	strv_free(s->annotations);
+	memset(s, 0, sizeof(*s));
+}
+
+char *berth_state_to_json(const struct berth_state *s)
+{
+	json_t *o = json_object(), *ann = json_object();
+	char *text;
+
+	json_object_set_new(o, "ociVersion", json_string("1.2.0"));
+	json_object_set_new(o, "id", json_string(s->id));
+	json_object_set_new(o, "pid", json_integer(s->pid));
+	json_object_set_new(o, "status", json_string(berth_status_name(s->status)));
+	json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+	json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
+	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
+	for (char **a = s->annotations; a && a[0] && a[1]; a += 2)
+		json_object_set_new(ann, a[0], json_string(a[1]));
+	json_object_set_new(o, "annotations", ann);
+	text = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	return text;
+}
+
+int berth_container_kill(const char *root, const char *id, int sig, bool all,
+			 struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF, pidfd = -EBADF;
+	struct state_file st = { 0 };
+	enum berth_status status;
+	int r;
+
+	r = load(root, id, &dirfd, &st, &status, err);
+	if (r < 0)
+		return r;
+	if (status == BERTH_STATUS_STOPPED) {
+		r = berth_error_new(err, ESRCH, "container '%s' is not running", id);
+		goto out;
+	}
+	if (all) {
+		_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+
+		r = open_cgroup(st.cgroup_path, &cg, err);
+		if (r >= 0 && cg->ops->kill)
+			r = cg->ops->kill(cg, sig, err);
+		goto out;
+	}
+	pidfd = pidfd_open_checked(st.pid, st.start_time);
+	if (pidfd < 0) {
+		r = berth_error_new(err, ESRCH, "container '%s' is not running", id);
+		goto out;
+	}
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		r = berth_error_set(err, errno, "kill container '%s' with signal %d", id, sig);
+		goto out;
+	}
+	r = 0;
+out:
+	state_file_clear(&st);
+	return r;
+}
+
+static int wait_pidfd(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
+}
+
+int berth_container_delete(const char *root, const char *id, bool force, struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	struct state_file st = { 0 };
+	enum berth_status status;
+	int r;
+
+	r = load(root, id, &dirfd, &st, &status, err);
+	if (r < 0)
+		return r;
+	if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force) {
+		r = berth_error_new(err, EBUSY, "cannot delete container '%s' that is not stopped: %s",
+				    id, berth_status_name(status));
+		goto out;
+	}
+	if (status != BERTH_STATUS_STOPPED) {
+		_cleanup_close_ int pidfd = pidfd_open_checked(st.pid, st.start_time);
+
+		if (pidfd >= 0) {
+			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			if (wait_pidfd(pidfd, 10000) < 0) {
+				r = berth_error_new(err, ETIMEDOUT,
+						    "container '%s' did not die after SIGKILL", id);
+				goto out;
+			}
+		}
+	}
+	if (st.cgroup_path && *st.cgroup_path) {
+		r = open_cgroup(st.cgroup_path, &cg, err);
+		if (r >= 0)
+			r = cgroup_destroy(cg, err);
+		if (r < 0) {
+			berth_error_wrap(err, "delete '%s'", id);
+			goto out;
+		}
+	}
+	remove_state_dir(root, id);
+	r = 0;
+out:
+	state_file_clear(&st);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int berth_container_list(const char *root, char ***ret_ids, struct berth_error **err)
+{
+	_cleanup_closedir_ DIR *d = opendir(root);
+	_cleanup_strv_free_ char **ids = NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (errno == ENOENT) {
+			*ret_ids = calloc(1, sizeof(char *));
+			return *ret_ids ? 0 : -ENOMEM;
+		}
+		return berth_error_set(err, errno, "open state root '%s'", root);
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		if (strv_extend(&ids, de->d_name) < 0)
+			return -ENOMEM;
+	}
+	if (!ids) {
+		ids = calloc(1, sizeof(char *));
+		if (!ids)
+			return -ENOMEM;
+	}
+	qsort(ids, strv_length(ids), sizeof(char *), cmp_str);
+	*ret_ids = TAKE_PTR(ids);
+	return 0;
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+int berth_container_wait(const char *root, const char *id, int *ret_status,
+			 struct berth_error **err)
+{
+	struct berth_state s;
+	int status, r;
+
+	r = berth_container_state(root, id, &s, err);
+	if (r < 0)
+		return r;
+	if (s.pid <= 0) {
+		berth_state_clear(&s);
+		return berth_error_new(err, ECHILD, "container '%s' is not running", id);
+	}
+	while ((r = waitpid(s.pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		r = berth_error_set(err, errno, "wait for container '%s'", id);
+		berth_state_clear(&s);
+		return r;
+	}
+	berth_state_clear(&s);
+	*ret_status = exit_status(status);
+	return 0;
+}
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+
+int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
+			int *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int sock = -EBADF, pty = -EBADF, sigfd = -EBADF;
+	sigset_t mask, old;
+	struct termios saved;
+	bool raw = false;
+	pid_t pid;
+	int status = 0, r, k;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		r = berth_error_set(err, errno, "signalfd");
+		goto restore;
+	}
+
+	r = create_internal(root, id, opts, false, &pid, &sock, &pty, err);
+	if (r < 0)
+		goto restore;
+	r = process_start(sock, err);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		(void)berth_container_delete(root, id, true, NULL);
+		goto restore;
+	}
+	if (pty >= 0) {
+		if (isatty(STDIN_FILENO) && tty_set_raw(STDIN_FILENO, &saved) == 0)
+			raw = true;
+		(void)tty_proxy(pty, STDIN_FILENO, STDOUT_FILENO, sigfd, pid);
+		close(pty);
+		pty = -EBADF;
+	}
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		k = waitpid(pid, &status, WNOHANG);
+		if (k == pid)
+			break;
+		if (k < 0 && errno != EINTR) {
+			r = berth_error_set(err, errno, "wait for container '%s'", id);
+			break;
+		}
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
+			kill(pid, (int)si.ssi_signo);
+	}
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (r >= 0)
+		*ret_status = exit_status(status);
+	k = berth_container_delete(root, id, true, r < 0 ? NULL : err);
+	if (r >= 0 && k < 0)
+		r = k;
+restore:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+#include "cgroup.h"
+#include "config.h"
+
+struct process_ctx {
+	const struct rt_config *cfg;
+	const char *rootfs;     /* absolute */
+	const char *bundle;     /* absolute; relative bind sources are taken from here */
+	struct cgroup *cg;      /* created and configured; the child is entered into it */
+	int stdio[3];           /* -1: inherit */
+	int fifo_fd;            /* O_PATH fd of exec.fifo, or -1: wait for SYNC_START */
+	int lock_fd;            /* the state lock: the child closes it first thing, or -1 */
+};
+
+/*
+ * Clone the container init into its namespaces and drive it until it is ready to exec
+ * (see sync.h for the protocol). On success *ret_pid is the init's pid (our child),
+ * *ret_sock our end of the sync socket (for process_start when fifo_fd is -1), and
+ * *ret_pty the pty master when process.terminal, else -1. On failure the child is
+ * killed and reaped and err says why, with the child's own context.
+ */
+int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock, int *ret_pty,
+		   struct berth_error **err);
+
+/* Tell a process made with fifo_fd == -1 to exec; returns once execve succeeded
+ * (the socket closed) or with the child's error. */
+int process_start(int sock, struct berth_error **err);
+
+/* Find `file` along PATH (from env, else the default), as execvp would, but inside the
+ * current root. The result is malloc'd. -ENOENT / -EACCES mean what they say. */
+int process_lookup_exec(const char *file, char *const *env, char **ret);

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "dev.h"
+#include "rootfs.h"
+#include "util.h"
+
+static bool mounts_dev_bind(const struct rt_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (streq(cfg->mounts[i].destination, "/dev") && (cfg->mounts[i].flags & MS_BIND))
+			return true;
+	return false;
+}
+
+int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount_ctx *ctx,
+		   struct berth_error **err)
+{
+	unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
+	int r;
+
+	/* Nothing we mount may propagate back to the host. A shared rootfs propagation is
+	 * applied at the end, once everything is in place. */
+	if (prop & MS_SHARED)
+		prop = MS_PRIVATE | MS_REC;
+	if (mount(NULL, "/", NULL, MS_REC | (prop & ~MS_REC), NULL) < 0)
+		return berth_error_set(err, errno, "make '/' %s",
+				       (prop & MS_PRIVATE) ? "private" : "slave");
+
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error_set(err, errno, "bind rootfs '%s'", rootfs);
+
+	ctx->rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->rootfd < 0)
+		return berth_error_set(err, errno, "open rootfs '%s'", rootfs);
+
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		r = mount_one(ctx, &cfg->mounts[i], err);
+		if (r < 0)
+			return berth_error_wrap(err, "mount '%s'", cfg->mounts[i].destination);
+	}
+
+	if (!mounts_dev_bind(cfg)) {
+		r = dev_setup(ctx->rootfd, cfg, ctx->userns, err);
+		if (r < 0)
+			return berth_error_wrap(err, "/dev");
+	}
+
+	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)
+		return berth_error_set(err, errno, "chdir '%s'", rootfs);
+	/* pivot_root(".", ".") stacks the old root under the new one; detach it right away
+	 * (after making sure the unmount cannot propagate to the host). */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return berth_error_set(err, errno, "pivot_root '%s'", rootfs);
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return berth_error_set(err, errno, "make the old root slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return berth_error_set(err, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return berth_error_set(err, errno, "chdir '/'");
+	close(ctx->rootfd);
+	ctx->rootfd = -EBADF;
+	return 0;
+}
+
+static int mask_path(const char *path, int nullfd, struct berth_error **err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	char a[32], b[32];
+
+	fd = openat_in_root(AT_FDCWD, path, O_PATH | O_NOFOLLOW, false);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return berth_error_set(err, -fd, "mask '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return berth_error_set(err, errno, "mask '%s'", path);
+	if (S_ISLNK(st.st_mode))
+		return 0; /* a symlink is never followed to mask what it points at */
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(a, fd), "tmpfs", MS_RDONLY, "size=0") < 0)
+			return berth_error_set(err, errno, "mask directory '%s'", path);
+		return 0;
+	}
+	if (mount(fd_path(a, nullfd), fd_path(b, fd), NULL, MS_BIND, NULL) < 0)
+		return berth_error_set(err, errno, "mask '%s'", path);
+	return 0;
+}
+
+static int readonly_path(const char *path, struct berth_error **err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[32];
+
+	fd = openat_in_root(AT_FDCWD, path, O_PATH | O_NOFOLLOW, false);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return berth_error_set(err, -fd, "read-only path '%s'", path);
+	if (mount(fd_path(buf, fd), fd_path(buf, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error_set(err, errno, "bind read-only path '%s'", path);
+	close(fd);
+	fd = openat_in_root(AT_FDCWD, path, O_PATH | O_NOFOLLOW, false);
+	if (fd < 0)
+		return berth_error_set(err, -fd, "reopen read-only path '%s'", path);
+	return mount_remount_ro(fd, path, err);
+}
+
+int rootfs_finalize(const struct rt_config *cfg, struct berth_error **err)
+{
+	_cleanup_close_ int nullfd = -EBADF;
+	int r;
+
+	if (cfg->masked_paths && cfg->masked_paths[0]) {
+		r = dev_open_null(&nullfd, err);
+		if (r < 0)
+			return berth_error_wrap(err, "masked paths");
+		for (char **p = cfg->masked_paths; *p; p++) {
+			r = mask_path(*p, nullfd, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (char **p = cfg->readonly_paths; p && *p; p++) {
+		r = readonly_path(*p, err);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->root_readonly) {
+		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return berth_error_set(err, errno, "open '/'");
+		r = mount_remount_ro(fd, "/", err);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->rootfs_propagation & MS_SHARED) {
+		if (mount(NULL, "/", NULL, cfg->rootfs_propagation, NULL) < 0)
+			return berth_error_set(err, errno, "set rootfs propagation");
+	}
+	return 0;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "state.h"
+#include "util.h"
+
+void state_file_clear(struct state_file *s)
+{
+	free(s->id);
+	free(s->bundle);
+	free(s->rootfs);
+	free(s->created);
+	free(s->cgroup_path);
+	strv_free(s->annotations);
+	memset(s, 0, sizeof(*s));
+}
+
+int state_validate_id(const char *id, struct berth_error **err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 1024)
+		return berth_error_new(err, EINVAL, "invalid container id '%s': empty or too long",
+				       id);
+	if (streq(id, ".") || streq(id, ".."))
+		return berth_error_new(err, EINVAL, "invalid container id '%s'", id);
+	for (const char *s = id; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.+-", *s))
+			return berth_error_new(err, EINVAL,
+					       "invalid container id '%s': only letters, digits and "
+					       "'_.+-' are allowed",
+					       id);
+	return 0;
+}
+
+int state_lock(const char *root, const char *id, bool create, int *ret_dirfd,
+	       struct berth_error **err)
+{
+	_cleanup_close_ int rfd = -EBADF, fd = -EBADF;
+	int r;
+
+	r = state_validate_id(id, err);
+	if (r < 0)
+		return r;
+	if (create) {
+		r = mkdir_p(root, 0711);
+		if (r < 0)
+			return berth_error_set(err, -r, "create state root '%s'", root);
+	}
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0) {
+		if (errno == ENOENT && !create)
+			return berth_error_new(err, ENOENT, "container '%s' does not exist", id);
+		return berth_error_set(err, errno, "open state root '%s'", root);
+	}
+	if (create && mkdirat(rfd, id, 0711) < 0) {
+		if (errno == EEXIST)
+			return berth_error_new(err, EEXIST, "container '%s' already exists", id);
+		return berth_error_set(err, errno, "create state directory '%s/%s'", root, id);
+	}
+	fd = openat(rfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return berth_error_new(err, ENOENT, "container '%s' does not exist", id);
+		return berth_error_set(err, errno, "open state directory '%s/%s'", root, id);
+	}
+	if (flock(fd, LOCK_EX) < 0)
+		return berth_error_set(err, errno, "lock container '%s'", id);
+	*ret_dirfd = TAKE_FD(fd);
+	return 0;
+}
+
+int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
+{
+	json_t *o = json_object(), *ann = json_object();
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!o || !ann)
+		goto oom;
+	json_object_set_new(o, "ociVersion", json_string("1.2.0"));
+	json_object_set_new(o, "id", json_string(s->id));
+	json_object_set_new(o, "pid", json_integer(s->pid));
+	json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time));
+	json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+	json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
+	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
+	json_object_set_new(o, "cgroup_path", json_string(s->cgroup_path ? s->cgroup_path : ""));
+	for (char **a = s->annotations; a && a[0] && a[1]; a += 2)
+		json_object_set_new(ann, a[0], json_string(a[1]));
+	json_object_set_new(o, "annotations", ann);
+	ann = NULL;
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+
+	fd = openat(dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_set(err, errno, "write state.json");
+	r = loop_write(fd, text, strlen(text));
+	if (r < 0)
+		return berth_error_set(err, -r, "write state.json");
+	/* state lives on tmpfs; a rename is all the atomicity it needs */
+	if (renameat(dirfd, "state.json.tmp", dirfd, "state.json") < 0)
+		return berth_error_set(err, errno, "rename state.json");
+	return 0;
+oom:
+	json_decref(o);
+	json_decref(ann);
+	return -ENOMEM;
+}
+
+static char *get_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? strdup(v) : NULL;
+}
+
+int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, "state.json", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	struct state_file s = { 0 };
+	json_error_t je;
+	json_t *o, *ann;
+	const char *k;
+	json_t *v;
+	size_t n;
+	int r;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return berth_error_new(err, ENOENT, "container '%s' does not exist", id);
+		return berth_error_set(err, errno, "read state of '%s'", id);
+	}
+	r = read_full_fd(fd, &text, &n);
+	if (r < 0)
+		return berth_error_set(err, -r, "read state of '%s'", id);
+	o = json_loadb(text, n, 0, &je);
+	if (!o)
+		return berth_error_new(err, EINVAL, "state of '%s' is corrupt: %s", id, je.text);
+	s.id = get_str(o, "id");
+	s.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	s.start_time = (uint64_t)json_integer_value(json_object_get(o, "start_time"));
+	s.bundle = get_str(o, "bundle");
+	s.rootfs = get_str(o, "rootfs");
+	s.created = get_str(o, "created");
+	s.cgroup_path = get_str(o, "cgroup_path");
+	ann = json_object_get(o, "annotations");
+	json_object_foreach(ann, k, v)
+	{
+		if (json_is_string(v)) {
+			(void)strv_extend(&s.annotations, k);
+			(void)strv_extend(&s.annotations, json_string_value(v));
+		}
+	}
+	json_decref(o);
+	if (!s.id) {
+		state_file_clear(&s);
+		return berth_error_new(err, EINVAL, "state of '%s' is corrupt: no id", id);
+	}
+	*ret = s;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ret)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	char *p;
+	char state;
+	unsigned long long st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_full_file(path, &text, NULL) < 0)
+		return -ESRCH;
+	/* comm may hold spaces and parentheses: parse from the last ')' */
+	p = strrchr(text, ')');
+	if (!p)
+		return -EIO;
+	if (sscanf(p + 1,
+		   " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &st) != 2)
+		return -EIO;
+	if (state == 'Z' || state == 'X')
+		return -ESRCH;
+	*ret = st;
+	return 0;
+}
+
+enum berth_status state_status(int dirfd, const struct state_file *s)
+{
+	uint64_t st;
+
+	if (s->pid <= 0 || proc_start_time(s->pid, &st) < 0 || st != s->start_time)
+		return BERTH_STATUS_STOPPED;
+	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return BERTH_STATUS_CREATED;
+	return BERTH_STATUS_RUNNING;
+}
+
+char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}

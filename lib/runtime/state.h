@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Runtime state on disk: <root>/<id>/state.json (written atomically), <root>/<id>/exec.fifo
+ * while the container is created but not started. The directory itself is the lock
+ * (flock). The status is never stored: it is derived from the init's pid and start
+ * time (so a recycled pid is never mistaken for the container), the fifo and the cgroup.
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+#include "berth/runtime.h"
+
+struct state_file {
+	char *id;
+	pid_t pid;
+	uint64_t start_time;    /* field 22 of /proc/<pid>/stat */
+	char *bundle;
+	char *rootfs;
+	char *created;
+	char *cgroup_path;
+	char **annotations;     /* key, value, ... */
+};
+
+void state_file_clear(struct state_file *s);
+
+int state_validate_id(const char *id, struct berth_error **err);
+
+/* Open (and create when `create`) <root>/<id> and flock it exclusively. With create,
+ * an existing container is -EEXIST; without, a missing one is -ENOENT. */
+int state_lock(const char *root, const char *id, bool create, int *ret_dirfd,
+	       struct berth_error **err);
+
+int state_write(int dirfd, const struct state_file *s, struct berth_error **err);
+int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_error **err);
+
+/* Start time of pid, or -ESRCH when it is gone or a zombie. */
+int proc_start_time(pid_t pid, uint64_t *ret);
+
+enum berth_status state_status(int dirfd, const struct state_file *s);
+
+char *now_rfc3339(void);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "mount.h"
+#include "tty.h"
+#include "util.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
+	       struct berth_error **err)
+{
+	_cleanup_close_ int master = -EBADF, slave = -EBADF, console = -EBADF;
+	char a[32], b[32];
+	int unlock = 0;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return berth_error_set(err, errno, "open '/dev/ptmx'");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return berth_error_set(err, errno, "unlock pty");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return berth_error_set(err, errno, "open pty peer");
+	if (rows && cols) {
+		struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			return berth_error_set(err, errno, "set console size");
+	}
+	/* /dev/console must be our pty, never whatever the image put there
+	 * (CVE-2025-52565): refuse symlinks on the way. */
+	if (mount_open_target(AT_FDCWD, "/dev/console", false, true, &console, err) < 0)
+		return berth_error_wrap(err, "console");
+	if (mount(fd_path(a, slave), fd_path(b, console), NULL, MS_BIND, NULL) < 0)
+		return berth_error_set(err, errno, "bind pty on '/dev/console'");
+	*ret_master = TAKE_FD(master);
+	*ret_slave = TAKE_FD(slave);
+	return 0;
+}
+
+int tty_make_controlling(int slave, struct berth_error **err)
+{
+	if (setsid() < 0 && errno != EPERM)
+		return berth_error_set(err, errno, "setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return berth_error_set(err, errno, "make the pty the controlling terminal");
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return berth_error_set(err, errno, "dup pty to fd %d", i);
+	return 0;
+}
+
+int tty_send_to_socket(const char *path, int master, struct berth_error **err)
+{
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char name[] = "/dev/ptmx";
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (s < 0)
+		return berth_error_set(err, errno, "socket");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return berth_error_new(err, ENAMETOOLONG, "console socket path '%s' is too long", path);
+	strcpy(sa.sun_path, path);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return berth_error_set(err, errno, "connect to console socket '%s'", path);
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+		return berth_error_set(err, errno, "send pty to console socket '%s'", path);
+	return 0;
+}
+
+int tty_set_raw(int fd, struct termios *saved)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	*saved = t;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST; /* keep output processing so "\n" still returns the carriage */
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return -errno;
+	return 0;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
+{
+	char buf[16384];
+	bool in_open = in_fd >= 0;
+
+	if (isatty(in_fd))
+		copy_winsize(in_fd, master);
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = master, .events = POLLIN },
+			{ .fd = in_open ? in_fd : -1, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH)
+					copy_winsize(in_fd, master);
+				else if (si.ssi_signo != SIGCHLD)
+					kill(pid, (int)si.ssi_signo);
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(master, buf, sizeof(buf));
+			if (n > 0) {
+				if (loop_write(out_fd, buf, (size_t)n) < 0)
+					return 0;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				return 0; /* EIO: every slave is closed, the container is gone */
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(in_fd, buf, sizeof(buf));
+			if (n > 0) {
+				(void)loop_write(master, buf, (size_t)n);
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				/* our stdin ended: send EOF (^D) the way a terminal would */
+				char eof = 4;
+				(void)loop_write(master, &eof, 1);
+				in_open = false;
+			}
+		}
+	}
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#include "berth/error.h"
+
+/* Inside the container, after pivot_root: open a pty pair from the container's own
+ * devpts (/dev/ptmx), bind the peer over /dev/console. */
+int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
+	       struct berth_error **err);
+
+/* Make `slave` the controlling terminal of a new session and our stdio. */
+int tty_make_controlling(int slave, struct berth_error **err);
+
+/* Send the pty master over the unix socket at `path` (OCI --console-socket). */
+int tty_send_to_socket(const char *path, int master, struct berth_error **err);
+
+/* Put `fd` in raw mode, saving the old settings in *saved. */
+int tty_set_raw(int fd, struct termios *saved);
+
+/* Copy between our stdin/stdout and `master` until the master hangs up and `pidfd`
+ * (the container init) has exited; forwards SIGWINCH sizes and the signals in the
+ * caller-blocked set read from `sigfd` to `pid`. Returns 0 or -errno. */
+int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid);

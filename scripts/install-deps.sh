@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Install everything berth needs to build and test (Debian 12). Idempotent and fast
+# when nothing is missing: apt is not touched at all in that case. Runs as root with
+# no tty; as non-root it uses sudo when available.
+set -euo pipefail
+
+packages=(
+	build-essential meson ninja-build pkg-config
+	libjansson-dev libarchive-dev libseccomp-dev libcap-dev
+	busybox-static jq iproute2 util-linux procps
+	hyperfine runc crun python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	# "ii " = installed and configured
+	[[ $status == ii* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "install-deps: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+
+echo "install-deps: installing: ${missing[*]}"
+
+sudo=()
+if ((EUID != 0)); then
+	command -v sudo >/dev/null || { echo "install-deps: need root (or sudo)" >&2; exit 1; }
+	sudo=(sudo -n)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+# Refresh the package lists only when they are absent or the install fails on them.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+	"${sudo[@]}" apt-get update -q
+fi
+if ! "${sudo[@]}" apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"; then
+	echo "install-deps: install failed, refreshing package lists and retrying" >&2
+	"${sudo[@]}" apt-get update -q
+	"${sudo[@]}" apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: done"
