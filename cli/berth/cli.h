@@ -20,7 +20,7 @@
 
 struct berth_cli {
 	const char *root;    /* --root; NULL means BERTH_STORE_DEFAULT_ROOT */
-	bool debug;          /* --debug */
+	bool debug;	     /* --debug */
 	const char *command; /* the running command's name, NULL before dispatch */
 	bool usage_error;    /* set by cli_usage_error(): main() adds a "See ..." line */
 };
@@ -39,20 +39,22 @@ struct berth_command {
 
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 
 /* --- helpers (format.c) --- */
 
-int cli_open_store(const struct berth_cli *cli, struct berth_store **ret,
-		   struct berth_error **err);
+int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err);
 
 /* "berth: debug: ..." on stderr when --debug was given. */
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* A usage error (bad flags or arguments): sets *err and cli->usage_error, returns
  * -EINVAL. */
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Turn a getopt_long() '?' or ':' into a usage error (getopt runs with opterr = 0 and
  * an optstring starting with "+:"). */

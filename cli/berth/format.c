@@ -10,8 +10,7 @@
 #include "cli.h"
 #include "util.h"
 
-int cli_open_store(const struct berth_cli *cli, struct berth_store **ret,
-		   struct berth_error **err)
+int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {
 	cli_debug(cli, "store root '%s'", cli->root ? cli->root : BERTH_STORE_DEFAULT_ROOT);
 	return berth_store_open(cli->root, ret, err);
@@ -56,7 +55,7 @@ int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_err
 
 void format_size(int64_t bytes, char *buf, size_t n)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	double v = (double)bytes;
 	size_t i = 0;
 
@@ -110,7 +109,7 @@ void format_since(int64_t then, int64_t now, char *buf, size_t n)
 
 struct table {
 	size_t n_cols, n_rows; /* rows include the header */
-	char **cells;          /* row-major */
+	char **cells;	       /* row-major */
 };
 
 struct table *table_free(struct table *t)

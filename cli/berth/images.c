@@ -14,15 +14,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage:  berth images [OPTIONS]\n"
-		"\n"
-		"List images\n"
-		"\n"
-		"Options:\n"
-		"  -q, --quiet      Only show image IDs\n"
-		"      --no-trunc   Don't truncate output\n"
-		"  -h, --help       Print this help\n");
+	fprintf(f, "Usage:  berth images [OPTIONS]\n"
+		   "\n"
+		   "List images\n"
+		   "\n"
+		   "Options:\n"
+		   "  -q, --quiet      Only show image IDs\n"
+		   "      --no-trunc   Don't truncate output\n"
+		   "  -h, --help       Print this help\n");
 }
 
 static void storep(struct berth_store **s)
@@ -60,14 +59,14 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 {
 	enum { OPT_NO_TRUNC = 0x100 };
 	static const struct option options[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
-	static const char *const headers[] = { "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE" };
+	static const char *const headers[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
 	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_(image_list_release) struct image_list l = { 0 };
+	_cleanup_(image_list_release) struct image_list l = {0};
 	_cleanup_(tablep) struct table *t = NULL;
 	_cleanup_strv_free_ char **seen = NULL;
 	bool quiet = false, no_trunc = false;
@@ -139,8 +138,8 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 			return berth_error_set(err, ENOMEM, "images");
 		format_since(img->created, now, since, sizeof(since));
 		format_size(img->size, size, sizeof(size));
-		const char *const row[] = { repo, tag, display_id(img->id, no_trunc, idbuf), since,
-					    size };
+		const char *const row[] = {repo, tag, display_id(img->id, no_trunc, idbuf), since,
+					   size};
 		if (table_add_row(t, row) < 0)
 			return berth_error_set(err, ENOMEM, "images");
 	}

@@ -10,15 +10,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage:  berth import [OPTIONS] TARBALL|- [NAME[:TAG]]\n"
-		"\n"
-		"Import the contents of a tarball (plain, gzip, xz or zstd; - reads stdin)\n"
-		"as a one-layer image, tagged NAME:TAG (TAG defaults to latest).\n"
-		"Prints the image id.\n"
-		"\n"
-		"Options:\n"
-		"  -h, --help   Print this help\n");
+	fprintf(f, "Usage:  berth import [OPTIONS] TARBALL|- [NAME[:TAG]]\n"
+		   "\n"
+		   "Import the contents of a tarball (plain, gzip, xz or zstd; - reads stdin)\n"
+		   "as a one-layer image, tagged NAME:TAG (TAG defaults to latest).\n"
+		   "Prints the image id.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -h, --help   Print this help\n");
 }
 
 static void storep(struct berth_store **s)
@@ -29,8 +28,8 @@ static void storep(struct berth_store **s)
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_free_ char *id = NULL;

@@ -19,8 +19,11 @@
 
 /* One row per command; keep sorted by name (the help lists them in this order). */
 static const struct berth_command commands[] = {
-	{ "images", cmd_images, "List images" },
-	{ "import", cmd_import, "Import the contents of a tarball to create an image" },
+    {"images", cmd_images, "List images"},
+    {"import", cmd_import, "Import the contents of a tarball to create an image"},
+    {"ps", cmd_ps, "List containers"},
+    {"rm", cmd_rm, "Remove one or more containers"},
+    {"run", cmd_run, "Create and run a new container from an image"},
 };
 
 static void usage(FILE *f)
@@ -57,13 +60,13 @@ int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 0x100 };
 	static const struct option options[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"debug", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {},
 	};
-	struct berth_cli cli = { 0 };
+	struct berth_cli cli = {0};
 	struct berth_error *err = NULL;
 	const struct berth_command *cmd = NULL;
 	int c, r;

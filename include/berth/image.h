@@ -45,15 +45,15 @@ struct berth_store *berth_store_free(struct berth_store *s);
 const char *berth_store_root(const struct berth_store *s);
 
 struct berth_image {
-	char *id;          /* "sha256:<64 hex>" */
-	char *ref;         /* familiar "busybox:latest", or NULL for an untagged image */
+	char *id;	   /* "sha256:<64 hex>" */
+	char *ref;	   /* familiar "busybox:latest", or NULL for an untagged image */
 	char **layer_dirs; /* absolute diff dirs, TOPMOST FIRST (overlay lowerdir order) */
-	char **env;        /* NULL-terminated; never NULL itself (may be empty) */
-	char **cmd;        /* NULL-terminated; never NULL itself (may be empty) */
+	char **env;	   /* NULL-terminated; never NULL itself (may be empty) */
+	char **cmd;	   /* NULL-terminated; never NULL itself (may be empty) */
 	char **entrypoint; /* NULL-terminated; never NULL itself (may be empty) */
-	char *workdir;     /* NULL when unset */
-	char *user;        /* NULL when unset */
-	int64_t size;      /* bytes of file content in all layers */
+	char *workdir;	   /* NULL when unset */
+	char *user;	   /* NULL when unset */
+	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };
 

@@ -87,7 +87,7 @@ static int expect(const char **p, char c)
 
 int parse_rfc3339(const char *s, int64_t *ret)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
 	time_t t;
 
@@ -154,10 +154,11 @@ static int get_strv(json_t *obj, const char *key, const char *what, char ***ret,
 		if (!json_is_array(a))
 			return berth_error_new(err, EINVAL, "%s: expected an array of strings",
 					       what);
-		json_array_foreach(a, i, v) {
+		json_array_foreach(a, i, v)
+		{
 			if (!json_is_string(v))
-				return berth_error_new(err, EINVAL,
-						       "%s[%zu]: expected a string", what, i);
+				return berth_error_new(err, EINVAL, "%s[%zu]: expected a string",
+						       what, i);
 			if (strv_extend(&l, json_string_value(v)) < 0)
 				return berth_error_set(err, ENOMEM, "%s", what);
 		}
@@ -219,8 +220,8 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 	    (r = get_strv(cfg, "Cmd", "image config: config.Cmd", &c->cmd, err)) < 0 ||
 	    (r = get_strv(cfg, "Entrypoint", "image config: config.Entrypoint", &c->entrypoint,
 			  err)) < 0 ||
-	    (r = get_str(cfg, "WorkingDir", "image config: config.WorkingDir", &c->workdir,
-			 err)) < 0 ||
+	    (r = get_str(cfg, "WorkingDir", "image config: config.WorkingDir", &c->workdir, err)) <
+		0 ||
 	    (r = get_str(cfg, "User", "image config: config.User", &c->user, err)) < 0)
 		return r;
 
@@ -229,7 +230,8 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		return berth_error_new(err, EINVAL, "image config: rootfs: expected an object");
 	t = json_object_get(rootfs, "type");
 	if (!json_is_string(t) || !streq(json_string_value(t), "layers"))
-		return berth_error_new(err, EINVAL, "image config: rootfs.type: expected \"layers\"");
+		return berth_error_new(err, EINVAL,
+				       "image config: rootfs.type: expected \"layers\"");
 	r = get_strv(rootfs, "diff_ids", "image config: rootfs.diff_ids", &c->diff_ids, err);
 	if (r < 0)
 		return r;
@@ -239,7 +241,8 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		if (!valid_digest(c->diff_ids[i]))
 			return berth_error_new(err, EINVAL,
 					       "image config: rootfs.diff_ids[%zu]: invalid digest "
-					       "'%s'", i, c->diff_ids[i]);
+					       "'%s'",
+					       i, c->diff_ids[i]);
 	*ret = TAKE_PTR(c);
 	return 0;
 }
@@ -261,6 +264,7 @@ int image_config_format_import(char *const *diff_ids, int64_t created, char **re
 		}
 	hist = json_pack("[{s:s, s:s}]", "created", when, "created_by", "berth import");
 	/* "o" steals the references, also on failure. */
+	/* clang-format off */
 	root = json_pack("{s:s, s:s, s:s, s:{s:[s], s:[s]}, s:{s:s, s:o}, s:o}",
 			 "created", when,
 			 "architecture", image_host_architecture(),
@@ -268,6 +272,7 @@ int image_config_format_import(char *const *diff_ids, int64_t created, char **re
 			 "config", "Env", DEFAULT_PATH, "Cmd", "sh",
 			 "rootfs", "type", "layers", "diff_ids", ids,
 			 "history", hist);
+	/* clang-format on */
 	if (!root)
 		return -ENOMEM;
 	/* Key order is insertion order (JSON_PRESERVE_ORDER): the bytes, and so the image

@@ -10,15 +10,15 @@
 #include "berth/error.h"
 
 struct image_config {
-	int64_t created;     /* unix seconds; 0 when absent */
+	int64_t created; /* unix seconds; 0 when absent */
 	char *architecture;
 	char *os;
-	char **env;          /* never NULL after parse */
-	char **cmd;          /* never NULL after parse */
-	char **entrypoint;   /* never NULL after parse */
-	char *workdir;       /* NULL when unset or empty */
-	char *user;          /* NULL when unset or empty */
-	char **diff_ids;     /* "sha256:<hex>", bottom layer first; at least one */
+	char **env;	   /* never NULL after parse */
+	char **cmd;	   /* never NULL after parse */
+	char **entrypoint; /* never NULL after parse */
+	char *workdir;	   /* NULL when unset or empty */
+	char *user;	   /* NULL when unset or empty */
+	char **diff_ids;   /* "sha256:<hex>", bottom layer first; at least one */
 };
 
 /* Accepts NULL; returns NULL. */

@@ -190,7 +190,7 @@ static const char *first_ref(const struct store_index *idx, const char *id)
 int berth_image_lookup(struct berth_store *s, const char *ref_or_id, struct berth_image **ret_image,
 		       struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_close_ int lock = -EBADF;
 	const char *id, *ref;
 	int r;
@@ -222,7 +222,7 @@ static int image_cmp(const void *a, const void *b)
 int berth_image_list(struct berth_store *s, struct berth_image ***ret_images, size_t *ret_n,
 		     struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_close_ int lock = -EBADF;
 	struct berth_image **list;
 	size_t n = 0, max;
@@ -294,13 +294,14 @@ static int find_imported_image(struct berth_store *s, const struct store_index *
 int berth_image_import(struct berth_store *s, const char *path, const char *ref, char **ret_id,
 		       struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
-	_cleanup_free_ char *full = NULL, *diff_id = NULL, *chain = NULL, *blob = NULL,
-			    *id = NULL, *json = NULL;
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_free_ char *full = NULL, *diff_id = NULL, *chain = NULL, *blob = NULL, *id = NULL,
+			    *json = NULL, *layer_tmp = NULL;
 	_cleanup_strv_free_ char **diff_ids = NULL;
 	_cleanup_close_ int in_fd = -EBADF, lock = -EBADF;
 	struct blob_writer w = BLOB_WRITER_INIT;
 	bool blob_created = false, layer_created = false, config_created = false;
+	struct layer_record rec = {0};
 	enum layer_compression comp;
 	char hex[SHA256_HEX_SIZE];
 	struct stat st;
@@ -326,9 +327,8 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 			return berth_error_new(err, EISDIR, "is a directory, not a tarball");
 	}
 
-	r = store_lock(s, true, &lock, err);
-	if (r < 0)
-		return r;
+	/* The slow part (copy, hash, unpack) runs without the lock, in temp files named
+	 * by our pid, so that readers and other writers are not held up. */
 
 	/* 1. The tarball as given becomes a blob, hashed while written. */
 	r = store_blob_begin(s, &w, err);
@@ -354,30 +354,48 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 		r = berth_error_set(err, ENOMEM, "import");
 		goto fail;
 	}
+	rec = (struct layer_record){
+	    .chain_id = chain,
+	    .diff_id = diff_id,
+	    .blob = blob,
+	    .media_type = (char *)layer_media_type(comp),
+	    .blob_size = (int64_t)w.size,
+	};
 
 	/* 3. Unpack once: an existing layer with this chain id is the same content. */
-	if (store_layer_exists(s, chain)) {
-		store_blob_abort(s, &w);
-	} else {
-		struct layer_record rec = {
-			.chain_id = chain,
-			.diff_id = diff_id,
-			.blob = blob,
-			.media_type = (char *)layer_media_type(comp),
-			.blob_size = (int64_t)w.size,
-		};
+	if (!store_layer_exists(s, chain)) {
+		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
+		if (r < 0)
+			goto fail;
+	}
 
+	/* 4. Commit under the lock: blob, layer, config, index. */
+	r = store_lock(s, true, &lock, err);
+	if (r < 0)
+		goto fail;
+	if (!layer_tmp && !store_layer_exists(s, chain)) {
+		/* Removed since we looked (a concurrent rmi): unpack after all. */
+		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
+		if (r < 0)
+			goto fail;
+	}
+	if (layer_tmp) {
 		r = store_blob_commit(s, &w, NULL, &blob_created, err);
 		if (r < 0)
 			goto fail;
-		r = store_layer_create(s, w.fd, &rec, err);
+		r = store_layer_commit(s, layer_tmp, chain, &layer_created, err);
 		if (r < 0)
 			goto fail;
-		layer_created = true;
-		store_blob_abort(s, &w);
+		free(layer_tmp);
+		layer_tmp = NULL;
+	}
+	store_blob_abort(s, &w);
+	if (blob_created && !layer_created && !store_blob_used_by_layers(s, blob, NULL)) {
+		/* Another import committed this layer first, from another blob. */
+		store_blob_remove(s, blob);
+		blob_created = false;
 	}
 
-	/* 4. The image config, or the identical image imported before. */
 	r = store_index_load(s, &idx, err);
 	if (r < 0)
 		goto fail;
@@ -400,7 +418,8 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 	}
 
 	/* 5. Publish: one atomic rename of the index. */
-	if (store_index_add_image(&idx, id) < 0 || (full && store_index_set_ref(&idx, full, id) < 0)) {
+	if (store_index_add_image(&idx, id) < 0 ||
+	    (full && store_index_set_ref(&idx, full, id) < 0)) {
 		r = berth_error_set(err, ENOMEM, "import");
 		goto fail;
 	}
@@ -413,6 +432,7 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 fail:
 	/* Leave nothing behind that the index does not reference. */
 	store_blob_abort(s, &w);
+	store_layer_discard(s, layer_tmp);
 	if (config_created)
 		store_blob_remove(s, id);
 	if (layer_created)
@@ -463,7 +483,7 @@ static int gc_layers(struct berth_store *s, const struct store_index *idx, char 
 
 int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_(image_config_freep) struct image_config *c = NULL;
 	_cleanup_strv_free_ char **chains = NULL;
 	_cleanup_close_ int lock = -EBADF;
@@ -493,7 +513,8 @@ int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct bert
 		if (refs > 1)
 			return berth_error_new(err, EBUSY,
 					       "image '%s' is referenced by %zu tags: remove them "
-					       "by name", ref_or_id, refs);
+					       "by name",
+					       ref_or_id, refs);
 		while (first_ref(&idx, id))
 			store_index_remove_ref(&idx, first_ref(&idx, id));
 	}

@@ -39,8 +39,8 @@ static void archive_freep(struct archive **a)
 static int openat2_in(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_LAYER,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_LAYER,
 	};
 	long fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
 
@@ -113,10 +113,10 @@ int layer_chain_id(const char *parent, const char *diff_id, char **ret)
 const char *layer_media_type(enum layer_compression c)
 {
 	static const char *const table[_LAYER_COMPRESSION_MAX] = {
-		[LAYER_COMPRESSION_NONE] = "application/vnd.oci.image.layer.v1.tar",
-		[LAYER_COMPRESSION_GZIP] = "application/vnd.oci.image.layer.v1.tar+gzip",
-		[LAYER_COMPRESSION_ZSTD] = "application/vnd.oci.image.layer.v1.tar+zstd",
-		[LAYER_COMPRESSION_XZ] = "application/vnd.berth.image.layer.v1.tar+xz",
+	    [LAYER_COMPRESSION_NONE] = "application/vnd.oci.image.layer.v1.tar",
+	    [LAYER_COMPRESSION_GZIP] = "application/vnd.oci.image.layer.v1.tar+gzip",
+	    [LAYER_COMPRESSION_ZSTD] = "application/vnd.oci.image.layer.v1.tar+zstd",
+	    [LAYER_COMPRESSION_XZ] = "application/vnd.berth.image.layer.v1.tar+xz",
 	};
 
 	return c >= 0 && c < _LAYER_COMPRESSION_MAX ? table[c] : NULL;
@@ -180,8 +180,7 @@ int layer_diff_id(int tar_fd, const struct layer_limits *limits, char ret_hex[SH
 			break;
 		total += (uint64_t)k;
 		if (total > bound)
-			return berth_error_new(err, E2BIG,
-					       "decompress tar: more than %llu bytes",
+			return berth_error_new(err, E2BIG, "decompress tar: more than %llu bytes",
 					       (unsigned long long)bound);
 		sha256_update(&ctx, buf, (size_t)k);
 	}
@@ -193,8 +192,8 @@ int layer_diff_id(int tar_fd, const struct layer_limits *limits, char ret_hex[SH
 /* --- the unpacker --- */
 
 struct dir_meta {
-	char *path;     /* cleaned, "" for the layer root */
-	size_t index;   /* order in the archive: the last entry for a path wins */
+	char *path;   /* cleaned, "" for the layer root */
+	size_t index; /* order in the archive: the last entry for a path wins */
 	mode_t mode;
 	struct timespec times[2];
 };
@@ -289,9 +288,9 @@ static int open_error(const char *entry, const char *path, int r, struct berth_e
 {
 	switch (-r) {
 	case ELOOP:
-		return berth_error_new(err, EINVAL,
-				       "entry '%s': '%s' is a symlink, refusing to write through it",
-				       entry, path);
+		return berth_error_new(
+		    err, EINVAL, "entry '%s': '%s' is a symlink, refusing to write through it",
+		    entry, path);
 	case ENOTDIR:
 		return berth_error_new(err, EINVAL, "entry '%s': '%s' is not a directory", entry,
 				       path);
@@ -401,8 +400,8 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 	}
 }
 
-static int entry_owner(struct archive_entry *e, const char *entry, uid_t *uid,
-		       gid_t *gid, struct berth_error **err)
+static int entry_owner(struct archive_entry *e, const char *entry, uid_t *uid, gid_t *gid,
+		       struct berth_error **err)
 {
 	la_int64_t eu = archive_entry_uid(e), eg = archive_entry_gid(e);
 
@@ -499,10 +498,9 @@ static int write_data(struct unpack *u, int fd, struct archive_entry *e, const c
 					       (unsigned long long)u->limits->max_file_size);
 		written += size;
 		if (u->stats.size + written > u->limits->max_total_size)
-			return berth_error_new(err, E2BIG,
-					       "entry '%s': layer content larger than %llu bytes",
-					       entry,
-					       (unsigned long long)u->limits->max_total_size);
+			return berth_error_new(
+			    err, E2BIG, "entry '%s': layer content larger than %llu bytes", entry,
+			    (unsigned long long)u->limits->max_total_size);
 		for (size_t done = 0; done < size;) {
 			ssize_t k = pwrite(fd, (const char *)block + done, size - done,
 					   (off_t)(offset + (la_int64_t)done));
@@ -530,8 +528,8 @@ static int unpack_file(struct unpack *u, struct archive_entry *e, int dir_fd, co
 	int r;
 
 	if (size < 0 || (uint64_t)size > u->limits->max_file_size)
-		return berth_error_new(err, E2BIG, "entry '%s': file larger than %llu bytes",
-				       entry, (unsigned long long)u->limits->max_file_size);
+		return berth_error_new(err, E2BIG, "entry '%s': file larger than %llu bytes", entry,
+				       (unsigned long long)u->limits->max_file_size);
 	fd = openat(dir_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return berth_error_set(err, errno, "entry '%s': create", entry);
@@ -605,8 +603,8 @@ static int unpack_dir(struct unpack *u, struct archive_entry *e, int dir_fd, con
 	return defer_dir(u, path, e, err);
 }
 
-static int unpack_symlink(struct unpack *u, struct archive_entry *e, int dir_fd,
-			  const char *base, const char *entry, struct berth_error **err)
+static int unpack_symlink(struct unpack *u, struct archive_entry *e, int dir_fd, const char *base,
+			  const char *entry, struct berth_error **err)
 {
 	const char *target = archive_entry_symlink(e);
 	struct timespec ts[2];
@@ -694,8 +692,8 @@ static int unpack_node(struct unpack *u, struct archive_entry *e, int dir_fd, co
 
 /* AUFS-style whiteouts, as docker and the OCI image spec use in layer tars, become
  * overlayfs whiteouts so the diff dir can be a lowerdir as is. */
-static int unpack_whiteout(struct unpack *u, struct archive_entry *e, int dir_fd,
-			   const char *base, const char *entry, struct berth_error **err)
+static int unpack_whiteout(struct unpack *u, struct archive_entry *e, int dir_fd, const char *base,
+			   const char *entry, struct berth_error **err)
 {
 	const char *name = base + strlen(WHITEOUT_PREFIX);
 	int r;
@@ -740,9 +738,8 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e, struct berth_
 
 	if (!*path) {
 		if (type != AE_IFDIR || hardlink)
-			return berth_error_new(err, EINVAL,
-					       "entry '%s': the layer root must be a directory",
-					       entry);
+			return berth_error_new(
+			    err, EINVAL, "entry '%s': the layer root must be a directory", entry);
 		return unpack_dir(u, e, u->root_fd, "", path, entry, err);
 	}
 
@@ -830,9 +827,9 @@ int layer_unpack(int tar_fd, int dir_fd, const struct layer_limits *limits,
 {
 	static const struct layer_limits defaults = LAYER_LIMITS_DEFAULT;
 	struct unpack u = {
-		.root_fd = dir_fd,
-		.limits = limits ? limits : &defaults,
-		.is_root = geteuid() == 0,
+	    .root_fd = dir_fd,
+	    .limits = limits ? limits : &defaults,
+	    .is_root = geteuid() == 0,
 	};
 	int r = 0;
 
@@ -853,7 +850,8 @@ int layer_unpack(int tar_fd, int dir_fd, const struct layer_limits *limits,
 		}
 		if (++u.stats.entries > u.limits->max_entries) {
 			r = berth_error_new(err, E2BIG, "entry '%s': more than %llu entries",
-					    archive_entry_pathname(e) ? archive_entry_pathname(e) : "",
+					    archive_entry_pathname(e) ? archive_entry_pathname(e)
+								      : "",
 					    (unsigned long long)u.limits->max_entries);
 			break;
 		}

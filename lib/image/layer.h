@@ -29,20 +29,22 @@
 #include "image/sha256.h"
 
 struct layer_limits {
-	uint64_t max_entries;    /* tar headers */
-	uint64_t max_file_size;  /* one regular file */
+	uint64_t max_entries;	 /* tar headers */
+	uint64_t max_file_size;	 /* one regular file */
 	uint64_t max_total_size; /* all regular files together */
 };
 
 #define LAYER_MAX_ENTRIES (UINT64_C(1) << 20)
 #define LAYER_MAX_FILE_SIZE (UINT64_C(64) << 30)
 #define LAYER_MAX_TOTAL_SIZE (UINT64_C(256) << 30)
-#define LAYER_LIMITS_DEFAULT \
-	{ LAYER_MAX_ENTRIES, LAYER_MAX_FILE_SIZE, LAYER_MAX_TOTAL_SIZE }
+#define LAYER_LIMITS_DEFAULT                                                                       \
+	{                                                                                          \
+		LAYER_MAX_ENTRIES, LAYER_MAX_FILE_SIZE, LAYER_MAX_TOTAL_SIZE                       \
+	}
 
 struct layer_stats {
 	uint64_t entries; /* tar headers read */
-	uint64_t size;    /* bytes of regular file content written */
+	uint64_t size;	  /* bytes of regular file content written */
 };
 
 /*

@@ -46,11 +46,11 @@ static int fs_error(int errnum, const char *log, const char *what, const char *a
 			       arg ? arg : "", arg ? "'" : "");
 }
 
-#define FS_ERROR(fs_fd, what, arg)                                         \
-	({                                                                 \
-		int e_ = errno;                                            \
-		_cleanup_free_ char *log_ = fs_context_log(fs_fd);         \
-		fs_error(e_, log_, what, arg, err);                        \
+#define FS_ERROR(fs_fd, what, arg)                                                                 \
+	({                                                                                         \
+		int e_ = errno;                                                                    \
+		_cleanup_free_ char *log_ = fs_context_log(fs_fd);                                 \
+		fs_error(e_, log_, what, arg, err);                                                \
 	})
 
 /* Returns -ENOSYS without filling err when the new API (or "lowerdir+") is missing,

@@ -112,7 +112,8 @@ int ref_normalize(const char *s, char **ret_full, struct berth_error **err)
 	if (strchr(s, '@'))
 		return berth_error_new(err, EINVAL,
 				       "invalid reference format: digest references are not "
-				       "supported yet: '%s'", s);
+				       "supported yet: '%s'",
+				       s);
 
 	/* Docker's splitDockerDomain(): the first component is a domain only when it
 	 * looks like one (has '.' or ':', or is localhost, or has uppercase). */
@@ -159,7 +160,8 @@ int ref_normalize(const char *s, char **ret_full, struct berth_error **err)
 		if (isupper((unsigned char)*c))
 			return berth_error_new(err, EINVAL,
 					       "invalid reference format: repository name must "
-					       "be lowercase: '%s'", s);
+					       "be lowercase: '%s'",
+					       s);
 	for (const char *p = rest;;) {
 		slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
@@ -174,7 +176,8 @@ int ref_normalize(const char *s, char **ret_full, struct berth_error **err)
 		if (is_hex64(rest))
 			return berth_error_new(err, EINVAL,
 					       "invalid repository name '%s': cannot specify "
-					       "64-byte hexadecimal strings", s);
+					       "64-byte hexadecimal strings",
+					       s);
 		full = xasprintf("%s/library/%s", domain, rest);
 	} else {
 		full = xasprintf("%s/%s", domain, rest);
@@ -184,7 +187,8 @@ int ref_normalize(const char *s, char **ret_full, struct berth_error **err)
 	if (strlen(full) > REF_NAME_MAX)
 		return berth_error_new(err, EINVAL,
 				       "invalid reference format: repository name must not be "
-				       "more than %d characters", REF_NAME_MAX);
+				       "more than %d characters",
+				       REF_NAME_MAX);
 	c = xasprintf("%s:%s", full, tag);
 	if (!c)
 		return berth_error_set(err, ENOMEM, "normalise '%s'", s);

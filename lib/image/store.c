@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,11 @@ const char *digest_hex(const char *digest)
 	return h;
 }
 
-/* ".tmp-<16 hex>": unique enough, and recognisable by the sweep. */
-static int tmp_name(char buf[32])
+#define TMP_NAME_MAX 48
+
+/* ".tmp-<pid>-<16 hex>": unique, and the sweep can tell whether its writer still
+ * lives. */
+static void tmp_name(char buf[TMP_NAME_MAX])
 {
 	uint64_t v;
 
@@ -45,16 +49,34 @@ static int tmp_name(char buf[32])
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		v = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+		v = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32);
 	}
-	snprintf(buf, 32, STORE_TMP_PREFIX "%016llx", (unsigned long long)v);
-	return 0;
+	snprintf(buf, TMP_NAME_MAX, STORE_TMP_PREFIX "%d-%016llx", (int)getpid(),
+		 (unsigned long long)v);
+}
+
+/* Whether the process that made temp name `name` may still be writing it. */
+static bool tmp_owner_alive(const char *name)
+{
+	const char *p = startswith(name, STORE_TMP_PREFIX);
+	char *end;
+	long pid;
+
+	if (!p)
+		return false;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno || end == p || *end != '-' || pid <= 0 || pid > INT_MAX)
+		return false;
+	if (pid == getpid())
+		return true; /* ours: maybe another thread's work in progress */
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }
 
 static int open_tmp_file_at(int dir_fd, mode_t mode, char **ret_name)
 {
 	for (int attempt = 0; attempt < 16; attempt++) {
-		char name[32];
+		char name[TMP_NAME_MAX];
 		int fd;
 
 		tmp_name(name);
@@ -77,7 +99,7 @@ static int open_tmp_file_at(int dir_fd, mode_t mode, char **ret_name)
 static int mkdir_tmp_at(int dir_fd, mode_t mode, char **ret_name)
 {
 	for (int attempt = 0; attempt < 16; attempt++) {
-		char name[32];
+		char name[TMP_NAME_MAX];
 
 		tmp_name(name);
 		if (mkdirat(dir_fd, name, mode) < 0) {
@@ -130,7 +152,8 @@ static void make_dirs_writable(int fd)
 	struct dirent *de;
 	struct stat st;
 
-	if (fstat(fd, &st) < 0 || ((st.st_mode & 0700) != 0700 && fchmod(fd, st.st_mode | 0700) < 0)) {
+	if (fstat(fd, &st) < 0 ||
+	    ((st.st_mode & 0700) != 0700 && fchmod(fd, st.st_mode | 0700) < 0)) {
 		close(fd);
 		return;
 	}
@@ -248,8 +271,9 @@ int berth_store_open(const char *root, struct berth_store **ret_store, struct be
 	return 0;
 }
 
-/* Remove what writers that crashed left behind. Only under the exclusive lock: every
- * writer holds it for as long as its temp files exist. */
+/* Remove what writers that died left behind. Writers make their temp files without
+ * the lock (so that a long unpack blocks nobody) and name them by pid: what belongs to
+ * a live process stays. */
 static void sweep_dir(int dir_fd)
 {
 	_cleanup_closedir_ DIR *d = NULL;
@@ -264,7 +288,7 @@ static void sweep_dir(int dir_fd)
 		return;
 	}
 	while ((de = readdir(d)))
-		if (startswith(de->d_name, STORE_TMP_PREFIX))
+		if (startswith(de->d_name, STORE_TMP_PREFIX) && !tmp_owner_alive(de->d_name))
 			store_rm_tree_at(dirfd(d), de->d_name);
 }
 
@@ -350,8 +374,10 @@ int store_blob_commit(struct berth_store *s, struct blob_writer *w, const char *
 	bool created = true;
 
 	if (expected && (!digest_hex(expected) || !streq(digest_hex(expected), w->hex)))
-		return berth_error_new(err, EIO, "blob digest mismatch: expected '%s', got "
-				       "'sha256:%s'", expected, w->hex);
+		return berth_error_new(err, EIO,
+				       "blob digest mismatch: expected '%s', got "
+				       "'sha256:%s'",
+				       expected, w->hex);
 	if (renameat2(s->blobs_fd, w->tmp_name, s->blobs_fd, w->hex, RENAME_NOREPLACE) < 0) {
 		if (errno != EEXIST)
 			return berth_error_set(err, errno, "store blob 'sha256:%s'", w->hex);
@@ -423,8 +449,10 @@ int store_blob_read(struct berth_store *s, const char *digest, char **ret_data, 
 		return berth_error_set(err, -r, "read blob '%s'", digest);
 	sha256_hex(data, n, got);
 	if (!streq(got, hex))
-		return berth_error_new(err, EIO, "blob '%s' is corrupt (its content hashes to "
-				       "sha256:%s)", digest, got);
+		return berth_error_new(err, EIO,
+				       "blob '%s' is corrupt (its content hashes to "
+				       "sha256:%s)",
+				       digest, got);
 	*ret_data = TAKE_PTR(data);
 	*ret_size = n;
 	return 0;
@@ -523,8 +551,7 @@ int store_layer_load(struct berth_store *s, const char *chain_id, struct layer_r
 	if (json_get_digest(root, "chain_id", false, &l->chain_id) < 0 ||
 	    json_get_digest(root, "diff_id", false, &l->diff_id) < 0 ||
 	    json_get_digest(root, "parent", true, &l->parent) < 0 ||
-	    json_get_digest(root, "blob", true, &l->blob) < 0 ||
-	    !streq(l->chain_id, chain_id))
+	    json_get_digest(root, "blob", true, &l->blob) < 0 || !streq(l->chain_id, chain_id))
 		return berth_error_new(err, EINVAL, "layer '%s': %s: invalid record", chain_id,
 				       STORE_LAYER_RECORD);
 	mt = json_object_get(root, "media_type");
@@ -541,6 +568,7 @@ static char *layer_record_format(const struct layer_record *l)
 {
 	_cleanup_json_ json_t *o = NULL;
 
+	/* clang-format off */
 	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:I, s:I}",
 		      "chain_id", l->chain_id,
 		      "diff_id", l->diff_id,
@@ -550,19 +578,25 @@ static char *layer_record_format(const struct layer_record *l)
 		      "blob_size", (json_int_t)l->blob_size,
 		      "size", (json_int_t)l->size,
 		      "entries", (json_int_t)l->entries);
+	/* clang-format on */
 	return o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 }
 
-int store_layer_create(struct berth_store *s, int tar_fd, struct layer_record *rec,
-		       struct berth_error **err)
+void store_layer_discard(struct berth_store *s, const char *tmp)
+{
+	if (tmp)
+		store_rm_tree_at(s->layers_fd, tmp);
+}
+
+int store_layer_prepare(struct berth_store *s, int tar_fd, struct layer_record *rec, char **ret_tmp,
+			struct berth_error **err)
 {
 	_cleanup_free_ char *tmp = NULL, *json = NULL;
 	_cleanup_close_ int tmp_fd = -EBADF, diff_fd = -EBADF;
 	struct layer_stats stats;
-	const char *hex = digest_hex(rec->chain_id);
 	int r;
 
-	if (!hex)
+	if (!digest_hex(rec->chain_id))
 		return berth_error_new(err, EINVAL, "invalid layer id '%s'", rec->chain_id);
 	/* Unpack next to the final place and rename when complete: a half-unpacked
 	 * layer is never visible under its chain id. */
@@ -606,26 +640,42 @@ int store_layer_create(struct berth_store *s, int tar_fd, struct layer_record *r
 		r = berth_error_set(err, errno, "sync layer");
 		goto fail;
 	}
-	if (renameat2(s->layers_fd, tmp, s->layers_fd, hex, RENAME_NOREPLACE) < 0) {
-		r = berth_error_set(err, errno, "store layer '%s'", rec->chain_id);
-		goto fail;
-	}
-	if (fsync(s->layers_fd) < 0) {
-		r = berth_error_set(err, errno, "sync '%s/layers'", s->root);
-		store_layer_remove(s, rec->chain_id, NULL);
-		return r;
-	}
+	*ret_tmp = TAKE_PTR(tmp);
 	return 0;
 fail:
-	store_rm_tree_at(s->layers_fd, tmp);
+	store_layer_discard(s, tmp);
 	return r;
+}
+
+int store_layer_commit(struct berth_store *s, const char *tmp, const char *chain_id,
+		       bool *ret_created, struct berth_error **err)
+{
+	const char *hex = digest_hex(chain_id);
+
+	if (!hex)
+		return berth_error_new(err, EINVAL, "invalid layer id '%s'", chain_id);
+	if (renameat2(s->layers_fd, tmp, s->layers_fd, hex, RENAME_NOREPLACE) < 0) {
+		if (errno != EEXIST)
+			return berth_error_set(err, errno, "store layer '%s'", chain_id);
+		/* Someone committed the same content first: theirs is as good. */
+		store_layer_discard(s, tmp);
+		*ret_created = false;
+		return 0;
+	}
+	if (fsync(s->layers_fd) < 0) {
+		int r = berth_error_set(err, errno, "sync '%s/layers'", s->root);
+		store_layer_remove(s, chain_id, NULL);
+		return r;
+	}
+	*ret_created = true;
+	return 0;
 }
 
 int store_layer_remove(struct berth_store *s, const char *chain_id, struct berth_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	const char *hex = digest_hex(chain_id);
-	char name[32];
+	char name[TMP_NAME_MAX];
 	int r;
 
 	if (!hex)
@@ -644,8 +694,7 @@ int store_layer_remove(struct berth_store *s, const char *chain_id, struct berth
 	return 0;
 }
 
-bool store_blob_used_by_layers(struct berth_store *s, const char *blob,
-			       const char *except_chain_id)
+bool store_blob_used_by_layers(struct berth_store *s, const char *blob, const char *except_chain_id)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -687,7 +736,7 @@ void store_index_release(struct store_index *idx)
 		free(idx->refs[i].id);
 	}
 	free(idx->refs);
-	*idx = (struct store_index){ 0 };
+	*idx = (struct store_index){0};
 }
 
 static void store_index_releasep(struct store_index *idx)
@@ -728,7 +777,7 @@ int store_index_set_ref(struct store_index *idx, const char *name, const char *i
 		free(i);
 		return -ENOMEM;
 	}
-	idx->refs[idx->n_refs++] = (struct store_ref){ n, i };
+	idx->refs[idx->n_refs++] = (struct store_ref){n, i};
 	return 0;
 }
 
@@ -783,7 +832,7 @@ size_t store_index_refs_to(const struct store_index *idx, const char *id)
 
 int store_index_load(struct berth_store *s, struct store_index *ret, struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = { 0 };
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *root = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -799,7 +848,7 @@ int store_index_load(struct berth_store *s, struct store_index *ret, struct bert
 	fd = openat(s->images_fd, STORE_INDEX, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT) {
 		*ret = idx;
-		idx = (struct store_index){ 0 };
+		idx = (struct store_index){0};
 		return 0;
 	}
 	if (fd < 0)
@@ -807,41 +856,47 @@ int store_index_load(struct berth_store *s, struct store_index *ret, struct bert
 				       STORE_INDEX);
 	r = read_full_fd(fd, &data, &n);
 	if (r < 0)
-		return berth_error_set(err, -r, "image index '%s/images/%s'", s->root,
-				       STORE_INDEX);
+		return berth_error_set(err, -r, "image index '%s/images/%s'", s->root, STORE_INDEX);
 	root = json_loadb(data, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root))
 		return berth_error_new(err, EINVAL, "image index '%s/images/%s': invalid JSON",
 				       s->root, STORE_INDEX);
 	if (json_integer_value(json_object_get(root, "schemaVersion")) != INDEX_SCHEMA_VERSION)
-		return berth_error_new(err, EINVAL, "image index '%s/images/%s': unknown "
-				       "schemaVersion", s->root, STORE_INDEX);
+		return berth_error_new(err, EINVAL,
+				       "image index '%s/images/%s': unknown "
+				       "schemaVersion",
+				       s->root, STORE_INDEX);
 	images = json_object_get(root, "images");
 	refs = json_object_get(root, "refs");
 	if (!json_is_array(images) || !json_is_object(refs))
-		return berth_error_new(err, EINVAL, "image index '%s/images/%s': invalid",
-				       s->root, STORE_INDEX);
-	json_array_foreach(images, i, v) {
+		return berth_error_new(err, EINVAL, "image index '%s/images/%s': invalid", s->root,
+				       STORE_INDEX);
+	json_array_foreach(images, i, v)
+	{
 		if (!digest_hex(json_string_value(v)))
-			return berth_error_new(err, EINVAL, "image index: images[%zu]: invalid "
-					       "id", i);
+			return berth_error_new(err, EINVAL,
+					       "image index: images[%zu]: invalid "
+					       "id",
+					       i);
 		if (store_index_add_image(&idx, json_string_value(v)) < 0)
 			return berth_error_set(err, ENOMEM, "image index");
 	}
-	json_object_foreach(refs, key, v) {
+	json_object_foreach(refs, key, v)
+	{
 		if (!digest_hex(json_string_value(v)))
-			return berth_error_new(err, EINVAL, "image index: refs['%s']: invalid "
-					       "id", key);
+			return berth_error_new(err, EINVAL,
+					       "image index: refs['%s']: invalid "
+					       "id",
+					       key);
 		if (store_index_set_ref(&idx, key, json_string_value(v)) < 0)
 			return berth_error_set(err, ENOMEM, "image index");
 	}
 	*ret = idx;
-	idx = (struct store_index){ 0 };
+	idx = (struct store_index){0};
 	return 0;
 }
 
-int store_index_save(struct berth_store *s, const struct store_index *idx,
-		     struct berth_error **err)
+int store_index_save(struct berth_store *s, const struct store_index *idx, struct berth_error **err)
 {
 	_cleanup_json_ json_t *root = NULL;
 	_cleanup_free_ char *data = NULL;

@@ -14,7 +14,7 @@
 #include "image/layer.h"
 #include "image/sha256.h"
 
-#define STORE_TMP_PREFIX ".tmp-"   /* in-progress writes; swept under the lock */
+#define STORE_TMP_PREFIX ".tmp-" /* in-progress writes; swept under the lock */
 #define STORE_INDEX "index.json"
 #define STORE_LAYER_RECORD "layer.json"
 #define STORE_LAYER_DIFF "diff"
@@ -27,8 +27,9 @@ struct berth_store {
 	int images_fd; /* images */
 };
 
-/* flock(<root>/lock): shared for readers, exclusive for changes. Release by closing
- * *ret_fd. Exclusive holders also sweep temp files a crashed writer left behind. */
+/* flock(<root>/lock): shared for readers, exclusive for changes to what others read
+ * (renames into place, the index). Release by closing *ret_fd. Exclusive holders also
+ * sweep temp files whose writer (by pid in the name) is dead. */
 int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err);
 
 /* --- blobs: blobs/sha256/<hex> --- */
@@ -41,7 +42,10 @@ struct blob_writer {
 	struct sha256_ctx sha;
 	char hex[SHA256_HEX_SIZE]; /* set by store_blob_finish() */
 };
-#define BLOB_WRITER_INIT { .fd = -EBADF }
+#define BLOB_WRITER_INIT                                                                           \
+	{                                                                                          \
+		.fd = -EBADF                                                                       \
+	}
 
 int store_blob_begin(struct berth_store *s, struct blob_writer *w, struct berth_error **err);
 int store_blob_append(struct blob_writer *w, const void *data, size_t n, struct berth_error **err);
@@ -73,11 +77,11 @@ const char *digest_hex(const char *digest);
 struct layer_record {
 	char *chain_id;
 	char *diff_id;
-	char *parent;     /* chain id, NULL for the bottom layer */
-	char *blob;       /* digest of the blob the layer came from */
+	char *parent; /* chain id, NULL for the bottom layer */
+	char *blob;   /* digest of the blob the layer came from */
 	char *media_type;
 	int64_t blob_size;
-	int64_t size;     /* bytes of file content */
+	int64_t size; /* bytes of file content */
 	int64_t entries;
 };
 
@@ -90,12 +94,19 @@ bool store_layer_exists(struct berth_store *s, const char *chain_id);
 char *store_layer_diff_path(struct berth_store *s, const char *chain_id);
 
 /*
- * Unpack the tar in tar_fd into a new layer: into layers/.tmp-XXXX/diff first, then
- * layer.json, syncfs, and one rename to layers/<chain hex>. rec gives the record
- * (size and entries are filled in). On failure the temp dir is removed.
+ * Unpack the tar in tar_fd into layers/.tmp-<pid>-XXXX/diff, write layer.json (rec,
+ * with size and entries filled in) and syncfs: everything but the name. Needs no lock.
+ * *ret_tmp names the temp dir for store_layer_commit() or store_layer_discard(). On
+ * failure the temp dir is already gone.
  */
-int store_layer_create(struct berth_store *s, int tar_fd, struct layer_record *rec,
-		       struct berth_error **err);
+int store_layer_prepare(struct berth_store *s, int tar_fd, struct layer_record *rec, char **ret_tmp,
+			struct berth_error **err);
+/* Under the exclusive lock: rename the prepared dir to layers/<chain hex>. If the layer
+ * appeared meanwhile, ours is discarded and *ret_created is false. */
+int store_layer_commit(struct berth_store *s, const char *tmp, const char *chain_id,
+		       bool *ret_created, struct berth_error **err);
+/* Remove a prepared, uncommitted layer dir. NULL is ignored. */
+void store_layer_discard(struct berth_store *s, const char *tmp);
 /* Rename out of sight, then delete. */
 int store_layer_remove(struct berth_store *s, const char *chain_id, struct berth_error **err);
 /* Whether any layer record other than except_chain_id names blob. */

@@ -604,9 +604,11 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 		goto restore;
 	}
 	if (pty >= 0) {
-		if (isatty(STDIN_FILENO) && tty_set_raw(STDIN_FILENO, &saved) == 0)
+		int in = opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO;
+
+		if (isatty(in) && tty_set_raw(in, &saved) == 0)
 			raw = true;
-		(void)tty_proxy(pty, STDIN_FILENO, STDOUT_FILENO, sigfd, pid);
+		(void)tty_proxy(pty, in, STDOUT_FILENO, sigfd, pid);
 		close(pty);
 		pty = -EBADF;
 	}
@@ -626,12 +628,23 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 			kill(pid, (int)si.ssi_signo);
 	}
 	if (raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		tcsetattr(opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO, TCSANOW, &saved);
 	if (r >= 0)
 		*ret_status = exit_status(status);
-	k = berth_container_delete(root, id, true, r < 0 ? NULL : err);
-	if (r >= 0 && k < 0)
-		r = k;
+	{
+		struct berth_error *e = NULL;
+
+		/* someone else may have deleted it already (e.g. `berth rm -f`): that is fine */
+		k = berth_container_delete(root, id, true, &e);
+		if (r >= 0 && k < 0 && k != -ENOENT) {
+			r = k;
+			if (err) {
+				berth_error_free(*err);
+				*err = TAKE_PTR(e);
+			}
+		}
+		berth_error_free(e);
+	}
 restore:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

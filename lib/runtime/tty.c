@@ -106,7 +106,6 @@ int tty_set_raw(int fd, struct termios *saved)
 		return -errno;
 	*saved = t;
 	cfmakeraw(&t);
-	t.c_oflag |= OPOST; /* keep output processing so "\n" still returns the carriage */
 	if (tcsetattr(fd, TCSANOW, &t) < 0)
 		return -errno;
 	return 0;
@@ -164,9 +163,8 @@ int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
 			if (n > 0) {
 				(void)loop_write(master, buf, (size_t)n);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				/* our stdin ended: send EOF (^D) the way a terminal would */
-				char eof = 4;
-				(void)loop_write(master, &eof, 1);
+				/* our stdin ended: stop reading it, the container goes on (as docker
+				 * does); typing ^D is the terminal user's business */
 				in_open = false;
 			}
 		}

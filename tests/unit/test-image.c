@@ -188,12 +188,12 @@ static int private_mount_ns(void)
 	return 0;
 }
 
-#define SKIP_UNLESS_ROOT()                                           \
-	do {                                                         \
-		if (geteuid() != 0) {                                \
-			printf("# skipped: needs root\n");           \
-			return;                                      \
-		}                                                    \
+#define SKIP_UNLESS_ROOT()                                                                         \
+	do {                                                                                       \
+		if (geteuid() != 0) {                                                              \
+			printf("# skipped: needs root\n");                                         \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* --- sha256 --- */
@@ -270,20 +270,29 @@ static int norm(const char *in, char **out)
 TEST(reference_normalize)
 {
 	static const char *const ok[][3] = {
-		{ "busybox", "docker.io/library/busybox:latest", "busybox:latest" },
-		{ "busybox:1.36", "docker.io/library/busybox:1.36", "busybox:1.36" },
-		{ "me/app", "docker.io/me/app:latest", "me/app:latest" },
-		{ "docker.io/library/alpine:3", "docker.io/library/alpine:3", "alpine:3" },
-		{ "index.docker.io/library/alpine", "docker.io/library/alpine:latest",
-		  "alpine:latest" },
-		{ "localhost:5000/x/y:v1", "localhost:5000/x/y:v1", "localhost:5000/x/y:v1" },
-		{ "quay.io/a-b/c_d.e:T-1", "quay.io/a-b/c_d.e:T-1", "quay.io/a-b/c_d.e:T-1" },
-		{ "localhost/x", "localhost/x:latest", "localhost/x:latest" },
+	    {"busybox", "docker.io/library/busybox:latest", "busybox:latest"},
+	    {"busybox:1.36", "docker.io/library/busybox:1.36", "busybox:1.36"},
+	    {"me/app", "docker.io/me/app:latest", "me/app:latest"},
+	    {"docker.io/library/alpine:3", "docker.io/library/alpine:3", "alpine:3"},
+	    {"index.docker.io/library/alpine", "docker.io/library/alpine:latest", "alpine:latest"},
+	    {"localhost:5000/x/y:v1", "localhost:5000/x/y:v1", "localhost:5000/x/y:v1"},
+	    {"quay.io/a-b/c_d.e:T-1", "quay.io/a-b/c_d.e:T-1", "quay.io/a-b/c_d.e:T-1"},
+	    {"localhost/x", "localhost/x:latest", "localhost/x:latest"},
 	};
 	static const char *const bad[] = {
-		"", "BusyBox", "busybox:", "busybox:-x", "a//b", "-a", "a-", "x@sha256:00",
-		"busybox:a:b", "../x", "a/..", "a b",
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "",
+	    "BusyBox",
+	    "busybox:",
+	    "busybox:-x",
+	    "a//b",
+	    "-a",
+	    "a-",
+	    "x@sha256:00",
+	    "busybox:a:b",
+	    "../x",
+	    "a/..",
+	    "a b",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	};
 	struct berth_error *err = NULL;
 
@@ -335,12 +344,12 @@ static void configp(struct image_config **c)
 TEST(config_roundtrip)
 {
 	static const char bad_digest[] =
-		"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"md5:x\"]}}";
+	    "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"md5:x\"]}}";
 	static const char bad_env[] = "{\"config\":{\"Env\":\"x\"},\"rootfs\":{}}";
 	_cleanup_free_ char *json = NULL;
 	_cleanup_(configp) struct image_config *c = NULL;
 	char id0[] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-	char *ids[] = { id0, NULL };
+	char *ids[] = {id0, NULL};
 	struct berth_error *err = NULL;
 	size_t n;
 
@@ -350,7 +359,8 @@ TEST(config_roundtrip)
 	ASSERT_STREQ(c->architecture, image_host_architecture());
 	ASSERT_STREQ(c->os, "linux");
 	ASSERT_EQ(strv_length(c->env), 1);
-	ASSERT_STREQ(c->env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	ASSERT_STREQ(c->env[0],
+		     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	ASSERT_EQ(strv_length(c->cmd), 1);
 	ASSERT_STREQ(c->cmd[0], "sh");
 	ASSERT_EQ(strv_length(c->entrypoint), 0);
@@ -369,16 +379,16 @@ TEST(config_roundtrip)
 /* --- import and lookup --- */
 
 static const struct tent basic_tar[] = {
-	{ 'd', "./", NULL, 0755 },
-	{ 'd', "etc/", NULL, 0755 },
-	{ 'f', "etc/hello", "hello\n", 0640 },
-	{ 'h', "etc/hello2", "etc/hello", 0 },
-	{ 'f', "/bin/tool", "#!/bin/sh\necho tool\n", 04755 }, /* no "bin/" entry: implied */
-	{ 'l', "bin/sh", "tool", 0777 },
-	{ 'l', "bin/abs", "/etc/hello", 0777 },
-	{ 'd', "ro", NULL, 0555 },
-	{ 'f', "ro/inside", "x", 0444 },
-	{ 'p', "run/fifo", NULL, 0600 },
+    {'d', "./", NULL, 0755},
+    {'d', "etc/", NULL, 0755},
+    {'f', "etc/hello", "hello\n", 0640},
+    {'h', "etc/hello2", "etc/hello", 0},
+    {'f', "/bin/tool", "#!/bin/sh\necho tool\n", 04755}, /* no "bin/" entry: implied */
+    {'l', "bin/sh", "tool", 0777},
+    {'l', "bin/abs", "/etc/hello", 0777},
+    {'d', "ro", NULL, 0555},
+    {'f', "ro/inside", "x", 0444},
+    {'p', "run/fifo", NULL, 0600},
 };
 #define BASIC_TAR_SIZE (6 + 20 + 1)
 
@@ -413,8 +423,8 @@ TEST(import_and_lookup)
 	ASSERT_TRUE(img->created > time(NULL) - 60 && img->created <= time(NULL));
 	ASSERT_EQ(strv_length(img->cmd), 1);
 	ASSERT_STREQ(img->cmd[0], "sh");
-	ASSERT_TRUE(strv_contains(img->env,
-				  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	ASSERT_TRUE(strv_contains(
+	    img->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	ASSERT_EQ(strv_length(img->entrypoint), 0);
 	ASSERT_TRUE(img->workdir == NULL && img->user == NULL);
 
@@ -456,7 +466,7 @@ TEST(import_and_lookup)
 	link = xasprintf("%s/ro", L);
 	ASSERT_EQ(lstat(link, &st), 0);
 	ASSERT_EQ(st.st_mode & 07777, 0555); /* applied after its children */
-	ASSERT_EQ(st.st_mtime, MTIME);       /* not bumped by ro/inside */
+	ASSERT_EQ(st.st_mtime, MTIME);	     /* not bumped by ro/inside */
 	free(link);
 	link = xasprintf("%s/run/fifo", L);
 	ASSERT_EQ(lstat(link, &st), 0);
@@ -545,7 +555,7 @@ TEST(reimport_reuses_older_image)
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
-	struct store_index idx = { 0 };
+	struct store_index idx = {0};
 	size_t n;
 
 	ASSERT_TRUE(dir);
@@ -558,7 +568,7 @@ TEST(reimport_reuses_older_image)
 	/* .../layers/<hex>/diff: one layer, so chain id == diff id */
 	diff_id = xasprintf("sha256:%.64s", strstr(img->layer_dirs[0], "/layers/") + 8);
 	{
-		char *ids[] = { diff_id, NULL };
+		char *ids[] = {diff_id, NULL};
 		_cleanup_close_ int lock = -EBADF;
 
 		ASSERT_EQ(image_config_format_import(ids, 1000, &json, &n), 0);
@@ -649,27 +659,34 @@ TEST(import_rejects_hostile_tars)
 			    *images = NULL;
 	_cleanup_(storep) struct berth_store *store = NULL;
 	struct hostile cases[] = {
-		{ "dotdot", { { 'f', "../evil", "x", 0 } }, 1, "'../evil'" },
-		{ "deep dotdot", { { 'f', "a/../../evil", "x", 0 } }, 1, "'a/../../evil'" },
-		{ "absolute dotdot", { { 'f', "/../../../evil", "x", 0 } }, 1, "'/../../../evil'" },
-		{ "many dotdots", { { 'f', "a/b/../../../../../../evil", "x", 0 } }, 1,
-		  "'a/b/../../../../../../evil'" },
-		{ "symlink then file",
-		  { { 'l', "link", NULL, 0777 }, { 'f', "link/evil", "x", 0 } }, 2,
-		  "'link/evil'" },
-		{ "relative symlink then file",
-		  { { 'l', "up", "../../../..", 0777 }, { 'f', "up/evil", "x", 0 } }, 2,
-		  "'up/evil'" },
-		{ "symlink then dir",
-		  { { 'l', "link", NULL, 0777 }, { 'd', "link/evildir", NULL, 0755 } }, 2,
-		  "'link/evildir" /* libarchive may add a '/' */ },
-		{ "hard link out", { { 'h', "passwd", "../../etc/passwd", 0 } }, 1, "'passwd'" },
-		{ "hard link through symlink",
-		  { { 'l', "etc", "/etc", 0777 }, { 'h', "passwd", "etc/passwd", 0 } }, 2,
-		  "'passwd'" },
-		{ "whiteout through symlink",
-		  { { 'l', "link", NULL, 0777 }, { 'f', "link/.wh.evil", "", 0 } }, 2,
-		  "'link/.wh.evil'" },
+	    {"dotdot", {{'f', "../evil", "x", 0}}, 1, "'../evil'"},
+	    {"deep dotdot", {{'f', "a/../../evil", "x", 0}}, 1, "'a/../../evil'"},
+	    {"absolute dotdot", {{'f', "/../../../evil", "x", 0}}, 1, "'/../../../evil'"},
+	    {"many dotdots",
+	     {{'f', "a/b/../../../../../../evil", "x", 0}},
+	     1,
+	     "'a/b/../../../../../../evil'"},
+	    {"symlink then file",
+	     {{'l', "link", NULL, 0777}, {'f', "link/evil", "x", 0}},
+	     2,
+	     "'link/evil'"},
+	    {"relative symlink then file",
+	     {{'l', "up", "../../../..", 0777}, {'f', "up/evil", "x", 0}},
+	     2,
+	     "'up/evil'"},
+	    {"symlink then dir",
+	     {{'l', "link", NULL, 0777}, {'d', "link/evildir", NULL, 0755}},
+	     2,
+	     "'link/evildir" /* libarchive may add a '/' */},
+	    {"hard link out", {{'h', "passwd", "../../etc/passwd", 0}}, 1, "'passwd'"},
+	    {"hard link through symlink",
+	     {{'l', "etc", "/etc", 0777}, {'h', "passwd", "etc/passwd", 0}},
+	     2,
+	     "'passwd'"},
+	    {"whiteout through symlink",
+	     {{'l', "link", NULL, 0777}, {'f', "link/.wh.evil", "", 0}},
+	     2,
+	     "'link/.wh.evil'"},
 	};
 
 	ASSERT_TRUE(dir);
@@ -721,9 +738,9 @@ TEST(unpack_limits)
 	_cleanup_close_ int tar_fd = -EBADF, out_fd = -EBADF;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent ents[] = {
-		{ 'f', "a", "12345", 0 },
-		{ 'f', "b", "1234567890X", 0 },
-		{ 'f', "c", "1", 0 },
+	    {'f', "a", "12345", 0},
+	    {'f', "b", "1234567890X", 0},
+	    {'f', "c", "1", 0},
 	};
 	struct layer_limits lim = LAYER_LIMITS_DEFAULT;
 	struct layer_stats stats;
@@ -763,14 +780,11 @@ TEST(unpack_later_entries_replace_earlier)
 	_cleanup_close_ int tar_fd = -EBADF, out_fd = -EBADF;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent ents[] = {
-		{ 'f', "x", "first", 0 },
-		{ 'f', "x", "second", 0 },
-		{ 'd', "d", NULL, 0700 },
-		{ 'f', "d/keep", "k", 0 },
-		{ 'd', "d", NULL, 0751 }, /* listed twice: the last mode wins */
-		{ 'd', "gone", NULL, 0755 },
-		{ 'f', "gone/f", "f", 0 },
-		{ 'l', "gone", "x", 0777 }, /* a symlink replaces a whole directory */
+	    {'f', "x", "first", 0},    {'f', "x", "second", 0},
+	    {'d', "d", NULL, 0700},    {'f', "d/keep", "k", 0},
+	    {'d', "d", NULL, 0751}, /* listed twice: the last mode wins */
+	    {'d', "gone", NULL, 0755}, {'f', "gone/f", "f", 0},
+	    {'l', "gone", "x", 0777}, /* a symlink replaces a whole directory */
 	};
 	struct stat st;
 
@@ -802,11 +816,8 @@ TEST(whiteouts)
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent ents[] = {
-		{ 'd', "a", NULL, 0755 },
-		{ 'f', "a/.wh.foo", "", 0 },
-		{ 'f', "b/.wh..wh..opq", "", 0 },
-		{ 'f', "b/keep", "k", 0 },
-		{ 'f', ".wh..wh.plnk", "", 0 }, /* AUFS metadata: ignored */
+	    {'d', "a", NULL, 0755},  {'f', "a/.wh.foo", "", 0},	   {'f', "b/.wh..wh..opq", "", 0},
+	    {'f', "b/keep", "k", 0}, {'f', ".wh..wh.plnk", "", 0}, /* AUFS metadata: ignored */
 	};
 	struct stat st;
 	char v[8];
@@ -870,7 +881,7 @@ TEST(remove_untags_then_deletes)
 	 * through the store internals as a pull would. */
 	{
 		_cleanup_free_ char *diff_id = NULL;
-		struct store_index idx = { 0 };
+		struct store_index idx = {0};
 		_cleanup_close_ int lock = -EBADF;
 
 		/* layers/<chain hex>/diff, and for one layer chain id == diff id */
@@ -878,7 +889,8 @@ TEST(remove_untags_then_deletes)
 		diff_id = strndup(layer + strlen(layers) + 1, 64);
 		cfg = xasprintf("{\"created\":\"2020-01-01T00:00:00Z\",\"config\":{\"Cmd\":"
 				"[\"true\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":"
-				"[\"sha256:%s\"]}}", diff_id);
+				"[\"sha256:%s\"]}}",
+				diff_id);
 		ASSERT_EQ(store_lock(store, true, &lock, &err), 0);
 		ASSERT_EQ(store_blob_write(store, cfg, strlen(cfg), &other, NULL, &err), 0);
 		ASSERT_EQ(store_index_load(store, &idx, &err), 0);
@@ -919,7 +931,7 @@ TEST(retag_leaves_untagged_image)
 	_cleanup_free_ char *t1 = NULL, *t2 = NULL, *root = NULL, *id1 = NULL, *id2 = NULL;
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
-	static const struct tent other[] = { { 'f', "other", "o", 0 } };
+	static const struct tent other[] = {{'f', "other", "o", 0}};
 	struct berth_image **list = NULL;
 	size_t n;
 
@@ -949,23 +961,87 @@ TEST(retag_leaves_untagged_image)
 TEST(store_sweeps_stale_temp_files)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
-	_cleanup_free_ char *root = NULL, *stale_dir = NULL, *stale_blob = NULL;
+	_cleanup_free_ char *root = NULL, *dead_dir = NULL, *dead_blob = NULL, *live = NULL,
+			    *ours = NULL;
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_close_ int lock = -EBADF;
+	pid_t dead = fork();
 
+	if (dead == 0)
+		_exit(0);
+	ASSERT_TRUE(dead > 0);
+	ASSERT_EQ(waitpid(dead, NULL, 0), dead);
 	ASSERT_TRUE(dir);
 	root = xasprintf("%s/store", dir);
 	ASSERT_EQ(berth_store_open(root, &store, NULL), 0);
-	stale_dir = xasprintf("%s/layers/.tmp-0000000000000001", root);
-	stale_blob = xasprintf("%s/blobs/sha256/.tmp-0000000000000002", root);
-	ASSERT_EQ(mkdir_p(stale_dir, 0700), 0);
-	ASSERT_EQ(write_file_atomic(stale_blob, "x", 1, 0600), 0);
-	ASSERT_EQ(store_lock(store, false, &lock, NULL), 0); /* readers leave them */
-	ASSERT_TRUE(path_exists(stale_dir) && path_exists(stale_blob));
+	dead_dir = xasprintf("%s/layers/.tmp-%d-0000000000000001", root, (int)dead);
+	dead_blob = xasprintf("%s/blobs/sha256/.tmp-%d-0000000000000002", root, (int)dead);
+	live = xasprintf("%s/layers/.tmp-1-0000000000000003", root); /* init lives */
+	ours = xasprintf("%s/blobs/sha256/.tmp-%d-0000000000000004", root, (int)getpid());
+	ASSERT_EQ(mkdir_p(dead_dir, 0700), 0);
+	ASSERT_EQ(mkdir_p(live, 0700), 0);
+	ASSERT_EQ(write_file_atomic(dead_blob, "x", 1, 0600), 0);
+	ASSERT_EQ(write_file_atomic(ours, "x", 1, 0600), 0);
+	ASSERT_EQ(store_lock(store, false, &lock, NULL), 0); /* readers sweep nothing */
+	ASSERT_TRUE(path_exists(dead_dir) && path_exists(dead_blob));
 	close(TAKE_FD(lock));
 	ASSERT_EQ(store_lock(store, true, &lock, NULL), 0);
-	ASSERT_TRUE(!path_exists(stale_dir));
-	ASSERT_TRUE(!path_exists(stale_blob));
+	ASSERT_TRUE(!path_exists(dead_dir));
+	ASSERT_TRUE(!path_exists(dead_blob));
+	ASSERT_TRUE(path_exists(live)); /* a writer still at work */
+	ASSERT_TRUE(path_exists(ours));
+}
+
+/* Processes importing the same tarball at once: each gets the same image, one layer
+ * is kept, and no temp files remain. */
+TEST(concurrent_imports)
+{
+	_cleanup_tmpdir_ char *dir = make_tmpdir();
+	_cleanup_free_ char *tar = NULL, *root = NULL, *layers = NULL, *blobs = NULL;
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_err_ struct berth_error *err = NULL;
+	struct berth_image **list = NULL;
+	pid_t pids[6];
+	size_t n;
+
+	ASSERT_TRUE(dir);
+	tar = xasprintf("%s/basic.tar", dir);
+	root = xasprintf("%s/store", dir);
+	layers = xasprintf("%s/layers", root);
+	blobs = xasprintf("%s/blobs/sha256", root);
+	ASSERT_EQ(make_tar(tar, basic_tar, ELEMENTSOF(basic_tar), false), 0);
+	for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+		pids[i] = fork();
+		ASSERT_TRUE(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct berth_store *cs = NULL;
+			char ref[16], *id = NULL;
+
+			snprintf(ref, sizeof(ref), "c%zu", i);
+			_exit(berth_store_open(root, &cs, NULL) < 0 ||
+				      berth_image_import(cs, tar, ref, &id, NULL) < 0
+				  ? 1
+				  : 0);
+		}
+	}
+	for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+		int status;
+
+		ASSERT_EQ(waitpid(pids[i], &status, 0), pids[i]);
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
+	ASSERT_EQ(berth_image_list(store, &list, &n, &err), 0);
+	ASSERT_EQ(n, ELEMENTSOF(pids));
+	for (size_t i = 1; i < n; i++)
+		if (!streq(list[i]->id, list[0]->id) ||
+		    !streq(list[i]->layer_dirs[0], list[0]->layer_dirs[0])) {
+			berth_image_list_free(list, n);
+			TEST_FAIL_("import %zu differs", i);
+		}
+	berth_image_list_free(list, n);
+	ASSERT_EQ(count_entries(layers), 1);
+	ASSERT_EQ(count_entries(blobs), 2);
 }
 
 TEST(corrupt_blob_detected)
@@ -1067,14 +1143,14 @@ TEST(overlay_whiteouts_hide_lower_files)
 	_cleanup_(imagep) struct berth_image *lower = NULL, *top = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent base[] = {
-		{ 'f', "foo", "foo", 0 },
-		{ 'f', "keep", "keep", 0 },
-		{ 'f', "d/x", "x", 0 },
+	    {'f', "foo", "foo", 0},
+	    {'f', "keep", "keep", 0},
+	    {'f', "d/x", "x", 0},
 	};
 	static const struct tent change[] = {
-		{ 'f', ".wh.foo", "", 0 },
-		{ 'f', "d/.wh..wh..opq", "", 0 },
-		{ 'f', "d/y", "y", 0 },
+	    {'f', ".wh.foo", "", 0},
+	    {'f', "d/.wh..wh..opq", "", 0},
+	    {'f', "d/y", "y", 0},
 	};
 
 	SKIP_UNLESS_ROOT();
@@ -1094,7 +1170,7 @@ TEST(overlay_whiteouts_hide_lower_files)
 	ASSERT_EQ(berth_image_lookup(store, "change", &top, &err), 0);
 
 	for (int legacy = 0; legacy < 2; legacy++) {
-		char *lowers[] = { top->layer_dirs[0], lower->layer_dirs[0], NULL };
+		char *lowers[] = {top->layer_dirs[0], lower->layer_dirs[0], NULL};
 		int r = legacy ? overlay_mount_legacy(lowers, NULL, NULL, merged, true, &err)
 			       : overlay_mount(lowers, NULL, NULL, merged, true, &err);
 
@@ -1132,7 +1208,7 @@ TEST(overlay_legacy_escapes_separators)
 	s = xasprintf("%s/f", odd);
 	ASSERT_EQ(write_file_atomic(s, "odd", 3, 0644), 0);
 	{
-		char *lowers[] = { odd, NULL };
+		char *lowers[] = {odd, NULL};
 
 		if (overlay_mount_legacy(lowers, upper, work, merged, false, &err) < 0)
 			TEST_FAIL_("legacy mount: %s", berth_error_message(err));

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+
+static void storep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
+int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_(storep) struct berth_store *store = NULL;
+	bool force = false;
+	int c, r, failed = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+			       "Remove one or more containers\n\nOptions:\n"
+			       "  -f, --force   Kill and remove a running container\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "\"berth rm\" requires at least 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	/* like docker: remove what can be removed, report each failure, exit 1 if any */
+	for (int i = optind; i < argc; i++) {
+		struct berth_error *e = NULL;
+
+		if (berth_engine_remove(store, argv[i], force, &e) < 0) {
+			fprintf(stderr, "berth: %s\n", berth_error_message(e));
+			berth_error_free(e);
+			failed = 1;
+			continue;
+		}
+		puts(argv[i]);
+	}
+	return failed;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+		"\n"
+		"Create and run a new container from an image, in the foreground\n"
+		"\n"
+		"Options:\n"
+		"      --cgroup-parent PATH  Cgroup under which the container's cgroup is made\n"
+		"      --cpus N              Number of CPUs (fractions allowed)\n"
+		"      --entrypoint CMD      Overwrite the image's entrypoint\n"
+		"  -e, --env K=V             Set an environment variable\n"
+		"  -h, --hostname NAME       Container host name\n"
+		"  -i, --interactive         Keep STDIN open\n"
+		"  -m, --memory SIZE         Memory limit (e.g. 512m, 1g)\n"
+		"      --memory-swap SIZE    Memory plus swap limit, -1 for unlimited swap\n"
+		"      --name NAME           Name the container\n"
+		"      --pids-limit N        Limit the number of processes\n"
+		"      --rm                  Remove the container when it exits\n"
+		"  -t, --tty                 Allocate a pseudo-TTY\n"
+		"  -u, --user USER[:GROUP]   User name or uid, and group\n"
+		"  -w, --workdir DIR         Working directory inside the container\n"
+		"      --help                Print this help\n");
+}
+
+static void storep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
+int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum {
+		OPT_RM = 0x100,
+		OPT_NAME,
+		OPT_CPUS,
+		OPT_PIDS,
+		OPT_CGROUP_PARENT,
+		OPT_ENTRYPOINT,
+		OPT_SWAP,
+		OPT_HELP,
+		OPT_DETACH,
+	};
+	static const struct option options[] = {
+		{ "rm", no_argument, NULL, OPT_RM },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "hostname", required_argument, NULL, 'h' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "memory-swap", required_argument, NULL, OPT_SWAP },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{},
+	};
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL;
+	struct berth_run_opts o = { 0 };
+	int c, r, status = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:d", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_RM:
+			o.rm = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'd':
+			return cli_usage_error(cli, err,
+					       "--detach is not supported yet: containers run in "
+					       "the foreground");
+		case OPT_NAME:
+			o.name = optarg;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=')) {
+				const char *v = getenv(optarg);
+				_cleanup_free_ char *kv = NULL;
+
+				/* docker: "-e NAME" passes NAME from our environment, if set */
+				if (!v)
+					break;
+				kv = xasprintf("%s=%s", optarg, v);
+				if (!kv || strv_extend(&env, kv) < 0)
+					return -ENOMEM;
+				break;
+			}
+			if (strv_extend(&env, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				return cli_usage_error(cli, err,
+						       "the working directory '%s' is not absolute",
+						       optarg);
+			o.workdir = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'h':
+			o.hostname = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o.memory) < 0 || o.memory <= 0)
+				return cli_usage_error(cli, err, "invalid memory size '%s'", optarg);
+			if (o.memory < 6 * 1024 * 1024)
+				return cli_usage_error(cli, err,
+						       "minimum memory limit allowed is 6MB, got '%s'",
+						       optarg);
+			break;
+		case OPT_SWAP:
+			if (streq(optarg, "-1"))
+				o.memory_swap = -1;
+			else if (parse_size(optarg, &o.memory_swap) < 0 || o.memory_swap <= 0)
+				return cli_usage_error(cli, err, "invalid memory-swap size '%s'",
+						       optarg);
+			break;
+		case OPT_CPUS: {
+			char *end;
+
+			o.cpus = strtod(optarg, &end);
+			if (*end || end == optarg || o.cpus <= 0 || o.cpus > 1024)
+				return cli_usage_error(cli, err, "invalid --cpus value '%s'", optarg);
+			break;
+		}
+		case OPT_PIDS: {
+			int64_t v;
+
+			if (parse_i64(optarg, &v) < 0)
+				return cli_usage_error(cli, err, "invalid --pids-limit value '%s'",
+						       optarg);
+			o.pids_limit = v > 0 ? v : 0;
+			break;
+		}
+		case OPT_CGROUP_PARENT:
+			o.cgroup_parent = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			if (strv_extend(&entrypoint, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "\"berth run\" requires at least 1 argument");
+	if (o.memory_swap > 0 && o.memory > 0 && o.memory_swap < o.memory)
+		return cli_usage_error(cli, err,
+				       "minimum memoryswap limit should be larger than memory limit");
+	o.image = argv[optind++];
+	for (int i = optind; i < argc; i++)
+		if (strv_extend(&cmd, argv[i]) < 0)
+			return -ENOMEM;
+	o.cmd = cmd;
+	o.env = env;
+	o.entrypoint = entrypoint;
+
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_run(store, &o, &status, err);
+	if (r < 0 && *err && ((*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ||
+			      (*err)->kind == BERTH_ERROR_EXEC_DENIED)) {
+		/* docker's codes: the command could not be found (127) or run (126) */
+		int code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
+
+		fprintf(stderr, "berth: %s\n", berth_error_message(*err));
+		*err = berth_error_free(*err);
+		return code;
+	}
+	if (r < 0)
+		return r;
+	return status;
+}
