@@ -114,7 +114,13 @@ static const struct {
 	{ "run", cmd_run, "create and start a container" },
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "list", cmd_list, "list containers" },
-	{ "ps", NULL, NULL },
+	{ "exec", cmd_exec, "run a process in a running container" },
+	{ "pause", cmd_pause, "freeze every process of a container" },
+	{ "resume", cmd_resume, "thaw a paused container" },
+	{ "ps", cmd_ps, "list the processes of a container" },
+	{ "update", cmd_update, "change a container's resources" },
+	{ "events", cmd_events, "print stats and OOM events of a container" },
+	{ "features", cmd_features, "print the features this runtime supports (JSON)" },
 };
 
 static void usage(FILE *f)

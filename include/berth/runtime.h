@@ -89,3 +89,55 @@ int berth_container_wait(const char *root, const char *id, int *ret_status,
  * to the container's init. *ret_status gets the exit code, or 128+N for signal N. */
 int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
 			int *ret_status, struct berth_error **err);
+
+struct berth_exec_opts {
+	char **args;                 /* the command (required) */
+	bool tty;
+	bool detach;                 /* return once it runs; no wait, no proxy */
+	const char *console_socket;
+	const char *pid_file;
+	const char *cwd;             /* NULL: the container's process.cwd */
+	char **env;                  /* "K=V" added to (overriding) the container's env */
+	bool has_user;
+	uint32_t uid, gid;           /* with has_user */
+	uint64_t add_caps;           /* capability bits added to every set but inheritable */
+	bool no_new_privs;
+	int stdio[3];                /* -1: inherit ours */
+};
+
+/* Run an extra process in a running container: it joins every namespace the container
+ * has and its cgroup, with the container's user, capabilities (inheritable left empty,
+ * CVE-2022-29162), env and cwd unless overridden. Without detach, waits for it (signals
+ * forwarded, pty proxied) and sets *ret_status. */
+int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o,
+			 int *ret_status, struct berth_error **err);
+
+/* Freeze (pause) or thaw (resume) every process of the container (cgroup freezer). */
+int berth_container_pause(const char *root, const char *id, struct berth_error **err);
+int berth_container_resume(const char *root, const char *id, struct berth_error **err);
+
+/* The pids in the container's cgroup (malloc'd array). */
+int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *ret_n,
+			 struct berth_error **err);
+
+struct berth_stats {
+	uint64_t memory_usage, memory_limit, memory_max_usage, oom_kills;
+	uint64_t cpu_usage_ns;
+	uint64_t pids_current, pids_limit;
+};
+
+int berth_container_stats(const char *root, const char *id, struct berth_stats *ret,
+			  struct berth_error **err);
+
+/* Change the resources of a running container. Fields left at their "unset" value
+ * (see berth_update_init) are not touched. */
+struct berth_update {
+	int64_t memory_limit, memory_reservation, memory_swap; /* INT64_MIN: unset */
+	uint64_t cpu_shares, cpu_period;                          /* 0: unset */
+	int64_t cpu_quota;                                        /* INT64_MIN: unset */
+	const char *cpuset_cpus, *cpuset_mems;                    /* NULL: unset */
+	int64_t pids_limit;                                       /* INT64_MIN: unset */
+};
+void berth_update_init(struct berth_update *u);
+int berth_container_update(const char *root, const char *id, const struct berth_update *u,
+			   struct berth_error **err);

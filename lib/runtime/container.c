@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "foreground.h"
 #include "process.h"
 #include "state.h"
 #include "tty.h"
@@ -474,6 +475,14 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 				    id, berth_status_name(status));
 		goto out;
 	}
+	if (status == BERTH_STATUS_PAUSED && st.cgroup_path && *st.cgroup_path) {
+		/* a frozen process does not die of SIGKILL until it is thawed */
+		r = open_cgroup(st.cgroup_path, &cg, err);
+		if (r >= 0)
+			r = cgroup_freeze(cg, false, err);
+		if (r < 0)
+			goto out;
+	}
 	if (status != BERTH_STATUS_STOPPED) {
 		_cleanup_close_ int pidfd = pidfd_open_checked(st.pid, st.start_time);
 
@@ -487,7 +496,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		}
 	}
 	if (st.cgroup_path && *st.cgroup_path) {
-		r = open_cgroup(st.cgroup_path, &cg, err);
+		r = cg ? 0 : open_cgroup(st.cgroup_path, &cg, err);
 		if (r >= 0)
 			r = cgroup_destroy(cg, err);
 		if (r < 0) {
@@ -536,14 +545,6 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
 	return 0;
 }
 
-static int exit_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
-}
 
 int berth_container_wait(const char *root, const char *id, int *ret_status,
 			 struct berth_error **err)
@@ -570,67 +571,30 @@ int berth_container_wait(const char *root, const char *id, int *ret_status,
 	return 0;
 }
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
-
 int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
 			int *ret_status, struct berth_error **err)
 {
-	_cleanup_close_ int sock = -EBADF, pty = -EBADF, sigfd = -EBADF;
-	sigset_t mask, old;
-	struct termios saved;
-	bool raw = false;
+	_cleanup_close_ int sock = -EBADF, pty = -EBADF;
+	struct foreground fg;
 	pid_t pid;
-	int status = 0, r, k;
+	int r, k;
 
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sigfd < 0) {
-		r = berth_error_set(err, errno, "signalfd");
-		goto restore;
-	}
-
+	r = foreground_begin(&fg, err);
+	if (r < 0)
+		return r;
 	r = create_internal(root, id, opts, false, &pid, &sock, &pty, err);
 	if (r < 0)
-		goto restore;
+		goto out;
 	r = process_start(sock, err);
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		(void)berth_container_delete(root, id, true, NULL);
-		goto restore;
+		goto out;
 	}
-	if (pty >= 0) {
-		int in = opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO;
-
-		if (isatty(in) && tty_set_raw(in, &saved) == 0)
-			raw = true;
-		(void)tty_proxy(pty, in, STDOUT_FILENO, sigfd, pid);
-		close(pty);
-		pty = -EBADF;
-	}
-	for (;;) {
-		struct signalfd_siginfo si;
-
-		k = waitpid(pid, &status, WNOHANG);
-		if (k == pid)
-			break;
-		if (k < 0 && errno != EINTR) {
-			r = berth_error_set(err, errno, "wait for container '%s'", id);
-			break;
-		}
-		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-			kill(pid, (int)si.ssi_signo);
-	}
-	if (raw)
-		tcsetattr(opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO, TCSANOW, &saved);
-	if (r >= 0)
-		*ret_status = exit_status(status);
+	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
+			    ret_status, err);
 	{
 		struct berth_error *e = NULL;
 
@@ -645,7 +609,7 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 		}
 		berth_error_free(e);
 	}
-restore:
-	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	foreground_end(&fg);
 	return r;
 }

@@ -321,7 +321,8 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	if (p->terminal) {
 		_cleanup_close_ int master = -EBADF, slave = -EBADF;
 
-		r = tty_create(&master, &slave, p->console_height, p->console_width, err);
+		r = tty_create(&master, &slave, p->console_height, p->console_width, !c->ctx->exec,
+			       err);
 		if (r < 0)
 			return r;
 		r = sync_send(c->sock, SYNC_PTY, 0, master);
@@ -546,6 +547,11 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		struct berth_error *e = NULL;
 
 		close(sv[0]);
+		/* An exec'd process must not be ptrace-able (nor its memory readable through
+		 * /proc) by the container until execve resets this from the new binary:
+		 * until then it holds host descriptors (CVE-2016-9962). */
+		if (ctx->exec)
+			(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		/* the state lock stays with the runtime: `start` must be able to take it */
 		if (ctx->lock_fd >= 0)
 			close(ctx->lock_fd);

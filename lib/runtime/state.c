@@ -210,6 +210,9 @@ enum berth_status state_status(int dirfd, const struct state_file *s)
 		return BERTH_STATUS_STOPPED;
 	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return BERTH_STATUS_CREATED;
+	/* written by pause after the freezer said FROZEN, removed by resume */
+	if (faccessat(dirfd, "paused", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return BERTH_STATUS_PAUSED;
 	return BERTH_STATUS_RUNNING;
 }
 

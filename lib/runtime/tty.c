@@ -21,7 +21,7 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
+int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols, bool console_bind,
 	       struct berth_error **err)
 {
 	_cleanup_close_ int master = -EBADF, slave = -EBADF, console = -EBADF;
@@ -42,12 +42,15 @@ int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
 		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
 			return berth_error_set(err, errno, "set console size");
 	}
+	if (!console_bind)
+		goto done;
 	/* /dev/console must be our pty, never whatever the image put there
 	 * (CVE-2025-52565): refuse symlinks on the way. */
 	if (mount_open_target(AT_FDCWD, "/dev/console", false, true, &console, err) < 0)
 		return berth_error_wrap(err, "console");
 	if (mount(fd_path(a, slave), fd_path(b, console), NULL, MS_BIND, NULL) < 0)
 		return berth_error_set(err, errno, "bind pty on '/dev/console'");
+done:
 	*ret_master = TAKE_FD(master);
 	*ret_slave = TAKE_FD(slave);
 	return 0;

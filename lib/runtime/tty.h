@@ -8,8 +8,8 @@
 #include "berth/error.h"
 
 /* Inside the container, after pivot_root: open a pty pair from the container's own
- * devpts (/dev/ptmx), bind the peer over /dev/console. */
-int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
+ * devpts (/dev/ptmx); with `console`, bind the peer over /dev/console (the init's). */
+int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols, bool console,
 	       struct berth_error **err);
 
 /* Make `slave` the controlling terminal of a new session and our stdio. */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/runtime.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "config.h"
+#include "util.h"
+
+static int parse_user(const char *s, struct berth_exec_opts *o)
+{
+	_cleanup_free_ char *u = strdup(s);
+	char *g;
+	uint64_t v;
+
+	if (!u)
+		return -ENOMEM;
+	g = strchr(u, ':');
+	if (g)
+		*g++ = 0;
+	if (parse_u64(u, &v) < 0 || v > UINT32_MAX)
+		return -EINVAL;
+	o->uid = (uint32_t)v;
+	o->gid = 0;
+	if (g) {
+		if (parse_u64(g, &v) < 0 || v > UINT32_MAX)
+			return -EINVAL;
+		o->gid = (uint32_t)v;
+	}
+	o->has_user = true;
+	return 0;
+}
+
+int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
+{
+	enum { OPT_CONSOLE = 0x100, OPT_PIDFILE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_LABEL,
+	       OPT_APPARMOR, OPT_CGROUP, OPT_IGNORE_PAUSED };
+	static const struct option opts[] = {
+		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+		{ "pid-file", required_argument, NULL, OPT_PIDFILE },
+		{ "cwd", required_argument, NULL, OPT_CWD },
+		{ "env", required_argument, NULL, 'e' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "process", required_argument, NULL, 'p' },
+		{ "cap", required_argument, NULL, 'c' },
+		{ "no-new-privs", no_argument, NULL, OPT_NNP },
+		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+		{ "process-label", required_argument, NULL, OPT_LABEL },
+		{ "apparmor", required_argument, NULL, OPT_APPARMOR },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_strv_free_ char **env = NULL, **args = NULL;
+	struct berth_exec_opts o = { .stdio = { -1, -1, -1 } };
+	struct berth_error *err = NULL;
+	int c, cap, status = 0;
+
+	/* '+': the first non-option is the id; what follows is the command */
+	while ((c = getopt_long(argc, argv, "+e:tu:dp:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CONSOLE:
+			o.console_socket = optarg;
+			break;
+		case OPT_PIDFILE:
+			o.pid_file = optarg;
+			break;
+		case OPT_CWD:
+			o.cwd = optarg;
+			break;
+		case 'e':
+			if (strv_extend(&env, optarg) < 0)
+				return cli_usage_error(cli, "exec", "out of memory");
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'u':
+			if (parse_user(optarg, &o) < 0)
+				return cli_usage_error(cli, "exec", "invalid --user '%s' (uid[:gid])",
+						       optarg);
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'p':
+			return cli_usage_error(cli, "exec", "--process is not supported yet");
+		case 'c':
+			cap = rt_cap_from_name(optarg);
+			if (cap < 0)
+				return cli_usage_error(cli, "exec", "unknown capability '%s'", optarg);
+			o.add_caps |= 1ULL << cap;
+			break;
+		case OPT_NNP:
+			o.no_new_privs = true;
+			break;
+		case OPT_PRESERVE:
+			if (!streq(optarg, "0"))
+				return cli_usage_error(cli, "exec", "--preserve-fds is not supported yet");
+			break;
+		case OPT_LABEL:
+		case OPT_APPARMOR:
+			return cli_usage_error(cli, "exec", "no LSM is active to apply '%s'", optarg);
+		case OPT_CGROUP:
+		case OPT_IGNORE_PAUSED:
+			break;
+		default:
+			return cli_usage_error(cli, "exec",
+					       "usage: exec [OPTIONS] ID COMMAND [ARG...]");
+		}
+	}
+	if (optind >= argc - 1)
+		return cli_usage_error(cli, "exec", "usage: exec [OPTIONS] ID COMMAND [ARG...]");
+	for (int i = optind + 1; i < argc; i++)
+		if (strv_extend(&args, argv[i]) < 0)
+			return cli_usage_error(cli, "exec", "out of memory");
+	o.args = args;
+	o.env = env;
+	if (berth_container_exec(cli->root, argv[optind], &o, &status, &err) < 0)
+		return cli_fail(cli, "exec", err);
+	return o.detach ? 0 : status;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth/runtime.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "foreground.h"
+#include "process.h"
+#include "state.h"
+#include "tty.h"
+#include "util.h"
+
+static void rt_config_freep(struct rt_config **c)
+{
+	rt_config_free(*c);
+}
+
+static void cgroup_freep(struct cgroup **c)
+{
+	cgroup_free(*c);
+}
+
+/* Turn the container's config into the exec'd process's: every namespace the container
+ * has is joined through its init's /proc/<pid>/ns links. */
+static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec_opts *o,
+		       struct berth_error **err)
+{
+	struct stat self, theirs;
+
+	for (int i = 0; i < _RT_NS_MAX; i++) {
+		char ours[64];
+		char *path;
+
+		if (!cfg->namespaces[i].enabled)
+			continue;
+		path = xasprintf("/proc/%d/ns/%s", (int)pid, rt_ns_proc_name(i));
+		if (!path)
+			return -ENOMEM;
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", rt_ns_proc_name(i));
+		/* the container may share this one with us: nothing to join then */
+		if (stat(path, &theirs) == 0 && stat(ours, &self) == 0 &&
+		    theirs.st_ino == self.st_ino && theirs.st_dev == self.st_dev) {
+			free(path);
+			cfg->namespaces[i].enabled = false;
+			continue;
+		}
+		free(cfg->namespaces[i].path);
+		cfg->namespaces[i].path = path;
+	}
+	if (!cfg->namespaces[RT_NS_MNT].enabled)
+		return berth_error_new(err, EINVAL, "the container has no mount namespace to join");
+
+	/* what belongs to the container's creation only */
+	free(cfg->hostname);
+	cfg->hostname = NULL;
+	free(cfg->domainname);
+	cfg->domainname = NULL;
+	cfg->n_sysctl = 0;
+	cfg->has_time_offsets = false;
+
+	strv_free(cfg->process.args);
+	cfg->process.args = strv_copy(o->args);
+	if (!cfg->process.args)
+		return -ENOMEM;
+	cfg->process.terminal = o->tty;
+	if (o->cwd) {
+		char *c = strdup(o->cwd);
+
+		if (!c)
+			return -ENOMEM;
+		free(cfg->process.cwd);
+		cfg->process.cwd = c;
+	}
+	for (char **e = o->env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t klen = eq ? (size_t)(eq - *e) : strlen(*e);
+		bool replaced = false;
+
+		for (char **c = cfg->process.env; c && *c; c++) {
+			if (strncmp(*c, *e, klen) == 0 && (*c)[klen] == '=') {
+				char *n = strdup(*e);
+
+				if (!n)
+					return -ENOMEM;
+				free(*c);
+				*c = n;
+				replaced = true;
+				break;
+			}
+		}
+		if (!replaced && strv_extend(&cfg->process.env, *e) < 0)
+			return -ENOMEM;
+	}
+	if (o->has_user) {
+		cfg->process.uid = o->uid;
+		cfg->process.gid = o->gid;
+		cfg->process.n_additional_gids = 0;
+	}
+	/* CVE-2022-29162: never hand inheritable capabilities to an exec'd process */
+	cfg->process.caps[RT_CAP_INHERITABLE] = 0;
+	cfg->process.caps[RT_CAP_AMBIENT] = 0;
+	for (int s = 0; s < _RT_CAP_SET_MAX; s++)
+		if (s != RT_CAP_INHERITABLE && s != RT_CAP_AMBIENT)
+			cfg->process.caps[s] |= o->add_caps;
+	if (o->no_new_privs)
+		cfg->process.no_new_privileges = true;
+	return 0;
+}
+
+int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o,
+			 int *ret_status, struct berth_error **err)
+{
+	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF;
+	struct state_file st = { 0 };
+	struct process_ctx pctx;
+	struct foreground fg = { .sigfd = -EBADF };
+	bool fg_on = false;
+	enum berth_status status;
+	pid_t pid = 0;
+	int r;
+
+	if (!o->args || !o->args[0])
+		return berth_error_new(err, EINVAL, "exec needs a command");
+	r = state_lock(root, id, false, &dirfd, err);
+	if (r < 0)
+		return r;
+	r = state_read(dirfd, id, &st, err);
+	if (r < 0)
+		return r;
+	status = state_status(dirfd, &st);
+	/* the lock guards the state, not the container's life: let others in now */
+	close(TAKE_FD(dirfd));
+	if (status != BERTH_STATUS_RUNNING && status != BERTH_STATUS_CREATED) {
+		r = berth_error_new(err, EINVAL, "cannot exec in container '%s': it is %s", id,
+				    berth_status_name(status));
+		goto out;
+	}
+	r = rt_config_load(st.bundle, &cfg, err);
+	if (r < 0)
+		goto out;
+	r = exec_config(cfg, st.pid, o, err);
+	if (r < 0)
+		goto out;
+	if (st.cgroup_path && *st.cgroup_path) {
+		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
+		if (r < 0)
+			goto out;
+	}
+	if (!o->detach) {
+		r = foreground_begin(&fg, err);
+		if (r < 0)
+			goto out;
+		fg_on = true;
+	}
+	pctx = (struct process_ctx){
+		.cfg = cfg,
+		.rootfs = st.rootfs,
+		.cg = cg,
+		.stdio = { o->stdio[0], o->stdio[1], o->stdio[2] },
+		.fifo_fd = -1,
+		.lock_fd = -1,
+		.exec = true,
+	};
+	r = process_create(&pctx, &pid, &sock, &pty, err);
+	if (r < 0)
+		goto out;
+	if (o->pid_file) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+		r = write_file_atomic(o->pid_file, buf, (size_t)n, 0644);
+		if (r < 0) {
+			r = berth_error_set(err, -r, "write pid file '%s'", o->pid_file);
+			goto fail_kill;
+		}
+	}
+	if (pty >= 0 && o->console_socket) {
+		r = tty_send_to_socket(o->console_socket, pty, err);
+		if (r < 0)
+			goto fail_kill;
+		close(TAKE_FD(pty));
+	}
+	r = process_start(sock, err);
+	if (r < 0)
+		goto fail_kill;
+	if (!o->detach)
+		r = foreground_wait(&fg, pid, pty, o->stdio[0] >= 0 ? o->stdio[0] : STDIN_FILENO,
+				    ret_status, err);
+	goto out;
+fail_kill:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (fg_on)
+		foreground_end(&fg);
+	state_file_clear(&st);
+	return r;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+
+/* A process run in the foreground (run, exec): the signals a terminal user sends are
+ * blocked before the process exists (so none is lost) and forwarded to it. */
+struct foreground {
+	sigset_t old;
+	int sigfd;
+};
+
+int foreground_begin(struct foreground *f, struct berth_error **err);
+
+/* Proxy the pty (when pty >= 0, reading in_fd, raw when it is a terminal), forward
+ * signals, and reap pid: *ret_status is its exit code or 128+signal. */
+int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int *ret_status,
+		    struct berth_error **err);
+
+void foreground_end(struct foreground *f);
+
+/* exit code or 128+signal, as a shell reports it */
+int exit_status(int wait_status);

@@ -1,0 +1,124 @@
+# berth-runtime verbs on a running container: exec, pause/resume, ps, update, events, features.
+
+has_status() { # id status
+	[ "$(rt state "$1" 2>/dev/null | jq -r .status)" = "$2" ]
+}
+
+start_sleeper() { # id
+	make_bundle "$BERTH_TEST_TMP/$1" /probe sleep 60
+	rt run -d --bundle "$BERTH_TEST_TMP/$1" "$1"
+}
+
+test_exec_joins_the_container() {
+	start_sleeper e1
+	run rt exec e1 /probe ps
+	assert_eq 0 "$status" "$output"
+	# the init (pid 1) and the exec'd process itself
+	assert_eq "1 2" "$output"
+	run rt exec e1 /probe hostname
+	assert_eq "$(jq -r .hostname "$BERTH_TEST_TMP/e1/config.json")" "$output"
+	run rt exec e1 /probe cgroup
+	assert_contains "$output" "memory:/"
+	run rt exec -u 65534:65534 --env FOO=bar --cwd /tmp e1 /bin/sh -c 'id -u; echo $FOO; pwd'
+	assert_eq "65534
+bar
+/tmp" "$output"
+	run rt exec e1 sh -c 'exit 5'
+	assert_eq 5 "$status"
+	run rt exec e1 nosuchprogram
+	assert_eq 1 "$status"
+	assert_contains "$output" "executable file not found"
+	rt delete --force e1
+}
+
+test_exec_inheritable_caps_empty_and_not_dumpable() {
+	start_sleeper e2
+	jq_edit "$BERTH_TEST_TMP/e2/config.json" '.process.capabilities.inheritable = ["CAP_KILL"]'
+	run rt exec e2 /probe caps
+	assert_contains "$output" "CapInh:	0000000000000000"
+	run rt exec --cap CAP_SYS_ADMIN e2 /probe caps
+	assert_contains "$output" "CapEff:	00000000202"
+	rt delete --force e2
+}
+
+test_exec_detached_with_pid_file_and_tty() {
+	start_sleeper e3
+	rt exec -d --pid-file "$BERTH_TEST_TMP/exec.pid" e3 /probe sleep 30
+	local pid
+	pid=$(cat "$BERTH_TEST_TMP/exec.pid")
+	grep -qx "$pid" "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/e3/cgroup.procs"
+	run script -qec "$BERTH_RUNTIME --root $RUNTIME_ROOT exec -t e3 /probe tty" /dev/null
+	assert_contains "$output" "0:tty 1:tty 2:tty"
+	rt delete --force e3
+	[ ! -d "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/e3" ]
+}
+
+test_exec_in_stopped_container_refused() {
+	make_bundle "$BERTH_TEST_TMP/e4" /probe exit 0
+	rt create --bundle "$BERTH_TEST_TMP/e4" e4
+	rt start e4
+	wait_for 5 has_status e4 stopped
+	run rt exec e4 /probe pid
+	assert_eq 1 "$status"
+	assert_contains "$output" "stopped"
+	rt delete e4
+}
+
+test_pause_resume() {
+	start_sleeper p1
+	rt pause p1
+	assert_eq paused "$(rt state p1 | jq -r .status)"
+	assert_eq FROZEN "$(cat "/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/p1/freezer.state")"
+	run rt pause p1
+	assert_eq 1 "$status"
+	assert_contains "$output" "paused"
+	rt resume p1
+	assert_eq running "$(rt state p1 | jq -r .status)"
+	assert_eq THAWED "$(cat "/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/p1/freezer.state")"
+	# a paused container can still be deleted with --force
+	rt pause p1
+	rt delete --force p1
+	[ ! -d "/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/p1" ]
+}
+
+test_ps_lists_container_processes() {
+	start_sleeper ps1
+	local pid
+	pid=$(rt state ps1 | jq .pid)
+	assert_eq "[$pid]" "$(rt ps --format json ps1)"
+	run rt ps ps1
+	assert_contains "$output" "PID"
+	assert_contains "$output" "/probe sleep 60"
+	rt delete --force ps1
+}
+
+test_update_changes_limits() {
+	start_sleeper u1
+	rt update --memory 128m --pids-limit 33 --cpu-quota 20000 --cpu-period 100000 u1
+	assert_eq 134217728 "$(cat "/sys/fs/cgroup/memory$BERTH_TEST_CGROUP/u1/memory.limit_in_bytes")"
+	assert_eq 33 "$(cat "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/u1/pids.max")"
+	assert_eq 20000 "$(cat "/sys/fs/cgroup/cpu$BERTH_TEST_CGROUP/u1/cpu.cfs_quota_us")"
+	rt delete --force u1
+}
+
+test_events_stats_and_oom() {
+	make_bundle "$BERTH_TEST_TMP/ev" /bin/sh -c 'sleep 1; /probe alloc 200; sleep 60'
+	jq_edit "$BERTH_TEST_TMP/ev/config.json" '.linux.resources.memory = {"limit": 33554432}'
+	rt run -d --bundle "$BERTH_TEST_TMP/ev" ev
+	run rt events --stats ev
+	assert_eq 33554432 "$(echo "$output" | jq .data.memory.usage.limit)"
+	[ "$(echo "$output" | jq .data.pids.current)" -ge 1 ]
+	"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" events --interval 10s ev > "$BERTH_TEST_TMP/events" &
+	local epid=$!
+	wait_for 10 grep -q '"type":"oom"' "$BERTH_TEST_TMP/events"
+	kill "$epid"
+	wait "$epid" || true
+	rt delete --force ev
+}
+
+test_features_document() {
+	run rt features
+	assert_eq 0 "$status"
+	echo "$output" | jq -e '.ociVersionMax == "1.2.0" and (.linux.namespaces | index("user")) != null
+		and (.linux.capabilities | index("CAP_SYS_ADMIN")) != null'
+}
