@@ -116,7 +116,7 @@ done
 	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) x $(nproc)"
 	for n in "${names[@]}"; do
 		case $n in
-		berth-runtime) v=$(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo "?") ; v="git $v" ;;
+		berth-runtime) v=$(cd "$src" && git describe --always --dirty 2>/dev/null || echo "?"); v="git $v" ;;
 		*) v=$("${bins[$n]}" --version 2>/dev/null | head -n 1) ;;
 		esac
 		echo "version:$n=$v"

@@ -81,9 +81,10 @@ chmod 0700 "$root/root"
 
 mkdir -p "$(dirname "$out")"
 # Member names without a "./" prefix (like `docker export`), in sorted order.
+mapfile -t top < <(cd "$root" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort)
 (cd "$root" && LC_ALL=C tar --create --file="$tmp/rootfs.tar" \
 	--format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-	--no-acls --no-xattrs --no-selinux -- $(LC_ALL=C ls -A))
+	--no-acls --no-xattrs --no-selinux -- "${top[@]}")
 mv -f "$tmp/rootfs.tar" "$out.tmp.$$"
 mv -f "$out.tmp.$$" "$out"
 echo "$out: busybox rootfs with $n applets"

@@ -6,7 +6,7 @@
 # The last line of output is always "N passed, N failed" (a failed dependency install or
 # build counts as one failure), and the exit status is non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 step()
 {

@@ -60,6 +60,10 @@ int parse_i64(const char *s, int64_t *ret);
 /* "512", "512k", "64m", "1g" (docker's units, base 1024). */
 int parse_size(const char *s, int64_t *ret);
 
+/* sendmsg(2) of `data` with `fd` attached as SCM_RIGHTS (none when fd < 0); retries on
+ * EINTR, never raises SIGPIPE. */
+int send_with_fd(int sock, const void *data, size_t len, int fd);
+
 /* fds */
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);

@@ -93,6 +93,11 @@ int cgroup_destroy(struct cgroup *cg, struct berth_error **err);
 /* Accepts NULL; returns NULL. Does not touch the filesystem. */
 struct cgroup *cgroup_free(struct cgroup *cg);
 
+static inline void cgroup_freep(struct cgroup **cg)
+{
+	cgroup_free(*cg);
+}
+
 const char *cgroup_layout_name(enum cgroup_layout l);
 
 /* v2 weight from v1 shares, as runc converts them: 1 + ((shares - 2) * 9999) / 262142. */

@@ -42,11 +42,6 @@ static void rt_config_freep(struct rt_config **c)
 	rt_config_free(*c);
 }
 
-static void cgroup_freep(struct cgroup **c)
-{
-	cgroup_free(*c);
-}
-
 static int pidfd_open_checked(pid_t pid, uint64_t start_time)
 {
 	uint64_t st;
@@ -287,22 +282,6 @@ int berth_container_create(const char *root, const char *id, const struct berth_
 	return 0;
 }
 
-static int load(const char *root, const char *id, int *ret_dirfd, struct state_file *ret,
-		enum berth_status *ret_status, struct berth_error **err)
-{
-	_cleanup_close_ int dirfd = -EBADF;
-	int r;
-
-	r = state_lock(root, id, false, &dirfd, err);
-	if (r < 0)
-		return r;
-	r = state_read(dirfd, id, ret, err);
-	if (r < 0)
-		return r;
-	*ret_status = state_status(dirfd, ret);
-	*ret_dirfd = TAKE_FD(dirfd);
-	return 0;
-}
 
 int berth_container_start(const char *root, const char *id, struct berth_error **err)
 {
@@ -312,7 +291,7 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 	char c;
 	int r;
 
-	r = load(root, id, &dirfd, &st, &status, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
 	if (status != BERTH_STATUS_CREATED) {
@@ -362,7 +341,7 @@ int berth_container_state(const char *root, const char *id, struct berth_state *
 	enum berth_status status;
 	int r;
 
-	r = load(root, id, &dirfd, &st, &status, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
 	*ret = (struct berth_state){
@@ -418,7 +397,7 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	enum berth_status status;
 	int r;
 
-	r = load(root, id, &dirfd, &st, &status, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
 	if (status == BERTH_STATUS_STOPPED) {
@@ -467,7 +446,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 	enum berth_status status;
 	int r;
 
-	r = load(root, id, &dirfd, &st, &status, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
 	if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force) {

@@ -24,11 +24,6 @@ static void rt_config_freep(struct rt_config **c)
 	rt_config_free(*c);
 }
 
-static void cgroup_freep(struct cgroup **c)
-{
-	cgroup_free(*c);
-}
-
 /* Turn the container's config into the exec'd process's: every namespace the container
  * has is joined through its init's /proc/<pid>/ns links. */
 static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec_opts *o,
@@ -132,13 +127,9 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 
 	if (!o->args || !o->args[0])
 		return berth_error_new(err, EINVAL, "exec needs a command");
-	r = state_lock(root, id, false, &dirfd, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
-	r = state_read(dirfd, id, &st, err);
-	if (r < 0)
-		return r;
-	status = state_status(dirfd, &st);
 	/* the lock guards the state, not the container's life: let others in now */
 	close(TAKE_FD(dirfd));
 	if (status != BERTH_STATUS_RUNNING && status != BERTH_STATUS_CREATED) {

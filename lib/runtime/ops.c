@@ -13,11 +13,6 @@
 #include "state.h"
 #include "util.h"
 
-static void cgroup_freep(struct cgroup **c)
-{
-	cgroup_free(*c);
-}
-
 /* Lock, read the state, check the status is one of `allowed` (bit mask of statuses),
  * and open the cgroup. The lock stays held in *ret_dirfd. */
 static int open_running(const char *root, const char *id, unsigned allowed, const char *verb,
@@ -29,13 +24,9 @@ static int open_running(const char *root, const char *id, unsigned allowed, cons
 	enum berth_status status;
 	int r;
 
-	r = state_lock(root, id, false, &dirfd, err);
+	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
-	r = state_read(dirfd, id, &st, err);
-	if (r < 0)
-		return r;
-	status = state_status(dirfd, &st);
 	if (!(allowed & (1U << status))) {
 		r = berth_error_new(err, EINVAL, "cannot %s container '%s': it is %s", verb, id,
 				    berth_status_name(status));

@@ -75,7 +75,6 @@ int process_lookup_exec(const char *file, char *const *env, char **ret)
 {
 	const char *path = NULL;
 	_cleanup_free_ char *copy = NULL;
-	char *save = NULL;
 	int last = -ENOENT;
 	struct stat st;
 
@@ -95,7 +94,8 @@ int process_lookup_exec(const char *file, char *const *env, char **ret)
 	copy = strdup(path ? path : DEFAULT_PATH);
 	if (!copy)
 		return -ENOMEM;
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+	/* strsep, not strtok: an empty entry means the current directory, as for execvp */
+	for (char *rest = copy, *dir; (dir = strsep(&rest, ":"));) {
 		_cleanup_free_ char *p = xasprintf("%s/%s", *dir ? dir : ".", file);
 
 		if (!p)

@@ -227,3 +227,20 @@ char *now_rfc3339(void)
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
+
+int state_load(const char *root, const char *id, int *ret_dirfd, struct state_file *ret,
+	       enum berth_status *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	int r;
+
+	r = state_lock(root, id, false, &dirfd, err);
+	if (r < 0)
+		return r;
+	r = state_read(dirfd, id, ret, err);
+	if (r < 0)
+		return r;
+	*ret_status = state_status(dirfd, ret);
+	*ret_dirfd = TAKE_FD(dirfd);
+	return 0;
+}

@@ -42,4 +42,9 @@ int proc_start_time(pid_t pid, uint64_t *ret);
 
 enum berth_status state_status(int dirfd, const struct state_file *s);
 
+/* Lock <root>/<id>, read its state and derive the status; the lock stays held in
+ * *ret_dirfd. On failure nothing is returned and the lock is released. */
+int state_load(const char *root, const char *id, int *ret_dirfd, struct state_file *ret,
+	       enum berth_status *ret_status, struct berth_error **err);
+
 char *now_rfc3339(void);

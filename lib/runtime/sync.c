@@ -27,40 +27,12 @@ const char *sync_type_name(enum sync_type t)
 	return sync_names[t];
 }
 
-static int send_msg(int sock, const struct sync_msg *m, size_t len, int fd)
-{
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	for (;;) {
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
 
 int sync_send(int sock, enum sync_type type, int32_t value, int fd)
 {
 	struct sync_msg m = { .type = type, .value = value };
 
-	return send_msg(sock, &m, offsetof(struct sync_msg, text) + 1, fd);
+	return send_with_fd(sock, &m, offsetof(struct sync_msg, text) + 1, fd);
 }
 
 int sync_send_error(int sock, int errnum, const struct berth_error *err)
@@ -70,7 +42,7 @@ int sync_send_error(int sock, int errnum, const struct berth_error *err)
 	m.value = err ? err->errnum : (errnum < 0 ? -errnum : errnum);
 	m.kind = err ? err->kind : 0;
 	snprintf(m.text, sizeof(m.text), "%s", err ? berth_error_message(err) : strerror(m.value));
-	return send_msg(sock, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, -1);
+	return send_with_fd(sock, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, -1);
 }
 
 int sync_recv(int sock, struct sync_msg *ret, int *ret_fd)

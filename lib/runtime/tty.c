@@ -72,14 +72,8 @@ int tty_send_to_socket(const char *path, int master, struct berth_error **err)
 {
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char name[] = "/dev/ptmx";
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
+	static const char name[] = "/dev/ptmx";
+	int r;
 
 	if (s < 0)
 		return berth_error_set(err, errno, "socket");
@@ -88,16 +82,10 @@ int tty_send_to_socket(const char *path, int master, struct berth_error **err)
 	strcpy(sa.sun_path, path);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return berth_error_set(err, errno, "connect to console socket '%s'", path);
-	memset(&u, 0, sizeof(u));
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
-		return berth_error_set(err, errno, "send pty to console socket '%s'", path);
+	/* the payload names the file, as runc's utils.SendFd does */
+	r = send_with_fd(s, name, sizeof(name) - 1, master);
+	if (r < 0)
+		return berth_error_set(err, -r, "send pty to console socket '%s'", path);
 	return 0;
 }
 

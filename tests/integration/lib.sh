@@ -259,6 +259,12 @@ harness_check_and_clean()
 	local dir=$1 leaked=0 pids mounts cgs m cg i
 	cd / || return 1 # our own cwd must not count as (or be) a leak
 	pids=$(harness_procs_under "$dir" "$BERTH_TEST_CGROUP")
+	# a process killed a moment ago may still be on its way out: give it a second
+	for ((i = 0; i < 10; i++)); do
+		[[ -z "$pids" ]] && break
+		sleep 0.1
+		pids=$(harness_procs_under "$dir" "$BERTH_TEST_CGROUP")
+	done
 	if [[ -n "$pids" ]]; then
 		leaked=1
 		echo "# LEAK: processes left running:"
@@ -487,7 +493,7 @@ harness_run_file()
 
 harness_main()
 {
-	local build="" filter="" files=() arg passed=0 failed=0 skipped=0 p f s file counts
+	local build="" filter="" files=() passed=0 failed=0 skipped=0 p f s file counts
 	HARNESS_VERBOSE=${BERTH_TEST_VERBOSE:-0}
 	HARNESS_TIMEOUT=${BERTH_TEST_TIMEOUT:-60}
 	while (($# > 0)); do

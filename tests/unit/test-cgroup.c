@@ -22,7 +22,6 @@
 #include "test.h"
 #include "util.h"
 
-DEFINE_FREEP(struct cgroup, cgroup_free)
 DEFINE_FREEP(struct berth_error, berth_error_free)
 
 /* ---------------------------------------------------------------------------------------- */
