@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -355,6 +356,15 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 	if (chdir(p->cwd) < 0)
 		return berth_error_set(err, errno, "chdir to cwd '%s'", p->cwd);
+	/* A cwd such as /proc/self/fd/N can lead through a descriptor of ours to a host
+	 * directory (CVE-2024-21626): the kernel then reports it as unreachable. */
+	{
+		char buf[PATH_MAX];
+
+		if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+			return berth_error_new(err, EPERM,
+					       "cwd '%s' is outside the container's root", p->cwd);
+	}
 
 	/* Fail at create, not at start, when the program is not there (as runc does). */
 	r = process_lookup_exec(p->args[0], p->env, &exe);
@@ -547,10 +557,13 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		struct berth_error *e = NULL;
 
 		close(sv[0]);
-		/* An exec'd process must not be ptrace-able (nor its memory readable through
-		 * /proc) by the container until execve resets this from the new binary:
-		 * until then it holds host descriptors (CVE-2016-9962). */
-		if (ctx->exec)
+		/* Until execve replaces it, this process is our binary holding host
+		 * descriptors: nothing in the container may ptrace it, read its memory or
+		 * reach our binary through /proc/PID/exe (CVE-2016-9962, CVE-2019-5736).
+		 * execve resets the flag from the new binary. A process that makes its own
+		 * user namespace stays dumpable: it must write its /proc files as root of
+		 * that namespace, and nothing else lives in its namespaces yet. */
+		if (ctx->exec || !ns_new(ctx->cfg, RT_NS_USER))
 			(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		/* the state lock stays with the runtime: `start` must be able to take it */
 		if (ctx->lock_fd >= 0)

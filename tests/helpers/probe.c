@@ -821,7 +821,54 @@ static const char usage_text[] =
 	"  getenv NAME | rlimit NAME | status FIELD | tty | mounts | mountinfo PATH\n"
 	"  writable PATH | readfile PATH | ls PATH | stat PATH | fds | ps | cgroup\n"
 	"  sysctl NAME | exit N | kill-self SIG | sleep SECS | alloc MB | forkbomb N\n"
-	"  signals\n";
+	"  signals | hunt-exe SECS\n";
+
+/*
+ * hunt-exe SECS: for SECS seconds, keep trying to reach the executable of every other
+ * process through /proc/PID/exe, the way a CVE-2019-5736 exploit reaches the runtime's
+ * binary while the runtime joins the container. Prints "reached PID TARGET" and fails
+ * when a link to anything named like berth could be read, else "never reached".
+ */
+static int cmd_hunt_exe(const char *arg)
+{
+	double secs = atof(arg);
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	puts("hunting");
+	fflush(stdout);
+	for (;;) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		if (!d)
+			return fail("error:", errno);
+		while ((de = readdir(d))) {
+			char path[300], target[4096];
+			ssize_t n;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/exe", de->d_name);
+			n = readlink(path, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = 0;
+			if (strstr(target, "berth")) {
+				printf("reached %s %s\n", de->d_name, target);
+				closedir(d);
+				return 1;
+			}
+		}
+		closedir(d);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+		    secs)
+			break;
+	}
+	puts("never reached");
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -837,7 +884,7 @@ int main(int argc, char **argv)
 	arg = argc > 2 ? argv[2] : NULL;
 
 	static const char *const with_arg[] = {
-		"getenv", "rlimit", "status", "mountinfo", "writable", "readfile", "ls", "stat",
+		"hunt-exe", "getenv", "rlimit", "status", "mountinfo", "writable", "readfile", "ls", "stat",
 		"sysctl", "exit", "kill-self", "sleep", "alloc", "forkbomb", NULL,
 	};
 	want_arg = false;
@@ -849,6 +896,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (strcmp(cmd, "hunt-exe") == 0)
+		return cmd_hunt_exe(arg);
 	if (strcmp(cmd, "hostname") == 0)
 		return cmd_hostname();
 	if (strcmp(cmd, "domainname") == 0)

@@ -1,0 +1,89 @@
+# Defences runc and crun learned the hard way, each a regression test.
+
+start_sleeper() { # id [extra jq filter]
+	make_bundle "$BERTH_TEST_TMP/$1" /probe sleep 60
+	[ -z "${2:-}" ] || jq_edit "$BERTH_TEST_TMP/$1/config.json" "$2"
+	rt run -d --bundle "$BERTH_TEST_TMP/$1" "$1"
+}
+
+# CVE-2019-5736 / CVE-2016-9962: while the runtime joins a container for exec, a process
+# in it must never reach the runtime's binary (or memory) through /proc/PID/exe.
+test_runtime_binary_unreachable_during_exec() {
+	start_sleeper s1
+	rt exec -d s1 /probe hunt-exe 4 > "$BERTH_TEST_TMP/hunt" 2>&1
+	sleep 0.2
+	for _ in $(seq 40); do rt exec s1 /probe pid >/dev/null; done
+	wait_for 10 grep -q "reached" "$BERTH_TEST_TMP/hunt" || true
+	sleep 4
+	run cat "$BERTH_TEST_TMP/hunt"
+	assert_contains "$output" "never reached"
+	rt delete --force s1
+}
+
+# CVE-2024-21626: no host descriptor reaches the container, and a cwd through
+# /proc/self/fd cannot land outside the rootfs.
+test_cwd_through_leaked_fd_refused() {
+	local b="$BERTH_TEST_TMP/s2" n
+	make_bundle "$b" /probe cwd
+	for n in 3 4 5 6 7 8 9; do
+		jq_edit "$b/config.json" '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		run rt run --bundle "$b" s2
+		if [ "$status" = 0 ]; then
+			# it may only succeed with a cwd inside the container
+			assert_not_contains "$output" "unreachable"
+			assert_not_contains "$output" "$BERTH_TEST_TMP"
+		else
+			assert_not_contains "$output" "$BERTH_TEST_TMP/s2/rootfs/"
+		fi
+	done
+	exec 9<"$BERTH_TEST_TMP"
+	jq_edit "$b/config.json" '.process.args = ["/probe","fds"] | .process.cwd = "/"'
+	run rt run --bundle "$b" s2
+	exec 9<&-
+	assert_eq "0 1 2" "$output"
+}
+
+# CVE-2022-29162 is covered in test-runtime-ops.sh (exec leaves inheritable caps empty).
+
+# CVE-2025-31133: masking binds /dev/null over paths; a /dev/null that is really a
+# symlink (here: a /dev shared from the host side) must not be followed.
+test_masking_refuses_fake_dev_null() {
+	local b="$BERTH_TEST_TMP/s3"
+	make_bundle "$b" /probe exit 0
+	mkdir -p "$BERTH_TEST_TMP/fakedev"
+	ln -s /proc/sys/kernel/core_pattern "$BERTH_TEST_TMP/fakedev/null"
+	jq_edit "$b/config.json" '.mounts |= map(select(.destination != "/dev" and (.destination | startswith("/dev/") | not)))
+		| .mounts += [{"destination":"/dev","type":"bind","source":$d,"options":["rbind"]}]' \
+		--arg d "$BERTH_TEST_TMP/fakedev"
+	run rt run --bundle "$b" s3
+	assert_eq 1 "$status"
+	assert_contains "$output" "not the null device"
+}
+
+# CVE-2025-52565: /dev/console must be our pty, never a symlink the image planted.
+test_console_symlink_refused() {
+	local b="$BERTH_TEST_TMP/s4"
+	make_bundle "$b" /probe tty
+	mkdir -p "$BERTH_TEST_TMP/fakedev2/pts"
+	ln -s /etc/shadow "$BERTH_TEST_TMP/fakedev2/console"
+	ln -s pts/ptmx "$BERTH_TEST_TMP/fakedev2/ptmx"
+	jq_edit "$b/config.json" '.process.terminal = true
+		| .mounts |= map(select(.destination != "/dev"))
+		| .mounts = [{"destination":"/dev","type":"bind","source":$d,"options":["rbind"]}] + .mounts' \
+		--arg d "$BERTH_TEST_TMP/fakedev2"
+	run script -qec "$BERTH_RUNTIME --root $RUNTIME_ROOT run --bundle $b s4" /dev/null
+	assert_contains "$output" "symlink"
+	[ -L "$BERTH_TEST_TMP/fakedev2/console" ]
+}
+
+# CVE-2019-19921 / CVE-2023-27561: /proc as a symlink is refused
+# (test_proc_symlink_target_refused in test-runtime.sh); /sys likewise.
+test_sys_symlink_target_refused() {
+	local b="$BERTH_TEST_TMP/s5"
+	make_bundle "$b" /probe exit 0
+	rmdir "$b/rootfs/sys"
+	ln -s /tmp "$b/rootfs/sys"
+	run rt run --bundle "$b" s5
+	assert_eq 1 "$status"
+	assert_contains "$output" "symlink"
+}
