@@ -57,6 +57,26 @@ static char *containers_dir(struct berth_store *s)
 	return xasprintf("%s/containers", berth_store_root(s));
 }
 
+/* Every change to a container's directory after it started happens under a flock of the
+ * directory: the foreground `berth run` finishing and a concurrent `berth rm -f` must
+ * not interleave. Returns -ENOENT when the container is gone (or going). */
+static int ctr_lock(const char *dir, int *ret_fd)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0)
+		return -errno;
+	/* removed while we waited: the directory is unlinked, or its record is */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0 ||
+	    faccessat(fd, "container.json", F_OK, 0) < 0)
+		return -ENOENT;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 /* Runtime state of the engine's containers: tmpfs for the system store. */
 static char *runtime_root(struct berth_store *s)
 {
@@ -416,8 +436,18 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 		goto cleanup;
 	*ret_status = status;
 
-	/* the record may be gone already: `berth rm -f` from elsewhere */
-	if (!o->rm && path_exists(dir)) {
+	{
+		_cleanup_close_ int lock = -EBADF;
+
+		/* the container may be gone already: `berth rm -f` from elsewhere */
+		if (ctr_lock(dir, &lock) < 0) {
+			r = 0;
+			goto out;
+		}
+		if (o->rm) {
+			r = remove_files(dir, err);
+			goto out;
+		}
 		rec.state = BERTH_CTR_EXITED;
 		rec.exit_code = status;
 		rec.finished = time(NULL);
@@ -426,7 +456,6 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 		r = record_write(dir, &rec, err);
 		goto out;
 	}
-	r = 0;
 cleanup:
 	if (r < 0 && !o->rm && mounted && path_exists(dir)) {
 		/* keep a record of the failed container, as docker does, but nothing mounted */
@@ -548,6 +577,7 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 			struct berth_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *rtroot = runtime_root(s);
+	_cleanup_close_ int lock = -EBADF;
 	struct record rec;
 	int r;
 
@@ -556,6 +586,11 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 	r = find(s, key, &dir, &rec, err);
 	if (r < 0)
 		return r;
+	r = ctr_lock(dir, &lock);
+	if (r < 0) {
+		r = berth_error_new(err, ENOENT, "no such container: %s", key);
+		goto out;
+	}
 	if (rec.state == BERTH_CTR_RUNNING && !force) {
 		r = berth_error_new(err, EBUSY,
 				    "cannot remove running container %.12s: stop it first or use "
