@@ -18,6 +18,9 @@ int cli_fail(const struct rt_cli *cli, const char *cmd, struct berth_error *err)
 int cli_usage_error(const struct rt_cli *cli, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* LISTEN_FDS passed to us for our own pid (socket activation), else 0. */
+unsigned listen_fds(void);
+
 /* "9", "KILL", "SIGKILL" -> 9; -EINVAL otherwise. */
 int parse_signal(const char *s);
 

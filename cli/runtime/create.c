@@ -50,10 +50,14 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 		case 'k':
 		case 'K':
 			break;
-		case 'f':
-			if (!streq_ptr(optarg, "0"))
-				return cli_usage_error(cli, cmd, "--preserve-fds is not supported yet");
+		case 'f': {
+			uint64_t n;
+
+			if (parse_u64(optarg, &n) < 0 || n > 1024)
+				return cli_usage_error(cli, cmd, "invalid --preserve-fds '%s'", optarg);
+			o->preserve_fds = (unsigned)n;
 			break;
+		}
 		case 'h':
 			printf("usage: berth-runtime %s [--bundle DIR] [--pid-file FILE] "
 			       "[--console-socket SOCKET]%s ID\n",
@@ -66,6 +70,7 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 	if (optind != argc - 1)
 		return cli_usage_error(cli, cmd, "expects exactly one container id");
 	*id = argv[optind];
+	o->preserve_fds += listen_fds();
 	return 0;
 }
 

@@ -101,10 +101,14 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 		case OPT_NNP:
 			o.no_new_privs = true;
 			break;
-		case OPT_PRESERVE:
-			if (!streq(optarg, "0"))
-				return cli_usage_error(cli, "exec", "--preserve-fds is not supported yet");
+		case OPT_PRESERVE: {
+			uint64_t n;
+
+			if (parse_u64(optarg, &n) < 0 || n > 1024)
+				return cli_usage_error(cli, "exec", "invalid --preserve-fds '%s'", optarg);
+			o.preserve_fds = (unsigned)n;
 			break;
+		}
 		case OPT_LABEL:
 		case OPT_APPARMOR:
 			return cli_usage_error(cli, "exec", "no LSM is active to apply '%s'", optarg);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "berth/runtime.h"
 #include "cli.h"
@@ -84,6 +85,17 @@ static const struct {
 	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
 	{ "WINCH", SIGWINCH }, { "IO", SIGIO },     { "PWR", SIGPWR },   { "SYS", SIGSYS },
 };
+
+unsigned listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	uint64_t v;
+
+	/* socket activation passed to us: the fds go on to the container (as runc does) */
+	if (!pid || !n || parse_u64(n, &v) < 0 || v > 1024 || atoi(pid) != (int)getpid())
+		return 0;
+	return (unsigned)v;
+}
 
 int parse_signal(const char *s)
 {

@@ -32,6 +32,7 @@ struct berth_create_opts {
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
 	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */
 	bool no_pivot;               /* not supported yet: refused */
+	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the container */
 	/* For run in the foreground: keep the pty master instead of sending it anywhere.
 	 * Filled in by berth_container_create() when the process has a terminal. */
 	int *ret_pty_master;
@@ -103,6 +104,7 @@ struct berth_exec_opts {
 	uint64_t add_caps;           /* capability bits added to every set but inheritable */
 	bool no_new_privs;
 	int stdio[3];                /* -1: inherit ours */
+	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the process */
 };
 
 /* Run an extra process in a running container: it joins every namespace the container

@@ -201,6 +201,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.stdio = { opts->stdio[0], opts->stdio[1], opts->stdio[2] },
 		.fifo_fd = fifo,
 		.lock_fd = dirfd,
+		.preserve_fds = opts->preserve_fds,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
 	if (r < 0)
@@ -509,7 +510,7 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
 		return berth_error_set(err, errno, "open state root '%s'", root);
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") || de->d_type != DT_DIR)
 			continue;
 		if (strv_extend(&ids, de->d_name) < 0)
 			return -ENOMEM;

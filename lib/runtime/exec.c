@@ -162,6 +162,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		.fifo_fd = -1,
 		.lock_fd = -1,
 		.exec = true,
+		.preserve_fds = o->preserve_fds,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
 	if (r < 0)

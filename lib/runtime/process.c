@@ -398,9 +398,16 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 
 	/* No descriptor of ours may reach the container (CVE-2024-21626): everything past
 	 * stdio closes on exec. The sync socket too, which tells the parent exec worked. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			(void)fd_set_cloexec(fd, true);
+	{
+		unsigned first = 3U + c->ctx->preserve_fds;
+
+		if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+			for (int fd = (int)first; fd < 1024; fd++)
+				(void)fd_set_cloexec(fd, true);
+		/* --preserve-fds / LISTEN_FDS: the caller's fds right after stdio go along */
+		for (unsigned fd = 3; fd < first; fd++)
+			(void)fd_set_cloexec((int)fd, false);
+	}
 
 	sigset_t none;
 	sigemptyset(&none);

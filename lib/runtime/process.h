@@ -16,6 +16,7 @@ struct process_ctx {
 	int stdio[3];           /* -1: inherit */
 	int fifo_fd;            /* O_PATH fd of exec.fifo, or -1: wait for SYNC_START */
 	int lock_fd;            /* the state lock: the child closes it first thing, or -1 */
+	unsigned preserve_fds;  /* fds 3 .. 3+N-1 stay open across execve */
 	bool exec;              /* an extra process joining a running container (every
 				 * namespace joined by path): no /dev/console, never dumpable
 				 * before execve */

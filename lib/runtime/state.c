@@ -30,7 +30,7 @@ int state_validate_id(const char *id, struct berth_error **err)
 {
 	size_t n = strlen(id);
 
-	if (n == 0 || n > 1024)
+	if (n == 0 || n > 255) /* it names a directory: NAME_MAX */
 		return berth_error_new(err, EINVAL, "invalid container id '%s': empty or too long",
 				       id);
 	if (streq(id, ".") || streq(id, ".."))
@@ -71,14 +71,21 @@ int state_lock(const char *root, const char *id, bool create, int *ret_dirfd,
 	}
 	fd = openat(rfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return berth_error_new(err, ENOENT, "container '%s' does not exist", id);
-		return berth_error_set(err, errno, "open state directory '%s/%s'", root, id);
+		r = errno == ENOENT ? berth_error_new(err, ENOENT, "container '%s' does not exist", id)
+				    : berth_error_set(err, errno, "open state directory '%s/%s'", root, id);
+		goto fail;
 	}
-	if (flock(fd, LOCK_EX) < 0)
-		return berth_error_set(err, errno, "lock container '%s'", id);
+	if (flock(fd, LOCK_EX) < 0) {
+		r = berth_error_set(err, errno, "lock container '%s'", id);
+		goto fail;
+	}
 	*ret_dirfd = TAKE_FD(fd);
 	return 0;
+fail:
+	/* what we just made must not block a retry with "already exists" */
+	if (create)
+		(void)unlinkat(rfd, id, AT_REMOVEDIR);
+	return r;
 }
 
 int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
@@ -111,11 +118,13 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 	if (fd < 0)
 		return berth_error_set(err, errno, "write state.json");
 	r = loop_write(fd, text, strlen(text));
-	if (r < 0)
-		return berth_error_set(err, -r, "write state.json");
 	/* state lives on tmpfs; a rename is all the atomicity it needs */
-	if (renameat(dirfd, "state.json.tmp", dirfd, "state.json") < 0)
-		return berth_error_set(err, errno, "rename state.json");
+	if (r >= 0 && renameat(dirfd, "state.json.tmp", dirfd, "state.json") < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dirfd, "state.json.tmp", 0);
+		return berth_error_set(err, -r, "write state.json");
+	}
 	return 0;
 oom:
 	json_decref(o);

@@ -418,3 +418,21 @@ test_duplicate_id_and_bad_id_refused() {
 	assert_eq 1 "$status"
 	assert_contains "$output" "invalid container id"
 }
+
+test_preserve_fds_and_listen_fds() {
+	local b="$BERTH_TEST_TMP/b26"
+	make_bundle "$b" /probe fds
+	echo passed-along > "$BERTH_TEST_TMP/f3"
+	run bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$BERTH_TEST_TMP/f3" \
+		"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --preserve-fds 1 --bundle "$b" b26
+	assert_eq "0 1 2 3" "$output"
+	jq_edit "$b/config.json" '.process.args = ["/bin/cat", "/proc/self/fd/3"]'
+	run bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$BERTH_TEST_TMP/f3" \
+		"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --preserve-fds 1 --bundle "$b" b26
+	assert_eq "passed-along" "$output"
+	# without the flag the fd stays behind
+	jq_edit "$b/config.json" '.process.args = ["/probe", "fds"]'
+	run bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$BERTH_TEST_TMP/f3" \
+		"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" b26
+	assert_eq "0 1 2" "$output"
+}

@@ -27,9 +27,9 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 /* Helpers */
 
 struct tree {
-	char *base;     /* <tmp>, canonical */
-	char *root;     /* <tmp>/root */
-	int rootfd;     /* O_PATH fd of root */
+	char *base; /* <tmp>, canonical */
+	char *root; /* <tmp>/root */
+	int rootfd; /* O_PATH fd of root */
 };
 
 static void tree_release(struct tree *t)
@@ -43,7 +43,10 @@ static void tree_release(struct tree *t)
 }
 
 #define _cleanup_tree_ _cleanup_(tree_release)
-#define TREE_INIT { .rootfd = -EBADF }
+#define TREE_INIT                                                                                  \
+	{                                                                                          \
+		.rootfd = -EBADF                                                                   \
+	}
 
 /* mkdtemp + realpath, so that /proc/self/fd links compare as strings. */
 static int tree_init(struct tree *t)
@@ -539,12 +542,14 @@ TEST(open_target_does_not_leak_fds)
 		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/../../ab/c/f", false, false, &fd, NULL),
 			  0);
 		close(fd);
-		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/c/../../../loop", true, false, &fd, NULL),
-			  -ELOOP);
+		ASSERT_EQ(
+		    mount_open_target(t.rootfd, "a/b/c/../../../loop", true, false, &fd, NULL),
+		    -ELOOP);
 		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/c/l/x", true, false, &fd, NULL), -ELOOP);
 		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/c/s/y", true, true, &fd, NULL), -ELOOP);
-		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/c/../../../sym/b", true, true, &fd, NULL),
-			  -ELOOP);
+		ASSERT_EQ(
+		    mount_open_target(t.rootfd, "a/b/c/../../../sym/b", true, true, &fd, NULL),
+		    -ELOOP);
 		ASSERT_EQ(mount_open_target(t.rootfd, "a/b/c/../../../sym/b/c/x/y/z/../../../../..",
 					    true, true, &fd, NULL),
 			  -ELOOP);

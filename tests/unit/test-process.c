@@ -20,8 +20,8 @@
 
 struct bins {
 	char *base;
-	char *a;        /* <base>/a */
-	char *b;        /* <base>/b */
+	char *a;	/* <base>/a */
+	char *b;	/* <base>/b */
 	char *path_env; /* "PATH=<a>:<b>" */
 };
 
@@ -80,11 +80,11 @@ static int make_dir(const char *dir, const char *name)
 
 TEST(lookup_along_path_from_env)
 {
-	_cleanup_bins_ struct bins t = { 0 };
+	_cleanup_bins_ struct bins t = {0};
 	_cleanup_free_ char *r1 = NULL, *r2 = NULL, *want1 = NULL, *want2 = NULL;
 
 	ASSERT_EQ(bins_init(&t), 0);
-	char *env[] = { (char *)"HOME=/root", t.path_env, (char *)"TERM=xterm", NULL };
+	char *env[] = {(char *)"HOME=/root", t.path_env, (char *)"TERM=xterm", NULL};
 
 	ASSERT_EQ(make_file(t.b, "prog", 0755), 0);
 	ASSERT_EQ(process_lookup_exec("prog", env, &r1), 0);
@@ -100,11 +100,11 @@ TEST(lookup_along_path_from_env)
 
 TEST(lookup_missing_is_enoent)
 {
-	_cleanup_bins_ struct bins t = { 0 };
+	_cleanup_bins_ struct bins t = {0};
 	char *ret = (char *)"untouched";
 
 	ASSERT_EQ(bins_init(&t), 0);
-	char *env[] = { t.path_env, NULL };
+	char *env[] = {t.path_env, NULL};
 
 	ASSERT_EQ(process_lookup_exec("nope", env, &ret), -ENOENT);
 	ASSERT_STREQ(ret, "untouched");
@@ -114,12 +114,12 @@ TEST(lookup_missing_is_enoent)
 
 TEST(lookup_not_executable_is_eacces)
 {
-	_cleanup_bins_ struct bins t = { 0 };
+	_cleanup_bins_ struct bins t = {0};
 	_cleanup_free_ char *found = NULL, *want = NULL;
 	char *ret = (char *)"untouched";
 
 	ASSERT_EQ(bins_init(&t), 0);
-	char *env[] = { t.path_env, NULL };
+	char *env[] = {t.path_env, NULL};
 
 	/* even root needs an x bit to exec a file */
 	ASSERT_EQ(make_file(t.a, "data", 0644), 0);
@@ -139,10 +139,10 @@ TEST(lookup_not_executable_is_eacces)
 
 TEST(lookup_absolute_and_relative_paths)
 {
-	_cleanup_bins_ struct bins t = { 0 };
+	_cleanup_bins_ struct bins t = {0};
 	_cleanup_free_ char *exe = NULL, *data = NULL, *missing = NULL, *r = NULL, *r2 = NULL;
 	char *ret = (char *)"untouched";
-	char *noenv[] = { (char *)"PATH=/nonexistent", NULL };
+	char *noenv[] = {(char *)"PATH=/nonexistent", NULL};
 
 	ASSERT_EQ(bins_init(&t), 0);
 	ASSERT_EQ(make_file(t.a, "exe", 0755), 0);
@@ -181,10 +181,10 @@ TEST(lookup_empty_path_entry_is_cwd)
 {
 	/* As execvp (and runc's LookPath): an empty PATH entry, leading, trailing or "::",
 	 * stands for the current directory. */
-	_cleanup_bins_ struct bins t = { 0 };
+	_cleanup_bins_ struct bins t = {0};
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	_cleanup_free_ char *lead = NULL, *mid = NULL, *r1 = NULL, *r2 = NULL, *r3 = NULL;
-	char *trail[] = { (char *)"PATH=/nonexistent:", NULL };
+	char *trail[] = {(char *)"PATH=/nonexistent:", NULL};
 	int k1, k2, k3;
 
 	ASSERT_TRUE(cwd != NULL);
@@ -193,8 +193,8 @@ TEST(lookup_empty_path_entry_is_cwd)
 	lead = xasprintf("PATH=:%s", t.b);
 	mid = xasprintf("PATH=%s::/nonexistent", t.b);
 	ASSERT_EQ(chdir(t.a), 0);
-	k1 = process_lookup_exec("here", (char *[]){ lead, NULL }, &r1);
-	k2 = process_lookup_exec("here", (char *[]){ mid, NULL }, &r2);
+	k1 = process_lookup_exec("here", (char *[]){lead, NULL}, &r1);
+	k2 = process_lookup_exec("here", (char *[]){mid, NULL}, &r2);
 	k3 = process_lookup_exec("here", trail, &r3);
 	ASSERT_EQ(chdir(cwd), 0);
 	ASSERT_EQ(k1, 0);
@@ -209,7 +209,7 @@ TEST(lookup_default_path)
 {
 	/* no PATH in env: the default one, which has sh somewhere */
 	_cleanup_free_ char *r = NULL, *r2 = NULL;
-	char *env[] = { (char *)"HOME=/", NULL };
+	char *env[] = {(char *)"HOME=/", NULL};
 
 	ASSERT_EQ(process_lookup_exec("sh", env, &r), 0);
 	ASSERT_TRUE(r[0] == '/');

@@ -33,7 +33,12 @@ static void pair_release(struct pair *p)
 }
 
 #define _cleanup_pair_ _cleanup_(pair_release)
-#define PAIR_INIT { { -EBADF, -EBADF } }
+#define PAIR_INIT                                                                                  \
+	{                                                                                          \
+		{                                                                                  \
+			-EBADF, -EBADF                                                             \
+		}                                                                                  \
+	}
 
 static int pair_open(struct pair *p)
 {
@@ -75,12 +80,12 @@ TEST(every_type_roundtrips)
 
 TEST(type_names)
 {
-	const char *seen[_SYNC_MAX] = { 0 };
+	const char *seen[_SYNC_MAX] = {0};
 
 	ASSERT_STREQ(sync_type_name(0), "unknown");
 	ASSERT_STREQ(sync_type_name(_SYNC_MAX), "unknown");
 	ASSERT_STREQ(sync_type_name((enum sync_type)1000), "unknown");
-	ASSERT_STREQ(sync_type_name((enum sync_type)-1), "unknown");
+	ASSERT_STREQ(sync_type_name((enum sync_type) - 1), "unknown");
 	ASSERT_STREQ(sync_type_name(SYNC_GO), "go");
 	ASSERT_STREQ(sync_type_name(SYNC_ERROR), "error");
 	for (int t = SYNC_GO; t < _SYNC_MAX; t++) {
@@ -100,7 +105,7 @@ TEST(fd_passing)
 	_cleanup_close_ int rd = -EBADF, wr = -EBADF, got = -EBADF;
 	int pfd[2];
 	struct sync_msg m;
-	char buf[8] = { 0 };
+	char buf[8] = {0};
 
 	ASSERT_EQ(pair_open(&p), 0);
 	ASSERT_EQ(pipe2(pfd, O_CLOEXEC), 0);
@@ -158,8 +163,7 @@ TEST(error_carries_errno_kind_and_text)
 	ASSERT_EQ(got->errnum, ENOENT);
 	ASSERT_EQ(got->kind, BERTH_ERROR_EXEC_NOT_FOUND);
 	ASSERT_STREQ(got->msg, sent->msg);
-	ASSERT_STREQ(got->msg,
-		     "rootfs '/x': exec: \"nope\": executable file not found in $PATH");
+	ASSERT_STREQ(got->msg, "rootfs '/x': exec: \"nope\": executable file not found in $PATH");
 
 	/* the kind survives wrapping on the receiving side too */
 	ASSERT_EQ(berth_error_wrap(&got, "create '%s'", "c"), -ENOENT);
@@ -201,7 +205,7 @@ TEST(error_without_err)
 
 TEST(error_errno_zero_becomes_eio)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .value = 0 };
+	struct sync_msg m = {.type = SYNC_ERROR, .value = 0};
 	_cleanup_(berth_error_freep) struct berth_error *got = NULL;
 
 	snprintf(m.text, sizeof(m.text), "something");
