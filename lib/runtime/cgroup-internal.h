@@ -87,6 +87,30 @@ int cgroup_error_move(struct berth_error **dst, struct berth_error **src);
 int cgroup_no_controller(const struct cgroup *cg, const char *controller, const char *what,
 			 struct berth_error **err);
 
+/* Whether dir/file exists (a control file: the controller or feature is there). */
+bool cgroup_file_exists(const char *dir, const char *file);
+
+/* cgroup_write() once per non-empty line of `value` (the kernel parses one entry per write:
+ * io.max, blkio.throttle.*, multi-line unified values). */
+int cgroup_write_lines(const char *dir, const char *file, const char *value,
+		       struct berth_error **err);
+
+/* A linux.resources.unified key is one file name of the form "<controller>.<name>": no '/',
+ * not "." or "..". -EINVAL with "unified 'x/y': not a cgroup file name" otherwise. */
+int cgroup_check_unified_key(const char *key, struct berth_error **err);
+
+/* A hugepageLimits page size can be part of a control file name: "2MB", "1GB" (letters and
+ * digits only). -EINVAL with "hugepage limit 'x': not a page size" otherwise. */
+int cgroup_check_page_size(const char *size, struct berth_error **err);
+
+/* Whether r asks for anything of the cpu controller (shares, quota, period, realtime, idle,
+ * burst) or of blkio/io (weights, throttles). */
+bool cgroup_wants_cpu(const struct rt_resources *r);
+bool cgroup_wants_io(const struct rt_resources *r);
+
+/* blkio weight (10..1000) -> io.weight (1..10000), as runc converts it. */
+uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
+
 /* v2 pieces, also used by hybrid for the controllers bound to its cgroup2 hierarchy. */
 int cgroup_v2_apply_memory(const struct cgroup *cg, const struct cgroup_hier *h,
 			   const struct rt_resources *r, struct berth_error **err);
@@ -96,6 +120,18 @@ int cgroup_v2_apply_cpuset(const struct cgroup *cg, const struct cgroup_hier *h,
 			   const struct rt_resources *r, struct berth_error **err);
 int cgroup_v2_apply_pids(const struct cgroup *cg, const struct cgroup_hier *h,
 			 const struct rt_resources *r, struct berth_error **err);
+int cgroup_v2_apply_io(const struct cgroup *cg, const struct cgroup_hier *h,
+		       const struct rt_resources *r, struct berth_error **err);
+int cgroup_v2_apply_hugetlb(const struct cgroup *cg, const struct cgroup_hier *h,
+			    const struct rt_resources *r, struct berth_error **err);
+int cgroup_v2_apply_rdma(const struct cgroup *cg, const struct cgroup_hier *h,
+			 const struct rt_resources *r, struct berth_error **err);
+/* linux.resources.unified: each file written in h->path, line by line; a file that is
+ * missing gets its controller enabled along the path first (when the cgroup2 root offers
+ * it), so that on hybrid e.g. "hugetlb.2MB.max" works and "memory.high" fails naming the
+ * missing controller. */
+int cgroup_v2_apply_unified(const struct cgroup *cg, const struct cgroup_hier *h,
+			    const struct rt_resources *r, struct berth_error **err);
 int cgroup_v2_stats_memory(const struct cgroup_hier *h, struct cgroup_stats *s,
 			   struct berth_error **err);
 int cgroup_v2_stats_cpu(const struct cgroup_hier *h, struct cgroup_stats *s,

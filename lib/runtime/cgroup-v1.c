@@ -22,13 +22,6 @@
 #define MEMSW "memory.memsw.limit_in_bytes"
 #define MEMORY_LIMIT "memory.limit_in_bytes"
 
-static bool file_exists(const char *dir, const char *file)
-{
-	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-
-	return p && access(p, F_OK) == 0;
-}
-
 static int write_i64(const char *dir, const char *file, int64_t v, struct berth_error **err)
 {
 	char buf[32];
@@ -132,7 +125,7 @@ static int apply_memory(struct cgroup *cg, const struct rt_resources *r, struct 
 	}
 
 	/* memory.memsw.* exists only with swap accounting (CONFIG_MEMCG_SWAP, swapaccount=1). */
-	has_memsw = file_exists(h->path, MEMSW);
+	has_memsw = cgroup_file_exists(h->path, MEMSW);
 	if (swap == RT_UNSET && r->memory_limit == -1 && has_memsw)
 		swap = -1; /* as runc: unlimited memory lifts the memory+swap limit too */
 	if (swap != RT_UNSET && !has_memsw) {
@@ -187,13 +180,48 @@ static int apply_memory(struct cgroup *cg, const struct rt_resources *r, struct 
 	return 0;
 }
 
+static int write_u64(const char *dir, const char *file, uint64_t v, struct berth_error **err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return cgroup_write(dir, file, buf, err);
+}
+
+/* Write a period and its runtime/quota. The kernel keeps runtime <= period (rt) and checks
+ * quota against period (cfs) at every write: period first, and when the new period makes
+ * the current value invalid (EINVAL), the new value first. */
+static int write_period_pair(const char *dir, const char *period_file, bool has_period,
+			     uint64_t period, const char *value_file, bool has_value, int64_t value,
+			     struct berth_error **err)
+{
+	struct berth_error *e = NULL;
+	int k;
+
+	if (has_period) {
+		k = write_u64(dir, period_file, period, &e);
+		if (k == -EINVAL && has_value) {
+			e = berth_error_free(e);
+			k = write_i64(dir, value_file, value, err);
+			if (k < 0)
+				return k;
+			return write_u64(dir, period_file, period, err);
+		}
+		if (k < 0)
+			return cgroup_error_move(err, &e);
+	}
+	if (has_value)
+		return write_i64(dir, value_file, value, err);
+	return 0;
+}
+
 static int apply_cpu(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
 {
 	struct cgroup_hier *h, *u;
 	char buf[32];
 	int k;
 
-	if (r->cpu_shares == 0 && r->cpu_quota == RT_UNSET && r->cpu_period == 0)
+	if (!cgroup_wants_cpu(r))
 		return 0;
 	h = cgroup_v1_hier(cg, "cpu");
 	if (!h) {
@@ -208,27 +236,35 @@ static int apply_cpu(struct cgroup *cg, const struct rt_resources *r, struct ber
 		if (k < 0)
 			return k;
 	}
-	if (r->cpu_period != 0) {
-		struct berth_error *e = NULL;
-
-		/* Period, then quota. A new period can make the current quota invalid (EINVAL):
-		 * then the new quota goes first. */
-		snprintf(buf, sizeof(buf), "%" PRIu64, r->cpu_period);
-		k = cgroup_write(h->path, "cpu.cfs_period_us", buf, &e);
-		if (k == -EINVAL && r->cpu_quota != RT_UNSET) {
-			e = berth_error_free(e);
-			k = write_i64(h->path, "cpu.cfs_quota_us",
-				      r->cpu_quota < 0 ? -1 : r->cpu_quota, err);
-			if (k < 0)
-				return k;
-			return cgroup_write(h->path, "cpu.cfs_period_us", buf, err);
-		}
+	k = write_period_pair(h->path, "cpu.cfs_period_us", r->cpu_period != 0, r->cpu_period,
+			      "cpu.cfs_quota_us", r->cpu_quota != RT_UNSET,
+			      r->cpu_quota < 0 ? -1 : r->cpu_quota, err);
+	if (k < 0)
+		return k;
+	/* The burst is checked against the quota: after it. */
+	if (r->has_cpu_burst) {
+		k = write_u64(h->path, "cpu.cfs_burst_us", r->cpu_burst, err);
 		if (k < 0)
-			return cgroup_error_move(err, &e);
+			return k;
 	}
-	if (r->cpu_quota != RT_UNSET) {
-		k = write_i64(h->path, "cpu.cfs_quota_us", r->cpu_quota < 0 ? -1 : r->cpu_quota,
-			      err);
+	if (r->has_cpu_realtime_period || r->has_cpu_realtime_runtime) {
+		/* Only with CONFIG_RT_GROUP_SCHED. A child's runtime must fit in what its
+		 * parent has, and new cgroups start with 0: the parent's value decides. */
+		if (!cgroup_file_exists(h->path, "cpu.rt_runtime_us"))
+			return berth_error_new(err, EOPNOTSUPP,
+					       "cpu realtime runtime/period: '%s' has no "
+					       "cpu.rt_runtime_us (the kernel lacks "
+					       "CONFIG_RT_GROUP_SCHED)",
+					       h->path);
+		k = write_period_pair(h->path, "cpu.rt_period_us", r->has_cpu_realtime_period,
+				      r->cpu_realtime_period, "cpu.rt_runtime_us",
+				      r->has_cpu_realtime_runtime, r->cpu_realtime_runtime, err);
+		if (k < 0)
+			return k;
+	}
+	if (r->has_cpu_idle) {
+		/* cpu.idle exists in v1 too since 5.15. */
+		k = write_i64(h->path, "cpu.idle", r->cpu_idle, err);
 		if (k < 0)
 			return k;
 	}
@@ -323,23 +359,249 @@ static int apply_devices(struct cgroup *cg, const struct rt_resources *r, struct
 	return 0;
 }
 
-static int v1_apply(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+/* blkio on v1. The weight files depend on the I/O scheduler's group support: CFQ's
+ * blkio.weight (removed with CFQ in 5.0), else BFQ's blkio.bfq.weight; many kernels have
+ * neither, and then a weight is an error that says so, while throttling still works. */
+static int apply_blkio(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
 {
+	static const char *const throttle_files[_RT_BLKIO_THROTTLE_MAX] = {
+	    [RT_BLKIO_READ_BPS] = "blkio.throttle.read_bps_device",
+	    [RT_BLKIO_WRITE_BPS] = "blkio.throttle.write_bps_device",
+	    [RT_BLKIO_READ_IOPS] = "blkio.throttle.read_iops_device",
+	    [RT_BLKIO_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+	};
+	const char *weight_file = NULL, *weight_device_file = NULL;
+	struct cgroup_hier *h, *u;
+	bool want_weight = r->blkio_weight != 0, want_leaf = r->blkio_leaf_weight != 0;
+	char buf[96];
 	int k;
 
-	k = apply_memory(cg, r, err);
-	if (k < 0)
-		return k;
-	k = apply_cpu(cg, r, err);
-	if (k < 0)
-		return k;
-	k = apply_cpuset(cg, r, err);
-	if (k < 0)
-		return k;
-	k = apply_pids(cg, r, err);
-	if (k < 0)
-		return k;
-	return apply_devices(cg, r, err);
+	if (!cgroup_wants_io(r))
+		return 0;
+	h = cgroup_v1_hier(cg, "blkio");
+	if (!h) {
+		u = unified_with(cg, "io");
+		if (u)
+			return cgroup_v2_apply_io(cg, u, r, err);
+		return cgroup_no_controller(cg, "blkio", "block I/O limits", err);
+	}
+	for (size_t i = 0; i < r->n_blkio_weight_devices; i++) {
+		want_weight = want_weight || r->blkio_weight_devices[i].weight;
+		want_leaf = want_leaf || r->blkio_weight_devices[i].leaf_weight;
+	}
+	if (want_weight) {
+		if (cgroup_file_exists(h->path, "blkio.weight")) {
+			weight_file = "blkio.weight";
+			weight_device_file = "blkio.weight_device";
+		} else if (cgroup_file_exists(h->path, "blkio.bfq.weight")) {
+			weight_file = "blkio.bfq.weight";
+			weight_device_file = "blkio.bfq.weight_device";
+		} else {
+			return berth_error_new(err, EOPNOTSUPP,
+					       "block I/O weight: '%s' has no blkio.weight (nor "
+					       "blkio.bfq.weight): this kernel has no CFQ or BFQ "
+					       "group scheduling",
+					       h->path);
+		}
+	}
+	if (want_leaf && !cgroup_file_exists(h->path, "blkio.leaf_weight"))
+		return berth_error_new(err, EOPNOTSUPP,
+				       "block I/O leaf weight: '%s' has no blkio.leaf_weight (CFQ "
+				       "only, removed in Linux 5.0)",
+				       h->path);
+
+	if (r->blkio_weight) {
+		k = write_u64(h->path, weight_file, r->blkio_weight, err);
+		if (k < 0)
+			return k;
+	}
+	if (r->blkio_leaf_weight) {
+		k = write_u64(h->path, "blkio.leaf_weight", r->blkio_leaf_weight, err);
+		if (k < 0)
+			return k;
+	}
+	for (size_t i = 0; i < r->n_blkio_weight_devices; i++) {
+		const struct rt_blkio_weight_device *d = &r->blkio_weight_devices[i];
+
+		if (d->weight) {
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
+				 (unsigned)d->weight);
+			k = cgroup_write(h->path, weight_device_file, buf, err);
+			if (k < 0)
+				return k;
+		}
+		if (d->leaf_weight) {
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
+				 (unsigned)d->leaf_weight);
+			k = cgroup_write(h->path, "blkio.leaf_weight_device", buf, err);
+			if (k < 0)
+				return k;
+		}
+	}
+	for (size_t t = 0; t < _RT_BLKIO_THROTTLE_MAX; t++)
+		for (size_t i = 0; i < r->n_blkio_throttle[t]; i++) {
+			const struct rt_blkio_throttle *d = &r->blkio_throttle[t][i];
+
+			/* A rate of 0 removes the device's limit. */
+			snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
+				 d->minor, d->rate);
+			k = cgroup_write(h->path, throttle_files[t], buf, err);
+			if (k < 0)
+				return k;
+		}
+	return 0;
+}
+
+static int apply_hugetlb(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+{
+	struct cgroup_hier *h, *u;
+
+	if (r->n_hugepage_limits == 0)
+		return 0;
+	h = cgroup_v1_hier(cg, "hugetlb");
+	if (!h) {
+		/* Hybrid: systemd binds hugetlb to the cgroup2 hierarchy when no v1 one has
+		 * it (this is the usual case on hybrid machines). */
+		u = unified_with(cg, "hugetlb");
+		if (u)
+			return cgroup_v2_apply_hugetlb(cg, u, r, err);
+		return cgroup_no_controller(cg, "hugetlb", "hugepage limits", err);
+	}
+	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
+		const struct rt_hugepage_limit *l = &r->hugepage_limits[i];
+		_cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", l->page_size);
+		_cleanup_free_ char *rsvd =
+		    xasprintf("hugetlb.%s.rsvd.limit_in_bytes", l->page_size);
+		int k;
+
+		k = cgroup_check_page_size(l->page_size, err);
+		if (k < 0)
+			return k;
+		if (!file || !rsvd)
+			return berth_error_set(err, ENOMEM, "hugepage limit '%s'", l->page_size);
+		if (!cgroup_file_exists(h->path, file))
+			return berth_error_new(err, EOPNOTSUPP,
+					       "hugepage limit '%s': '%s' has no %s (no such huge "
+					       "page size on this machine)",
+					       l->page_size, h->path, file);
+		k = write_u64(h->path, file, l->limit, err);
+		if (k < 0)
+			return k;
+		/* Reservations are accounted separately since 5.7; limit them alike, as runc
+		 * does, so that a reservation cannot exceed the limit. */
+		if (cgroup_file_exists(h->path, rsvd)) {
+			k = write_u64(h->path, rsvd, l->limit, err);
+			if (k < 0)
+				return k;
+		}
+	}
+	return 0;
+}
+
+/* net_cls and net_prio are v1-only controllers: nothing on cgroup2 stands in for them. */
+static int apply_network(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+{
+	struct cgroup_hier *h;
+	char buf[64];
+	int k;
+
+	if (r->has_net_class_id) {
+		h = cgroup_v1_hier(cg, "net_cls");
+		if (!h)
+			return cgroup_no_controller(cg, "net_cls", "network classID", err);
+		snprintf(buf, sizeof(buf), "%" PRIu32, r->net_class_id);
+		k = cgroup_write(h->path, "net_cls.classid", buf, err);
+		if (k < 0)
+			return k;
+	}
+	if (r->n_net_priorities > 0) {
+		h = cgroup_v1_hier(cg, "net_prio");
+		if (!h)
+			return cgroup_no_controller(cg, "net_prio", "network priorities", err);
+		for (size_t i = 0; i < r->n_net_priorities; i++) {
+			_cleanup_free_ char *line =
+			    xasprintf("%s %" PRIu32, r->net_priorities[i].name,
+				      r->net_priorities[i].priority);
+
+			if (!line)
+				return berth_error_set(err, ENOMEM, "network priorities");
+			k = cgroup_write(h->path, "net_prio.ifpriomap", line, err);
+			if (k < 0)
+				return k;
+		}
+	}
+	return 0;
+}
+
+static int apply_rdma(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+{
+	struct cgroup_hier *h, *u;
+
+	if (r->n_rdma == 0)
+		return 0;
+	h = cgroup_v1_hier(cg, "rdma");
+	if (!h) {
+		u = unified_with(cg, "rdma");
+		if (u)
+			return cgroup_v2_apply_rdma(cg, u, r, err);
+		return cgroup_no_controller(cg, "rdma", "rdma limits", err);
+	}
+	/* Same file and format as cgroup-v2.c's; v1 just has no controller to enable. */
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct rt_rdma_limit *l = &r->rdma[i];
+		char buf[256];
+		int k;
+
+		if (!l->has_hca_handles && !l->has_hca_objects)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", l->device);
+		if (l->has_hca_handles)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 " hca_handle=%" PRIu32, l->hca_handles);
+		if (l->has_hca_objects)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 " hca_object=%" PRIu32, l->hca_objects);
+		k = cgroup_write(h->path, "rdma.max", buf, err);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+/* linux.resources.unified names cgroup2 files: on hybrid they go to the cgroup2 hierarchy;
+ * pure v1 has nowhere to put them. */
+static int apply_unified(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+{
+	struct cgroup_hier *u;
+
+	if (r->n_unified == 0)
+		return 0;
+	u = cgroup_unified(cg);
+	if (!u)
+		return berth_error_new(err, ENODEV,
+				       "unified '%s': no cgroup2 hierarchy under '%s' (cgroup v1 "
+				       "only)",
+				       r->unified[0].key, cg->root);
+	return cgroup_v2_apply_unified(cg, u, r, err);
+}
+
+static int v1_apply(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)
+{
+	static int (*const steps[])(struct cgroup *, const struct rt_resources *,
+				    struct berth_error **) =
+	    {
+		apply_memory,  apply_cpu,     apply_cpuset,  apply_pids,
+		apply_devices, apply_blkio,   apply_hugetlb, apply_network,
+		apply_rdma,    apply_unified, /* last: it may override any of the above */
+	    };
+
+	for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+		int k = steps[i](cg, r, err);
+
+		if (k < 0)
+			return k;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

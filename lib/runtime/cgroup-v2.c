@@ -169,8 +169,12 @@ int cgroup_v2_apply_cpu(const struct cgroup *cg, const struct cgroup_hier *h,
 	char buf[64];
 	int k;
 
-	if (r->cpu_shares == 0 && r->cpu_quota == RT_UNSET && r->cpu_period == 0)
+	if (!cgroup_wants_cpu(r))
 		return 0;
+	/* Realtime group scheduling exists in v1 only. */
+	if (r->has_cpu_realtime_runtime || r->has_cpu_realtime_period)
+		return berth_error_new(err, EOPNOTSUPP,
+				       "cpu realtime runtime/period: not supported on cgroup v2");
 	k = need_controller(h, "cpu", "cpu limits", err);
 	if (k < 0)
 		return k;
@@ -202,6 +206,18 @@ int cgroup_v2_apply_cpu(const struct cgroup *cg, const struct cgroup_hier *h,
 		else
 			snprintf(buf, sizeof(buf), "%s", quota);
 		k = cgroup_write(h->path, "cpu.max", buf, err);
+		if (k < 0)
+			return k;
+	}
+	/* The burst may not exceed the quota: after cpu.max. */
+	if (r->has_cpu_burst) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, r->cpu_burst);
+		k = cgroup_write(h->path, "cpu.max.burst", buf, err);
+		if (k < 0)
+			return k;
+	}
+	if (r->has_cpu_idle) {
+		k = cgroup_write(h->path, "cpu.idle", r->cpu_idle ? "1" : "0", err);
 		if (k < 0)
 			return k;
 	}
@@ -242,6 +258,176 @@ int cgroup_v2_apply_pids(const struct cgroup *cg, const struct cgroup_hier *h,
 	if (k < 0)
 		return k;
 	return write_i64_or_max(h->path, "pids.max", r->pids_limit <= 0 ? -1 : r->pids_limit, err);
+}
+
+int cgroup_v2_apply_io(const struct cgroup *cg, const struct cgroup_hier *h,
+		       const struct rt_resources *r, struct berth_error **err)
+{
+	static const char *const throttle_keys[_RT_BLKIO_THROTTLE_MAX] = {
+	    [RT_BLKIO_READ_BPS] = "rbps",
+	    [RT_BLKIO_WRITE_BPS] = "wbps",
+	    [RT_BLKIO_READ_IOPS] = "riops",
+	    [RT_BLKIO_WRITE_IOPS] = "wiops",
+	};
+	bool leaf = r->blkio_leaf_weight != 0, bfq;
+	char buf[96];
+	int k;
+
+	if (!cgroup_wants_io(r))
+		return 0;
+	for (size_t i = 0; i < r->n_blkio_weight_devices; i++)
+		leaf = leaf || r->blkio_weight_devices[i].leaf_weight;
+	if (leaf)
+		return berth_error_new(err, EOPNOTSUPP,
+				       "block I/O leaf weight: not supported on cgroup v2");
+	k = need_controller(h, "io", "block I/O limits", err);
+	if (k < 0)
+		return k;
+	/* BFQ's io.bfq.weight takes blkio's 1..1000 as is; io.weight (iocost) has 1..10000. */
+	bfq = cgroup_file_exists(h->path, "io.bfq.weight");
+	if (r->blkio_weight) {
+		snprintf(buf, sizeof(buf), "%" PRIu64,
+			 bfq ? (uint64_t)r->blkio_weight
+			     : cgroup_blkio_to_io_weight(r->blkio_weight));
+		k = cgroup_write(h->path, bfq ? "io.bfq.weight" : "io.weight", buf, err);
+		if (k < 0)
+			return k;
+	}
+	for (size_t i = 0; i < r->n_blkio_weight_devices; i++) {
+		const struct rt_blkio_weight_device *d = &r->blkio_weight_devices[i];
+
+		if (!d->weight)
+			continue;
+		snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+			 bfq ? (uint64_t)d->weight : cgroup_blkio_to_io_weight(d->weight));
+		k = cgroup_write(h->path, bfq ? "io.bfq.weight" : "io.weight", buf, err);
+		if (k < 0)
+			return k;
+	}
+	for (size_t t = 0; t < _RT_BLKIO_THROTTLE_MAX; t++)
+		for (size_t i = 0; i < r->n_blkio_throttle[t]; i++) {
+			const struct rt_blkio_throttle *d = &r->blkio_throttle[t][i];
+
+			/* One key per write; the others keep their value. 0 lifts the limit,
+			 * as on v1. */
+			if (d->rate == 0)
+				snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %s=max",
+					 d->major, d->minor, throttle_keys[t]);
+			else
+				snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+					 d->major, d->minor, throttle_keys[t], d->rate);
+			k = cgroup_write(h->path, "io.max", buf, err);
+			if (k < 0)
+				return k;
+		}
+	return 0;
+}
+
+int cgroup_v2_apply_hugetlb(const struct cgroup *cg, const struct cgroup_hier *h,
+			    const struct rt_resources *r, struct berth_error **err)
+{
+	int k;
+
+	if (r->n_hugepage_limits == 0)
+		return 0;
+	k = need_controller(h, "hugetlb", "hugepage limits", err);
+	if (k < 0)
+		return k;
+	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
+		const struct rt_hugepage_limit *l = &r->hugepage_limits[i];
+		_cleanup_free_ char *file = xasprintf("hugetlb.%s.max", l->page_size);
+		_cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.max", l->page_size);
+		char buf[32];
+
+		k = cgroup_check_page_size(l->page_size, err);
+		if (k < 0)
+			return k;
+		if (!file || !rsvd)
+			return berth_error_set(err, ENOMEM, "hugepage limit '%s'", l->page_size);
+		if (!cgroup_file_exists(h->path, file))
+			return berth_error_new(err, EOPNOTSUPP,
+					       "hugepage limit '%s': '%s' has no %s (no such huge "
+					       "page size on this machine)",
+					       l->page_size, h->path, file);
+		snprintf(buf, sizeof(buf), "%" PRIu64, l->limit);
+		k = cgroup_write(h->path, file, buf, err);
+		if (k < 0)
+			return k;
+		/* Reservations (5.7+) get the same limit, as runc does. */
+		if (cgroup_file_exists(h->path, rsvd)) {
+			k = cgroup_write(h->path, rsvd, buf, err);
+			if (k < 0)
+				return k;
+		}
+	}
+	return 0;
+}
+
+int cgroup_v2_apply_rdma(const struct cgroup *cg, const struct cgroup_hier *h,
+			 const struct rt_resources *r, struct berth_error **err)
+{
+	int k;
+
+	if (r->n_rdma == 0)
+		return 0;
+	k = need_controller(h, "rdma", "rdma limits", err);
+	if (k < 0)
+		return k;
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct rt_rdma_limit *l = &r->rdma[i];
+		char buf[256];
+
+		if (!l->has_hca_handles && !l->has_hca_objects)
+			continue;
+		/* "mlx5_0 hca_handle=2 hca_object=2000"; a key left out keeps its value. */
+		snprintf(buf, sizeof(buf), "%s", l->device);
+		if (l->has_hca_handles)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 " hca_handle=%" PRIu32, l->hca_handles);
+		if (l->has_hca_objects)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 " hca_object=%" PRIu32, l->hca_objects);
+		k = cgroup_write(h->path, "rdma.max", buf, err);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+int cgroup_v2_apply_unified(const struct cgroup *cg, const struct cgroup_hier *h,
+			    const struct rt_resources *r, struct berth_error **err)
+{
+	for (size_t i = 0; i < r->n_unified; i++) {
+		const char *key = r->unified[i].key, *value = r->unified[i].value;
+		_cleanup_free_ char *controller = NULL, *what = NULL;
+		int k;
+
+		k = cgroup_check_unified_key(key, err);
+		if (k < 0)
+			return k;
+		/* A file that is there is written as is: core files (cgroup.*, *.pressure)
+		 * need no controller. A missing one may only lack its controller: enable it
+		 * along the path, which also gives a precise error when it cannot be. */
+		if (!cgroup_file_exists(h->path, key)) {
+			controller = strndup(key, strcspn(key, "."));
+			what = xasprintf("unified '%s'", key);
+			if (!controller || !what)
+				return berth_error_set(err, ENOMEM, "unified '%s'", key);
+			if (!streq(controller, "cgroup")) {
+				k = need_controller(h, controller, what, err);
+				if (k < 0)
+					return k;
+			}
+			if (!cgroup_file_exists(h->path, key))
+				return berth_error_new(err, ENOENT,
+						       "unified '%s': no such file in '%s'", key,
+						       h->path);
+		}
+		k = cgroup_write_lines(h->path, key, value, err);
+		if (k < 0)
+			return berth_error_wrap(err, "unified '%s'", key);
+	}
+	return 0;
 }
 
 int cgroup_v2_stats_memory(const struct cgroup_hier *h, struct cgroup_stats *s,
@@ -361,6 +547,25 @@ static int v2_apply(struct cgroup *cg, const struct rt_resources *r, struct bert
 	if (k < 0)
 		return k;
 	k = cgroup_v2_apply_pids(cg, hier(cg), r, err);
+	if (k < 0)
+		return k;
+	k = cgroup_v2_apply_io(cg, hier(cg), r, err);
+	if (k < 0)
+		return k;
+	k = cgroup_v2_apply_hugetlb(cg, hier(cg), r, err);
+	if (k < 0)
+		return k;
+	k = cgroup_v2_apply_rdma(cg, hier(cg), r, err);
+	if (k < 0)
+		return k;
+	if (r->has_net_class_id || r->n_net_priorities > 0)
+		return berth_error_new(
+		    err, EOPNOTSUPP,
+		    "network %s: net_cls and net_prio are cgroup v1 controllers, "
+		    "cgroup v2 has no equivalent",
+		    r->has_net_class_id ? "classID" : "priorities");
+	/* Last: it may override anything above. */
+	k = cgroup_v2_apply_unified(cg, hier(cg), r, err);
 	if (k < 0)
 		return k;
 	/* Device rules: cgroup2 has no devices.allow/deny; access control needs a

@@ -278,6 +278,85 @@ int cgroup_signal_tree(const char *dir, int sig, struct berth_error **err)
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+bool cgroup_file_exists(const char *dir, const char *file)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+
+	return p && access(p, F_OK) == 0;
+}
+
+int cgroup_write_lines(const char *dir, const char *file, const char *value,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *line, *saveptr = NULL;
+	bool any = false;
+
+	if (!copy)
+		return berth_error_set(err, ENOMEM, "write '%s' in '%s'", file, dir);
+	for (line = strtok_r(copy, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
+		int r = cgroup_write(dir, file, line, err);
+
+		if (r < 0)
+			return r;
+		any = true;
+	}
+	/* An empty value is still a write: some files take "" (e.g. cpuset.cpus). */
+	return any ? 0 : cgroup_write(dir, file, value, err);
+}
+
+int cgroup_check_unified_key(const char *key, struct berth_error **err)
+{
+	const char *dot = strchr(key, '.');
+
+	/* The key names a file in our own cgroup directory, nothing else. */
+	if (!*key || strchr(key, '/') || streq(key, ".") || streq(key, "..") || !dot ||
+	    dot == key || !dot[1])
+		return berth_error_new(err, EINVAL, "unified '%s': not a cgroup file name", key);
+	return 0;
+}
+
+int cgroup_check_page_size(const char *size, struct berth_error **err)
+{
+	/* It becomes part of a file name: letters and digits only ("2MB", "1GB"). */
+	if (!*size)
+		return berth_error_new(err, EINVAL, "hugepage limit: empty page size");
+	for (const char *c = size; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= 'a' && *c <= 'z')))
+			return berth_error_new(err, EINVAL, "hugepage limit '%s': not a page size",
+					       size);
+	return 0;
+}
+
+bool cgroup_wants_cpu(const struct rt_resources *r)
+{
+	return r->cpu_shares != 0 || r->cpu_quota != RT_UNSET || r->cpu_period != 0 ||
+	       r->has_cpu_realtime_runtime || r->has_cpu_realtime_period || r->has_cpu_idle ||
+	       r->has_cpu_burst;
+}
+
+bool cgroup_wants_io(const struct rt_resources *r)
+{
+	if (r->blkio_weight || r->blkio_leaf_weight || r->n_blkio_weight_devices)
+		return true;
+	for (size_t k = 0; k < _RT_BLKIO_THROTTLE_MAX; k++)
+		if (r->n_blkio_throttle[k])
+			return true;
+	return false;
+}
+
+uint64_t cgroup_blkio_to_io_weight(uint64_t weight)
+{
+	if (weight == 0)
+		return 0;
+	if (weight < 10)
+		weight = 10;
+	if (weight > 1000)
+		weight = 1000;
+	return 1 + (weight - 10) * 9999 / 990;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Directories */
 

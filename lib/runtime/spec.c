@@ -2,9 +2,12 @@
 /*
  * config.json (OCI runtime-spec 1.2, config.md and config-linux.md) -> struct rt_config.
  *
- * This is the only place that reads the OCI configuration. Everything is validated here,
- * so that the code that sets up a container works on plain C values. Every error names
- * the file and the JSON path of the offending value:
+ * This and its two companions are the only place that reads the OCI configuration:
+ * spec-linux.c (hooks, linux.seccomp, personality, intelRdt, process scheduling) and
+ * spec-resources.c (linux.resources), sharing the parser core below through
+ * spec-internal.h. Everything is validated here, so that the code that sets up a container
+ * works on plain C values. Every error names the file and the JSON path of the offending
+ * value:
  *
  *     config.json: linux.namespaces[2].type: unknown namespace type "foo"
  *
@@ -31,6 +34,7 @@
 #include "berth/error.h"
 #include "cleanup.h"
 #include "config.h"
+#include "spec-internal.h"
 #include "util.h"
 
 /* Older libc headers lack the newer flags; the values are kernel ABI. */
@@ -59,13 +63,6 @@
 
 /* ---- parser state and messages ---------------------------------------------------- */
 
-struct parser {
-	const char *name; /* file name, first in every message */
-	struct berth_error **err;
-	char path[512]; /* JSON path of the value being looked at */
-	size_t len;
-};
-
 static size_t path_append(struct parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static size_t path_append(struct parser *p, const char *fmt, ...)
@@ -85,30 +82,29 @@ static size_t path_append(struct parser *p, const char *fmt, ...)
 	return saved;
 }
 
-static size_t push_key(struct parser *p, const char *key)
+size_t spec_push_key(struct parser *p, const char *key)
 {
 	return path_append(p, p->len > 0 ? ".%s" : "%s", key);
 }
 
-static size_t push_index(struct parser *p, size_t i)
+size_t spec_push_index(struct parser *p, size_t i)
 {
 	return path_append(p, "[%zu]", i);
 }
 
 /* Keys chosen by the user (sysctl names, annotations) may contain dots. */
-static size_t push_map_key(struct parser *p, const char *key)
+size_t spec_push_map_key(struct parser *p, const char *key)
 {
 	return path_append(p, "[\"%s\"]", key);
 }
 
-static void pop(struct parser *p, size_t saved)
+void spec_pop(struct parser *p, size_t saved)
 {
 	p->len = saved;
 	p->path[saved] = '\0';
 }
 
-static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct parser *p, const char *fmt, ...)
+int spec_fail(struct parser *p, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
@@ -126,116 +122,132 @@ static int fail(struct parser *p, const char *fmt, ...)
 	return berth_error_new(p->err, EINVAL, "%s: %s", p->name, msg);
 }
 
-static int oom(struct parser *p)
+int spec_oom(struct parser *p)
 {
 	return berth_error_new(p->err, ENOMEM, "%s: out of memory", p->name);
+}
+
+int spec_fail_at(struct parser *p, const char *key, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	size_t saved;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		msg = NULL;
+		return spec_oom(p);
+	}
+	saved = spec_push_key(p, key);
+	r = spec_fail(p, "%s", msg);
+	spec_pop(p, saved);
+	return r;
 }
 
 /* ---- values ------------------------------------------------------------------------ */
 
 /* A member of an object, or NULL when it is absent or null. */
-static json_t *member(json_t *o, const char *key)
+json_t *spec_member(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
 	return json_is_null(v) ? NULL : v;
 }
 
-static int expect_object(struct parser *p, json_t *v)
+int spec_expect_object(struct parser *p, json_t *v)
 {
-	return json_is_object(v) ? 0 : fail(p, "expected an object");
+	return json_is_object(v) ? 0 : spec_fail(p, "expected an object");
 }
 
-static int to_string(struct parser *p, json_t *v, const char **ret)
+int spec_to_string(struct parser *p, json_t *v, const char **ret)
 {
 	if (!json_is_string(v))
-		return fail(p, "expected a string");
+		return spec_fail(p, "expected a string");
 	*ret = json_string_value(v);
 	return 0;
 }
 
-static int to_int(struct parser *p, json_t *v, int64_t min, int64_t max, int64_t *ret)
+int spec_to_int(struct parser *p, json_t *v, int64_t min, int64_t max, int64_t *ret)
 {
 	json_int_t i;
 
 	/* Reals are rejected even when integral ("1.0", "1e3"), as Go's encoding/json does
 	 * for integer fields. */
 	if (!json_is_integer(v))
-		return fail(p, "expected an integer");
+		return spec_fail(p, "expected an integer");
 	i = json_integer_value(v);
 	if (min == 0 && i < 0)
-		return fail(p, "expected a non-negative integer, got %lld", (long long)i);
+		return spec_fail(p, "expected a non-negative integer, got %lld", (long long)i);
 	if (i < min || i > max)
-		return fail(p, "%lld is out of range (%lld to %lld)", (long long)i, (long long)min,
-			    (long long)max);
+		return spec_fail(p, "%lld is out of range (%lld to %lld)", (long long)i,
+				 (long long)min, (long long)max);
 	*ret = i;
 	return 0;
 }
 
-static int check_absolute(struct parser *p, const char *s)
+int spec_check_absolute(struct parser *p, const char *s)
 {
-	return s[0] == '/' ? 0 : fail(p, "expected an absolute path, got \"%s\"", s);
+	return s[0] == '/' ? 0 : spec_fail(p, "expected an absolute path, got \"%s\"", s);
 }
 
-/* Parsers for one value; `data` points at the destination. They run with the value's
- * path pushed, so their messages name it. */
-typedef int (*value_fn)(struct parser *p, json_t *v, void *data);
-
-static int parse_str(struct parser *p, json_t *v, void *data)
+int spec_parse_str(struct parser *p, json_t *v, void *data)
 {
 	char **ret = data, *s;
 	const char *str = NULL;
 	int r;
 
-	r = to_string(p, v, &str);
+	r = spec_to_string(p, v, &str);
 	if (r < 0)
 		return r;
 	s = strdup(str);
 	if (!s)
-		return oom(p);
+		return spec_oom(p);
 	free(*ret);
 	*ret = s;
 	return 0;
 }
 
-static int parse_nonempty_str(struct parser *p, json_t *v, void *data)
+int spec_parse_nonempty_str(struct parser *p, json_t *v, void *data)
 {
 	if (json_is_string(v) && json_string_length(v) == 0)
-		return fail(p, "expected a non-empty string");
-	return parse_str(p, v, data);
+		return spec_fail(p, "expected a non-empty string");
+	return spec_parse_str(p, v, data);
 }
 
-static int parse_abs_path(struct parser *p, json_t *v, void *data)
+int spec_parse_abs_path(struct parser *p, json_t *v, void *data)
 {
 	const char *s = NULL;
 	int r;
 
-	r = to_string(p, v, &s);
+	r = spec_to_string(p, v, &s);
 	if (r < 0)
 		return r;
-	r = check_absolute(p, s);
+	r = spec_check_absolute(p, s);
 	if (r < 0)
 		return r;
-	return parse_str(p, v, data);
+	return spec_parse_str(p, v, data);
 }
 
-static int parse_bool(struct parser *p, json_t *v, void *data)
+int spec_parse_bool(struct parser *p, json_t *v, void *data)
 {
 	bool *ret = data;
 
 	if (!json_is_boolean(v))
-		return fail(p, "expected a boolean");
+		return spec_fail(p, "expected a boolean");
 	*ret = json_is_true(v);
 	return 0;
 }
 
-static int parse_u32(struct parser *p, json_t *v, void *data)
+int spec_parse_u32(struct parser *p, json_t *v, void *data)
 {
 	uint32_t *ret = data;
 	int64_t i = 0;
 	int r;
 
-	r = to_int(p, v, 0, UINT32_MAX, &i);
+	r = spec_to_int(p, v, 0, UINT32_MAX, &i);
 	if (r < 0)
 		return r;
 	*ret = (uint32_t)i;
@@ -244,98 +256,94 @@ static int parse_u32(struct parser *p, json_t *v, void *data)
 
 /* uint64 fields. jansson's integers are 64-bit signed, so values above INT64_MAX are
  * already rejected by json_loadb() ("too big integer"). */
-static int parse_uint64(struct parser *p, json_t *v, void *data)
+int spec_parse_uint64(struct parser *p, json_t *v, void *data)
 {
 	uint64_t *ret = data;
 	int64_t i = 0;
 	int r;
 
-	r = to_int(p, v, 0, INT64_MAX, &i);
+	r = spec_to_int(p, v, 0, INT64_MAX, &i);
 	if (r < 0)
 		return r;
 	*ret = (uint64_t)i;
 	return 0;
 }
 
-static int parse_int64(struct parser *p, json_t *v, void *data)
+int spec_parse_int64(struct parser *p, json_t *v, void *data)
 {
-	return to_int(p, v, INT64_MIN, INT64_MAX, data);
+	return spec_to_int(p, v, INT64_MIN, INT64_MAX, data);
 }
 
 /* int64 where -1 means "unlimited" and other negative values make no sense. */
-static int parse_limit(struct parser *p, json_t *v, void *data)
+int spec_parse_limit(struct parser *p, json_t *v, void *data)
 {
-	return to_int(p, v, -1, INT64_MAX, data);
+	return spec_to_int(p, v, -1, INT64_MAX, data);
 }
 
 /* Parse member `key` of object `o` with fn. Returns 0 when it is absent (an error when
  * required), 1 when it was parsed, < 0 on error. */
-static int field(struct parser *p, json_t *o, const char *key, bool required, value_fn fn,
-		 void *data)
+int spec_field(struct parser *p, json_t *o, const char *key, bool required, value_fn fn, void *data)
 {
-	json_t *v = member(o, key);
-	size_t saved = push_key(p, key);
+	json_t *v = spec_member(o, key);
+	size_t saved = spec_push_key(p, key);
 	int r;
 
 	if (!v)
-		r = required ? fail(p, "missing required property") : 0;
+		r = required ? spec_fail(p, "missing required property") : 0;
 	else if ((r = fn(p, v, data)) >= 0)
 		r = 1;
-	pop(p, saved);
+	spec_pop(p, saved);
 	return r;
 }
 
-static int field_str(struct parser *p, json_t *o, const char *key, bool required, char **ret)
+int spec_field_str(struct parser *p, json_t *o, const char *key, bool required, char **ret)
 {
-	return field(p, o, key, required, parse_str, ret);
+	return spec_field(p, o, key, required, spec_parse_str, ret);
 }
 
-static int field_abs_path(struct parser *p, json_t *o, const char *key, bool required, char **ret)
+int spec_field_abs_path(struct parser *p, json_t *o, const char *key, bool required, char **ret)
 {
-	return field(p, o, key, required, parse_abs_path, ret);
+	return spec_field(p, o, key, required, spec_parse_abs_path, ret);
 }
 
-static int field_bool(struct parser *p, json_t *o, const char *key, bool *ret)
+int spec_field_bool(struct parser *p, json_t *o, const char *key, bool *ret)
 {
-	return field(p, o, key, false, parse_bool, ret);
+	return spec_field(p, o, key, false, spec_parse_bool, ret);
 }
 
-static int field_u32(struct parser *p, json_t *o, const char *key, bool required, uint32_t *ret)
+int spec_field_u32(struct parser *p, json_t *o, const char *key, bool required, uint32_t *ret)
 {
-	return field(p, o, key, required, parse_u32, ret);
+	return spec_field(p, o, key, required, spec_parse_u32, ret);
 }
 
-static int field_u64(struct parser *p, json_t *o, const char *key, bool required, uint64_t *ret)
+int spec_field_u64(struct parser *p, json_t *o, const char *key, bool required, uint64_t *ret)
 {
-	return field(p, o, key, required, parse_uint64, ret);
+	return spec_field(p, o, key, required, spec_parse_uint64, ret);
 }
 
-static int field_i64(struct parser *p, json_t *o, const char *key, bool required, int64_t *ret)
+int spec_field_i64(struct parser *p, json_t *o, const char *key, bool required, int64_t *ret)
 {
-	return field(p, o, key, required, parse_int64, ret);
+	return spec_field(p, o, key, required, spec_parse_int64, ret);
 }
 
-static int field_limit(struct parser *p, json_t *o, const char *key, int64_t *ret)
+int spec_field_limit(struct parser *p, json_t *o, const char *key, int64_t *ret)
 {
-	return field(p, o, key, false, parse_limit, ret);
+	return spec_field(p, o, key, false, spec_parse_limit, ret);
 }
 
-/* Arrays: fn is called for each element with "[i]" pushed. */
-typedef int (*elem_fn)(struct parser *p, json_t *v, size_t i, void *data);
-
-static int array_each(struct parser *p, json_t *v, elem_fn fn, void *data)
+int spec_array_each(struct parser *p, json_t *v, elem_fn fn, void *data)
 {
 	size_t i;
 	json_t *e;
 
 	if (!json_is_array(v))
-		return fail(p, "expected an array");
+		return spec_fail(p, "expected an array");
 	json_array_foreach(v, i, e)
 	{
-		size_t saved = push_index(p, i);
+		size_t saved = spec_push_index(p, i);
 		int r = fn(p, e, i, data);
 
-		pop(p, saved);
+		spec_pop(p, saved);
 		if (r < 0)
 			return r;
 	}
@@ -344,17 +352,17 @@ static int array_each(struct parser *p, json_t *v, elem_fn fn, void *data)
 
 /* A zeroed array for the elements of JSON array v (at least one slot, so that an empty
  * array is not mistaken for a failed allocation). */
-static int alloc_array(struct parser *p, json_t *v, size_t size, void **ret, size_t *ret_n)
+int spec_alloc_array(struct parser *p, json_t *v, size_t size, void **ret, size_t *ret_n)
 {
 	size_t n;
 	void *a;
 
 	if (!json_is_array(v))
-		return fail(p, "expected an array");
+		return spec_fail(p, "expected an array");
 	n = json_array_size(v);
 	a = calloc(n > 0 ? n : 1, size);
 	if (!a)
-		return oom(p);
+		return spec_oom(p);
 	*ret = a;
 	*ret_n = n;
 	return 0;
@@ -372,7 +380,7 @@ static int parse_strv_elem(struct parser *p, json_t *v, size_t i, void *data)
 	const char *s = NULL;
 	int r;
 
-	r = to_string(p, v, &s);
+	r = spec_to_string(p, v, &s);
 	if (r < 0)
 		return r;
 	if (ctx->check) {
@@ -381,7 +389,7 @@ static int parse_strv_elem(struct parser *p, json_t *v, size_t i, void *data)
 			return r;
 	}
 	ctx->l[i] = strdup(s);
-	return ctx->l[i] ? 0 : oom(p);
+	return ctx->l[i] ? 0 : spec_oom(p);
 }
 
 static int parse_strv_checked(struct parser *p, json_t *v, char ***ret,
@@ -390,33 +398,28 @@ static int parse_strv_checked(struct parser *p, json_t *v, char ***ret,
 	struct strv_ctx ctx = {.check = check};
 
 	if (!json_is_array(v))
-		return fail(p, "expected an array");
+		return spec_fail(p, "expected an array");
 	/* Owned by *ret from here on, and NULL-terminated at every step. */
 	ctx.l = calloc(json_array_size(v) + 1, sizeof(char *));
 	if (!ctx.l)
-		return oom(p);
+		return spec_oom(p);
 	strv_free(*ret);
 	*ret = ctx.l;
-	return array_each(p, v, parse_strv_elem, &ctx);
+	return spec_array_each(p, v, parse_strv_elem, &ctx);
 }
 
-static int parse_strv(struct parser *p, json_t *v, void *data)
+int spec_parse_strv(struct parser *p, json_t *v, void *data)
 {
 	return parse_strv_checked(p, v, data, NULL);
 }
 
-static int parse_abs_path_strv(struct parser *p, json_t *v, void *data)
+int spec_parse_abs_path_strv(struct parser *p, json_t *v, void *data)
 {
-	return parse_strv_checked(p, v, data, check_absolute);
+	return parse_strv_checked(p, v, data, spec_check_absolute);
 }
 
 /* Objects whose values are all strings (linux.sysctl, annotations). */
-struct string_map {
-	struct rt_sysctl **items;
-	size_t *n;
-};
-
-static int parse_string_map(struct parser *p, json_t *v, void *data)
+int spec_parse_string_map(struct parser *p, json_t *v, void *data)
 {
 	struct string_map *map = data;
 	struct rt_sysctl *items;
@@ -425,28 +428,28 @@ static int parse_string_map(struct parser *p, json_t *v, void *data)
 	size_t i = 0;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
 	items = calloc(json_object_size(v) + 1, sizeof(*items));
 	if (!items)
-		return oom(p);
+		return spec_oom(p);
 	*map->items = items;
 	*map->n = 0;
 	json_object_foreach(v, key, val)
 	{
-		size_t saved = push_map_key(p, key);
+		size_t saved = spec_push_map_key(p, key);
 		const char *s = NULL;
 
-		r = to_string(p, val, &s);
+		r = spec_to_string(p, val, &s);
 		if (r >= 0) {
 			items[i].key = strdup(key);
 			items[i].value = strdup(s);
 			*map->n = ++i;
 			if (!items[i - 1].key || !items[i - 1].value)
-				r = oom(p);
+				r = spec_oom(p);
 		}
-		pop(p, saved);
+		spec_pop(p, saved);
 		if (r < 0)
 			return r;
 	}
@@ -462,24 +465,24 @@ static int check_env(struct parser *p, const char *s)
 	const char *eq = strchr(s, '=');
 
 	if (!eq || eq == s)
-		return fail(p, "expected \"NAME=VALUE\", got \"%s\"", s);
+		return spec_fail(p, "expected \"NAME=VALUE\", got \"%s\"", s);
 	return 0;
 }
 
-static int parse_env(struct parser *p, json_t *v, void *data)
+int spec_parse_env(struct parser *p, json_t *v, void *data)
 {
 	return parse_strv_checked(p, v, data, check_env);
 }
 
 static int parse_args(struct parser *p, json_t *v, void *data)
 {
-	int r = parse_strv(p, v, data);
+	int r = spec_parse_strv(p, v, data);
 
 	if (r < 0)
 		return r;
 	/* Required on Linux: args[0] is what gets executed. */
 	if (json_array_size(v) == 0)
-		return fail(p, "expected a non-empty array");
+		return spec_fail(p, "expected a non-empty array");
 	return 0;
 }
 
@@ -489,13 +492,13 @@ static int parse_console_size(struct parser *p, json_t *v, void *data)
 	uint32_t h = 0, w = 0;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	r = field_u32(p, v, "height", true, &h);
+	r = spec_field_u32(p, v, "height", true, &h);
 	if (r < 0)
 		return r;
-	r = field_u32(p, v, "width", true, &w);
+	r = spec_field_u32(p, v, "width", true, &w);
 	if (r < 0)
 		return r;
 	pr->console_height = h;
@@ -509,7 +512,7 @@ static int parse_gid_elem(struct parser *p, json_t *v, size_t i, void *data)
 	uint32_t g = 0;
 	int r;
 
-	r = parse_u32(p, v, &g);
+	r = spec_parse_u32(p, v, &g);
 	if (r < 0)
 		return r;
 	pr->additional_gids[i] = (gid_t)g;
@@ -522,11 +525,11 @@ static int parse_additional_gids(struct parser *p, json_t *v, void *data)
 	void *a = NULL;
 	int r;
 
-	r = alloc_array(p, v, sizeof(gid_t), &a, &pr->n_additional_gids);
+	r = spec_alloc_array(p, v, sizeof(gid_t), &a, &pr->n_additional_gids);
 	if (r < 0)
 		return r;
 	pr->additional_gids = a;
-	return array_each(p, v, parse_gid_elem, pr);
+	return spec_array_each(p, v, parse_gid_elem, pr);
 }
 
 static int parse_umask(struct parser *p, json_t *v, void *data)
@@ -535,7 +538,7 @@ static int parse_umask(struct parser *p, json_t *v, void *data)
 	uint32_t u = 0;
 	int r;
 
-	r = parse_u32(p, v, &u);
+	r = spec_parse_u32(p, v, &u);
 	if (r < 0)
 		return r;
 	/* uint32 in the spec; umask(2) itself keeps only the permission bits. */
@@ -548,19 +551,19 @@ static int parse_user(struct parser *p, json_t *v, void *data)
 	struct rt_process *pr = data;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	r = field_u32(p, v, "uid", false, &pr->uid);
+	r = spec_field_u32(p, v, "uid", false, &pr->uid);
 	if (r < 0)
 		return r;
-	r = field_u32(p, v, "gid", false, &pr->gid);
+	r = spec_field_u32(p, v, "gid", false, &pr->gid);
 	if (r < 0)
 		return r;
-	r = field(p, v, "umask", false, parse_umask, &pr->umask);
+	r = spec_field(p, v, "umask", false, parse_umask, &pr->umask);
 	if (r < 0)
 		return r;
-	return field(p, v, "additionalGids", false, parse_additional_gids, pr);
+	return spec_field(p, v, "additionalGids", false, parse_additional_gids, pr);
 }
 
 static const char *const cap_set_names[_RT_CAP_SET_MAX] = {
@@ -575,19 +578,19 @@ static int parse_cap_elem(struct parser *p, json_t *v, size_t i, void *data)
 	const char *name = NULL;
 	int cap, r;
 
-	r = to_string(p, v, &name);
+	r = spec_to_string(p, v, &name);
 	if (r < 0)
 		return r;
 	cap = rt_cap_from_name(name);
 	if (cap < 0)
-		return fail(p, "unknown capability \"%s\"", name);
+		return spec_fail(p, "unknown capability \"%s\"", name);
 	*mask |= UINT64_C(1) << cap;
 	return 0;
 }
 
 static int parse_cap_set(struct parser *p, json_t *v, void *data)
 {
-	return array_each(p, v, parse_cap_elem, data);
+	return spec_array_each(p, v, parse_cap_elem, data);
 }
 
 static int parse_capabilities(struct parser *p, json_t *v, void *data)
@@ -595,11 +598,11 @@ static int parse_capabilities(struct parser *p, json_t *v, void *data)
 	uint64_t *caps = data;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < _RT_CAP_SET_MAX; i++) {
-		r = field(p, v, cap_set_names[i], false, parse_cap_set, &caps[i]);
+		r = spec_field(p, v, cap_set_names[i], false, parse_cap_set, &caps[i]);
 		if (r < 0)
 			return r;
 	}
@@ -615,40 +618,40 @@ static int parse_rlimit_elem(struct parser *p, json_t *v, size_t i, void *data)
 	size_t saved;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
 
-	t = member(v, "type");
-	saved = push_key(p, "type");
+	t = spec_member(v, "type");
+	saved = spec_push_key(p, "type");
 	if (!t)
-		r = fail(p, "missing required property");
+		r = spec_fail(p, "missing required property");
 	else
-		r = to_string(p, t, &type);
+		r = spec_to_string(p, t, &type);
 	if (r >= 0) {
 		rl->resource = rt_rlimit_from_name(type);
 		if (rl->resource < 0)
-			r = fail(p, "unknown rlimit type \"%s\"", type);
+			r = spec_fail(p, "unknown rlimit type \"%s\"", type);
 	}
 	/* "If rlimits contains duplicated entries with same type, the runtime MUST
 	 * generate an error." */
 	for (size_t j = 0; r >= 0 && j < i; j++)
 		if (pr->rlimits[j].resource == rl->resource)
-			r = fail(p, "duplicate rlimit type \"%s\"", type);
-	pop(p, saved);
+			r = spec_fail(p, "duplicate rlimit type \"%s\"", type);
+	spec_pop(p, saved);
 	if (r < 0)
 		return r;
 
-	r = field_u64(p, v, "soft", true, &rl->soft);
+	r = spec_field_u64(p, v, "soft", true, &rl->soft);
 	if (r < 0)
 		return r;
-	r = field_u64(p, v, "hard", true, &rl->hard);
+	r = spec_field_u64(p, v, "hard", true, &rl->hard);
 	if (r < 0)
 		return r;
 	/* setrlimit() would fail with EINVAL much later, inside the container. */
 	if (rl->soft > rl->hard)
-		return fail(p, "soft limit %" PRIu64 " is greater than hard limit %" PRIu64,
-			    rl->soft, rl->hard);
+		return spec_fail(p, "soft limit %" PRIu64 " is greater than hard limit %" PRIu64,
+				 rl->soft, rl->hard);
 	return 0;
 }
 
@@ -658,11 +661,11 @@ static int parse_rlimits(struct parser *p, json_t *v, void *data)
 	void *a = NULL;
 	int r;
 
-	r = alloc_array(p, v, sizeof(struct rt_rlimit), &a, &pr->n_rlimits);
+	r = spec_alloc_array(p, v, sizeof(struct rt_rlimit), &a, &pr->n_rlimits);
 	if (r < 0)
 		return r;
 	pr->rlimits = a;
-	return array_each(p, v, parse_rlimit_elem, pr);
+	return spec_array_each(p, v, parse_rlimit_elem, pr);
 }
 
 static int parse_oom_score_adj(struct parser *p, json_t *v, void *data)
@@ -672,7 +675,7 @@ static int parse_oom_score_adj(struct parser *p, json_t *v, void *data)
 	int r;
 
 	/* The kernel's range for /proc/<pid>/oom_score_adj. */
-	r = to_int(p, v, -1000, 1000, &i);
+	r = spec_to_int(p, v, -1000, 1000, &i);
 	if (r < 0)
 		return r;
 	pr->oom_score_adj = (int)i;
@@ -685,21 +688,25 @@ static int parse_process(struct parser *p, json_t *v, void *data)
 	struct rt_process *pr = data;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	if ((r = field_bool(p, v, "terminal", &pr->terminal)) < 0 ||
-	    (r = field(p, v, "consoleSize", false, parse_console_size, pr)) < 0 ||
-	    (r = field(p, v, "user", false, parse_user, pr)) < 0 ||
-	    (r = field(p, v, "args", true, parse_args, &pr->args)) < 0 ||
-	    (r = field(p, v, "env", false, parse_env, &pr->env)) < 0 ||
-	    (r = field_abs_path(p, v, "cwd", true, &pr->cwd)) < 0 ||
-	    (r = field(p, v, "capabilities", false, parse_capabilities, pr->caps)) < 0 ||
-	    (r = field(p, v, "rlimits", false, parse_rlimits, pr)) < 0 ||
-	    (r = field_bool(p, v, "noNewPrivileges", &pr->no_new_privileges)) < 0 ||
-	    (r = field(p, v, "oomScoreAdj", false, parse_oom_score_adj, pr)) < 0 ||
-	    (r = field_str(p, v, "apparmorProfile", false, &pr->apparmor_profile)) < 0 ||
-	    (r = field_str(p, v, "selinuxLabel", false, &pr->selinux_label)) < 0)
+	if ((r = spec_field_bool(p, v, "terminal", &pr->terminal)) < 0 ||
+	    (r = spec_field(p, v, "consoleSize", false, parse_console_size, pr)) < 0 ||
+	    (r = spec_field(p, v, "user", false, parse_user, pr)) < 0 ||
+	    (r = spec_field(p, v, "args", true, parse_args, &pr->args)) < 0 ||
+	    (r = spec_field(p, v, "env", false, spec_parse_env, &pr->env)) < 0 ||
+	    (r = spec_field_abs_path(p, v, "cwd", true, &pr->cwd)) < 0 ||
+	    (r = spec_field(p, v, "capabilities", false, parse_capabilities, pr->caps)) < 0 ||
+	    (r = spec_field(p, v, "rlimits", false, parse_rlimits, pr)) < 0 ||
+	    (r = spec_field_bool(p, v, "noNewPrivileges", &pr->no_new_privileges)) < 0 ||
+	    (r = spec_field(p, v, "oomScoreAdj", false, parse_oom_score_adj, pr)) < 0 ||
+	    (r = spec_field_str(p, v, "apparmorProfile", false, &pr->apparmor_profile)) < 0 ||
+	    (r = spec_field_str(p, v, "selinuxLabel", false, &pr->selinux_label)) < 0 ||
+	    (r = spec_field(p, v, "ioPriority", false, spec_parse_io_priority, &pr->io_priority)) <
+		0 ||
+	    (r = spec_field(p, v, "scheduler", false, spec_parse_scheduler, &pr->scheduler)) < 0 ||
+	    (r = spec_field(p, v, "execCPUAffinity", false, spec_parse_exec_cpu_affinity, pr)) < 0)
 		return r;
 	return 0;
 }
@@ -865,16 +872,48 @@ static int parse_mount_option(struct parser *p, json_t *v, size_t i, void *data)
 	const char *opt = NULL;
 	int r;
 
-	r = to_string(p, v, &opt);
+	r = spec_to_string(p, v, &opt);
 	if (r < 0)
 		return r;
 	r = mount_option_apply(data, opt);
-	return r < 0 ? oom(p) : 0;
+	return r < 0 ? spec_oom(p) : 0;
 }
 
 static int parse_mount_options(struct parser *p, json_t *v, void *data)
 {
-	return array_each(p, v, parse_mount_option, data);
+	return spec_array_each(p, v, parse_mount_option, data);
+}
+
+struct idmaps {
+	struct rt_idmap **maps;
+	size_t *n;
+};
+
+static int parse_idmaps(struct parser *p, json_t *v, void *data);
+
+/* mounts[].uidMappings/gidMappings (runtime-spec 1.2): an idmapped mount with mappings of its
+ * own. As runc: both or neither, and they make the mount idmapped even without "idmap". */
+static int parse_mount_idmaps(struct parser *p, json_t *v, struct rt_mount *m)
+{
+	struct idmaps uid = {&m->uid_mappings, &m->n_uid_mappings};
+	struct idmaps gid = {&m->gid_mappings, &m->n_gid_mappings};
+	int ru, rg;
+
+	if ((ru = spec_field(p, v, "uidMappings", false, parse_idmaps, &uid)) < 0 ||
+	    (rg = spec_field(p, v, "gidMappings", false, parse_idmaps, &gid)) < 0)
+		return ru < 0 ? ru : rg;
+	if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0)) {
+		size_t saved =
+		    spec_push_key(p, m->n_uid_mappings > 0 ? "gidMappings" : "uidMappings");
+		int r = spec_fail(p, "must be given together with %s",
+				  m->n_uid_mappings > 0 ? "uidMappings" : "gidMappings");
+
+		spec_pop(p, saved);
+		return r;
+	}
+	if (m->n_uid_mappings > 0)
+		m->idmap = true;
+	return 0;
 }
 
 static int parse_mount_elem(struct parser *p, json_t *v, size_t i, void *data)
@@ -882,15 +921,16 @@ static int parse_mount_elem(struct parser *p, json_t *v, size_t i, void *data)
 	struct rt_mount *m = (struct rt_mount *)data + i;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
 	/* runc still accepts a relative destination (taken relative to "/") with a warning,
 	 * for very old configs; the spec requires an absolute one and so do we. */
-	if ((r = field_abs_path(p, v, "destination", true, &m->destination)) < 0 ||
-	    (r = field_str(p, v, "source", false, &m->source)) < 0 ||
-	    (r = field_str(p, v, "type", false, &m->type)) < 0 ||
-	    (r = field(p, v, "options", false, parse_mount_options, m)) < 0)
+	if ((r = spec_field_abs_path(p, v, "destination", true, &m->destination)) < 0 ||
+	    (r = spec_field_str(p, v, "source", false, &m->source)) < 0 ||
+	    (r = spec_field_str(p, v, "type", false, &m->type)) < 0 ||
+	    (r = spec_field(p, v, "options", false, parse_mount_options, m)) < 0 ||
+	    (r = parse_mount_idmaps(p, v, m)) < 0)
 		return r;
 	if (m->type && streq(m->type, "bind"))
 		m->flags |= MS_BIND;
@@ -903,11 +943,11 @@ static int parse_mounts(struct parser *p, json_t *v, void *data)
 	void *a = NULL;
 	int r;
 
-	r = alloc_array(p, v, sizeof(struct rt_mount), &a, &c->n_mounts);
+	r = spec_alloc_array(p, v, sizeof(struct rt_mount), &a, &c->n_mounts);
 	if (r < 0)
 		return r;
 	c->mounts = a;
-	return array_each(p, v, parse_mount_elem, c->mounts);
+	return spec_array_each(p, v, parse_mount_elem, c->mounts);
 }
 
 /* ---- linux ------------------------------------------------------------------------- */
@@ -921,37 +961,37 @@ static int parse_namespace_elem(struct parser *p, json_t *v, size_t i, void *dat
 	size_t saved;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	t = member(v, "type");
-	saved = push_key(p, "type");
+	t = spec_member(v, "type");
+	saved = spec_push_key(p, "type");
 	if (!t)
-		r = fail(p, "missing required property");
+		r = spec_fail(p, "missing required property");
 	else
-		r = to_string(p, t, &type);
+		r = spec_to_string(p, t, &type);
 	if (r >= 0) {
 		for (ns = 0; ns < _RT_NS_MAX; ns++)
 			if (streq(rt_ns_name(ns), type))
 				break;
 		if (ns == _RT_NS_MAX)
-			r = fail(p, "unknown namespace type \"%s\"", type);
+			r = spec_fail(p, "unknown namespace type \"%s\"", type);
 		else if (c->namespaces[ns].enabled)
 			/* "If a namespace type is specified more than once, the runtime MUST
 			 * generate an error." */
-			r = fail(p, "duplicate namespace type \"%s\"", type);
+			r = spec_fail(p, "duplicate namespace type \"%s\"", type);
 	}
-	pop(p, saved);
+	spec_pop(p, saved);
 	if (r < 0)
 		return r;
 	c->namespaces[ns].enabled = true;
-	r = field_abs_path(p, v, "path", false, &c->namespaces[ns].path);
+	r = spec_field_abs_path(p, v, "path", false, &c->namespaces[ns].path);
 	return r < 0 ? r : 0;
 }
 
 static int parse_namespaces(struct parser *p, json_t *v, void *data)
 {
-	return array_each(p, v, parse_namespace_elem, data);
+	return spec_array_each(p, v, parse_namespace_elem, data);
 }
 
 static int parse_idmap_elem(struct parser *p, json_t *v, size_t i, void *data)
@@ -959,27 +999,22 @@ static int parse_idmap_elem(struct parser *p, json_t *v, size_t i, void *data)
 	struct rt_idmap *m = (struct rt_idmap *)data + i;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	if ((r = field_u32(p, v, "containerID", true, &m->container_id)) < 0 ||
-	    (r = field_u32(p, v, "hostID", true, &m->host_id)) < 0 ||
-	    (r = field_u32(p, v, "size", true, &m->size)) < 0)
+	if ((r = spec_field_u32(p, v, "containerID", true, &m->container_id)) < 0 ||
+	    (r = spec_field_u32(p, v, "hostID", true, &m->host_id)) < 0 ||
+	    (r = spec_field_u32(p, v, "size", true, &m->size)) < 0)
 		return r;
 	if (m->size == 0) {
-		size_t saved = push_key(p, "size");
+		size_t saved = spec_push_key(p, "size");
 
-		r = fail(p, "expected a positive integer, got 0");
-		pop(p, saved);
+		r = spec_fail(p, "expected a positive integer, got 0");
+		spec_pop(p, saved);
 		return r;
 	}
 	return 0;
 }
-
-struct idmaps {
-	struct rt_idmap **maps;
-	size_t *n;
-};
 
 static int parse_idmaps(struct parser *p, json_t *v, void *data)
 {
@@ -987,168 +1022,11 @@ static int parse_idmaps(struct parser *p, json_t *v, void *data)
 	void *a = NULL;
 	int r;
 
-	r = alloc_array(p, v, sizeof(struct rt_idmap), &a, m->n);
+	r = spec_alloc_array(p, v, sizeof(struct rt_idmap), &a, m->n);
 	if (r < 0)
 		return r;
 	*m->maps = a;
-	return array_each(p, v, parse_idmap_elem, *m->maps);
-}
-
-static int parse_memory(struct parser *p, json_t *v, void *data)
-{
-	struct rt_resources *res = data;
-	uint64_t swappiness = 0;
-	int r;
-
-	r = expect_object(p, v);
-	if (r < 0)
-		return r;
-	if ((r = field_limit(p, v, "limit", &res->memory_limit)) < 0 ||
-	    (r = field_limit(p, v, "reservation", &res->memory_reservation)) < 0 ||
-	    (r = field_limit(p, v, "swap", &res->memory_swap)) < 0 ||
-	    (r = field_bool(p, v, "disableOOMKiller", &res->disable_oom_killer)) < 0)
-		return r;
-	/* kernel and kernelTCP are deprecated and ignored, as runc does. */
-	r = field(p, v, "swappiness", false, parse_uint64, &swappiness);
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		if (swappiness > 100) {
-			size_t saved = push_key(p, "swappiness");
-
-			r = fail(p, "%" PRIu64 " is out of range (0 to 100)", swappiness);
-			pop(p, saved);
-			return r;
-		}
-		res->memory_swappiness = (int64_t)swappiness;
-	}
-	return 0;
-}
-
-static int parse_cpu(struct parser *p, json_t *v, void *data)
-{
-	struct rt_resources *res = data;
-	int r;
-
-	r = expect_object(p, v);
-	if (r < 0)
-		return r;
-	if ((r = field_u64(p, v, "shares", false, &res->cpu_shares)) < 0 ||
-	    (r = field_limit(p, v, "quota", &res->cpu_quota)) < 0 ||
-	    (r = field_u64(p, v, "period", false, &res->cpu_period)) < 0 ||
-	    (r = field_str(p, v, "cpus", false, &res->cpu_cpus)) < 0 ||
-	    (r = field_str(p, v, "mems", false, &res->cpu_mems)) < 0)
-		return r;
-	return 0;
-}
-
-static int parse_pids(struct parser *p, json_t *v, void *data)
-{
-	struct rt_resources *res = data;
-	int r;
-
-	r = expect_object(p, v);
-	if (r < 0)
-		return r;
-	r = field_i64(p, v, "limit", false, &res->pids_limit);
-	return r < 0 ? r : 0;
-}
-
-static int parse_rule_type(struct parser *p, json_t *v, void *data)
-{
-	char *ret = data;
-	const char *s = NULL;
-	int r;
-
-	r = to_string(p, v, &s);
-	if (r < 0)
-		return r;
-	if (!streq(s, "a") && !streq(s, "b") && !streq(s, "c"))
-		return fail(p, "expected \"a\", \"b\" or \"c\", got \"%s\"", s);
-	*ret = s[0];
-	return 0;
-}
-
-static int parse_rule_access(struct parser *p, json_t *v, void *data)
-{
-	char *ret = data; /* char[4] */
-	bool seen[3] = {false, false, false};
-	const char *s = NULL;
-	int r;
-
-	r = to_string(p, v, &s);
-	if (r < 0)
-		return r;
-	/* Empty is an error rather than "all": runc refuses it too, and guessing either way
-	 * would be wrong for one of allow and deny. */
-	if (s[0] == '\0' || strlen(s) > 3)
-		goto bad;
-	for (const char *c = s; *c; c++) {
-		const char *k = strchr("rwm", *c);
-
-		if (!k || seen[k - "rwm"])
-			goto bad;
-		seen[k - "rwm"] = true;
-	}
-	strcpy(ret, s);
-	return 0;
-bad:
-	return fail(p, "expected a combination of \"r\", \"w\" and \"m\", got \"%s\"", s);
-}
-
-static int parse_rule_number(struct parser *p, json_t *v, void *data)
-{
-	return to_int(p, v, -1, INT64_MAX, data);
-}
-
-static int parse_device_rule_elem(struct parser *p, json_t *v, size_t i, void *data)
-{
-	struct rt_device_rule *d = (struct rt_device_rule *)data + i;
-	int r;
-
-	d->type = 'a';
-	d->major = d->minor = -1;
-	strcpy(d->access, "rwm");
-	r = expect_object(p, v);
-	if (r < 0)
-		return r;
-	if ((r = field(p, v, "allow", true, parse_bool, &d->allow)) < 0 ||
-	    (r = field(p, v, "type", false, parse_rule_type, &d->type)) < 0 ||
-	    (r = field(p, v, "major", false, parse_rule_number, &d->major)) < 0 ||
-	    (r = field(p, v, "minor", false, parse_rule_number, &d->minor)) < 0 ||
-	    (r = field(p, v, "access", false, parse_rule_access, d->access)) < 0)
-		return r;
-	return 0;
-}
-
-static int parse_device_rules(struct parser *p, json_t *v, void *data)
-{
-	struct rt_resources *res = data;
-	void *a = NULL;
-	int r;
-
-	r = alloc_array(p, v, sizeof(struct rt_device_rule), &a, &res->n_devices);
-	if (r < 0)
-		return r;
-	res->devices = a;
-	return array_each(p, v, parse_device_rule_elem, res->devices);
-}
-
-static int parse_resources(struct parser *p, json_t *v, void *data)
-{
-	struct rt_resources *res = data;
-	int r;
-
-	r = expect_object(p, v);
-	if (r < 0)
-		return r;
-	/* blockIO, hugepageLimits, network, rdma and unified are not parsed yet. */
-	if ((r = field(p, v, "devices", false, parse_device_rules, res)) < 0 ||
-	    (r = field(p, v, "memory", false, parse_memory, res)) < 0 ||
-	    (r = field(p, v, "cpu", false, parse_cpu, res)) < 0 ||
-	    (r = field(p, v, "pids", false, parse_pids, res)) < 0)
-		return r;
-	return 0;
+	return spec_array_each(p, v, parse_idmap_elem, *m->maps);
 }
 
 static int parse_device_type(struct parser *p, json_t *v, void *data)
@@ -1157,18 +1035,18 @@ static int parse_device_type(struct parser *p, json_t *v, void *data)
 	const char *s = NULL;
 	int r;
 
-	r = to_string(p, v, &s);
+	r = spec_to_string(p, v, &s);
 	if (r < 0)
 		return r;
 	if (!streq(s, "c") && !streq(s, "b") && !streq(s, "u") && !streq(s, "p"))
-		return fail(p, "expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", s);
+		return spec_fail(p, "expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", s);
 	*ret = s[0];
 	return 0;
 }
 
 static int parse_device_number(struct parser *p, json_t *v, void *data)
 {
-	return to_int(p, v, 0, INT64_MAX, data);
+	return spec_to_int(p, v, 0, INT64_MAX, data);
 }
 
 static int parse_device_elem(struct parser *p, json_t *v, size_t i, void *data)
@@ -1177,29 +1055,29 @@ static int parse_device_elem(struct parser *p, json_t *v, size_t i, void *data)
 	uint32_t mode = 0, id = 0;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	if ((r = field_abs_path(p, v, "path", true, &d->path)) < 0 ||
-	    (r = field(p, v, "type", true, parse_device_type, &d->type)) < 0)
+	if ((r = spec_field_abs_path(p, v, "path", true, &d->path)) < 0 ||
+	    (r = spec_field(p, v, "type", true, parse_device_type, &d->type)) < 0)
 		return r;
 	/* A FIFO has no device number; everything else must say which device it is. */
-	if ((r = field(p, v, "major", d->type != 'p', parse_device_number, &d->major)) < 0 ||
-	    (r = field(p, v, "minor", d->type != 'p', parse_device_number, &d->minor)) < 0)
+	if ((r = spec_field(p, v, "major", d->type != 'p', parse_device_number, &d->major)) < 0 ||
+	    (r = spec_field(p, v, "minor", d->type != 'p', parse_device_number, &d->minor)) < 0)
 		return r;
-	r = field_u32(p, v, "fileMode", false, &mode);
+	r = spec_field_u32(p, v, "fileMode", false, &mode);
 	if (r < 0)
 		return r;
 	/* Type bits are implied by "type"; keep the permission bits only, as runc does. */
 	d->mode = (mode_t)(mode & 07777);
-	r = field_u32(p, v, "uid", false, &id);
+	r = spec_field_u32(p, v, "uid", false, &id);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		d->has_uid = true;
 		d->uid = (uid_t)id;
 	}
-	r = field_u32(p, v, "gid", false, &id);
+	r = spec_field_u32(p, v, "gid", false, &id);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -1215,11 +1093,11 @@ static int parse_devices(struct parser *p, json_t *v, void *data)
 	void *a = NULL;
 	int r;
 
-	r = alloc_array(p, v, sizeof(struct rt_device), &a, &c->n_devices);
+	r = spec_alloc_array(p, v, sizeof(struct rt_device), &a, &c->n_devices);
 	if (r < 0)
 		return r;
 	c->devices = a;
-	return array_each(p, v, parse_device_elem, c->devices);
+	return spec_array_each(p, v, parse_device_elem, c->devices);
 }
 
 static int parse_rootfs_propagation(struct parser *p, json_t *v, void *data)
@@ -1228,7 +1106,7 @@ static int parse_rootfs_propagation(struct parser *p, json_t *v, void *data)
 	const char *s = NULL;
 	int r;
 
-	r = to_string(p, v, &s);
+	r = spec_to_string(p, v, &s);
 	if (r < 0)
 		return r;
 	if (s[0] == '\0') {
@@ -1236,7 +1114,7 @@ static int parse_rootfs_propagation(struct parser *p, json_t *v, void *data)
 		return 0;
 	}
 	if (propagation_from_name(s, ret) < 0)
-		return fail(p, "unknown propagation \"%s\"", s);
+		return spec_fail(p, "unknown propagation \"%s\"", s);
 	return 0;
 }
 
@@ -1251,20 +1129,20 @@ static int parse_time_offset(struct parser *p, json_t *v, void *data)
 	uint64_t ns = 0;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	r = field_i64(p, v, "secs", false, t->secs);
+	r = spec_field_i64(p, v, "secs", false, t->secs);
 	if (r < 0)
 		return r;
-	r = field(p, v, "nanosecs", false, parse_uint64, &ns);
+	r = spec_field(p, v, "nanosecs", false, spec_parse_uint64, &ns);
 	if (r < 0)
 		return r;
 	if (ns >= 1000000000) {
-		size_t saved = push_key(p, "nanosecs");
+		size_t saved = spec_push_key(p, "nanosecs");
 
-		r = fail(p, "%" PRIu64 " is out of range (0 to 999999999)", ns);
-		pop(p, saved);
+		r = spec_fail(p, "%" PRIu64 " is out of range (0 to 999999999)", ns);
+		spec_pop(p, saved);
 		return r;
 	}
 	*t->nsecs = (uint32_t)ns;
@@ -1278,7 +1156,7 @@ static int parse_time_offsets(struct parser *p, json_t *v, void *data)
 	json_t *val;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
 	json_object_foreach(v, key, val)
@@ -1291,13 +1169,13 @@ static int parse_time_offsets(struct parser *p, json_t *v, void *data)
 		else if (streq(key, "monotonic"))
 			t = (struct time_offset){&c->monotonic_secs, &c->monotonic_nsecs};
 		else {
-			size_t saved = push_key(p, key);
+			size_t saved = spec_push_key(p, key);
 
-			r = fail(p, "unknown clock \"%s\"", key);
-			pop(p, saved);
+			r = spec_fail(p, "unknown clock \"%s\"", key);
+			spec_pop(p, saved);
 			return r;
 		}
-		r = field(p, v, key, false, parse_time_offset, &t);
+		r = spec_field(p, v, key, false, parse_time_offset, &t);
 		if (r < 0)
 			return r;
 	}
@@ -1313,24 +1191,28 @@ static int parse_linux(struct parser *p, json_t *v, void *data)
 	struct string_map sysctl = {&c->sysctl, &c->n_sysctl};
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	/* seccomp, intelRdt, personality, memoryPolicy and netDevices are not parsed yet. */
-	if ((r = field(p, v, "namespaces", false, parse_namespaces, c)) < 0 ||
-	    (r = field(p, v, "uidMappings", false, parse_idmaps, &uid)) < 0 ||
-	    (r = field(p, v, "gidMappings", false, parse_idmaps, &gid)) < 0 ||
-	    (r = field_str(p, v, "cgroupsPath", false, &c->cgroups_path)) < 0 ||
-	    (r = field(p, v, "resources", false, parse_resources, &c->resources)) < 0 ||
-	    (r = field(p, v, "devices", false, parse_devices, c)) < 0 ||
-	    (r = field(p, v, "maskedPaths", false, parse_abs_path_strv, &c->masked_paths)) < 0 ||
-	    (r = field(p, v, "readonlyPaths", false, parse_abs_path_strv, &c->readonly_paths)) <
-		0 ||
-	    (r = field(p, v, "rootfsPropagation", false, parse_rootfs_propagation,
-		       &c->rootfs_propagation)) < 0 ||
-	    (r = field(p, v, "sysctl", false, parse_string_map, &sysctl)) < 0 ||
-	    (r = field(p, v, "timeOffsets", false, parse_time_offsets, c)) < 0 ||
-	    (r = field_str(p, v, "mountLabel", false, &c->mount_label)) < 0)
+	/* memoryPolicy and netDevices are not parsed yet. */
+	if ((r = spec_field(p, v, "namespaces", false, parse_namespaces, c)) < 0 ||
+	    (r = spec_field(p, v, "uidMappings", false, parse_idmaps, &uid)) < 0 ||
+	    (r = spec_field(p, v, "gidMappings", false, parse_idmaps, &gid)) < 0 ||
+	    (r = spec_field_str(p, v, "cgroupsPath", false, &c->cgroups_path)) < 0 ||
+	    (r = spec_field(p, v, "resources", false, spec_parse_resources, &c->resources)) < 0 ||
+	    (r = spec_field(p, v, "devices", false, parse_devices, c)) < 0 ||
+	    (r = spec_field(p, v, "maskedPaths", false, spec_parse_abs_path_strv,
+			    &c->masked_paths)) < 0 ||
+	    (r = spec_field(p, v, "readonlyPaths", false, spec_parse_abs_path_strv,
+			    &c->readonly_paths)) < 0 ||
+	    (r = spec_field(p, v, "rootfsPropagation", false, parse_rootfs_propagation,
+			    &c->rootfs_propagation)) < 0 ||
+	    (r = spec_field(p, v, "sysctl", false, spec_parse_string_map, &sysctl)) < 0 ||
+	    (r = spec_field(p, v, "timeOffsets", false, parse_time_offsets, c)) < 0 ||
+	    (r = spec_field_str(p, v, "mountLabel", false, &c->mount_label)) < 0 ||
+	    (r = spec_field(p, v, "seccomp", false, spec_parse_seccomp, c)) < 0 ||
+	    (r = spec_field(p, v, "personality", false, spec_parse_personality, c)) < 0 ||
+	    (r = spec_field(p, v, "intelRdt", false, spec_parse_intel_rdt, c)) < 0)
 		return r;
 	return 0;
 }
@@ -1342,11 +1224,11 @@ static int parse_root(struct parser *p, json_t *v, void *data)
 	struct rt_config *c = data;
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	if ((r = field(p, v, "path", true, parse_nonempty_str, &c->root_path)) < 0 ||
-	    (r = field_bool(p, v, "readonly", &c->root_readonly)) < 0)
+	if ((r = spec_field(p, v, "path", true, spec_parse_nonempty_str, &c->root_path)) < 0 ||
+	    (r = spec_field_bool(p, v, "readonly", &c->root_readonly)) < 0)
 		return r;
 	return 0;
 }
@@ -1356,20 +1238,20 @@ static int parse_config(struct parser *p, json_t *v, struct rt_config *c)
 	struct string_map annotations = {&c->annotations, &c->n_annotations};
 	int r;
 
-	r = expect_object(p, v);
+	r = spec_expect_object(p, v);
 	if (r < 0)
 		return r;
-	if ((r = field_str(p, v, "ociVersion", true, &c->oci_version)) < 0 ||
-	    (r = field(p, v, "root", true, parse_root, c)) < 0 ||
-	    (r = field(p, v, "process", false, parse_process, &c->process)) < 0)
+	if ((r = spec_field_str(p, v, "ociVersion", true, &c->oci_version)) < 0 ||
+	    (r = spec_field(p, v, "root", true, parse_root, c)) < 0 ||
+	    (r = spec_field(p, v, "process", false, parse_process, &c->process)) < 0)
 		return r;
 	c->has_process = r > 0;
-	/* hooks are run by the caller from a later change. */
-	if ((r = field_str(p, v, "hostname", false, &c->hostname)) < 0 ||
-	    (r = field_str(p, v, "domainname", false, &c->domainname)) < 0 ||
-	    (r = field(p, v, "mounts", false, parse_mounts, c)) < 0 ||
-	    (r = field(p, v, "linux", false, parse_linux, c)) < 0 ||
-	    (r = field(p, v, "annotations", false, parse_string_map, &annotations)) < 0)
+	if ((r = spec_field(p, v, "hooks", false, spec_parse_hooks, c)) < 0 ||
+	    (r = spec_field_str(p, v, "hostname", false, &c->hostname)) < 0 ||
+	    (r = spec_field_str(p, v, "domainname", false, &c->domainname)) < 0 ||
+	    (r = spec_field(p, v, "mounts", false, parse_mounts, c)) < 0 ||
+	    (r = spec_field(p, v, "linux", false, parse_linux, c)) < 0 ||
+	    (r = spec_field(p, v, "annotations", false, spec_parse_string_map, &annotations)) < 0)
 		return r;
 	return 0;
 }
@@ -1419,6 +1301,8 @@ struct rt_config *rt_config_free(struct rt_config *c)
 		free(c->mounts[i].source);
 		free(c->mounts[i].type);
 		free(c->mounts[i].data);
+		free(c->mounts[i].uid_mappings);
+		free(c->mounts[i].gid_mappings);
 	}
 	free(c->mounts);
 	for (size_t i = 0; i < _RT_NS_MAX; i++)
@@ -1426,9 +1310,7 @@ struct rt_config *rt_config_free(struct rt_config *c)
 	free(c->uid_mappings);
 	free(c->gid_mappings);
 	free(c->cgroups_path);
-	free(c->resources.cpu_cpus);
-	free(c->resources.cpu_mems);
-	free(c->resources.devices);
+	spec_resources_free(&c->resources);
 	for (size_t i = 0; i < c->n_devices; i++)
 		free(c->devices[i].path);
 	free(c->devices);
@@ -1437,6 +1319,7 @@ struct rt_config *rt_config_free(struct rt_config *c)
 	string_map_free(c->sysctl, c->n_sysctl);
 	free(c->mount_label);
 	string_map_free(c->annotations, c->n_annotations);
+	spec_linux_free(c);
 	free(c);
 	return NULL;
 }
@@ -1461,7 +1344,7 @@ int rt_config_parse(const char *json, size_t len, const char *name, struct rt_co
 				       jerr.column, jerr.text);
 	c = config_new();
 	if (!c)
-		return oom(&p);
+		return spec_oom(&p);
 	r = parse_config(&p, root, c);
 	if (r < 0)
 		return r;

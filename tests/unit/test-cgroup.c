@@ -5,6 +5,7 @@
  * cgroup_write_hook records every write (and emulates kernel refusals where a test needs
  * them). The last test runs on the real cgroupfs when root and a v1 memory hierarchy exist.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +28,8 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 /* ---------------------------------------------------------------------------------------- */
 /* Fake trees */
 
-enum fake_kind { FAKE_V1, FAKE_V1_NOPIDS, FAKE_HYBRID, FAKE_V2 };
+/* FAKE_V1_FULL: FAKE_V1 plus blkio, hugetlb, net_cls+net_prio and rdma hierarchies. */
+enum fake_kind { FAKE_V1, FAKE_V1_NOPIDS, FAKE_V1_FULL, FAKE_HYBRID, FAKE_V2 };
 
 struct fake {
 	char dir[64];
@@ -126,6 +128,7 @@ static int fake_init(struct fake *fk, enum fake_kind kind, const char *self_text
 	switch (kind) {
 	case FAKE_V1:
 	case FAKE_V1_NOPIDS:
+	case FAKE_V1_FULL:
 		mount_line(f, 19, "/", fk->root, "tmpfs", "rw,mode=755");
 		v1_mount(f, fk, 20, "systemd", "rw,xattr,release_agent=/lib/sd-agent,name=systemd");
 		v1_mount(f, fk, 21, "cpu,cpuacct", "rw,cpu,cpuacct");
@@ -133,8 +136,14 @@ static int fake_init(struct fake *fk, enum fake_kind kind, const char *self_text
 		v1_mount(f, fk, 23, "memory", "rw,memory");
 		v1_mount(f, fk, 24, "devices", "rw,devices");
 		v1_mount(f, fk, 25, "freezer", "rw,freezer");
-		if (kind == FAKE_V1)
+		if (kind != FAKE_V1_NOPIDS)
 			v1_mount(f, fk, 26, "pids", "rw,pids");
+		if (kind == FAKE_V1_FULL) {
+			v1_mount(f, fk, 27, "blkio", "rw,blkio");
+			v1_mount(f, fk, 28, "hugetlb", "rw,hugetlb");
+			v1_mount(f, fk, 29, "net_cls,net_prio", "rw,net_cls,net_prio");
+			v1_mount(f, fk, 17, "rdma", "rw,rdma");
+		}
 		break;
 	case FAKE_HYBRID: {
 		_cleanup_free_ char *u = xasprintf("%s/unified", fk->root);
@@ -210,6 +219,36 @@ static void hook_start(bool memsw)
 	wlog[0] = 0;
 	emulate_memsw = memsw;
 	cgroup_write_hook = record_hook;
+}
+
+/* record_hook, and what the kernel does on "+ctrl" in cgroup.subtree_control: the children
+ * get ctrl in their cgroup.controllers. */
+static int subtree_hook(const char *dir, const char *file, const char *value)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int r = record_hook(dir, file, value);
+
+	if (r < 0 || !streq(file, "cgroup.subtree_control") || value[0] != '+')
+		return r;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *sub = NULL, *cur = NULL, *next = NULL;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		cur = get(sub, "cgroup.controllers");
+		next = xasprintf("%s %s\n", streq(cur, "(missing)") ? "" : cur, value + 1);
+		put(sub, "cgroup.controllers", next);
+	}
+	return 0;
+}
+
+static void hook_start_subtree(void)
+{
+	hook_start(false);
+	cgroup_write_hook = subtree_hook;
 }
 
 static struct rt_resources no_resources(void)
@@ -1025,6 +1064,533 @@ TEST(hybrid_dispatch_to_unified)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* runtime-spec 1.2 resources: blkio/io, hugetlb, net_cls/net_prio, rdma, unified, cpu rt,
+ * idle and burst */
+
+static const struct rt_blkio_weight_device weight_devs[] = {
+    {.major = 8, .minor = 0, .weight = 600},
+    {.major = 8, .minor = 16, .leaf_weight = 20},
+};
+static const struct rt_blkio_throttle read_bps[] = {{.major = 8, .minor = 0, .rate = 1048576}};
+static const struct rt_blkio_throttle write_iops[] = {
+    {.major = 8, .minor = 0, .rate = 100},
+    {.major = 253, .minor = 1, .rate = 0},
+};
+
+static struct rt_resources blkio_resources(void)
+{
+	struct rt_resources r = no_resources();
+
+	r.blkio_throttle[RT_BLKIO_READ_BPS] = (struct rt_blkio_throttle *)read_bps;
+	r.n_blkio_throttle[RT_BLKIO_READ_BPS] = ELEMENTSOF(read_bps);
+	r.blkio_throttle[RT_BLKIO_WRITE_IOPS] = (struct rt_blkio_throttle *)write_iops;
+	r.n_blkio_throttle[RT_BLKIO_WRITE_IOPS] = ELEMENTSOF(write_iops);
+	return r;
+}
+
+TEST(v1_blkio)
+{
+	_cleanup_fake_ struct fake fk;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *want = NULL, *want2 = NULL, *v = NULL;
+	struct rt_resources r = blkio_resources();
+	const char *b;
+
+	ASSERT_EQ(fake_init(&fk, FAKE_HYBRID, self_hybrid), 0);
+	ASSERT_EQ(cgroup_new("/berth/c1", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	b = cgroup_v1_hier(cg, "blkio")->path;
+	/* what this machine's kernel has: throttling, no weights */
+	put(b, "blkio.throttle.read_bps_device", "");
+	put(b, "blkio.throttle.write_bps_device", "");
+	put(b, "blkio.throttle.read_iops_device", "");
+	put(b, "blkio.throttle.write_iops_device", "");
+
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "blkio.throttle.read_bps_device=8:0 1048576\n"
+			   "blkio.throttle.write_iops_device=8:0 100\n"
+			   "blkio.throttle.write_iops_device=253:1 0\n");
+
+	/* a weight is an error naming the missing file, and nothing is written */
+	r.blkio_weight = 500;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+	want = xasprintf("block I/O weight: '%s' has no blkio.weight (nor blkio.bfq.weight): this "
+			 "kernel has no CFQ or BFQ group scheduling",
+			 b);
+	ASSERT_STREQ(err->msg, want);
+	ASSERT_STREQ(wlog, "");
+	/* a per-device weight too */
+	r = blkio_resources();
+	r.blkio_weight_devices = (struct rt_blkio_weight_device *)weight_devs;
+	r.n_blkio_weight_devices = 1;
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+
+	/* BFQ's files */
+	put(b, "blkio.bfq.weight", "100\n");
+	put(b, "blkio.bfq.weight_device", "");
+	r.blkio_weight = 500;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "blkio.bfq.weight=500\n"
+			   "blkio.bfq.weight_device=8:0 600\n"
+			   "blkio.throttle.read_bps_device=8:0 1048576\n"
+			   "blkio.throttle.write_iops_device=8:0 100\n"
+			   "blkio.throttle.write_iops_device=253:1 0\n");
+
+	/* CFQ's, preferred when there; a leaf weight needs blkio.leaf_weight */
+	put(b, "blkio.weight", "100\n");
+	put(b, "blkio.weight_device", "");
+	r = no_resources();
+	r.blkio_weight = 300;
+	r.blkio_leaf_weight = 200;
+	r.blkio_weight_devices = (struct rt_blkio_weight_device *)weight_devs;
+	r.n_blkio_weight_devices = ELEMENTSOF(weight_devs);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+	want2 = xasprintf("block I/O leaf weight: '%s' has no blkio.leaf_weight (CFQ only, removed "
+			  "in Linux 5.0)",
+			  b);
+	ASSERT_STREQ(err->msg, want2);
+	put(b, "blkio.leaf_weight", "");
+	put(b, "blkio.leaf_weight_device", "");
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "blkio.weight=300\n"
+			   "blkio.leaf_weight=200\n"
+			   "blkio.weight_device=8:0 600\n"
+			   "blkio.leaf_weight_device=8:16 20\n");
+	v = get(b, "blkio.weight");
+	ASSERT_STREQ(v, "300");
+}
+
+TEST(v2_io)
+{
+	_cleanup_fake_ struct fake fk;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *leaf = NULL;
+	struct rt_resources r = blkio_resources();
+
+	ASSERT_EQ(fake_init(&fk, FAKE_V2, self_v2), 0);
+	ASSERT_EQ(cgroup_new("/berth/c1", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	leaf = sub(&fk, "berth/c1");
+	v2_leaf_files(leaf, "cpu io memory pids\n");
+	put(leaf, "io.weight", "default 100\n");
+	put(leaf, "io.max", "");
+	r.blkio_weight = 500;
+	r.blkio_weight_devices = (struct rt_blkio_weight_device *)weight_devs;
+	r.n_blkio_weight_devices = 1;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	/* iocost's 1..10000 from blkio's 10..1000; throttles one key per write */
+	ASSERT_STREQ(wlog, "io.weight=4950\n"
+			   "io.weight=8:0 5960\n"
+			   "io.max=8:0 rbps=1048576\n"
+			   "io.max=8:0 wiops=100\n"
+			   "io.max=253:1 wiops=max\n");
+	ASSERT_U64_EQ(cgroup_blkio_to_io_weight(10), 1);
+	ASSERT_U64_EQ(cgroup_blkio_to_io_weight(1000), 10000);
+
+	/* with BFQ, its own scale */
+	put(leaf, "io.bfq.weight", "default 100\n");
+	r = no_resources();
+	r.blkio_weight = 500;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "io.bfq.weight=500\n");
+
+	r.blkio_leaf_weight = 100;
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+	ASSERT_STREQ(err->msg, "block I/O leaf weight: not supported on cgroup v2");
+}
+
+static const struct rt_hugepage_limit huge_2mb[] = {{.page_size = (char *)"2MB", .limit = 4194304}};
+static const struct rt_hugepage_limit huge_3mb[] = {{.page_size = (char *)"3MB", .limit = 1}};
+
+TEST(v1_hugetlb)
+{
+	_cleanup_fake_ struct fake fk;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *want = NULL;
+	struct rt_resources r = no_resources();
+	const char *h;
+
+	ASSERT_EQ(fake_init(&fk, FAKE_V1_FULL, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/berth/c1", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	h = cgroup_v1_hier(cg, "hugetlb")->path;
+	put(h, "hugetlb.2MB.limit_in_bytes", "9223372036854771712\n");
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_2mb;
+	r.n_hugepage_limits = 1;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "hugetlb.2MB.limit_in_bytes=4194304\n");
+	/* reservations get the same limit when the kernel accounts them */
+	put(h, "hugetlb.2MB.rsvd.limit_in_bytes", "");
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "hugetlb.2MB.limit_in_bytes=4194304\n"
+			   "hugetlb.2MB.rsvd.limit_in_bytes=4194304\n");
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_3mb;
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+	want = xasprintf("hugepage limit '3MB': '%s' has no hugetlb.3MB.limit_in_bytes (no such "
+			 "huge page size on this machine)",
+			 h);
+	ASSERT_STREQ(err->msg, want);
+}
+
+/* This machine's layout: hugetlb only on the cgroup2 hierarchy of a hybrid setup. */
+TEST(hybrid_hugetlb_enables_controller)
+{
+	_cleanup_fake_ struct fake fk;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *u = NULL, *mid = NULL, *v = NULL, *want = NULL;
+	struct rt_resources r = no_resources();
+	const char *leaf;
+
+	ASSERT_EQ(fake_init(&fk, FAKE_HYBRID, self_hybrid), 0);
+	ASSERT_EQ(cgroup_new("/berth/c1", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	u = sub(&fk, "unified");
+	mid = sub(&fk, "unified/berth");
+	leaf = cgroup_unified(cg)->path;
+	put(u, "cgroup.subtree_control", "");
+	put(mid, "cgroup.controllers", "");
+	put(mid, "cgroup.subtree_control", "");
+	put(leaf, "cgroup.controllers", "");
+	put(leaf, "hugetlb.2MB.max", "max\n");
+	put(leaf, "hugetlb.2MB.rsvd.max", "max\n");
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_2mb;
+	r.n_hugepage_limits = 1;
+	hook_start_subtree();
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	/* enabled from the root down, then the limit and its reservation */
+	ASSERT_STREQ(wlog, "cgroup.subtree_control=+hugetlb\n"
+			   "cgroup.subtree_control=+hugetlb\n"
+			   "hugetlb.2MB.max=4194304\n"
+			   "hugetlb.2MB.rsvd.max=4194304\n");
+	v = get(leaf, "hugetlb.2MB.max");
+	ASSERT_STREQ(v, "4194304");
+
+	/* already enabled: only the limit */
+	hook_start_subtree();
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "hugetlb.2MB.max=4194304\nhugetlb.2MB.rsvd.max=4194304\n");
+
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_3mb;
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EOPNOTSUPP);
+	want = xasprintf("hugepage limit '3MB': '%s' has no hugetlb.3MB.max (no such huge page "
+			 "size on this machine)",
+			 leaf);
+	ASSERT_STREQ(err->msg, want);
+
+	/* a page size that would name another file */
+	r.hugepage_limits = (struct rt_hugepage_limit[]){{.page_size = (char *)"2MB.max/../x"}};
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, "hugepage limit '2MB.max/../x': not a page size");
+
+	/* the cgroup2 root does not offer it: no controller */
+	put(u, "cgroup.controllers", "\n");
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_2mb;
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), -ENODEV);
+	ASSERT_CONTAINS(err->msg, "hugepage limits: cgroup controller 'hugetlb' is not available");
+}
+
+static const struct rt_net_priority prios[] = {
+    {.name = (char *)"eth0", .priority = 5},
+    {.name = (char *)"lo", .priority = 1},
+};
+
+TEST(network_classid_priorities)
+{
+	_cleanup_fake_ struct fake f1, f2, f3;
+	_cleanup_(cgroup_freep) struct cgroup *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *want = NULL, *want2 = NULL;
+	struct rt_resources r = no_resources();
+	const char *n;
+
+	r.has_net_class_id = true;
+	r.net_class_id = 0x100001;
+	r.net_priorities = (struct rt_net_priority *)prios;
+	r.n_net_priorities = ELEMENTSOF(prios);
+
+	ASSERT_EQ(fake_init(&f1, FAKE_V1_FULL, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/n", f1.root, f1.mountinfo, f1.self, &c1, &err), 0);
+	ASSERT_EQ(cgroup_create(c1, &err), 0);
+	n = cgroup_v1_hier(c1, "net_prio")->path;
+	ASSERT_TRUE(n == cgroup_v1_hier(c1, "net_cls")->path); /* co-mounted */
+	put(n, "net_cls.classid", "0\n");
+	put(n, "net_prio.ifpriomap", "");
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), 0);
+	ASSERT_STREQ(wlog, "net_cls.classid=1048577\n"
+			   "net_prio.ifpriomap=eth0 5\n"
+			   "net_prio.ifpriomap=lo 1\n");
+
+	/* not mounted (as on this machine) */
+	ASSERT_EQ(fake_init(&f2, FAKE_HYBRID, self_hybrid), 0);
+	ASSERT_EQ(cgroup_new("/n", f2.root, f2.mountinfo, f2.self, &c2, &err), 0);
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), -ENODEV);
+	want = xasprintf("network classID: cgroup controller 'net_cls' is not available under '%s'",
+			 f2.root);
+	ASSERT_STREQ(err->msg, want);
+	r.has_net_class_id = false;
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), -ENODEV);
+	want2 = xasprintf(
+	    "network priorities: cgroup controller 'net_prio' is not available under '%s'",
+	    f2.root);
+	ASSERT_STREQ(err->msg, want2);
+
+	/* cgroup v2 has no such thing */
+	ASSERT_EQ(fake_init(&f3, FAKE_V2, self_v2), 0);
+	ASSERT_EQ(cgroup_new("/n", f3.root, f3.mountinfo, f3.self, &c3, &err), 0);
+	ASSERT_EQ(cgroup_apply(c3, &r, &err), -EOPNOTSUPP);
+	ASSERT_STREQ(err->msg,
+		     "network priorities: net_cls and net_prio are cgroup v1 controllers, "
+		     "cgroup v2 has no equivalent");
+}
+
+static const struct rt_rdma_limit rdma_limits[] = {
+    {.device = (char *)"mlx5_1",
+     .has_hca_handles = true,
+     .hca_handles = 3,
+     .has_hca_objects = true,
+     .hca_objects = 10000},
+    {.device = (char *)"mlx4_0", .has_hca_objects = true, .hca_objects = 1},
+    {.device = (char *)"ignored"},
+};
+
+TEST(rdma_v1_v2)
+{
+	_cleanup_fake_ struct fake f1, f2;
+	_cleanup_(cgroup_freep) struct cgroup *c1 = NULL, *c2 = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *leaf = NULL;
+	struct rt_resources r = no_resources();
+
+	r.rdma = (struct rt_rdma_limit *)rdma_limits;
+	r.n_rdma = ELEMENTSOF(rdma_limits);
+	ASSERT_EQ(fake_init(&f1, FAKE_V1_FULL, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/r", f1.root, f1.mountinfo, f1.self, &c1, &err), 0);
+	ASSERT_EQ(cgroup_create(c1, &err), 0);
+	put(cgroup_v1_hier(c1, "rdma")->path, "rdma.max", "");
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), 0);
+	ASSERT_STREQ(wlog, "rdma.max=mlx5_1 hca_handle=3 hca_object=10000\n"
+			   "rdma.max=mlx4_0 hca_object=1\n");
+
+	ASSERT_EQ(fake_init(&f2, FAKE_V2, self_v2), 0);
+	ASSERT_EQ(cgroup_new("/r", f2.root, f2.mountinfo, f2.self, &c2, &err), 0);
+	ASSERT_EQ(cgroup_create(c2, &err), 0);
+	leaf = sub(&f2, "r");
+	v2_leaf_files(leaf, "rdma pids\n");
+	put(leaf, "rdma.max", "");
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), 0);
+	ASSERT_STREQ(wlog, "rdma.max=mlx5_1 hca_handle=3 hca_object=10000\n"
+			   "rdma.max=mlx4_0 hca_object=1\n");
+}
+
+TEST(unified_map)
+{
+	_cleanup_fake_ struct fake f1, f2, f3;
+	_cleanup_(cgroup_freep) struct cgroup *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *leaf = NULL, *u = NULL, *want = NULL, *want2 = NULL, *v = NULL;
+	struct rt_sysctl v2map[] = {
+	    {(char *)"memory.high", (char *)"1048576"},
+	    {(char *)"io.max", (char *)"8:0 rbps=1\n8:16 wiops=2\n"},
+	    {(char *)"cgroup.max.depth", (char *)"3"},
+	};
+	struct rt_sysctl hybrid_map[] = {{(char *)"hugetlb.2MB.max", (char *)"2097152"}};
+	struct rt_sysctl bad_map[] = {{(char *)"../../memory.max", (char *)"1"}};
+	struct rt_sysctl mem_map[] = {{(char *)"memory.high", (char *)"1"}};
+	struct rt_resources r = no_resources();
+
+	/* v2: by name, multi-line values line by line, last of all */
+	ASSERT_EQ(fake_init(&f1, FAKE_V2, self_v2), 0);
+	ASSERT_EQ(cgroup_new("/u", f1.root, f1.mountinfo, f1.self, &c1, &err), 0);
+	ASSERT_EQ(cgroup_create(c1, &err), 0);
+	leaf = sub(&f1, "u");
+	v2_leaf_files(leaf, "io memory pids\n");
+	put(leaf, "memory.high", "max\n");
+	put(leaf, "io.max", "");
+	put(leaf, "cgroup.max.depth", "max\n");
+	r.pids_limit = 5;
+	r.unified = v2map;
+	r.n_unified = ELEMENTSOF(v2map);
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), 0);
+	ASSERT_STREQ(wlog, "pids.max=5\n"
+			   "memory.high=1048576\n"
+			   "io.max=8:0 rbps=1\n"
+			   "io.max=8:16 wiops=2\n"
+			   "cgroup.max.depth=3\n");
+	/* a name that leads elsewhere is refused before anything is written */
+	r = no_resources();
+	r.unified = bad_map;
+	r.n_unified = 1;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, "unified '../../memory.max': not a cgroup file name");
+	ASSERT_STREQ(wlog, "");
+
+	/* hybrid: into the cgroup2 hierarchy, enabling the controller */
+	ASSERT_EQ(fake_init(&f2, FAKE_HYBRID, self_hybrid), 0);
+	ASSERT_EQ(cgroup_new("/u", f2.root, f2.mountinfo, f2.self, &c2, &err), 0);
+	ASSERT_EQ(cgroup_create(c2, &err), 0);
+	u = sub(&f2, "unified");
+	put(u, "cgroup.subtree_control", "");
+	put(cgroup_unified(c2)->path, "cgroup.controllers", "");
+	r = no_resources();
+	r.unified = hybrid_map;
+	r.n_unified = 1;
+	hook_start_subtree();
+	/* the kernel makes the file appear when the controller is enabled; so does the fake */
+	put(cgroup_unified(c2)->path, "hugetlb.2MB.max", "max\n");
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), 0);
+	ASSERT_STREQ(wlog, "hugetlb.2MB.max=2097152\n");
+	/* a file of a controller that is bound to v1 here */
+	r.unified = mem_map;
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), -ENODEV);
+	want = xasprintf("unified 'memory.high': cgroup controller 'memory' is not available in "
+			 "'%s'",
+			 u);
+	ASSERT_STREQ(err->msg, want);
+
+	/* pure v1: nowhere to write */
+	ASSERT_EQ(fake_init(&f3, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/u", f3.root, f3.mountinfo, f3.self, &c3, &err), 0);
+	ASSERT_EQ(cgroup_apply(c3, &r, &err), -ENODEV);
+	want2 = xasprintf("unified 'memory.high': no cgroup2 hierarchy under '%s' (cgroup v1 only)",
+			  f3.root);
+	ASSERT_STREQ(err->msg, want2);
+	v = get(cgroup_unified(c2)->path, "hugetlb.2MB.max");
+	ASSERT_STREQ(v, "2097152");
+}
+
+/* The kernel keeps rt_runtime <= rt_period. */
+static int rt_hook(const char *dir, const char *file, const char *value)
+{
+	int r = 0;
+
+	if (streq(file, "cpu.rt_period_us") || streq(file, "cpu.rt_runtime_us")) {
+		bool period = streq(file, "cpu.rt_period_us");
+		_cleanup_free_ char *other =
+		    get(dir, period ? "cpu.rt_runtime_us" : "cpu.rt_period_us");
+		long long v = atoll(value), o = atoll(other);
+
+		if (period ? (o > v) : (v > o))
+			r = -EINVAL;
+	}
+	snprintf(wlog + strlen(wlog), sizeof(wlog) - strlen(wlog), "%s=%s%s\n", file, value,
+		 r < 0 ? "!" : "");
+	return r;
+}
+
+TEST(cpu_realtime_idle_burst)
+{
+	_cleanup_fake_ struct fake f1, f2;
+	_cleanup_(cgroup_freep) struct cgroup *c1 = NULL, *c2 = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *leaf = NULL, *want = NULL;
+	struct rt_resources r = no_resources();
+	const char *cpu;
+
+	ASSERT_EQ(fake_init(&f1, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/c", f1.root, f1.mountinfo, f1.self, &c1, &err), 0);
+	ASSERT_EQ(cgroup_create(c1, &err), 0);
+	cpu = cgroup_v1_hier(c1, "cpu")->path;
+	put(cpu, "cpu.cfs_period_us", "100000\n");
+	put(cpu, "cpu.cfs_quota_us", "-1\n");
+	put(cpu, "cpu.cfs_burst_us", "0\n");
+	put(cpu, "cpu.idle", "0\n");
+	r.cpu_quota = 50000;
+	r.has_cpu_burst = true;
+	r.cpu_burst = 10000;
+	r.has_cpu_idle = true;
+	r.cpu_idle = 1;
+	r.has_cpu_realtime_runtime = true;
+	r.cpu_realtime_runtime = 20000;
+	/* no cpu.rt_* files: the kernel has no RT group scheduling */
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), -EOPNOTSUPP);
+	want = xasprintf("cpu realtime runtime/period: '%s' has no cpu.rt_runtime_us (the kernel "
+			 "lacks CONFIG_RT_GROUP_SCHED)",
+			 cpu);
+	ASSERT_STREQ(err->msg, want);
+
+	put(cpu, "cpu.rt_period_us", "1000000\n");
+	put(cpu, "cpu.rt_runtime_us", "0\n");
+	r.has_cpu_realtime_period = true;
+	r.cpu_realtime_period = 100000;
+	wlog[0] = 0;
+	cgroup_write_hook = rt_hook;
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), 0);
+	ASSERT_STREQ(wlog, "cpu.cfs_quota_us=50000\n"
+			   "cpu.cfs_burst_us=10000\n"
+			   "cpu.rt_period_us=100000\n"
+			   "cpu.rt_runtime_us=20000\n"
+			   "cpu.idle=1\n");
+	/* a period below the current runtime: the runtime goes first */
+	r = no_resources();
+	r.has_cpu_realtime_period = true;
+	r.cpu_realtime_period = 10000;
+	r.has_cpu_realtime_runtime = true;
+	r.cpu_realtime_runtime = 5000;
+	wlog[0] = 0;
+	ASSERT_EQ(cgroup_apply(c1, &r, &err), 0);
+	ASSERT_STREQ(wlog, "cpu.rt_period_us=10000!\n"
+			   "cpu.rt_runtime_us=5000\n"
+			   "cpu.rt_period_us=10000\n");
+
+	/* v2: cpu.max.burst after cpu.max, cpu.idle; no realtime */
+	ASSERT_EQ(fake_init(&f2, FAKE_V2, self_v2), 0);
+	ASSERT_EQ(cgroup_new("/c", f2.root, f2.mountinfo, f2.self, &c2, &err), 0);
+	ASSERT_EQ(cgroup_create(c2, &err), 0);
+	leaf = sub(&f2, "c");
+	v2_leaf_files(leaf, "cpu pids\n");
+	put(leaf, "cpu.max.burst", "0\n");
+	put(leaf, "cpu.idle", "0\n");
+	r = no_resources();
+	r.cpu_quota = 50000;
+	r.has_cpu_burst = true;
+	r.cpu_burst = 1000;
+	r.has_cpu_idle = true;
+	r.cpu_idle = 0;
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), 0);
+	ASSERT_STREQ(wlog, "cpu.max=50000\ncpu.max.burst=1000\ncpu.idle=0\n");
+	r.has_cpu_realtime_runtime = true;
+	ASSERT_EQ(cgroup_apply(c2, &r, &err), -EOPNOTSUPP);
+	ASSERT_STREQ(err->msg, "cpu realtime runtime/period: not supported on cgroup v2");
+}
+
+/* Zeroed new fields ask for nothing: callers that build struct rt_resources by hand
+ * (update) keep working unchanged. */
+TEST(new_fields_zero_is_unset)
+{
+	_cleanup_fake_ struct fake fk;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct rt_resources r = no_resources();
+
+	ASSERT_EQ(fake_init(&fk, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/z", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	hook_start(false);
+	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
+	ASSERT_STREQ(wlog, "");
+	ASSERT_TRUE(!cgroup_wants_cpu(&r));
+	ASSERT_TRUE(!cgroup_wants_io(&r));
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* The real thing */
 
 struct live {
@@ -1195,6 +1761,66 @@ TEST(live_hybrid_or_v1)
 	if (L.from_child >= 0)
 		close(L.from_child);
 	L.cg = cgroup_free(L.cg);
+	ASSERT_TRUE(!left);
+}
+
+/* hugetlb on this kind of machine: hybrid, hugetlb bound to the cgroup2 hierarchy only. */
+TEST(live_hybrid_hugetlb)
+{
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_free_ char *ctrls = NULL, *v = NULL, *sc = NULL;
+	struct rt_resources r = no_resources();
+	char parent[64], path[80];
+	bool left = false;
+
+	if (geteuid() != 0 ||
+	    read_full_file("/sys/fs/cgroup/unified/cgroup.controllers", &ctrls, NULL) < 0 ||
+	    !cgroup_list_has(ctrls, " \n", "hugetlb") ||
+	    !path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB")) {
+		printf("# skip live_hybrid_hugetlb: needs root, hugetlb in /sys/fs/cgroup/unified "
+		       "and 2MB pages\n");
+		return;
+	}
+	snprintf(parent, sizeof(parent), "/berth-unit-huge-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/c", parent);
+	ASSERT_EQ(cgroup_new(path, NULL, NULL, NULL, &cg, &err), 0);
+	if (cg->layout != CGROUP_LAYOUT_HYBRID || cgroup_v1_hier(cg, "hugetlb")) {
+		printf("# skip live_hybrid_hugetlb: not hybrid with hugetlb on cgroup2 only\n");
+		return;
+	}
+	ASSERT_EQ(cgroup_create(cg, &err), 0);
+	r.hugepage_limits = (struct rt_hugepage_limit *)huge_2mb;
+	r.n_hugepage_limits = 1;
+	if (cgroup_apply(cg, &r, &err) < 0) {
+		printf("#   apply: %s\n", berth_error_message(err));
+		left = true; /* reported below, after cleaning up */
+	} else {
+		v = get(cgroup_unified(cg)->path, "hugetlb.2MB.max");
+		sc = xasprintf("%s%s", cgroup_unified(cg)->mountpoint, parent);
+	}
+	if (v && !streq(v, "4194304\n")) {
+		printf("#   hugetlb.2MB.max is '%s'\n", v);
+		left = true;
+	}
+	if (sc) {
+		_cleanup_free_ char *enabled = get(sc, "cgroup.subtree_control");
+
+		if (!cgroup_list_has(enabled, " \n", "hugetlb")) {
+			printf("#   hugetlb not enabled in '%s'\n", sc);
+			left = true;
+		}
+	}
+
+	(void)cgroup_destroy(cg, NULL);
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", cg->hiers[i].mountpoint, parent);
+
+		if (rmdir(p) < 0 && errno != ENOENT)
+			left = true;
+		if (exists(p, NULL) || exists(cg->hiers[i].path, NULL))
+			left = true;
+	}
 	ASSERT_TRUE(!left);
 }
 

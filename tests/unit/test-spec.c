@@ -481,7 +481,7 @@ TEST(linux_misc)
 		"\"linux\":{\"rootfsPropagation\":\"rslave\",\"mountLabel\":\"system_u:object_r\","
 		"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"4096\"},"
 		"\"timeOffsets\":{\"monotonic\":{\"secs\":-86400,\"nanosecs\":5},"
-		"\"boottime\":{\"secs\":172800}},\"maskedPaths\":[],\"seccomp\":{\"x\":1}},"
+		"\"boottime\":{\"secs\":172800}},\"maskedPaths\":[],\"netDevices\":{\"x\":1}},"
 		"\"annotations\":{\"org.example.key\":\"value\"},\"unknownTopLevel\":[1,2]"));
 
 	ASSERT_TRUE(c);
@@ -695,6 +695,466 @@ TEST(error_without_sink)
 	ASSERT_TRUE(c == NULL);
 	ASSERT_EQ(rt_config_parse("{", 1, "config.json", &c, NULL), -EINVAL);
 	ASSERT_TRUE(c == NULL);
+}
+
+/* ---- runtime-spec 1.2: hooks, seccomp, personality, process scheduling ---- */
+
+TEST(hooks)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(
+	    CFG("\"hooks\":{\"prestart\":[{\"path\":\"/bin/a\"}],"
+		"\"createRuntime\":[{\"path\":\"/bin/b\",\"args\":[\"b\",\"-x\"],"
+		"\"env\":[\"K=V\"],\"timeout\":5},{\"path\":\"/bin/c\",\"args\":[]}],"
+		"\"createContainer\":null,\"startContainer\":[],"
+		"\"poststart\":[{\"path\":\"/bin/d\"}],\"poststop\":[{\"path\":\"/bin/e\"}]}"));
+
+	ASSERT_TRUE(c);
+	ASSERT_EQ(c->n_hooks[RT_HOOK_PRESTART], 1);
+	ASSERT_STREQ(c->hooks[RT_HOOK_PRESTART][0].path, "/bin/a");
+	ASSERT_TRUE(c->hooks[RT_HOOK_PRESTART][0].args == NULL);
+	ASSERT_TRUE(c->hooks[RT_HOOK_PRESTART][0].env == NULL);
+	ASSERT_EQ(c->hooks[RT_HOOK_PRESTART][0].timeout, 0);
+	ASSERT_EQ(c->n_hooks[RT_HOOK_CREATE_RUNTIME], 2);
+	ASSERT_EQ(strv_length(c->hooks[RT_HOOK_CREATE_RUNTIME][0].args), 2);
+	ASSERT_STREQ(c->hooks[RT_HOOK_CREATE_RUNTIME][0].args[1], "-x");
+	ASSERT_STREQ(c->hooks[RT_HOOK_CREATE_RUNTIME][0].env[0], "K=V");
+	ASSERT_EQ(c->hooks[RT_HOOK_CREATE_RUNTIME][0].timeout, 5);
+	ASSERT_EQ(strv_length(c->hooks[RT_HOOK_CREATE_RUNTIME][1].args), 0);
+	ASSERT_EQ(c->n_hooks[RT_HOOK_CREATE_CONTAINER], 0);
+	ASSERT_EQ(c->n_hooks[RT_HOOK_START_CONTAINER], 0);
+	ASSERT_STREQ(c->hooks[RT_HOOK_POSTSTART][0].path, "/bin/d");
+	ASSERT_STREQ(c->hooks[RT_HOOK_POSTSTOP][0].path, "/bin/e");
+	ASSERT_STREQ(rt_hook_kind_name(RT_HOOK_CREATE_CONTAINER), "createContainer");
+	ASSERT_TRUE(rt_hook_kind_name(_RT_HOOK_KIND_MAX) == NULL);
+}
+
+TEST(error_hooks)
+{
+	ASSERT_PARSE_ERROR(CFG("\"hooks\":{\"prestart\":[{\"path\":\"bin/a\"}]}"),
+			   "config.json: hooks.prestart[0].path: expected an absolute path, got "
+			   "\"bin/a\"");
+	ASSERT_PARSE_ERROR(CFG("\"hooks\":{\"poststop\":[{\"args\":[\"x\"]}]}"),
+			   "config.json: hooks.poststop[0].path: missing required property");
+	ASSERT_PARSE_ERROR(
+	    CFG("\"hooks\":{\"createRuntime\":[{\"path\":\"/a\"},{\"path\":\"/"
+		"b\",\"timeout\":0}]}"),
+	    "config.json: hooks.createRuntime[1].timeout: expected a positive number of seconds, "
+	    "got 0");
+	ASSERT_PARSE_ERROR(
+	    CFG("\"hooks\":{\"startContainer\":[{\"path\":\"/a\",\"env\":[\"NOEQ\"]}]}"),
+	    "config.json: hooks.startContainer[0].env[0]: expected \"NAME=VALUE\", got \"NOEQ\"");
+	ASSERT_PARSE_ERROR(CFG("\"hooks\":[]"), "config.json: hooks: expected an object");
+}
+
+#define SECCOMP(extra) CFG("\"linux\":{\"seccomp\":{" extra "}}")
+
+TEST(seccomp)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(SECCOMP(
+	    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+	    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+	    "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],"
+	    "\"listenerPath\":\"/run/agent.sock\",\"listenerMetadata\":\"m=1\","
+	    "\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
+	    "{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
+	    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":7,\"args\":["
+	    "{\"index\":0,\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+	    "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"},"
+	    "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]"));
+	const struct rt_seccomp *s;
+
+	ASSERT_TRUE(c);
+	s = c->seccomp;
+	ASSERT_TRUE(s);
+	ASSERT_EQ(s->default_action, RT_SECCOMP_ERRNO);
+	ASSERT_TRUE(s->has_default_errno_ret);
+	ASSERT_EQ(s->default_errno_ret, 38);
+	ASSERT_EQ(strv_length(s->architectures), 3);
+	ASSERT_STREQ(s->architectures[2], "SCMP_ARCH_X32");
+	ASSERT_EQ(s->flags, RT_SECCOMP_FLAG_LOG | RT_SECCOMP_FLAG_SPEC_ALLOW);
+	ASSERT_STREQ(s->listener_path, "/run/agent.sock");
+	ASSERT_STREQ(s->listener_metadata, "m=1");
+	ASSERT_TRUE(s->uses_notify);
+	ASSERT_EQ(s->n_syscalls, 5);
+	ASSERT_EQ(strv_length(s->syscalls[0].names), 2);
+	ASSERT_EQ(s->syscalls[0].action, RT_SECCOMP_ALLOW);
+	ASSERT_TRUE(!s->syscalls[0].has_errno_ret);
+	ASSERT_EQ(s->syscalls[1].n_args, 1);
+	ASSERT_EQ(s->syscalls[1].args[0].index, 0);
+	ASSERT_U64_EQ(s->syscalls[1].args[0].value, 4294967295U);
+	ASSERT_EQ(s->syscalls[1].args[0].op, RT_SECCOMP_OP_EQ);
+	ASSERT_EQ(s->syscalls[2].action, RT_SECCOMP_TRACE);
+	ASSERT_TRUE(s->syscalls[2].has_errno_ret);
+	ASSERT_EQ(s->syscalls[2].errno_ret, 7);
+	ASSERT_EQ(s->syscalls[2].args[0].op, RT_SECCOMP_OP_MASKED_EQ);
+	ASSERT_U64_EQ(s->syscalls[2].args[0].value, 2114060288);
+	ASSERT_EQ(s->syscalls[3].action, RT_SECCOMP_NOTIFY);
+	ASSERT_EQ(s->syscalls[4].action, RT_SECCOMP_KILL_PROCESS);
+	ASSERT_STREQ(rt_seccomp_action_name(RT_SECCOMP_KILL_THREAD), "SCMP_ACT_KILL_THREAD");
+	ASSERT_STREQ(rt_seccomp_op_name(RT_SECCOMP_OP_GE), "SCMP_CMP_GE");
+}
+
+TEST(seccomp_minimal)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":null"));
+
+	ASSERT_TRUE(c);
+	ASSERT_TRUE(c->seccomp);
+	ASSERT_EQ(c->seccomp->default_action, RT_SECCOMP_ALLOW);
+	ASSERT_EQ(c->seccomp->n_syscalls, 0);
+	ASSERT_TRUE(c->seccomp->architectures == NULL);
+	ASSERT_TRUE(!c->seccomp->uses_notify);
+}
+
+TEST(error_seccomp)
+{
+	ASSERT_PARSE_ERROR(SECCOMP("\"defaultAction\":\"SCMP_ACT_FOO\""),
+			   "config.json: linux.seccomp.defaultAction: unknown seccomp action "
+			   "\"SCMP_ACT_FOO\"");
+	ASSERT_PARSE_ERROR(SECCOMP("\"syscalls\":[]"),
+			   "config.json: linux.seccomp.defaultAction: missing required property");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_NOTIFY\""),
+	    "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "
+	    "default action");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":1"),
+	    "config.json: linux.seccomp.defaultErrnoRet: only valid with "
+	    "SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not with defaultAction SCMP_ACT_ALLOW");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]"),
+	    "config.json: linux.seccomp.architectures[0]: unknown seccomp architecture "
+	    "\"SCMP_ARCH_VAX\"");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\","
+		    "\"SECCOMP_FILTER_FLAG_NOPE\"]"),
+	    "config.json: linux.seccomp.flags[1]: unknown seccomp flag "
+	    "\"SECCOMP_FILTER_FLAG_NOPE\"");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		    "\"action\":\"SCMP_ACT_KILL\",\"errnoRet\":1}]"),
+	    "config.json: linux.seccomp.syscalls[0].errnoRet: only valid with SCMP_ACT_ERRNO and "
+	    "SCMP_ACT_TRACE, not with action SCMP_ACT_KILL");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,"
+		    "\"op\":\"SCMP_CMP_ALMOST\"}]}]"),
+	    "config.json: linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator "
+	    "\"SCMP_CMP_ALMOST\"");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,"
+		    "\"op\":\"SCMP_CMP_EQ\"}]}]"),
+	    "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range (0 to 5)");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP(
+		"\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":1,\"op\":\"SCMP_CMP_EQ\"}]}]"),
+	    "config.json: linux.seccomp.syscalls[0].args[0].value: missing required property");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
+		    "\"action\":\"SCMP_ACT_ERRNO\"}]"),
+	    "config.json: linux.seccomp.syscalls[0].names: expected a non-empty array");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\",\"\"],"
+		    "\"action\":\"SCMP_ACT_ERRNO\"}]"),
+	    "config.json: linux.seccomp.syscalls[0].names[1]: expected a non-empty string");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		    "\"action\":\"SCMP_ACT_NOTIFY\"}]"),
+	    "config.json: linux.seccomp.listenerPath: missing, and a rule uses SCMP_ACT_NOTIFY");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP(
+		"\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/s\","
+		"\"syscalls\":[{\"names\":[\"mkdir\",\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]"),
+	    "config.json: linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for "
+	    "the write syscall");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		    "\"flags\":[\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"]"),
+	    "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule "
+	    "with SCMP_ACT_NOTIFY");
+	ASSERT_PARSE_ERROR(
+	    SECCOMP("\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":65536"),
+	    "config.json: linux.seccomp.defaultErrnoRet: 65536 is out of range (0 to 65535)");
+}
+
+TEST(personality)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(CFG("\"linux\":{\"personality\":{\"domain\":\"LINUX32\",\"flags\":[\"ADDR_NO_"
+		      "RANDOMIZE\"]}}"));
+	_cleanup_(rt_config_freep) struct rt_config *none = parse(CFG("\"linux\":{}"));
+
+	ASSERT_TRUE(c);
+	ASSERT_TRUE(c->personality.set);
+	ASSERT_EQ(c->personality.domain, 8);
+	ASSERT_EQ(c->personality.flags, 0x0040000);
+	ASSERT_TRUE(none);
+	ASSERT_TRUE(!none->personality.set);
+	ASSERT_PARSE_ERROR(CFG("\"linux\":{\"personality\":{\"domain\":\"SVR4\"}}"),
+			   "config.json: linux.personality.domain: unknown personality domain "
+			   "\"SVR4\"");
+	ASSERT_PARSE_ERROR(
+	    CFG("\"linux\":{\"personality\":{\"domain\":\"LINUX\",\"flags\":[\"FAST\"]}}"),
+	    "config.json: linux.personality.flags[0]: unknown personality flag \"FAST\"");
+}
+
+TEST(intel_rdt_unsupported)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(CFG("\"linux\":{\"intelRdt\":{\"closID\":\"g1\",\"l3CacheSchema\":\"L3:0=ff\","
+		      "\"schemata\":[\"MB:0=50\"],\"enableMonitoring\":true}}"));
+	_cleanup_(rt_config_freep) struct rt_config *plain = parse(CFG("\"hostname\":\"h\""));
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+
+	ASSERT_TRUE(c && c->intel_rdt);
+	ASSERT_STREQ(c->intel_rdt->clos_id, "g1");
+	ASSERT_STREQ(c->intel_rdt->l3_cache_schema, "L3:0=ff");
+	ASSERT_STREQ(c->intel_rdt->schemata[0], "MB:0=50");
+	ASSERT_TRUE(c->intel_rdt->enable_monitoring);
+	ASSERT_EQ(rt_config_check_supported(c, &err), -EOPNOTSUPP);
+	ASSERT_STREQ(berth_error_message(err),
+		     "linux.intelRdt: Intel RDT (resctrl) is not supported by berth");
+	ASSERT_TRUE(plain);
+	ASSERT_EQ(rt_config_check_supported(plain, &err), 0);
+}
+
+TEST(process_io_priority_scheduler_affinity)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(PROC("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
+		       "\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":10,"
+		       "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_FLAG_UTIL_CLAMP_MAX\"]},"
+		       "\"execCPUAffinity\":{\"initial\":\"0\",\"final\":\"0-1,3\"}"));
+	_cleanup_(rt_config_freep) struct rt_config *dl =
+	    parse(PROC("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":1000000,"
+		       "\"deadline\":2000000,\"period\":3000000}"));
+	_cleanup_(rt_config_freep) struct rt_config *none = parse(PROC("\"terminal\":false"));
+
+	ASSERT_TRUE(c);
+	ASSERT_EQ(c->process.io_priority.class, 3);
+	ASSERT_EQ(c->process.io_priority.priority, 7);
+	ASSERT_TRUE(c->process.scheduler.set);
+	ASSERT_EQ(c->process.scheduler.policy, 1);
+	ASSERT_EQ(c->process.scheduler.priority, 10);
+	ASSERT_U64_EQ(c->process.scheduler.flags, 0x41);
+	ASSERT_STREQ(c->process.exec_cpu_affinity_initial, "0");
+	ASSERT_STREQ(c->process.exec_cpu_affinity_final, "0-1,3");
+	ASSERT_TRUE(dl);
+	ASSERT_EQ(dl->process.scheduler.policy, 6);
+	ASSERT_U64_EQ(dl->process.scheduler.runtime, 1000000);
+	ASSERT_U64_EQ(dl->process.scheduler.deadline, 2000000);
+	ASSERT_U64_EQ(dl->process.scheduler.period, 3000000);
+	ASSERT_TRUE(none);
+	ASSERT_EQ(none->process.io_priority.class, 0);
+	ASSERT_TRUE(!none->process.scheduler.set);
+	ASSERT_TRUE(none->process.exec_cpu_affinity_final == NULL);
+}
+
+TEST(error_process_scheduling)
+{
+	ASSERT_PARSE_ERROR(PROC("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_NONE\",\"priority\":0}"),
+			   "config.json: process.ioPriority.class: unknown io priority class "
+			   "\"IOPRIO_CLASS_NONE\"");
+	ASSERT_PARSE_ERROR(PROC("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}"),
+			   "config.json: process.ioPriority.priority: 8 is out of range (0 to 7)");
+	ASSERT_PARSE_ERROR(PROC("\"scheduler\":{\"policy\":\"SCHED_WHATEVER\"}"),
+			   "config.json: process.scheduler.policy: unknown scheduler policy "
+			   "\"SCHED_WHATEVER\"");
+	ASSERT_PARSE_ERROR(PROC("\"scheduler\":{\"nice\":0}"),
+			   "config.json: process.scheduler.policy: missing required property");
+	ASSERT_PARSE_ERROR(PROC("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}"),
+			   "config.json: process.scheduler.nice: expected a value from -20 to 19");
+	ASSERT_PARSE_ERROR(
+	    PROC("\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"priority\":5}"),
+	    "config.json: process.scheduler.priority: only valid with SCHED_FIFO and "
+	    "SCHED_RR");
+	ASSERT_PARSE_ERROR(PROC("\"scheduler\":{\"policy\":\"SCHED_RR\"}"),
+			   "config.json: process.scheduler.priority: expected a value from 1 to 99 "
+			   "with SCHED_FIFO and SCHED_RR");
+	ASSERT_PARSE_ERROR(PROC("\"scheduler\":{\"policy\":\"SCHED_IDLE\",\"period\":5}"),
+			   "config.json: process.scheduler.period: only valid with SCHED_DEADLINE");
+	ASSERT_PARSE_ERROR(
+	    PROC("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":[\"SCHED_FLAG_FAST\"]}"),
+	    "config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_FAST\"");
+	ASSERT_PARSE_ERROR(PROC("\"execCPUAffinity\":{\"final\":\"1-\"}"),
+			   "config.json: process.execCPUAffinity.final: invalid cpu list \"1-\" "
+			   "(expected e.g. \"0-3,7\")");
+	ASSERT_PARSE_ERROR(PROC("\"execCPUAffinity\":{\"initial\":\"3-1\"}"),
+			   "config.json: process.execCPUAffinity.initial: invalid cpu list \"3-1\" "
+			   "(expected e.g. \"0-3,7\")");
+}
+
+/* ---- runtime-spec 1.2: the rest of linux.resources, idmapped mounts ---- */
+
+#define RES(extra) CFG("\"linux\":{\"resources\":{" extra "}}")
+
+TEST(resources_block_io)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(RES("\"blockIO\":{\"weight\":500,\"leafWeight\":300,"
+		      "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":600},"
+		      "{\"major\":8,\"minor\":16,\"leafWeight\":20}],"
+		      "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}],"
+		      "\"throttleWriteBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":2097152}],"
+		      "\"throttleReadIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":100},"
+		      "{\"major\":253,\"minor\":1,\"rate\":0}],"
+		      "\"throttleWriteIOPSDevice\":[]}"));
+	const struct rt_resources *r;
+
+	ASSERT_TRUE(c);
+	r = &c->resources;
+	ASSERT_EQ(r->blkio_weight, 500);
+	ASSERT_EQ(r->blkio_leaf_weight, 300);
+	ASSERT_EQ(r->n_blkio_weight_devices, 2);
+	ASSERT_EQ(r->blkio_weight_devices[0].major, 8);
+	ASSERT_EQ(r->blkio_weight_devices[0].weight, 600);
+	ASSERT_EQ(r->blkio_weight_devices[0].leaf_weight, 0);
+	ASSERT_EQ(r->blkio_weight_devices[1].minor, 16);
+	ASSERT_EQ(r->blkio_weight_devices[1].leaf_weight, 20);
+	ASSERT_EQ(r->n_blkio_throttle[RT_BLKIO_READ_BPS], 1);
+	ASSERT_U64_EQ(r->blkio_throttle[RT_BLKIO_READ_BPS][0].rate, 1048576);
+	ASSERT_U64_EQ(r->blkio_throttle[RT_BLKIO_WRITE_BPS][0].rate, 2097152);
+	ASSERT_EQ(r->n_blkio_throttle[RT_BLKIO_READ_IOPS], 2);
+	ASSERT_EQ(r->blkio_throttle[RT_BLKIO_READ_IOPS][1].major, 253);
+	ASSERT_EQ(r->n_blkio_throttle[RT_BLKIO_WRITE_IOPS], 0);
+	ASSERT_PARSE_ERROR(RES("\"blockIO\":{\"weight\":5}"),
+			   "config.json: linux.resources.blockIO.weight: 5 is out of range (10 to "
+			   "1000)");
+	ASSERT_PARSE_ERROR(
+	    RES("\"blockIO\":{\"throttleWriteIOPSDevice\":[{\"major\":8,\"rate\":1}]}"),
+	    "config.json: linux.resources.blockIO.throttleWriteIOPSDevice[0].minor: missing "
+	    "required property");
+}
+
+TEST(resources_hugepages_network_rdma_unified)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(RES(
+	    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":209715200},"
+	    "{\"pageSize\":\"1GB\",\"limit\":0}],"
+	    "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":"
+	    "500},{\"name\":\"lo\",\"priority\":1}]},"
+	    "\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3,\"hcaObjects\":10000},\"mlx4_0\":{"
+	    "\"hcaObjects\":1}},"
+	    "\"unified\":{\"io.max\":\"8:0 rbps=1048576\",\"memory.high\":\"max\"},"
+	    "\"cpu\":{\"realtimeRuntime\":-1,\"realtimePeriod\":1000000,\"idle\":1,\"burst\":0},"
+	    "\"memory\":{\"kernel\":-1,\"kernelTCP\":1048576}"));
+	const struct rt_resources *r;
+
+	ASSERT_TRUE(c);
+	r = &c->resources;
+	ASSERT_EQ(r->n_hugepage_limits, 2);
+	ASSERT_STREQ(r->hugepage_limits[0].page_size, "2MB");
+	ASSERT_U64_EQ(r->hugepage_limits[0].limit, 209715200);
+	ASSERT_STREQ(r->hugepage_limits[1].page_size, "1GB");
+	ASSERT_TRUE(r->has_net_class_id);
+	ASSERT_EQ(r->net_class_id, 1048577);
+	ASSERT_EQ(r->n_net_priorities, 2);
+	ASSERT_STREQ(r->net_priorities[1].name, "lo");
+	ASSERT_EQ(r->net_priorities[0].priority, 500);
+	ASSERT_EQ(r->n_rdma, 2);
+	ASSERT_STREQ(r->rdma[0].device, "mlx5_1");
+	ASSERT_TRUE(r->rdma[0].has_hca_handles && r->rdma[0].has_hca_objects);
+	ASSERT_EQ(r->rdma[0].hca_handles, 3);
+	ASSERT_EQ(r->rdma[0].hca_objects, 10000);
+	ASSERT_TRUE(!r->rdma[1].has_hca_handles);
+	ASSERT_EQ(r->rdma[1].hca_objects, 1);
+	ASSERT_EQ(r->n_unified, 2);
+	ASSERT_STREQ(r->unified[0].key, "io.max");
+	ASSERT_STREQ(r->unified[0].value, "8:0 rbps=1048576");
+	ASSERT_TRUE(r->has_cpu_realtime_runtime && r->has_cpu_realtime_period);
+	ASSERT_EQ(r->cpu_realtime_runtime, -1);
+	ASSERT_U64_EQ(r->cpu_realtime_period, 1000000);
+	ASSERT_TRUE(r->has_cpu_idle);
+	ASSERT_EQ(r->cpu_idle, 1);
+	ASSERT_TRUE(r->has_cpu_burst);
+	ASSERT_U64_EQ(r->cpu_burst, 0);
+	/* memory.kernel and kernelTCP are accepted and ignored */
+	ASSERT_EQ(r->memory_limit, RT_UNSET);
+}
+
+TEST(resources_new_fields_unset)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(RES("\"cpu\":{\"shares\":2}"));
+
+	ASSERT_TRUE(c);
+	ASSERT_TRUE(!c->resources.has_cpu_realtime_runtime && !c->resources.has_cpu_idle);
+	ASSERT_TRUE(!c->resources.has_cpu_burst && !c->resources.has_net_class_id);
+	ASSERT_EQ(c->resources.blkio_weight, 0);
+	ASSERT_EQ(c->resources.n_hugepage_limits + c->resources.n_rdma + c->resources.n_unified, 0);
+}
+
+TEST(error_resources_new)
+{
+	ASSERT_PARSE_ERROR(RES("\"hugepageLimits\":[{\"pageSize\":\"2MB/../x\",\"limit\":1}]"),
+			   "config.json: linux.resources.hugepageLimits[0].pageSize: invalid page "
+			   "size \"2MB/../x\" (expected e.g. \"2MB\" or \"1GB\")");
+	ASSERT_PARSE_ERROR(RES("\"hugepageLimits\":[{\"pageSize\":\"2M\",\"limit\":1}]"),
+			   "config.json: linux.resources.hugepageLimits[0].pageSize: invalid page "
+			   "size \"2M\" (expected e.g. \"2MB\" or \"1GB\")");
+	ASSERT_PARSE_ERROR(
+	    RES("\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1},"
+		"{\"pageSize\":\"2MB\",\"limit\":2}]"),
+	    "config.json: linux.resources.hugepageLimits[1].pageSize: duplicate page "
+	    "size");
+	ASSERT_PARSE_ERROR(RES("\"hugepageLimits\":[{\"pageSize\":\"2MB\"}]"),
+			   "config.json: linux.resources.hugepageLimits[0].limit: missing required "
+			   "property");
+	ASSERT_PARSE_ERROR(RES("\"unified\":{\"../memory.max\":\"1\"}"),
+			   "config.json: linux.resources.unified[\"../memory.max\"]: expected a "
+			   "cgroup file name such as \"memory.high\"");
+	ASSERT_PARSE_ERROR(RES("\"unified\":{\"cgroup\":\"1\"}"),
+			   "config.json: linux.resources.unified[\"cgroup\"]: expected a cgroup "
+			   "file name such as \"memory.high\"");
+	ASSERT_PARSE_ERROR(RES("\"unified\":{\"memory.high\":100}"),
+			   "config.json: linux.resources.unified[\"memory.high\"]: expected a "
+			   "string");
+	ASSERT_PARSE_ERROR(
+	    RES("\"network\":{\"priorities\":[{\"name\":\"eth0\\nlo 9\","
+		"\"priority\":1}]}"),
+	    "config.json: linux.resources.network.priorities[0].name: \"eth0\nlo 9\" "
+	    "contains whitespace");
+	ASSERT_PARSE_ERROR(RES("\"rdma\":{\"mlx5 hca_handle=1\":{\"hcaHandles\":1}}"),
+			   "config.json: linux.resources.rdma[\"mlx5 hca_handle=1\"]: \"mlx5 "
+			   "hca_handle=1\" contains whitespace");
+	ASSERT_PARSE_ERROR(RES("\"rdma\":{\"mlx5\":{\"hcaHandles\":-1}}"),
+			   "config.json: linux.resources.rdma[\"mlx5\"].hcaHandles: expected a "
+			   "non-negative integer, got -1");
+	ASSERT_PARSE_ERROR(RES("\"cpu\":{\"idle\":2}"),
+			   "config.json: linux.resources.cpu.idle: 2 is out of range (0 to 1)");
+	ASSERT_PARSE_ERROR(RES("\"memory\":{\"kernel\":\"lots\"}"),
+			   "config.json: linux.resources.memory.kernel: expected an integer");
+}
+
+TEST(mount_idmaps)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c =
+	    parse(CFG("\"mounts\":[{\"destination\":\"/m\",\"source\":\"/x\",\"type\":\"bind\","
+		      "\"options\":[\"rbind\",\"ridmap\"],"
+		      "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}],"
+		      "\"gidMappings\":[{\"containerID\":0,\"hostID\":2000,\"size\":20}]},"
+		      "{\"destination\":\"/n\",\"source\":\"/y\",\"type\":\"bind\","
+		      "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+		      "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]"));
+
+	ASSERT_TRUE(c);
+	ASSERT_EQ(c->mounts[0].n_uid_mappings, 1);
+	ASSERT_EQ(c->mounts[0].uid_mappings[0].host_id, 1000);
+	ASSERT_EQ(c->mounts[0].gid_mappings[0].size, 20);
+	ASSERT_TRUE(c->mounts[0].idmap && c->mounts[0].idmap_recursive);
+	/* mappings without "idmap" still make an idmapped mount */
+	ASSERT_TRUE(c->mounts[1].idmap && !c->mounts[1].idmap_recursive);
+	ASSERT_PARSE_ERROR(
+	    CFG("\"mounts\":[{\"destination\":\"/m\",\"source\":\"/x\",\"options\":[\"bind\"],"
+		"\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}]}]"),
+	    "config.json: mounts[0].gidMappings: must be given together with uidMappings");
+	ASSERT_PARSE_ERROR(
+	    CFG("\"mounts\":[{\"destination\":\"/m\",\"source\":\"/x\",\"options\":[\"bind\"],"
+		"\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":0}]}]"),
+	    "config.json: mounts[0].gidMappings[0].size: expected a positive integer, got 0");
 }
 
 /* ---- rt_config_load ---- */
