@@ -46,6 +46,11 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'berth COMMAND --help' for more information on a command.\n");
 }
 
+static void print_warning(const char *msg)
+{
+	fprintf(stderr, "berth: warning: %s\n", msg);
+}
+
 static int fail(const struct berth_cli *cli, struct berth_error *err)
 {
 	fprintf(stderr, "berth: %s\n", berth_error_message(err));
@@ -71,6 +76,7 @@ int main(int argc, char **argv)
 	const struct berth_command *cmd = NULL;
 	int c, r;
 
+	berth_set_warning_handler(print_warning);
 	opterr = 0;
 	/* '+': stop at the command name; its flags are its own. */
 	while ((c = getopt_long(argc, argv, "+:Dhv", options, NULL)) >= 0) {

@@ -8,7 +8,8 @@
 int cmd_features(int argc, char **argv, const struct rt_cli *cli)
 {
 	printf("{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.2.0\",\n"
-	       "  \"hooks\": [],\n"
+	       "  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", "
+	       "\"startContainer\", \"poststart\", \"poststop\"],\n"
 	       "  \"mountOptions\": [\"async\", \"atime\", \"bind\", \"defaults\", \"dev\", "
 	       "\"diratime\", \"dirsync\", \"exec\", \"mand\", \"noatime\", \"nodev\", "
 	       "\"nodiratime\", \"noexec\", \"nomand\", \"norelatime\", \"nostrictatime\", "
@@ -28,7 +29,13 @@ int cmd_features(int argc, char **argv, const struct rt_cli *cli)
 	}
 	printf("],\n    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, "
 	       "\"systemdUser\": false, \"rdma\": false},\n"
-	       "    \"seccomp\": {\"enabled\": false},\n"
+	       "    \"seccomp\": {\"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
+	       "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "
+	       "\"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\", \"SCMP_ACT_NOTIFY\", "
+	       "\"SCMP_ACT_TRACE\", \"SCMP_ACT_TRAP\"], \"operators\": [\"SCMP_CMP_EQ\", "
+	       "\"SCMP_CMP_GE\", \"SCMP_CMP_GT\", \"SCMP_CMP_LE\", \"SCMP_CMP_LT\", "
+	       "\"SCMP_CMP_MASKED_EQ\", \"SCMP_CMP_NE\"], \"archs\": [\"SCMP_ARCH_X86_64\", "
+	       "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]},\n"
 	       "    \"apparmor\": {\"enabled\": false},\n"
 	       "    \"selinux\": {\"enabled\": false},\n"
 	       "    \"intelRdt\": {\"enabled\": false},\n"

@@ -49,6 +49,15 @@ static void log_line(const struct rt_cli *cli, const char *level, const char *ms
 	fclose(f);
 }
 
+static const struct rt_cli *warn_cli;
+
+static void print_warning(const char *msg)
+{
+	fprintf(stderr, "berth-runtime: warning: %s\n", msg);
+	if (warn_cli)
+		log_line(warn_cli, "warning", msg);
+}
+
 int cli_fail(const struct rt_cli *cli, const char *cmd, struct berth_error *err)
 {
 	fprintf(stderr, "berth-runtime: %s: %s\n", cmd, berth_error_message(err));
@@ -202,6 +211,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	warn_cli = &cli;
+	berth_set_warning_handler(print_warning);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!streq(commands[i].name, argv[optind]) || !commands[i].fn)
 			continue;

@@ -53,3 +53,10 @@ static inline const char *berth_error_message(const struct berth_error *e)
 {
 	return e && e->msg ? e->msg : "unknown error";
 }
+
+/* Warnings: failures the operation survives (e.g. a failing poststart hook, which the
+ * spec wants logged, not fatal). The library hands them to the handler the front door
+ * installed (none: dropped); it never prints itself. berth_warn takes ownership of w. */
+typedef void (*berth_warning_handler)(const char *msg);
+void berth_set_warning_handler(berth_warning_handler h);
+void berth_warn(struct berth_error *w);

@@ -98,3 +98,17 @@ int berth_error_wrap(struct berth_error **err, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+static berth_warning_handler warning_handler;
+
+void berth_set_warning_handler(berth_warning_handler h)
+{
+	warning_handler = h;
+}
+
+void berth_warn(struct berth_error *w)
+{
+	if (w && warning_handler)
+		warning_handler(berth_error_message(w));
+	berth_error_free(w);
+}

@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "foreground.h"
+#include "hooks.h"
 #include "process.h"
 #include "state.h"
 #include "tty.h"
@@ -120,7 +121,7 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 
 static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
 			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
-			   struct berth_error **err)
+			   bool *ret_poststart, struct berth_error **err)
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
@@ -148,6 +149,9 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		r = berth_error_new(err, EINVAL, "config.json: process: required to create a container");
 		goto fail;
 	}
+	r = rt_config_check_supported(cfg, err);
+	if (r < 0)
+		goto fail;
 	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)
 					      : xasprintf("%s/%s", bundle, cfg->root_path);
 	if (!rootfs_rel) {
@@ -194,6 +198,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	}
 
 	pctx = (struct process_ctx){
+		.id = id,
 		.cfg = cfg,
 		.rootfs = rootfs,
 		.bundle = bundle,
@@ -217,6 +222,8 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	st.rootfs = rootfs;
 	st.created = now_rfc3339();
 	st.cgroup_path = cgpath;
+	st.has_poststart = cfg->n_hooks[RT_HOOK_POSTSTART] > 0;
+	st.has_poststop = cfg->n_hooks[RT_HOOK_POSTSTOP] > 0;
 	for (size_t i = 0; i < cfg->n_annotations; i++) {
 		(void)strv_extend(&st.annotations, cfg->annotations[i].key);
 		(void)strv_extend(&st.annotations, cfg->annotations[i].value);
@@ -249,6 +256,8 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	}
 
 	*ret_pid = pid;
+	if (ret_poststart)
+		*ret_poststart = st.has_poststart;
 	if (ret_sock)
 		*ret_sock = TAKE_FD(sock);
 	if (ret_pty)
@@ -266,6 +275,27 @@ fail:
 	return r;
 }
 
+/* poststart and poststop hooks: their failures are warnings (runtime-spec "Lifecycle"). */
+static void run_late_hooks(const char *bundle, enum rt_hook_kind kind, const char *id,
+			   const char *status, pid_t pid)
+{
+	struct rt_config *cfg = NULL;
+	struct berth_error *e = NULL;
+	char *state;
+
+	if (rt_config_load(bundle, &cfg, &e) < 0) {
+		berth_error_wrap(&e, "%s hooks of '%s'", rt_hook_kind_name(kind), id);
+		berth_warn(e);
+		return;
+	}
+	state = hooks_state_json(id, status, pid, bundle, cfg->annotations, cfg->n_annotations);
+	if (state && hooks_run(cfg->hooks[kind], cfg->n_hooks[kind], rt_hook_kind_name(kind),
+			       state, &e) < 0)
+		berth_warn(e);
+	free(state);
+	rt_config_free(cfg);
+}
+
 int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,
 			   struct berth_error **err)
 {
@@ -273,7 +303,7 @@ int berth_container_create(const char *root, const char *id, const struct berth_
 	int pty = -EBADF;
 	int r;
 
-	r = create_internal(root, id, opts, true, &pid, NULL, &pty, err);
+	r = create_internal(root, id, opts, true, &pid, NULL, &pty, NULL, err);
 	if (r < 0)
 		return r;
 	if (opts->ret_pty_master)
@@ -328,6 +358,8 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 		r = berth_error_set(err, errno, "remove exec fifo of '%s'", id);
 		goto out;
 	}
+	if (st.has_poststart)
+		run_late_hooks(st.bundle, RT_HOOK_POSTSTART, id, "running", st.pid);
 	r = 0;
 out:
 	state_file_clear(&st);
@@ -484,6 +516,8 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 			goto out;
 		}
 	}
+	if (st.has_poststop)
+		run_late_hooks(st.bundle, RT_HOOK_POSTSTOP, id, "stopped", 0);
 	remove_state_dir(root, id);
 	r = 0;
 out:
@@ -556,13 +590,14 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 {
 	_cleanup_close_ int sock = -EBADF, pty = -EBADF;
 	struct foreground fg;
+	bool poststart = false;
 	pid_t pid;
 	int r, k;
 
 	r = foreground_begin(&fg, err);
 	if (r < 0)
 		return r;
-	r = create_internal(root, id, opts, false, &pid, &sock, &pty, err);
+	r = create_internal(root, id, opts, false, &pid, &sock, &pty, &poststart, err);
 	if (r < 0)
 		goto out;
 	r = process_start(sock, err);
@@ -573,6 +608,9 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 		(void)berth_container_delete(root, id, true, NULL);
 		goto out;
 	}
+	if (poststart)
+		run_late_hooks(opts->bundle ? opts->bundle : ".", RT_HOOK_POSTSTART, id, "running",
+			       pid);
 	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
 	{

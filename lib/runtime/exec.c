@@ -155,6 +155,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		fg_on = true;
 	}
 	pctx = (struct process_ctx){
+		.id = id,
 		.cfg = cfg,
 		.rootfs = st.rootfs,
 		.cg = cg,

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "hooks.h"
+#include "sched.h"
+#include "seccomp.h"
 #include "cleanup.h"
 #include "process.h"
 #include "rootfs.h"
@@ -154,7 +157,79 @@ struct child {
 	const struct process_ctx *ctx;
 	int sock;
 	bool userns;
+	pid_t host_pid;         /* the init's pid as the runtime sees it (SYNC_INFO) */
+	int listener_sock;      /* connected seccomp agent socket, or -1 */
 };
+
+static char *child_state_json(const struct child *c, const char *status)
+{
+	const struct rt_config *cfg = c->ctx->cfg;
+
+	return hooks_state_json(c->ctx->id, status, c->host_pid, c->ctx->bundle, cfg->annotations,
+				cfg->n_annotations);
+}
+
+/* After the mounts, before pivot_root (still able to reach host paths): the runtime's
+ * prestart/createRuntime hooks, our createContainer hooks, and the seccomp agent's
+ * socket for later. Not for exec. */
+static int child_before_pivot(void *data, struct berth_error **err)
+{
+	struct child *c = data;
+	const struct rt_config *cfg = c->ctx->cfg;
+	struct sync_msg m;
+	int r;
+
+	if (c->ctx->exec)
+		return 0;
+	if (cfg->n_hooks[RT_HOOK_PRESTART] || cfg->n_hooks[RT_HOOK_CREATE_RUNTIME]) {
+		r = sync_send(c->sock, SYNC_HOOKS, 0, -1);
+		if (r < 0)
+			return berth_error_set(err, -r, "ask for createRuntime hooks");
+		r = sync_expect(c->sock, SYNC_HOOKS_DONE, &m, err);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->n_hooks[RT_HOOK_CREATE_CONTAINER]) {
+		_cleanup_free_ char *state = child_state_json(c, "creating");
+
+		if (!state)
+			return -ENOMEM;
+		r = hooks_run(cfg->hooks[RT_HOOK_CREATE_CONTAINER], cfg->n_hooks[RT_HOOK_CREATE_CONTAINER],
+			      "createContainer", state, err);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->seccomp && cfg->seccomp->uses_notify && cfg->seccomp->listener_path) {
+		r = seccomp_connect_listener(cfg->seccomp->listener_path, &c->listener_sock, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int child_seccomp(struct child *c, struct berth_error **err)
+{
+	const struct rt_config *cfg = c->ctx->cfg;
+	_cleanup_close_ int notify = -EBADF;
+	_cleanup_free_ char *state = NULL, *msg = NULL;
+	int r;
+
+	r = seccomp_apply(cfg->seccomp, &notify, err);
+	if (r < 0)
+		return r;
+	if (notify < 0)
+		return 0;
+	if (c->listener_sock < 0)
+		return berth_error_new(err, EINVAL,
+				       "seccomp: a rule notifies but there is no listenerPath");
+	state = child_state_json(c, "creating");
+	if (!state)
+		return -ENOMEM;
+	r = seccomp_listener_state_json(cfg->seccomp, c->host_pid, state, &msg, err);
+	if (r < 0)
+		return r;
+	return seccomp_send_on(c->listener_sock, cfg->seccomp->listener_path, notify, msg, err);
+}
 
 static int become_root_in_userns(void)
 {
@@ -288,6 +363,10 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
+	r = sync_expect(c->sock, SYNC_INFO, &m, err);
+	if (r < 0)
+		return r;
+	c->host_pid = m.value;
 	/* The cgroup namespace is made only now, when we are in the container's cgroup,
 	 * so that this cgroup becomes its root. */
 	if (ns_new(cfg, RT_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -306,13 +385,17 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 
 	if (ns_new(cfg, RT_NS_MNT)) {
-		r = rootfs_prepare(cfg, c->ctx->rootfs, &mctx, err);
+		r = rootfs_prepare(cfg, c->ctx->rootfs, &mctx, child_before_pivot, c, err);
 		if (mctx.rootfd >= 0)
 			close(mctx.rootfd);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");
 	} else if (!ns_joined(cfg, RT_NS_MNT)) {
 		return berth_error_new(err, EINVAL, "a mount namespace is required");
+	} else {
+		r = child_before_pivot(c, err);
+		if (r < 0)
+			return r;
 	}
 
 	r = write_sysctls(cfg, err);
@@ -390,11 +473,45 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		return r;
 
 	umask(p->umask >= 0 ? (mode_t)p->umask : 0022);
+	r = sched_apply_personality(&cfg->personality, err);
+	if (r >= 0)
+		r = sched_apply_scheduler(&p->scheduler, err);
+	if (r >= 0)
+		r = sched_apply_ioprio(&p->io_priority, err);
+	if (r < 0)
+		return r;
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the user switch.
+	 * With it, as late as possible, so the filter never stands in the runtime's way. */
+	if (cfg->seccomp && !p->no_new_privileges) {
+		r = child_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
 	r = switch_user(p, err);
 	if (r < 0)
 		return r;
+	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
+		_cleanup_free_ char *state = child_state_json(c, "created");
+
+		if (!state)
+			return -ENOMEM;
+		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
+			      "startContainer", state, err);
+		if (r < 0)
+			return r;
+	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error_set(err, errno, "set no_new_privs");
+	if (c->ctx->exec && p->exec_cpu_affinity_final) {
+		r = sched_apply_cpu_affinity(p->exec_cpu_affinity_final, 0, err);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->seccomp && p->no_new_privileges) {
+		r = child_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
 
 	/* No descriptor of ours may reach the container (CVE-2024-21626): everything past
 	 * stdio closes on exec. The sync socket too, which tells the parent exec worked. */
@@ -560,7 +677,7 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 	if (child == 0) {
-		struct child c = { .ctx = ctx, .sock = sv[1] };
+		struct child c = { .ctx = ctx, .sock = sv[1], .listener_sock = -EBADF };
 		struct berth_error *e = NULL;
 
 		close(sv[0]);
@@ -588,6 +705,11 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto fail;
 	}
 
+	if (ctx->exec && cfg->process.exec_cpu_affinity_initial) {
+		r = sched_apply_cpu_affinity(cfg->process.exec_cpu_affinity_initial, child, err);
+		if (r < 0)
+			goto fail;
+	}
 	if (ctx->cg) {
 		r = cgroup_enter(ctx->cg, child, err);
 		if (r < 0)
@@ -603,8 +725,14 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		r = berth_error_set(err, -r, "start container init");
 		goto fail;
 	}
-	if (!two)
+	if (!two) {
 		init = child;
+		r = sync_send(sock, SYNC_INFO, init, -1);
+		if (r < 0) {
+			r = berth_error_set(err, -r, "inform container init");
+			goto fail;
+		}
+	}
 
 	for (;;) {
 		struct sync_msg m;
@@ -646,7 +774,35 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 			/* stage one is done */
 			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 				;
+			r = sync_send(sock, SYNC_INFO, init, -1);
+			if (r < 0) {
+				r = berth_error_set(err, -r, "inform container init");
+				goto fail;
+			}
 			break;
+		case SYNC_HOOKS: {
+			_cleanup_free_ char *state = hooks_state_json(
+				ctx->id, "creating", init, ctx->bundle, cfg->annotations, cfg->n_annotations);
+
+			if (!state) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			r = hooks_run(cfg->hooks[RT_HOOK_PRESTART], cfg->n_hooks[RT_HOOK_PRESTART],
+				      "prestart", state, err);
+			if (r >= 0)
+				r = hooks_run(cfg->hooks[RT_HOOK_CREATE_RUNTIME],
+					      cfg->n_hooks[RT_HOOK_CREATE_RUNTIME], "createRuntime", state,
+					      err);
+			if (r < 0)
+				goto fail;
+			r = sync_send(sock, SYNC_HOOKS_DONE, 0, -1);
+			if (r < 0) {
+				r = berth_error_set(err, -r, "resume container init after hooks");
+				goto fail;
+			}
+			break;
+		}
 		case SYNC_PTY:
 			if (fd < 0) {
 				r = berth_error_new(err, EPROTO, "pty message without a descriptor");

@@ -9,6 +9,7 @@
 #include "config.h"
 
 struct process_ctx {
+	const char *id;         /* for the state the hooks and the seccomp agent get */
 	const struct rt_config *cfg;
 	const char *rootfs;     /* absolute */
 	const char *bundle;     /* absolute; relative bind sources are taken from here */

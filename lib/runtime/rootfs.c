@@ -20,6 +20,7 @@ static bool mounts_dev_bind(const struct rt_config *cfg)
 }
 
 int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount_ctx *ctx,
+		   int (*before_pivot)(void *data, struct berth_error **err), void *data,
 		   struct berth_error **err)
 {
 	unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
@@ -51,6 +52,12 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 		r = dev_setup(ctx->rootfd, cfg, ctx->userns, err);
 		if (r < 0)
 			return berth_error_wrap(err, "/dev");
+	}
+
+	if (before_pivot) {
+		r = before_pivot(data, err);
+		if (r < 0)
+			return r;
 	}
 
 	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)

@@ -5,9 +5,10 @@
 #include "mount.h"
 
 /* In the container's mount namespace: make "/" rslave (or linux.rootfsPropagation),
- * bind the rootfs on itself, mount config.json's mounts, populate /dev, and
- * pivot_root into it. The old root is detached. `ctx->rootfd` is set up here. */
+ * bind the rootfs on itself, mount config.json's mounts, populate /dev, call
+ * before_pivot (hooks run there; NULL: none), and pivot_root into it. The old root is detached. `ctx->rootfd` is set up here. */
 int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount_ctx *ctx,
+		   int (*before_pivot)(void *data, struct berth_error **err), void *data,
 		   struct berth_error **err);
 
 /* After pivot_root (and after the console is in place): maskedPaths, readonlyPaths,

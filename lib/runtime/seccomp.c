@@ -376,11 +376,40 @@ int seccomp_listener_state_json(const struct rt_seccomp *s, pid_t pid, const cha
 	return 0;
 }
 
+int seccomp_connect_listener(const char *listener_path, int *ret_sock, struct berth_error **err)
+{
+	_cleanup_close_ int sock = -EBADF;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+
+	if (strlen(listener_path) >= sizeof(addr.sun_path))
+		return berth_error_new(err, ENAMETOOLONG,
+				       "seccomp listener '%s': path is longer than %zu bytes",
+				       listener_path, sizeof(addr.sun_path) - 1);
+	strcpy(addr.sun_path, listener_path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return berth_error_set(err, errno, "seccomp listener '%s': socket", listener_path);
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return berth_error_set(err, errno, "seccomp listener '%s': connect", listener_path);
+	*ret_sock = TAKE_FD(sock);
+	return 0;
+}
+
 int seccomp_send_listener(const char *listener_path, int notify_fd, const char *state_json,
 			  struct berth_error **err)
 {
 	_cleanup_close_ int sock = -EBADF;
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int r;
+
+	r = seccomp_connect_listener(listener_path, &sock, err);
+	if (r < 0)
+		return r;
+	return seccomp_send_on(sock, listener_path, notify_fd, state_json, err);
+}
+
+int seccomp_send_on(int sock, const char *listener_path, int notify_fd, const char *state_json,
+		    struct berth_error **err)
+{
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -396,19 +425,9 @@ int seccomp_send_listener(const char *listener_path, int notify_fd, const char *
 	struct cmsghdr *cm;
 	ssize_t n;
 
-	if (strlen(listener_path) >= sizeof(addr.sun_path))
-		return berth_error_new(err, ENAMETOOLONG,
-				       "seccomp listener '%s': path is longer than %zu bytes",
-				       listener_path, sizeof(addr.sun_path) - 1);
 	if (len == 0)
 		return berth_error_new(err, EINVAL, "seccomp listener '%s': empty state",
 				       listener_path);
-	strcpy(addr.sun_path, listener_path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return berth_error_set(err, errno, "seccomp listener '%s': socket", listener_path);
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return berth_error_set(err, errno, "seccomp listener '%s': connect", listener_path);
 
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;

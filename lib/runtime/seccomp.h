@@ -68,3 +68,9 @@ int seccomp_listener_state_json(const struct rt_seccomp *s, pid_t pid, const cha
  * connect: Connection refused". */
 int seccomp_send_listener(const char *listener_path, int notify_fd, const char *state_json,
 			  struct berth_error **err);
+
+/* The two halves of seccomp_send_listener(): the container init connects before
+ * pivot_root (the path is a host path) and sends once the filter is loaded. */
+int seccomp_connect_listener(const char *listener_path, int *ret_sock, struct berth_error **err);
+int seccomp_send_on(int sock, const char *listener_path, int notify_fd, const char *state_json,
+		    struct berth_error **err);

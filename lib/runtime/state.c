@@ -109,6 +109,8 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 		json_object_set_new(ann, a[0], json_string(a[1]));
 	json_object_set_new(o, "annotations", ann);
 	ann = NULL;
+	json_object_set_new(o, "poststart", json_boolean(s->has_poststart));
+	json_object_set_new(o, "poststop", json_boolean(s->has_poststop));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
@@ -169,6 +171,8 @@ int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_e
 	s.rootfs = get_str(o, "rootfs");
 	s.created = get_str(o, "created");
 	s.cgroup_path = get_str(o, "cgroup_path");
+	s.has_poststart = json_is_true(json_object_get(o, "poststart"));
+	s.has_poststop = json_is_true(json_object_get(o, "poststop"));
 	ann = json_object_get(o, "annotations");
 	json_object_foreach(ann, k, v)
 	{

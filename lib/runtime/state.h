@@ -23,6 +23,8 @@ struct state_file {
 	char *created;
 	char *cgroup_path;
 	char **annotations;     /* key, value, ... */
+	bool has_poststart;     /* the config has poststart hooks (start runs them) */
+	bool has_poststop;      /* ... poststop hooks (delete runs them) */
 };
 
 void state_file_clear(struct state_file *s);

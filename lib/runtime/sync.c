@@ -18,6 +18,9 @@ static const char *const sync_names[_SYNC_MAX] = {
 	[SYNC_READY] = "ready",
 	[SYNC_START] = "start",
 	[SYNC_ERROR] = "error",
+	[SYNC_INFO] = "info",
+	[SYNC_HOOKS] = "hooks",
+	[SYNC_HOOKS_DONE] = "hooks-done",
 };
 
 const char *sync_type_name(enum sync_type t)

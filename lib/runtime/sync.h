@@ -15,7 +15,11 @@
  *          ◄─────────────────────── SYNC_USERMAP_REQ     (only when the child made it)
  *   write maps, SYNC_USERMAP_ACK ──►
  *          ◄─────────────────────── SYNC_PID              (only when a second stage was forked)
- *                                    rootfs, pivot_root, pty
+ *   SYNC_INFO (init pid) ──────────►
+ *                                    mounts
+ *          ◄─────────────────────── SYNC_HOOKS            (only with prestart/createRuntime hooks)
+ *   run them, SYNC_HOOKS_DONE ─────►
+ *                                    createContainer hooks, pivot_root, pty
  *          ◄─────────────────────── SYNC_PTY + fd         (process.terminal)
  *          ◄─────────────────────── SYNC_READY
  *   SYNC_START (or the exec fifo) ─►
@@ -36,6 +40,9 @@ enum sync_type {
 	SYNC_READY,
 	SYNC_START,
 	SYNC_ERROR,
+	SYNC_INFO,        /* parent -> init: value = the init's pid as the runtime sees it */
+	SYNC_HOOKS,       /* init -> parent: mounts are done, run prestart + createRuntime */
+	SYNC_HOOKS_DONE,  /* parent -> init */
 	_SYNC_MAX,
 };
 
