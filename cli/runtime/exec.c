@@ -91,7 +91,8 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 			o.detach = true;
 			break;
 		case 'p':
-			return cli_usage_error(cli, "exec", "--process is not supported yet");
+			o.process_path = optarg;
+			break;
 		case 'c':
 			cap = rt_cap_from_name(optarg);
 			if (cap < 0)
@@ -120,8 +121,9 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 					       "usage: exec [OPTIONS] ID COMMAND [ARG...]");
 		}
 	}
-	if (optind >= argc - 1)
-		return cli_usage_error(cli, "exec", "usage: exec [OPTIONS] ID COMMAND [ARG...]");
+	if (o.process_path ? optind != argc - 1 : optind >= argc - 1)
+		return cli_usage_error(cli, "exec",
+				       "usage: exec [OPTIONS] ID COMMAND [ARG...] | exec --process FILE ID");
 	for (int i = optind + 1; i < argc; i++)
 		if (strv_extend(&args, argv[i]) < 0)
 			return cli_usage_error(cli, "exec", "out of memory");

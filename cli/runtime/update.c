@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "berth/runtime.h"
 #include "cli.h"
@@ -26,6 +28,7 @@ int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 		{},
 	};
 	struct berth_error *err = NULL;
+	const char *resources = NULL;
 	struct berth_update u;
 	int64_t v;
 	uint64_t uv;
@@ -73,13 +76,27 @@ int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 			u.cpuset_mems = optarg;
 			break;
 		case 'r':
-			return cli_usage_error(cli, "update", "--resources is not supported yet");
+			resources = optarg;
+			break;
 		default:
 			return cli_usage_error(cli, "update", "usage: update [OPTIONS] ID");
 		}
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, "update", "usage: update [OPTIONS] ID");
+	if (resources) {
+		char *text = NULL;
+		size_t len;
+		int r = streq(resources, "-") ? read_full_fd(0, &text, &len)
+					      : read_full_file(resources, &text, &len);
+
+		if (r < 0)
+			return cli_usage_error(cli, "update", "read '%s': %s", resources, strerror(-r));
+		r = berth_container_update_json(cli->root, argv[optind], text, len, resources, &err);
+		free(text);
+		if (r < 0)
+			return cli_fail(cli, "update", err);
+	}
 	if (berth_container_update(cli->root, argv[optind], &u, &err) < 0)
 		return cli_fail(cli, "update", err);
 	return 0;

@@ -92,7 +92,9 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 			int *ret_status, struct berth_error **err);
 
 struct berth_exec_opts {
-	char **args;                 /* the command (required) */
+	char **args;                 /* the command (required unless process_path) */
+	const char *process_path;    /* a process.json (or "-" for stdin) used as it is,
+				      * instead of args and the overrides below */
 	bool tty;
 	bool detach;                 /* return once it runs; no wait, no proxy */
 	const char *console_socket;
@@ -141,5 +143,9 @@ struct berth_update {
 	int64_t pids_limit;                                       /* INT64_MIN: unset */
 };
 void berth_update_init(struct berth_update *u);
+
+/* Apply a linux.resources JSON object (as `update --resources FILE`). */
+int berth_container_update_json(const char *root, const char *id, const char *json, size_t len,
+				const char *name, struct berth_error **err);
 int berth_container_update(const char *root, const char *id, const struct berth_update *u,
 			   struct berth_error **err);

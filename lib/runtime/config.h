@@ -390,11 +390,22 @@ struct rt_config {
 int rt_config_parse(const char *json, size_t len, const char *name, struct rt_config **ret,
 		    struct berth_error **err);
 
+/* Parse one part of a config on its own: `where` is "process" (a process.json, as for
+ * `exec --process`) or "linux.resources" (as for `update --resources`). The result is a
+ * config holding just that part, checked like config.json; messages name `name`. */
+int rt_config_parse_fragment(const char *json, size_t len, const char *name, const char *where,
+			     struct rt_config **ret, struct berth_error **err);
+
 /* Read and parse <bundle>/config.json. */
 int rt_config_load(const char *bundle, struct rt_config **ret, struct berth_error **err);
 
 /* Accepts NULL; returns NULL. */
 struct rt_config *rt_config_free(struct rt_config *c);
+
+static inline void rt_config_freep(struct rt_config **c)
+{
+	rt_config_free(*c);
+}
 
 /* The default config.json that `berth-runtime spec` writes (runc's defaults: sh, terminal,
  * the default capabilities, masked and read-only paths). Returns a malloc'd string. With

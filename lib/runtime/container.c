@@ -38,11 +38,6 @@ const char *berth_status_name(enum berth_status s)
 	return (unsigned)s < _BERTH_STATUS_MAX ? status_names[s] : "unknown";
 }
 
-static void rt_config_freep(struct rt_config **c)
-{
-	rt_config_free(*c);
-}
-
 static int pidfd_open_checked(pid_t pid, uint64_t start_time)
 {
 	uint64_t st;

@@ -19,15 +19,10 @@
 #include "tty.h"
 #include "util.h"
 
-static void rt_config_freep(struct rt_config **c)
-{
-	rt_config_free(*c);
-}
-
 /* Turn the container's config into the exec'd process's: every namespace the container
  * has is joined through its init's /proc/<pid>/ns links. */
 static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec_opts *o,
-		       struct berth_error **err)
+		       struct rt_config *from_file, struct berth_error **err)
 {
 	struct stat self, theirs;
 
@@ -62,6 +57,14 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 	cfg->n_sysctl = 0;
 	cfg->has_time_offsets = false;
 
+	if (from_file) {
+		/* --process: the file's process, as it is (runc does the same) */
+		struct rt_process tmp = cfg->process;
+
+		cfg->process = from_file->process;
+		from_file->process = tmp;
+		return 0;
+	}
 	strv_free(cfg->process.args);
 	cfg->process.args = strv_copy(o->args);
 	if (!cfg->process.args)
@@ -114,7 +117,7 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o,
 			 int *ret_status, struct berth_error **err)
 {
-	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
+	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL, *from_file = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF;
 	struct state_file st = { 0 };
@@ -125,8 +128,20 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	pid_t pid = 0;
 	int r;
 
-	if (!o->args || !o->args[0])
+	if (o->process_path) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+
+		r = streq(o->process_path, "-") ? read_full_fd(STDIN_FILENO, &text, &len)
+						: read_full_file(o->process_path, &text, &len);
+		if (r < 0)
+			return berth_error_set(err, -r, "read process '%s'", o->process_path);
+		r = rt_config_parse_fragment(text, len, o->process_path, "process", &from_file, err);
+		if (r < 0)
+			return r;
+	} else if (!o->args || !o->args[0]) {
 		return berth_error_new(err, EINVAL, "exec needs a command");
+	}
 	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
@@ -140,7 +155,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	r = rt_config_load(st.bundle, &cfg, err);
 	if (r < 0)
 		goto out;
-	r = exec_config(cfg, st.pid, o, err);
+	r = exec_config(cfg, st.pid, o, from_file, err);
 	if (r < 0)
 		goto out;
 	if (st.cgroup_path && *st.cgroup_path) {

@@ -170,3 +170,25 @@ int berth_container_update(const char *root, const char *id, const struct berth_
 		return berth_error_wrap(err, "update '%s'", id);
 	return 0;
 }
+
+int berth_container_update_json(const char *root, const char *id, const char *json, size_t len,
+				const char *name, struct berth_error **err)
+{
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
+	_cleanup_close_ int dirfd = -EBADF;
+	int r;
+
+	r = rt_config_parse_fragment(json, len, name, "linux.resources", &cfg, err);
+	if (r < 0)
+		return r;
+	r = open_running(root, id, LIVE, "update", &dirfd, &cg, NULL, err);
+	if (r < 0)
+		return r;
+	/* the device rules stay as they were set at create */
+	cfg->resources.n_devices = 0;
+	r = cgroup_apply(cg, &cfg->resources, err);
+	if (r < 0)
+		return berth_error_wrap(err, "update '%s'", id);
+	return 0;
+}

@@ -1324,7 +1324,6 @@ struct rt_config *rt_config_free(struct rt_config *c)
 	return NULL;
 }
 
-DEFINE_FREEP(struct rt_config, rt_config_free)
 
 int rt_config_parse(const char *json, size_t len, const char *name, struct rt_config **ret,
 		    struct berth_error **err)
@@ -1342,6 +1341,47 @@ int rt_config_parse(const char *json, size_t len, const char *name, struct rt_co
 	if (!root)
 		return berth_error_new(err, EINVAL, "%s:%d:%d: syntax error: %s", p.name, jerr.line,
 				       jerr.column, jerr.text);
+	c = config_new();
+	if (!c)
+		return spec_oom(&p);
+	r = parse_config(&p, root, c);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int rt_config_parse_fragment(const char *json, size_t len, const char *name, const char *where,
+			     struct rt_config **ret, struct berth_error **err)
+{
+	_cleanup_(json_decrefp) json_t *root = NULL;
+	_cleanup_(rt_config_freep) struct rt_config *c = NULL;
+	struct parser p = {.name = name ? name : where, .err = err};
+	json_error_t jerr;
+	json_t *frag, *linux_;
+	int r;
+
+	frag = json_loadb(json, len, 0, &jerr);
+	if (!frag)
+		return berth_error_new(err, EINVAL, "%s:%d:%d: syntax error: %s", p.name, jerr.line,
+				       jerr.column, jerr.text);
+	/* A minimal config around the fragment, so it is checked by the same code (and its
+	 * errors name the same paths) as in a whole config.json. */
+	root = json_pack("{s:s, s:{s:s}}", "ociVersion", "1.2.0", "root", "path", "rootfs");
+	if (!root) {
+		json_decref(frag);
+		return spec_oom(&p);
+	}
+	if (streq(where, "process")) {
+		json_object_set_new(root, "process", frag);
+	} else if (streq(where, "linux.resources")) {
+		linux_ = json_object();
+		json_object_set_new(linux_, "resources", frag);
+		json_object_set_new(root, "linux", linux_);
+	} else {
+		json_decref(frag);
+		return berth_error_new(err, EINVAL, "unknown config fragment '%s'", where);
+	}
 	c = config_new();
 	if (!c)
 		return spec_oom(&p);

@@ -122,3 +122,32 @@ test_features_document() {
 	echo "$output" | jq -e '.ociVersionMax == "1.2.0" and (.linux.namespaces | index("user")) != null
 		and (.linux.capabilities | index("CAP_SYS_ADMIN")) != null'
 }
+
+test_exec_process_file() {
+	start_sleeper e5
+	cat > "$BERTH_TEST_TMP/process.json" <<'JSON'
+{"terminal": false, "user": {"uid": 65534, "gid": 65534}, "args": ["/probe", "ids"],
+ "env": ["PATH=/bin"], "cwd": "/tmp", "capabilities": {"bounding": ["CAP_KILL"]}}
+JSON
+	run rt exec --process "$BERTH_TEST_TMP/process.json" e5
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "uid=65534 gid=65534"
+	echo '{"args": 5, "cwd": "/"}' > "$BERTH_TEST_TMP/bad.json"
+	run rt exec --process "$BERTH_TEST_TMP/bad.json" e5
+	assert_eq 1 "$status"
+	assert_contains "$output" "process.args"
+	rt delete --force e5
+}
+
+test_update_resources_file() {
+	start_sleeper u2
+	echo '{"memory": {"limit": 100663296}, "pids": {"limit": 21}, "cpu": {"shares": 256}}' |
+		rt update --resources - u2
+	assert_eq 100663296 "$(cat "/sys/fs/cgroup/memory$BERTH_TEST_CGROUP/u2/memory.limit_in_bytes")"
+	assert_eq 21 "$(cat "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/u2/pids.max")"
+	assert_eq 256 "$(cat "/sys/fs/cgroup/cpu$BERTH_TEST_CGROUP/u2/cpu.shares")"
+	run sh -c "echo '{\"pids\": {\"limit\": \"x\"}}' | '$BERTH_RUNTIME' --root '$RUNTIME_ROOT' update --resources - u2"
+	assert_eq 1 "$status"
+	assert_contains "$output" "pids.limit"
+	rt delete --force u2
+}

@@ -28,7 +28,6 @@
 #include "test.h"
 #include "util.h"
 
-DEFINE_FREEP(struct rt_config, rt_config_free)
 DEFINE_FREEP(struct berth_error, berth_error_free)
 
 #define SECCOMP(body)                                                                              \
