@@ -38,4 +38,6 @@ int cmd_ps(int argc, char **argv, const struct rt_cli *cli);
 int cmd_update(int argc, char **argv, const struct rt_cli *cli);
 int cmd_events(int argc, char **argv, const struct rt_cli *cli);
 int cmd_features(int argc, char **argv, const struct rt_cli *cli);
+int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli);
+int cmd_restore(int argc, char **argv, const struct rt_cli *cli);
 int cmd_list(int argc, char **argv, const struct rt_cli *cli);

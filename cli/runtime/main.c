@@ -141,6 +141,8 @@ static const struct {
 	{ "ps", cmd_ps, "list the processes of a container" },
 	{ "update", cmd_update, "change a container's resources" },
 	{ "events", cmd_events, "print stats and OOM events of a container" },
+	{ "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU" },
+	{ "restore", cmd_restore, "restore a container from a CRIU checkpoint" },
 	{ "features", cmd_features, "print the features this runtime supports (JSON)" },
 };
 

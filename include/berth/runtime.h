@@ -149,3 +149,15 @@ int berth_container_update_json(const char *root, const char *id, const char *js
 				const char *name, struct berth_error **err);
 int berth_container_update(const char *root, const char *id, const struct berth_update *u,
 			   struct berth_error **err);
+
+struct berth_checkpoint_opts {
+	const char *image_path;      /* where criu writes the images (required) */
+	const char *work_path;       /* criu's logs; NULL: image_path */
+	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks;
+};
+
+/* Checkpoint with CRIU. Fails clearly (-EOPNOTSUPP) when `criu check` does not pass. */
+int berth_container_checkpoint(const char *root, const char *id,
+			       const struct berth_checkpoint_opts *o, struct berth_error **err);
+int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,
+			    const char *image_path, struct berth_error **err);

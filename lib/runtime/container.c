@@ -22,6 +22,7 @@
 #include "config.h"
 #include "foreground.h"
 #include "hooks.h"
+#include "lsm.h"
 #include "process.h"
 #include "state.h"
 #include "tty.h"
@@ -145,6 +146,8 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		goto fail;
 	}
 	r = rt_config_check_supported(cfg, err);
+	if (r >= 0)
+		r = lsm_check(cfg, err);
 	if (r < 0)
 		goto fail;
 	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)

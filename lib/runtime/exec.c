@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "foreground.h"
+#include "lsm.h"
 #include "process.h"
 #include "state.h"
 #include "tty.h"
@@ -156,6 +157,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	if (r < 0)
 		goto out;
 	r = exec_config(cfg, st.pid, o, from_file, err);
+	if (r >= 0)
+		r = lsm_check(cfg, err);
 	if (r < 0)
 		goto out;
 	if (st.cgroup_path && *st.cgroup_path) {

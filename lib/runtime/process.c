@@ -20,6 +20,7 @@
 
 #include "caps.h"
 #include "hooks.h"
+#include "lsm.h"
 #include "sched.h"
 #include "seccomp.h"
 #include "cleanup.h"
@@ -500,6 +501,9 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
+	r = lsm_apply_exec(p, err);
+	if (r < 0)
+		return r;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error_set(err, errno, "set no_new_privs");
 	if (c->ctx->exec && p->exec_cpu_affinity_final) {

@@ -186,3 +186,19 @@ test_unsupported_field_refused() {
 	assert_contains "$output" "intelRdt"
 	[ ! -e "$RUNTIME_ROOT/un" ]
 }
+
+test_lsm_labels_refused_when_lsm_absent() {
+	local b="$BERTH_TEST_TMP/ls"
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && skip "AppArmor is enabled here"
+	make_bundle "$b" /probe exit 0
+	jq_edit "$b/config.json" '.process.apparmorProfile = "docker-default"'
+	run rt run --bundle "$b" ls
+	assert_eq 1 "$status"
+	assert_contains "$output" "AppArmor is not enabled"
+	[ -e /sys/fs/selinux/enforce ] && skip "SELinux is enabled here"
+	jq_edit "$b/config.json" 'del(.process.apparmorProfile) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+	run rt run --bundle "$b" ls
+	assert_eq 1 "$status"
+	assert_contains "$output" "SELinux is not enabled"
+	[ ! -e "$RUNTIME_ROOT/ls" ]
+}
