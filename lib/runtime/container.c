@@ -22,6 +22,7 @@
 #include "config.h"
 #include "foreground.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "lsm.h"
 #include "process.h"
 #include "state.h"
@@ -115,6 +116,20 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 	return 0;
 }
 
+struct fd_array {
+	int *fds;
+	size_t n;
+};
+
+/* Closes the idmapped trees: the child has its copies once it is cloned. */
+static void fd_array_release(struct fd_array *a)
+{
+	for (size_t i = 0; a->fds && i < a->n; i++)
+		if (a->fds[i] >= 0)
+			close(a->fds[i]);
+	free(a->fds);
+}
+
 static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
 			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
 			   bool *ret_poststart, struct berth_error **err)
@@ -125,6 +140,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
+	_cleanup_(fd_array_release) struct fd_array idmap = { 0 };
 	bool cg_made = false;
 	pid_t pid = 0;
 	int r;
@@ -195,8 +211,19 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		}
 	}
 
+	idmap.fds = calloc(cfg->n_mounts ? cfg->n_mounts : 1, sizeof(int));
+	if (!idmap.fds) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = idmap_prepare(cfg, idmap.fds, err);
+	if (r < 0)
+		goto fail;
+	idmap.n = cfg->n_mounts;
+
 	pctx = (struct process_ctx){
 		.id = id,
+		.idmap_fds = idmap.fds,
 		.cfg = cfg,
 		.rootfs = rootfs,
 		.bundle = bundle,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "idmap.h"
 #include "mount.h"
 #include "util.h"
 
@@ -330,7 +331,19 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	if (!bind && type && streq(type, "cgroup"))
 		return mount_cgroup(ctx, m, &fd, err);
 
-	if (bind) {
+	if (bind && m->idmap && ctx->idmap_fds && ctx->mounts && ctx->idmap_fds[m - ctx->mounts] >= 0) {
+		r = idmap_attach(ctx->idmap_fds[m - ctx->mounts], fd, m->destination, err);
+		if (r < 0)
+			return r;
+		if (reopen(ctx, m->destination, &fd, err) < 0)
+			return -(*err)->errnum;
+		if (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) {
+			unsigned long f = MS_BIND | MS_REMOUNT | (m->flags & ~(MS_BIND | MS_REC));
+
+			if (mount(NULL, fd_path(buf, fd), NULL, f | locked_flags(fd), NULL) < 0)
+				return berth_error_set(err, errno, "remount '%s'", m->destination);
+		}
+	} else if (bind) {
 		if (mount(m->source, fd_path(buf, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return berth_error_set(err, errno, "bind '%s' on '%s'", m->source,
 					       m->destination);

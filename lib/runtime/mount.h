@@ -26,6 +26,8 @@ struct mount_ctx {
 	bool cgroupns;          /* a cgroup namespace was made for the container */
 	bool netns;             /* a network namespace was made */
 	const struct cgroup *cg;
+	const struct rt_mount *mounts; /* config.json's mounts, for the index of idmap_fds */
+	const int *idmap_fds;   /* per mount: a detached idmapped tree, or -1 (may be NULL) */
 };
 
 /* Mount one entry of config.json's mounts inside the rootfs. */

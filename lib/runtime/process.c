@@ -354,6 +354,8 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.cgroupns = ns_new(cfg, RT_NS_CGROUP),
 		.netns = ns_new(cfg, RT_NS_NET),
 		.cg = c->ctx->cg,
+		.mounts = cfg->mounts,
+		.idmap_fds = c->ctx->idmap_fds,
 	};
 	_cleanup_free_ char *exe = NULL;
 	struct sync_msg m;

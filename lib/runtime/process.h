@@ -18,6 +18,7 @@ struct process_ctx {
 	int fifo_fd;            /* O_PATH fd of exec.fifo, or -1: wait for SYNC_START */
 	int lock_fd;            /* the state lock: the child closes it first thing, or -1 */
 	unsigned preserve_fds;  /* fds 3 .. 3+N-1 stay open across execve */
+	const int *idmap_fds;   /* per mount: an idmapped tree made by idmap_prepare(), or -1 */
 	bool exec;              /* an extra process joining a running container (every
 				 * namespace joined by path): no /dev/console, never dumpable
 				 * before execve */

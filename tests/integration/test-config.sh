@@ -202,3 +202,20 @@ test_lsm_labels_refused_when_lsm_absent() {
 	assert_contains "$output" "SELinux is not enabled"
 	[ ! -e "$RUNTIME_ROOT/ls" ]
 }
+
+test_idmapped_bind_mount() {
+	local b="$BERTH_TEST_TMP/id"
+	make_bundle "$b" /probe stat /data/f
+	mkdir -p "$BERTH_TEST_TMP/vol"
+	echo x > "$BERTH_TEST_TMP/vol/f"
+	chown 0:0 "$BERTH_TEST_TMP/vol/f"
+	jq_edit "$b/config.json" '.mounts += [{"destination": "/data", "type": "bind", "source": $v,
+		"options": ["rbind"],
+		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+		"gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}]' --arg v "$BERTH_TEST_TMP/vol"
+	run rt run --bundle "$b" id
+	assert_eq 0 "$status" "$output"
+	# on disk 0:0 (the mapping's containerID), seen through the idmapped mount as its hostID
+	assert_contains "$output" " 1000 1000"
+	assert_eq "0:0" "$(stat -c %u:%g "$BERTH_TEST_TMP/vol/f")"
+}
