@@ -116,6 +116,15 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 	return 0;
 }
 
+/* The host id that container id `id` maps to (0 when unmapped: root). */
+static uint32_t host_id(const struct rt_idmap *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+			return m[i].host_id + (id - m[i].container_id);
+	return 0;
+}
+
 struct fd_array {
 	int *fds;
 	size_t n;
@@ -200,8 +209,17 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	}
 
 	if (use_fifo) {
-		if (mkfifoat(dirfd, "exec.fifo", 0600) < 0) {
+		if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 ||
+		    fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) {
 			r = berth_error_set(err, errno, "create exec fifo");
+			goto fail;
+		}
+		/* the init opens it as the container's root (or user), possibly in a user
+		 * namespace: owned by the host ids of the container's root, as runc does */
+		if (cfg->namespaces[RT_NS_USER].enabled &&
+		    fchownat(dirfd, "exec.fifo", host_id(cfg->uid_mappings, cfg->n_uid_mappings, 0),
+			     host_id(cfg->gid_mappings, cfg->n_gid_mappings, 0), 0) < 0) {
+			r = berth_error_set(err, errno, "chown exec fifo");
 			goto fail;
 		}
 		fifo = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
@@ -344,7 +362,6 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, pidfd = -EBADF;
 	struct state_file st = { 0 };
 	enum berth_status status;
-	char c;
 	int r;
 
 	r = state_load(root, id, &dirfd, &st, &status, err);
@@ -361,20 +378,44 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 		r = berth_error_set(err, errno, "open exec fifo of '%s'", id);
 		goto out;
 	}
-	for (;;) {
+	/* The init writes "0", then keeps the fifo open until execve closes it: read to EOF,
+	 * so start returns once the program runs. Text after the "0" is the init's error. */
+	for (bool started = false;;) {
 		struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		char buf[1024];
+		ssize_t n;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, started ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = berth_error_set(err, errno, "wait for container '%s'", id);
 			goto out;
 		}
-		if (p[0].revents & POLLIN) {
-			if (read(fifo, &c, 1) == 1)
-				break;
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			n = read(fifo, buf, sizeof(buf) - 1);
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			if (n < 0) {
+				r = berth_error_set(err, errno, "read exec fifo of '%s'", id);
+				goto out;
+			}
+			if (n == 0 && started)
+				break;  /* closed on execve */
+			if (n == 0)
+				continue; /* no writer yet */
+			buf[n] = 0;
+			if (!started && buf[0] == '0') {
+				started = true;
+				memmove(buf, buf + 1, (size_t)n);
+				n--;
+			}
+			if (n > 0) {
+				r = berth_error_new(err, EIO, "start '%s': %s", id, buf);
+				goto out;
+			}
+			continue;
 		}
-		if (p[1].revents & POLLIN) {
+		if (!started && (p[1].revents & POLLIN)) {
 			r = berth_error_new(err, ESRCH, "container '%s' exited before it was started", id);
 			goto out;
 		}

@@ -160,6 +160,7 @@ struct child {
 	bool userns;
 	pid_t host_pid;         /* the init's pid as the runtime sees it (SYNC_INFO) */
 	int listener_sock;      /* connected seccomp agent socket, or -1 */
+	int start_fd;           /* exec fifo write end once `start` came, or -1 */
 };
 
 static char *child_state_json(const struct child *c, const char *status)
@@ -324,19 +325,21 @@ static int switch_user(const struct rt_process *p, struct berth_error **err)
 	return caps_apply(p->caps, err);
 }
 
-static int wait_for_start(const struct child *c, struct berth_error **err)
+/* Wait for `start`. With the exec fifo, the write end stays open (close-on-exec) until
+ * execve: `start` reads until EOF, so it returns only once the program runs, and a
+ * failure on the way reaches it as text written to the fifo (child_fail). */
+static int wait_for_start(struct child *c, struct berth_error **err)
 {
 	struct sync_msg m;
 
 	if (c->ctx->fifo_fd >= 0) {
 		char path[32];
-		_cleanup_close_ int fd = -EBADF;
 
 		/* Blocks until `start` opens the fifo for reading. */
-		fd = open(fd_path(path, c->ctx->fifo_fd), O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
+		c->start_fd = open(fd_path(path, c->ctx->fifo_fd), O_WRONLY | O_CLOEXEC);
+		if (c->start_fd < 0)
 			return berth_error_set(err, errno, "open exec fifo");
-		if (loop_write(fd, "0", 1) < 0)
+		if (loop_write(c->start_fd, "0", 1) < 0)
 			return berth_error_set(err, errno, "write exec fifo");
 		return 0;
 	}
@@ -387,7 +390,9 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 			return berth_error_set(err, errno, "setdomainname '%s'", cfg->domainname);
 	}
 
-	if (ns_new(cfg, RT_NS_MNT)) {
+	/* A mount namespace joined by path gets the rootfs set up in it too (runc does the
+	 * same); exec only enters the container's. */
+	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
 		r = rootfs_prepare(cfg, c->ctx->rootfs, &mctx, child_before_pivot, c, err);
 		if (mctx.rootfd >= 0)
 			close(mctx.rootfd);
@@ -427,7 +432,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 				return berth_error_set(err, errno, "dup stdio %d", i);
 	}
 
-	if (ns_new(cfg, RT_NS_MNT)) {
+	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
 		r = rootfs_finalize(cfg, err);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");
@@ -468,13 +473,8 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		return r;
 	}
 
-	r = sync_send(c->sock, SYNC_READY, 0, -1);
-	if (r < 0)
-		return berth_error_set(err, -r, "send ready");
-	r = wait_for_start(c, err);
-	if (r < 0)
-		return r;
-
+	/* Everything that can fail happens before READY, so create reports it; after the
+	 * start signal only hooks, the last seccomp filter and execve remain (as in runc). */
 	umask(p->umask >= 0 ? (mode_t)p->umask : 0022);
 	r = sched_apply_personality(&cfg->personality, err);
 	if (r >= 0)
@@ -493,6 +493,19 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	r = switch_user(p, err);
 	if (r < 0)
 		return r;
+	r = lsm_apply_exec(p, err);
+	if (r < 0)
+		return r;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return berth_error_set(err, errno, "set no_new_privs");
+
+	r = sync_send(c->sock, SYNC_READY, 0, -1);
+	if (r < 0)
+		return berth_error_set(err, -r, "send ready");
+	r = wait_for_start(c, err);
+	if (r < 0)
+		return r;
+
 	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
 		_cleanup_free_ char *state = child_state_json(c, "created");
 
@@ -503,11 +516,6 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
-	r = lsm_apply_exec(p, err);
-	if (r < 0)
-		return r;
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return berth_error_set(err, errno, "set no_new_privs");
 	if (c->ctx->exec && p->exec_cpu_affinity_final) {
 		r = sched_apply_cpu_affinity(p->exec_cpu_affinity_final, 0, err);
 		if (r < 0)
@@ -547,6 +555,12 @@ static _Noreturn void child_fail(struct child *c, struct berth_error *err)
 	int e = err ? err->errnum : EIO;
 
 	(void)sync_send_error(c->sock, e, err);
+	/* after `start`: its caller reads the fifo until EOF and reports this */
+	if (c->start_fd >= 0) {
+		const char *msg = berth_error_message(err);
+
+		(void)loop_write(c->start_fd, msg, strlen(msg));
+	}
 	_exit(e == ENOENT ? 127 : e == EACCES ? 126 : 1);
 }
 
@@ -683,7 +697,8 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 	if (child == 0) {
-		struct child c = { .ctx = ctx, .sock = sv[1], .listener_sock = -EBADF };
+		struct child c = { .ctx = ctx, .sock = sv[1], .listener_sock = -EBADF,
+				   .start_fd = -EBADF };
 		struct berth_error *e = NULL;
 
 		close(sv[0]);

@@ -26,9 +26,10 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 	unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
 	int r;
 
-	/* Nothing we mount may propagate back to the host. A shared rootfs propagation is
-	 * applied at the end, once everything is in place. */
-	if (prop & MS_SHARED)
+	/* Nothing we mount may propagate back to the host. A shared or unbindable rootfs
+	 * propagation is applied at the end, once everything is in place (an unbindable /
+	 * could not even be bound onto itself). */
+	if (prop & (MS_SHARED | MS_UNBINDABLE))
 		prop = MS_PRIVATE | MS_REC;
 	if (mount(NULL, "/", NULL, MS_REC | (prop & ~MS_REC), NULL) < 0)
 		return berth_error_set(err, errno, "make '/' %s",
@@ -150,7 +151,7 @@ int rootfs_finalize(const struct rt_config *cfg, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
-	if (cfg->rootfs_propagation & MS_SHARED) {
+	if (cfg->rootfs_propagation & (MS_SHARED | MS_UNBINDABLE)) {
 		if (mount(NULL, "/", NULL, cfg->rootfs_propagation, NULL) < 0)
 			return berth_error_set(err, errno, "set rootfs propagation");
 	}

@@ -5,6 +5,10 @@ has_status() { # id status
 	[ "$(rt state "$1" 2>/dev/null | jq -r .status)" = "$2" ]
 }
 
+mnt_ns_differs() { # pid
+	[ "$(readlink "/proc/$1/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+}
+
 cg_file() { # controller path-below-the-test-parent file
 	cat "/sys/fs/cgroup/$1$BERTH_TEST_CGROUP/$2/$3"
 }
@@ -435,4 +439,58 @@ test_preserve_fds_and_listen_fds() {
 	run bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$BERTH_TEST_TMP/f3" \
 		"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" b26
 	assert_eq "0 1 2" "$output"
+}
+
+test_user_namespace_with_create_and_start() {
+	local b="$BERTH_TEST_TMP/b27"
+	chmod 755 "$BERTH_TEST_TMP"
+	make_bundle "$b" /probe ids
+	jq_edit "$b/config.json" '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .mounts |= map(select(.type != "cgroup"))'
+	rt create --bundle "$b" b27 > "$BERTH_TEST_TMP/out" 2>&1
+	rt start b27
+	wait_for 5 has_status b27 stopped
+	assert_contains "$(cat "$BERTH_TEST_TMP/out")" "uid=0 gid=0"
+	rt delete b27
+}
+
+test_start_reports_failures_after_create() {
+	local b="$BERTH_TEST_TMP/b28"
+	make_bundle "$b" /probe exit 0
+	# a startContainer hook that fails: start must say so (and not pretend it ran)
+	jq_edit "$b/config.json" '.hooks.startContainer = [{"path": "/bin/false"}]'
+	rt create --bundle "$b" b28
+	run rt start b28
+	assert_eq 1 "$status"
+	assert_contains "$output" "startContainer[0]"
+	rt delete --force b28
+}
+
+test_rootfs_propagation_unbindable_and_shared() {
+	local b="$BERTH_TEST_TMP/b29"
+	make_bundle "$b" /probe readfile /proc/self/mountinfo
+	jq_edit "$b/config.json" '.linux.rootfsPropagation = "unbindable"'
+	run rt run --bundle "$b" b29
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(echo "$output" | head -1)" "unbindable"
+	jq_edit "$b/config.json" '.linux.rootfsPropagation = "shared"'
+	run rt run --bundle "$b" b29
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(echo "$output" | head -1)" "shared:"
+}
+
+test_join_mount_namespace_by_path_sets_up_rootfs() {
+	local b="$BERTH_TEST_TMP/b30"
+	make_bundle "$b" /probe hostname
+	unshare --mount --propagation private sleep 60 &
+	local holder=$!
+	wait_for 5 mnt_ns_differs "$holder"
+	jq_edit "$b/config.json" '.linux.namespaces |= map(if .type == "mount" then .path = $p else . end)' \
+		--arg p "/proc/$holder/ns/mnt"
+	run rt run --bundle "$b" b30
+	kill "$holder"; wait "$holder" || true
+	assert_eq 0 "$status" "$output"
+	assert_eq berth "$output"
 }
