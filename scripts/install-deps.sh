@@ -11,6 +11,14 @@ packages=(
 	libjansson-dev libarchive-dev libseccomp-dev libcap-dev
 	busybox-static jq iproute2 util-linux procps
 	hyperfine runc crun python3
+	# orchestrator tests (tests/integration/test-{containerd,cri,podman}.sh): containerd
+	# and its runc v2 shim, podman (with conmon), CNI plugins (host-device, static IPAM)
+	# for a pod network, and gRPC for the CRI client (crictl is not in Debian 12)
+	containerd podman containernetworking-plugins python3-grpcio
+	# libFuzzer harnesses (tests/fuzz): clang with its fuzzer and sanitizer runtimes
+	clang libclang-rt-14-dev
+	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
+	criu
 )
 
 missing=()

@@ -499,8 +499,11 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	r = state_load(root, id, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
+	/* runc's behaviour, which containerd's shim depends on: `kill --all` of a stopped
+	 * container is nothing to do, and a plain kill says "container not running" (the
+	 * text the shim matches to treat the task as already finished). */
 	if (status == BERTH_STATUS_STOPPED) {
-		r = berth_error_new(err, ESRCH, "container '%s' is not running", id);
+		r = all ? 0 : berth_error_new(err, ESRCH, "container not running: '%s'", id);
 		goto out;
 	}
 	if (all) {
@@ -513,7 +516,7 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	}
 	pidfd = pidfd_open_checked(st.pid, st.start_time);
 	if (pidfd < 0) {
-		r = berth_error_new(err, ESRCH, "container '%s' is not running", id);
+		r = berth_error_new(err, ESRCH, "container not running: '%s'", id);
 		goto out;
 	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {

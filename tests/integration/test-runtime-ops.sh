@@ -164,3 +164,17 @@ test_checkpoint_says_why_criu_cannot() {
 	assert_eq running "$(rt state ck | jq -r .status)"
 	rt delete --force ck
 }
+
+test_kill_stopped_container_like_runc() {
+	make_bundle "$BERTH_TEST_TMP/k1" /probe exit 0
+	rt create --bundle "$BERTH_TEST_TMP/k1" k1
+	rt start k1
+	wait_for 5 has_status k1 stopped
+	# containerd's shim relies on both behaviours
+	run rt kill --all k1 KILL
+	assert_eq 0 "$status" "$output"
+	run rt kill k1 TERM
+	assert_eq 1 "$status"
+	assert_contains "$output" "container not running"
+	rt delete k1
+}
