@@ -361,17 +361,12 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 {
 	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, pidfd = -EBADF;
 	struct state_file st = { 0 };
-	enum berth_status status;
 	int r;
 
-	r = state_load(root, id, &dirfd, &st, &status, err);
+	r = state_load_for(root, id, STATUS_BIT(BERTH_STATUS_CREATED), "start", &dirfd, &st, NULL,
+			   err);
 	if (r < 0)
 		return r;
-	if (status != BERTH_STATUS_CREATED) {
-		r = berth_error_new(err, EINVAL, "cannot start container '%s': it is %s", id,
-				    berth_status_name(status));
-		goto out;
-	}
 	pidfd = pidfd_open_checked(st.pid, st.start_time);
 	fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {

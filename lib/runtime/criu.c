@@ -110,20 +110,15 @@ int berth_container_checkpoint(const char *root, const char *id,
 	_cleanup_strv_free_ char **argv = NULL;
 	_cleanup_free_ char *out = NULL, *pid = NULL;
 	struct state_file st = { 0 };
-	enum berth_status status;
 	int r;
 
 	r = criu_usable(err);
 	if (r < 0)
 		return berth_error_wrap(err, "checkpoint '%s'", id);
-	r = state_load(root, id, &dirfd, &st, &status, err);
+	r = state_load_for(root, id, STATUS_BIT(BERTH_STATUS_RUNNING), "checkpoint", &dirfd, &st,
+			   NULL, err);
 	if (r < 0)
 		return r;
-	if (status != BERTH_STATUS_RUNNING) {
-		r = berth_error_new(err, EINVAL, "cannot checkpoint container '%s': it is %s", id,
-				    berth_status_name(status));
-		goto out;
-	}
 	r = rt_config_load(st.bundle, &cfg, err);
 	if (r < 0)
 		goto out;

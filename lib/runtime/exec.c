@@ -125,7 +125,6 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	struct process_ctx pctx;
 	struct foreground fg = { .sigfd = -EBADF };
 	bool fg_on = false;
-	enum berth_status status;
 	pid_t pid = 0;
 	int r;
 
@@ -143,16 +142,12 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	} else if (!o->args || !o->args[0]) {
 		return berth_error_new(err, EINVAL, "exec needs a command");
 	}
-	r = state_load(root, id, &dirfd, &st, &status, err);
+	r = state_load_for(root, id, STATUS_BIT(BERTH_STATUS_RUNNING) | STATUS_BIT(BERTH_STATUS_CREATED),
+			   "exec in", &dirfd, &st, NULL, err);
 	if (r < 0)
 		return r;
 	/* the lock guards the state, not the container's life: let others in now */
 	close(TAKE_FD(dirfd));
-	if (status != BERTH_STATUS_RUNNING && status != BERTH_STATUS_CREATED) {
-		r = berth_error_new(err, EINVAL, "cannot exec in container '%s': it is %s", id,
-				    berth_status_name(status));
-		goto out;
-	}
 	r = rt_config_load(st.bundle, &cfg, err);
 	if (r < 0)
 		goto out;

@@ -24,14 +24,9 @@ static int open_running(const char *root, const char *id, unsigned allowed, cons
 	enum berth_status status;
 	int r;
 
-	r = state_load(root, id, &dirfd, &st, &status, err);
+	r = state_load_for(root, id, allowed, verb, &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
-	if (!(allowed & (1U << status))) {
-		r = berth_error_new(err, EINVAL, "cannot %s container '%s': it is %s", verb, id,
-				    berth_status_name(status));
-		goto out;
-	}
 	if (!st.cgroup_path || !*st.cgroup_path) {
 		r = berth_error_new(err, ENOENT, "container '%s' has no cgroup", id);
 		goto out;
@@ -47,7 +42,7 @@ out:
 	return r;
 }
 
-#define LIVE ((1U << BERTH_STATUS_RUNNING) | (1U << BERTH_STATUS_PAUSED) | (1U << BERTH_STATUS_CREATED))
+#define LIVE (STATUS_BIT(BERTH_STATUS_RUNNING) | STATUS_BIT(BERTH_STATUS_PAUSED) | STATUS_BIT(BERTH_STATUS_CREATED))
 
 int berth_container_pause(const char *root, const char *id, struct berth_error **err)
 {
@@ -55,7 +50,7 @@ int berth_container_pause(const char *root, const char *id, struct berth_error *
 	_cleanup_close_ int dirfd = -EBADF;
 	int r, fd;
 
-	r = open_running(root, id, 1U << BERTH_STATUS_RUNNING, "pause", &dirfd, &cg, NULL, err);
+	r = open_running(root, id, STATUS_BIT(BERTH_STATUS_RUNNING), "pause", &dirfd, &cg, NULL, err);
 	if (r < 0)
 		return r;
 	r = cgroup_freeze(cg, true, err);
@@ -77,7 +72,7 @@ int berth_container_resume(const char *root, const char *id, struct berth_error 
 	_cleanup_close_ int dirfd = -EBADF;
 	int r;
 
-	r = open_running(root, id, 1U << BERTH_STATUS_PAUSED, "resume", &dirfd, &cg, NULL, err);
+	r = open_running(root, id, STATUS_BIT(BERTH_STATUS_PAUSED), "resume", &dirfd, &cg, NULL, err);
 	if (r < 0)
 		return r;
 	r = cgroup_freeze(cg, false, err);

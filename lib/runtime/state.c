@@ -257,3 +257,28 @@ int state_load(const char *root, const char *id, int *ret_dirfd, struct state_fi
 	*ret_dirfd = TAKE_FD(dirfd);
 	return 0;
 }
+
+int state_load_for(const char *root, const char *id, unsigned allowed, const char *verb,
+		   int *ret_dirfd, struct state_file *ret, enum berth_status *ret_status,
+		   struct berth_error **err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	struct state_file st = { 0 };
+	enum berth_status status;
+	int r;
+
+	r = state_load(root, id, &dirfd, &st, &status, err);
+	if (r < 0)
+		return r;
+	if (!(allowed & STATUS_BIT(status))) {
+		r = berth_error_new(err, EINVAL, "cannot %s container '%s': it is %s", verb, id,
+				    berth_status_name(status));
+		state_file_clear(&st);
+		return r;
+	}
+	*ret_dirfd = TAKE_FD(dirfd);
+	*ret = st;
+	if (ret_status)
+		*ret_status = status;
+	return 0;
+}

@@ -49,4 +49,12 @@ enum berth_status state_status(int dirfd, const struct state_file *s);
 int state_load(const char *root, const char *id, int *ret_dirfd, struct state_file *ret,
 	       enum berth_status *ret_status, struct berth_error **err);
 
+/* state_load() for an operation that needs the status to be one of `allowed` (a mask of
+ * STATUS_BIT()s): otherwise "cannot <verb> container 'id': it is <status>" (-EINVAL) and
+ * nothing is returned. */
+#define STATUS_BIT(s) (1U << (s))
+int state_load_for(const char *root, const char *id, unsigned allowed, const char *verb,
+		   int *ret_dirfd, struct state_file *ret, enum berth_status *ret_status,
+		   struct berth_error **err);
+
 char *now_rfc3339(void);
