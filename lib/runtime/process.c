@@ -870,7 +870,9 @@ int process_start(int sock, struct berth_error **err)
 	int r;
 
 	r = sync_send(sock, SYNC_START, 0, -1);
-	if (r < 0)
+	/* EPIPE: the init is already gone (killed from outside, say); what it may have said
+	 * is still to be read, and otherwise its exit status tells the rest */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 		return berth_error_set(err, -r, "start container process");
 	r = sync_recv(sock, &m, NULL);
 	if (r == -EPIPE)
