@@ -39,6 +39,7 @@ struct berth_command {
 
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

@@ -21,6 +21,7 @@
 static const struct berth_command commands[] = {
     {"images", cmd_images, "List images"},
     {"import", cmd_import, "Import the contents of a tarball to create an image"},
+    {"load", cmd_load, "Load images from a docker-archive or OCI layout tarball"},
     {"ps", cmd_ps, "List containers"},
     {"rm", cmd_rm, "Remove one or more containers"},
     {"run", cmd_run, "Create and run a new container from an image"},

@@ -80,6 +80,27 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 		       struct berth_error **err);
 
 /*
+ * Load the images of a docker-archive (`docker save`: manifest.json with Config,
+ * RepoTags, Layers) or of an OCI image layout (oci-layout, index.json, blobs/sha256/),
+ * given as a tar (plain or compressed). path is a file or "-" for stdin. From an OCI
+ * index the linux/<host arch> manifest is taken; tags come from RepoTags, or from the
+ * io.containerd.image.name or org.opencontainers.image.ref.name annotation.
+ *
+ * Every blob an OCI descriptor names is checked against its digest and every layer's
+ * uncompressed content against the config's rootfs.diff_ids before the store changes;
+ * a mismatch is -EINVAL naming the layer. The config blob is stored as is (image id =
+ * its sha256); layers are stored and unpacked once per chain id, bottom first.
+ *
+ * On success *ret_ids is a NULL-terminated list of the loaded image ids (caller frees
+ * with strv_free()/free()). On failure the image being committed leaves nothing behind;
+ * images of the same archive committed before it stay loaded.
+ * Errors: -EINVAL malformed archive, digest mismatch or hostile layer entry, -E2BIG a
+ * bound exceeded, -ENOENT no such file or no image for this platform.
+ */
+int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
+		     struct berth_error **err);
+
+/*
  * Find an image by ref ("busybox", "busybox:1.36", "docker.io/library/busybox:latest")
  * or by id or unique id prefix ("sha256:ab12...", "ab12"). Refs win over id prefixes,
  * as in docker. *ret_image is fully filled (layer dirs checked to exist); the caller

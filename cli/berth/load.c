@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage:  berth load [OPTIONS]\n"
+		   "\n"
+		   "Load images from a docker-archive (docker save) or an OCI image layout,\n"
+		   "as a tar (plain, gzip, xz or zstd), read from a file or stdin.\n"
+		   "Prints the id of each image loaded.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -i, --input FILE   Read from FILE instead of stdin\n"
+		   "  -h, --help         Print this help\n");
+}
+
+static void storep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
+int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option options[] = {
+	    {"input", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	const char *path = "-";
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+:i:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'i':
+			path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind > 0)
+		return cli_usage_error(cli, err, "\"load\" accepts no arguments");
+
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_image_load(store, path, &ids, err);
+	if (r < 0)
+		return berth_error_wrap(err, "load '%s'", streq(path, "-") ? "stdin" : path);
+	for (size_t i = 0; ids[i]; i++)
+		printf("Loaded image ID: %s\n", ids[i]);
+	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write id");
+}
