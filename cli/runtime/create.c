@@ -78,7 +78,7 @@ int cmd_create(int argc, char **argv, const struct rt_cli *cli)
 {
 	struct berth_error *err = NULL;
 	struct berth_create_opts o;
-	const char *id;
+	const char *id = NULL;
 	int r;
 
 	r = parse_create_opts(argc, argv, cli, "create", &o, NULL, &id);

@@ -14,7 +14,7 @@ int cmd_run(int argc, char **argv, const struct rt_cli *cli)
 	struct berth_error *err = NULL;
 	struct berth_create_opts o;
 	bool detach = false;
-	const char *id;
+	const char *id = NULL;
 	int status = 0, r;
 
 	r = parse_create_opts(argc, argv, cli, "run", &o, &detach, &id);
