@@ -111,8 +111,9 @@ int parse_signal(const char *s)
 	int64_t v;
 	const char *n;
 
+	/* 0 is a valid "signal": it checks the process exists (runc accepts it too) */
 	if (parse_i64(s, &v) == 0)
-		return v > 0 && v < 65 ? (int)v : -EINVAL;
+		return v >= 0 && v < 65 ? (int)v : -EINVAL;
 	n = startswith(s, "SIG") ? s + 3 : s;
 	for (size_t i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
 		if (strcasecmp(n, signames[i].name) == 0)

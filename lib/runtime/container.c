@@ -193,6 +193,16 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	r = open_cgroup(cgpath, &cg, err);
 	if (r < 0)
 		goto fail;
+	{
+		bool frozen = false;
+
+		/* An init put into an existing, frozen cgroup would never report ready: say so
+		 * instead (and leave that cgroup alone, it is not ours). */
+		if (cg->ops->frozen && cg->ops->frozen(cg, &frozen, NULL) >= 0 && frozen) {
+			r = berth_error_new(err, EBUSY, "the container's cgroup '%s' is frozen", cgpath);
+			goto fail;
+		}
+	}
 	r = cgroup_create(cg, err);
 	if (r < 0)
 		goto fail;

@@ -178,3 +178,26 @@ test_kill_stopped_container_like_runc() {
 	assert_contains "$output" "container not running"
 	rt delete k1
 }
+
+test_create_in_frozen_cgroup_fails_instead_of_hanging() {
+	local cg="/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/fz"
+	mkdir -p "$cg"
+	echo FROZEN > "$cg/freezer.state"
+	make_bundle "$BERTH_TEST_TMP/fz" /probe exit 0
+	run timeout 20 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run -d --bundle "$BERTH_TEST_TMP/fz" fz
+	echo THAWED > "$cg/freezer.state"
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "frozen"
+	[ ! -e "$RUNTIME_ROOT/fz" ]
+	# the pre-existing cgroup was not ours to remove
+	[ -d "$cg" ]
+	for h in /sys/fs/cgroup/*"$BERTH_TEST_CGROUP"/fz; do rmdir "$h" 2>/dev/null || true; done
+}
+
+test_kill_signal_zero_checks_liveness() {
+	start_sleeper k0
+	rt kill k0 0
+	rt kill --all k0 0
+	assert_eq running "$(rt state k0 | jq -r .status)"
+	rt delete --force k0
+}
