@@ -37,6 +37,11 @@ struct berth_command {
 	const char *summary;
 };
 
+int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

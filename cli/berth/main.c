@@ -19,12 +19,17 @@
 
 /* One row per command; keep sorted by name (the help lists them in this order). */
 static const struct berth_command commands[] = {
+    {"history", cmd_history, "Show the history of an image"},
+    {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
     {"import", cmd_import, "Import the contents of a tarball to create an image"},
+    {"inspect", cmd_inspect, "Display detailed information on images"},
     {"load", cmd_load, "Load images from a docker-archive or OCI layout tarball"},
     {"ps", cmd_ps, "List containers"},
     {"rm", cmd_rm, "Remove one or more containers"},
+    {"rmi", cmd_rmi, "Remove one or more images"},
     {"run", cmd_run, "Create and run a new container from an image"},
+    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
 };
 
 static void usage(FILE *f)

@@ -57,6 +57,7 @@ struct berth_ctr_info {
 	char *id;
 	char *name;
 	char *image;
+	char *image_id;          /* "sha256:..." of the image it was created from */
 	char *command;           /* args joined with spaces */
 	int64_t created;         /* unix seconds */
 	int64_t finished;        /* unix seconds, 0 while running */
@@ -74,3 +75,22 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
  * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files. */
 int berth_engine_remove(struct berth_store *s, const char *name_or_id, bool force,
 			struct berth_error **err);
+
+/*
+ * `berth rmi`: untag ref_or_id; when that leaves the image without refs (or it is named
+ * by id), delete it. An image that a container uses is not deleted: -EBUSY naming the
+ * container, unless force and the container is not running (a running container's
+ * image can never go). With force, an id that several refs name loses them all.
+ * *ret_untagged (familiar refs removed) and *ret_deleted (whether the image went) are
+ * filled on success.
+ */
+int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool force,
+			      char ***ret_untagged, bool *ret_deleted, struct berth_error **err);
+
+/*
+ * `berth image prune`: delete untagged images (with all, every image) that no
+ * container uses, then garbage-collect unreferenced layers and blobs. *ret_deleted:
+ * the ids deleted (NULL-terminated); *ret_reclaimed: bytes freed.
+ */
+int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_deleted,
+			     uint64_t *ret_reclaimed, struct berth_error **err);

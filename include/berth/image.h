@@ -24,6 +24,7 @@
  * success.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,3 +131,74 @@ struct berth_image **berth_image_list_free(struct berth_image **images, size_t n
  * Containers using the image are not checked yet (no container store exists).
  */
 int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err);
+
+/*
+ * Resolve a ref or id (as berth_image_lookup() does) without loading the image:
+ * *ret_id is its id (caller frees), *ret_refs (may be NULL) how many refs name it, and
+ * *ret_by_ref (may be NULL) whether ref_or_id matched a ref rather than an id.
+ */
+int berth_image_resolve(struct berth_store *s, const char *ref_or_id, char **ret_id,
+			size_t *ret_refs, bool *ret_by_ref, struct berth_error **err);
+
+/* Point the ref target ("NAME[:TAG]") at the image source names (ref or id). A ref
+ * that named another image moves; that image stays, untagged.
+ * Errors: -ENOENT no such image, -EINVAL invalid target. */
+int berth_image_tag(struct berth_store *s, const char *source, const char *target,
+		    struct berth_error **err);
+
+/* Remove the image ref_or_id names with all its refs (what `rmi --force` does with an
+ * id that several tags name), and the layers no other image uses. Returns 1. */
+int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct berth_error **err);
+
+/* The config blob of image id, as stored (its sha256 is the id). */
+int berth_image_config(struct berth_store *s, const char *id, char **ret_json, size_t *ret_n,
+		       struct berth_error **err);
+
+/* The refs naming image id, familiar form ("busybox:latest"); NULL-terminated, may be
+ * empty. */
+int berth_image_refs(struct berth_store *s, const char *id, char ***ret_refs,
+		     struct berth_error **err);
+
+/* One layer of an image, as the store keeps it. */
+struct berth_layer_info {
+	char *diff_id;	  /* sha256 of the uncompressed tar */
+	char *chain_id;
+	char *blob;	  /* digest of the blob the layer came from */
+	char *media_type; /* of that blob */
+	int64_t blob_size;
+	int64_t size;	  /* bytes of file content */
+	char *diff_dir;	  /* the unpacked layer */
+};
+
+/* The layers of image id, bottom first. Free with berth_layer_info_free(l, n). */
+int berth_image_layers(struct berth_store *s, const char *id, struct berth_layer_info **ret,
+		       size_t *ret_n, struct berth_error **err);
+struct berth_layer_info *berth_layer_info_free(struct berth_layer_info *l, size_t n);
+
+/* Delete every layer no image uses and every blob that neither an image (its config) nor
+ * a remaining layer names. *ret_reclaimed (may be NULL): bytes freed. Temp files of live
+ * writers are left alone. */
+int berth_image_gc(struct berth_store *s, uint64_t *ret_reclaimed, struct berth_error **err);
+
+/* Bytes the store holds: blob files plus the unpacked content of every layer. */
+int berth_image_store_usage(struct berth_store *s, uint64_t *ret_bytes, struct berth_error **err);
+
+/*
+ * docker's `image inspect` object for one image, as JSON text (caller frees): Id,
+ * RepoTags, Created, Author, Architecture, Os, Config, RootFS, Size, plus History and
+ * Layers (berth's blob descriptors).
+ */
+int berth_image_inspect(struct berth_store *s, const char *ref_or_id, char **ret_json,
+			struct berth_error **err);
+
+/* One row of `berth history`, newest first. */
+struct berth_history {
+	char *id;	  /* the image id for the top row, NULL ("<missing>") below */
+	int64_t created;  /* unix seconds, 0 unknown */
+	char *created_by;
+	char *comment;
+	int64_t size;	  /* bytes of the layer this step made, 0 for an empty layer */
+};
+int berth_image_history(struct berth_store *s, const char *ref_or_id, struct berth_history **ret,
+			size_t *ret_n, struct berth_error **err);
+struct berth_history *berth_history_free(struct berth_history *h, size_t n);

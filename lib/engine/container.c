@@ -487,6 +487,7 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
 		free(l[i]->id);
 		free(l[i]->name);
 		free(l[i]->image);
+		free(l[i]->image_id);
 		free(l[i]->command);
 		free(l[i]);
 	}
@@ -554,6 +555,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 			.id = TAKE_PTR(r.id),
 			.name = TAKE_PTR(r.name),
 			.image = TAKE_PTR(r.image),
+			.image_id = TAKE_PTR(r.image_id),
 			.command = join_args(r.args),
 			.created = r.created,
 			.finished = r.finished,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -481,7 +482,67 @@ static int gc_layers(struct berth_store *s, const struct store_index *idx, char 
 	return 0;
 }
 
-int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
+int berth_image_resolve(struct berth_store *s, const char *ref_or_id, char **ret_id,
+			size_t *ret_refs, bool *ret_by_ref, struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_close_ int lock = -EBADF;
+	const char *id, *ref;
+	char *dup;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	r = resolve(&idx, ref_or_id, &id, &ref, err);
+	if (r < 0)
+		return r;
+	dup = strdup(id);
+	if (!dup)
+		return berth_error_set(err, ENOMEM, "image '%s'", ref_or_id);
+	if (ret_refs)
+		*ret_refs = store_index_refs_to(&idx, id);
+	if (ret_by_ref)
+		*ret_by_ref = ref != NULL;
+	*ret_id = dup;
+	return 0;
+}
+
+int berth_image_tag(struct berth_store *s, const char *source, const char *target,
+		    struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *full = NULL, *id = NULL;
+	const char *pid, *pref;
+	int r;
+
+	r = ref_normalize(target, &full, err);
+	if (r < 0)
+		return r;
+	if (strchr(full, '@'))
+		return berth_error_new(err, EINVAL,
+				       "invalid tag '%s': a tag cannot name a digest", target);
+	r = store_lock(s, true, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	r = resolve(&idx, source, &pid, &pref, err);
+	if (r < 0)
+		return r;
+	id = strdup(pid);
+	if (!id || store_index_set_ref(&idx, full, id) < 0)
+		return berth_error_set(err, ENOMEM, "tag '%s'", target);
+	return store_index_save(s, &idx, err);
+}
+
+static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_refs,
+			struct berth_error **err)
 {
 	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_(image_config_freep) struct image_config *c = NULL;
@@ -510,7 +571,7 @@ int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct bert
 		store_index_remove_ref(&idx, ref);
 	} else {
 		refs = store_index_refs_to(&idx, id);
-		if (refs > 1)
+		if (refs > 1 && !all_refs)
 			return berth_error_new(err, EBUSY,
 					       "image '%s' is referenced by %zu tags: remove them "
 					       "by name",
@@ -540,4 +601,270 @@ int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct bert
 						id);
 	}
 	return 1;
+}
+
+int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
+{
+	return remove_image(s, ref_or_id, false, err);
+}
+
+int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int r;
+
+	/* By id: every ref goes, then the image. */
+	r = berth_image_resolve(s, ref_or_id, &id, NULL, NULL, err);
+	if (r < 0)
+		return r;
+	return remove_image(s, id, true, err);
+}
+
+int berth_image_config(struct berth_store *s, const char *id, char **ret_json, size_t *ret_n,
+		       struct berth_error **err)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_blob_read(s, id, ret_json, ret_n, err);
+	return r < 0 ? berth_error_wrap(err, "image '%s'", id) : 0;
+}
+
+int berth_image_refs(struct berth_store *s, const char *id, char ***ret_refs,
+		     struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	if (!l)
+		return berth_error_set(err, ENOMEM, "refs");
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < idx.n_refs; i++) {
+		char *fam;
+
+		if (!streq(idx.refs[i].id, id))
+			continue;
+		if (ref_familiar(idx.refs[i].name, &fam) < 0 || strv_push(&l, fam) < 0)
+			return berth_error_set(err, ENOMEM, "refs");
+	}
+	*ret_refs = TAKE_PTR(l);
+	return 0;
+}
+
+int berth_image_layers(struct berth_store *s, const char *id, struct berth_layer_info **ret,
+		       size_t *ret_n, struct berth_error **err)
+{
+	_cleanup_(image_config_freep) struct image_config *c = NULL;
+	_cleanup_strv_free_ char **chains = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct berth_layer_info *l;
+	size_t n;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	r = load_config(s, id, &c, err);
+	if (r < 0)
+		return berth_error_wrap(err, "image '%s'", id);
+	if (config_chain_ids(c, &chains) < 0)
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	n = strv_length(chains);
+	l = calloc(n + 1, sizeof(*l));
+	if (!l)
+		return berth_error_set(err, ENOMEM, "image '%s'", id);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(layer_record_freep) struct layer_record *rec = NULL;
+
+		r = store_layer_load(s, chains[i], &rec, err);
+		if (r < 0) {
+			berth_layer_info_free(l, i);
+			return berth_error_wrap(err, "image '%s'", id);
+		}
+		l[i] = (struct berth_layer_info){
+		    .diff_id = TAKE_PTR(rec->diff_id),
+		    .chain_id = TAKE_PTR(rec->chain_id),
+		    .blob = TAKE_PTR(rec->blob),
+		    .media_type = TAKE_PTR(rec->media_type),
+		    .blob_size = rec->blob_size,
+		    .size = rec->size,
+		    .diff_dir = store_layer_diff_path(s, chains[i]),
+		};
+		if (!l[i].diff_dir) {
+			berth_layer_info_free(l, i + 1);
+			return berth_error_set(err, ENOMEM, "image '%s'", id);
+		}
+	}
+	*ret = l;
+	*ret_n = n;
+	return 0;
+}
+
+struct berth_layer_info *berth_layer_info_free(struct berth_layer_info *l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++) {
+		free(l[i].diff_id);
+		free(l[i].chain_id);
+		free(l[i].blob);
+		free(l[i].media_type);
+		free(l[i].diff_dir);
+	}
+	free(l);
+	return NULL;
+}
+
+/* A fresh stream on dir_fd's directory: a dup would share (and move) its offset. */
+static DIR *opendir_at(int dir_fd)
+{
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+int berth_image_gc(struct berth_store *s, uint64_t *ret_reclaimed, struct berth_error **err)
+{
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_strv_free_ char **keep_layers = calloc(1, sizeof(char *));
+	_cleanup_strv_free_ char **keep_blobs = calloc(1, sizeof(char *));
+	_cleanup_close_ int lock = -EBADF;
+	uint64_t reclaimed = 0;
+	DIR *d;
+	struct dirent *de;
+	int r;
+
+	if (!keep_layers || !keep_blobs)
+		return berth_error_set(err, ENOMEM, "garbage collection");
+	r = store_lock(s, true, &lock, err);
+	if (r < 0)
+		return r;
+	r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	/* What the images use: their configs and every layer of their stacks. */
+	for (size_t i = 0; idx.images && idx.images[i]; i++) {
+		_cleanup_(image_config_freep) struct image_config *c = NULL;
+		_cleanup_strv_free_ char **l = NULL;
+
+		if (strv_extend(&keep_blobs, digest_hex(idx.images[i])) < 0)
+			return berth_error_set(err, ENOMEM, "garbage collection");
+		r = load_config(s, idx.images[i], &c, err);
+		if (r < 0)
+			return berth_error_wrap(err, "garbage collection: image '%s'",
+						idx.images[i]);
+		if (config_chain_ids(c, &l) < 0)
+			return berth_error_set(err, ENOMEM, "garbage collection");
+		for (size_t k = 0; l[k]; k++)
+			if (strv_extend(&keep_layers, digest_hex(l[k])) < 0)
+				return berth_error_set(err, ENOMEM, "garbage collection");
+	}
+	/* Layers no image uses go; the blobs of those that stay are kept. */
+	d = opendir_at(s->layers_fd);
+	if (!d)
+		return berth_error_set(err, errno, "garbage collection: layers");
+	while ((de = readdir(d))) {
+		_cleanup_(layer_record_freep) struct layer_record *l = NULL;
+		_cleanup_free_ char *chain = NULL;
+
+		if (de->d_name[0] == '.')
+			continue; /* ".", "..", and temp dirs (swept by store_lock) */
+		chain = xasprintf("sha256:%s", de->d_name);
+		if (!chain) {
+			closedir(d);
+			return berth_error_set(err, ENOMEM, "garbage collection");
+		}
+		if (strv_contains(keep_layers, de->d_name)) {
+			if (store_layer_load(s, chain, &l, NULL) >= 0 && l->blob &&
+			    strv_extend(&keep_blobs, digest_hex(l->blob)) < 0) {
+				closedir(d);
+				return berth_error_set(err, ENOMEM, "garbage collection");
+			}
+			continue;
+		}
+		if (store_layer_load(s, chain, &l, NULL) >= 0)
+			reclaimed += (uint64_t)l->size;
+		r = store_layer_remove(s, chain, err);
+		if (r < 0) {
+			closedir(d);
+			return berth_error_wrap(err, "garbage collection");
+		}
+	}
+	closedir(d);
+	/* Blobs nothing names any more. */
+	d = opendir_at(s->blobs_fd);
+	if (!d)
+		return berth_error_set(err, errno, "garbage collection: blobs");
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || strv_contains(keep_blobs, de->d_name))
+			continue;
+		if (fstatat(s->blobs_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			reclaimed += (uint64_t)st.st_size;
+		if (unlinkat(s->blobs_fd, de->d_name, 0) < 0 && errno != ENOENT) {
+			r = berth_error_set(err, errno, "garbage collection: blob '%s'",
+					    de->d_name);
+			closedir(d);
+			return r;
+		}
+	}
+	closedir(d);
+	if (ret_reclaimed)
+		*ret_reclaimed = reclaimed;
+	return 0;
+}
+
+int berth_image_store_usage(struct berth_store *s, uint64_t *ret_bytes, struct berth_error **err)
+{
+	_cleanup_close_ int lock = -EBADF;
+	uint64_t total = 0;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	d = opendir_at(s->blobs_fd);
+	if (!d)
+		return berth_error_set(err, errno, "store usage: blobs");
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] != '.' &&
+		    fstatat(s->blobs_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	d = opendir_at(s->layers_fd);
+	if (!d)
+		return berth_error_set(err, errno, "store usage: layers");
+	while ((de = readdir(d))) {
+		_cleanup_(layer_record_freep) struct layer_record *l = NULL;
+		_cleanup_free_ char *chain = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		chain = xasprintf("sha256:%s", de->d_name);
+		if (chain && store_layer_load(s, chain, &l, NULL) >= 0)
+			total += (uint64_t)l->size;
+	}
+	closedir(d);
+	*ret_bytes = total;
+	return 0;
 }
