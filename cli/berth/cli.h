@@ -37,10 +37,13 @@ struct berth_command {
 	const char *summary;
 };
 
+int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

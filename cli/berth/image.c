@@ -305,6 +305,7 @@ int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	    {"ls", cmd_images, "List images"},
 	    {"prune", cmd_image_prune, "Remove unused images"},
 	    {"rm", cmd_rmi, "Remove images"},
+	    {"save", cmd_save, "Save images to an archive"},
 	    {"tag", cmd_tag, "Tag an image"},
 	};
 

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -17,7 +18,9 @@ static void usage(FILE *f)
 		   "Prints the image id.\n"
 		   "\n"
 		   "Options:\n"
-		   "  -h, --help   Print this help\n");
+		   "  -c, --change LINE   Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"
+		   "                      EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)\n"
+		   "  -h, --help          Print this help\n");
 }
 
 static void storep(struct berth_store **s)
@@ -28,17 +31,23 @@ static void storep(struct berth_store **s)
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
+	    {"change", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_free_ char *id = NULL;
+	_cleanup_strv_free_ char **changes = NULL;
 	struct timespec t0, t1;
 	const char *path, *ref;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:c:h", options, NULL)) >= 0) {
 		switch (c) {
+		case 'c':
+			if (strv_extend(&changes, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "import");
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -55,7 +64,7 @@ int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	if (r < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = berth_image_import(store, path, ref, &id, err);
+	r = berth_image_import_with(store, path, ref, changes, &id, err);
 	if (r < 0)
 		return berth_error_wrap(err, "import '%s'", path);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -19,6 +19,8 @@
 
 /* One row per command; keep sorted by name (the help lists them in this order). */
 static const struct berth_command commands[] = {
+    {"commit", cmd_commit, "Create a new image from a container's changes"},
+    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
     {"history", cmd_history, "Show the history of an image"},
     {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
@@ -29,6 +31,7 @@ static const struct berth_command commands[] = {
     {"rm", cmd_rm, "Remove one or more containers"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"run", cmd_run, "Create and run a new container from an image"},
+    {"save", cmd_save, "Save images to a docker-archive or OCI layout tarball"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
 };
 

@@ -94,3 +94,15 @@ int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool
  */
 int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_deleted,
 			     uint64_t *ret_reclaimed, struct berth_error **err);
+
+/* `berth commit`: the container's changes (its upper directory, less the engine's own
+ * mount targets) as a new image on top of its image; o->created_by defaults to the
+ * container's command. *ret_id is the new image's id. */
+int berth_engine_commit(struct berth_store *s, const char *name_or_id,
+			const struct berth_commit_opts *o, char **ret_id, struct berth_error **err);
+
+/* `berth export`: the container's whole filesystem (image layers plus its changes) as
+ * a tar on out_fd. A stopped container's overlay is mounted read-only in a private
+ * mount namespace of a child process, so nothing stays mounted. */
+int berth_engine_export(struct berth_store *s, const char *name_or_id, int out_fd,
+			struct berth_error **err);

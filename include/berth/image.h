@@ -80,6 +80,12 @@ struct berth_image *berth_image_free(struct berth_image *img);
 int berth_image_import(struct berth_store *s, const char *path, const char *ref, char **ret_id,
 		       struct berth_error **err);
 
+/* berth_image_import() with --change instructions (Dockerfile syntax: CMD,
+ * ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR) applied to the
+ * config; checked before anything is read (-EINVAL naming the instruction). */
+int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
+			    char *const *changes, char **ret_id, struct berth_error **err);
+
 /*
  * Load the images of a docker-archive (`docker save`: manifest.json with Config,
  * RepoTags, Layers) or of an OCI image layout (oci-layout, index.json, blobs/sha256/),
@@ -202,3 +208,37 @@ struct berth_history {
 int berth_image_history(struct berth_store *s, const char *ref_or_id, struct berth_history **ret,
 			size_t *ret_n, struct berth_error **err);
 struct berth_history *berth_history_free(struct berth_history *h, size_t n);
+
+enum berth_archive_format {
+	BERTH_ARCHIVE_DOCKER, /* docker-archive: `docker save` format */
+	BERTH_ARCHIVE_OCI,    /* OCI image layout, as a tar */
+};
+
+/*
+ * Write the images names (refs or ids) as one tar to out_fd. A docker-archive holds
+ * each config, each layer as a plain tar (compressed blobs are decompressed and checked
+ * against their diff id) and manifest.json with RepoTags for images named by ref; an
+ * OCI layout holds the blobs as stored, a manifest per image, and index.json with
+ * io.containerd.image.name and org.opencontainers.image.ref.name annotations. Shared
+ * layers are written once. Errors: -ENOENT no such image (nothing is written).
+ */
+int berth_image_save(struct berth_store *s, char *const *names, enum berth_archive_format format,
+		     int out_fd, struct berth_error **err);
+
+struct berth_commit_opts {
+	const char *ref;	/* "NAME[:TAG]" for the new image, NULL for untagged */
+	char *const *changes;	/* --change instructions (Dockerfile syntax), may be NULL */
+	const char *comment;	/* the history entry's comment (-m), may be NULL */
+	const char *author;	/* the config's author (-a), may be NULL */
+	const char *created_by; /* the history entry's created_by, NULL: "berth commit" */
+	char *const *skip_empty; /* empty files to leave out ("etc/hostname"), may be NULL */
+};
+
+/*
+ * A new image: parent_id's layers plus one made of upper_dir, an overlay upper
+ * directory (whiteouts become ".wh.NAME", opaque directories ".wh..wh..opq"), with
+ * parent's config, the changes applied, a history entry and the time now. The layer
+ * blob is a plain tar (its digest is the diff id). On failure nothing is left.
+ */
+int berth_image_commit(struct berth_store *s, const char *parent_id, const char *upper_dir,
+		       const struct berth_commit_opts *o, char **ret_id, struct berth_error **err);

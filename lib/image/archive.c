@@ -29,6 +29,7 @@
 #include "image/layer.h"
 #include "image/reference.h"
 #include "image/store.h"
+#include "image/tarwrite.h"
 #include "util.h"
 
 #define ARCHIVE_MAX_MEMBERS 4096
@@ -719,6 +720,30 @@ out:
 	return r;
 }
 
+static int dir_as_tar(struct berth_store *s, int dir_fd, struct berth_error **err)
+{
+	_cleanup_close_ int out = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	struct archive *a;
+	int r;
+
+	if (out < 0)
+		return berth_error_set(err, errno, "temp file");
+	a = tar_writer_new(&out);
+	if (!a)
+		return berth_error_set(err, ENOMEM, "tar");
+	r = tar_write_tree(a, dir_fd, NULL, 0, err);
+	if (r < 0) {
+		archive_write_free(a);
+		return r;
+	}
+	r = tar_writer_close(a, err);
+	if (r < 0)
+		return r;
+	if (lseek(out, 0, SEEK_SET) < 0)
+		return berth_error_set(err, errno, "seek");
+	return TAKE_FD(out);
+}
+
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 		     struct berth_error **err)
 {
@@ -743,8 +768,16 @@ int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 			return berth_error_set(err, errno, "open");
 		if (fstat(in_fd, &st) < 0)
 			return berth_error_set(err, errno, "stat");
-		if (S_ISDIR(st.st_mode))
-			return berth_error_new(err, EISDIR, "is a directory, not an archive");
+		if (S_ISDIR(st.st_mode)) {
+			/* An unpacked layout (oci: of skopeo, a docker-archive extracted):
+			 * read as the tar of it, made in an unnamed temp file. */
+			int t = dir_as_tar(s, in_fd, err);
+
+			if (t < 0)
+				return berth_error_wrap(err, "read directory");
+			close(in_fd);
+			in_fd = t;
+		}
 	}
 
 	r = read_outer_tar(s, in_fd, &f, err);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "berth/error.h"
 
 struct image_config {
@@ -44,3 +46,10 @@ int parse_rfc3339(const char *s, int64_t *ret);
 
 /* The GOARCH-style name of the architecture berth was built for ("amd64"). */
 const char *image_host_architecture(void);
+
+/* Apply one `--change` instruction (Dockerfile syntax: CMD, ENTRYPOINT, ENV, EXPOSE,
+ * LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR) to the "config" member of an image config
+ * object. -EINVAL naming the instruction when it is unknown or malformed. */
+int image_config_apply_change(json_t *root, const char *change, struct berth_error **err);
+/* All of changes (NULL-terminated, may be NULL), in order. */
+int image_config_apply_changes(json_t *root, char *const *changes, struct berth_error **err);

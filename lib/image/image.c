@@ -292,8 +292,45 @@ static int find_imported_image(struct berth_store *s, const struct store_index *
 	return 0;
 }
 
+/* The import config with changes applied. */
+static int import_config(char *const *diff_ids, char *const *changes, char **ret_json,
+			 size_t *ret_n, struct berth_error **err)
+{
+	_cleanup_free_ char *json = NULL;
+	json_t *root;
+	size_t n;
+	int r;
+
+	r = image_config_format_import(diff_ids, (int64_t)time(NULL), &json, &n);
+	if (r < 0)
+		return berth_error_set(err, -r, "image config");
+	if (!changes || !changes[0]) {
+		*ret_json = TAKE_PTR(json);
+		*ret_n = n;
+		return 0;
+	}
+	root = json_loadb(json, n, 0, NULL);
+	if (!root)
+		return berth_error_set(err, ENOMEM, "image config");
+	r = image_config_apply_changes(root, changes, err);
+	if (r >= 0) {
+		*ret_json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		r = *ret_json ? 0 : berth_error_set(err, ENOMEM, "image config");
+		if (r >= 0)
+			*ret_n = strlen(*ret_json);
+	}
+	json_decref(root);
+	return r;
+}
+
 int berth_image_import(struct berth_store *s, const char *path, const char *ref, char **ret_id,
 		       struct berth_error **err)
+{
+	return berth_image_import_with(s, path, ref, NULL, ret_id, err);
+}
+
+int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
+			    char *const *changes, char **ret_id, struct berth_error **err)
 {
 	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_free_ char *full = NULL, *diff_id = NULL, *chain = NULL, *blob = NULL, *id = NULL,
@@ -314,6 +351,12 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 		if (r < 0)
 			return r;
 	}
+	/* Bad --change instructions are refused before anything is read. */
+	r = import_config(NULL, changes, &json, &n, err);
+	if (r < 0)
+		return r;
+	free(json);
+	json = NULL;
 	if (streq(path, "-")) {
 		in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
 		if (in_fd < 0)
@@ -400,17 +443,15 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 	r = store_index_load(s, &idx, err);
 	if (r < 0)
 		goto fail;
-	r = find_imported_image(s, &idx, diff_ids, &id);
+	r = changes && changes[0] ? 0 : find_imported_image(s, &idx, diff_ids, &id);
 	if (r < 0) {
 		r = berth_error_set(err, -r, "import");
 		goto fail;
 	}
 	if (r == 0) {
-		r = image_config_format_import(diff_ids, (int64_t)time(NULL), &json, &n);
-		if (r < 0) {
-			r = berth_error_set(err, -r, "image config");
+		r = import_config(diff_ids, changes, &json, &n, err);
+		if (r < 0)
 			goto fail;
-		}
 		r = store_blob_write(s, json, n, &id, &config_created, err);
 		if (r < 0) {
 			berth_error_wrap(err, "image config");
