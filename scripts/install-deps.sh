@@ -17,6 +17,9 @@ packages=(
 	containerd podman containernetworking-plugins python3-grpcio
 	# libFuzzer harnesses (tests/fuzz): clang with its fuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
+	# image exchange tests (tests/integration/test-image-exchange.sh): skopeo reads and
+	# writes docker-archive and OCI layouts
+	skopeo
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
 )
