@@ -4,6 +4,7 @@
 /* SHA-256 (FIPS 180-4). Small and portable; used for blob digests, diff ids and
  * chain ids. Not constant-time: it never handles secrets. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,3 +27,8 @@ void sha256_final_hex(struct sha256_ctx *c, char out[SHA256_HEX_SIZE]);
 
 /* One-shot helper: lowercase hex digest of data. */
 void sha256_hex(const void *data, size_t n, char out[SHA256_HEX_SIZE]);
+
+/* Whether blocks are hashed with the CPU's SHA instructions (x86 SHA-NI), detected once;
+ * portable = true switches to the C code for the rest of the process (for tests and
+ * BERTH_SHA256_PORTABLE=1), false re-detects. */
+bool sha256_accelerated(bool portable);

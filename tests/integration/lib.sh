@@ -196,8 +196,19 @@ harness_cgroups_below()
 	local parent=$1 base
 	for base in /sys/fs/cgroup"$parent" /sys/fs/cgroup/*"$parent"; do
 		[[ -d "$base" ]] || continue
+		# only real hierarchies: a plain directory in the /sys/fs/cgroup tmpfs (a
+		# controller this machine does not mount, mkdir'ed by some tool) is no cgroup
+		harness_is_cgroupfs "$base" || continue
 		find "$base" -mindepth 1 -depth -type d 2>/dev/null
 	done
+}
+
+harness_is_cgroupfs()
+{
+	case $(stat -f -c %T "$1" 2>/dev/null) in
+	cgroupfs | cgroup2fs) return 0 ;;
+	*) return 1 ;;
+	esac
 }
 
 # PIDs that belong to a test: in a cgroup below $2, or whose cwd/exe/root is under $1,
@@ -321,6 +332,12 @@ harness_remove_cgroup_parent()
 	[[ -n "${BERTH_TEST_CGROUP:-}" ]] || return 0
 	for base in /sys/fs/cgroup"$BERTH_TEST_CGROUP" /sys/fs/cgroup/*"$BERTH_TEST_CGROUP"; do
 		[[ -d "$base" ]] || continue
+		if ! harness_is_cgroupfs "$base"; then
+			# what tools wrote into an unmounted controller's plain tmpfs directory
+			# (podman's conmon does) under our parent's name: ours to remove too
+			rm -rf "$base"
+			continue
+		fi
 		find "$base" -depth -type d -exec rmdir {} + 2>/dev/null ||
 			echo "# could not remove cgroup $base" >&2
 	done
@@ -521,6 +538,14 @@ harness_main()
 		echo "# integration tests skipped: they need root (running as uid $EUID)"
 		echo "# 0 passed, 0 failed, ${#files[@]} files skipped"
 		return 0
+	fi
+
+	# Orphans (conmon, shims) are re-parented to a reaper that reaps them at once: this
+	# machine's PID 1 is slow to, and a zombie keeps its cgroup busy (helpers/reaper.c).
+	if [[ -z "${BERTH_HARNESS_REAPER:-}" && -x "$build/tests/reaper" ]]; then
+		export BERTH_HARNESS_REAPER=1
+		exec "$build/tests/reaper" "$here/lib.sh" --build "$build" \
+			$( ((HARNESS_VERBOSE)) && echo --verbose) ${filter:+"$filter"} "${files[@]}"
 	fi
 
 	export BERTH_RUNTIME=${BERTH_RUNTIME_OVERRIDE:-$build/cli/berth-runtime}
