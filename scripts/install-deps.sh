@@ -19,7 +19,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# image exchange tests (tests/integration/test-image-exchange.sh): skopeo reads and
 	# writes docker-archive and OCI layouts
-	skopeo
+	skopeo zstd
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
 )

@@ -223,3 +223,66 @@ test_import_change_sets_cmd_and_env() {
 	run engine images
 	assert_not_contains "$output" "never"
 }
+
+# make_deep_archive OUT N: a docker-archive of busybox plus N one-file layers (layer k
+# adds /layers/k and deletes /layers/k-1's sibling marker), the top one zstd-compressed
+# and one in the middle gzip: more lower dirs than fit in one page of mount options.
+make_deep_archive() {
+	python3 - "$BUSYBOX_TAR" "$1" "$2" <<'PY'
+import gzip, hashlib, io, json, subprocess, sys, tarfile
+busybox, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sha = lambda d: "sha256:" + hashlib.sha256(d).hexdigest()
+def layer(entries):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in entries:
+            i = tarfile.TarInfo(name)
+            if data is None:
+                i.type, i.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(i)
+            else:
+                i.size, i.mode = len(data), 0o644
+                t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+layers = [open(busybox, "rb").read()]
+for k in range(n):
+    ents = [("layers", None), (f"layers/{k}", f"layer {k}\n".encode())]
+    if k > 0:
+        ents.append((f"layers/.wh.gone-{k-1}", b""))
+    ents.append((f"layers/gone-{k}", b"x"))
+    layers.append(layer(ents))
+diff_ids = [sha(l) for l in layers]
+blobs = list(layers)
+blobs[n // 2] = gzip.compress(layers[n // 2], mtime=0)
+blobs[-1] = subprocess.run(["zstd", "-q", "-c"], input=layers[-1], capture_output=True, check=True).stdout
+config = json.dumps({"architecture": "amd64", "os": "linux",
+    "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"]},
+    "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+names = []
+with tarfile.open(out, "w") as t:
+    def add(name, data):
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    add("config.json", config)
+    for k, b in enumerate(blobs):
+        names.append(f"l{k}.tar"); add(names[-1], b)
+    add("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["deep:1"], "Layers": names}]).encode())
+PY
+}
+
+test_load_runs_a_deep_layer_stack_with_gzip_and_zstd_layers() {
+	command -v zstd >/dev/null || skip "zstd not installed"
+	make_deep_archive "$BERTH_TEST_TMP/deep.tar" 60
+	run engine load -i "$BERTH_TEST_TMP/deep.tar"
+	assert_eq 0 "$status" "$output"
+	assert_eq 61 "$(ls "$BERTH_STORE/layers" | wc -l)"
+	# 61 lower dirs of ~100 bytes each: far beyond one page of mount(2) options
+	run engine run --rm "$(cgp)" deep:1 sh -c 'cat /layers/0 /layers/30 /layers/59; ls /layers | grep -c gone'
+	assert_eq "layer 0
+layer 30
+layer 59
+1" "$output"
+	# and it goes out again: save + load elsewhere gives the same image
+	engine save -o "$BERTH_TEST_TMP/deep2.tar" deep:1
+	run other_engine load -i "$BERTH_TEST_TMP/deep2.tar"
+	assert_eq "$(engine images -q --no-trunc)" "${output#Loaded image ID: }"
+}
