@@ -17,9 +17,9 @@ packages=(
 	containerd podman containernetworking-plugins python3-grpcio
 	# libFuzzer harnesses (tests/fuzz): clang with its fuzzer and sanitizer runtimes
 	clang libclang-rt-14-dev
-	# image exchange tests (tests/integration/test-image-exchange.sh): skopeo reads and
-	# writes docker-archive and OCI layouts
-	skopeo zstd
+	# image exchange tests (tests/integration/test-image-exchange.sh): skopeo and umoci
+	# read and write docker-archives and OCI layouts, zstd compresses a layer
+	skopeo zstd umoci
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
 )

@@ -286,3 +286,32 @@ layer 59
 	run other_engine load -i "$BERTH_TEST_TMP/deep2.tar"
 	assert_eq "$(engine images -q --no-trunc)" "${output#Loaded image ID: }"
 }
+
+test_umoci_layout_with_whiteouts_loads_and_runs() {
+	command -v umoci >/dev/null || skip "umoci not installed"
+	local oci=$BERTH_TEST_TMP/oci
+	umoci init --layout "$oci"
+	umoci new --image "$oci:base"
+	umoci unpack --image "$oci:base" "$BERTH_TEST_TMP/b1" >/dev/null
+	tar -C "$BERTH_TEST_TMP/b1/rootfs" -xf "$BUSYBOX_TAR"
+	umoci repack --image "$oci:base" "$BERTH_TEST_TMP/b1"
+	# a second layer that deletes a file and replaces a directory
+	umoci unpack --image "$oci:base" "$BERTH_TEST_TMP/b2" >/dev/null
+	rm "$BERTH_TEST_TMP/b2/rootfs/etc/group"
+	rm -rf "$BERTH_TEST_TMP/b2/rootfs/usr"
+	mkdir "$BERTH_TEST_TMP/b2/rootfs/usr"
+	echo replaced >"$BERTH_TEST_TMP/b2/rootfs/usr/only"
+	umoci repack --image "$oci:v2" "$BERTH_TEST_TMP/b2"
+	umoci config --image "$oci:v2" --config.cmd cat --config.cmd /usr/only
+	rm -rf "$BERTH_TEST_TMP/b1" "$BERTH_TEST_TMP/b2"
+
+	run engine load -i "$oci"
+	assert_eq 0 "$status" "$output"
+	run engine run --rm "$(cgp)" v2
+	assert_eq "replaced" "$output"
+	run engine run --rm "$(cgp)" v2 sh -c 'ls /usr; test -e /etc/group || echo no-group'
+	assert_eq "only
+no-group" "$output"
+	run engine run --rm "$(cgp)" base ls /usr
+	assert_contains "$output" "bin"
+}
