@@ -56,7 +56,10 @@ if [[ -z $rootfs ]]; then
 fi
 archive=$work/debian-docker.tar
 if [[ ! -s $archive ]]; then
-	tar -C "$rootfs" --numeric-owner --sort=name -cf - . | gzip -6 >"$work/layer.tar.gz"
+	# as Debian's own images: without the downloaded .debs and the apt lists
+	tar -C "$rootfs" --numeric-owner --sort=name \
+		--exclude='./var/cache/apt/archives/*.deb' --exclude='./var/lib/apt/lists/*' \
+		-cf - . | gzip -6 >"$work/layer.tar.gz"
 	rm -rf "$work/seed"
 	"$berth" --root "$work/seed" import "$work/layer.tar.gz" bench/debian:12 >/dev/null
 	# a docker-archive with the gzip layer as is, as `docker save` of a pulled image would
@@ -72,7 +75,9 @@ echo "# image: minimal Debian 12, one layer, $mb MB gzip ($(du -sh "$rootfs" | c
 pod=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay
 	--cgroup-manager cgroupfs --events-backend file)
 cs="containers-storage:[overlay@$work/cs+$work/cs-run]"
-clean_all="rm -rf '$work/store' '$work/cs' '$work/cs-run'; '${pod[*]}' system reset -f >/dev/null 2>&1 || true; rm -rf '$work/podman' '$work/podman-run'"
+# containers-storage leaves its overlay home bind-mounted on itself: unmount what is
+# under the stores before removing them
+clean_all="${pod[*]} system reset -f >/dev/null 2>&1; findmnt -rn -o TARGET | grep -E '^$work/(cs|podman|store)' | sort -r | xargs -r umount -l; rm -rf '$work/store' '$work/cs' '$work/cs-run' '$work/podman' '$work/podman-run'"
 
 results=()
 bench_op() { # bench_op NAME CMD_BERTH CMD_PODMAN CMD_SKOPEO
@@ -90,8 +95,11 @@ bench_op load \
 
 reg_pid=
 cleanup() {
-	[[ -n $reg_pid ]] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-	eval "$clean_all"
+	if [[ -n $reg_pid ]]; then
+		kill "$reg_pid" 2>/dev/null || true
+		wait "$reg_pid" 2>/dev/null || true
+	fi
+	bash -c "$clean_all" || true
 }
 trap cleanup EXIT
 if "$berth" pull --help >/dev/null 2>&1 && command -v docker-registry >/dev/null; then
