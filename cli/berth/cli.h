@@ -74,6 +74,19 @@ void format_size(int64_t bytes, char *buf, size_t n);
 /* docker's units.HumanDuration(now - then) + " ago": "2 minutes ago". */
 void format_since(int64_t then, int64_t now, char *buf, size_t n);
 
+/* Where a command that writes a tar (save, export) writes it: FILE (-o), written as
+ * FILE.tmp-<pid> and renamed by cli_output_finish() on success (removed on failure), or
+ * stdout when path is NULL, which is refused on a terminal (a usage error). */
+struct cli_output {
+	const char *path;
+	char *tmp;
+	int fd;
+};
+int cli_output_open(struct berth_cli *cli, struct cli_output *o, const char *path,
+		    struct berth_error **err);
+/* r: the command's result so far; returns it, or the error of the rename. */
+int cli_output_finish(struct cli_output *o, int r, struct berth_error **err);
+
 /* A text table like docker's (tabwriter: min width 10, padding 3). */
 struct table;
 struct table *table_new(size_t n_cols, const char *const *headers);

@@ -84,8 +84,7 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	struct cli_output o;
 	const char *out = NULL;
 	int c, r;
 
@@ -105,28 +104,15 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"export\" requires exactly 1 argument");
-	if (!out && isatty(STDOUT_FILENO))
-		return cli_usage_error(cli, err,
-				       "cowardly refusing to write a tar to a terminal: use -o "
-				       "or redirect stdout");
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	if (out) {
-		tmp = xasprintf("%s.tmp-%d", out, (int)getpid());
-		if (!tmp)
-			return berth_error_set(err, ENOMEM, "export");
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return berth_error_set(err, errno, "export: create '%s'", tmp);
-	}
-	r = berth_engine_export(store, argv[optind], out ? fd : STDOUT_FILENO, err);
-	if (r >= 0 && out && (fsync(fd) < 0 || rename(tmp, out) < 0))
-		r = berth_error_set(err, errno, "export: write '%s'", out);
-	if (r < 0) {
-		if (out)
-			unlink(tmp);
+	r = cli_output_open(cli, &o, out, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_export(store, argv[optind], o.fd, err);
+	r = cli_output_finish(&o, r, err);
+	if (r < 0)
 		return berth_error_wrap(err, "export '%s'", argv[optind]);
-	}
 	return 0;
 }

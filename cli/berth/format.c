@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -180,4 +182,44 @@ int table_print(const struct table *t, FILE *f)
 		}
 	}
 	return fflush(f) == 0 ? 0 : -errno;
+}
+
+int cli_output_open(struct berth_cli *cli, struct cli_output *o, const char *path,
+		    struct berth_error **err)
+{
+	*o = (struct cli_output){.path = path, .fd = STDOUT_FILENO};
+	if (!path) {
+		if (isatty(STDOUT_FILENO))
+			return cli_usage_error(cli, err,
+					       "cowardly refusing to write a tar to a terminal: "
+					       "use -o or redirect stdout");
+		return 0;
+	}
+	/* Written beside the target and renamed: FILE is whole or untouched. */
+	o->tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	if (!o->tmp)
+		return berth_error_set(err, ENOMEM, "output");
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		int r = berth_error_set(err, errno, "create '%s'", o->tmp);
+
+		free(o->tmp);
+		o->tmp = NULL;
+		return r;
+	}
+	return 0;
+}
+
+int cli_output_finish(struct cli_output *o, int r, struct berth_error **err)
+{
+	if (!o->tmp)
+		return r;
+	if (r >= 0 && (fsync(o->fd) < 0 || rename(o->tmp, o->path) < 0))
+		r = berth_error_set(err, errno, "write '%s'", o->path);
+	close(o->fd);
+	if (r < 0)
+		unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	return r;
 }

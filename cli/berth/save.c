@@ -38,8 +38,7 @@ int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	    {},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	struct cli_output o;
 	enum berth_archive_format format = BERTH_ARCHIVE_DOCKER;
 	const char *out = NULL;
 	int c, r;
@@ -69,29 +68,15 @@ int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"save\" requires at least 1 argument");
-	if (!out && isatty(STDOUT_FILENO))
-		return cli_usage_error(cli, err,
-				       "cowardly refusing to save to a terminal: use -o or "
-				       "redirect stdout");
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	if (out) {
-		/* Written beside the target and renamed: FILE is whole or untouched. */
-		tmp = xasprintf("%s.tmp-%d", out, (int)getpid());
-		if (!tmp)
-			return berth_error_set(err, ENOMEM, "save");
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return berth_error_set(err, errno, "save: create '%s'", tmp);
-	}
-	r = berth_image_save(store, argv + optind, format, out ? fd : STDOUT_FILENO, err);
-	if (r >= 0 && out && (fsync(fd) < 0 || rename(tmp, out) < 0))
-		r = berth_error_set(err, errno, "save: write '%s'", out);
-	if (r < 0) {
-		if (out)
-			unlink(tmp);
+	r = cli_output_open(cli, &o, out, err);
+	if (r < 0)
+		return r;
+	r = berth_image_save(store, argv + optind, format, o.fd, err);
+	r = cli_output_finish(&o, r, err);
+	if (r < 0)
 		return berth_error_wrap(err, "save");
-	}
 	return 0;
 }

@@ -720,30 +720,6 @@ out:
 	return r;
 }
 
-static int dir_as_tar(struct berth_store *s, int dir_fd, struct berth_error **err)
-{
-	_cleanup_close_ int out = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	struct archive *a;
-	int r;
-
-	if (out < 0)
-		return berth_error_set(err, errno, "temp file");
-	a = tar_writer_new(&out);
-	if (!a)
-		return berth_error_set(err, ENOMEM, "tar");
-	r = tar_write_tree(a, dir_fd, NULL, 0, err);
-	if (r < 0) {
-		archive_write_free(a);
-		return r;
-	}
-	r = tar_writer_close(a, err);
-	if (r < 0)
-		return r;
-	if (lseek(out, 0, SEEK_SET) < 0)
-		return berth_error_set(err, errno, "seek");
-	return TAKE_FD(out);
-}
-
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 		     struct berth_error **err)
 {
@@ -771,7 +747,7 @@ int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 		if (S_ISDIR(st.st_mode)) {
 			/* An unpacked layout (oci: of skopeo, a docker-archive extracted):
 			 * read as the tar of it, made in an unnamed temp file. */
-			int t = dir_as_tar(s, in_fd, err);
+			int t = tar_tree_to_tmpfile(s->blobs_fd, in_fd, 0, NULL, err);
 
 			if (t < 0)
 				return berth_error_wrap(err, "read directory");

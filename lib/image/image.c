@@ -523,6 +523,22 @@ static int gc_layers(struct berth_store *s, const struct store_index *idx, char 
 	return 0;
 }
 
+/* Lock the store (exclusive or shared), load the index and resolve name in it. *ret_id
+ * and *ret_ref point into idx (see resolve()). */
+static int lock_resolve(struct berth_store *s, bool exclusive, const char *name, int *ret_lock,
+			struct store_index *idx, const char **ret_id, const char **ret_ref,
+			struct berth_error **err)
+{
+	int r = store_lock(s, exclusive, ret_lock, err);
+
+	if (r < 0)
+		return r;
+	r = store_index_load(s, idx, err);
+	if (r < 0)
+		return r;
+	return resolve(idx, name, ret_id, ret_ref, err);
+}
+
 int berth_image_resolve(struct berth_store *s, const char *ref_or_id, char **ret_id,
 			size_t *ret_refs, bool *ret_by_ref, struct berth_error **err)
 {
@@ -532,13 +548,7 @@ int berth_image_resolve(struct berth_store *s, const char *ref_or_id, char **ret
 	char *dup;
 	int r;
 
-	r = store_lock(s, false, &lock, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		return r;
-	r = resolve(&idx, ref_or_id, &id, &ref, err);
+	r = lock_resolve(s, false, ref_or_id, &lock, &idx, &id, &ref, err);
 	if (r < 0)
 		return r;
 	dup = strdup(id);
@@ -567,13 +577,7 @@ int berth_image_tag(struct berth_store *s, const char *source, const char *targe
 	if (strchr(full, '@'))
 		return berth_error_new(err, EINVAL,
 				       "invalid tag '%s': a tag cannot name a digest", target);
-	r = store_lock(s, true, &lock, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		return r;
-	r = resolve(&idx, source, &pid, &pref, err);
+	r = lock_resolve(s, true, source, &lock, &idx, &pid, &pref, err);
 	if (r < 0)
 		return r;
 	id = strdup(pid);
@@ -594,13 +598,7 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 	size_t refs;
 	int r;
 
-	r = store_lock(s, true, &lock, err);
-	if (r < 0)
-		return r;
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		return r;
-	r = resolve(&idx, ref_or_id, &pid, &pref, err);
+	r = lock_resolve(s, true, ref_or_id, &lock, &idx, &pid, &pref, err);
 	if (r < 0)
 		return r;
 	id = strdup(pid);

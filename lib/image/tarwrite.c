@@ -339,19 +339,11 @@ int tar_write_tree_skipping(struct archive *a, int dir_fd, const char *prefix, u
 
 static la_ssize_t fd_write(struct archive *a, void *userdata, const void *buf, size_t n)
 {
-	int fd = *(int *)userdata;
-	size_t done = 0;
+	int r = loop_write(*(int *)userdata, buf, n);
 
-	while (done < n) {
-		ssize_t k = write(fd, (const char *)buf + done, n - done);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			archive_set_error(a, errno, "write: %s", strerror(errno));
-			return -1;
-		}
-		done += (size_t)k;
+	if (r < 0) {
+		archive_set_error(a, -r, "write: %s", strerror(-r));
+		return -1;
 	}
 	return (la_ssize_t)n;
 }
@@ -459,4 +451,29 @@ int tar_writer_close(struct archive *a, struct berth_error **err)
 	}
 	archive_write_free(a);
 	return 0;
+}
+
+int tar_tree_to_tmpfile(int tmp_dir_fd, int dir_fd, unsigned flags, char *const *skip_empty,
+			struct berth_error **err)
+{
+	_cleanup_close_ int out = openat(tmp_dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	struct archive *a;
+	int r;
+
+	if (out < 0)
+		return berth_error_set(err, errno, "temp file");
+	a = tar_writer_new(&out);
+	if (!a)
+		return berth_error_set(err, ENOMEM, "tar");
+	r = tar_write_tree_skipping(a, dir_fd, NULL, flags, skip_empty, err);
+	if (r < 0) {
+		archive_write_free(a);
+		return r;
+	}
+	r = tar_writer_close(a, err);
+	if (r < 0)
+		return r;
+	if (lseek(out, 0, SEEK_SET) < 0)
+		return berth_error_set(err, errno, "seek");
+	return TAKE_FD(out);
 }

@@ -35,6 +35,11 @@ int tar_write_tree(struct archive *a, int dir_fd, const char *prefix, unsigned f
 int tar_write_tree_skipping(struct archive *a, int dir_fd, const char *prefix, unsigned flags,
 			    char *const *skip_empty, struct berth_error **err);
 
+/* The tar of the tree below dir_fd in a new unnamed file (O_TMPFILE) in the directory
+ * tmp_dir_fd; returns its fd, at offset 0. */
+int tar_tree_to_tmpfile(int tmp_dir_fd, int dir_fd, unsigned flags, char *const *skip_empty,
+			struct berth_error **err);
+
 /* Members made up on the spot: mode 0644 (0755 dirs), owner 0, mtime 0. */
 int tar_add_bytes(struct archive *a, const char *path, const void *data, size_t n,
 		  struct berth_error **err);

@@ -30,30 +30,11 @@
 static int tar_upper(struct berth_store *s, const char *upper_dir, char *const *skip_empty,
 		     struct berth_error **err)
 {
-	_cleanup_close_ int dfd = -EBADF, out = -EBADF;
-	struct archive *a;
-	int r;
+	_cleanup_close_ int dfd = open(upper_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	dfd = open(upper_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return berth_error_set(err, errno, "open '%s'", upper_dir);
-	out = openat(s->blobs_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (out < 0)
-		return berth_error_set(err, errno, "temp file");
-	a = tar_writer_new(&out);
-	if (!a)
-		return berth_error_set(err, ENOMEM, "tar");
-	r = tar_write_tree_skipping(a, dfd, NULL, TAR_OVERLAY_UPPER, skip_empty, err);
-	if (r < 0) {
-		archive_write_free(a);
-		return r;
-	}
-	r = tar_writer_close(a, err);
-	if (r < 0)
-		return r;
-	if (lseek(out, 0, SEEK_SET) < 0)
-		return berth_error_set(err, errno, "seek");
-	return TAKE_FD(out);
+	return tar_tree_to_tmpfile(s->blobs_fd, dfd, TAR_OVERLAY_UPPER, skip_empty, err);
 }
 
 /* parent's config with the new layer, history entry, time and changes. */
