@@ -22,7 +22,11 @@ static const struct berth_command commands[] = {
     {"images", cmd_images, "List images"},
     {"import", cmd_import, "Import the contents of a tarball to create an image"},
     {"load", cmd_load, "Load images from a docker-archive or OCI layout tarball"},
+    {"login", cmd_login, "Log in to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
     {"ps", cmd_ps, "List containers"},
+    {"pull", cmd_pull, "Download an image from a registry"},
+    {"push", cmd_push, "Upload an image to a registry"},
     {"rm", cmd_rm, "Remove one or more containers"},
     {"run", cmd_run, "Create and run a new container from an image"},
 };
