@@ -663,8 +663,11 @@ int reg_do(struct reg_client *c, const struct reg_request *req, struct reg_respo
 		r = perform(c, c->curl, req, resp, &www_auth, err);
 		if (r < 0)
 			return r;
-		if (resp->status != 401 || attempt > 0)
+		if (resp->status != 401)
 			return 0;
+		/* Still refused with what the challenge asked for. */
+		if (attempt > 0)
+			return c->user ? 0 : refused(c, resp, err);
 		/* Nothing reached the sink: it only takes a 2xx body. */
 		r = authenticate(c, www_auth, resp, err);
 		if (r < 0)
@@ -695,7 +698,11 @@ int reg_status_error(const struct reg_response *resp, struct berth_error **err)
 			return berth_error_new(err, errnum, "%s%s%s", lc ? lc : "",
 					       lc && msg ? ": " : "", msg ? msg : "");
 	}
-	return berth_error_new(err, errnum, "HTTP status %ld", resp->status);
+	return berth_error_new(err, errnum, "HTTP status %ld%s", resp->status,
+			       resp->status == 401   ? " (unauthorized)"
+			       : resp->status == 403 ? " (denied)"
+			       : resp->status == 404 ? " (not found)"
+						     : "");
 }
 
 int reg_ping(struct reg_client *c, struct berth_error **err)

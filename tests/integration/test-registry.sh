@@ -315,3 +315,105 @@ test_pull_of_a_missing_image_fails_clearly() {
 	assert_eq 125 "$status" "$output"
 	assert_store_empty "$BERTH_STORE"
 }
+
+test_basic_auth_login_push_pull_logout() {
+	reg_env
+	local reg=127.0.0.1:$basic_PORT ref id cfg=$BERTH_TEST_TMP/docker-config/config.json
+	ref=$reg/private/busybox:1
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "needs credentials (berth login $reg)"
+
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"wrong-pass"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "incorrect username or password"
+	[[ ! -e "$cfg" ]] || fail "a refused login wrote $cfg"
+
+	# Other entries and keys of the file survive login and logout.
+	mkdir -p "$(dirname "$cfg")"
+	echo '{"auths": {"other.example:1": {"auth": "eDp5"}}, "detachKeys": "ctrl-x"}' >"$cfg"
+	chmod 644 "$cfg"
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"$REG_PASS"
+	assert_eq 0 "$status" "$output"
+	assert_eq "Login Succeeded" "$output"
+	assert_eq 600 "$(stat -c %a "$cfg")"
+	assert_eq "$(printf %s "$REG_USER:$REG_PASS" | base64 -w0)" "$(jq -r --arg k "$reg" '.auths[$k].auth' "$cfg")"
+	assert_eq "eDp5" "$(jq -r '.auths["other.example:1"].auth' "$cfg")"
+	assert_eq "ctrl-x" "$(jq -r .detachKeys "$cfg")"
+
+	run engine push "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull -q "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	assert_eq "hi" "$output"
+	# skopeo reads the credentials berth wrote.
+	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
+	assert_eq 0 "$status" "$output"
+
+	run engine logout "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_eq "null" "$(jq -c --arg k "$reg" '.auths[$k]' "$cfg")"
+	assert_eq "eDp5" "$(jq -r '.auths["other.example:1"].auth' "$cfg")"
+	run engine logout "$reg"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "not logged in"
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "needs credentials"
+	assert_store_empty "$BERTH_TEST_TMP/store3"
+}
+
+test_login_with_a_password_argument_and_an_auth_file() {
+	local reg=127.0.0.1:$basic_PORT auth=$BERTH_TEST_TMP/auth.json
+	run engine login --authfile "$auth" -u "$REG_USER" -p "$REG_PASS" "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "WARNING! Using --password via the CLI is insecure"
+	assert_eq 600 "$(stat -c %a "$auth")"
+	run engine login --authfile "$auth" -u "$REG_USER" -p nope "$reg"
+	assert_eq 125 "$status" "$output"
+	run engine login --authfile "$auth" "$reg"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "no --username"
+	run engine logout --authfile "$auth" "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_eq "{}" "$(jq -c .auths "$auth")"
+}
+
+test_token_auth_login_push_pull() {
+	reg_env
+	local reg=127.0.0.1:$token_PORT ref id cfg=$BERTH_TEST_TMP/docker-config/config.json
+	ref=$reg/tok/busybox:1
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+
+	# Anonymous tokens grant nothing here.
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "unauthorized"
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"wrong-pass"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "incorrect username or password"
+
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"$REG_PASS"
+	assert_eq 0 "$status" "$output"
+	run engine push "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$(tail -n 1 <<<"$output")"
+	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	assert_eq "hi" "$output"
+	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$(skopeo inspect --tls-verify=false --authfile "$cfg" --raw "docker://$ref" | jq -r .config.digest)"
+
+	run engine logout "$reg"
+	assert_eq 0 "$status" "$output"
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "unauthorized"
+	assert_store_empty "$BERTH_TEST_TMP/store3"
+}
