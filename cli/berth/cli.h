@@ -82,5 +82,8 @@ struct table *table_free(struct table *t);
 /* --FLAG[=true|false|1|0]; a missing arg is true. A usage error otherwise. */
 int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
 		   struct berth_error **err);
+/* Catch SIGINT and SIGTERM into the returned flag (berth_registry_options.cancel), so
+ * a transfer stops cleanly; a second signal kills as usual. */
+const volatile sig_atomic_t *cli_catch_interrupts(void);
 /* A berth_registry_options.progress that prints the line on stderr. */
 void cli_progress(const char *line, void *data);

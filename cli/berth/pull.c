@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -46,6 +47,28 @@ int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, boo
 		return cli_usage_error(cli, err, "invalid value '%s' for --%s: want true or false",
 				       arg, flag);
 	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	/* The second one is not polite any more. */
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	interrupted = 1;
+}
+
+const volatile sig_atomic_t *cli_catch_interrupts(void)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &interrupted;
 }
 
 void cli_progress(const char *line, void *data)
@@ -98,6 +121,7 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
+	o.cancel = cli_catch_interrupts();
 	r = berth_image_pull(store, argv[optind], &o, &id, err);
 	if (r < 0)
 		return berth_error_wrap(err, "pull '%s'", argv[optind]);

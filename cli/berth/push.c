@@ -80,6 +80,7 @@ int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
+	o.cancel = cli_catch_interrupts();
 	r = berth_image_push(store, image, dest, &o, &digest, err);
 	if (r < 0)
 		return berth_error_wrap(err, "push '%s'", dest ? dest : image);

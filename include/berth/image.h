@@ -133,6 +133,7 @@ int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct bert
 
 /* --- registries (lib/image/registry*.c, credentials.c; docs/images.md "Registries") --- */
 
+#include <signal.h>
 #include <stdbool.h>
 
 struct berth_registry_options {
@@ -145,6 +146,10 @@ struct berth_registry_options {
 	/* One line per step ("Copying blob sha256:... done"); may be NULL. */
 	void (*progress)(const char *line, void *data);
 	void *progress_data;
+	/* When *cancel becomes non-zero (a signal handler's flag), transfers stop within a
+	 * second and the operation fails with -EINTR, cleaning up as for any failure. May be
+	 * NULL. */
+	const volatile sig_atomic_t *cancel;
 };
 
 /*

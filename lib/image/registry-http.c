@@ -20,6 +20,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct reg_client {
 	bool plain_ok; /* plain http allowed */
 	char *user, *pass;
 	char *authz; /* "Authorization: ..." or NULL (anonymous) */
+	const volatile sig_atomic_t *cancel;
 	CURL *curl;  /* reused: keeps the connection alive between requests */
 };
 
@@ -158,6 +160,7 @@ int reg_client_new(const char *registry, const char *repo, const char *user, con
 	c->pass = pass ? strdup(pass) : NULL;
 	c->curl = curl_easy_init();
 	c->push = push;
+	c->cancel = o ? o->cancel : NULL;
 	c->insecure = o && o->insecure;
 	c->plain_ok = c->insecure || (c->host && is_loopback(c->host));
 	if (!c->registry || !c->host || (repo && !c->repo) || (user && !c->user) ||
@@ -289,6 +292,28 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *data)
 	return want;
 }
 
+static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct reg_client *c = data;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return c->cancel && *c->cancel ? 1 : 0;
+}
+
+/* A failed transfer as an error. */
+static int transfer_error(const struct xfer *x, CURLcode cr, const char *method, const char *url,
+			  struct berth_error **err)
+{
+	if (x->werr)
+		return berth_error_new(err, x->werr->errnum, "%s %s: %s", method, url,
+				       x->werr->msg);
+	if (cr == CURLE_ABORTED_BY_CALLBACK)
+		return berth_error_new(err, EINTR, "interrupted");
+	return berth_error_new(err, cr == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO, "%s %s: %s",
+			       method, url, curl_easy_strerror(cr));
+}
+
 /* --- requests --- */
 
 static char *absolute_url(const struct reg_client *c, const char *url)
@@ -327,6 +352,11 @@ static int setup(struct reg_client *c, CURL *h, const struct reg_request *req, c
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	if (c->cancel) {
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	}
 	if (streq(method, "GET") || streq(method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
@@ -389,14 +419,7 @@ static int perform(struct reg_client *c, CURL *h, const struct reg_request *req,
 	cr = curl_easy_perform(h);
 	curl_slist_free_all(headers);
 	if (cr != CURLE_OK) {
-		if (x.werr) {
-			r = berth_error_new(err, x.werr->errnum, "%s %s: %s",
-					    req->method ? req->method : "GET", url, x.werr->msg);
-		} else {
-			r = berth_error_new(err, cr == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
-					    "%s %s: %s", req->method ? req->method : "GET", url,
-					    curl_easy_strerror(cr));
-		}
+		r = transfer_error(&x, cr, req->method ? req->method : "GET", url, err);
 		xfer_release(&x);
 		return r;
 	}
@@ -862,12 +885,8 @@ static int dl_start(struct reg_client *c, CURLM *m, struct dl *d, struct reg_blo
 static int dl_done(struct dl *d, CURLcode cr, struct berth_error **err)
 {
 	if (cr != CURLE_OK) {
-		if (d->x.werr)
-			return berth_error_new(err, d->x.werr->errnum, "blob '%s': %s",
-					       d->b->digest, d->x.werr->msg);
-		return berth_error_new(err, cr == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
-				       "blob '%s': GET %s: %s", d->b->digest, d->url,
-				       curl_easy_strerror(cr));
+		transfer_error(&d->x, cr, "GET", d->url, err);
+		return berth_error_wrap(err, "blob '%s'", d->b->digest);
 	}
 	curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->resp.status);
 	if (d->resp.status == 401)

@@ -365,6 +365,12 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		}
 	}
 
+	/* From here on an interrupt is noticed only after the commit (unpacking included),
+	 * which is atomic: the image appears whole or not at all. */
+	if (o && o->cancel && *o->cancel) {
+		r = berth_error_new(err, EINTR, "interrupted");
+		goto out;
+	}
 	refs[0] = ref.full;
 	r = image_commit(s, config, config_len, cfg->diff_ids, layers, m.n_layers,
 			 ref.full ? refs : NULL, &id, err);

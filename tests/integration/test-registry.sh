@@ -417,3 +417,28 @@ test_token_auth_login_push_pull() {
 	assert_contains "$output" "unauthorized"
 	assert_store_empty "$BERTH_TEST_TMP/store3"
 }
+
+test_interrupted_pull_leaves_nothing() {
+	local srv pull i port
+	python3 "$REG_HELPERS/slow-registry.py" --port-file "$BERTH_TEST_TMP/port" \
+		--layer "$BUSYBOX_TAR" &
+	srv=$!
+	trap "kill $srv 2>/dev/null || true" EXIT
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$BERTH_TEST_TMP/port" ]] && break
+		sleep 0.1
+	done
+	port=$(cat "$BERTH_TEST_TMP/port")
+	"$BERTH" --root "$BERTH_STORE" pull "127.0.0.1:$port/slow:x" >"$BERTH_TEST_TMP/out" 2>&1 &
+	pull=$!
+	# Wait until the layer is on its way into a temp blob, then interrupt.
+	wait_for 10 sh -c "ls -A '$BERTH_STORE/blobs/sha256' | grep -q '^\.tmp-'"
+	kill -INT "$pull"
+	status=0
+	wait "$pull" || status=$?
+	assert_eq 125 "$status" "$(cat "$BERTH_TEST_TMP/out")"
+	assert_contains "$(cat "$BERTH_TEST_TMP/out")" "interrupted"
+	assert_store_empty "$BERTH_STORE"
+	kill "$srv"
+	wait "$srv" || true
+}
