@@ -733,7 +733,9 @@ int reg_ping(struct reg_client *c, struct berth_error **err)
 	const char *schemes[] = {"https", "http"};
 	struct reg_request req = REG_REQUEST_INIT;
 	struct reg_response resp = {0};
-	int r = 0;
+	_cleanup_free_ char *https_error = NULL;
+	struct berth_error *e = NULL;
+	int r = 0, https_errnum = EIO;
 
 	req.url = "/v2/";
 	for (size_t i = 0; i < ELEMENTSOF(schemes); i++) {
@@ -743,37 +745,68 @@ int reg_ping(struct reg_client *c, struct berth_error **err)
 			break;
 		free(c->base);
 		c->base = xasprintf("%s://%s", schemes[i], c->host);
-		if (!c->base)
-			return berth_error_set(err, ENOMEM, "ping");
-		berth_error_free(err ? *err : NULL);
-		if (err)
-			*err = NULL;
+		if (!c->base) {
+			r = berth_error_set(&e, ENOMEM, "ping");
+			break;
+		}
 		reg_response_release(&resp);
-		r = perform(c, c->curl, &req, &resp, &www_auth, err);
-		if (r < 0)
-			continue; /* transport error: try plain http where allowed */
+		r = perform(c, c->curl, &req, &resp, &www_auth, &e);
+		if (r < 0) {
+			/* A transport error: try plain http where allowed, and if that fails
+			 * too, say what https said (a certificate problem, say) as well. */
+			if (i == 0) {
+				https_errnum = e ? e->errnum : EIO;
+				https_error = strdup(berth_error_message(e));
+				e = berth_error_free(e);
+			} else if (https_error) {
+				int errnum = e->errnum;
+				_cleanup_free_ char *msg = strdup(berth_error_message(e));
+
+				berth_error_new(&e, errnum, "%s (over https: %s)", msg ? msg : "",
+						https_error);
+			}
+			continue;
+		}
 		if (resp.status == 401) {
-			r = authenticate(c, www_auth, &resp, err);
+			r = authenticate(c, www_auth, &resp, &e);
 			if (r < 0)
 				break;
 			/* Check what we got: Basic credentials are only judged here. */
-			r = perform(c, c->curl, &req, &resp, NULL, err);
+			reg_response_release(&resp);
+			r = perform(c, c->curl, &req, &resp, NULL, &e);
 			if (r < 0)
 				break;
 			if (resp.status == 401 || resp.status == 403) {
-				r = refused(c, &resp, err);
+				r = refused(c, &resp, &e);
 				break;
 			}
 		}
 		if (resp.status != 200) {
-			reg_status_error(&resp, err);
-			r = berth_error_wrap(err, "%s/v2/", c->base);
+			reg_status_error(&resp, &e);
+			r = berth_error_wrap(&e, "%s/v2/", c->base);
+			if (https_error) {
+				/* A TLS port answering plain http with 400, typically. */
+				_cleanup_free_ char *msg = strdup(berth_error_message(e));
+
+				r = berth_error_new(&e, https_errnum, "%s (over https: %s)",
+						    msg ? msg : "", https_error);
+			}
 		}
 		break;
 	}
 	reg_response_release(&resp);
-	if (r < 0)
-		return berth_error_wrap(err, "registry '%s'", c->registry);
+	if (r < 0 && !e)
+		berth_error_new(&e, https_errnum, "%s", https_error ? https_error : "ping");
+	if (r < 0) {
+		berth_error_wrap(&e, "registry '%s'", c->registry);
+		if (err) {
+			berth_error_free(*err);
+			*err = e;
+		} else {
+			berth_error_free(e);
+		}
+		return r;
+	}
 	return 0;
 }
 
@@ -885,6 +918,9 @@ static int dl_start(struct reg_client *c, CURLM *m, struct dl *d, struct reg_blo
 static int dl_done(struct dl *d, CURLcode cr, struct berth_error **err)
 {
 	if (cr != CURLE_OK) {
+		if (d->x.werr)
+			return berth_error_new(err, d->x.werr->errnum, "blob '%s': %s",
+					       d->b->digest, d->x.werr->msg);
 		transfer_error(&d->x, cr, "GET", d->url, err);
 		return berth_error_wrap(err, "blob '%s'", d->b->digest);
 	}

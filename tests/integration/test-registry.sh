@@ -15,10 +15,11 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_registry NAME [AUTH-YAML]: a registry with its storage under $BERTH_FILE_TMP/NAME;
-# sets ${NAME}_PORT and appends its PID to REG_PIDS.
+# start_registry NAME [YAML [SCHEME]]: a registry with its storage under
+# $BERTH_FILE_TMP/NAME and YAML (auth, tls) added to its config; sets ${NAME}_PORT and
+# appends its PID to REG_PIDS.
 start_registry() {
-	local name=$1 auth=${2:-} dir=$BERTH_FILE_TMP/$1 port i
+	local name=$1 auth=${2:-} scheme=${3:-http} dir=$BERTH_FILE_TMP/$1 port i
 	mkdir -p "$dir/storage"
 	port=$(free_port)
 	cat >"$dir/config.yml" <<-EOF
@@ -37,10 +38,10 @@ start_registry() {
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	REG_PIDS+=" $!"
 	for ((i = 0; i < 100; i++)); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+		curl -s -k -o /dev/null "$scheme://127.0.0.1:$port/v2/" && break
 		sleep 0.1
 	done
-	curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || { cat "$dir/log"; return 1; }
+	curl -s -k -o /dev/null "$scheme://127.0.0.1:$port/v2/" || { cat "$dir/log"; return 1; }
 	printf -v "${name}_PORT" %s "$port"
 }
 
@@ -68,7 +69,10 @@ setup_file() {
 	TOKEN_PORT=$(cat "$t/port")
 	start_registry token "$(printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: %s' \
 		"$TOKEN_PORT" "$t/cert.pem")"
-	export REG_PIDS plain_PORT basic_PORT token_PORT TOKEN_PORT
+	# TLS with a self-signed certificate: only --tls-verify=false gets in.
+	start_registry tls "$(printf '  tls:\n    certificate: %s\n    key: %s' \
+		"$t/cert.pem" "$t/key.pem")" https
+	export REG_PIDS plain_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
 }
 
 teardown_file() {
@@ -441,4 +445,20 @@ test_interrupted_pull_leaves_nothing() {
 	assert_store_empty "$BERTH_STORE"
 	kill "$srv"
 	wait "$srv" || true
+}
+
+test_tls_registry_needs_tls_verify_false_for_a_self_signed_certificate() {
+	reg_env
+	local ref=127.0.0.1:$tls_PORT/tls/busybox:1 id
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "over https: GET https://127.0.0.1:$tls_PORT/v2/: SSL peer certificate"
+	run engine push --tls-verify=false "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull -q --tls-verify=false "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	run engine2 pull --tls-verify=true "$ref"
+	assert_eq 125 "$status" "$output"
 }
