@@ -22,6 +22,9 @@ packages=(
 	skopeo zstd umoci
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
+	# registries: libcurl for berth pull/push; tests/integration/test-registry.sh runs
+	# distribution's registry, skopeo, htpasswd, and openssl for its token server
+	libcurl4-openssl-dev docker-registry skopeo apache2-utils openssl
 )
 
 missing=()

@@ -48,7 +48,11 @@ int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_login(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_logout(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 
@@ -93,3 +97,14 @@ struct table *table_new(size_t n_cols, const char *const *headers);
 int table_add_row(struct table *t, const char *const *cells); /* copies */
 int table_print(const struct table *t, FILE *f);
 struct table *table_free(struct table *t);
+
+/* --- registry flags (pull.c) --- */
+
+/* --FLAG[=true|false|1|0]; a missing arg is true. A usage error otherwise. */
+int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
+		   struct berth_error **err);
+/* Catch SIGINT and SIGTERM into the returned flag (berth_registry_options.cancel), so
+ * a transfer stops cleanly; a second signal kills as usual. */
+const volatile sig_atomic_t *cli_catch_interrupts(void);
+/* A berth_registry_options.progress that prints the line on stderr. */
+void cli_progress(const char *line, void *data);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The small image verbs: tag, rmi, history, inspect, and `berth image ...`, docker's
- * management group (image ls|rm|tag|history|inspect|prune|import|load|save), which
+ * management group (image ls|rm|tag|history|inspect|prune|import|load|save|pull|push),
+ * which
  * dispatches to the top-level commands.
  */
 #include <errno.h>
@@ -304,6 +305,8 @@ int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	    {"load", cmd_load, "Load images from an archive"},
 	    {"ls", cmd_images, "List images"},
 	    {"prune", cmd_image_prune, "Remove unused images"},
+	    {"pull", cmd_pull, "Download an image from a registry"},
+	    {"push", cmd_push, "Upload an image to a registry"},
 	    {"rm", cmd_rmi, "Remove images"},
 	    {"save", cmd_save, "Save images to an archive"},
 	    {"tag", cmd_tag, "Tag an image"},

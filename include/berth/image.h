@@ -134,7 +134,7 @@ struct berth_image **berth_image_list_free(struct berth_image **images, size_t n
  * id prefix, which removes the image when at most one ref points to it.
  * Returns 0 when only a ref was removed, 1 when the image itself was deleted.
  * Errors: -ENOENT no such image, -EBUSY an id whose image has several refs.
- * Containers using the image are not checked yet (no container store exists).
+ * Containers using the image are not checked here: berth_engine_image_remove() does.
  */
 int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err);
 
@@ -242,3 +242,62 @@ struct berth_commit_opts {
  */
 int berth_image_commit(struct berth_store *s, const char *parent_id, const char *upper_dir,
 		       const struct berth_commit_opts *o, char **ret_id, struct berth_error **err);
+/* --- registries (lib/image/registry*.c, credentials.c; docs/images.md "Registries") --- */
+
+#include <signal.h>
+#include <stdbool.h>
+
+struct berth_registry_options {
+	/* --tls-verify=false: https without certificate checks, falling back to plain http.
+	 * Plain http is always allowed for localhost and 127.0.0.0/8. */
+	bool insecure;
+	/* docker's config.json with "auths"; NULL: $DOCKER_CONFIG/config.json, else
+	 * ~/.docker/config.json. */
+	const char *auth_file;
+	/* One line per step ("Copying blob sha256:... done"); may be NULL. */
+	void (*progress)(const char *line, void *data);
+	void *progress_data;
+	/* When *cancel becomes non-zero (a signal handler's flag), transfers stop within a
+	 * second and the operation fails with -EINTR, cleaning up as for any failure. May be
+	 * NULL. */
+	const volatile sig_atomic_t *cancel;
+};
+
+/*
+ * Pull ref ("busybox", "host:5000/x:tag", "name@sha256:<hex>") from its registry
+ * (docker.io refs from registry-1.docker.io): the manifest (from an index the
+ * linux/<host arch> one), the config and the layers not yet in the store (by chain id),
+ * each checked against its digest and every layer against the config's diff ids before
+ * the store changes; then committed as `berth load` does. A ref by tag is tagged; a ref
+ * by digest leaves the image untagged (use its id). Credentials come from the auth file
+ * (sent as Basic, or traded for a Bearer token at the challenge's realm).
+ * On success *ret_id is the image id. On failure nothing is left: no image, no temp file.
+ * Errors: -EINVAL bad ref, manifest or digest mismatch, -ENOENT no such manifest or no
+ * image for this platform, -EACCES refused credentials, -EIO transport errors.
+ */
+int berth_image_pull(struct berth_store *s, const char *ref,
+		     const struct berth_registry_options *o, char **ret_id,
+		     struct berth_error **err);
+
+/*
+ * Push the image ref_or_id to dest (a ref; NULL: ref_or_id itself, which must then be
+ * a ref): every layer blob the registry lacks (HEAD first), the config, then the
+ * manifest (docker schema2 when all layers have docker media types, OCI otherwise),
+ * tagged with dest's tag. *ret_digest (may be NULL) is the manifest digest.
+ * Errors as for berth_image_pull(); -ENOENT no such image or a layer without its blob.
+ */
+int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *dest,
+		     const struct berth_registry_options *o, char **ret_digest,
+		     struct berth_error **err);
+
+/*
+ * Check user/password against registry ("host:port"; "docker.io") with GET /v2/ and
+ * store them in the auth file as docker does ({"auths": {"host:port": {"auth":
+ * base64(user:pass)}}}, mode 0600; other keys are kept). -EACCES when refused.
+ */
+int berth_registry_login(const char *registry, const char *user, const char *password,
+			 const struct berth_registry_options *o, struct berth_error **err);
+
+/* Remove the registry's entry from the auth file. -ENOENT when there is none. */
+int berth_registry_logout(const char *registry, const struct berth_registry_options *o,
+			  struct berth_error **err);

@@ -25,6 +25,7 @@
 
 #include "berth/image.h"
 #include "cleanup.h"
+#include "image/commit.h"
 #include "image/config.h"
 #include "image/layer.h"
 #include "image/reference.h"
@@ -594,130 +595,19 @@ static int parse_oci(struct archive_files *f, struct member *index, struct load_
 static int commit_item(struct berth_store *s, struct load_item *it, char **ret_id,
 		       struct berth_error **err)
 {
-	_cleanup_strv_free_ char **chains = calloc(it->n_layers + 1, sizeof(char *));
-	char **tmps = calloc(it->n_layers + 1, sizeof(char *)); /* may have holes */
-	_cleanup_strv_free_ char **blobs = calloc(it->n_layers + 1, sizeof(char *));
-	bool *layer_created = calloc(it->n_layers + 1, sizeof(bool));
-	bool *blob_created = calloc(it->n_layers + 1, sizeof(bool));
-	struct store_index idx = {0};
-	_cleanup_close_ int lock = -EBADF;
-	_cleanup_free_ char *id = NULL;
-	bool config_created = false;
-	int r = 0;
+	_cleanup_free_ struct commit_layer *layers = calloc(it->n_layers + 1, sizeof(*layers));
 
-	if (!chains || !tmps || !blobs || !layer_created || !blob_created) {
-		r = berth_error_set(err, ENOMEM, "load");
-		goto out;
-	}
-	for (size_t i = 0; i < it->n_layers; i++) {
-		r = layer_chain_id(i ? chains[i - 1] : NULL, it->cfg->diff_ids[i], &chains[i]);
-		if (r >= 0) {
-			blobs[i] = xasprintf("sha256:%s", it->layers[i]->w.hex);
-			r = blobs[i] ? 0 : -ENOMEM;
-		}
-		if (r < 0) {
-			r = berth_error_set(err, ENOMEM, "load");
-			goto out;
-		}
-	}
-
-	/* Unpack without the lock: layer by layer, bottom first, skipping those that
-	 * another image already brought (same chain id, same content). */
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			r = store_lock(s, true, &lock, err);
-			if (r < 0)
-				goto out;
-		}
-		for (size_t i = 0; i < it->n_layers; i++) {
-			struct member *m = it->layers[i];
-			struct layer_record rec;
-
-			if (tmps[i] || store_layer_exists(s, chains[i]))
-				continue;
-			rec = (struct layer_record){
-			    .chain_id = chains[i],
-			    .diff_id = it->cfg->diff_ids[i],
-			    .parent = i ? chains[i - 1] : NULL,
-			    .blob = blobs[i],
-			    .media_type = it->media_types[i]
-					      ? it->media_types[i]
-					      : (char *)layer_media_type(it->comps[i]),
-			    .blob_size = (int64_t)m->w.size,
-			};
-			r = store_layer_prepare(s, m->w.fd, &rec, &tmps[i], err);
-			if (r < 0) {
-				berth_error_wrap(err, "layer '%s'", m->name);
-				goto out;
-			}
-		}
-	}
-
-	/* Under the lock: blobs and layers into place, bottom first. */
-	for (size_t i = 0; i < it->n_layers; i++) {
-		struct member *m = it->layers[i];
-
-		if (!tmps[i])
-			continue;
-		if (m->w.tmp_name) {
-			r = store_blob_commit(s, &m->w, blobs[i], &blob_created[i], err);
-			if (r < 0)
-				goto out;
-		}
-		r = store_layer_commit(s, tmps[i], chains[i], &layer_created[i], err);
-		if (r < 0)
-			goto out;
-		free(tmps[i]);
-		tmps[i] = strdup("");
-		if (!tmps[i]) {
-			r = berth_error_set(err, ENOMEM, "load");
-			goto out;
-		}
-	}
-	r = store_blob_write(s, it->config, it->config_len, &id, &config_created, err);
-	if (r < 0) {
-		berth_error_wrap(err, "image config");
-		goto out;
-	}
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		goto out;
-	if (store_index_add_image(&idx, id) < 0) {
-		r = berth_error_set(err, ENOMEM, "load");
-		goto out;
-	}
-	for (size_t i = 0; it->refs && it->refs[i]; i++)
-		if (store_index_set_ref(&idx, it->refs[i], id) < 0) {
-			r = berth_error_set(err, ENOMEM, "load");
-			goto out;
-		}
-	r = store_index_save(s, &idx, err);
-	if (r < 0)
-		goto out;
-	*ret_id = TAKE_PTR(id);
-	r = 0;
-out:
-	if (r < 0) {
-		/* Leave nothing the index does not reference: topmost layers first. */
-		if (config_created)
-			store_blob_remove(s, id);
-		for (size_t i = it->n_layers; i-- > 0;) {
-			if (tmps && tmps[i] && tmps[i][0])
-				store_layer_discard(s, tmps[i]);
-			if (layer_created && layer_created[i])
-				store_layer_remove(s, chains[i], NULL);
-			if (blob_created && blob_created[i] &&
-			    !store_blob_used_by_layers(s, blobs[i], NULL))
-				store_blob_remove(s, blobs[i]);
-		}
-	}
-	store_index_release(&idx);
-	for (size_t i = 0; tmps && i < it->n_layers; i++)
-		free(tmps[i]);
-	free(tmps);
-	free(layer_created);
-	free(blob_created);
-	return r;
+	if (!layers)
+		return berth_error_set(err, ENOMEM, "load");
+	for (size_t i = 0; i < it->n_layers; i++)
+		layers[i] = (struct commit_layer){
+		    .w = &it->layers[i]->w,
+		    .media_type = it->media_types[i] ? it->media_types[i]
+						     : layer_media_type(it->comps[i]),
+		    .name = it->layers[i]->name,
+		};
+	return image_commit(s, it->config, it->config_len, it->cfg->diff_ids, layers,
+			    it->n_layers, it->refs, ret_id, err);
 }
 
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,

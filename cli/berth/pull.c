@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth pull [--tls-verify=false] [--authfile FILE] [-q] REF`: prints progress lines on
+ * stderr ("Copying blob sha256:... done") and the image id on stdout, like podman.
+ * Also the registry flags push shares.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage:  berth pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
+		   "\n"
+		   "Download an image from a registry (docker.io unless NAME starts with a\n"
+		   "registry host). Prints the image id.\n"
+		   "\n"
+		   "Options:\n"
+		   "      --authfile FILE     Credentials file (default $DOCKER_CONFIG/config.json\n"
+		   "                          or ~/.docker/config.json)\n"
+		   "  -q, --quiet             Print no progress\n"
+		   "      --tls-verify[=BOOL] Check the registry's certificate (default true);\n"
+		   "                          false also allows plain http\n"
+		   "  -h, --help              Print this help\n");
+}
+
+static void storep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
+int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
+		   struct berth_error **err)
+{
+	if (!arg || strcasecmp(arg, "true") == 0 || streq(arg, "1"))
+		*ret = true;
+	else if (strcasecmp(arg, "false") == 0 || streq(arg, "0"))
+		*ret = false;
+	else
+		return cli_usage_error(cli, err, "invalid value '%s' for --%s: want true or false",
+				       arg, flag);
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	/* The second one is not polite any more. */
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	interrupted = 1;
+}
+
+const volatile sig_atomic_t *cli_catch_interrupts(void)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &interrupted;
+}
+
+void cli_progress(const char *line, void *data)
+{
+	(void)data;
+	fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+}
+
+int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_TLS_VERIFY = 0x100, OPT_AUTHFILE };
+	static const struct option options[] = {
+	    {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct berth_registry_options o = {.progress = cli_progress};
+	bool verify = true;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_TLS_VERIFY:
+			r = cli_parse_bool(cli, "tls-verify", optarg, &verify, err);
+			if (r < 0)
+				return r;
+			o.insecure = !verify;
+			break;
+		case OPT_AUTHFILE:
+			o.auth_file = optarg;
+			break;
+		case 'q':
+			o.progress = NULL;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "\"pull\" requires exactly 1 argument");
+
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	o.cancel = cli_catch_interrupts();
+	r = berth_image_pull(store, argv[optind], &o, &id, err);
+	if (r < 0)
+		return berth_error_wrap(err, "pull '%s'", argv[optind]);
+	printf("%s\n", id);
+	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write id");
+}

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth pull` and `berth push`: images between the store and a registry (OCI
+ * distribution spec).
+ *
+ * Pull: GET the manifest (from an index, the linux/<host arch> one), its config, and
+ * the layer blobs whose chain id is not in the store yet, in parallel, each streamed
+ * into a temp blob and checked against its descriptor's digest and size; then every
+ * new layer's uncompressed digest against the config's diff ids. Only then does the
+ * store change, through the same commit as `berth load` (commit.c). Until then
+ * everything is a temp file named by our pid: removed on failure, and swept by the
+ * next writer if we were killed.
+ *
+ * Push: every layer's original blob (the store keeps it, with its media type) unless
+ * the registry has it (HEAD), then the config, then a manifest built from the layer
+ * records. Uploads are monolithic: POST /v2/<repo>/blobs/uploads/, PUT <location>
+ * ?digest=<digest>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "berth/image.h"
+#include "cleanup.h"
+#include "image/commit.h"
+#include "image/config.h"
+#include "image/layer.h"
+#include "image/reference.h"
+#include "image/registry.h"
+#include "image/sha256.h"
+#include "image/store.h"
+#include "util.h"
+
+#define ACCEPT_MANIFESTS                                                                           \
+	MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST
+
+DEFINE_FREEP(struct image_config, image_config_free)
+DEFINE_FREEP(struct layer_record, layer_record_free)
+DEFINE_FREEP(struct reg_client, reg_client_free)
+DEFINE_FREEP(struct berth_image, berth_image_free)
+
+static void reg_response_releasep(struct reg_response *r)
+{
+	reg_response_release(r);
+}
+
+static void reg_ref_releasep(struct reg_ref *r)
+{
+	reg_ref_release(r);
+}
+
+static void reg_manifest_releasep(struct reg_manifest *m)
+{
+	reg_manifest_release(m);
+}
+
+static void progress(const struct berth_registry_options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void progress(const struct berth_registry_options *o, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+
+	if (!o || !o->progress)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (line)
+		o->progress(line, o->progress_data);
+}
+
+/* --- references --- */
+
+void reg_ref_release(struct reg_ref *r)
+{
+	free(r->registry);
+	free(r->repo);
+	free(r->tag);
+	free(r->digest);
+	free(r->full);
+	*r = (struct reg_ref){0};
+}
+
+int reg_ref_parse(const char *s, struct reg_ref *ret, struct berth_error **err)
+{
+	_cleanup_(reg_ref_releasep) struct reg_ref ref = {0};
+	_cleanup_free_ char *name = NULL, *full = NULL, *repo = NULL, *tag = NULL;
+	const char *at = s ? strchr(s, '@') : NULL, *slash;
+	int r;
+
+	if (at) {
+		if (!digest_hex(at + 1))
+			return berth_error_new(err, EINVAL,
+					       "invalid reference format: unsupported digest in '%s'",
+					       s);
+		ref.digest = strdup(at + 1);
+		name = strndup(s, (size_t)(at - s));
+	} else {
+		name = s ? strdup(s) : NULL;
+	}
+	if ((at && !ref.digest) || (s && !name))
+		return berth_error_set(err, ENOMEM, "reference");
+	r = ref_normalize(name, &full, err);
+	if (r < 0)
+		return r;
+	if (ref_split(full, &repo, &tag) < 0)
+		return berth_error_set(err, ENOMEM, "reference");
+	slash = strchr(repo, '/');
+	ref.registry = strndup(repo, (size_t)(slash - repo));
+	ref.repo = strdup(slash + 1);
+	if (!ref.registry || !ref.repo)
+		return berth_error_set(err, ENOMEM, "reference");
+	if (!ref.digest) {
+		ref.tag = TAKE_PTR(tag);
+		ref.full = TAKE_PTR(full);
+	}
+	*ret = ref;
+	ref = (struct reg_ref){0};
+	return 0;
+}
+
+/* "127.0.0.1:5000/x:tag" or "127.0.0.1:5000/x@sha256:..." for messages. */
+static char *ref_display(const struct reg_ref *ref)
+{
+	return ref->digest ? xasprintf("%s/%s@%s", ref->registry, ref->repo, ref->digest)
+			   : xasprintf("%s/%s:%s", ref->registry, ref->repo, ref->tag);
+}
+
+static int client_for(const struct reg_ref *ref, bool push, const struct berth_registry_options *o,
+		      struct reg_client **ret, struct berth_error **err)
+{
+	_cleanup_free_ char *user = NULL, *pass = NULL;
+	int r;
+
+	r = cred_lookup(o, ref->registry, &user, &pass, err);
+	if (r < 0)
+		return r;
+	r = reg_client_new(ref->registry, ref->repo, user, pass, push, o, ret, err);
+	if (pass)
+		explicit_bzero(pass, strlen(pass));
+	if (r < 0)
+		return r;
+	r = reg_ping(*ret, err);
+	if (r < 0)
+		*ret = reg_client_free(*ret);
+	return r;
+}
+
+/* --- pull --- */
+
+/* GET a manifest by tag or digest. A manifest got by digest must hash to it; one got by
+ * tag to the Docker-Content-Digest the registry sent, if any. *ret_digest is its
+ * digest. */
+static int get_manifest(struct reg_client *c, const char *repo, const char *ref,
+			struct reg_response *resp, char **ret_digest, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", repo, ref);
+	struct reg_request req = REG_REQUEST_INIT;
+	char hex[SHA256_HEX_SIZE];
+	const char *want;
+	int r;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "manifest");
+	req.url = path;
+	req.accept = ACCEPT_MANIFESTS;
+	req.max_size = REG_MAX_MANIFEST;
+	r = reg_do(c, &req, resp, err);
+	if (r < 0)
+		return berth_error_wrap(err, "manifest '%s'", ref);
+	if (resp->status != 200) {
+		reg_status_error(resp, err);
+		return berth_error_wrap(err, "manifest '%s'", ref);
+	}
+	sha256_hex(resp->body ? resp->body : "", resp->len, hex);
+	want = digest_hex(ref) ? ref : resp->digest;
+	if (want && digest_hex(want) && !streq(digest_hex(want), hex))
+		return berth_error_new(err, EINVAL,
+				       "manifest '%s': content hashes to sha256:%s, expected '%s'",
+				       ref, hex, want);
+	*ret_digest = xasprintf("sha256:%s", hex);
+	return *ret_digest ? 0 : berth_error_set(err, ENOMEM, "manifest");
+}
+
+static int get_config(struct reg_client *c, const struct reg_ref *ref,
+		      const struct reg_descriptor *d, char **ret, size_t *ret_len,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", ref->repo, d->digest);
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	struct reg_request req = REG_REQUEST_INIT;
+	char hex[SHA256_HEX_SIZE];
+	int r;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "config");
+	req.url = path;
+	req.max_size = d->size > 0 ? (uint64_t)d->size : 1;
+	r = reg_do(c, &req, &resp, err);
+	if (r < 0)
+		return berth_error_wrap(err, "config '%s'", d->digest);
+	if (resp.status != 200) {
+		reg_status_error(&resp, err);
+		return berth_error_wrap(err, "config '%s'", d->digest);
+	}
+	sha256_hex(resp.body ? resp.body : "", resp.len, hex);
+	if (!streq(hex, digest_hex(d->digest)) || resp.len != (size_t)d->size)
+		return berth_error_new(err, EINVAL, "config '%s': content hashes to sha256:%s",
+				       d->digest, hex);
+	*ret = TAKE_PTR(resp.body);
+	*ret_len = resp.len;
+	return 0;
+}
+
+struct pull_state {
+	const struct berth_registry_options *o;
+	struct reg_blob_get *gets;
+};
+
+static void blob_done(size_t i, void *data)
+{
+	struct pull_state *p = data;
+
+	progress(p->o, "Copying blob %s done", p->gets[i].digest);
+}
+
+int berth_image_pull(struct berth_store *s, const char *ref_s,
+		     const struct berth_registry_options *o, char **ret_id,
+		     struct berth_error **err)
+{
+	_cleanup_(reg_ref_releasep) struct reg_ref ref = {0};
+	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	_cleanup_(reg_manifest_releasep) struct reg_manifest m = {0};
+	_cleanup_(image_config_freep) struct image_config *cfg = NULL;
+	_cleanup_free_ char *display = NULL, *digest = NULL, *config = NULL, *id = NULL;
+	_cleanup_free_ struct blob_writer *writers = NULL;
+	_cleanup_free_ struct reg_blob_get *gets = NULL;
+	_cleanup_free_ struct commit_layer *layers = NULL;
+	_cleanup_strv_free_ char **chains = NULL;
+	char *refs[2] = {NULL, NULL};
+	struct pull_state ps = {.o = o};
+	size_t config_len = 0, n_gets = 0;
+	int r;
+
+	r = reg_ref_parse(ref_s, &ref, err);
+	if (r < 0)
+		return r;
+	display = ref_display(&ref);
+	if (!display)
+		return berth_error_set(err, ENOMEM, "pull");
+	progress(o, "Trying to pull %s...", display);
+	r = client_for(&ref, false, o, &c, err);
+	if (r < 0)
+		return r;
+
+	/* The manifest, through an index if it is one. */
+	r = get_manifest(c, ref.repo, ref.digest ? ref.digest : ref.tag, &resp, &digest, err);
+	if (r < 0)
+		return r;
+	r = reg_manifest_kind(resp.body, resp.len, resp.content_type, err);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		_cleanup_free_ char *picked = NULL;
+
+		r = reg_index_pick(resp.body, resp.len, &picked, err);
+		if (r < 0)
+			return r;
+		free(digest);
+		digest = NULL;
+		r = get_manifest(c, ref.repo, picked, &resp, &digest, err);
+		if (r < 0)
+			return r;
+		r = reg_manifest_kind(resp.body, resp.len, resp.content_type, err);
+		if (r < 0)
+			return r;
+		if (r == 1)
+				return berth_error_new(err, EINVAL, "an index inside an index");
+	}
+	r = reg_manifest_parse(resp.body, resp.len, resp.content_type, &m, err);
+	if (r < 0)
+		return r;
+
+	/* The config: what the layers must unpack to. */
+	r = get_config(c, &ref, &m.config, &config, &config_len, err);
+	if (r < 0)
+		return r;
+	r = image_config_parse(config, config_len, &cfg, err);
+	if (r < 0)
+		return berth_error_wrap(err, "image config");
+	if (strv_length(cfg->diff_ids) != m.n_layers)
+		return berth_error_new(err, EINVAL,
+				       "the manifest lists %zu layers, the config %zu diff ids",
+				       m.n_layers, strv_length(cfg->diff_ids));
+	progress(o, "Copying config %s done", m.config.digest);
+
+	/* The layers we lack, by chain id. */
+	chains = calloc(m.n_layers + 1, sizeof(char *));
+	writers = calloc(m.n_layers, sizeof(*writers));
+	gets = calloc(m.n_layers, sizeof(*gets));
+	layers = calloc(m.n_layers, sizeof(*layers));
+	if (!chains || !writers || !gets || !layers)
+		return berth_error_set(err, ENOMEM, "pull");
+	for (size_t i = 0; i < m.n_layers; i++)
+		writers[i] = (struct blob_writer)BLOB_WRITER_INIT;
+	for (size_t i = 0; i < m.n_layers; i++) {
+		if (layer_chain_id(i ? chains[i - 1] : NULL, cfg->diff_ids[i], &chains[i]) < 0) {
+			r = berth_error_set(err, ENOMEM, "pull");
+			goto out;
+		}
+		layers[i] = (struct commit_layer){
+		    .media_type = m.layers[i].media_type,
+		    .name = m.layers[i].digest,
+		};
+		if (store_layer_exists(s, chains[i])) {
+			progress(o, "Copying blob %s skipped: already exists", m.layers[i].digest);
+			continue;
+		}
+		r = store_blob_begin(s, &writers[i], err);
+		if (r < 0)
+			goto out;
+		layers[i].w = &writers[i];
+		gets[n_gets++] = (struct reg_blob_get){
+		    .digest = m.layers[i].digest,
+		    .size = m.layers[i].size,
+		    .w = &writers[i],
+		};
+	}
+	ps.gets = gets;
+	r = reg_get_blobs(c, gets, n_gets, blob_done, &ps, err);
+	if (r < 0) {
+		goto out;
+	}
+
+	/* Every new layer against its diff id, before the store changes. */
+	for (size_t i = 0; i < m.n_layers; i++) {
+		enum layer_compression comp = LAYER_COMPRESSION_NONE;
+		const char *want = digest_hex(cfg->diff_ids[i]);
+		char hex[SHA256_HEX_SIZE];
+
+		if (!layers[i].w)
+			continue;
+		r = layer_diff_id(writers[i].fd, NULL, hex, &comp, err);
+		if (r < 0) {
+			berth_error_wrap(err, "layer '%s'", m.layers[i].digest);
+			goto out;
+		}
+		if (comp == LAYER_COMPRESSION_NONE)
+			memcpy(hex, writers[i].hex, sizeof(hex));
+		if (!want || !streq(want, hex)) {
+			r = berth_error_new(err, EINVAL,
+					    "layer '%s': content hashes to sha256:%s, the config says "
+					    "'%s'",
+					    m.layers[i].digest, hex, cfg->diff_ids[i]);
+			goto out;
+		}
+	}
+
+	/* From here on an interrupt is noticed only after the commit (unpacking included),
+	 * which is atomic: the image appears whole or not at all. */
+	if (o && o->cancel && *o->cancel) {
+		r = berth_error_new(err, EINTR, "interrupted");
+		goto out;
+	}
+	refs[0] = ref.full;
+	r = image_commit(s, config, config_len, cfg->diff_ids, layers, m.n_layers,
+			 ref.full ? refs : NULL, &id, err);
+	if (r < 0) {
+		goto out;
+	}
+	progress(o, "Digest: %s", digest);
+	*ret_id = TAKE_PTR(id);
+	r = 0;
+out:
+	for (size_t i = 0; writers && i < m.n_layers; i++)
+		store_blob_abort(s, &writers[i]);
+	return r;
+}
+
+/* --- push --- */
+
+struct push_blob {
+	struct reg_descriptor d;
+	int fd;
+};
+
+static int blob_exists(struct reg_client *c, const char *repo, const char *digest, bool *ret,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", repo, digest);
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	struct reg_request req = REG_REQUEST_INIT;
+	int r;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "blob");
+	req.method = "HEAD";
+	req.url = path;
+	r = reg_do(c, &req, &resp, err);
+	if (r < 0)
+		return r;
+	if (resp.status == 200) {
+		*ret = true;
+		return 0;
+	}
+	if (resp.status == 404) {
+		*ret = false;
+		return 0;
+	}
+	return reg_status_error(&resp, err);
+}
+
+/* POST an upload, PUT the whole blob (from fd, or data when fd < 0). */
+static int upload_blob(struct reg_client *c, const char *repo, const struct reg_descriptor *d,
+		       int fd, const void *data, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/", repo), *url = NULL,
+			    *q = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	struct reg_request req = REG_REQUEST_INIT;
+	int r;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "upload");
+	req.method = "POST";
+	req.url = path;
+	req.body = "";
+	r = reg_do(c, &req, &resp, err);
+	if (r < 0)
+		return r;
+	if (resp.status != 202 || !resp.location) {
+		reg_status_error(&resp, err);
+		return berth_error_wrap(err, "start upload");
+	}
+	q = reg_escape(d->digest);
+	url = q ? xasprintf("%s%sdigest=%s", resp.location, strchr(resp.location, '?') ? "&" : "?",
+			    q)
+		: NULL;
+	if (!url)
+		return berth_error_set(err, ENOMEM, "upload");
+	req = (struct reg_request)REG_REQUEST_INIT;
+	req.method = "PUT";
+	req.url = url;
+	req.content_type = "application/octet-stream";
+	req.body = fd < 0 ? data : NULL;
+	req.body_fd = fd;
+	req.body_len = (size_t)d->size;
+	r = reg_do(c, &req, &resp, err);
+	if (r < 0)
+		return r;
+	if (resp.status != 201) {
+		reg_status_error(&resp, err);
+		return berth_error_wrap(err, "upload");
+	}
+	return 0;
+}
+
+static int push_one(struct reg_client *c, const struct reg_ref *ref, const char *what,
+		    const struct reg_descriptor *d, int fd, const void *data,
+		    const struct berth_registry_options *o, struct berth_error **err)
+{
+	bool exists = false;
+	int r;
+
+	r = blob_exists(c, ref->repo, d->digest, &exists, err);
+	if (r >= 0 && !exists)
+		r = upload_blob(c, ref->repo, d, fd, data, err);
+	if (r < 0)
+		return berth_error_wrap(err, "%s '%s'", what, d->digest);
+	progress(o, "Copying %s %s %s", what, d->digest,
+		 exists ? "skipped: already exists" : "done");
+	return 0;
+}
+
+/* The blobs of the image's layers, opened under the shared lock so a concurrent rmi
+ * cannot take them away mid-push. */
+static int open_layers(struct berth_store *s, char *const *diff_ids, struct push_blob *ret,
+		       size_t n, struct berth_error **err)
+{
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *parent = NULL;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(layer_record_freep) struct layer_record *rec = NULL;
+		_cleanup_free_ char *chain = NULL;
+		struct push_blob *b = &ret[i];
+		const char *hex;
+		struct stat st;
+
+		if (layer_chain_id(parent, diff_ids[i], &chain) < 0)
+			return berth_error_set(err, ENOMEM, "push");
+		r = store_layer_load(s, chain, &rec, err);
+		if (r < 0)
+			return berth_error_wrap(err, "layer %zu", i);
+		hex = rec->blob ? digest_hex(rec->blob) : NULL;
+		if (hex)
+			b->fd = openat(s->blobs_fd, hex, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (!hex || b->fd < 0)
+			return berth_error_new(err, ENOENT,
+					       "layer '%s': its blob is not in the store (pushing a "
+					       "layer rebuilt from its directory is not supported)",
+					       chain);
+		if (fstat(b->fd, &st) < 0)
+			return berth_error_set(err, errno, "layer '%s'", chain);
+		b->d.digest = strdup(rec->blob);
+		b->d.size = st.st_size;
+		if (rec->media_type) {
+			b->d.media_type = strdup(rec->media_type);
+		} else {
+			/* An old record: name the type after the blob's compression. */
+			enum layer_compression comp;
+			char ignored[SHA256_HEX_SIZE];
+
+			r = layer_diff_id(b->fd, NULL, ignored, &comp, err);
+			if (r < 0)
+				return berth_error_wrap(err, "layer '%s'", chain);
+			b->d.media_type = strdup(layer_media_type(comp));
+		}
+		if (!b->d.digest || !b->d.media_type)
+			return berth_error_set(err, ENOMEM, "push");
+		free(parent);
+		parent = TAKE_PTR(chain);
+	}
+	return 0;
+}
+
+int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *dest,
+		     const struct berth_registry_options *o, char **ret_digest,
+		     struct berth_error **err)
+{
+	_cleanup_(reg_ref_releasep) struct reg_ref ref = {0};
+	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	_cleanup_(image_config_freep) struct image_config *cfg = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	_cleanup_free_ char *display = NULL, *config = NULL, *manifest = NULL, *path = NULL,
+			    *digest = NULL;
+	_cleanup_free_ struct push_blob *blobs = NULL;
+	struct reg_request req = REG_REQUEST_INIT;
+	struct reg_descriptor cd = {0};
+	_cleanup_free_ struct reg_descriptor *ds = NULL;
+	size_t config_len, manifest_len, n = 0;
+	char hex[SHA256_HEX_SIZE];
+	const char *mt;
+	int r;
+
+	r = reg_ref_parse(dest ? dest : ref_or_id, &ref, err);
+	if (r < 0)
+		return r;
+	if (ref.digest)
+		return berth_error_new(err, EINVAL, "push: cannot push to a digest reference");
+	display = ref_display(&ref);
+	if (!display)
+		return berth_error_set(err, ENOMEM, "push");
+	r = berth_image_lookup(s, ref_or_id, &img, err);
+	if (r < 0)
+		return r;
+	r = store_blob_read(s, img->id, &config, &config_len, err);
+	if (r < 0)
+		return r;
+	r = image_config_parse(config, config_len, &cfg, err);
+	if (r < 0)
+		return berth_error_wrap(err, "image '%s'", img->id);
+	n = strv_length(cfg->diff_ids);
+	blobs = calloc(n, sizeof(*blobs));
+	ds = calloc(n, sizeof(*ds));
+	if (!blobs || !ds)
+		return berth_error_set(err, ENOMEM, "push");
+	for (size_t i = 0; i < n; i++)
+		blobs[i].fd = -EBADF;
+	r = open_layers(s, cfg->diff_ids, blobs, n, err);
+	if (r < 0) {
+		berth_error_wrap(err, "image '%s'", img->id);
+		goto out;
+	}
+
+	progress(o, "Pushing %s...", display);
+	r = client_for(&ref, true, o, &c, err);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		r = push_one(c, &ref, "blob", &blobs[i].d, blobs[i].fd, NULL, o, err);
+		if (r < 0)
+			goto out;
+		ds[i] = blobs[i].d;
+	}
+	cd = (struct reg_descriptor){.digest = img->id, .size = (int64_t)config_len};
+	r = push_one(c, &ref, "config", &cd, -1, config, o, err);
+	if (r < 0)
+		goto out;
+
+	r = reg_manifest_format(&cd, ds, n, &manifest, &manifest_len, &mt);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "manifest");
+		goto out;
+	}
+	sha256_hex(manifest, manifest_len, hex);
+	path = xasprintf("/v2/%s/manifests/%s", ref.repo, ref.tag);
+	digest = xasprintf("sha256:%s", hex);
+	if (!path || !digest) {
+		r = berth_error_set(err, ENOMEM, "push");
+		goto out;
+	}
+	progress(o, "Writing manifest to image destination");
+	req.method = "PUT";
+	req.url = path;
+	req.content_type = mt;
+	req.body = manifest;
+	req.body_len = manifest_len;
+	r = reg_do(c, &req, &resp, err);
+	if (r >= 0 && resp.status != 201) {
+		reg_status_error(&resp, err);
+		r = -1;
+	}
+	if (r < 0) {
+		berth_error_wrap(err, "manifest");
+		goto out;
+	}
+	if (resp.digest && !streq(resp.digest, digest)) {
+		r = berth_error_new(err, EIO, "the registry stored the manifest as '%s', not '%s'",
+				    resp.digest, digest);
+		goto out;
+	}
+	if (ret_digest)
+		*ret_digest = TAKE_PTR(digest);
+	r = 0;
+out:
+	for (size_t i = 0; blobs && i < n; i++) {
+		closep(&blobs[i].fd);
+		free(blobs[i].d.digest);
+		free(blobs[i].d.media_type);
+	}
+	return r;
+}

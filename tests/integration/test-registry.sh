@@ -1,0 +1,484 @@
+# Registries: `berth pull`, `berth push`, `berth login`/`logout` against Debian's
+# docker-registry (distribution 2.8) on 127.0.0.1, started here three times: without
+# auth, with htpasswd (Basic) auth, and with token (Bearer) auth from
+# tests/helpers/token-server.py. skopeo checks that what berth pushes and pulls is what
+# other tools expect. Every process started here is killed by PID in teardown_file.
+
+cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
+
+REG_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)
+
+REG_USER=berth
+REG_PASS='s3cret-pass'
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_registry NAME [YAML [SCHEME]]: a registry with its storage under
+# $BERTH_FILE_TMP/NAME and YAML (auth, tls) added to its config; sets ${NAME}_PORT and
+# appends its PID to REG_PIDS.
+start_registry() {
+	local name=$1 auth=${2:-} scheme=${3:-http} dir=$BERTH_FILE_TMP/$1 port i
+	mkdir -p "$dir/storage"
+	port=$(free_port)
+	cat >"$dir/config.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $dir/storage
+		  delete:
+		    enabled: true
+		http:
+		  addr: 127.0.0.1:$port
+		$auth
+	EOF
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+	REG_PIDS+=" $!"
+	for ((i = 0; i < 100; i++)); do
+		curl -s -k -o /dev/null "$scheme://127.0.0.1:$port/v2/" && break
+		sleep 0.1
+	done
+	curl -s -k -o /dev/null "$scheme://127.0.0.1:$port/v2/" || { cat "$dir/log"; return 1; }
+	printf -v "${name}_PORT" %s "$port"
+}
+
+setup_file() {
+	command -v docker-registry >/dev/null || { echo "docker-registry is not installed"; return 1; }
+	REG_PIDS=""
+	start_registry plain
+	htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$BERTH_FILE_TMP/htpasswd"
+	start_registry basic "$(printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s' \
+		"$BERTH_FILE_TMP/htpasswd")"
+
+	# Token auth: a self-signed certificate, the token server, a registry trusting it.
+	local t=$BERTH_FILE_TMP/token i
+	mkdir -p "$t"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-token \
+		-keyout "$t/key.pem" -out "$t/cert.pem" 2>/dev/null
+	python3 "$REG_HELPERS/token-server.py" --port-file "$t/port" \
+		--key "$t/key.pem" --cert "$t/cert.pem" --issuer berth-test-issuer \
+		--service berth-test --user "$REG_USER" --password "$REG_PASS" >"$t/log" 2>&1 &
+	REG_PIDS+=" $!"
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$t/port" ]] && break
+		sleep 0.1
+	done
+	TOKEN_PORT=$(cat "$t/port")
+	start_registry token "$(printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: %s' \
+		"$TOKEN_PORT" "$t/cert.pem")"
+	# TLS with a self-signed certificate: only --tls-verify=false gets in.
+	start_registry tls "$(printf '  tls:\n    certificate: %s\n    key: %s' \
+		"$t/cert.pem" "$t/key.pem")" https
+	export REG_PIDS plain_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
+}
+
+teardown_file() {
+	local pid i
+	for pid in $REG_PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	# (not our children here: teardown_file runs in a subshell)
+	for pid in $REG_PIDS; do
+		for ((i = 0; i < 50; i++)); do
+			[[ -e /proc/$pid ]] || break
+			sleep 0.1
+		done
+	done
+}
+
+# A fresh credentials file per test: never the user's own.
+reg_env() {
+	export DOCKER_CONFIG=$BERTH_TEST_TMP/docker-config
+}
+
+# berth with a second store (the "other machine" images are pulled to).
+engine2() {
+	"$BERTH" --root "$BERTH_TEST_TMP/store2" "$@"
+}
+
+# make_tar OUT TEXT: a one-file layer tarball whose content (and so digest) is TEXT's.
+make_tar() {
+	python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+out, text = sys.argv[1], sys.argv[2].encode() + b"\n"
+with tarfile.open(out, "w") as t:
+    i = tarfile.TarInfo("unique")
+    i.size, i.mtime, i.mode = len(text), 1500000000, 0o644
+    t.addfile(i, io.BytesIO(text))
+PY
+}
+
+# make_docker_archive OUT TAG: a 2-layer docker-archive: busybox, and (gzipped) /added.
+make_docker_archive() {
+	python3 - "$BUSYBOX_TAR" "$1" "$2" <<'PY'
+import gzip, hashlib, io, json, sys, tarfile
+
+busybox, out, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+l1 = open(busybox, "rb").read()
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+    i = tarfile.TarInfo("added")
+    data = b"hello from layer 2\n"
+    i.size, i.mtime, i.mode = len(data), 1500000000, 0o644
+    t.addfile(i, io.BytesIO(data))
+l2 = b.getvalue()
+sha = lambda d: "sha256:" + hashlib.sha256(d).hexdigest()
+config = json.dumps({
+    "architecture": "amd64", "os": "linux",
+    "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
+    "rootfs": {"type": "layers", "diff_ids": [sha(l1), sha(l2)]},
+}).encode()
+manifest = json.dumps([{"Config": "config.json", "RepoTags": [tag],
+                        "Layers": ["l1.tar", "l2.tar.gz"]}]).encode()
+with tarfile.open(out, "w") as t:
+    for name, data in (("config.json", config), ("l1.tar", l1),
+                       ("l2.tar.gz", gzip.compress(l2, mtime=0)), ("manifest.json", manifest)):
+        i = tarfile.TarInfo(name)
+        i.size, i.mtime = len(data), 1500000000
+        t.addfile(i, io.BytesIO(data))
+print(sha(config))
+PY
+}
+
+# No image, layer or temp file in store $1.
+assert_store_empty() {
+	assert_eq "" "$(ls -A "$1/layers" 2>/dev/null)" "layers in $1"
+	assert_eq "" "$(ls -A "$1/blobs/sha256" 2>/dev/null)" "blobs in $1"
+	run "$BERTH" --root "$1" images -q
+	assert_eq "" "$output" "images in $1"
+}
+
+test_push_and_pull_back_runs_the_image() {
+	reg_env
+	local ref=127.0.0.1:$plain_PORT/plain/busybox:1 id digest
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+
+	run engine push "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Copying blob sha256:"
+	assert_contains "$output" "Copying config $id done"
+	digest=$(engine push -q "$ref")
+	[[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || fail "push printed '$digest', not a digest"
+	# The second push found every blob there already.
+	run engine push "$ref"
+	assert_contains "$output" "skipped: already exists"
+	assert_not_contains "$output" " done"
+
+	# Plain http to 127.0.0.1 needs no flag; the image id is the same everywhere.
+	run engine2 pull "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Trying to pull $ref..."
+	assert_contains "$output" "Digest: $digest"
+	assert_eq "$id" "$(engine2 pull -q "$ref")"
+	run engine2 images
+	assert_contains "$output" "127.0.0.1:$plain_PORT/plain/busybox"
+	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	assert_eq 0 "$status" "$output"
+	assert_eq "hi" "$output"
+
+	# Pulled again: nothing to download.
+	run engine2 pull --tls-verify=false "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "skipped: already exists"
+	assert_eq 1 "$(ls "$BERTH_TEST_TMP/store2/layers" | wc -l)"
+
+	# By digest: the same image, untagged.
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull -q "127.0.0.1:$plain_PORT/plain/busybox@$digest"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" images
+	assert_contains "$output" "<none>"
+}
+
+test_push_to_a_destination_and_skopeo_reads_it() {
+	reg_env
+	local id dest=127.0.0.1:$plain_PORT/plain/multi:2 raw
+	id=$(make_docker_archive "$BERTH_TEST_TMP/multi.tar" multi:2)
+	engine load -i "$BERTH_TEST_TMP/multi.tar" >/dev/null
+	run engine push multi:2 "$dest"
+	assert_eq 0 "$status" "$output"
+
+	raw=$(skopeo inspect --tls-verify=false --raw "docker://$dest")
+	assert_eq "application/vnd.oci.image.manifest.v1+json" "$(jq -r .mediaType <<<"$raw")"
+	assert_eq "$id" "$(jq -r .config.digest <<<"$raw")"
+	assert_eq 2 "$(jq '.layers | length' <<<"$raw")"
+	assert_eq "application/vnd.oci.image.layer.v1.tar+gzip" "$(jq -r '.layers[1].mediaType' <<<"$raw")"
+	skopeo copy -q --src-tls-verify=false "docker://$dest" "oci:$BERTH_TEST_TMP/oci:x"
+	assert_file_exists "$BERTH_TEST_TMP/oci/index.json"
+}
+
+test_pull_what_skopeo_pushed() {
+	reg_env
+	local id ref=127.0.0.1:$plain_PORT/skopeo/multi:3
+	id=$(make_docker_archive "$BERTH_TEST_TMP/multi.tar" multi:3)
+	# skopeo writes a docker schema 2 manifest, gzipping the plain layer.
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TEST_TMP/multi.tar" "docker://$ref"
+	assert_eq "application/vnd.docker.distribution.manifest.v2+json" \
+		"$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq -r .mediaType)"
+	run engine pull "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$(tail -n 1 <<<"$output")"
+	run engine run --rm "$(cgp)" "$ref" cat /added
+	assert_eq 0 "$status" "$output"
+	assert_eq "hello from layer 2" "$output"
+	# The layer records keep the registry's media types: pushing back gives docker's.
+	run engine push "$ref" "127.0.0.1:$plain_PORT/skopeo/back:1"
+	assert_eq 0 "$status" "$output"
+	assert_eq "application/vnd.docker.distribution.manifest.v2+json" \
+		"$(skopeo inspect --tls-verify=false --raw "docker://127.0.0.1:$plain_PORT/skopeo/back:1" | jq -r .mediaType)"
+}
+
+test_pull_picks_the_host_platform_from_an_index() {
+	reg_env
+	local base=127.0.0.1:$plain_PORT/plain/index id other d1 d2 s1 s2 index
+	id=$(engine import "$BUSYBOX_TAR" "$base:amd64")
+	make_tar "$BERTH_TEST_TMP/other.tar" "not for this platform"
+	other=$(engine import "$BERTH_TEST_TMP/other.tar" "$base:arm64")
+	d1=$(engine push -q "$base:amd64")
+	d2=$(engine push -q "$base:arm64")
+	s2=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$plain_PORT/v2/plain/index/manifests/$d2" | wc -c)
+	s1=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$plain_PORT/v2/plain/index/manifests/$d1" | wc -c)
+	# The arm64 entry comes first: berth must skip it.
+	index=$(jq -n --arg d1 "$d1" --arg d2 "$d2" --argjson s1 "$s1" --argjson s2 "$s2" '{
+		schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+		manifests: [
+		  {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d2, size: $s2,
+		   platform: {os: "linux", architecture: "arm64"}},
+		  {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d1, size: $s1,
+		   platform: {os: "linux", architecture: "amd64"}}]}')
+	run curl -s -f -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+		--data-binary "$index" "http://127.0.0.1:$plain_PORT/v2/plain/index/manifests/multi"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull -q "$base:multi"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	assert_ne "$other" "$output"
+}
+
+test_pull_refuses_a_blob_that_does_not_match_its_digest() {
+	reg_env
+	local ref=127.0.0.1:$plain_PORT/plain/corrupt:1 blob data
+	make_tar "$BERTH_TEST_TMP/l.tar" "corrupt me $RANDOM$RANDOM"
+	engine import "$BERTH_TEST_TMP/l.tar" "$ref" >/dev/null
+	engine push -q "$ref" >/dev/null
+	blob=$(ls "$BERTH_STORE/layers"/*/layer.json | xargs jq -r .blob)
+	# Change the bytes the registry serves for that digest: one byte, then the size.
+	data="$BERTH_FILE_TMP/plain/storage/docker/registry/v2/blobs/sha256/${blob:7:2}/${blob:7}/data"
+	assert_file_exists "$data"
+	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(600); f.write(b"X")' "$data"
+	run engine2 pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "blob '$blob': content hashes to sha256:"
+	assert_store_empty "$BERTH_TEST_TMP/store2"
+
+	printf 'more' >>"$data"
+	run engine2 pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "blob '$blob': more data than the"
+	assert_store_empty "$BERTH_TEST_TMP/store2"
+}
+
+test_pull_refuses_a_layer_that_does_not_match_the_config() {
+	reg_env
+	local base=127.0.0.1:$plain_PORT/plain/swapped man2 layer2 bad
+	make_tar "$BERTH_TEST_TMP/a.tar" "layer a"
+	make_tar "$BERTH_TEST_TMP/b.tar" "layer b"
+	engine import "$BERTH_TEST_TMP/a.tar" "$base:a" >/dev/null
+	engine import "$BERTH_TEST_TMP/b.tar" "$base:b" >/dev/null
+	engine push -q "$base:a" >/dev/null
+	engine push -q "$base:b" >/dev/null
+	# a's config with b's layer: every digest is right, the diff id is not.
+	man2=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$plain_PORT/v2/plain/swapped/manifests/b")
+	layer2=$(jq -c '.layers[0]' <<<"$man2")
+	bad=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$plain_PORT/v2/plain/swapped/manifests/a" |
+		jq -c --argjson l "$layer2" '.layers[0] = $l')
+	curl -s -f -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+		--data-binary "$bad" "http://127.0.0.1:$plain_PORT/v2/plain/swapped/manifests/bad" >/dev/null
+
+	run engine2 pull "$base:bad"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "the config says"
+	assert_store_empty "$BERTH_TEST_TMP/store2"
+}
+
+test_pull_of_a_missing_image_fails_clearly() {
+	reg_env
+	run engine pull "127.0.0.1:$plain_PORT/plain/nothing:here"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "manifest unknown"
+	run engine pull "127.0.0.1:$plain_PORT/plain/nothing@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	assert_eq 125 "$status" "$output"
+	run engine pull "Not/A/Ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "invalid reference format"
+	# Nothing listens there: a transport error, not a hang.
+	run engine pull "127.0.0.1:$(free_port)/x:1"
+	assert_eq 125 "$status" "$output"
+	assert_store_empty "$BERTH_STORE"
+}
+
+test_basic_auth_login_push_pull_logout() {
+	reg_env
+	local reg=127.0.0.1:$basic_PORT ref id cfg=$BERTH_TEST_TMP/docker-config/config.json
+	ref=$reg/private/busybox:1
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "needs credentials (berth login $reg)"
+
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"wrong-pass"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "incorrect username or password"
+	[[ ! -e "$cfg" ]] || fail "a refused login wrote $cfg"
+
+	# Other entries and keys of the file survive login and logout.
+	mkdir -p "$(dirname "$cfg")"
+	echo '{"auths": {"other.example:1": {"auth": "eDp5"}}, "detachKeys": "ctrl-x"}' >"$cfg"
+	chmod 644 "$cfg"
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"$REG_PASS"
+	assert_eq 0 "$status" "$output"
+	assert_eq "Login Succeeded" "$output"
+	assert_eq 600 "$(stat -c %a "$cfg")"
+	assert_eq "$(printf %s "$REG_USER:$REG_PASS" | base64 -w0)" "$(jq -r --arg k "$reg" '.auths[$k].auth' "$cfg")"
+	assert_eq "eDp5" "$(jq -r '.auths["other.example:1"].auth' "$cfg")"
+	assert_eq "ctrl-x" "$(jq -r .detachKeys "$cfg")"
+
+	run engine push "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull -q "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	assert_eq "hi" "$output"
+	# skopeo reads the credentials berth wrote.
+	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
+	assert_eq 0 "$status" "$output"
+
+	run engine logout "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_eq "null" "$(jq -c --arg k "$reg" '.auths[$k]' "$cfg")"
+	assert_eq "eDp5" "$(jq -r '.auths["other.example:1"].auth' "$cfg")"
+	run engine logout "$reg"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "not logged in"
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "needs credentials"
+	assert_store_empty "$BERTH_TEST_TMP/store3"
+}
+
+test_login_with_a_password_argument_and_an_auth_file() {
+	local reg=127.0.0.1:$basic_PORT auth=$BERTH_TEST_TMP/auth.json
+	run engine login --authfile "$auth" -u "$REG_USER" -p "$REG_PASS" "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "WARNING! Using --password via the CLI is insecure"
+	assert_eq 600 "$(stat -c %a "$auth")"
+	run engine login --authfile "$auth" -u "$REG_USER" -p nope "$reg"
+	assert_eq 125 "$status" "$output"
+	run engine login --authfile "$auth" "$reg"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "no --username"
+	run engine logout --authfile "$auth" "$reg"
+	assert_eq 0 "$status" "$output"
+	assert_eq "{}" "$(jq -c .auths "$auth")"
+}
+
+test_token_auth_login_push_pull() {
+	reg_env
+	local reg=127.0.0.1:$token_PORT ref id cfg=$BERTH_TEST_TMP/docker-config/config.json
+	ref=$reg/tok/busybox:1
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+
+	# Anonymous tokens grant nothing here.
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "unauthorized"
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"wrong-pass"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "incorrect username or password"
+
+	run engine login -u "$REG_USER" --password-stdin "$reg" <<<"$REG_PASS"
+	assert_eq 0 "$status" "$output"
+	run engine push "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$(tail -n 1 <<<"$output")"
+	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	assert_eq "hi" "$output"
+	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$(skopeo inspect --tls-verify=false --authfile "$cfg" --raw "docker://$ref" | jq -r .config.digest)"
+
+	run engine logout "$reg"
+	assert_eq 0 "$status" "$output"
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "unauthorized"
+	assert_store_empty "$BERTH_TEST_TMP/store3"
+}
+
+test_interrupted_pull_leaves_nothing() {
+	local srv pull i port
+	python3 "$REG_HELPERS/slow-registry.py" --port-file "$BERTH_TEST_TMP/port" \
+		--layer "$BUSYBOX_TAR" &
+	srv=$!
+	trap "kill $srv 2>/dev/null || true" EXIT
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$BERTH_TEST_TMP/port" ]] && break
+		sleep 0.1
+	done
+	port=$(cat "$BERTH_TEST_TMP/port")
+	"$BERTH" --root "$BERTH_STORE" pull "127.0.0.1:$port/slow:x" >"$BERTH_TEST_TMP/out" 2>&1 &
+	pull=$!
+	# Wait until the layer is on its way into a temp blob, then interrupt.
+	wait_for 10 sh -c "ls -A '$BERTH_STORE/blobs/sha256' | grep -q '^\.tmp-'"
+	kill -INT "$pull"
+	status=0
+	wait "$pull" || status=$?
+	assert_eq 125 "$status" "$(cat "$BERTH_TEST_TMP/out")"
+	assert_contains "$(cat "$BERTH_TEST_TMP/out")" "interrupted"
+	assert_store_empty "$BERTH_STORE"
+	kill "$srv"
+	wait "$srv" || true
+}
+
+test_tls_registry_needs_tls_verify_false_for_a_self_signed_certificate() {
+	reg_env
+	local ref=127.0.0.1:$tls_PORT/tls/busybox:1 id
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+	run engine push "$ref"
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "over https: GET https://127.0.0.1:$tls_PORT/v2/: SSL peer certificate"
+	run engine push --tls-verify=false "$ref"
+	assert_eq 0 "$status" "$output"
+	run engine2 pull -q --tls-verify=false "$ref"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id" "$output"
+	run engine2 pull --tls-verify=true "$ref"
+	assert_eq 125 "$status" "$output"
+}
+
+test_commit_tag_push_and_pull_elsewhere() {
+	local reg=127.0.0.1:$plain_PORT id
+	engine import "$BUSYBOX_TAR" busybox >/dev/null
+	engine run "$(cgp)" --name maker busybox sh -c 'echo committed >/made; rm /bin/ls'
+	id=$(engine commit -c 'CMD ["cat", "/made"]' maker)
+	engine rm maker >/dev/null
+	run engine tag "$id" "$reg/team/made:1"
+	assert_eq 0 "$status" "$output"
+	run engine push "$reg/team/made:1"
+	assert_eq 0 "$status" "$output"
+	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" pull "$reg/team/made:1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "$id"
+	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm "$(cgp)" "$reg/team/made:1"
+	assert_eq "committed" "$output"
+	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm "$(cgp)" "$reg/team/made:1" \
+		sh -c 'test -e /bin/ls || echo whiteout-kept'
+	assert_eq "whiteout-kept" "$output"
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The registry client's parsers: references, manifests and indexes, credentials. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "berth/error.h"
+#include "cleanup.h"
+#include "image/config.h"
+#include "image/registry.h"
+#include "test.h"
+#include "util.h"
+
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define DIGEST "sha256:" HEX64
+
+static void errp(struct berth_error **e)
+{
+	berth_error_free(*e);
+}
+
+TEST(base64_round_trip)
+{
+	const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "user:pass"};
+	const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy",
+			     "dXNlcjpwYXNz"};
+
+	for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+		_cleanup_free_ char *e = base64_encode(in[i], strlen(in[i])), *d = NULL;
+		size_t n;
+
+		ASSERT_STREQ(e, out[i]);
+		ASSERT_EQ(base64_decode(e, &d, &n), 0);
+		ASSERT_STREQ(d, in[i]);
+		ASSERT_EQ(n, strlen(in[i]));
+	}
+}
+
+TEST(base64_refuses_garbage)
+{
+	char *d = NULL;
+
+	ASSERT_EQ(base64_decode("Zm9v!", &d, NULL), -EINVAL);
+	ASSERT_EQ(base64_decode("Zg=a", &d, NULL), -EINVAL);
+	ASSERT_EQ(base64_decode("Zg===", &d, NULL), -EINVAL);
+	ASSERT_TRUE(d == NULL);
+}
+
+TEST(ref_parse_normalises_like_docker)
+{
+	struct reg_ref r = {0};
+
+	ASSERT_EQ(reg_ref_parse("busybox", &r, NULL), 0);
+	ASSERT_STREQ(r.registry, "docker.io");
+	ASSERT_STREQ(r.repo, "library/busybox");
+	ASSERT_STREQ(r.tag, "latest");
+	ASSERT_STREQ(r.full, "docker.io/library/busybox:latest");
+	ASSERT_TRUE(r.digest == NULL);
+	reg_ref_release(&r);
+
+	ASSERT_EQ(reg_ref_parse("localhost:5000/a/b:v1", &r, NULL), 0);
+	ASSERT_STREQ(r.registry, "localhost:5000");
+	ASSERT_STREQ(r.repo, "a/b");
+	ASSERT_STREQ(r.tag, "v1");
+	reg_ref_release(&r);
+
+	/* A digest wins over a tag, and leaves the image untagged. */
+	ASSERT_EQ(reg_ref_parse("quay.io/x/y:v2@" DIGEST, &r, NULL), 0);
+	ASSERT_STREQ(r.registry, "quay.io");
+	ASSERT_STREQ(r.repo, "x/y");
+	ASSERT_STREQ(r.digest, DIGEST);
+	ASSERT_TRUE(r.tag == NULL && r.full == NULL);
+	reg_ref_release(&r);
+}
+
+TEST(ref_parse_refuses_bad_refs)
+{
+	_cleanup_(errp) struct berth_error *err = NULL;
+	struct reg_ref r = {0};
+
+	ASSERT_EQ(reg_ref_parse("busybox@sha256:abc", &r, &err), -EINVAL);
+	ASSERT_CONTAINS(berth_error_message(err), "unsupported digest");
+	ASSERT_EQ(reg_ref_parse("Busybox", &r, NULL), -EINVAL);
+	ASSERT_EQ(reg_ref_parse("", &r, NULL), -EINVAL);
+	ASSERT_TRUE(r.registry == NULL);
+}
+
+TEST(manifest_kind)
+{
+	_cleanup_(errp) struct berth_error *err = NULL;
+	const char *idx = "{\"schemaVersion\":2,\"manifests\":[]}";
+	const char *man = "{\"schemaVersion\":2,\"config\":{},\"layers\":[]}";
+	const char *v1 = "{\"schemaVersion\":1,\"fsLayers\":[]}";
+
+	ASSERT_EQ(reg_manifest_kind(idx, strlen(idx), MT_OCI_INDEX, NULL), 1);
+	ASSERT_EQ(reg_manifest_kind(idx, strlen(idx), "application/json; charset=utf-8", NULL), 1);
+	ASSERT_EQ(reg_manifest_kind(man, strlen(man), MT_DOCKER_MANIFEST, NULL), 0);
+	ASSERT_EQ(reg_manifest_kind(man, strlen(man), NULL, NULL), 0);
+	ASSERT_EQ(reg_manifest_kind(v1, strlen(v1), MT_DOCKER_SCHEMA1_SIGNED, &err), -EINVAL);
+	ASSERT_CONTAINS(berth_error_message(err), "schema 1");
+	ASSERT_EQ(reg_manifest_kind("[]", 2, NULL, NULL), -EINVAL);
+	ASSERT_EQ(reg_manifest_kind("{", 1, NULL, NULL), -EINVAL);
+}
+
+TEST(index_pick_takes_the_host_platform)
+{
+	_cleanup_free_ char *json = NULL, *d = NULL;
+	_cleanup_(errp) struct berth_error *err = NULL;
+	const char *other = strcmp(image_host_architecture(), "arm64") ? "arm64" : "amd64";
+
+	json = xasprintf("{\"manifests\":["
+			 "{\"digest\":\"sha256:%s\",\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"}},"
+			 "{\"digest\":\"sha256:%s\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}},"
+			 "{\"digest\":\"" DIGEST "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"}}]}",
+			 HEX64, other, HEX64, image_host_architecture());
+	ASSERT_TRUE(json != NULL);
+	ASSERT_EQ(reg_index_pick(json, strlen(json), &d, NULL), 0);
+	ASSERT_STREQ(d, DIGEST);
+
+	free(json);
+	json = xasprintf("{\"manifests\":[{\"digest\":\"" DIGEST
+			 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"}}]}",
+			 other);
+	ASSERT_EQ(reg_index_pick(json, strlen(json), &d, &err), -ENOENT);
+	ASSERT_CONTAINS(berth_error_message(err), "no image for linux/");
+}
+
+TEST(manifest_parse)
+{
+	struct reg_manifest m = {0};
+	const char *ok = "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
+			 "\"config\":{\"mediaType\":\"" MT_DOCKER_CONFIG "\",\"digest\":\"" DIGEST
+			 "\",\"size\":12},\"layers\":[{\"mediaType\":"
+			 "\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"digest\":\"" DIGEST
+			 "\",\"size\":34}]}";
+
+	ASSERT_EQ(reg_manifest_parse(ok, strlen(ok), NULL, &m, NULL), 0);
+	ASSERT_STREQ(m.media_type, MT_DOCKER_MANIFEST);
+	ASSERT_STREQ(m.config.digest, DIGEST);
+	ASSERT_EQ(m.config.size, 12);
+	ASSERT_EQ(m.n_layers, 1);
+	ASSERT_EQ(m.layers[0].size, 34);
+	reg_manifest_release(&m);
+}
+
+TEST(manifest_parse_refuses_bad_descriptors)
+{
+	const char *bad[] = {
+	    /* no layers */
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DIGEST "\",\"size\":1},\"layers\":[]}",
+	    /* negative size */
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DIGEST "\",\"size\":-1},\"layers\":"
+	    "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" DIGEST
+	    "\",\"size\":1}]}",
+	    /* a digest that is no sha256 */
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:00\",\"size\":1},\"layers\":"
+	    "[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" DIGEST
+	    "\",\"size\":1}]}",
+	    /* a foreign layer */
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DIGEST "\",\"size\":1},\"layers\":"
+	    "[{\"mediaType\":\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\","
+	    "\"digest\":\"" DIGEST "\",\"size\":1}]}",
+	    /* a layer path instead of a tar */
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DIGEST "\",\"size\":1},\"layers\":"
+	    "[{\"mediaType\":\"text/plain\",\"digest\":\"" DIGEST "\",\"size\":1}]}",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		struct reg_manifest m = {0};
+
+		ASSERT_EQ(reg_manifest_parse(bad[i], strlen(bad[i]), NULL, &m, NULL), -EINVAL);
+		ASSERT_TRUE(m.layers == NULL);
+	}
+}
+
+TEST(manifest_format_picks_the_family)
+{
+	struct reg_descriptor cfg = {.digest = (char *)DIGEST, .size = 7};
+	struct reg_descriptor docker[] = {
+	    {(char *)"application/vnd.docker.image.rootfs.diff.tar.gzip", (char *)DIGEST, 10},
+	};
+	struct reg_descriptor mixed[] = {
+	    {(char *)"application/vnd.docker.image.rootfs.diff.tar.gzip", (char *)DIGEST, 10},
+	    {(char *)"application/vnd.oci.image.layer.v1.tar+zstd", (char *)DIGEST, 11},
+	};
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	struct reg_manifest m = {0};
+	const char *mt;
+	size_t n;
+
+	ASSERT_EQ(reg_manifest_format(&cfg, docker, 1, &a, &n, &mt), 0);
+	ASSERT_STREQ(mt, MT_DOCKER_MANIFEST);
+	ASSERT_CONTAINS(a, MT_DOCKER_CONFIG);
+	ASSERT_EQ(reg_manifest_parse(a, n, mt, &m, NULL), 0);
+	ASSERT_STREQ(m.layers[0].media_type, "application/vnd.docker.image.rootfs.diff.tar.gzip");
+	reg_manifest_release(&m);
+
+	ASSERT_EQ(reg_manifest_format(&cfg, mixed, 2, &b, &n, &mt), 0);
+	ASSERT_STREQ(mt, MT_OCI_MANIFEST);
+	ASSERT_EQ(reg_manifest_parse(b, n, mt, &m, NULL), 0);
+	ASSERT_STREQ(m.media_type, MT_OCI_MANIFEST);
+	ASSERT_STREQ(m.layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
+	ASSERT_STREQ(m.layers[1].media_type, "application/vnd.oci.image.layer.v1.tar+zstd");
+	ASSERT_EQ(m.config.size, 7);
+	reg_manifest_release(&m);
+}
+
+TEST(credentials_lookup)
+{
+	char path[] = "/tmp/berth-test-creds.XXXXXX";
+	const char *json = "{\"auths\": {"
+			   "\"https://index.docker.io/v1/\": {\"auth\": \"aHViOnB3\"},"
+			   "\"http://127.0.0.1:5000/v2/\": {\"auth\": \"dTpw\"},"
+			   "\"plain.example\": {\"username\": \"a\", \"password\": \"b:c\"},"
+			   "\"broken.example\": {\"auth\": \"bm9jb2xvbg==\"}}}";
+	struct berth_registry_options o = {.auth_file = path};
+	_cleanup_(errp) struct berth_error *err = NULL;
+	char *user = NULL, *pass = NULL;
+	int fd = mkstemp(path);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(loop_write(fd, json, strlen(json)), 0);
+	close(fd);
+
+	ASSERT_EQ(cred_lookup(&o, "docker.io", &user, &pass, NULL), 0);
+	ASSERT_STREQ(user, "hub");
+	ASSERT_STREQ(pass, "pw");
+	free(user), free(pass);
+	ASSERT_EQ(cred_lookup(&o, "127.0.0.1:5000", &user, &pass, NULL), 0);
+	ASSERT_STREQ(user, "u");
+	ASSERT_STREQ(pass, "p");
+	free(user), free(pass);
+	ASSERT_EQ(cred_lookup(&o, "plain.example", &user, &pass, NULL), 0);
+	ASSERT_STREQ(pass, "b:c");
+	free(user), free(pass);
+	ASSERT_EQ(cred_lookup(&o, "other.example", &user, &pass, NULL), 0);
+	ASSERT_TRUE(user == NULL && pass == NULL);
+	ASSERT_EQ(cred_lookup(&o, "broken.example", &user, &pass, &err), -EINVAL);
+	ASSERT_CONTAINS(berth_error_message(err), "malformed auth");
+	unlink(path);
+
+	/* No file: no credentials. */
+	ASSERT_EQ(cred_lookup(&o, "docker.io", &user, &pass, NULL), 0);
+	ASSERT_TRUE(user == NULL);
+}
+
+TEST(credentials_key)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+	ASSERT_EQ(cred_key("docker.io", &a), 0);
+	ASSERT_STREQ(a, REG_DOCKER_HUB_AUTH_KEY);
+	ASSERT_EQ(cred_key("https://127.0.0.1:5000/v2/", &b), 0);
+	ASSERT_STREQ(b, "127.0.0.1:5000");
+	ASSERT_EQ(cred_key("quay.io", &c), 0);
+	ASSERT_STREQ(c, "quay.io");
+}
+
+TEST_MAIN()
