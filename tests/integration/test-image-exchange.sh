@@ -315,3 +315,46 @@ no-group" "$output"
 	run engine run --rm "$(cgp)" base ls /usr
 	assert_contains "$output" "bin"
 }
+
+# dockerd on private roots and socket (vfs driver, no networking): only for load/save.
+start_dockerd() {
+	local d=$BERTH_TEST_TMP/docker i
+	mkdir -p "$d"
+	dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
+		-H "unix://$d/sock" --bridge=none --iptables=false --ip6tables=false \
+		--storage-driver=vfs >"$d/log" 2>&1 &
+	DOCKERD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		docker -H "unix://$d/sock" version >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$d/log"
+	return 1
+}
+
+stop_dockerd() {
+	kill "$DOCKERD_PID" 2>/dev/null || true
+	wait "$DOCKERD_PID" 2>/dev/null || true
+}
+
+test_docker_loads_what_berth_saves_and_the_reverse() {
+	command -v dockerd >/dev/null && command -v docker >/dev/null || skip "docker.io not installed"
+	local id dk=(docker -H "unix://$BERTH_TEST_TMP/docker/sock")
+	id=$(engine import "$BUSYBOX_TAR" busybox)
+	engine save -o "$BERTH_TEST_TMP/bb.tar" busybox
+	start_dockerd
+	trap stop_dockerd EXIT
+	run "${dk[@]}" load -i "$BERTH_TEST_TMP/bb.tar"
+	assert_eq 0 "$status" "$output"
+	assert_eq "Loaded image: busybox:latest" "$output"
+	# docker gives the image berth's id: the config blob went through unchanged
+	assert_eq "$id" "$("${dk[@]}" image inspect -f '{{.Id}}' busybox:latest)"
+	"${dk[@]}" tag busybox:latest team/from-docker:2
+	"${dk[@]}" save -o "$BERTH_TEST_TMP/dk.tar" team/from-docker:2
+	stop_dockerd
+	trap - EXIT
+	run other_engine load -i "$BERTH_TEST_TMP/dk.tar"
+	assert_eq "Loaded image ID: $id" "$output"
+	run other_engine run --rm "$(cgp)" team/from-docker:2 echo docker-roundtrip
+	assert_eq "docker-roundtrip" "$output"
+}
