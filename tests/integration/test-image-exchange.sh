@@ -316,12 +316,18 @@ no-group" "$output"
 	assert_contains "$output" "bin"
 }
 
-# dockerd on private roots and socket (vfs driver, no networking): only for load/save.
+# dockerd on private roots and socket (vfs driver, no networking, and no host sysctl
+# changes: --ip-forward=false): only for load/save.
 start_dockerd() {
 	local d=$BERTH_TEST_TMP/docker i
 	mkdir -p "$d"
+	# what dockerd makes outside its roots whatever the flags: removed again if new
+	DOCKERD_NEW=()
+	for i in /etc/docker/key.json /run/docker/plugins /run/docker; do
+		[[ -e $i ]] || DOCKERD_NEW+=("$i")
+	done
 	dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
-		-H "unix://$d/sock" --bridge=none --iptables=false --ip6tables=false \
+		-H "unix://$d/sock" --bridge=none --iptables=false --ip6tables=false --ip-forward=false \
 		--storage-driver=vfs >"$d/log" 2>&1 &
 	DOCKERD_PID=$!
 	for ((i = 0; i < 100; i++)); do
@@ -333,8 +339,14 @@ start_dockerd() {
 }
 
 stop_dockerd() {
+	local p
 	kill "$DOCKERD_PID" 2>/dev/null || true
 	wait "$DOCKERD_PID" 2>/dev/null || true
+	for p in "${DOCKERD_NEW[@]}"; do
+		[[ -d $p ]] && rmdir "$p" 2>/dev/null
+		[[ -f $p ]] && rm -f "$p"
+	done
+	return 0
 }
 
 test_docker_loads_what_berth_saves_and_the_reverse() {
