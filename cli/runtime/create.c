@@ -47,8 +47,12 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 			break;
 		case 'P':
 			return cli_usage_error(cli, cmd, "--no-pivot is not supported");
-		case 'k':
 		case 'K':
+			if (!detach)
+				return cli_usage_error(cli, cmd, "unknown option '--keep'");
+			o->keep = true;
+			break;
+		case 'k':
 			break;
 		case 'f': {
 			uint64_t n;

@@ -41,6 +41,8 @@ struct berth_create_opts {
 	 * the create. */
 	int (*on_created)(pid_t pid, void *userdata, struct berth_error **err);
 	void *userdata;
+	bool keep;                   /* run: leave the stopped container (state, cgroup) for
+				      * a later delete instead of deleting it on exit */
 };
 
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's

@@ -687,6 +687,9 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 			       pid);
 	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
+	/* --keep: the stopped container stays, with its cgroup, until `delete` */
+	if (opts->keep && r >= 0)
+		goto out;
 	{
 		struct berth_error *e = NULL;
 

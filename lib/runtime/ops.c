@@ -90,7 +90,10 @@ int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *
 	_cleanup_close_ int dirfd = -EBADF;
 	int r;
 
-	r = open_running(root, id, LIVE, "list processes of", &dirfd, &cg, NULL, err);
+	/* a stopped container's cgroup may still hold processes (no pid namespace, or
+	 * `run --keep`); runc lists them, or none, rather than refusing */
+	r = open_running(root, id, LIVE | STATUS_BIT(BERTH_STATUS_STOPPED), "list processes of",
+			 &dirfd, &cg, NULL, err);
 	if (r < 0)
 		return r;
 	return cg->ops->pids(cg, ret, ret_n, err);
