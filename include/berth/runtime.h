@@ -109,6 +109,13 @@ struct berth_exec_opts {
 	bool no_new_privs;
 	int stdio[3];                /* -1: inherit ours */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the process */
+	bool ignore_paused;          /* exec into a paused container (the process stays frozen
+				      * until it is resumed) instead of refusing */
+	const uint32_t *additional_gids; /* replace the supplementary groups (n > 0) */
+	size_t n_additional_gids;
+	/* Existing sub-cgroups of the container's to run the process in, as runc's
+	 * --cgroup: "PATH" (every hierarchy) or "CONTROLLER[,CONTROLLER]:PATH". */
+	const char *const *sub_cgroups;
 };
 
 /* Run an extra process in a running container: it joins every namespace the container

@@ -44,3 +44,77 @@ test_ps_of_a_stopped_container_is_empty() {
 	assert_eq "[]" "$(rt ps --format json ps2)"
 	rt delete ps2
 }
+
+test_exec_failures_exit_255() {
+	start_sleeper x1
+	run rt exec --pid-file /non-existent/directory x1 true
+	assert_eq 255 "$status" "$output"
+	run rt exec x1 no-such-binary
+	assert_eq 255 "$status" "$output"
+	assert_contains "$output" "executable file not found"
+	run rt exec no_such_container true
+	assert_eq 255 "$status" "$output"
+	# the process's own status is passed through, 255 included
+	run rt exec x1 sh -c 'exit 42'
+	assert_eq 42 "$status"
+	run rt exec x1 sh -c 'exit 255'
+	assert_eq 255 "$status"
+	rt delete --force x1
+}
+
+test_exec_into_paused_container() {
+	start_sleeper x2
+	rt pause x2
+	run timeout 20 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" exec x2 echo ok
+	assert_eq 255 "$status" "$output"
+	assert_contains "$output" "cannot exec in a paused container"
+	# --ignore-paused: it runs once the container is resumed
+	(sleep 1; rt resume x2) &
+	local resumer=$!
+	run timeout 20 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" exec --ignore-paused x2 echo ok
+	wait "$resumer"
+	assert_eq 0 "$status" "$output"
+	assert_eq ok "$output"
+	rt delete --force x2
+}
+
+test_exec_additional_gids() {
+	start_sleeper x3
+	run rt exec --user 1000:1000 --additional-gids 100 --additional-gids 65534 x3 id -G
+	assert_eq 0 "$status" "$output"
+	assert_eq "1000 100 65534" "$output"
+	run rt exec -u 1000:1000 -g 7 x3 id -G
+	assert_eq "1000 7" "$output"
+	run rt exec --additional-gids nope x3 id -G
+	assert_eq 1 "$status"
+	rt delete --force x3
+}
+
+test_exec_cgroup_sub_cgroups() {
+	local cg=$BERTH_TEST_CGROUP/x4
+	make_bundle "$BERTH_TEST_TMP/x4" /probe sleep 60
+	# no cgroup namespace: /proc/self/cgroup shows the host's paths
+	jq_edit "$BERTH_TEST_TMP/x4/config.json" '.linux.namespaces |= map(select(.type != "cgroup"))'
+	rt run -d --bundle "$BERTH_TEST_TMP/x4" x4
+	# the container's own cgroup by default
+	run rt exec x4 cat /proc/self/cgroup
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" ":memory:$cg"
+	run rt exec --cgroup .. x4 true
+	assert_eq 255 "$status"
+	assert_contains "$output" ".. is not a sub cgroup path"
+	run rt exec --cgroup nonexistent x4 true
+	assert_eq 255 "$status"
+	assert_contains "$output" "/nonexistent/cgroup.procs: no such file or directory"
+	run rt exec --cgroup whaaat:/ x4 true
+	assert_contains "$output" "unknown controller whaaat"
+	run rt exec --cgroup memory:a --cgroup b x4 true
+	assert_contains "$output" "missing <controller>: prefix"
+	mkdir "/sys/fs/cgroup/memory$cg/submem" "/sys/fs/cgroup/pids$cg/subpids"
+	run rt exec --cgroup memory:submem --cgroup pids:subpids/../subpids x4 cat /proc/self/cgroup
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" ":memory:$cg/submem"
+	assert_contains "$output" ":pids:$cg/subpids"
+	assert_contains "$output" ":freezer:$cg"$'\n'
+	rt delete --force x4
+}
