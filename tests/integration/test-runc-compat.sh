@@ -118,3 +118,15 @@ test_exec_cgroup_sub_cgroups() {
 	assert_contains "$output" ":freezer:$cg"$'\n'
 	rt delete --force x4
 }
+
+test_spec_cgroup_namespace_only_on_cgroup2() {
+	mkdir -p "$BERTH_TEST_TMP/sp"
+	(cd "$BERTH_TEST_TMP/sp" && rt spec)
+	local has
+	has=$(jq '[.linux.namespaces[] | select(.type == "cgroup")] | length' "$BERTH_TEST_TMP/sp/config.json")
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		assert_eq 1 "$has"
+	else
+		assert_eq 0 "$has"
+	fi
+}

@@ -141,7 +141,8 @@ TEST(default_json_linux)
 	ASSERT_TRUE(c->namespaces[RT_NS_IPC].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_UTS].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_MNT].enabled);
-	ASSERT_TRUE(c->namespaces[RT_NS_CGROUP].enabled);
+	/* as runc's spec: a cgroup namespace only on a cgroup2-only host */
+	ASSERT_TRUE(c->namespaces[RT_NS_CGROUP].enabled == rt_host_cgroup2_unified());
 	ASSERT_TRUE(!c->namespaces[RT_NS_USER].enabled);
 	ASSERT_TRUE(!c->namespaces[RT_NS_TIME].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_PID].path == NULL);
