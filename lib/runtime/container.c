@@ -75,17 +75,35 @@ static int open_cgroup(const char *path, struct cgroup **ret, struct berth_error
 	return cgroup_new(path, NULL, NULL, NULL, ret, err);
 }
 
-/* The devices the runtime itself makes (dev.c) and those of linux.devices must be usable
- * whatever the config's rules say, as runc's specconv ensures: their allow rules go last. */
+/* runc's specconv.AllowedDevices: what every container may use whatever its own rules
+ * say (appended after them, so they win), plus /dev/console. A linux.devices entry is only
+ * created, never allowed by itself: it needs its own allow rule (as with runc, a device
+ * listed with a deny-all rule is there but unusable). An entry at the path of one of the
+ * defaults replaces it, and takes away its rule too. */
+static const struct {
+	const char *path;
+	struct rt_device_rule rule;
+} allowed_devices[] = {
+	{ NULL, { true, 'c', -1, -1, "m" } },           { NULL, { true, 'b', -1, -1, "m" } },
+	{ "/dev/null", { true, 'c', 1, 3, "rwm" } },    { "/dev/random", { true, 'c', 1, 8, "rwm" } },
+	{ "/dev/full", { true, 'c', 1, 7, "rwm" } },    { "/dev/tty", { true, 'c', 5, 0, "rwm" } },
+	{ "/dev/zero", { true, 'c', 1, 5, "rwm" } },    { "/dev/urandom", { true, 'c', 1, 9, "rwm" } },
+	{ "/dev/console", { true, 'c', 5, 1, "rwm" } }, { NULL, { true, 'c', 136, -1, "rwm" } },
+	{ NULL, { true, 'c', 5, 2, "rwm" } },           { NULL, { true, 'c', 10, 200, "rwm" } },
+};
+
+static bool listed_device(const struct rt_config *cfg, const char *path)
+{
+	for (size_t i = 0; path && i < cfg->n_devices; i++)
+		if (streq(cfg->devices[i].path, path))
+			return true;
+	return false;
+}
+
 static int resources_with_default_devices(const struct rt_config *cfg, struct rt_resources *ret,
 					  struct rt_device_rule **ret_rules)
 {
-	static const struct rt_device_rule defaults[] = {
-		{ true, 'c', 1, 3, "rwm" },   { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
-		{ true, 'c', 1, 8, "rwm" },   { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
-		{ true, 'c', 5, 1, "rwm" },   { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
-	};
-	size_t n = cfg->resources.n_devices + ELEMENTSOF(defaults) + cfg->n_devices;
+	size_t n = cfg->resources.n_devices + ELEMENTSOF(allowed_devices);
 	struct rt_device_rule *rules;
 	size_t k = 0;
 
@@ -98,18 +116,9 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->resources.n_devices; i++)
 		rules[k++] = cfg->resources.devices[i];
-	for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
-		rules[k++] = defaults[i];
-	for (size_t i = 0; i < cfg->n_devices; i++) {
-		const struct rt_device *d = &cfg->devices[i];
-
-		if (d->type == 'p')
-			continue;
-		rules[k] = (struct rt_device_rule){ .allow = true, .type = d->type == 'u' ? 'c' : d->type,
-						    .major = d->major, .minor = d->minor };
-		strcpy(rules[k].access, "rwm");
-		k++;
-	}
+	for (size_t i = 0; i < ELEMENTSOF(allowed_devices); i++)
+		if (!listed_device(cfg, allowed_devices[i].path))
+			rules[k++] = allowed_devices[i].rule;
 	ret->devices = rules;
 	ret->n_devices = k;
 	*ret_rules = rules;

@@ -130,3 +130,36 @@ test_spec_cgroup_namespace_only_on_cgroup2() {
 		assert_eq 0 "$has"
 	fi
 }
+
+test_listed_device_needs_an_allow_rule() {
+	# /dev/kmsg is created (linux.devices) but no rule allows it: usable as a name only
+	make_bundle "$BERTH_TEST_TMP/d1" /probe sleep 60
+	jq_edit "$BERTH_TEST_TMP/d1/config.json" '.linux.resources.devices = [{"allow": false, "access": "rwm"}]
+		| .linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11},
+				    {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	rt run -d --bundle "$BERTH_TEST_TMP/d1" d1
+	run rt exec d1 sh -c 'ls -l /dev/kmsg && echo berth-test > /dev/kmsg'
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "/dev/kmsg"
+	assert_contains "$output" "Operation not permitted"
+	run rt exec d1 sh -c 'exec 3</dev/fuse'
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "Operation not permitted"
+	# the runtime's own devices stay usable
+	run rt exec d1 sh -c 'echo x > /dev/null && head -c 1 /dev/zero | wc -c'
+	assert_eq 0 "$status" "$output"
+	assert_eq 1 "$output"
+	rt delete --force d1
+
+	# with a rule it opens; "rwa" is read as "rw" (runc's v1 driver ignores the "a")
+	make_bundle "$BERTH_TEST_TMP/d2" /probe sleep 60
+	jq_edit "$BERTH_TEST_TMP/d2/config.json" '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+			{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwa"}]
+		| .linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	rt run -d --bundle "$BERTH_TEST_TMP/d2" d2
+	run rt exec d2 sh -c 'exec 3<>/dev/fuse && echo opened'
+	assert_eq 0 "$status" "$output"
+	assert_eq opened "$output"
+	grep -qx "c 10:229 rw" "/sys/fs/cgroup/devices$BERTH_TEST_CGROUP/d2/devices.list"
+	rt delete --force d2
+}
