@@ -150,6 +150,10 @@ struct berth_update {
 	int64_t cpu_quota;                                        /* INT64_MIN: unset */
 	const char *cpuset_cpus, *cpuset_mems;                    /* NULL: unset */
 	int64_t pids_limit;                                       /* INT64_MIN: unset */
+	bool has_cpu_rt_period, has_cpu_rt_runtime;               /* v1 realtime (us) */
+	uint64_t cpu_rt_period;
+	int64_t cpu_rt_runtime;
+	uint16_t blkio_weight;                                    /* 0: unset */
 };
 void berth_update_init(struct berth_update *u);
 

@@ -163,6 +163,11 @@ int berth_container_update(const char *root, const char *id, const struct berth_
 	res.cpu_cpus = (char *)u->cpuset_cpus;
 	res.cpu_mems = (char *)u->cpuset_mems;
 	res.pids_limit = u->pids_limit;
+	res.has_cpu_realtime_period = u->has_cpu_rt_period;
+	res.cpu_realtime_period = u->cpu_rt_period;
+	res.has_cpu_realtime_runtime = u->has_cpu_rt_runtime;
+	res.cpu_realtime_runtime = u->cpu_rt_runtime;
+	res.blkio_weight = u->blkio_weight;
 	r = cgroup_apply(cg, &res, err);
 	if (r < 0)
 		return berth_error_wrap(err, "update '%s'", id);

@@ -163,3 +163,29 @@ test_listed_device_needs_an_allow_rule() {
 	grep -qx "c 10:229 rw" "/sys/fs/cgroup/devices$BERTH_TEST_CGROUP/d2/devices.list"
 	rt delete --force d2
 }
+
+test_update_realtime_and_blkio_flags() {
+	local cpu=/sys/fs/cgroup/cpu$BERTH_TEST_CGROUP
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no cpu.rt_runtime_us (v2 or no RT_GROUP_SCHED)"
+	# the parent needs realtime time to hand out
+	mkdir -p "$cpu"
+	echo 200000 2>/dev/null > "$cpu/cpu.rt_runtime_us" ||
+		skip "no realtime time left to give the test's parent cgroup"
+	start_sleeper rt1
+	# runc accepts the flags after the id too
+	rt update rt1 --cpu-rt-period 900001 --cpu-rt-runtime 60001
+	assert_eq 900001 "$(cat "$cpu/rt1/cpu.rt_period_us")"
+	assert_eq 60001 "$(cat "$cpu/rt1/cpu.rt_runtime_us")"
+	run rt update --cpu-rt-runtime 300000 rt1
+	assert_eq 1 "$status" "$output"
+	assert_eq 60001 "$(cat "$cpu/rt1/cpu.rt_runtime_us")"
+	if [ -e "/sys/fs/cgroup/blkio$BERTH_TEST_CGROUP/rt1/blkio.weight" ]; then
+		rt update --blkio-weight 300 rt1
+		assert_eq 300 "$(cat "/sys/fs/cgroup/blkio$BERTH_TEST_CGROUP/rt1/blkio.weight")"
+	fi
+	run rt update --blkio-weight 5 rt1
+	assert_eq 1 "$status"
+	rt delete --force rt1
+	# (the kernel may still count the removed child for a moment)
+	echo 0 2>/dev/null > "$cpu/cpu.rt_runtime_us" || true
+}
