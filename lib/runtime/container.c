@@ -208,8 +208,24 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		/* An init put into an existing, frozen cgroup would never report ready: say so
 		 * instead (and leave that cgroup alone, it is not ours). */
 		if (cg->ops->frozen && cg->ops->frozen(cg, &frozen, NULL) >= 0 && frozen) {
-			r = berth_error_new(err, EBUSY, "the container's cgroup '%s' is frozen", cgpath);
+			/* runc's words, which tools match */
+			r = berth_error_new(err, EBUSY, "container's cgroup unexpectedly frozen: '%s'",
+					    cgpath);
 			goto fail;
+		}
+	}
+	{
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		/* sharing a cgroup with other processes works, but limits, stats and kill
+		 * --all then cover them too: say so, as runc does */
+		if (cg->ops->pids(cg, &pids, &n, NULL) >= 0 && n > 0) {
+			struct berth_error *w = NULL;
+
+			berth_error_new(&w, EBUSY, "container's cgroup is not empty: %zu process(es) "
+					"in '%s'", n, cgpath);
+			berth_warn(w);
 		}
 	}
 	r = cgroup_create(cg, err);

@@ -189,3 +189,33 @@ test_update_realtime_and_blkio_flags() {
 	# (the kernel may still count the removed child for a moment)
 	echo 0 2>/dev/null > "$cpu/cpu.rt_runtime_us" || true
 }
+
+test_cgroup_messages_as_runc() {
+	# a cgroup shared with another container: created, with a warning
+	start_sleeper c1
+	make_bundle "$BERTH_TEST_TMP/c2" /probe sleep 60
+	jq_edit "$BERTH_TEST_TMP/c2/config.json" '.linux.cgroupsPath = $p' --arg p "$BERTH_TEST_CGROUP/c1"
+	# (not through run: the created init would hold its output pipe open)
+	rt create --bundle "$BERTH_TEST_TMP/c2" c2 >/dev/null 2>"$BERTH_TEST_TMP/c2.err" </dev/null
+	assert_contains "$(cat "$BERTH_TEST_TMP/c2.err")" "container's cgroup is not empty"
+	rt delete --force c2
+	rt delete --force c1
+	# a frozen one: refused, in runc's words
+	local fz="/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/fz"
+	mkdir -p "$fz"
+	echo FROZEN > "$fz/freezer.state"
+	make_bundle "$BERTH_TEST_TMP/fz" /probe exit 0
+	run timeout 20 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" create --bundle "$BERTH_TEST_TMP/fz" fz
+	echo THAWED > "$fz/freezer.state"
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "container's cgroup unexpectedly frozen"
+	for h in /sys/fs/cgroup/*"$BERTH_TEST_CGROUP"/fz; do rmdir "$h" 2>/dev/null || true; done
+	# v1 memory with a cgroup2 key
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		make_bundle "$BERTH_TEST_TMP/un" /probe exit 0
+		jq_edit "$BERTH_TEST_TMP/un/config.json" '.linux.resources.unified = {"memory.min": "131072"}'
+		run rt run -d --bundle "$BERTH_TEST_TMP/un" un
+		assert_eq 1 "$status"
+		assert_contains "$output" "invalid configuration"
+	fi
+}

@@ -1502,7 +1502,8 @@ TEST(unified_map)
 	/* a file of a controller that is bound to v1 here */
 	r.unified = mem_map;
 	ASSERT_EQ(cgroup_apply(c2, &r, &err), -ENODEV);
-	want = xasprintf("unified 'memory.high': cgroup controller 'memory' is not available in "
+	want = xasprintf("invalid configuration: unified 'memory.high': cgroup controller 'memory' "
+			 "is not available in "
 			 "'%s'",
 			 u);
 	ASSERT_STREQ(err->msg, want);
@@ -1511,7 +1512,8 @@ TEST(unified_map)
 	ASSERT_EQ(fake_init(&f3, FAKE_V1, self_v1), 0);
 	ASSERT_EQ(cgroup_new("/u", f3.root, f3.mountinfo, f3.self, &c3, &err), 0);
 	ASSERT_EQ(cgroup_apply(c3, &r, &err), -ENODEV);
-	want2 = xasprintf("unified 'memory.high': no cgroup2 hierarchy under '%s' (cgroup v1 only)",
+	want2 = xasprintf("invalid configuration: unified 'memory.high': no cgroup2 hierarchy "
+			  "under '%s' (cgroup v1 only)",
 			  f3.root);
 	ASSERT_STREQ(err->msg, want2);
 	v = get(cgroup_unified(c2)->path, "hugetlb.2MB.max");
