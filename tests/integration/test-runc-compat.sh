@@ -219,3 +219,22 @@ test_cgroup_messages_as_runc() {
 		assert_contains "$output" "invalid configuration"
 	fi
 }
+
+test_list_json_as_runc() {
+	start_sleeper l1
+	run rt list --format json
+	assert_eq 0 "$status" "$output"
+	# compact, one line, runc's keys in runc's order
+	assert_eq 1 "$(wc -l <<<"$output")"
+	assert_eq '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]' \
+		"$(jq -c '.[0] | keys_unsorted' <<<"$output")"
+	assert_eq running "$(jq -r '.[0].status' <<<"$output")"
+	assert_eq root "$(jq -r '.[0].owner' <<<"$output")"
+	assert_eq "$BERTH_TEST_TMP/l1" "$(jq -r '.[0].bundle' <<<"$output")"
+	case $output in
+	'[{"ociVersion":"'*'","id":"l1","pid":'*) ;;
+	*) fail "not compact: $output" ;;
+	esac
+	rt delete --force l1
+	assert_eq "[]" "$(rt list --format json)"
+}
