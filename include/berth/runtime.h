@@ -174,3 +174,9 @@ int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,
 			    const char *image_path, struct berth_error **err);
+
+/* Debug messages (each one line, no newline) go to this handler; NULL (the default):
+ * dropped. It is also called in the runtime's child processes until they execve the
+ * container's program: write each line with one write(2) to a descriptor opened before. */
+typedef void (*berth_debug_handler)(const char *msg);
+void berth_set_debug_handler(berth_debug_handler h);

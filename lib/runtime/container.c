@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "debug.h"
 #include "foreground.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -199,6 +200,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	r = default_cgroup_path(cfg, id, &cgpath);
 	if (r < 0)
 		goto fail;
+	rt_debug("create '%s': bundle '%s', rootfs '%s', cgroup '%s'", id, bundle, rootfs, cgpath);
 	r = open_cgroup(cgpath, &cg, err);
 	if (r < 0)
 		goto fail;

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "debug.h"
 #include "foreground.h"
 #include "lsm.h"
 #include "process.h"
@@ -198,6 +199,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 						"(use --ignore-paused to override)");
 		goto out;
 	}
+	rt_debug("exec in '%s' (init pid %d)%s", id, (int)st.pid,
+		 status == BERTH_STATUS_PAUSED ? ", paused" : "");
 	/* the lock guards the state, not the container's life: let others in now */
 	close(TAKE_FD(dirfd));
 	r = rt_config_load(st.bundle, &cfg, err);

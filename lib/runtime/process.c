@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "debug.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "sched.h"
@@ -373,6 +374,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	if (r < 0)
 		return r;
 	c->host_pid = m.value;
+	rt_debug("child process in init(): pid %d on the host", (int)c->host_pid);
 	/* The cgroup namespace is made only now, when we are in the container's cgroup,
 	 * so that this cgroup becomes its root. */
 	if (ns_new(cfg, RT_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -540,6 +542,10 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 			(void)fd_set_cloexec((int)fd, false);
 	}
 
+	if (c->ctx->exec)
+		rt_debug("setns_init: about to exec '%s'", exe);
+	else
+		rt_debug("init: closing the pipe to signal completion: exec '%s'", exe);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -689,6 +695,9 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 
+	rt_debug("nsexec container setup: clone the %s (%s)",
+		 ctx->exec ? "exec process" : "container init",
+		 two ? "two stages: namespaces joined or a user namespace first" : "one stage");
 	child = raw_clone(two ? 0 : new_ns_flags(cfg) & ~(unsigned long)CLONE_NEWCGROUP);
 	if (child < 0) {
 		r = berth_error_set(err, errno, "clone");

@@ -220,6 +220,36 @@ test_cgroup_messages_as_runc() {
 	fi
 }
 
+test_help_in_runc_layout() {
+	run rt -h
+	assert_eq 0 "$status"
+	assert_eq "NAME:" "$(sed -n 1p <<<"$output")"
+	assert_contains "$(sed -n 2p <<<"$output")" "berth-runtime - Open Container Initiative runtime"
+	local c
+	for c in checkpoint create delete events exec kill list pause ps restore resume run spec \
+		start state update; do
+		run rt "$c" -h
+		assert_eq 0 "$status" "$c: $output"
+		assert_contains "$(sed -n 2p <<<"$output")" "berth-runtime $c - " "$c"
+		run rt "$c" --help
+		assert_eq 0 "$status" "$c --help: $output"
+	done
+	run rt help exec
+	assert_contains "$output" "berth-runtime exec - "
+	run rt foo -h
+	assert_eq 3 "$status"
+	assert_contains "$output" "No help topic for 'foo'"
+	run rt foo
+	assert_eq 1 "$status"
+	assert_contains "$output" "unknown command"
+	# -h after the command's arguments belongs to the container's process
+	start_sleeper h1
+	run rt exec h1 sh -c 'echo "$0"' -h
+	assert_eq 0 "$status" "$output"
+	assert_eq "-h" "$output"
+	rt delete --force h1
+}
+
 test_list_json_as_runc() {
 	start_sleeper l1
 	run rt list --format json
@@ -237,4 +267,33 @@ test_list_json_as_runc() {
 	esac
 	rt delete --force l1
 	assert_eq "[]" "$(rt list --format json)"
+}
+
+test_debug_and_log_as_runc() {
+	make_bundle "$BERTH_TEST_TMP/g1" /bin/echo hello
+	# --debug alone: key=value lines on stderr, the container's output untouched
+	"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" --debug run --bundle "$BERTH_TEST_TMP/g1" g1 \
+		>"$BERTH_TEST_TMP/out" 2>"$BERTH_TEST_TMP/err"
+	assert_eq hello "$(cat "$BERTH_TEST_TMP/out")"
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" 'level=debug msg="nsexec container setup'
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" 'level=debug msg="child process in init()'
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" 'level=debug msg="init: closing the pipe to signal completion'
+	# with --log they go there only; the file is made even when nothing is logged
+	run rt --log "$BERTH_TEST_TMP/none.log" list
+	assert_file_exists "$BERTH_TEST_TMP/none.log"
+	assert_eq "" "$(cat "$BERTH_TEST_TMP/none.log")"
+	run rt --log "$BERTH_TEST_TMP/g.log" --log-format json --debug run --bundle "$BERTH_TEST_TMP/g1" g1
+	assert_eq 0 "$status"
+	assert_eq hello "$output"
+	jq -e -s 'map(select(.level == "debug" and (.msg | startswith("child process in init()"))
+		and (.time | test("^[0-9-]+T")))) | length == 1' "$BERTH_TEST_TMP/g.log"
+	# exec's steps, and errors in the log too
+	start_sleeper g2
+	run rt --log "$BERTH_TEST_TMP/x.log" --debug exec g2 true
+	assert_eq 0 "$status" "$output"
+	assert_not_contains "$output" "level=debug"
+	assert_contains "$(cat "$BERTH_TEST_TMP/x.log")" 'msg="setns_init: about to exec'
+	run rt --log "$BERTH_TEST_TMP/x.log" exec g2 no-such-binary
+	assert_contains "$(tail -n 1 "$BERTH_TEST_TMP/x.log")" 'level=error msg="exec: \"no-such-binary\": executable file not found'
+	rt delete --force g2
 }
