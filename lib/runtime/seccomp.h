@@ -54,6 +54,14 @@ int seccomp_build(const struct rt_seccomp *s, scmp_filter_ctx *ret, struct berth
  * without no_new_privs and without CAP_SYS_ADMIN. */
 int seccomp_apply(const struct rt_seccomp *s, int *ret_notify_fd, struct berth_error **err);
 
+/* runc's ENOSYS stub, to run before the filter: on each architecture of the filter, a
+ * syscall numbered above every syscall the rules name there (one newer than the profile)
+ * returns ENOSYS instead of the default action. Nothing (*ret_n 0) when the default action
+ * is SCMP_ACT_ALLOW or already ENOSYS. -E2BIG when it does not fit in `max`. */
+struct sock_filter;
+int seccomp_enosys_stub(const struct rt_seccomp *s, struct sock_filter *out, size_t max,
+			size_t *ret_n);
+
 /* The message for the seccomp agent (runtime-spec "container process state"):
  *   {"ociVersion":"1.2.0","fds":["seccompFd"],"pid":<pid>,"metadata":"<listenerMetadata>",
  *    "state":<state_json>}
