@@ -508,16 +508,6 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	if (r < 0)
 		return r;
 
-	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
-		_cleanup_free_ char *state = child_state_json(c, "created");
-
-		if (!state)
-			return -ENOMEM;
-		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
-			      "startContainer", state, err);
-		if (r < 0)
-			return r;
-	}
 	if (c->ctx->exec && p->exec_cpu_affinity_final) {
 		r = sched_apply_cpu_affinity(p->exec_cpu_affinity_final, 0, err);
 		if (r < 0)
@@ -525,6 +515,18 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 	if (cfg->seccomp && p->no_new_privileges) {
 		r = child_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
+	/* After the filter, as runc runs them: a startContainer hook runs in the container
+	 * as its process would, seccomp included. */
+	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
+		_cleanup_free_ char *state = child_state_json(c, "created");
+
+		if (!state)
+			return -ENOMEM;
+		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
+			      "startContainer", state, err);
 		if (r < 0)
 			return r;
 	}

@@ -8,9 +8,10 @@
  * Where it belongs in container creation (process.c, in the container process), as runc
  * does it:
  *
- *   - process.noNewPrivileges true: seccomp_apply() last, right before execve: after
- *     switch_user()/caps_apply(), after prctl(PR_SET_NO_NEW_PRIVS), after
- *     sched_apply_personality(), so the filter does not see the runtime's own setup.
+ *   - process.noNewPrivileges true: seccomp_apply() as late as possible: after `start`,
+ *     switch_user()/caps_apply(), prctl(PR_SET_NO_NEW_PRIVS) and
+ *     sched_apply_personality(), so the filter does not see the runtime's own setup; only
+ *     the startContainer hooks (which run under it, as runc has them) and execve follow.
  *   - noNewPrivileges false: loading a filter without no_new_privs needs CAP_SYS_ADMIN, so
  *     seccomp_apply() goes before switch_user()/caps_apply() (right after
  *     sched_apply_personality()). The syscalls the runtime still makes after it (setgroups,

@@ -297,3 +297,18 @@ test_debug_and_log_as_runc() {
 	assert_contains "$(tail -n 1 "$BERTH_TEST_TMP/x.log")" 'level=error msg="exec: \"no-such-binary\": executable file not found'
 	rt delete --force g2
 }
+
+test_start_container_hook_runs_under_seccomp() {
+	make_bundle "$BERTH_TEST_TMP/sc" /bin/true
+	jq_edit "$BERTH_TEST_TMP/sc/config.json" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}
+		| .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /dev/shm/foo"]}]'
+	run rt run --bundle "$BERTH_TEST_TMP/sc" sc
+	assert_ne 0 "$status"
+	assert_contains "$output" "error running hook 'startContainer[0]'"
+	assert_contains "$output" "bad system call"
+	# the same without the filter runs fine
+	jq_edit "$BERTH_TEST_TMP/sc/config.json" 'del(.linux.seccomp)'
+	run rt run --bundle "$BERTH_TEST_TMP/sc" sc
+	assert_eq 0 "$status" "$output"
+}
