@@ -383,6 +383,18 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 			return berth_error_set(err, e, "mount '%s' on '%s'", type, m->destination);
 		}
 	}
+	if (m->rec_attr_set || m->rec_attr_clr) {
+		/* "rro", "rnosuid", ...: on the whole tree, submounts included, which a
+		 * remount cannot do (runtime-spec 1.1; kernel 5.12) */
+		struct mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+
+		if (reopen(ctx, m->destination, &fd, err) < 0)
+			return -(*err)->errnum;
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			    sizeof(attr)) < 0)
+			return berth_error_set(err, errno, "set recursive attributes of '%s'",
+					       m->destination);
+	}
 	if (m->propagation) {
 		if (reopen(ctx, m->destination, &fd, err) < 0)
 			return -(*err)->errnum;

@@ -312,3 +312,32 @@ test_start_container_hook_runs_under_seccomp() {
 	run rt run --bundle "$BERTH_TEST_TMP/sc" sc
 	assert_eq 0 "$status" "$output"
 }
+
+test_rro_makes_the_whole_tree_read_only() {
+	local vol=$BERTH_TEST_TMP/vol
+	mkdir -p "$vol"
+	mount -t tmpfs berth-test "$vol"
+	mkdir "$vol/sub"
+	mount -t tmpfs berth-test "$vol/sub"
+	make_bundle "$BERTH_TEST_TMP/rr" /probe sleep 60
+	jq_edit "$BERTH_TEST_TMP/rr/config.json" '.mounts += [
+		{"source": $v, "destination": "/mnt", "options": ["rbind", "rro"]},
+		{"source": $v, "destination": "/plain", "options": ["rbind", "ro"]},
+		{"source": $v, "destination": "/rw", "options": ["rbind", "rnosuid"]}]' --arg v "$vol"
+	rt run -d --bundle "$BERTH_TEST_TMP/rr" rr
+	run rt exec rr touch /mnt/foo
+	assert_eq 1 "$status"
+	assert_contains "$output" "Read-only file system"
+	run rt exec rr touch /mnt/sub/bar
+	assert_eq 1 "$status"
+	assert_contains "$output" "Read-only file system"
+	# plain ro leaves the submount writable (why rro exists)
+	run rt exec rr touch /plain/sub/bar
+	assert_eq 0 "$status" "$output"
+	run rt exec rr grep " /rw/sub " /proc/self/mountinfo
+	assert_contains "$output" "nosuid"
+	run rt exec rr touch /rw/sub/baz
+	assert_eq 0 "$status" "$output"
+	rt delete --force rr
+	umount "$vol/sub" "$vol"
+}
