@@ -326,6 +326,27 @@ static int switch_user(const struct rt_process *p, struct berth_error **err)
 	return caps_apply(p->caps, err);
 }
 
+/* The process's stdio belongs to its user, as runc's fixStdioPermissions makes it: a
+ * program reopening /dev/stdout or its tty (/proc/self/fd/N) must be allowed to. The group
+ * stays (devpts gives a pty the tty group). Only terminals, pipes and sockets: /dev/null
+ * and files the caller redirected to are not the container's to own. EINVAL/EPERM (an
+ * owner this user namespace cannot map) are not errors, as with runc. */
+static int fix_stdio_owner(uid_t uid, struct berth_error **err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (!(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd)))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+			return berth_error_set(err, errno, "chown stdio %d to uid %u", fd,
+					       (unsigned)uid);
+	}
+	return 0;
+}
+
 /* Wait for `start`. With the exec fifo, the write end stays open (close-on-exec) until
  * execve: `start` reads until EOF, so it returns only once the program runs, and a
  * failure on the way reaches it as text written to the fifo (child_fail). */
@@ -492,6 +513,9 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
+	r = fix_stdio_owner(p->uid, err);
+	if (r < 0)
+		return r;
 	r = switch_user(p, err);
 	if (r < 0)
 		return r;

@@ -341,3 +341,22 @@ test_rro_makes_the_whole_tree_read_only() {
 	rt delete --force rr
 	umount "$vol/sub" "$vol"
 }
+
+test_stdio_belongs_to_the_process_user() {
+	make_bundle "$BERTH_TEST_TMP/tt" /bin/sh -c 'stat -c %u:%g $(tty)'
+	jq_edit "$BERTH_TEST_TMP/tt/config.json" '.process.terminal = true | .process.user = {"uid": 1000, "gid": 100}'
+	run script -qec "$BERTH_RUNTIME --root $RUNTIME_ROOT run --bundle $BERTH_TEST_TMP/tt tt" /dev/null
+	assert_eq 0 "$status" "$output"
+	# the user's, in the tty group devpts gives it (gid=5 in the default config); script
+	# may add a "^@" of its own (its stdin's end, written to a raw-mode terminal)
+	assert_eq "1000:5" "$(tr -d '\r' <<<"$output" | grep -o '[0-9]*:[0-9]*')"
+	start_sleeper so
+	# a pipe too, so /dev/stdout can be reopened; /dev/null is left alone
+	run rt exec -u 1000:1000 so sh -c 'stat -L -c %u /proc/self/fd/1; echo reopened > /dev/stdout'
+	assert_eq 0 "$status" "$output"
+	assert_eq "1000
+reopened" "$output"
+	rt exec -u 1000:1000 so true </dev/null >/dev/null
+	assert_eq 0:0 "$(stat -c %u:%g /dev/null)"
+	rt delete --force so
+}
