@@ -364,6 +364,11 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 		const char *src = m->source ? m->source : (type ? type : "none");
 		unsigned long f = m->flags & ~(MS_REC | MS_REMOUNT);
 
+		/* a read-only /dev is made read-only at the end (rootfs_finalize()), once its
+		 * devices, /dev/pts and the console are there, as runc does */
+		if (streq(m->destination, "/dev"))
+			f &= ~(unsigned long)MS_RDONLY;
+
 		if (!type)
 			return berth_error_new(err, EINVAL, "mount '%s': no type and not a bind mount",
 					       m->destination);

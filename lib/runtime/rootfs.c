@@ -142,6 +142,19 @@ int rootfs_finalize(const struct rt_config *cfg, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!streq(m->destination, "/dev") || (m->flags & MS_BIND) || !(m->flags & MS_RDONLY))
+			continue;
+		fd = openat_in_root(AT_FDCWD, "/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW, true);
+		if (fd < 0)
+			return berth_error_set(err, -fd, "open '/dev'");
+		r = mount_remount_ro(fd, "/dev", err);
+		if (r < 0)
+			return r;
+	}
 	if (cfg->root_readonly) {
 		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 

@@ -360,3 +360,16 @@ reopened" "$output"
 	assert_eq 0:0 "$(stat -c %u:%g /dev/null)"
 	rt delete --force so
 }
+
+test_read_only_dev() {
+	make_bundle "$BERTH_TEST_TMP/rd" /bin/sh -c 'grep "^tmpfs /dev " /proc/mounts; ls /dev/null /dev/pts/ptmx >/dev/null && echo devices; touch /dev/x || echo refused; touch /dev/shm/x && echo shm'
+	jq_edit "$BERTH_TEST_TMP/rd/config.json" '.mounts |= map((select(.destination == "/dev") | .options += ["ro"]) // .)'
+	run rt run --bundle "$BERTH_TEST_TMP/rd" rd
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(sed -n 1p <<<"$output")" " ro,"
+	assert_contains "$output" "devices"
+	assert_contains "$output" "Read-only file system"
+	assert_contains "$output" "refused"
+	# what is mounted below it keeps its own flags
+	assert_contains "$output" "shm"
+}
