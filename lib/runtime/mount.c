@@ -325,8 +325,23 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	 * runtime mount procfs over a host path (CVE-2019-19921). */
 	r = mount_open_target(ctx->rootfd, m->destination, dir,
 			      !bind && type && (streq(type, "proc") || streq(type, "sysfs")), &fd, err);
+	if ((r == -ELOOP || r == -ENOTDIR) && !bind && type &&
+	    (streq(type, "proc") || streq(type, "sysfs")))
+		return berth_error_wrap(err, "filesystem \"%s\" must be mounted on ordinary directory",
+					type);
 	if (r < 0)
 		return r;
+	if (!bind && type && (streq(type, "proc") || streq(type, "sysfs"))) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0)
+			return berth_error_set(err, errno, "mount target '%s'", m->destination);
+		if (!S_ISDIR(st.st_mode))
+			return berth_error_new(err, ENOTDIR,
+					       "filesystem \"%s\" must be mounted on ordinary "
+					       "directory: '%s' is not one",
+					       type, m->destination);
+	}
 
 	if (!bind && type && streq(type, "cgroup"))
 		return mount_cgroup(ctx, m, &fd, err);

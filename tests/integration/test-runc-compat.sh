@@ -373,3 +373,20 @@ test_read_only_dev() {
 	# what is mounted below it keeps its own flags
 	assert_contains "$output" "shm"
 }
+
+test_proc_and_sys_need_an_ordinary_directory() {
+	make_bundle "$BERTH_TEST_TMP/pr" /probe exit 0
+	rm -rf "$BERTH_TEST_TMP/pr/rootfs/proc"
+	ln -s /symlink "$BERTH_TEST_TMP/pr/rootfs/proc"
+	run rt run --bundle "$BERTH_TEST_TMP/pr" pr
+	assert_eq 1 "$status"
+	assert_contains "$output" 'filesystem "proc" must be mounted on ordinary directory'
+	[ ! -e "$BERTH_TEST_TMP/pr/rootfs/symlink" ]
+	rm "$BERTH_TEST_TMP/pr/rootfs/proc"
+	mkdir "$BERTH_TEST_TMP/pr/rootfs/proc"
+	rm -rf "$BERTH_TEST_TMP/pr/rootfs/sys"
+	touch "$BERTH_TEST_TMP/pr/rootfs/sys"
+	run rt run --bundle "$BERTH_TEST_TMP/pr" pr
+	assert_eq 1 "$status"
+	assert_contains "$output" 'filesystem "sysfs" must be mounted on ordinary directory'
+}
