@@ -279,6 +279,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	pctx = (struct process_ctx){
 		.id = id,
 		.idmap_fds = idmap.fds,
+		.listener_fd = -1,
 		.cfg = cfg,
 		.rootfs = rootfs,
 		.bundle = bundle,

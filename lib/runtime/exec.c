@@ -18,6 +18,7 @@
 #include "foreground.h"
 #include "lsm.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "tty.h"
 #include "util.h"
@@ -163,7 +164,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL, *from_file = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
-	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF, listener = -EBADF;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
 	struct foreground fg = { .sigfd = -EBADF };
@@ -227,9 +228,16 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 			goto out;
 		fg_on = true;
 	}
+	/* the agent's socket is a host path: connect here, the child inherits it */
+	if (cfg->seccomp && cfg->seccomp->uses_notify && cfg->seccomp->listener_path) {
+		r = seccomp_connect_listener(cfg->seccomp->listener_path, &listener, err);
+		if (r < 0)
+			goto out;
+	}
 	pctx = (struct process_ctx){
 		.id = id,
 		.cfg = cfg,
+		.listener_fd = listener,
 		.rootfs = st.rootfs,
 		.cg = cg,
 		.stdio = { o->stdio[0], o->stdio[1], o->stdio[2] },
@@ -239,6 +247,10 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		.preserve_fds = o->preserve_fds,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
+	/* the child has its copy; ours would keep the agent from seeing the end of the
+	 * message */
+	if (listener >= 0)
+		close(TAKE_FD(listener));
 	if (r < 0)
 		goto out;
 	if (o->pid_file) {

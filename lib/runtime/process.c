@@ -732,7 +732,9 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 	if (child == 0) {
-		struct child c = { .ctx = ctx, .sock = sv[1], .listener_sock = -EBADF,
+		struct child c = { .ctx = ctx, .sock = sv[1],
+				   .listener_sock = ctx->exec && ctx->listener_fd >= 0 ? ctx->listener_fd
+										: -EBADF,
 				   .start_fd = -EBADF };
 		struct berth_error *e = NULL;
 

@@ -511,7 +511,10 @@ int seccomp_connect_listener(const char *listener_path, int *ret_sock, struct be
 	if (sock < 0)
 		return berth_error_set(err, errno, "seccomp listener '%s': socket", listener_path);
 	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return berth_error_set(err, errno, "seccomp listener '%s': connect", listener_path);
+		/* runc's words, which tools match */
+		return berth_error_set(err, errno,
+				       "seccomp listener '%s': failed to connect with seccomp agent",
+				       listener_path);
 	*ret_sock = TAKE_FD(sock);
 	return 0;
 }

@@ -74,7 +74,7 @@ int seccomp_listener_state_json(const struct rt_seccomp *s, pid_t pid, const cha
 /* Connect to the unix stream socket at listener_path and send `state_json` with notify_fd
  * attached (SCM_RIGHTS) on the first byte, in one sendmsg as far as the socket takes it,
  * the rest after. notify_fd is not closed. Error: "seccomp listener '/run/agent.sock':
- * connect: Connection refused". */
+ * failed to connect with seccomp agent: Connection refused". */
 int seccomp_send_listener(const char *listener_path, int notify_fd, const char *state_json,
 			  struct berth_error **err);
 

@@ -390,3 +390,47 @@ test_proc_and_sys_need_an_ordinary_directory() {
 	assert_eq 1 "$status"
 	assert_contains "$output" 'filesystem "sysfs" must be mounted on ordinary directory'
 }
+
+test_exec_with_seccomp_notify() {
+	local b="$BERTH_TEST_TMP/sn" sock="$BERTH_TEST_TMP/agent.sock"
+	make_bundle "$b" /probe sleep 60
+	jq_edit "$b/config.json" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": $s, "listenerMetadata": "m",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg s "$sock"
+	# an agent for two processes, the init and one exec: the exec's mkdir gets EPERM
+	python3 - "$sock" > "$BERTH_TEST_TMP/agent.out" 2>&1 <<'PY' &
+import array, json, socket, struct, sys, fcntl
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(2)
+for n in range(2):
+    c, _ = s.accept()
+    fds = array.array("i")
+    data, anc, _, _ = c.recvmsg(65536, socket.CMSG_LEN(4))
+    fds.frombytes(anc[0][2][:4])
+    while True:
+        more = c.recv(65536)
+        if not more:
+            break
+        data += more
+    st = json.loads(data)
+    print("conn", n, "id", st["state"]["id"], flush=True)
+buf = bytearray(80)
+fcntl.ioctl(fds[0], 0xc0502100, buf)
+fcntl.ioctl(fds[0], 0xc0182101, bytearray(struct.pack("QqiI", struct.unpack_from("Q", buf)[0], 0, -1, 0)))
+print("answered", flush=True)
+PY
+	local agent=$!
+	wait_for 5 test -S "$sock"
+	rt run -d --bundle "$b" sn
+	run timeout 20 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" exec sn mkdir /tmp/z
+	wait "$agent" || true
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "Operation not permitted"
+	assert_contains "$(cat "$BERTH_TEST_TMP/agent.out")" "conn 1 id sn"
+	assert_contains "$(cat "$BERTH_TEST_TMP/agent.out")" "answered"
+	# no agent listening any more
+	rm -f "$sock"
+	run rt exec sn true
+	assert_eq 255 "$status"
+	assert_contains "$output" "failed to connect with seccomp agent"
+	rt delete --force sn
+}

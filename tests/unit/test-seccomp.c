@@ -456,7 +456,9 @@ TEST(send_listener)
 	path = xasprintf("%s/agent.sock", dir);
 	/* nobody listening */
 	ASSERT_EQ(seccomp_send_listener(path, 0, "{}", &err), -ENOENT);
-	want = xasprintf("seccomp listener '%s': connect: No such file or directory", path);
+	want = xasprintf("seccomp listener '%s': failed to connect with seccomp agent: No such file "
+			 "or directory",
+			 path);
 	ASSERT_STREQ(err->msg, want);
 
 	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
