@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -149,6 +151,32 @@ static void fd_array_release(struct fd_array *a)
 	free(a->fds);
 }
 
+/* With a new user namespace, the container's root may not be allowed to reach a bind
+ * source the runtime can (a 0700 directory on the way, as runc's tests have it): clone
+ * each source tree here, as host root (open_tree OPEN_TREE_CLONE, a detached mount that
+ * can be attached in another mount namespace), and let the child move it into place. runc
+ * opens the sources on the host side too. A source that does not open stays -1 and the
+ * child reports it. */
+static void open_bind_sources(const struct rt_config *cfg, const char *bundle,
+			      const int *idmap_fds, int *ret_fds)
+{
+	bool userns = cfg->namespaces[RT_NS_USER].enabled && !cfg->namespaces[RT_NS_USER].path;
+
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		_cleanup_free_ char *p = NULL;
+
+		ret_fds[i] = -1;
+		if (!userns || !(m->flags & MS_BIND) || !m->source || idmap_fds[i] >= 0)
+			continue;
+		p = m->source[0] == '/' ? strdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+		if (p)
+			ret_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, p,
+						  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							  ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+	}
+}
+
 static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
 			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
 			   bool *ret_poststart, struct berth_error **err)
@@ -159,7 +187,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
-	_cleanup_(fd_array_release) struct fd_array idmap = { 0 };
+	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 };
 	bool cg_made = false;
 	pid_t pid = 0;
 	int r;
@@ -275,10 +303,18 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	if (r < 0)
 		goto fail;
 	idmap.n = cfg->n_mounts;
+	srcs.fds = calloc(cfg->n_mounts ? cfg->n_mounts : 1, sizeof(int));
+	if (!srcs.fds) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	open_bind_sources(cfg, bundle, idmap.fds, srcs.fds);
+	srcs.n = cfg->n_mounts;
 
 	pctx = (struct process_ctx){
 		.id = id,
 		.idmap_fds = idmap.fds,
+		.source_fds = srcs.fds,
 		.listener_fd = -1,
 		.cfg = cfg,
 		.rootfs = rootfs,

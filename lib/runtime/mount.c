@@ -303,19 +303,27 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	_cleanup_close_ int fd = -EBADF;
 	bool bind = m->flags & MS_BIND;
 	bool dir = true;
-	const char *type = m->type;
-	char buf[32];
-	int r;
+	const char *type = m->type, *bind_src = m->source;
+	char buf[32], srcbuf[32];
+	int r, tree = -1;
 
 	if (type && (streq(type, "bind") || streq(type, "none")))
 		type = NULL;
+	/* a detached tree the runtime made: idmapped, or the source of a bind mount the
+	 * user namespace could not reach */
+	if (bind && ctx->mounts && ctx->idmap_fds && m->idmap && ctx->idmap_fds[m - ctx->mounts] >= 0)
+		tree = ctx->idmap_fds[m - ctx->mounts];
+	else if (bind && ctx->mounts && ctx->source_fds && ctx->source_fds[m - ctx->mounts] >= 0)
+		tree = ctx->source_fds[m - ctx->mounts];
+	if (tree >= 0)
+		bind_src = fd_path(srcbuf, tree);
 	if (bind) {
 		struct stat st;
 
 		if (!m->source)
 			return berth_error_new(err, EINVAL, "mount '%s': bind mount without a source",
 					       m->destination);
-		if (stat(m->source, &st) < 0)
+		if (stat(bind_src, &st) < 0)
 			return berth_error_set(err, errno, "mount '%s': source '%s'",
 					       m->destination, m->source);
 		dir = S_ISDIR(st.st_mode);
@@ -346,8 +354,8 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	if (!bind && type && streq(type, "cgroup"))
 		return mount_cgroup(ctx, m, &fd, err);
 
-	if (bind && m->idmap && ctx->idmap_fds && ctx->mounts && ctx->idmap_fds[m - ctx->mounts] >= 0) {
-		r = idmap_attach(ctx->idmap_fds[m - ctx->mounts], fd, m->destination, err);
+	if (tree >= 0) {
+		r = idmap_attach(tree, fd, m->destination, err);
 		if (r < 0)
 			return r;
 		if (reopen(ctx, m->destination, &fd, err) < 0)
@@ -359,7 +367,7 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 				return berth_error_set(err, errno, "remount '%s'", m->destination);
 		}
 	} else if (bind) {
-		if (mount(m->source, fd_path(buf, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (mount(bind_src, fd_path(buf, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return berth_error_set(err, errno, "bind '%s' on '%s'", m->source,
 					       m->destination);
 		if (reopen(ctx, m->destination, &fd, err) < 0)

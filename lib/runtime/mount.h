@@ -28,6 +28,8 @@ struct mount_ctx {
 	const struct cgroup *cg;
 	const struct rt_mount *mounts; /* config.json's mounts, for the index of idmap_fds */
 	const int *idmap_fds;   /* per mount: a detached idmapped tree, or -1 (may be NULL) */
+	const int *source_fds;  /* per mount: the bind source, opened by the runtime outside
+				 * the user namespace, or -1 (may be NULL) */
 };
 
 /* Mount one entry of config.json's mounts inside the rootfs. */

@@ -381,6 +381,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.cg = c->ctx->cg,
 		.mounts = cfg->mounts,
 		.idmap_fds = c->ctx->idmap_fds,
+		.source_fds = c->ctx->source_fds,
 	};
 	_cleanup_free_ char *exe = NULL;
 	struct sync_msg m;

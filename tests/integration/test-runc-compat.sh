@@ -434,3 +434,31 @@ PY
 	assert_contains "$output" "failed to connect with seccomp agent"
 	rt delete --force sn
 }
+
+test_userns_bind_sources_the_container_root_cannot_reach() {
+	local b="$BERTH_TEST_TMP/un"
+	make_bundle "$b" /probe sleep 60
+	mkdir -p "$b/closed-1/dir" "$b/closed-2/dir"
+	echo one > "$b/closed-1/dir/f"
+	echo two > "$b/closed-2/dir/f"
+	# host root only: the container's root (host uid 100000) cannot search them
+	chmod 700 "$b/closed-1" "$b/closed-2"
+	chmod a+x "$b" "$BERTH_TEST_TMP"
+	chown -R 100000:100000 "$b/rootfs" "$b/closed-1/dir"
+	jq_edit "$b/config.json" '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+		| .linux.gidMappings = [{"hostID": 100000, "containerID": 0, "size": 65534}]
+		| .mounts += [{"source": "closed-1/dir", "destination": "/m1", "options": ["bind"]},
+			      {"source": ($b + "/closed-2/dir"), "destination": "/m2", "options": ["rbind", "ro"]}]' \
+		--arg b "$b"
+	rt run -d --bundle "$b" un
+	run rt exec un cat /m1/f /m2/f
+	assert_eq 0 "$status" "$output"
+	assert_eq "one
+two" "$output"
+	run rt exec un touch /m2/x
+	assert_contains "$output" "Read-only file system"
+	run rt exec un touch /m1/x
+	assert_eq 0 "$status" "$output"
+	rt delete --force un
+}
