@@ -462,3 +462,14 @@ two" "$output"
 	assert_eq 0 "$status" "$output"
 	rt delete --force un
 }
+
+test_events_in_runc_shape() {
+	start_sleeper ev
+	run rt events --stats ev
+	assert_eq 0 "$status" "$output"
+	assert_eq '["cpu","memory","pids"]' "$(jq -c '.data | keys' <<<"$output")"
+	assert_eq stats "$(jq -r .type <<<"$output")"
+	# nothing but the oom event says "oom" (runc's tests and tools grep the stream for it)
+	assert_not_contains "$output" "oom"
+	rt delete --force ev
+}
