@@ -31,7 +31,8 @@ struct berth_create_opts {
 	const char *pid_file;        /* NULL: none */
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
 	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */
-	bool no_pivot;               /* not supported yet: refused */
+	bool no_pivot;               /* enter the rootfs with MS_MOVE + chroot, not pivot_root
+				      * (a rootfs on ramfs/initramfs cannot be pivoted) */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the container */
 	/* For run in the foreground: keep the pty master instead of sending it anywhere.
 	 * Filled in by berth_container_create() when the process has a terminal. */

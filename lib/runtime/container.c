@@ -324,6 +324,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.fifo_fd = fifo,
 		.lock_fd = dirfd,
 		.preserve_fds = opts->preserve_fds,
+		.no_pivot = opts->no_pivot,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
 	if (r < 0)

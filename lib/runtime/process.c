@@ -380,6 +380,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.netns = ns_new(cfg, RT_NS_NET),
 		.cg = c->ctx->cg,
 		.mounts = cfg->mounts,
+		.no_pivot = c->ctx->no_pivot,
 		.idmap_fds = c->ctx->idmap_fds,
 		.source_fds = c->ctx->source_fds,
 	};

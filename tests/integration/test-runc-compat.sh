@@ -473,3 +473,20 @@ test_events_in_runc_shape() {
 	assert_not_contains "$output" "oom"
 	rt delete --force ev
 }
+
+test_no_pivot() {
+	make_bundle "$BERTH_TEST_TMP/np" /bin/sh -c 'ls /probe && cat /proc/self/cgroup >/dev/null && echo inside'
+	run rt run --no-pivot --bundle "$BERTH_TEST_TMP/np" np
+	assert_eq 0 "$status" "$output"
+	assert_eq "/probe
+inside" "$output"
+	# the host's procfs is not left visible for a fresh, unmasked procfs mount
+	jq_edit "$BERTH_TEST_TMP/np/config.json" '.process.args = ["unshare", "-mrpf", "sh", "-c", "mount -t proc none /proc && echo mounted"]
+		| .process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+	run rt run --no-pivot --bundle "$BERTH_TEST_TMP/np" np
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "ermission denied"
+	assert_not_contains "$output" "mounted"
+	# the host's /proc is untouched
+	[ -e /proc/self/mountinfo ]
+}
