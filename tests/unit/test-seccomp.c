@@ -378,7 +378,11 @@ TEST(enosys_for_syscalls_newer_than_the_profile)
 	_cleanup_(rt_config_freep) struct rt_config *c = parse(SECCOMP(
 	    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\","
 	    "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":[\"exit_group\",\"exit\","
-	    "\"getppid\",\"kcmp\"],\"action\":\"SCMP_ACT_ALLOW\"}]"));
+	    "\"getppid\",\"kcmp\","
+	    /* what the sanitizers' runtime needs on the way out (all below kcmp) */
+	    "\"close\",\"write\",\"mmap\",\"munmap\",\"mprotect\",\"madvise\",\"sigaltstack\","
+	    "\"gettid\",\"rt_sigaction\",\"rt_sigprocmask\",\"futex\",\"sched_yield\",\"prctl\","
+	    "\"read\",\"lseek\",\"fstat\",\"newfstatat\",\"openat\"],\"action\":\"SCMP_ACT_ALLOW\"}]"));
 	_cleanup_(rt_config_freep) struct rt_config *allow = parse(SECCOMP(
 	    "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getppid\"],"
 	    "\"action\":\"SCMP_ACT_ERRNO\"}]"));
