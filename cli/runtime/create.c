@@ -46,9 +46,14 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 			*detach = true;
 			break;
 		case 'P':
-			return cli_usage_error(cli, cmd, "--no-pivot is not supported");
-		case 'k':
+			o->no_pivot = true;
+			break;
 		case 'K':
+			if (!detach)
+				return cli_usage_error(cli, cmd, "unknown option '--keep'");
+			o->keep = true;
+			break;
+		case 'k':
 			break;
 		case 'f': {
 			uint64_t n;

@@ -10,16 +10,17 @@
 #include "cli.h"
 #include "util.h"
 
+/* The fields of runc's stats that berth has, in runc's shape. OOM kills are not a stats
+ * field there (tools wait for the "oom" event, and some grep the stream for "oom"). */
 static void print_stats(const char *id, const struct berth_stats *s)
 {
 	printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":{"
 	       "\"cpu\":{\"usage\":{\"total\":%llu}},"
-	       "\"memory\":{\"usage\":{\"usage\":%llu,\"max\":%llu,\"limit\":%llu},"
-	       "\"oom_kills\":%llu},"
+	       "\"memory\":{\"usage\":{\"usage\":%llu,\"max\":%llu,\"limit\":%llu}},"
 	       "\"pids\":{\"current\":%llu,\"limit\":%llu}}}\n",
 	       id, (unsigned long long)s->cpu_usage_ns, (unsigned long long)s->memory_usage,
 	       (unsigned long long)s->memory_max_usage, (unsigned long long)s->memory_limit,
-	       (unsigned long long)s->oom_kills, (unsigned long long)s->pids_current,
+	       (unsigned long long)s->pids_current,
 	       (unsigned long long)(s->pids_limit == UINT64_MAX ? 0 : s->pids_limit));
 	fflush(stdout);
 }

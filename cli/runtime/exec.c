@@ -39,6 +39,9 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 {
 	enum { OPT_CONSOLE = 0x100, OPT_PIDFILE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_LABEL,
 	       OPT_APPARMOR, OPT_CGROUP, OPT_IGNORE_PAUSED };
+	/* runc's exit status for a failure of exec itself (not of the process), which
+	 * callers tell apart from the process's own status */
+	enum { EXIT_EXEC_FAILED = 255 };
 	static const struct option opts[] = {
 		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
 		{ "pid-file", required_argument, NULL, OPT_PIDFILE },
@@ -55,16 +58,18 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 		{ "apparmor", required_argument, NULL, OPT_APPARMOR },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+		{ "additional-gids", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_strv_free_ char **env = NULL, **args = NULL;
+	_cleanup_strv_free_ char **env = NULL, **args = NULL, **cgroups = NULL;
+	_cleanup_free_ uint32_t *gids = NULL;
 	struct berth_exec_opts o = { .stdio = { -1, -1, -1 } };
 	struct berth_error *err = NULL;
 	int c, cap, status = 0;
 
 	/* '+': the first non-option is the id; what follows is the command */
-	while ((c = getopt_long(argc, argv, "+e:tu:dp:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:tu:dp:c:g:h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONSOLE:
 			o.console_socket = optarg;
@@ -114,8 +119,26 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 		case OPT_APPARMOR:
 			return cli_usage_error(cli, "exec", "no LSM is active to apply '%s'", optarg);
 		case OPT_CGROUP:
-		case OPT_IGNORE_PAUSED:
+			if (strv_extend(&cgroups, optarg) < 0)
+				return cli_usage_error(cli, "exec", "out of memory");
 			break;
+		case OPT_IGNORE_PAUSED:
+			o.ignore_paused = true;
+			break;
+		case 'g': {
+			uint64_t g;
+			uint32_t *n;
+
+			if (parse_u64(optarg, &g) < 0 || g > UINT32_MAX)
+				return cli_usage_error(cli, "exec", "invalid --additional-gids '%s'",
+						       optarg);
+			n = realloc(gids, (o.n_additional_gids + 1) * sizeof(*gids));
+			if (!n)
+				return cli_usage_error(cli, "exec", "out of memory");
+			gids = n;
+			gids[o.n_additional_gids++] = (uint32_t)g;
+			break;
+		}
 		default:
 			return cli_usage_error(cli, "exec",
 					       "usage: exec [OPTIONS] ID COMMAND [ARG...]");
@@ -129,7 +152,11 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 			return cli_usage_error(cli, "exec", "out of memory");
 	o.args = args;
 	o.env = env;
-	if (berth_container_exec(cli->root, argv[optind], &o, &status, &err) < 0)
-		return cli_fail(cli, "exec", err);
+	o.additional_gids = gids;
+	o.sub_cgroups = (const char *const *)cgroups;
+	if (berth_container_exec(cli->root, argv[optind], &o, &status, &err) < 0) {
+		cli_fail(cli, "exec", err);
+		return EXIT_EXEC_FAILED;
+	}
 	return o.detach ? 0 : status;
 }

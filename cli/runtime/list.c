@@ -1,12 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "berth/runtime.h"
+#include "cleanup.h"
 #include "cli.h"
 #include "util.h"
+
+/* The user owning the container's state directory (runc's "owner"). */
+static const char *owner_of(const char *root, const char *id)
+{
+	static char buf[32];
+	_cleanup_free_ char *p = xasprintf("%s/%s", root, id);
+	struct passwd *pw;
+	struct stat st;
+
+	if (!p || stat(p, &st) < 0)
+		return "";
+	pw = getpwuid(st.st_uid);
+	if (pw)
+		return pw->pw_name;
+	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
+	return buf;
+}
 
 int cmd_list(int argc, char **argv, const struct rt_cli *cli)
 {
@@ -52,15 +72,23 @@ int cmd_list(int argc, char **argv, const struct rt_cli *cli)
 		if (berth_container_state(cli->root, *i, &s, NULL) < 0)
 			continue;
 		if (json) {
-			json_t *o = json_object();
+			json_t *o = json_object(), *ann = json_object();
 
+			/* runc's fields, in its order */
+			json_object_set_new(o, "ociVersion", json_string("1.2.0"));
 			json_object_set_new(o, "id", json_string(s.id));
 			json_object_set_new(o, "pid", json_integer(s.pid));
 			json_object_set_new(o, "status", json_string(berth_status_name(s.status)));
 			json_object_set_new(o, "bundle", json_string(s.bundle ? s.bundle : ""));
 			json_object_set_new(o, "rootfs", json_string(s.rootfs ? s.rootfs : ""));
 			json_object_set_new(o, "created", json_string(s.created ? s.created : ""));
-			json_object_set_new(o, "owner", json_string("root"));
+			for (char **a = s.annotations; a && a[0] && a[1]; a += 2)
+				json_object_set_new(ann, a[0], json_string(a[1]));
+			if (json_object_size(ann) > 0)
+				json_object_set_new(o, "annotations", ann);
+			else
+				json_decref(ann);
+			json_object_set_new(o, "owner", json_string(owner_of(cli->root, s.id)));
 			json_array_append_new(arr, o);
 		} else {
 			printf("%-24s %-8d %-10s %-40s %s\n", s.id, (int)s.pid,
@@ -70,7 +98,7 @@ int cmd_list(int argc, char **argv, const struct rt_cli *cli)
 		berth_state_clear(&s);
 	}
 	if (json) {
-		char *t = json_dumps(arr, 0);
+		char *t = json_dumps(arr, JSON_COMPACT);
 
 		puts(t ? t : "[]");
 		free(t);

@@ -12,7 +12,7 @@
 int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 {
 	enum { O_MEM = 0x100, O_RES, O_SWAP, O_SHARES, O_QUOTA, O_PERIOD, O_CPUS, O_MEMS, O_PIDS,
-	       O_RESOURCES };
+	       O_RESOURCES, O_RT_PERIOD, O_RT_RUNTIME, O_BLKIO_WEIGHT };
 	static const struct option opts[] = {
 		{ "memory", required_argument, NULL, O_MEM },
 		{ "memory-reservation", required_argument, NULL, O_RES },
@@ -20,6 +20,9 @@ int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 		{ "cpu-shares", required_argument, NULL, O_SHARES },
 		{ "cpu-quota", required_argument, NULL, O_QUOTA },
 		{ "cpu-period", required_argument, NULL, O_PERIOD },
+		{ "cpu-rt-period", required_argument, NULL, O_RT_PERIOD },
+		{ "cpu-rt-runtime", required_argument, NULL, O_RT_RUNTIME },
+		{ "blkio-weight", required_argument, NULL, O_BLKIO_WEIGHT },
 		{ "cpuset-cpus", required_argument, NULL, O_CPUS },
 		{ "cpuset-mems", required_argument, NULL, O_MEMS },
 		{ "pids-limit", required_argument, NULL, O_PIDS },
@@ -68,6 +71,25 @@ int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 				u.cpu_quota = v;
 			else
 				u.pids_limit = v;
+			break;
+		case O_RT_PERIOD:
+			if (parse_u64(optarg, &uv) < 0)
+				return cli_usage_error(cli, "update", "invalid number '%s'", optarg);
+			u.has_cpu_rt_period = true;
+			u.cpu_rt_period = uv;
+			break;
+		case O_RT_RUNTIME:
+			if (parse_i64(optarg, &v) < 0)
+				return cli_usage_error(cli, "update", "invalid number '%s'", optarg);
+			u.has_cpu_rt_runtime = true;
+			u.cpu_rt_runtime = v;
+			break;
+		case O_BLKIO_WEIGHT:
+			/* runc: 10 to 1000, 0 leaves it alone */
+			if (parse_u64(optarg, &uv) < 0 || (uv != 0 && (uv < 10 || uv > 1000)))
+				return cli_usage_error(cli, "update", "invalid --blkio-weight '%s' "
+						       "(10 to 1000)", optarg);
+			u.blkio_weight = (uint16_t)uv;
 			break;
 		case O_CPUS:
 			u.cpuset_cpus = optarg;

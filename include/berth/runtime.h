@@ -31,7 +31,8 @@ struct berth_create_opts {
 	const char *pid_file;        /* NULL: none */
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
 	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */
-	bool no_pivot;               /* not supported yet: refused */
+	bool no_pivot;               /* enter the rootfs with MS_MOVE + chroot, not pivot_root
+				      * (a rootfs on ramfs/initramfs cannot be pivoted) */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the container */
 	/* For run in the foreground: keep the pty master instead of sending it anywhere.
 	 * Filled in by berth_container_create() when the process has a terminal. */
@@ -41,6 +42,8 @@ struct berth_create_opts {
 	 * the create. */
 	int (*on_created)(pid_t pid, void *userdata, struct berth_error **err);
 	void *userdata;
+	bool keep;                   /* run: leave the stopped container (state, cgroup) for
+				      * a later delete instead of deleting it on exit */
 };
 
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's
@@ -107,6 +110,13 @@ struct berth_exec_opts {
 	bool no_new_privs;
 	int stdio[3];                /* -1: inherit ours */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the process */
+	bool ignore_paused;          /* exec into a paused container (the process stays frozen
+				      * until it is resumed) instead of refusing */
+	const uint32_t *additional_gids; /* replace the supplementary groups (n > 0) */
+	size_t n_additional_gids;
+	/* Existing sub-cgroups of the container's to run the process in, as runc's
+	 * --cgroup: "PATH" (every hierarchy) or "CONTROLLER[,CONTROLLER]:PATH". */
+	const char *const *sub_cgroups;
 };
 
 /* Run an extra process in a running container: it joins every namespace the container
@@ -141,6 +151,10 @@ struct berth_update {
 	int64_t cpu_quota;                                        /* INT64_MIN: unset */
 	const char *cpuset_cpus, *cpuset_mems;                    /* NULL: unset */
 	int64_t pids_limit;                                       /* INT64_MIN: unset */
+	bool has_cpu_rt_period, has_cpu_rt_runtime;               /* v1 realtime (us) */
+	uint64_t cpu_rt_period;
+	int64_t cpu_rt_runtime;
+	uint16_t blkio_weight;                                    /* 0: unset */
 };
 void berth_update_init(struct berth_update *u);
 
@@ -161,3 +175,9 @@ int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,
 			    const char *image_path, struct berth_error **err);
+
+/* Debug messages (each one line, no newline) go to this handler; NULL (the default):
+ * dropped. It is also called in the runtime's child processes until they execve the
+ * container's program: write each line with one write(2) to a descriptor opened before. */
+typedef void (*berth_debug_handler)(const char *msg);
+void berth_set_debug_handler(berth_debug_handler h);

@@ -576,13 +576,20 @@ static int apply_unified(struct cgroup *cg, const struct rt_resources *r, struct
 
 	if (r->n_unified == 0)
 		return 0;
+	int k;
+
 	u = cgroup_unified(cg);
 	if (!u)
 		return berth_error_new(err, ENODEV,
-				       "unified '%s': no cgroup2 hierarchy under '%s' (cgroup v1 "
-				       "only)",
+				       "invalid configuration: unified '%s': no cgroup2 hierarchy "
+				       "under '%s' (cgroup v1 only)",
 				       r->unified[0].key, cg->root);
-	return cgroup_v2_apply_unified(cg, u, r, err);
+	k = cgroup_v2_apply_unified(cg, u, r, err);
+	/* a controller that is bound to v1 here: the config does not fit this host (runc
+	 * refuses unified on anything but cgroup2-only with "invalid configuration") */
+	if (k == -ENODEV)
+		return berth_error_wrap(err, "invalid configuration");
+	return k;
 }
 
 static int v1_apply(struct cgroup *cg, const struct rt_resources *r, struct berth_error **err)

@@ -465,6 +465,109 @@ struct cgroup_hier *cgroup_v1_hier(const struct cgroup *cg, const char *controll
 	return NULL;
 }
 
+/* base + "/" + sub, cleaned; NULL with *ret_climbs when sub leaves base ("..", "a/../.."). */
+static char *sub_join(const char *base, const char *sub, bool *ret_climbs)
+{
+	_cleanup_free_ char *copy = strdup(sub), *out = NULL;
+	size_t len, depth = 0;
+	char *save = NULL;
+
+	*ret_climbs = false;
+	if (!copy)
+		return NULL;
+	len = strlen(base);
+	out = malloc(len + strlen(sub) + 2);
+	if (!out)
+		return NULL;
+	memcpy(out, base, len + 1);
+	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (streq(t, "."))
+			continue;
+		if (streq(t, "..")) {
+			if (depth == 0) {
+				*ret_climbs = true;
+				return NULL;
+			}
+			depth--;
+			*strrchr(out, '/') = 0;
+			continue;
+		}
+		depth++;
+		strcat(out, "/");
+		strcat(out, t);
+	}
+	return TAKE_PTR(out);
+}
+
+int cgroup_use_sub(struct cgroup *cg, const char *const *subs, struct berth_error **err)
+{
+	_cleanup_free_ const char **chosen = NULL;
+	size_t n = 0;
+
+	for (const char *const *s = subs; s && *s; s++)
+		n++;
+	if (n == 0)
+		return 0;
+	chosen = calloc(cg->n_hiers ? cg->n_hiers : 1, sizeof(*chosen));
+	if (!chosen)
+		return berth_error_set(err, ENOMEM, "sub cgroups");
+	/* Which sub path each hierarchy gets (a later entry for the same one wins, as with
+	 * runc's map); co-mounted controllers ("cpu,cpuacct") name one hierarchy. */
+	for (const char *const *s = subs; *s; s++) {
+		const char *colon = strchr(*s, ':');
+		_cleanup_free_ char *ctrls = NULL;
+		char *save = NULL;
+
+		if (!colon) {
+			if (n != 1)
+				return berth_error_new(err, EINVAL,
+						       "invalid --cgroup argument: %s (missing "
+						       "<controller>: prefix)",
+						       *s);
+			for (size_t i = 0; i < cg->n_hiers; i++)
+				chosen[i] = *s;
+			continue;
+		}
+		if (strchr(colon + 1, ':'))
+			return berth_error_new(err, EINVAL, "invalid --cgroup argument: %s", *s);
+		ctrls = strndup(*s, (size_t)(colon - *s));
+		if (!ctrls)
+			return berth_error_set(err, ENOMEM, "sub cgroup '%s'", *s);
+		for (char *c = strtok_r(ctrls, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+			struct cgroup_hier *h = cgroup_v1_hier(cg, c);
+
+			if (!h)
+				return berth_error_new(err, EINVAL,
+						       "unknown controller %s in SubCgroupPaths", c);
+			chosen[h - cg->hiers] = colon + 1;
+		}
+	}
+	/* all or nothing: check every path before changing any */
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		bool climbs;
+		_cleanup_free_ char *p = chosen[i] ? sub_join(cg->hiers[i].path, chosen[i], &climbs)
+						   : NULL;
+
+		if (chosen[i] && !p && climbs)
+			return berth_error_new(err, EINVAL, "%s is not a sub cgroup path", chosen[i]);
+		if (chosen[i] && !p)
+			return berth_error_set(err, ENOMEM, "sub cgroup '%s'", chosen[i]);
+	}
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		bool climbs;
+		char *p;
+
+		if (!chosen[i])
+			continue;
+		p = sub_join(cg->hiers[i].path, chosen[i], &climbs);
+		if (!p)
+			return berth_error_set(err, ENOMEM, "sub cgroup '%s'", chosen[i]);
+		free(cg->hiers[i].path);
+		cg->hiers[i].path = p;
+	}
+	return 0;
+}
+
 struct cgroup_hier *cgroup_unified(const struct cgroup *cg)
 {
 	if (cg->layout == CGROUP_LAYOUT_V1 || cg->n_hiers == 0)

@@ -90,6 +90,13 @@ int cgroup_stats(struct cgroup *cg, struct cgroup_stats *ret, struct berth_error
  * leaf directory in every hierarchy. Parents are never removed. ENOENT is not an error. */
 int cgroup_destroy(struct cgroup *cg, struct berth_error **err);
 
+/* Point the handle at existing sub-cgroups of its own, as runc's `exec --cgroup`: each
+ * entry is "PATH" (every hierarchy; then the only entry) or "CTRL[,CTRL]:PATH" (the v1
+ * hierarchies of those controllers). PATH may not climb out of the cgroup ("..": -EINVAL,
+ * "PATH is not a sub cgroup path"); a controller with no hierarchy is -EINVAL ("unknown
+ * controller CTRL"). Only the paths change; nothing is created. */
+int cgroup_use_sub(struct cgroup *cg, const char *const *subs, struct berth_error **err);
+
 /* Accepts NULL; returns NULL. Does not touch the filesystem. */
 struct cgroup *cgroup_free(struct cgroup *cg);
 

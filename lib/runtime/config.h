@@ -408,9 +408,14 @@ static inline void rt_config_freep(struct rt_config **c)
 }
 
 /* The default config.json that `berth-runtime spec` writes (runc's defaults: sh, terminal,
- * the default capabilities, masked and read-only paths). Returns a malloc'd string. With
+ * the default capabilities, masked and read-only paths, a cgroup namespace only on a
+ * cgroup2-only host). Returns a malloc'd string. With
  * rootless, a user namespace mapping the caller's uid/gid. */
 char *rt_config_default_json(bool rootless);
+
+/* /sys/fs/cgroup is cgroup2 itself (no v1 hierarchies): the default config then has a
+ * cgroup namespace. */
+bool rt_host_cgroup2_unified(void);
 
 /* Refuse configs that ask for something berth parses but cannot do (linux.intelRdt). Call
  * once at create, before anything is set up. Returns 0, or -EOPNOTSUPP with *err naming the

@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +22,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "debug.h"
 #include "foreground.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -75,17 +78,35 @@ static int open_cgroup(const char *path, struct cgroup **ret, struct berth_error
 	return cgroup_new(path, NULL, NULL, NULL, ret, err);
 }
 
-/* The devices the runtime itself makes (dev.c) and those of linux.devices must be usable
- * whatever the config's rules say, as runc's specconv ensures: their allow rules go last. */
+/* runc's specconv.AllowedDevices: what every container may use whatever its own rules
+ * say (appended after them, so they win), plus /dev/console. A linux.devices entry is only
+ * created, never allowed by itself: it needs its own allow rule (as with runc, a device
+ * listed with a deny-all rule is there but unusable). An entry at the path of one of the
+ * defaults replaces it, and takes away its rule too. */
+static const struct {
+	const char *path;
+	struct rt_device_rule rule;
+} allowed_devices[] = {
+	{ NULL, { true, 'c', -1, -1, "m" } },           { NULL, { true, 'b', -1, -1, "m" } },
+	{ "/dev/null", { true, 'c', 1, 3, "rwm" } },    { "/dev/random", { true, 'c', 1, 8, "rwm" } },
+	{ "/dev/full", { true, 'c', 1, 7, "rwm" } },    { "/dev/tty", { true, 'c', 5, 0, "rwm" } },
+	{ "/dev/zero", { true, 'c', 1, 5, "rwm" } },    { "/dev/urandom", { true, 'c', 1, 9, "rwm" } },
+	{ "/dev/console", { true, 'c', 5, 1, "rwm" } }, { NULL, { true, 'c', 136, -1, "rwm" } },
+	{ NULL, { true, 'c', 5, 2, "rwm" } },           { NULL, { true, 'c', 10, 200, "rwm" } },
+};
+
+static bool listed_device(const struct rt_config *cfg, const char *path)
+{
+	for (size_t i = 0; path && i < cfg->n_devices; i++)
+		if (streq(cfg->devices[i].path, path))
+			return true;
+	return false;
+}
+
 static int resources_with_default_devices(const struct rt_config *cfg, struct rt_resources *ret,
 					  struct rt_device_rule **ret_rules)
 {
-	static const struct rt_device_rule defaults[] = {
-		{ true, 'c', 1, 3, "rwm" },   { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
-		{ true, 'c', 1, 8, "rwm" },   { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
-		{ true, 'c', 5, 1, "rwm" },   { true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
-	};
-	size_t n = cfg->resources.n_devices + ELEMENTSOF(defaults) + cfg->n_devices;
+	size_t n = cfg->resources.n_devices + ELEMENTSOF(allowed_devices);
 	struct rt_device_rule *rules;
 	size_t k = 0;
 
@@ -98,18 +119,9 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->resources.n_devices; i++)
 		rules[k++] = cfg->resources.devices[i];
-	for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
-		rules[k++] = defaults[i];
-	for (size_t i = 0; i < cfg->n_devices; i++) {
-		const struct rt_device *d = &cfg->devices[i];
-
-		if (d->type == 'p')
-			continue;
-		rules[k] = (struct rt_device_rule){ .allow = true, .type = d->type == 'u' ? 'c' : d->type,
-						    .major = d->major, .minor = d->minor };
-		strcpy(rules[k].access, "rwm");
-		k++;
-	}
+	for (size_t i = 0; i < ELEMENTSOF(allowed_devices); i++)
+		if (!listed_device(cfg, allowed_devices[i].path))
+			rules[k++] = allowed_devices[i].rule;
 	ret->devices = rules;
 	ret->n_devices = k;
 	*ret_rules = rules;
@@ -139,6 +151,32 @@ static void fd_array_release(struct fd_array *a)
 	free(a->fds);
 }
 
+/* With a new user namespace, the container's root may not be allowed to reach a bind
+ * source the runtime can (a 0700 directory on the way, as runc's tests have it): clone
+ * each source tree here, as host root (open_tree OPEN_TREE_CLONE, a detached mount that
+ * can be attached in another mount namespace), and let the child move it into place. runc
+ * opens the sources on the host side too. A source that does not open stays -1 and the
+ * child reports it. */
+static void open_bind_sources(const struct rt_config *cfg, const char *bundle,
+			      const int *idmap_fds, int *ret_fds)
+{
+	bool userns = cfg->namespaces[RT_NS_USER].enabled && !cfg->namespaces[RT_NS_USER].path;
+
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		_cleanup_free_ char *p = NULL;
+
+		ret_fds[i] = -1;
+		if (!userns || !(m->flags & MS_BIND) || !m->source || idmap_fds[i] >= 0)
+			continue;
+		p = m->source[0] == '/' ? strdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+		if (p)
+			ret_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, p,
+						  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							  ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+	}
+}
+
 static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
 			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
 			   bool *ret_poststart, struct berth_error **err)
@@ -149,7 +187,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
-	_cleanup_(fd_array_release) struct fd_array idmap = { 0 };
+	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 };
 	bool cg_made = false;
 	pid_t pid = 0;
 	int r;
@@ -190,6 +228,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	r = default_cgroup_path(cfg, id, &cgpath);
 	if (r < 0)
 		goto fail;
+	rt_debug("create '%s': bundle '%s', rootfs '%s', cgroup '%s'", id, bundle, rootfs, cgpath);
 	r = open_cgroup(cgpath, &cg, err);
 	if (r < 0)
 		goto fail;
@@ -199,8 +238,24 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		/* An init put into an existing, frozen cgroup would never report ready: say so
 		 * instead (and leave that cgroup alone, it is not ours). */
 		if (cg->ops->frozen && cg->ops->frozen(cg, &frozen, NULL) >= 0 && frozen) {
-			r = berth_error_new(err, EBUSY, "the container's cgroup '%s' is frozen", cgpath);
+			/* runc's words, which tools match */
+			r = berth_error_new(err, EBUSY, "container's cgroup unexpectedly frozen: '%s'",
+					    cgpath);
 			goto fail;
+		}
+	}
+	{
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		/* sharing a cgroup with other processes works, but limits, stats and kill
+		 * --all then cover them too: say so, as runc does */
+		if (cg->ops->pids(cg, &pids, &n, NULL) >= 0 && n > 0) {
+			struct berth_error *w = NULL;
+
+			berth_error_new(&w, EBUSY, "container's cgroup is not empty: %zu process(es) "
+					"in '%s'", n, cgpath);
+			berth_warn(w);
 		}
 	}
 	r = cgroup_create(cg, err);
@@ -248,10 +303,19 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	if (r < 0)
 		goto fail;
 	idmap.n = cfg->n_mounts;
+	srcs.fds = calloc(cfg->n_mounts ? cfg->n_mounts : 1, sizeof(int));
+	if (!srcs.fds) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	open_bind_sources(cfg, bundle, idmap.fds, srcs.fds);
+	srcs.n = cfg->n_mounts;
 
 	pctx = (struct process_ctx){
 		.id = id,
 		.idmap_fds = idmap.fds,
+		.source_fds = srcs.fds,
+		.listener_fd = -1,
 		.cfg = cfg,
 		.rootfs = rootfs,
 		.bundle = bundle,
@@ -260,6 +324,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.fifo_fd = fifo,
 		.lock_fd = dirfd,
 		.preserve_fds = opts->preserve_fds,
+		.no_pivot = opts->no_pivot,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
 	if (r < 0)
@@ -687,6 +752,9 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 			       pid);
 	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
+	/* --keep: the stopped container stays, with its cgroup, until `delete` */
+	if (opts->keep && r >= 0)
+		goto out;
 	{
 		struct berth_error *e = NULL;
 

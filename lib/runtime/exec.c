@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,9 +14,11 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "debug.h"
 #include "foreground.h"
 #include "lsm.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "tty.h"
 #include "util.h"
@@ -104,6 +107,17 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 		cfg->process.gid = o->gid;
 		cfg->process.n_additional_gids = 0;
 	}
+	if (o->n_additional_gids > 0) {
+		gid_t *g = calloc(o->n_additional_gids, sizeof(gid_t));
+
+		if (!g)
+			return -ENOMEM;
+		for (size_t i = 0; i < o->n_additional_gids; i++)
+			g[i] = (gid_t)o->additional_gids[i];
+		free(cfg->process.additional_gids);
+		cfg->process.additional_gids = g;
+		cfg->process.n_additional_gids = o->n_additional_gids;
+	}
 	/* CVE-2022-29162: never hand inheritable capabilities to an exec'd process */
 	cfg->process.caps[RT_CAP_INHERITABLE] = 0;
 	cfg->process.caps[RT_CAP_AMBIENT] = 0;
@@ -115,15 +129,46 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 	return 0;
 }
 
+/* --cgroup: the sub-cgroups must exist already (nothing creates them for an exec). */
+static int use_sub_cgroups(struct cgroup *cg, const char *const *subs, struct berth_error **err)
+{
+	int r;
+
+	if (!subs || !subs[0])
+		return 0;
+	r = cgroup_use_sub(cg, subs, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", cg->hiers[i].path);
+		char msg[128];
+		int e;
+
+		if (!procs)
+			return -ENOMEM;
+		if (access(procs, W_OK) == 0)
+			continue;
+		e = errno;
+		/* worded as runc's ("adding pid ... no such file or directory"), which tools
+		 * match */
+		snprintf(msg, sizeof(msg), "%s", strerror(e));
+		msg[0] = (char)tolower((unsigned char)msg[0]);
+		return berth_error_new(err, e, "error adding pid to cgroups: open %s: %s", procs,
+				       msg);
+	}
+	return 0;
+}
+
 int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o,
 			 int *ret_status, struct berth_error **err)
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL, *from_file = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
-	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF, listener = -EBADF;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
 	struct foreground fg = { .sigfd = -EBADF };
+	enum berth_status status;
 	bool fg_on = false;
 	pid_t pid = 0;
 	int r;
@@ -142,10 +187,21 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	} else if (!o->args || !o->args[0]) {
 		return berth_error_new(err, EINVAL, "exec needs a command");
 	}
-	r = state_load_for(root, id, STATUS_BIT(BERTH_STATUS_RUNNING) | STATUS_BIT(BERTH_STATUS_CREATED),
-			   "exec in", &dirfd, &st, NULL, err);
+	r = state_load_for(root, id,
+			   STATUS_BIT(BERTH_STATUS_RUNNING) | STATUS_BIT(BERTH_STATUS_CREATED) |
+				   STATUS_BIT(BERTH_STATUS_PAUSED),
+			   "exec in", &dirfd, &st, &status, err);
 	if (r < 0)
 		return r;
+	/* A process joining a frozen cgroup is frozen before it can report ready: waiting
+	 * for it would hang until someone resumes the container. runc's words: */
+	if (status == BERTH_STATUS_PAUSED && !o->ignore_paused) {
+		r = berth_error_new(err, EBUSY, "cannot exec in a paused container "
+						"(use --ignore-paused to override)");
+		goto out;
+	}
+	rt_debug("exec in '%s' (init pid %d)%s", id, (int)st.pid,
+		 status == BERTH_STATUS_PAUSED ? ", paused" : "");
 	/* the lock guards the state, not the container's life: let others in now */
 	close(TAKE_FD(dirfd));
 	r = rt_config_load(st.bundle, &cfg, err);
@@ -158,8 +214,13 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		goto out;
 	if (st.cgroup_path && *st.cgroup_path) {
 		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
+		if (r >= 0)
+			r = use_sub_cgroups(cg, o->sub_cgroups, err);
 		if (r < 0)
 			goto out;
+	} else if (o->sub_cgroups && o->sub_cgroups[0]) {
+		r = berth_error_new(err, EINVAL, "container '%s' has no cgroup", id);
+		goto out;
 	}
 	if (!o->detach) {
 		r = foreground_begin(&fg, err);
@@ -167,9 +228,16 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 			goto out;
 		fg_on = true;
 	}
+	/* the agent's socket is a host path: connect here, the child inherits it */
+	if (cfg->seccomp && cfg->seccomp->uses_notify && cfg->seccomp->listener_path) {
+		r = seccomp_connect_listener(cfg->seccomp->listener_path, &listener, err);
+		if (r < 0)
+			goto out;
+	}
 	pctx = (struct process_ctx){
 		.id = id,
 		.cfg = cfg,
+		.listener_fd = listener,
 		.rootfs = st.rootfs,
 		.cg = cg,
 		.stdio = { o->stdio[0], o->stdio[1], o->stdio[2] },
@@ -179,6 +247,10 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		.preserve_fds = o->preserve_fds,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
+	/* the child has its copy; ours would keep the agent from seeing the end of the
+	 * message */
+	if (listener >= 0)
+		close(TAKE_FD(listener));
 	if (r < 0)
 		goto out;
 	if (o->pid_file) {

@@ -3,6 +3,7 @@
  * Running OCI hooks: one child per hook, fed the state JSON on stdin, watched with poll(2)
  * on its output, an exec-status pipe and a pidfd, and killed when its timeout expires.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -243,19 +244,27 @@ static int run_one(const struct rt_hook *h, const char *kind, size_t idx, const 
 		close(errc.fd);
 
 	if (r < 0)
-		return berth_error_set(err, -r, "hook '%s[%zu]' %s", kind, idx, h->path);
+		return berth_error_set(err, -r, "error running hook '%s[%zu]' %s", kind, idx, h->path);
 	if (exec_errno > 0)
-		return berth_error_set(err, exec_errno, "hook '%s[%zu]' %s: exec", kind, idx,
+		return berth_error_set(err, exec_errno, "error running hook '%s[%zu]' %s: exec", kind, idx,
 				       h->path);
 	suffix = output_suffix(&out, &errc);
 	if (timed_out)
-		return berth_error_new(err, ETIMEDOUT, "hook '%s[%zu]' %s timed out after %u s%s",
+		return berth_error_new(err, ETIMEDOUT, "error running hook '%s[%zu]' %s timed out after %u s%s",
 				       kind, idx, h->path, h->timeout, suffix ? suffix : "");
-	if (WIFSIGNALED(wstatus))
-		return berth_error_new(err, EIO, "hook '%s[%zu]' %s was killed by signal %d%s",
-				       kind, idx, h->path, WTERMSIG(wstatus), suffix ? suffix : "");
+	if (WIFSIGNALED(wstatus)) {
+		char sig[64];
+
+		/* with the signal's name, lowercase as runc (Go) says it: "bad system call" when
+		 * the container's seccomp filter killed a startContainer hook */
+		snprintf(sig, sizeof(sig), "%s", strsignal(WTERMSIG(wstatus)));
+		sig[0] = (char)tolower((unsigned char)sig[0]);
+		return berth_error_new(err, EIO,
+				       "error running hook '%s[%zu]' %s was killed by signal %d (%s)%s",
+				       kind, idx, h->path, WTERMSIG(wstatus), sig, suffix ? suffix : "");
+	}
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
-		return berth_error_new(err, EIO, "hook '%s[%zu]' %s exited with status %d%s", kind,
+		return berth_error_new(err, EIO, "error running hook '%s[%zu]' %s exited with status %d%s", kind,
 				       idx, h->path, WEXITSTATUS(wstatus), suffix ? suffix : "");
 	return 0;
 
@@ -270,7 +279,7 @@ close_all:
 		if (xp[i] >= 0)
 			close(xp[i]);
 	}
-	return berth_error_set(err, -r, "hook '%s[%zu]' %s: start", kind, idx, h->path);
+	return berth_error_set(err, -r, "error running hook '%s[%zu]' %s: start", kind, idx, h->path);
 }
 
 int hooks_run(const struct rt_hook *hooks, size_t n, const char *kind, const char *state_json,

@@ -12,8 +12,9 @@
  *   prestart       deprecated; the same moment, just before createRuntime  "creating"
  *   createContainer  create, in the container's namespaces (the child), after the mounts
  *                  of config.json and before pivot_root                "creating"
- *   startContainer start, in the container (the child), after SYNC_START (or the exec fifo),
- *                  before execve of process.args                       "created"
+ *   startContainer start, in the container (the child), after SYNC_START (or the exec fifo)
+ *                  and, as in runc, under the seccomp filter, before execve of
+ *                  process.args                                        "created"
  *   poststart      start, in the runtime, after the user process was started, before
  *                  start returns; failures are warnings               "running"
  *   poststop       delete, in the runtime, after the container is gone, before delete

@@ -303,19 +303,27 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	_cleanup_close_ int fd = -EBADF;
 	bool bind = m->flags & MS_BIND;
 	bool dir = true;
-	const char *type = m->type;
-	char buf[32];
-	int r;
+	const char *type = m->type, *bind_src = m->source;
+	char buf[32], srcbuf[32];
+	int r, tree = -1;
 
 	if (type && (streq(type, "bind") || streq(type, "none")))
 		type = NULL;
+	/* a detached tree the runtime made: idmapped, or the source of a bind mount the
+	 * user namespace could not reach */
+	if (bind && ctx->mounts && ctx->idmap_fds && m->idmap && ctx->idmap_fds[m - ctx->mounts] >= 0)
+		tree = ctx->idmap_fds[m - ctx->mounts];
+	else if (bind && ctx->mounts && ctx->source_fds && ctx->source_fds[m - ctx->mounts] >= 0)
+		tree = ctx->source_fds[m - ctx->mounts];
+	if (tree >= 0)
+		bind_src = fd_path(srcbuf, tree);
 	if (bind) {
 		struct stat st;
 
 		if (!m->source)
 			return berth_error_new(err, EINVAL, "mount '%s': bind mount without a source",
 					       m->destination);
-		if (stat(m->source, &st) < 0)
+		if (stat(bind_src, &st) < 0)
 			return berth_error_set(err, errno, "mount '%s': source '%s'",
 					       m->destination, m->source);
 		dir = S_ISDIR(st.st_mode);
@@ -325,14 +333,29 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 	 * runtime mount procfs over a host path (CVE-2019-19921). */
 	r = mount_open_target(ctx->rootfd, m->destination, dir,
 			      !bind && type && (streq(type, "proc") || streq(type, "sysfs")), &fd, err);
+	if ((r == -ELOOP || r == -ENOTDIR) && !bind && type &&
+	    (streq(type, "proc") || streq(type, "sysfs")))
+		return berth_error_wrap(err, "filesystem \"%s\" must be mounted on ordinary directory",
+					type);
 	if (r < 0)
 		return r;
+	if (!bind && type && (streq(type, "proc") || streq(type, "sysfs"))) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0)
+			return berth_error_set(err, errno, "mount target '%s'", m->destination);
+		if (!S_ISDIR(st.st_mode))
+			return berth_error_new(err, ENOTDIR,
+					       "filesystem \"%s\" must be mounted on ordinary "
+					       "directory: '%s' is not one",
+					       type, m->destination);
+	}
 
 	if (!bind && type && streq(type, "cgroup"))
 		return mount_cgroup(ctx, m, &fd, err);
 
-	if (bind && m->idmap && ctx->idmap_fds && ctx->mounts && ctx->idmap_fds[m - ctx->mounts] >= 0) {
-		r = idmap_attach(ctx->idmap_fds[m - ctx->mounts], fd, m->destination, err);
+	if (tree >= 0) {
+		r = idmap_attach(tree, fd, m->destination, err);
 		if (r < 0)
 			return r;
 		if (reopen(ctx, m->destination, &fd, err) < 0)
@@ -344,7 +367,7 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 				return berth_error_set(err, errno, "remount '%s'", m->destination);
 		}
 	} else if (bind) {
-		if (mount(m->source, fd_path(buf, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (mount(bind_src, fd_path(buf, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return berth_error_set(err, errno, "bind '%s' on '%s'", m->source,
 					       m->destination);
 		if (reopen(ctx, m->destination, &fd, err) < 0)
@@ -364,6 +387,11 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 		const char *src = m->source ? m->source : (type ? type : "none");
 		unsigned long f = m->flags & ~(MS_REC | MS_REMOUNT);
 
+		/* a read-only /dev is made read-only at the end (rootfs_finalize()), once its
+		 * devices, /dev/pts and the console are there, as runc does */
+		if (streq(m->destination, "/dev"))
+			f &= ~(unsigned long)MS_RDONLY;
+
 		if (!type)
 			return berth_error_new(err, EINVAL, "mount '%s': no type and not a bind mount",
 					       m->destination);
@@ -382,6 +410,18 @@ int mount_one(const struct mount_ctx *ctx, const struct rt_mount *m, struct bert
 			}
 			return berth_error_set(err, e, "mount '%s' on '%s'", type, m->destination);
 		}
+	}
+	if (m->rec_attr_set || m->rec_attr_clr) {
+		/* "rro", "rnosuid", ...: on the whole tree, submounts included, which a
+		 * remount cannot do (runtime-spec 1.1; kernel 5.12) */
+		struct mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+
+		if (reopen(ctx, m->destination, &fd, err) < 0)
+			return -(*err)->errnum;
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			    sizeof(attr)) < 0)
+			return berth_error_set(err, errno, "set recursive attributes of '%s'",
+					       m->destination);
 	}
 	if (m->propagation) {
 		if (reopen(ctx, m->destination, &fd, err) < 0)

@@ -25,9 +25,12 @@ struct mount_ctx {
 	bool userns;            /* running in a new user namespace */
 	bool cgroupns;          /* a cgroup namespace was made for the container */
 	bool netns;             /* a network namespace was made */
+	bool no_pivot;          /* MS_MOVE + chroot instead of pivot_root */
 	const struct cgroup *cg;
 	const struct rt_mount *mounts; /* config.json's mounts, for the index of idmap_fds */
 	const int *idmap_fds;   /* per mount: a detached idmapped tree, or -1 (may be NULL) */
+	const int *source_fds;  /* per mount: the bind source, opened by the runtime outside
+				 * the user namespace, or -1 (may be NULL) */
 };
 
 /* Mount one entry of config.json's mounts inside the rootfs. */

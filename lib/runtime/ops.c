@@ -90,7 +90,10 @@ int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *
 	_cleanup_close_ int dirfd = -EBADF;
 	int r;
 
-	r = open_running(root, id, LIVE, "list processes of", &dirfd, &cg, NULL, err);
+	/* a stopped container's cgroup may still hold processes (no pid namespace, or
+	 * `run --keep`); runc lists them, or none, rather than refusing */
+	r = open_running(root, id, LIVE | STATUS_BIT(BERTH_STATUS_STOPPED), "list processes of",
+			 &dirfd, &cg, NULL, err);
 	if (r < 0)
 		return r;
 	return cg->ops->pids(cg, ret, ret_n, err);
@@ -160,6 +163,11 @@ int berth_container_update(const char *root, const char *id, const struct berth_
 	res.cpu_cpus = (char *)u->cpuset_cpus;
 	res.cpu_mems = (char *)u->cpuset_mems;
 	res.pids_limit = u->pids_limit;
+	res.has_cpu_realtime_period = u->has_cpu_rt_period;
+	res.cpu_realtime_period = u->cpu_rt_period;
+	res.has_cpu_realtime_runtime = u->has_cpu_rt_runtime;
+	res.cpu_realtime_runtime = u->cpu_rt_runtime;
+	res.blkio_weight = u->blkio_weight;
 	r = cgroup_apply(cg, &res, err);
 	if (r < 0)
 		return berth_error_wrap(err, "update '%s'", id);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "debug.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "sched.h"
@@ -325,6 +326,27 @@ static int switch_user(const struct rt_process *p, struct berth_error **err)
 	return caps_apply(p->caps, err);
 }
 
+/* The process's stdio belongs to its user, as runc's fixStdioPermissions makes it: a
+ * program reopening /dev/stdout or its tty (/proc/self/fd/N) must be allowed to. The group
+ * stays (devpts gives a pty the tty group). Only terminals, pipes and sockets: /dev/null
+ * and files the caller redirected to are not the container's to own. EINVAL/EPERM (an
+ * owner this user namespace cannot map) are not errors, as with runc. */
+static int fix_stdio_owner(uid_t uid, struct berth_error **err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (!(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd)))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+			return berth_error_set(err, errno, "chown stdio %d to uid %u", fd,
+					       (unsigned)uid);
+	}
+	return 0;
+}
+
 /* Wait for `start`. With the exec fifo, the write end stays open (close-on-exec) until
  * execve: `start` reads until EOF, so it returns only once the program runs, and a
  * failure on the way reaches it as text written to the fifo (child_fail). */
@@ -358,7 +380,9 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.netns = ns_new(cfg, RT_NS_NET),
 		.cg = c->ctx->cg,
 		.mounts = cfg->mounts,
+		.no_pivot = c->ctx->no_pivot,
 		.idmap_fds = c->ctx->idmap_fds,
+		.source_fds = c->ctx->source_fds,
 	};
 	_cleanup_free_ char *exe = NULL;
 	struct sync_msg m;
@@ -373,6 +397,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	if (r < 0)
 		return r;
 	c->host_pid = m.value;
+	rt_debug("child process in init(): pid %d on the host", (int)c->host_pid);
 	/* The cgroup namespace is made only now, when we are in the container's cgroup,
 	 * so that this cgroup becomes its root. */
 	if (ns_new(cfg, RT_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -490,6 +515,9 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		if (r < 0)
 			return r;
 	}
+	r = fix_stdio_owner(p->uid, err);
+	if (r < 0)
+		return r;
 	r = switch_user(p, err);
 	if (r < 0)
 		return r;
@@ -506,16 +534,6 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	if (r < 0)
 		return r;
 
-	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
-		_cleanup_free_ char *state = child_state_json(c, "created");
-
-		if (!state)
-			return -ENOMEM;
-		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
-			      "startContainer", state, err);
-		if (r < 0)
-			return r;
-	}
 	if (c->ctx->exec && p->exec_cpu_affinity_final) {
 		r = sched_apply_cpu_affinity(p->exec_cpu_affinity_final, 0, err);
 		if (r < 0)
@@ -523,6 +541,18 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 	if (cfg->seccomp && p->no_new_privileges) {
 		r = child_seccomp(c, err);
+		if (r < 0)
+			return r;
+	}
+	/* After the filter, as runc runs them: a startContainer hook runs in the container
+	 * as its process would, seccomp included. */
+	if (!c->ctx->exec && cfg->n_hooks[RT_HOOK_START_CONTAINER]) {
+		_cleanup_free_ char *state = child_state_json(c, "created");
+
+		if (!state)
+			return -ENOMEM;
+		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
+			      "startContainer", state, err);
 		if (r < 0)
 			return r;
 	}
@@ -540,6 +570,10 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 			(void)fd_set_cloexec((int)fd, false);
 	}
 
+	if (c->ctx->exec)
+		rt_debug("setns_init: about to exec '%s'", exe);
+	else
+		rt_debug("init: closing the pipe to signal completion: exec '%s'", exe);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -689,6 +723,9 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 
+	rt_debug("nsexec container setup: clone the %s (%s)",
+		 ctx->exec ? "exec process" : "container init",
+		 two ? "two stages: namespaces joined or a user namespace first" : "one stage");
 	child = raw_clone(two ? 0 : new_ns_flags(cfg) & ~(unsigned long)CLONE_NEWCGROUP);
 	if (child < 0) {
 		r = berth_error_set(err, errno, "clone");
@@ -697,7 +734,9 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 		goto restore_cwd;
 	}
 	if (child == 0) {
-		struct child c = { .ctx = ctx, .sock = sv[1], .listener_sock = -EBADF,
+		struct child c = { .ctx = ctx, .sock = sv[1],
+				   .listener_sock = ctx->exec && ctx->listener_fd >= 0 ? ctx->listener_fd
+										: -EBADF,
 				   .start_fd = -EBADF };
 		struct berth_error *e = NULL;
 

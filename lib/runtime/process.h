@@ -18,7 +18,13 @@ struct process_ctx {
 	int fifo_fd;            /* O_PATH fd of exec.fifo, or -1: wait for SYNC_START */
 	int lock_fd;            /* the state lock: the child closes it first thing, or -1 */
 	unsigned preserve_fds;  /* fds 3 .. 3+N-1 stay open across execve */
+	bool no_pivot;          /* create: MS_MOVE + chroot instead of pivot_root */
 	const int *idmap_fds;   /* per mount: an idmapped tree made by idmap_prepare(), or -1 */
+	const int *source_fds;  /* per mount: its bind source opened by the runtime (O_PATH),
+				 * or -1; NULL: none */
+	int listener_fd;        /* exec with SCMP_ACT_NOTIFY: the seccomp agent's socket,
+				 * connected by the caller (the path is a host path the child,
+				 * in the container's mount namespace, cannot reach), or -1 */
 	bool exec;              /* an extra process joining a running container (every
 				 * namespace joined by path): no /dev/console, never dumpable
 				 * before execve */

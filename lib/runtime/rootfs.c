@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +20,61 @@ static bool mounts_dev_bind(const struct rt_config *cfg)
 		if (streq(cfg->mounts[i].destination, "/dev") && (cfg->mounts[i].flags & MS_BIND))
 			return true;
 	return false;
+}
+
+/* --no-pivot: the old root stays reachable in the mount namespace, and with it the host's
+ * full procfs and sysfs, which would let a process in the container mount a fresh,
+ * unmasked procfs (the kernel allows that when a full one is visible). Detach those
+ * (or, without the right to, cover them with a tmpfs) first, as runc does; then move the
+ * rootfs onto "/" and chroot into it. Best effort by nature: --no-pivot is for roots that
+ * cannot be pivoted (ramfs), not for untrusted containers. */
+static int move_root(const char *rootfs, struct berth_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_strv_free_ char **targets = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, len = strlen(rootfs);
+
+	if (!f)
+		return berth_error_set(err, errno, "read '/proc/self/mountinfo'");
+	while (getline(&line, &cap, f) > 0) {
+		char root[PATH_MAX], mp[PATH_MAX], fstype[64];
+		const char *dash = strstr(line, " - ");
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE OPTIONS */
+		if (!dash || sscanf(line, "%*d %*d %*s %4095s %4095s", root, mp) != 2 ||
+		    sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if (!streq(root, "/") || (!streq(fstype, "proc") && !streq(fstype, "sysfs")))
+			continue;
+		if (strncmp(mp, rootfs, len) == 0 && (mp[len] == '/' || mp[len] == 0))
+			continue;
+		if (strv_extend(&targets, mp) < 0)
+			return berth_error_set(err, ENOMEM, "no-pivot");
+	}
+	for (char **t = targets; t && *t; t++) {
+		/* the unmount must not propagate to the host */
+		if (mount(NULL, *t, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* under something detached already */
+			return berth_error_set(err, errno, "no-pivot: make '%s' slave", *t);
+		}
+		if (umount2(*t, MNT_DETACH) < 0) {
+			if (errno != EINVAL && errno != EPERM)
+				return berth_error_set(err, errno, "no-pivot: detach '%s'", *t);
+			if (mount("tmpfs", *t, "tmpfs", 0, NULL) < 0)
+				return berth_error_set(err, errno, "no-pivot: cover '%s'", *t);
+		}
+	}
+	if (chdir(rootfs) < 0)
+		return berth_error_set(err, errno, "chdir '%s'", rootfs);
+	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+		return berth_error_set(err, errno, "move rootfs '%s' to '/'", rootfs);
+	if (chroot(".") < 0)
+		return berth_error_set(err, errno, "chroot '%s'", rootfs);
+	if (chdir("/") < 0)
+		return berth_error_set(err, errno, "chdir '/'");
+	return 0;
 }
 
 int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount_ctx *ctx,
@@ -63,6 +121,14 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 
 	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)
 		return berth_error_set(err, errno, "chdir '%s'", rootfs);
+	if (ctx->no_pivot) {
+		r = move_root(rootfs, err);
+		if (r < 0)
+			return r;
+		close(ctx->rootfd);
+		ctx->rootfd = -EBADF;
+		return 0;
+	}
 	/* pivot_root(".", ".") stacks the old root under the new one; detach it right away
 	 * (after making sure the unmount cannot propagate to the host). */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -139,6 +205,19 @@ int rootfs_finalize(const struct rt_config *cfg, struct berth_error **err)
 	}
 	for (char **p = cfg->readonly_paths; p && *p; p++) {
 		r = readonly_path(*p, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!streq(m->destination, "/dev") || (m->flags & MS_BIND) || !(m->flags & MS_RDONLY))
+			continue;
+		fd = openat_in_root(AT_FDCWD, "/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW, true);
+		if (fd < 0)
+			return berth_error_set(err, -fd, "open '/dev'");
+		r = mount_remount_ro(fd, "/dev", err);
 		if (r < 0)
 			return r;
 	}

@@ -6,7 +6,9 @@
 
 /* In the container's mount namespace: make "/" rslave (or linux.rootfsPropagation),
  * bind the rootfs on itself, mount config.json's mounts, populate /dev, call
- * before_pivot (hooks run there; NULL: none), and pivot_root into it. The old root is detached. `ctx->rootfd` is set up here. */
+ * before_pivot (hooks run there; NULL: none), and pivot_root into it. The old root is
+ * detached. With ctx->no_pivot: the host's full procfs/sysfs mounts are detached instead
+ * and the rootfs is moved onto "/" and chroot'ed into. `ctx->rootfd` is set up here. */
 int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount_ctx *ctx,
 		   int (*before_pivot)(void *data, struct berth_error **err), void *data,
 		   struct berth_error **err);

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <jansson.h>
@@ -260,8 +261,8 @@ int seccomp_build(const struct rt_seccomp *s, scmp_filter_ctx *ret, struct berth
 
 /* Load with seccomp(2) ourselves, for flags this libseccomp cannot set: export the BPF
  * program (through a memfd, the only export libseccomp < 2.6 has) and pass the flags. */
-static int load_raw(scmp_filter_ctx ctx, const struct rt_seccomp *s, int *ret_fd,
-		    struct berth_error **err)
+static int load_raw(scmp_filter_ctx ctx, const struct rt_seccomp *s, const struct sock_filter *pre,
+		    size_t n_pre, int *ret_fd, struct berth_error **err)
 {
 	_cleanup_close_ int mfd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
@@ -283,8 +284,20 @@ static int load_raw(scmp_filter_ctx ctx, const struct rt_seccomp *s, int *ret_fd
 	if (r < 0)
 		return berth_error_set(err, -r, "seccomp: export the filter");
 	if (size == 0 || size % sizeof(struct sock_filter) != 0 ||
-	    size / sizeof(struct sock_filter) > USHRT_MAX)
+	    size / sizeof(struct sock_filter) + n_pre > BPF_MAXINSNS)
 		return berth_error_new(err, EINVAL, "seccomp: exported filter has %zu bytes", size);
+	if (n_pre > 0) {
+		/* the prefix runs first and falls through (or jumps) to the program */
+		char *all = malloc(n_pre * sizeof(*pre) + size);
+
+		if (!all)
+			return berth_error_set(err, ENOMEM, "seccomp: filter");
+		memcpy(all, pre, n_pre * sizeof(*pre));
+		memcpy(all + n_pre * sizeof(*pre), buf, size);
+		free(buf);
+		buf = all;
+		size += n_pre * sizeof(*pre);
+	}
 	prog = (struct sock_fprog){
 	    .len = (unsigned short)(size / sizeof(struct sock_filter)),
 	    .filter = (struct sock_filter *)buf,
@@ -312,16 +325,124 @@ static int load_raw(scmp_filter_ctx ctx, const struct rt_seccomp *s, int *ret_fd
 	return 0;
 }
 
+#define X32_SYSCALL_BIT 0x40000000U
+
+/* The highest syscall number any rule names on `arch` (x32 numbers carry their bit), or
+ * -1 when none resolves there. */
+static int64_t last_syscall(const struct rt_seccomp *s, uint32_t arch)
+{
+	int64_t last = -1;
+
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t n = 0; s->syscalls[i].names[n]; n++) {
+			int nr = seccomp_syscall_resolve_name_arch(arch, s->syscalls[i].names[n]);
+
+			/* negative: unknown there, or a pseudo number (i386 socketcall) */
+			if (nr >= 0 && nr > last)
+				last = nr;
+		}
+	return last;
+}
+
+int seccomp_enosys_stub(const struct rt_seccomp *s, struct sock_filter *out, size_t max,
+			size_t *ret_n)
+{
+	uint32_t native = seccomp_arch_native(), arches[16];
+	size_t n_arches = 0, n = 0, fix[40], n_fix = 0;
+	int64_t last_x32 = -1;
+
+	*ret_n = 0;
+	/* runc's rule (libcontainer/seccomp/patchbpf): only for a filter that denies by
+	 * default, unless that default already says ENOSYS */
+	if (s->default_action == RT_SECCOMP_ALLOW ||
+	    (s->default_action == RT_SECCOMP_ERRNO && s->has_default_errno_ret &&
+	     s->default_errno_ret == ENOSYS))
+		return 0;
+	arches[n_arches++] = native;
+	for (size_t i = 0; s->architectures && s->architectures[i]; i++) {
+		uint32_t a = arch_token(s->architectures[i]);
+		bool dup = false;
+
+		if (a == SCMP_ARCH_X32) {
+			last_x32 = last_syscall(s, a);
+			continue; /* x32 shares x86_64's audit arch: checked in its block */
+		}
+		for (size_t k = 0; k < n_arches; k++)
+			dup = dup || arches[k] == a;
+		if (!dup && a != 0 && n_arches < ELEMENTSOF(arches))
+			arches[n_arches++] = a;
+	}
+	if (native != SCMP_ARCH_X86_64)
+		last_x32 = -1;
+
+#define EMIT(insn)                          \
+	do {                                \
+		if (n >= max)               \
+			return -E2BIG;      \
+		out[n++] = (struct sock_filter)insn; \
+	} while (0)
+	/* jumps to the ENOSYS return (jt) and to the program (jf), resolved below */
+#define EMIT_TO_END(code, k)                                  \
+	do {                                                  \
+		if (n_fix >= ELEMENTSOF(fix))                 \
+			return -E2BIG;                        \
+		fix[n_fix++] = n;                             \
+		EMIT(BPF_JUMP(BPF_JMP | (code) | BPF_K, (k), 0, 0)); \
+	} while (0)
+
+	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+	for (size_t i = 0; i < n_arches; i++) {
+		int64_t last = last_syscall(s, arches[i]);
+		bool x32 = arches[i] == SCMP_ARCH_X86_64 && last_x32 >= 0;
+		size_t skip = 1 + (x32 ? 2 : 0) + 1;
+
+		if (last < 0)
+			continue; /* nothing known there: the program decides */
+		/* not this arch: on to the next block */
+		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[i], 0, (uint8_t)skip));
+		EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+		if (x32) {
+			/* an x32 number (bit 30) is compared with x32's last */
+			EMIT(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 1));
+			EMIT_TO_END(BPF_JGT, (uint32_t)last_x32);
+		}
+		EMIT_TO_END(BPF_JGT, (uint32_t)last);
+	}
+	/* no block took it: the program */
+	EMIT(BPF_STMT(BPF_JMP | BPF_JA, 1));
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)));
+	for (size_t i = 0; i < n_fix; i++) {
+		size_t enosys = n - 1, program = n;
+
+		if (enosys - (fix[i] + 1) > 255)
+			return -E2BIG;
+		out[fix[i]].jt = (uint8_t)(enosys - (fix[i] + 1));
+		out[fix[i]].jf = (uint8_t)(program - (fix[i] + 1));
+	}
+#undef EMIT
+#undef EMIT_TO_END
+	*ret_n = n;
+	return 0;
+}
+
 int seccomp_apply(const struct rt_seccomp *s, int *ret_notify_fd, struct berth_error **err)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	struct sock_filter stub[64];
+	size_t n_stub = 0;
 	int r, fd = -EBADF;
 
 	r = seccomp_build(s, &ctx, err);
 	if (r < 0)
 		return r;
-	if (!HAVE_SCMP_WAITKILL && (s->flags & RT_SECCOMP_FLAG_WAIT_KILLABLE_RECV)) {
-		r = load_raw(ctx, s, &fd, err);
+	/* Syscalls newer than the profile get ENOSYS, not the default errno, so that a
+	 * program falls back to an older call (clone3 -> clone, as glibc does) */
+	r = seccomp_enosys_stub(s, stub, ELEMENTSOF(stub), &n_stub);
+	if (r < 0)
+		return berth_error_set(err, -r, "seccomp: ENOSYS stub");
+	if (n_stub > 0 ||
+	    (!HAVE_SCMP_WAITKILL && (s->flags & RT_SECCOMP_FLAG_WAIT_KILLABLE_RECV))) {
+		r = load_raw(ctx, s, stub, n_stub, &fd, err);
 		if (r < 0)
 			return r;
 		if (fd >= 0 && fd_set_cloexec(fd, true) < 0) {
@@ -390,7 +511,10 @@ int seccomp_connect_listener(const char *listener_path, int *ret_sock, struct be
 	if (sock < 0)
 		return berth_error_set(err, errno, "seccomp listener '%s': socket", listener_path);
 	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return berth_error_set(err, errno, "seccomp listener '%s': connect", listener_path);
+		/* runc's words, which tools match */
+		return berth_error_set(err, errno,
+				       "seccomp listener '%s': failed to connect with seccomp agent",
+				       listener_path);
 	*ret_sock = TAKE_FD(sock);
 	return 0;
 }

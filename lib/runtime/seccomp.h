@@ -8,9 +8,10 @@
  * Where it belongs in container creation (process.c, in the container process), as runc
  * does it:
  *
- *   - process.noNewPrivileges true: seccomp_apply() last, right before execve: after
- *     switch_user()/caps_apply(), after prctl(PR_SET_NO_NEW_PRIVS), after
- *     sched_apply_personality(), so the filter does not see the runtime's own setup.
+ *   - process.noNewPrivileges true: seccomp_apply() as late as possible: after `start`,
+ *     switch_user()/caps_apply(), prctl(PR_SET_NO_NEW_PRIVS) and
+ *     sched_apply_personality(), so the filter does not see the runtime's own setup; only
+ *     the startContainer hooks (which run under it, as runc has them) and execve follow.
  *   - noNewPrivileges false: loading a filter without no_new_privs needs CAP_SYS_ADMIN, so
  *     seccomp_apply() goes before switch_user()/caps_apply() (right after
  *     sched_apply_personality()). The syscalls the runtime still makes after it (setgroups,
@@ -54,6 +55,14 @@ int seccomp_build(const struct rt_seccomp *s, scmp_filter_ctx *ret, struct berth
  * without no_new_privs and without CAP_SYS_ADMIN. */
 int seccomp_apply(const struct rt_seccomp *s, int *ret_notify_fd, struct berth_error **err);
 
+/* runc's ENOSYS stub, to run before the filter: on each architecture of the filter, a
+ * syscall numbered above every syscall the rules name there (one newer than the profile)
+ * returns ENOSYS instead of the default action. Nothing (*ret_n 0) when the default action
+ * is SCMP_ACT_ALLOW or already ENOSYS. -E2BIG when it does not fit in `max`. */
+struct sock_filter;
+int seccomp_enosys_stub(const struct rt_seccomp *s, struct sock_filter *out, size_t max,
+			size_t *ret_n);
+
 /* The message for the seccomp agent (runtime-spec "container process state"):
  *   {"ociVersion":"1.2.0","fds":["seccompFd"],"pid":<pid>,"metadata":"<listenerMetadata>",
  *    "state":<state_json>}
@@ -65,7 +74,7 @@ int seccomp_listener_state_json(const struct rt_seccomp *s, pid_t pid, const cha
 /* Connect to the unix stream socket at listener_path and send `state_json` with notify_fd
  * attached (SCM_RIGHTS) on the first byte, in one sendmsg as far as the socket takes it,
  * the rest after. notify_fd is not closed. Error: "seccomp listener '/run/agent.sock':
- * connect: Connection refused". */
+ * failed to connect with seccomp agent: Connection refused". */
 int seccomp_send_listener(const char *listener_path, int notify_fd, const char *state_json,
 			  struct berth_error **err);
 

@@ -147,26 +147,29 @@ static int parse_rule_access(struct parser *p, json_t *v, void *data)
 	char *ret = data; /* char[4] */
 	bool seen[3] = {false, false, false};
 	const char *s = NULL;
+	size_t k = 0;
 	int r;
 
 	r = spec_to_string(p, v, &s);
 	if (r < 0)
 		return r;
-	/* Empty is an error rather than "all": runc refuses it too, and guessing either way
-	 * would be wrong for one of allow and deny. */
-	if (s[0] == '\0' || strlen(s) > 3)
-		goto bad;
+	/* The set of r, w and m it names, other characters ignored, as runc's cgroup v1
+	 * driver takes it ("rwa" is "rw"; runc's own tests use that). None of the three is
+	 * an error rather than "all": guessing would be wrong for one of allow and deny. */
 	for (const char *c = s; *c; c++) {
-		const char *k = strchr("rwm", *c);
+		const char *x = strchr("rwm", *c);
 
-		if (!k || seen[k - "rwm"])
-			goto bad;
-		seen[k - "rwm"] = true;
+		if (x)
+			seen[x - "rwm"] = true;
 	}
-	strcpy(ret, s);
+	for (int i = 0; i < 3; i++)
+		if (seen[i])
+			ret[k++] = "rwm"[i];
+	ret[k] = 0;
+	if (k == 0)
+		return spec_fail(p, "expected a combination of \"r\", \"w\" and \"m\", got \"%s\"",
+				 s);
 	return 0;
-bad:
-	return spec_fail(p, "expected a combination of \"r\", \"w\" and \"m\", got \"%s\"", s);
 }
 
 static int parse_rule_number(struct parser *p, json_t *v, void *data)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "berth/error.h"
@@ -1501,7 +1503,7 @@ static json_t *idmap_json(unsigned id)
 			 1);
 }
 
-static json_t *default_linux_json(bool rootless)
+static json_t *default_linux_json(bool rootless, bool cgroupns)
 {
 	static const char *const masked[] = {
 	    "/proc/acpi",
@@ -1519,7 +1521,7 @@ static json_t *default_linux_json(bool rootless)
 	static const char *const readonly[] = {
 	    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 	};
-	static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
+	static const char *const ns[] = {"pid", "network", "ipc", "uts", "mount", NULL};
 	_cleanup_(json_decrefp) json_t *linux_ = json_object();
 	json_t *nss;
 
@@ -1545,6 +1547,12 @@ static json_t *default_linux_json(bool rootless)
 			nss = NULL;
 		}
 	}
+	/* A cgroup namespace only where cgroup2 is the whole hierarchy, as runc's spec does:
+	 * with v1 controllers, tools inside and outside expect the host's cgroup paths. */
+	if (cgroupns && nss && json_array_append_new(nss, json_pack("{s:s}", "type", "cgroup")) < 0) {
+		json_decref(nss);
+		nss = NULL;
+	}
 	if (rootless && nss && json_array_append_new(nss, json_pack("{s:s}", "type", "user")) < 0) {
 		json_decref(nss);
 		nss = NULL;
@@ -1554,6 +1562,13 @@ static json_t *default_linux_json(bool rootless)
 	    json_object_set_new(linux_, "readonlyPaths", json_strv(readonly)) < 0)
 		return NULL;
 	return TAKE_PTR(linux_);
+}
+
+bool rt_host_cgroup2_unified(void)
+{
+	struct statfs fs;
+
+	return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 char *rt_config_default_json(bool rootless)
@@ -1588,7 +1603,7 @@ char *rt_config_default_json(bool rootless)
 			 "root", "path", "rootfs", "readonly", 1,
 			 "hostname", "berth",
 			 "mounts", default_mounts_json(rootless),
-			 "linux", default_linux_json(rootless));
+			 "linux", default_linux_json(rootless, rt_host_cgroup2_unified()));
 	/* clang-format on */
 	if (!root)
 		return NULL;

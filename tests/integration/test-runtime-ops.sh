@@ -26,7 +26,7 @@ bar
 	run rt exec e1 sh -c 'exit 5'
 	assert_eq 5 "$status"
 	run rt exec e1 nosuchprogram
-	assert_eq 1 "$status"
+	assert_eq 255 "$status"
 	assert_contains "$output" "executable file not found"
 	rt delete --force e1
 }
@@ -59,7 +59,7 @@ test_exec_in_stopped_container_refused() {
 	rt start e4
 	wait_for 5 has_status e4 stopped
 	run rt exec e4 /probe pid
-	assert_eq 1 "$status"
+	assert_eq 255 "$status"
 	assert_contains "$output" "stopped"
 	rt delete e4
 }
@@ -134,7 +134,7 @@ JSON
 	assert_contains "$output" "uid=65534 gid=65534"
 	echo '{"args": 5, "cwd": "/"}' > "$BERTH_TEST_TMP/bad.json"
 	run rt exec --process "$BERTH_TEST_TMP/bad.json" e5
-	assert_eq 1 "$status"
+	assert_eq 255 "$status"
 	assert_contains "$output" "process.args"
 	rt delete --force e5
 }

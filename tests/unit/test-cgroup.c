@@ -414,6 +414,49 @@ TEST(path_rejects_dotdot_empty_root)
 	cgroup_free(cg);
 }
 
+TEST(use_sub_cgroups)
+{
+	_cleanup_fake_ struct fake fk, f2;
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL, *all = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *mem = NULL, *cpu = NULL, *frz = NULL, *sd = NULL;
+
+	ASSERT_EQ(fake_init(&fk, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/ct", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
+	/* refused, and nothing changed */
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "..", NULL }, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, ".. is not a sub cgroup path");
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "memory:a/../../b", NULL }, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, "a/../../b is not a sub cgroup path");
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "whaaat:/", NULL }, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, "unknown controller whaaat in SubCgroupPaths");
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "a", "memory:b", NULL }, &err), -EINVAL);
+	ASSERT_STREQ(err->msg, "invalid --cgroup argument: a (missing <controller>: prefix)");
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "memory:a:b", NULL }, &err), -EINVAL);
+	frz = sub(&fk, "freezer/ct");
+	ASSERT_STREQ(cgroup_v1_hier(cg, "freezer")->path, frz);
+	/* per controller; co-mounted cpu,cpuacct once; "." and ".." inside are fine */
+	ASSERT_EQ(cgroup_use_sub(cg, (const char *[]){ "memory:m1/./x/..", "cpu,cpuacct:c1", NULL }, &err),
+		  0);
+	mem = sub(&fk, "memory/ct/m1");
+	cpu = sub(&fk, "cpu,cpuacct/ct/c1");
+	ASSERT_STREQ(cgroup_v1_hier(cg, "memory")->path, mem);
+	ASSERT_STREQ(cgroup_v1_hier(cg, "cpuacct")->path, cpu);
+	ASSERT_STREQ(cgroup_v1_hier(cg, "freezer")->path, frz);
+
+	/* one path for every hierarchy; "/" is the cgroup itself */
+	ASSERT_EQ(fake_init(&f2, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(cgroup_new("/ct", f2.root, f2.mountinfo, f2.self, &all, &err), 0);
+	ASSERT_EQ(cgroup_use_sub(all, (const char *[]){ "/", NULL }, &err), 0);
+	free(frz);
+	frz = sub(&f2, "freezer/ct");
+	ASSERT_STREQ(cgroup_v1_hier(all, "freezer")->path, frz);
+	ASSERT_EQ(cgroup_use_sub(all, (const char *[]){ "s", NULL }, &err), 0);
+	sd = sub(&f2, "systemd/ct/s");
+	ASSERT_STREQ(cgroup_v1_hier(all, "name=systemd")->path, sd);
+	ASSERT_EQ(cgroup_use_sub(all, NULL, &err), 0);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* v1 apply */
 
@@ -1459,7 +1502,8 @@ TEST(unified_map)
 	/* a file of a controller that is bound to v1 here */
 	r.unified = mem_map;
 	ASSERT_EQ(cgroup_apply(c2, &r, &err), -ENODEV);
-	want = xasprintf("unified 'memory.high': cgroup controller 'memory' is not available in "
+	want = xasprintf("invalid configuration: unified 'memory.high': cgroup controller 'memory' "
+			 "is not available in "
 			 "'%s'",
 			 u);
 	ASSERT_STREQ(err->msg, want);
@@ -1468,7 +1512,8 @@ TEST(unified_map)
 	ASSERT_EQ(fake_init(&f3, FAKE_V1, self_v1), 0);
 	ASSERT_EQ(cgroup_new("/u", f3.root, f3.mountinfo, f3.self, &c3, &err), 0);
 	ASSERT_EQ(cgroup_apply(c3, &r, &err), -ENODEV);
-	want2 = xasprintf("unified 'memory.high': no cgroup2 hierarchy under '%s' (cgroup v1 only)",
+	want2 = xasprintf("invalid configuration: unified 'memory.high': no cgroup2 hierarchy "
+			  "under '%s' (cgroup v1 only)",
 			  f3.root);
 	ASSERT_STREQ(err->msg, want2);
 	v = get(cgroup_unified(c2)->path, "hugetlb.2MB.max");

@@ -140,7 +140,7 @@ TEST(failure_names_kind_index_path_status_stderr)
 	h[0].path = ok;
 	h[1].path = bad;
 	ASSERT_EQ(hooks_run(h, 2, "createContainer", STATE, &err), -EIO);
-	want = xasprintf("hook 'createContainer[1]' %s exited with status 3: stderr: no network "
+	want = xasprintf("error running hook 'createContainer[1]' %s exited with status 3: stderr: no network "
 			 "for you",
 			 bad);
 	ASSERT_STREQ(err->msg, want);
@@ -157,13 +157,14 @@ TEST(stdout_when_stderr_is_empty_and_signals)
 	bad = script(&t, "bad.sh", "echo only-stdout\nexit 1");
 	h.path = bad;
 	ASSERT_EQ(hooks_run(&h, 1, "prestart", STATE, &err), -EIO);
-	want = xasprintf("hook 'prestart[0]' %s exited with status 1: stdout: only-stdout", bad);
+	want = xasprintf("error running hook 'prestart[0]' %s exited with status 1: stdout: only-stdout", bad);
 	ASSERT_STREQ(err->msg, want);
 
 	sig = script(&t, "sig.sh", "kill -9 $$");
 	h.path = sig;
 	ASSERT_EQ(hooks_run(&h, 1, "startContainer", STATE, &err), -EIO);
-	want2 = xasprintf("hook 'startContainer[0]' %s was killed by signal 9", sig);
+	want2 = xasprintf("error running hook 'startContainer[0]' %s was killed by signal 9 (killed)",
+			  sig);
 	ASSERT_STREQ(err->msg, want2);
 }
 
@@ -208,7 +209,7 @@ TEST(timeout_kills)
 	ASSERT_EQ(hooks_run(&h, 1, "prestart", STATE, &err), -ETIMEDOUT);
 	ASSERT_TRUE(now_ms() - start >= 1000);
 	ASSERT_TRUE(now_ms() - start < 5000);
-	want = xasprintf("hook 'prestart[0]' %s timed out after 1 s: stderr: waiting", p);
+	want = xasprintf("error running hook 'prestart[0]' %s timed out after 1 s: stderr: waiting", p);
 	ASSERT_STREQ(err->msg, want);
 	/* it is gone (killed and reaped) */
 	pid = file(&t, "pid");
@@ -224,7 +225,7 @@ TEST(exec_failures)
 
 	ASSERT_EQ(hooks_run(&h, 1, "createRuntime", STATE, &err), -ENOENT);
 	ASSERT_STREQ(err->msg,
-		     "hook 'createRuntime[0]' /nonexistent/hook: exec: No such file or directory");
+		     "error running hook 'createRuntime[0]' /nonexistent/hook: exec: No such file or directory");
 
 	ASSERT_EQ(tmp_init(&t), 0);
 	noexec = script(&t, "noexec.sh", "exit 0");
@@ -235,7 +236,7 @@ TEST(exec_failures)
 		return;
 	}
 	ASSERT_EQ(hooks_run(&h, 1, "poststart", STATE, &err), -EACCES);
-	want = xasprintf("hook 'poststart[0]' %s: exec: Permission denied", noexec);
+	want = xasprintf("error running hook 'poststart[0]' %s: exec: Permission denied", noexec);
 	ASSERT_STREQ(err->msg, want);
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -357,6 +358,52 @@ TEST(load_wait_killable_recv)
 	ASSERT_EXIT(st, 0);
 }
 
+static int try_newer_than_profile(int notify_fd)
+{
+	/* 1000 is past every syscall; finit_module (313) past kcmp (312), the profile's last */
+	if (syscall(1000, 0xDEADBEEF, 0xCAFEFEED, 0x1337) != -1 || errno != ENOSYS)
+		return 1;
+	if (syscall(SYS_finit_module, -1, "", 0) != -1 || errno != ENOSYS)
+		return 2;
+	/* below it and not allowed: the default errno */
+	if (syscall(SYS_getpid) != -1 || errno != EPERM)
+		return 3;
+	if (getppid() <= 0)
+		return 4;
+	return 0;
+}
+
+TEST(enosys_for_syscalls_newer_than_the_profile)
+{
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(SECCOMP(
+	    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+	    "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":[\"exit_group\",\"exit\","
+	    "\"getppid\",\"kcmp\","
+	    /* what the sanitizers' runtime needs on the way out (all below kcmp) */
+	    "\"close\",\"write\",\"mmap\",\"munmap\",\"mprotect\",\"madvise\",\"sigaltstack\","
+	    "\"gettid\",\"rt_sigaction\",\"rt_sigprocmask\",\"futex\",\"sched_yield\",\"prctl\","
+	    "\"read\",\"lseek\",\"fstat\",\"newfstatat\",\"openat\"],\"action\":\"SCMP_ACT_ALLOW\"}]"));
+	_cleanup_(rt_config_freep) struct rt_config *allow = parse(SECCOMP(
+	    "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getppid\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\"}]"));
+	_cleanup_(rt_config_freep) struct rt_config *enosys = parse(SECCOMP(
+	    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
+	    "{\"names\":[\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]"));
+	struct sock_filter stub[64];
+	size_t n = 99;
+
+	ASSERT_TRUE(c && allow && enosys);
+	ASSERT_EQ(seccomp_enosys_stub(c->seccomp, stub, ELEMENTSOF(stub), &n), 0);
+	/* arch, then x86_64 (with its x32 test) and i386 blocks, the jump, the return */
+	ASSERT_EQ(n, 1 + 5 + 3 + 2);
+	ASSERT_EQ(seccomp_enosys_stub(c->seccomp, stub, 4, &n), -E2BIG);
+	ASSERT_EQ(seccomp_enosys_stub(allow->seccomp, stub, ELEMENTSOF(stub), &n), 0);
+	ASSERT_EQ(n, 0);
+	ASSERT_EQ(seccomp_enosys_stub(enosys->seccomp, stub, ELEMENTSOF(stub), &n), 0);
+	ASSERT_EQ(n, 0);
+	ASSERT_EXIT(in_child(c->seccomp, try_newer_than_profile), 0);
+}
+
 TEST(build_default_only)
 {
 	struct rt_seccomp s = {.default_action = RT_SECCOMP_ALLOW};
@@ -413,7 +460,9 @@ TEST(send_listener)
 	path = xasprintf("%s/agent.sock", dir);
 	/* nobody listening */
 	ASSERT_EQ(seccomp_send_listener(path, 0, "{}", &err), -ENOENT);
-	want = xasprintf("seccomp listener '%s': connect: No such file or directory", path);
+	want = xasprintf("seccomp listener '%s': failed to connect with seccomp agent: No such file "
+			 "or directory",
+			 path);
 	ASSERT_STREQ(err->msg, want);
 
 	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -141,7 +141,8 @@ TEST(default_json_linux)
 	ASSERT_TRUE(c->namespaces[RT_NS_IPC].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_UTS].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_MNT].enabled);
-	ASSERT_TRUE(c->namespaces[RT_NS_CGROUP].enabled);
+	/* as runc's spec: a cgroup namespace only on a cgroup2-only host */
+	ASSERT_TRUE(c->namespaces[RT_NS_CGROUP].enabled == rt_host_cgroup2_unified());
 	ASSERT_TRUE(!c->namespaces[RT_NS_USER].enabled);
 	ASSERT_TRUE(!c->namespaces[RT_NS_TIME].enabled);
 	ASSERT_TRUE(c->namespaces[RT_NS_PID].path == NULL);
@@ -623,16 +624,30 @@ TEST(error_mounts)
 			   "config.json: linux.rootfsPropagation: unknown propagation \"weird\"");
 }
 
+TEST(device_access_is_a_set)
+{
+	/* as runc's cgroup v1 driver: the r/w/m it names, in that order, the rest ignored */
+	_cleanup_(rt_config_freep) struct rt_config *c = parse(CFG(
+	    "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwa\"},"
+	    "{\"allow\":true,\"access\":\"mrr\"},{\"allow\":true,\"access\":\"wmr\"}]}}"));
+
+	ASSERT_TRUE(c);
+	ASSERT_EQ(c->resources.n_devices, 3);
+	ASSERT_STREQ(c->resources.devices[0].access, "rw");
+	ASSERT_STREQ(c->resources.devices[1].access, "rm");
+	ASSERT_STREQ(c->resources.devices[2].access, "rwm");
+}
+
 TEST(error_devices)
 {
 	ASSERT_PARSE_ERROR(
-	    CFG("\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}}"),
+	    CFG("\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"x\"}]}}"),
 	    "config.json: linux.resources.devices[0].access: expected a combination of "
-	    "\"r\", \"w\" and \"m\", got \"rwx\"");
+	    "\"r\", \"w\" and \"m\", got \"x\"");
 	ASSERT_PARSE_ERROR(
-	    CFG("\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rr\"}]}}"),
+	    CFG("\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"\"}]}}"),
 	    "config.json: linux.resources.devices[0].access: expected a combination of "
-	    "\"r\", \"w\" and \"m\", got \"rr\"");
+	    "\"r\", \"w\" and \"m\", got \"\"");
 	ASSERT_PARSE_ERROR(
 	    CFG("\"linux\":{\"resources\":{\"devices\":[{\"access\":\"rwm\"}]}}"),
 	    "config.json: linux.resources.devices[0].allow: missing required property");
