@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,19 +10,38 @@
 #include "cli.h"
 #include "util.h"
 
+/* The name of uid in /etc/passwd, read directly: berth-runtime is linked statically,
+ * and glibc's getpwuid() would need its shared NSS modules at run time. */
+static bool passwd_name(uid_t uid, char *buf, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *rest = line, *name = strsep(&rest, ":"), *pass = strsep(&rest, ":");
+		char *u = strsep(&rest, ":"), *end;
+
+		if (!name || !pass || !u || !*u)
+			continue;
+		if (strtoul(u, &end, 10) == uid && *end == '\0') {
+			snprintf(buf, size, "%s", name);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The user owning the container's state directory (runc's "owner"). */
 static const char *owner_of(const char *root, const char *id)
 {
-	static char buf[32];
+	static char buf[64];
 	_cleanup_free_ char *p = xasprintf("%s/%s", root, id);
-	struct passwd *pw;
 	struct stat st;
 
 	if (!p || stat(p, &st) < 0)
 		return "";
-	pw = getpwuid(st.st_uid);
-	if (pw)
-		return pw->pw_name;
+	if (passwd_name(st.st_uid, buf, sizeof(buf)))
+		return buf;
 	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
 	return buf;
 }
