@@ -316,13 +316,13 @@ test_cri_container_exit_code_and_resources() {
 	local pod ctr pid
 	pod=$(cri_run_pod pod3)
 	ctr=$(cri_create "$pod" pod3 c2 '{"linux": {"resources": {"memory_limit_in_bytes": 67108864,
-		"cpu_shares": 512, "oom_score_adj": 500}}}' sh -c 'sleep 2; exit 3')
+		"cpu_shares": 512, "oom_score_adj": 500}}}' sh -c 'sleep 6; exit 3')
 	cri_start "$ctr"
 	pid=$(cri_ctr_pid "$ctr")
 	assert_eq 500 "$(cat "/proc/$pid/oom_score_adj")"
 	assert_eq 67108864 "$(cat "/sys/fs/cgroup/memory$BERTH_TEST_CGROUP/$ctr/memory.limit_in_bytes")"
 	assert_eq 512 "$(cat "/sys/fs/cgroup/cpu$BERTH_TEST_CGROUP/$ctr/cpu.shares")"
-	wait_for 10 cri_ctr_state_is "$ctr" 2
+	wait_for 20 cri_ctr_state_is "$ctr" 2
 	assert_eq 3 "$(cri ContainerStatus "$(jq -cn --arg i "$ctr" '{container_id: $i}')" |
 		jq -r .status.exit_code)"
 }
