@@ -238,6 +238,17 @@ done
 	[[ -x "$berth_bin" ]] || echo "note=berth-runtime was not built yet, so it is missing from these tables"
 } >"$jsondir/meta"
 
-python3 "$src/bench/report.py" "$jsondir" "$jsondir/meta" $ops >"$out"
+python3 "$src/bench/report.py" "$jsondir" "$jsondir/meta" $ops >"$out.new"
+# keep the sections other benchmarks write into the same file (bench/images.sh: "## Images")
+python3 - "$out" "$out.new" <<'PY'
+import os, re, sys
+old = open(sys.argv[1]).read() if os.path.exists(sys.argv[1]) else ""
+new = open(sys.argv[2]).read()
+m = re.search(r"\n## Images\n.*?(?=\n## |\Z)", old, flags=re.S)
+if m and "\n## Images\n" not in new:
+    new = new.rstrip("\n") + "\n" + m.group(0).rstrip("\n") + "\n"
+open(sys.argv[1], "w").write(new)
+PY
+rm -f "$out.new"
 cat "$out"
 echo "wrote $out and $jsondir"
