@@ -20,6 +20,8 @@ packages=(
 	# image exchange tests (tests/integration/test-image-exchange.sh): skopeo and umoci
 	# read and write docker-archives and OCI layouts, zstd compresses a layer
 	skopeo zstd umoci
+	# a Debian image from the Debian mirror (tests/integration/test-debian.sh)
+	debootstrap
 	# docker's own load/save, against a dockerd the test starts on private roots
 	docker.io
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
