@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "runtime/bpf-devices.h"
 #include "runtime/cgroup-internal.h"
 #include "runtime/cgroup.h"
 #include "util.h"
@@ -568,9 +569,10 @@ static int v2_apply(struct cgroup *cg, const struct rt_resources *r, struct bert
 	k = cgroup_v2_apply_unified(cg, hier(cg), r, err);
 	if (k < 0)
 		return k;
-	/* Device rules: cgroup2 has no devices.allow/deny; access control needs a
-	 * BPF_CGROUP_DEVICE program attached to the cgroup. That is issue-3 work, until
-	 * then the rules are not enforced on v2. */
+	/* Device rules: cgroup2 has no devices.allow/deny, a BPF_CGROUP_DEVICE program
+	 * attached to the cgroup enforces them (bpf-devices.c). */
+	if (r->n_devices > 0)
+		return bpf_devices_attach(hier(cg)->path, r->devices, r->n_devices, err);
 	return 0;
 }
 
