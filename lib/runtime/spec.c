@@ -1185,6 +1185,55 @@ static int parse_time_offsets(struct parser *p, json_t *v, void *data)
 	return 0;
 }
 
+/* The namespace a sysctl belongs to, as the kernel namespaces them (and runc checks):
+ * IPC for the SysV IPC and mqueue knobs, network for net.*, UTS for the names. Anything
+ * else is global: _RT_NS_MAX. */
+static enum rt_ns sysctl_namespace(const char *key)
+{
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					  "kernel.sem",	   "kernel.shmall", "kernel.shmmax",
+					  "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+	for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
+		if (streq(key, ipc[i]))
+			return RT_NS_IPC;
+	if (startswith(key, "fs.mqueue."))
+		return RT_NS_IPC;
+	if (startswith(key, "net."))
+		return RT_NS_NET;
+	if (streq(key, "kernel.hostname") || streq(key, "kernel.domainname"))
+		return RT_NS_UTS;
+	return _RT_NS_MAX;
+}
+
+/* A sysctl is written from inside the container: without a namespace of its own it
+ * would change the host's value. Refused, as runc does. */
+static int check_sysctls(struct parser *p, const struct rt_config *c)
+{
+	for (size_t i = 0; i < c->n_sysctl; i++) {
+		const char *key = c->sysctl[i].key;
+		enum rt_ns ns = sysctl_namespace(key);
+
+		if (ns == _RT_NS_MAX)
+			return spec_fail_at(p, "sysctl",
+					    "'%s' is not namespaced: setting it would change the "
+					    "host's value",
+					    key);
+		if (!c->namespaces[ns].enabled)
+			return spec_fail_at(p, "sysctl",
+					    "'%s' needs the container's own %s namespace "
+					    "(linux.namespaces has none): it would change the "
+					    "host's value",
+					    key, rt_ns_name(ns));
+		if (ns == RT_NS_UTS)
+			return spec_fail_at(p, "sysctl",
+					    "'%s': set the %s with the config's \"%s\" instead",
+					    key, streq(key, "kernel.hostname") ? "hostname" : "domainname",
+					    streq(key, "kernel.hostname") ? "hostname" : "domainname");
+	}
+	return 0;
+}
+
 static int parse_linux(struct parser *p, json_t *v, void *data)
 {
 	struct rt_config *c = data;
@@ -1216,7 +1265,7 @@ static int parse_linux(struct parser *p, json_t *v, void *data)
 	    (r = spec_field(p, v, "personality", false, spec_parse_personality, c)) < 0 ||
 	    (r = spec_field(p, v, "intelRdt", false, spec_parse_intel_rdt, c)) < 0)
 		return r;
-	return 0;
+	return check_sysctls(p, c);
 }
 
 /* ---- the whole file ---------------------------------------------------------------- */

@@ -166,6 +166,20 @@ test_sysctl_in_own_network_namespace() {
 	assert_eq 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
 }
 
+test_sysctl_without_its_namespace_is_refused() {
+	local b="$BERTH_TEST_TMP/sn" before
+	make_bundle "$b" /probe sysctl net/ipv4/ping_group_range
+	jq_edit "$b/config.json" '.linux.namespaces |= map(select(.type != "network"))
+		| .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
+	before=$(cat /proc/sys/net/ipv4/ping_group_range)
+	run rt run --bundle "$b" sn
+	assert_eq 1 "$status"
+	assert_contains "$output" "linux.sysctl: 'net.ipv4.ping_group_range' needs the container's own network namespace"
+	assert_eq "$before" "$(cat /proc/sys/net/ipv4/ping_group_range)"
+	run rt state sn
+	assert_ne 0 "$status"
+}
+
 test_hugetlb_limit_on_cgroup2() {
 	[ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
 		grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "no hugetlb controller"

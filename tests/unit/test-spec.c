@@ -474,11 +474,43 @@ TEST(linux_devices)
 	ASSERT_TRUE(!c->devices[1].has_uid);
 }
 
+TEST(sysctls_need_a_namespace_of_their_own)
+{
+	static const struct {
+		const char *json, *error;
+	} cases[] = {
+	    {"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}",
+	     "linux.sysctl: 'net.ipv4.ip_forward' needs the container's own network namespace"},
+	    {"\"namespaces\":[{\"type\":\"network\"}],\"sysctl\":{\"fs.mqueue.queues_max\":\"1\"}",
+	     "'fs.mqueue.queues_max' needs the container's own ipc namespace"},
+	    {"\"namespaces\":[{\"type\":\"ipc\"}],\"sysctl\":{\"kernel.msgmax\":\"1\",\"net.core.somaxconn\":\"1\"}",
+	     "'net.core.somaxconn' needs the container's own network"},
+	    {"\"namespaces\":[{\"type\":\"uts\"}],\"sysctl\":{\"kernel.domainname\":\"x\"}",
+	     "set the domainname with the config's \"domainname\" instead"},
+	    {"\"namespaces\":[{\"type\":\"network\"}],\"sysctl\":{\"vm.swappiness\":\"1\"}",
+	     "'vm.swappiness' is not namespaced"},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ char *json =
+		    xasprintf("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+			      "\"linux\":{%s}}",
+			      cases[i].json);
+		struct rt_config *c = NULL;
+		struct berth_error *err = NULL;
+
+		ASSERT_EQ(rt_config_parse(json, strlen(json), "config.json", &c, &err), -EINVAL);
+		ASSERT_CONTAINS(berth_error_message(err), cases[i].error);
+		berth_error_free(err);
+	}
+}
+
 TEST(linux_misc)
 {
 	_cleanup_(rt_config_freep) struct rt_config *c = parse(
 	    CFG("\"domainname\":\"example.org\","
 		"\"linux\":{\"rootfsPropagation\":\"rslave\",\"mountLabel\":\"system_u:object_r\","
+		"\"namespaces\":[{\"type\":\"network\"},{\"type\":\"ipc\"}],"
 		"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"4096\"},"
 		"\"timeOffsets\":{\"monotonic\":{\"secs\":-86400,\"nanosecs\":5},"
 		"\"boottime\":{\"secs\":172800}},\"maskedPaths\":[],\"netDevices\":{\"x\":1}},"
