@@ -5,11 +5,13 @@
  *
  * Pull: GET the manifest (from an index, the linux/<host arch> one), its config, and
  * the layer blobs whose chain id is not in the store yet, in parallel, each streamed
- * into a temp blob and checked against its descriptor's digest and size; then every
- * new layer's uncompressed digest against the config's diff ids. Only then does the
- * store change, through the same commit as `berth load` (commit.c). Until then
- * everything is a temp file named by our pid: removed on failure, and swept by the
- * next writer if we were killed.
+ * into a temp blob and checked against its descriptor's digest and size. As soon as one
+ * is, threads check its uncompressed digest against the config's diff id and unpack it
+ * into a temp layer dir (registry-unpack.c) while the other downloads go on. Only when
+ * every layer passed does the store change, through the same commit as `berth load`
+ * (commit.c), which then has only renames left. Until then everything is a temp file or
+ * dir named by our pid: removed on failure, and swept by the next writer if we were
+ * killed.
  *
  * Push: every layer's original blob (the store keeps it, with its media type) unless
  * the registry has it (HEAD), then the config, then a manifest built from the layer
@@ -223,14 +225,39 @@ static int get_config(struct reg_client *c, const struct reg_ref *ref,
 struct pull_state {
 	const struct berth_registry_options *o;
 	struct reg_blob_get *gets;
+	size_t *layer_of; /* gets index -> layer index */
+	struct reg_unpacker *u;
+	const struct reg_manifest *m;
+	char *const *diff_ids;
+	char **chains;
+	int add_r; /* the first failure to queue a layer */
+	struct berth_error *add_err;
 };
 
+/* A blob is downloaded and its digest checked: unpack it while the others download. */
 static void blob_done(size_t i, void *data)
 {
 	struct pull_state *p = data;
+	size_t l = p->layer_of[i];
+	struct layer_record rec = {
+	    .chain_id = p->chains[l],
+	    .diff_id = p->diff_ids[l],
+	    .parent = l ? p->chains[l - 1] : NULL,
+	    .blob = p->m->layers[l].digest,
+	    .media_type = p->m->layers[l].media_type,
+	    .blob_size = (int64_t)p->gets[i].w->size,
+	};
+	int r;
 
 	progress(p->o, "Copying blob %s done", p->gets[i].digest);
+	if (p->add_r < 0)
+		return;
+	r = reg_unpacker_add(p->u, l, p->gets[i].w, &rec, p->m->layers[l].digest, &p->add_err);
+	if (r < 0)
+		p->add_r = r;
 }
+
+DEFINE_FREEP(struct reg_unpacker, reg_unpacker_free)
 
 int berth_image_pull(struct berth_store *s, const char *ref_s,
 		     const struct berth_registry_options *o, char **ret_id,
@@ -241,10 +268,13 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
 	_cleanup_(reg_manifest_releasep) struct reg_manifest m = {0};
 	_cleanup_(image_config_freep) struct image_config *cfg = NULL;
+	_cleanup_(reg_unpacker_freep) struct reg_unpacker *u = NULL;
 	_cleanup_free_ char *display = NULL, *digest = NULL, *config = NULL, *id = NULL;
 	_cleanup_free_ struct blob_writer *writers = NULL;
 	_cleanup_free_ struct reg_blob_get *gets = NULL;
 	_cleanup_free_ struct commit_layer *layers = NULL;
+	_cleanup_free_ size_t *layer_of = NULL;
+	_cleanup_free_ char **prepared = NULL;
 	_cleanup_strv_free_ char **chains = NULL;
 	char *refs[2] = {NULL, NULL};
 	struct pull_state ps = {.o = o};
@@ -284,7 +314,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		if (r < 0)
 			return r;
 		if (r == 1)
-				return berth_error_new(err, EINVAL, "an index inside an index");
+			return berth_error_new(err, EINVAL, "an index inside an index");
 	}
 	r = reg_manifest_parse(resp.body, resp.len, resp.content_type, &m, err);
 	if (r < 0)
@@ -308,7 +338,9 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	writers = calloc(m.n_layers, sizeof(*writers));
 	gets = calloc(m.n_layers, sizeof(*gets));
 	layers = calloc(m.n_layers, sizeof(*layers));
-	if (!chains || !writers || !gets || !layers)
+	layer_of = calloc(m.n_layers, sizeof(*layer_of));
+	prepared = calloc(m.n_layers + 1, sizeof(char *));
+	if (!chains || !writers || !gets || !layers || !layer_of || !prepared)
 		return berth_error_set(err, ENOMEM, "pull");
 	for (size_t i = 0; i < m.n_layers; i++)
 		writers[i] = (struct blob_writer)BLOB_WRITER_INIT;
@@ -329,58 +361,71 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		if (r < 0)
 			goto out;
 		layers[i].w = &writers[i];
+		layer_of[n_gets] = i;
 		gets[n_gets++] = (struct reg_blob_get){
 		    .digest = m.layers[i].digest,
 		    .size = m.layers[i].size,
 		    .w = &writers[i],
 		};
 	}
-	ps.gets = gets;
+
+	/* Download; each layer is checked against its diff id and unpacked into a temp
+	 * dir as soon as its blob is complete. The store does not change before all are. */
+	if (n_gets > 0) {
+		r = reg_unpacker_new(s, m.n_layers, o ? o->cancel : NULL, NULL, NULL, &u, err);
+		if (r < 0)
+			goto out;
+	}
+	ps = (struct pull_state){
+	    .o = o,
+	    .gets = gets,
+	    .layer_of = layer_of,
+	    .u = u,
+	    .m = &m,
+	    .diff_ids = cfg->diff_ids,
+	    .chains = chains,
+	};
 	r = reg_get_blobs(c, gets, n_gets, blob_done, &ps, err);
-	if (r < 0) {
+	if (r >= 0 && ps.add_r < 0) {
+		if (err) {
+			berth_error_free(*err);
+			*err = TAKE_PTR(ps.add_err);
+		}
+		r = ps.add_r;
+	}
+	if (r < 0)
 		goto out;
+	if (u) {
+		r = reg_unpacker_finish(u, prepared, err);
+		if (r < 0)
+			goto out;
 	}
 
-	/* Every new layer against its diff id, before the store changes. */
-	for (size_t i = 0; i < m.n_layers; i++) {
-		enum layer_compression comp = LAYER_COMPRESSION_NONE;
-		const char *want = digest_hex(cfg->diff_ids[i]);
-		char hex[SHA256_HEX_SIZE];
-
-		if (!layers[i].w)
-			continue;
-		r = layer_diff_id(writers[i].fd, NULL, hex, &comp, err);
-		if (r < 0) {
-			berth_error_wrap(err, "layer '%s'", m.layers[i].digest);
-			goto out;
-		}
-		if (comp == LAYER_COMPRESSION_NONE)
-			memcpy(hex, writers[i].hex, sizeof(hex));
-		if (!want || !streq(want, hex)) {
-			r = berth_error_new(err, EINVAL,
-					    "layer '%s': content hashes to sha256:%s, the config says "
-					    "'%s'",
-					    m.layers[i].digest, hex, cfg->diff_ids[i]);
-			goto out;
-		}
-	}
-
-	/* From here on an interrupt is noticed only after the commit (unpacking included),
-	 * which is atomic: the image appears whole or not at all. */
+	/* From here on an interrupt is noticed only after the commit, which is atomic: the
+	 * image appears whole or not at all. */
 	if (o && o->cancel && *o->cancel) {
 		r = berth_error_new(err, EINTR, "interrupted");
 		goto out;
 	}
+	for (size_t i = 0; i < m.n_layers; i++)
+		layers[i].prepared = TAKE_PTR(prepared[i]);
 	refs[0] = ref.full;
 	r = image_commit(s, config, config_len, cfg->diff_ids, layers, m.n_layers,
 			 ref.full ? refs : NULL, &id, err);
-	if (r < 0) {
+	if (r < 0)
 		goto out;
-	}
 	progress(o, "Digest: %s", digest);
 	*ret_id = TAKE_PTR(id);
 	r = 0;
 out:
+	berth_error_free(ps.add_err);
+	for (size_t i = 0; prepared && i < m.n_layers; i++) {
+		if (prepared[i])
+			store_layer_discard(s, prepared[i]);
+		free(prepared[i]);
+	}
+	/* The unpacker first: its threads read the temp blobs. */
+	u = reg_unpacker_free(u);
 	for (size_t i = 0; writers && i < m.n_layers; i++)
 		store_blob_abort(s, &writers[i]);
 	return r;

@@ -447,6 +447,40 @@ test_interrupted_pull_leaves_nothing() {
 	wait "$srv" || true
 }
 
+test_a_layer_is_unpacked_while_the_next_one_downloads() {
+	local srv pull i port tmp
+	make_tar "$BERTH_TEST_TMP/fast.tar" "the fast layer"
+	python3 "$REG_HELPERS/slow-registry.py" --port-file "$BERTH_TEST_TMP/port" \
+		--layer "$BUSYBOX_TAR" --fast-layer "$BERTH_TEST_TMP/fast.tar" &
+	srv=$!
+	trap "kill $srv 2>/dev/null || true" EXIT
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$BERTH_TEST_TMP/port" ]] && break
+		sleep 0.1
+	done
+	port=$(cat "$BERTH_TEST_TMP/port")
+	"$BERTH" --root "$BERTH_STORE" pull "127.0.0.1:$port/slow:two" >"$BERTH_TEST_TMP/out" 2>&1 &
+	pull=$!
+	# The bottom layer arrives at once and is unpacked (its record written last) into a
+	# temp layer dir, while the top one still trickles into a temp blob.
+	wait_for 10 sh -c "ls '$BERTH_STORE'/layers/.tmp-*/layer.json"
+	tmp=$(ls -d "$BERTH_STORE"/layers/.tmp-*)
+	assert_eq "the fast layer" "$(cat "$tmp/diff/unique")"
+	ls -A "$BERTH_STORE/blobs/sha256" | grep -q '^\.tmp-' || fail "the top layer is not downloading"
+	assert_eq "" "$(ls "$BERTH_STORE/layers")" "a layer in place before the pull ended"
+	run "$BERTH" --root "$BERTH_STORE" images -q
+	assert_eq "" "$output"
+	# An interrupt now discards the unpacked layer too.
+	kill -INT "$pull"
+	status=0
+	wait "$pull" || status=$?
+	assert_eq 125 "$status" "$(cat "$BERTH_TEST_TMP/out")"
+	assert_contains "$(cat "$BERTH_TEST_TMP/out")" "interrupted"
+	assert_store_empty "$BERTH_STORE"
+	kill "$srv"
+	wait "$srv" || true
+}
+
 test_tls_registry_needs_tls_verify_false_for_a_self_signed_certificate() {
 	reg_env
 	local ref=127.0.0.1:$tls_PORT/tls/busybox:1 id
