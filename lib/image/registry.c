@@ -20,11 +20,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth/image.h"
@@ -64,6 +66,9 @@ static void reg_manifest_releasep(struct reg_manifest *m)
 static void progress(const struct berth_registry_options *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The unpack threads report too: one report at a time. */
+static pthread_mutex_t progress_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void progress(const struct berth_registry_options *o, const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL;
@@ -75,8 +80,52 @@ static void progress(const struct berth_registry_options *o, const char *fmt, ..
 	if (vasprintf(&line, fmt, ap) < 0)
 		line = NULL;
 	va_end(ap);
-	if (line)
-		o->progress(line, o->progress_data);
+	if (!line)
+		return;
+	pthread_mutex_lock(&progress_mu);
+	o->progress(line, o->progress_data);
+	pthread_mutex_unlock(&progress_mu);
+}
+
+static void layer_status(const struct berth_registry_options *o, const char *digest,
+			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The status of one layer, for a display updated in place (o->layer_status). */
+static void layer_status(const struct berth_registry_options *o, const char *digest,
+			 const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	char id[sizeof("sha256:") + 8];
+	va_list ap;
+
+	if (!o || !o->layer_status)
+		return;
+	snprintf(id, sizeof(id), "%s", digest);
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (!line)
+		return;
+	pthread_mutex_lock(&progress_mu);
+	o->layer_status(id, line, o->progress_data);
+	pthread_mutex_unlock(&progress_mu);
+}
+
+/* Bytes as docker shows them: "987B", "12.3kB", "45.6MB", "1.2GB". */
+static void human_size(uint64_t n, char buf[16])
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	if (n < 1000) {
+		snprintf(buf, 16, "%lluB", (unsigned long long)n);
+		return;
+	}
+	for (v /= 1000; v >= 1000 && u + 1 < ELEMENTSOF(units); u++)
+		v /= 1000;
+	snprintf(buf, 16, "%.1f%s", v, units[u]);
 }
 
 /* --- references --- */
@@ -232,10 +281,29 @@ struct pull_state {
 	char **chains;
 	int add_r; /* the first failure to queue a layer */
 	struct berth_error *add_err;
+	uint64_t *shown_ms; /* gets index -> when its bytes were last shown */
 };
 
-/* A blob is downloaded and its digest checked: unpack it while the others download. */
-static void blob_done(size_t i, void *data)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* From the unpack threads: layer l is being unpacked, or is ready. */
+static void unpack_state(size_t l, enum reg_unpack_state st, void *data)
+{
+	struct pull_state *p = data;
+
+	layer_status(p->o, p->m->layers[l].digest, "%s",
+		     st == REG_UNPACK_EXTRACTING ? "Extracting" : "Pull complete");
+}
+
+/* Bytes of a blob arrived; or it is downloaded and its digest checked: then unpack it
+ * while the others download. */
+static void blob_progress(size_t i, uint64_t bytes, bool done, void *data)
 {
 	struct pull_state *p = data;
 	size_t l = p->layer_of[i];
@@ -249,7 +317,23 @@ static void blob_done(size_t i, void *data)
 	};
 	int r;
 
-	progress(p->o, "Copying blob %s done", p->gets[i].digest);
+	if (!done) {
+		char now[16], total[16];
+		uint64_t ms = now_ms();
+
+		/* Ten updates a second are plenty for a terminal. */
+		if (!p->o || !p->o->layer_status || (p->shown_ms[i] && ms - p->shown_ms[i] < 100))
+			return;
+		p->shown_ms[i] = ms;
+		human_size(bytes, now);
+		human_size(p->gets[i].size > 0 ? (uint64_t)p->gets[i].size : 0, total);
+		layer_status(p->o, p->gets[i].digest, "Downloading  %s/%s", now, total);
+		return;
+	}
+	if (p->o && p->o->layer_status)
+		layer_status(p->o, p->gets[i].digest, "Download complete");
+	else
+		progress(p->o, "Copying blob %s done", p->gets[i].digest);
 	if (p->add_r < 0)
 		return;
 	r = reg_unpacker_add(p->u, l, p->gets[i].w, &rec, p->m->layers[l].digest, &p->add_err);
@@ -274,6 +358,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	_cleanup_free_ struct reg_blob_get *gets = NULL;
 	_cleanup_free_ struct commit_layer *layers = NULL;
 	_cleanup_free_ size_t *layer_of = NULL;
+	_cleanup_free_ uint64_t *shown_ms = NULL;
 	_cleanup_free_ char **prepared = NULL;
 	_cleanup_strv_free_ char **chains = NULL;
 	char *refs[2] = {NULL, NULL};
@@ -340,7 +425,8 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	layers = calloc(m.n_layers, sizeof(*layers));
 	layer_of = calloc(m.n_layers, sizeof(*layer_of));
 	prepared = calloc(m.n_layers + 1, sizeof(char *));
-	if (!chains || !writers || !gets || !layers || !layer_of || !prepared)
+	shown_ms = calloc(m.n_layers + 1, sizeof(*shown_ms));
+	if (!chains || !writers || !gets || !layers || !layer_of || !prepared || !shown_ms)
 		return berth_error_set(err, ENOMEM, "pull");
 	for (size_t i = 0; i < m.n_layers; i++)
 		writers[i] = (struct blob_writer)BLOB_WRITER_INIT;
@@ -354,9 +440,14 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		    .name = m.layers[i].digest,
 		};
 		if (store_layer_exists(s, chains[i])) {
-			progress(o, "Copying blob %s skipped: already exists", m.layers[i].digest);
+			if (o && o->layer_status)
+				layer_status(o, m.layers[i].digest, "Already exists");
+			else
+				progress(o, "Copying blob %s skipped: already exists",
+					 m.layers[i].digest);
 			continue;
 		}
+		layer_status(o, m.layers[i].digest, "Waiting");
 		r = store_blob_begin(s, &writers[i], err);
 		if (r < 0)
 			goto out;
@@ -371,21 +462,23 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 
 	/* Download; each layer is checked against its diff id and unpacked into a temp
 	 * dir as soon as its blob is complete. The store does not change before all are. */
-	if (n_gets > 0) {
-		r = reg_unpacker_new(s, m.n_layers, o ? o->cancel : NULL, NULL, NULL, &u, err);
-		if (r < 0)
-			goto out;
-	}
 	ps = (struct pull_state){
 	    .o = o,
 	    .gets = gets,
 	    .layer_of = layer_of,
-	    .u = u,
 	    .m = &m,
 	    .diff_ids = cfg->diff_ids,
 	    .chains = chains,
+	    .shown_ms = shown_ms,
 	};
-	r = reg_get_blobs(c, gets, n_gets, blob_done, &ps, err);
+	if (n_gets > 0) {
+		r = reg_unpacker_new(s, m.n_layers, o ? o->cancel : NULL, unpack_state, &ps, &u,
+				     err);
+		if (r < 0)
+			goto out;
+		ps.u = u;
+	}
+	r = reg_get_blobs(c, gets, n_gets, blob_progress, &ps, err);
 	if (r >= 0 && ps.add_r < 0) {
 		if (err) {
 			berth_error_free(*err);

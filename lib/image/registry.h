@@ -140,9 +140,12 @@ struct reg_blob_get {
 
 /* Download the blobs /v2/<repo>/blobs/<digest>, up to REG_MAX_PARALLEL at a time, each
  * into its writer, checking size and digest. progress (may be NULL) is called with the
- * index of each blob done. On failure the writers hold partial data: abort them. */
+ * index of a blob and its bytes so far as they arrive (done false), and once with done
+ * true when it is complete and checked. On failure the writers hold partial data: abort
+ * them. */
 int reg_get_blobs(struct reg_client *c, struct reg_blob_get *blobs, size_t n,
-		  void (*progress)(size_t i, void *data), void *data, struct berth_error **err);
+		  void (*progress)(size_t i, uint64_t bytes, bool done, void *data), void *data,
+		  struct berth_error **err);
 
 /* --- unpacking as layers arrive (registry-unpack.c) --- */
 

@@ -447,6 +447,44 @@ test_interrupted_pull_leaves_nothing() {
 	wait "$srv" || true
 }
 
+test_pull_on_a_terminal_shows_a_line_per_layer_updated_in_place() {
+	reg_env
+	local ref=127.0.0.1:$plain_PORT/plain/tty:1 layers l out
+	make_docker_archive "$BERTH_TEST_TMP/multi.tar" tty:1 >/dev/null
+	engine load -i "$BERTH_TEST_TMP/multi.tar" >/dev/null
+	engine push -q tty:1 "$ref" >/dev/null
+	layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://127.0.0.1:$plain_PORT/v2/plain/tty/manifests/1" | jq -r '.layers[].digest')
+	assert_eq 2 "$(wc -l <<<"$layers")"
+
+	# stderr a terminal (script's pty): each layer's line goes from Waiting to Pull
+	# complete, rewritten in place (cursor up, erase line) rather than appended.
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull '$ref'" /dev/null)
+	for l in $layers; do
+		assert_contains "$out" "${l:0:15}: Waiting"
+		assert_contains "$out" "${l:0:15}: Downloading  "
+		assert_contains "$out" "${l:0:15}: Extracting"
+		assert_contains "$out" "${l:0:15}: Pull complete"
+	done
+	assert_contains "$out" $'\e[2K'
+	assert_contains "$out" "Digest: sha256:"
+	assert_not_contains "$out" "Copying blob"
+	assert_eq 2 "$(grep -c 'Waiting' <<<"$out")" "one line per layer: $out"
+
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull '$ref'" /dev/null)
+	for l in $layers; do
+		assert_contains "$out" "${l:0:15}: Already exists"
+	done
+	# -q: only the id, terminal or not.
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull -q '$ref'" /dev/null)
+	[[ $(tr -d '\r' <<<"$out") =~ ^sha256:[0-9a-f]{64}$ ]] || fail "pull -q printed '$out'"
+
+	# Not a terminal: the plain lines.
+	run engine2 pull "$ref"
+	assert_contains "$output" "Copying blob ${layers%%$'\n'*} skipped: already exists"
+	assert_not_contains "$output" "Already exists"
+}
+
 test_a_layer_is_unpacked_while_the_next_one_downloads() {
 	local srv pull i port tmp
 	make_tar "$BERTH_TEST_TMP/fast.tar" "the fast layer"
