@@ -15,7 +15,9 @@
  *
  * Push: every layer's original blob (the store keeps it, with its media type) unless
  * the registry has it (HEAD), then the config, then a manifest built from the layer
- * records. Uploads are monolithic: POST /v2/<repo>/blobs/uploads/, PUT <location>
+ * records. A blob the registry lacks in this repository is first mounted from another
+ * of its repositories the store knows has it (registry-sources.c: POST ?mount=&from=);
+ * else uploaded monolithically: POST /v2/<repo>/blobs/uploads/, PUT <location>
  * ?digest=<digest>.
  */
 #include <errno.h>
@@ -359,7 +361,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	_cleanup_free_ struct commit_layer *layers = NULL;
 	_cleanup_free_ size_t *layer_of = NULL;
 	_cleanup_free_ uint64_t *shown_ms = NULL;
-	_cleanup_free_ char **prepared = NULL;
+	_cleanup_free_ char **prepared = NULL, **layer_digests = NULL;
 	_cleanup_strv_free_ char **chains = NULL;
 	char *refs[2] = {NULL, NULL};
 	struct pull_state ps = {.o = o};
@@ -426,7 +428,9 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	layer_of = calloc(m.n_layers, sizeof(*layer_of));
 	prepared = calloc(m.n_layers + 1, sizeof(char *));
 	shown_ms = calloc(m.n_layers + 1, sizeof(*shown_ms));
-	if (!chains || !writers || !gets || !layers || !layer_of || !prepared || !shown_ms)
+	layer_digests = calloc(m.n_layers + 1, sizeof(char *));
+	if (!chains || !writers || !gets || !layers || !layer_of || !prepared || !shown_ms ||
+	    !layer_digests)
 		return berth_error_set(err, ENOMEM, "pull");
 	for (size_t i = 0; i < m.n_layers; i++)
 		writers[i] = (struct blob_writer)BLOB_WRITER_INIT;
@@ -507,6 +511,11 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 			 ref.full ? refs : NULL, &id, err);
 	if (r < 0)
 		goto out;
+	/* Where the layer blobs came from, for cross-repository mounts on push. A hint:
+	 * a failure is no error. */
+	for (size_t i = 0; i < m.n_layers; i++)
+		layer_digests[i] = m.layers[i].digest;
+	reg_sources_add(s, ref.registry, ref.repo, layer_digests, m.n_layers, NULL);
 	progress(o, "Digest: %s", digest);
 	*ret_id = TAKE_PTR(id);
 	r = 0;
@@ -557,16 +566,26 @@ static int blob_exists(struct reg_client *c, const char *repo, const char *diges
 	return reg_status_error(&resp, err);
 }
 
-/* POST an upload, PUT the whole blob (from fd, or data when fd < 0). */
-static int upload_blob(struct reg_client *c, const char *repo, const struct reg_descriptor *d,
-		       int fd, const void *data, struct berth_error **err)
+/* POST /v2/<repo>/blobs/uploads/: *ret_location is the upload's. With from, ask the
+ * registry to mount the blob from that repository of its instead: *ret_mounted when it
+ * did (201); otherwise (202) it started an ordinary upload. */
+static int start_upload(struct reg_client *c, const char *repo, const char *digest,
+			const char *from, bool *ret_mounted, char **ret_location,
+			struct berth_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/", repo), *url = NULL,
-			    *q = NULL;
+	_cleanup_free_ char *path = NULL, *qd = NULL, *qf = NULL;
 	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
 	struct reg_request req = REG_REQUEST_INIT;
 	int r;
 
+	if (from) {
+		qd = reg_escape(digest);
+		qf = reg_escape(from);
+		path = qd && qf ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, qd, qf)
+				: NULL;
+	} else {
+		path = xasprintf("/v2/%s/blobs/uploads/", repo);
+	}
 	if (!path)
 		return berth_error_set(err, ENOMEM, "upload");
 	req.method = "POST";
@@ -575,17 +594,32 @@ static int upload_blob(struct reg_client *c, const char *repo, const struct reg_
 	r = reg_do(c, &req, &resp, err);
 	if (r < 0)
 		return r;
+	if (from && resp.status == 201) {
+		*ret_mounted = true;
+		return 0;
+	}
 	if (resp.status != 202 || !resp.location) {
 		reg_status_error(&resp, err);
 		return berth_error_wrap(err, "start upload");
 	}
+	*ret_location = TAKE_PTR(resp.location);
+	return 0;
+}
+
+/* PUT the whole blob (from fd, or data when fd < 0) to an upload's location. */
+static int upload_blob(struct reg_client *c, const char *location, const struct reg_descriptor *d,
+		       int fd, const void *data, struct berth_error **err)
+{
+	_cleanup_free_ char *url = NULL, *q = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	struct reg_request req = REG_REQUEST_INIT;
+	int r;
+
 	q = reg_escape(d->digest);
-	url = q ? xasprintf("%s%sdigest=%s", resp.location, strchr(resp.location, '?') ? "&" : "?",
-			    q)
+	url = q ? xasprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", q)
 		: NULL;
 	if (!url)
 		return berth_error_set(err, ENOMEM, "upload");
-	req = (struct reg_request)REG_REQUEST_INIT;
 	req.method = "PUT";
 	req.url = url;
 	req.content_type = "application/octet-stream";
@@ -602,20 +636,50 @@ static int upload_blob(struct reg_client *c, const char *repo, const struct reg_
 	return 0;
 }
 
-static int push_one(struct reg_client *c, const struct reg_ref *ref, const char *what,
-		    const struct reg_descriptor *d, int fd, const void *data,
+#define PUSH_MAX_MOUNT_TRIES 3
+
+/* One blob, unless the registry has it: mounted from another repository of the same
+ * registry the store knows has it (s non-NULL), else uploaded. */
+static int push_one(struct berth_store *s, struct reg_client *c, const struct reg_ref *ref,
+		    const char *what, const struct reg_descriptor *d, int fd, const void *data,
 		    const struct berth_registry_options *o, struct berth_error **err)
 {
-	bool exists = false;
+	_cleanup_strv_free_ char **from = NULL;
+	_cleanup_free_ char *location = NULL;
+	const char *mounted_from = NULL;
+	bool exists = false, mounted = false;
 	int r;
 
 	r = blob_exists(c, ref->repo, d->digest, &exists, err);
-	if (r >= 0 && !exists)
-		r = upload_blob(c, ref->repo, d, fd, data, err);
+	if (r >= 0 && !exists && s &&
+	    reg_sources_lookup(s, d->digest, ref->registry, ref->repo, &from) < 0)
+		from = NULL;
+	/* A mount the registry refuses outright (a token without pull on the other
+	 * repository, say) only costs the attempt: the upload follows. */
+	for (size_t k = 0; r >= 0 && !exists && from && from[k] && k < PUSH_MAX_MOUNT_TRIES &&
+			   !mounted && !location;
+	     k++) {
+		struct berth_error *e = NULL;
+
+		if (start_upload(c, ref->repo, d->digest, from[k], &mounted, &location, &e) < 0)
+			berth_error_free(e);
+		else if (mounted)
+			mounted_from = from[k];
+	}
+	if (r >= 0 && !exists && !mounted) {
+		if (!location)
+			r = start_upload(c, ref->repo, d->digest, NULL, NULL, &location, err);
+		if (r >= 0)
+			r = upload_blob(c, location, d, fd, data, err);
+	}
 	if (r < 0)
 		return berth_error_wrap(err, "%s '%s'", what, d->digest);
-	progress(o, "Copying %s %s %s", what, d->digest,
-		 exists ? "skipped: already exists" : "done");
+	if (exists)
+		progress(o, "Copying %s %s skipped: already exists", what, d->digest);
+	else if (mounted)
+		progress(o, "Copying %s %s mounted from %s", what, d->digest, mounted_from);
+	else
+		progress(o, "Copying %s %s done", what, d->digest);
 	return 0;
 }
 
@@ -690,6 +754,7 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	struct reg_request req = REG_REQUEST_INIT;
 	struct reg_descriptor cd = {0};
 	_cleanup_free_ struct reg_descriptor *ds = NULL;
+	_cleanup_free_ char **layer_digests = NULL;
 	size_t config_len, manifest_len, n = 0;
 	char hex[SHA256_HEX_SIZE];
 	const char *mt;
@@ -715,7 +780,8 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	n = strv_length(cfg->diff_ids);
 	blobs = calloc(n, sizeof(*blobs));
 	ds = calloc(n, sizeof(*ds));
-	if (!blobs || !ds)
+	layer_digests = calloc(n + 1, sizeof(char *));
+	if (!blobs || !ds || !layer_digests)
 		return berth_error_set(err, ENOMEM, "push");
 	for (size_t i = 0; i < n; i++)
 		blobs[i].fd = -EBADF;
@@ -730,13 +796,13 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		r = push_one(c, &ref, "blob", &blobs[i].d, blobs[i].fd, NULL, o, err);
+		r = push_one(s, c, &ref, "blob", &blobs[i].d, blobs[i].fd, NULL, o, err);
 		if (r < 0)
 			goto out;
 		ds[i] = blobs[i].d;
 	}
 	cd = (struct reg_descriptor){.digest = img->id, .size = (int64_t)config_len};
-	r = push_one(c, &ref, "config", &cd, -1, config, o, err);
+	r = push_one(NULL, c, &ref, "config", &cd, -1, config, o, err);
 	if (r < 0)
 		goto out;
 
@@ -772,6 +838,11 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 				    resp.digest, digest);
 		goto out;
 	}
+	/* The registry has the layers in this repository now: a later push of them to
+	 * another one can mount them from here. Only a hint: a failure is no error. */
+	for (size_t i = 0; i < n; i++)
+		layer_digests[i] = ds[i].digest;
+	reg_sources_add(s, ref.registry, ref.repo, layer_digests, n, NULL);
 	if (ret_digest)
 		*ret_digest = TAKE_PTR(digest);
 	r = 0;

@@ -11,6 +11,8 @@
  *   registry-manifest.c  manifests and indexes: parsed and built here and nowhere else
  *   registry-unpack.c    layers checked and unpacked by threads while the other
  *                        downloads go on
+ *   registry-sources.c   which repositories each blob came from or went to, for
+ *                        cross-repository mounts on push
  *   registry.c           pull and push on top of those and the store
  *   credentials.c        docker's config.json ("auths"), login and logout
  */
@@ -175,6 +177,19 @@ int reg_unpacker_add(struct reg_unpacker *u, size_t i, struct blob_writer *w,
 int reg_unpacker_finish(struct reg_unpacker *u, char **ret_tmps, struct berth_error **err);
 /* Stop (queued tasks are skipped once one failed), wait, discard what was not taken. */
 struct reg_unpacker *reg_unpacker_free(struct reg_unpacker *u);
+
+/* --- where blobs came from (registry-sources.c) --- */
+
+/* The repositories on registry (names, without the registry) that blob digest was
+ * pulled from or pushed to, most recent first, except except_repo (may be NULL): a
+ * NULL-terminated strv, maybe empty. -ENOMEM only; a missing or unreadable record is
+ * an empty one. */
+int reg_sources_lookup(struct berth_store *s, const char *digest, const char *registry,
+		       const char *except_repo, char ***ret);
+/* Record that the n blobs digests are in registry/repo, under the exclusive store lock
+ * (taken here). */
+int reg_sources_add(struct berth_store *s, const char *registry, const char *repo,
+		    char *const *digests, size_t n, struct berth_error **err);
 
 /* --- manifests (registry-manifest.c) --- */
 

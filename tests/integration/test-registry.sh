@@ -25,7 +25,7 @@ start_registry() {
 	cat >"$dir/config.yml" <<-EOF
 		version: 0.1
 		log:
-		  level: warn
+		  level: ${REG_LOG_LEVEL:-warn}
 		storage:
 		  filesystem:
 		    rootdirectory: $dir/storage
@@ -49,6 +49,8 @@ setup_file() {
 	command -v docker-registry >/dev/null || { echo "docker-registry is not installed"; return 1; }
 	REG_PIDS=""
 	start_registry plain
+	# Its log has a line per request (the mount test counts them).
+	REG_LOG_LEVEL=info start_registry logged
 	htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$BERTH_FILE_TMP/htpasswd"
 	start_registry basic "$(printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s' \
 		"$BERTH_FILE_TMP/htpasswd")"
@@ -72,7 +74,7 @@ setup_file() {
 	# TLS with a self-signed certificate: only --tls-verify=false gets in.
 	start_registry tls "$(printf '  tls:\n    certificate: %s\n    key: %s' \
 		"$t/cert.pem" "$t/key.pem")" https
-	export REG_PIDS plain_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
+	export REG_PIDS plain_PORT logged_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
 }
 
 teardown_file() {
@@ -405,9 +407,13 @@ test_token_auth_login_push_pull() {
 	assert_eq 0 "$status" "$output"
 	run engine push "$ref"
 	assert_eq 0 "$status" "$output"
+	# To another repository: mounted or uploaded, as the token allows; either works.
+	run engine push "$ref" "$reg/tok/copy:1"
+	assert_eq 0 "$status" "$output"
 	run engine2 pull "$ref"
 	assert_eq 0 "$status" "$output"
 	assert_eq "$id" "$(tail -n 1 <<<"$output")"
+	assert_eq "$id" "$(engine2 pull -q "$reg/tok/copy:1")"
 	run engine2 run --rm "$(cgp)" "$ref" echo hi
 	assert_eq "hi" "$output"
 	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
@@ -445,6 +451,62 @@ test_interrupted_pull_leaves_nothing() {
 	assert_store_empty "$BERTH_STORE"
 	kill "$srv"
 	wait "$srv" || true
+}
+
+# uploads_to REPO: the blob uploads (PUTs) the logged registry received for REPO.
+uploads_to() {
+	grep -c "\"PUT /v2/$1/blobs/uploads/" "$BERTH_FILE_TMP/logged/log" || true
+}
+
+test_push_mounts_layers_from_another_repository_of_the_registry() {
+	reg_env
+	local reg=127.0.0.1:$logged_PORT id layers l
+	id=$(make_docker_archive "$BERTH_TEST_TMP/multi.tar" mnt:1)
+	engine load -i "$BERTH_TEST_TMP/multi.tar" >/dev/null
+
+	run engine push mnt:1 "$reg/mnt/a:1"
+	assert_eq 0 "$status" "$output"
+	assert_not_contains "$output" "mounted"
+	assert_eq 3 "$(uploads_to mnt/a)" "two layers and the config"
+	# The store remembers where the layer blobs went.
+	layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://$reg/v2/mnt/a/manifests/1" | jq -r '.layers[].digest')
+	for l in $layers; do
+		assert_eq "$reg/mnt/a" "$(jq -r --arg l "$l" '.[$l][0]' "$BERTH_STORE/images/blob-sources.json")"
+	done
+
+	# The same image to b: the layers are mounted from a, only the config is uploaded.
+	run engine push mnt:1 "$reg/mnt/b:1"
+	assert_eq 0 "$status" "$output"
+	for l in $layers; do
+		assert_contains "$output" "Copying blob $l mounted from mnt/a"
+		grep -q "\"POST /v2/mnt/b/blobs/uploads/?mount=${l/:/%3A}&from=mnt%2Fa " \
+			"$BERTH_FILE_TMP/logged/log" || fail "no mount request for $l"
+	done
+	assert_eq 1 "$(uploads_to mnt/b)" "the config only"
+	run engine2 pull "$reg/mnt/b:1"
+	assert_eq 0 "$status" "$output"
+	run engine2 run --rm "$(cgp)" "$reg/mnt/b:1" cat /added
+	assert_eq "hello from layer 2" "$output"
+
+	# A pull is remembered too: from the second store, pushing to c mounts from b.
+	run engine2 push "$reg/mnt/b:1" "$reg/mnt/c:1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "mounted from mnt/b"
+	assert_eq 1 "$(uploads_to mnt/c)" "the config only"
+	assert_eq "$id" "$(engine pull -q "$reg/mnt/c:1")"
+
+	# A repository that lost the blob: the registry starts an upload instead (202).
+	run curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://$reg/v2/mnt/a/blobs/${layers%%$'\n'*}"
+	assert_eq 202 "$output"
+	jq --arg r "$reg/mnt/a" 'map_values([$r])' "$BERTH_STORE/images/blob-sources.json" \
+		>"$BERTH_TEST_TMP/src.json"
+	cp "$BERTH_TEST_TMP/src.json" "$BERTH_STORE/images/blob-sources.json"
+	run engine push mnt:1 "$reg/mnt/d:1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Copying blob ${layers%%$'\n'*} done"
+	assert_contains "$output" "Copying blob ${layers##*$'\n'} mounted from mnt/a"
+	assert_eq "$id" "$("$BERTH" --root "$BERTH_TEST_TMP/store3" pull -q "$reg/mnt/d:1")"
 }
 
 test_pull_on_a_terminal_shows_a_line_per_layer_updated_in_place() {
