@@ -357,4 +357,63 @@ TEST(unpacker_checks_diff_ids_and_hands_over_prepared_layers)
 	store_rm_tree_at(AT_FDCWD, t);
 }
 
+TEST(blob_sources_remember_repositories_per_registry)
+{
+	char t[] = "/tmp/test-registry-XXXXXX";
+	_cleanup_free_ char *root = NULL, *d = NULL, *path = NULL;
+	struct berth_store *s = NULL;
+	struct blob_writer w;
+	char **repos = NULL;
+	char *ds[2];
+
+	ASSERT_TRUE(mkdtemp(t) != NULL);
+	root = xasprintf("%s/store", t);
+	ASSERT_EQ(berth_store_open(root, &s, NULL), 0);
+	ASSERT_EQ(tar_blob(s, "x\n", &w), 0);
+	ASSERT_EQ(store_blob_commit(s, &w, NULL, NULL, NULL), 0);
+	d = xasprintf("sha256:%s", w.hex);
+	ds[0] = d;
+	ds[1] = (char *)"sha256:" HEX64; /* not in the store: not recorded */
+
+	/* No record yet: nothing. */
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+
+	for (int i = 0; i < 10; i++) {
+		_cleanup_free_ char *repo = xasprintf("team/r%d", i);
+
+		ASSERT_EQ(reg_sources_add(s, "reg:5000", repo, ds, 2, NULL), 0);
+	}
+	ASSERT_EQ(reg_sources_add(s, "other:5000", "team/r1", ds, 1, NULL), 0);
+	ASSERT_EQ(reg_sources_add(s, "reg:50000", "team/x", ds, 1, NULL), 0);
+	/* Most recent first, at most 8 in all, only this registry's, not the repo itself. */
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", "team/r8", &repos), 0);
+	ASSERT_STREQ(repos[0], "team/r9");
+	ASSERT_STREQ(repos[1], "team/r7");
+	ASSERT_STREQ(repos[2], "team/r6");
+	ASSERT_STREQ(repos[3], "team/r5");
+	ASSERT_STREQ(repos[4], "team/r4");
+	ASSERT_TRUE(repos[5] == NULL);
+	strv_free(repos);
+	ASSERT_EQ(reg_sources_lookup(s, ds[1], "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+
+	/* A broken file is an empty record, and the next update replaces it. */
+	path = xasprintf("%s/images/blob-sources.json", root);
+	ASSERT_EQ(write_file_atomic(path, "{broken", 7, 0600), 0);
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+	ASSERT_EQ(reg_sources_add(s, "reg:5000", "team/new", ds, 1, NULL), 0);
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_STREQ(repos[0], "team/new");
+	ASSERT_TRUE(repos[1] == NULL);
+	strv_free(repos);
+
+	berth_store_free(s);
+	store_rm_tree_at(AT_FDCWD, t);
+}
+
 TEST_MAIN()
