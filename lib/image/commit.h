@@ -28,12 +28,13 @@ struct commit_layer {
 
 /*
  * Commit an image: its layers with a new chain id that are not prepared yet are unpacked
- * bottom first without the lock, then under the exclusive lock the layer blobs and dirs are renamed into place,
- * the config (config_len bytes) is written as a blob, the image id ("sha256:" of the
- * config) is added to the index and every ref in refs (NULL-terminated, fully
- * normalised; refs may be NULL) is pointed at it. diff_ids are the config's, one per
- * layer. On failure nothing this call created is left (an existing image or layer is
- * never removed). A layer given without a blob that disappears meanwhile is -ENOENT.
+ * bottom first without the lock, then under the exclusive lock the layer blobs and dirs
+ * are renamed into place, the config (config_len bytes) is written as a blob, the image
+ * id ("sha256:" of the config) is added to the index and every ref in refs
+ * (NULL-terminated, fully normalised; refs may be NULL) is pointed at it. diff_ids are
+ * the config's, one per layer. On failure nothing this call created is left (an
+ * existing image or layer is never removed). A layer given without a blob that
+ * disappears meanwhile is -ENOENT.
  */
 int image_commit(struct berth_store *s, const char *config, size_t config_len,
 		 char *const *diff_ids, const struct commit_layer *layers, size_t n_layers,

@@ -34,8 +34,8 @@
 /* The file as an object; an empty one if missing or unreadable. */
 static json_t *sources_load(struct berth_store *s)
 {
-	_cleanup_close_ int fd = openat(s->images_fd, REG_SOURCES_FILE,
-					O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd =
+	    openat(s->images_fd, REG_SOURCES_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	json_t *j = NULL;
 	struct stat st;
 

@@ -97,9 +97,9 @@ static int check_diff_id(struct reg_unpacker *u, struct ulayer *l, struct berth_
 	if (comp == LAYER_COMPRESSION_NONE)
 		memcpy(hex, l->w->hex, sizeof(hex));
 	if (!want || !streq(want, hex))
-		return berth_error_new(err, EINVAL,
-				       "layer '%s': content hashes to sha256:%s, the config says '%s'",
-				       l->name, hex, l->rec.diff_id);
+		return berth_error_new(
+		    err, EINVAL, "layer '%s': content hashes to sha256:%s, the config says '%s'",
+		    l->name, hex, l->rec.diff_id);
 	return 0;
 }
 

@@ -616,8 +616,7 @@ static int upload_blob(struct reg_client *c, const char *location, const struct 
 	int r;
 
 	q = reg_escape(d->digest);
-	url = q ? xasprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", q)
-		: NULL;
+	url = q ? xasprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", q) : NULL;
 	if (!url)
 		return berth_error_set(err, ENOMEM, "upload");
 	req.method = "PUT";

@@ -304,8 +304,7 @@ static size_t count_tmp(int dir_fd)
 TEST(unpacker_checks_diff_ids_and_hands_over_prepared_layers)
 {
 	char t[] = "/tmp/test-registry-XXXXXX";
-	_cleanup_free_ char *root = NULL, *digest = NULL, *bad = NULL, *path = NULL,
-			    *text = NULL;
+	_cleanup_free_ char *root = NULL, *digest = NULL, *bad = NULL, *path = NULL, *text = NULL;
 	struct berth_store *s = NULL;
 	struct berth_error *err = NULL;
 	struct reg_unpacker *u = NULL;
@@ -340,8 +339,8 @@ TEST(unpacker_checks_diff_ids_and_hands_over_prepared_layers)
 	ASSERT_EQ(reg_unpacker_new(s, 2, NULL, NULL, NULL, &u, NULL), 0);
 	ASSERT_EQ(reg_unpacker_add(u, 0, &w[0], &rec, "good", NULL), 0);
 	bad = xasprintf("sha256:%s", w[0].hex);
-	rec = (struct layer_record){.chain_id = bad, .diff_id = bad, .parent = digest,
-				    .blob = digest};
+	rec = (struct layer_record){
+	    .chain_id = bad, .diff_id = bad, .parent = digest, .blob = digest};
 	ASSERT_EQ(reg_unpacker_add(u, 1, &w[1], &rec, "evil", NULL), 0);
 	ASSERT_EQ(reg_unpacker_finish(u, tmps, &err), -EINVAL);
 	ASSERT_CONTAINS(berth_error_message(err), "layer 'evil': content hashes to sha256:");
