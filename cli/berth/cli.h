@@ -108,3 +108,6 @@ int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, boo
 const volatile sig_atomic_t *cli_catch_interrupts(void);
 /* A berth_registry_options.progress that prints the line on stderr. */
 void cli_progress(const char *line, void *data);
+/* A registry layer status (berth_registry_options.layer_status): on a terminal, one line
+ * per layer, rewritten in place. */
+void cli_layer_status(const char *id, const char *status, void *data);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * `berth pull [--tls-verify=false] [--authfile FILE] [-q] REF`: prints progress lines on
- * stderr ("Copying blob sha256:... done") and the image id on stdout, like podman.
+ * `berth pull [--tls-verify=false] [--authfile FILE] [-q] REF`: prints progress on stderr
+ * and the image id on stdout. On a terminal, a line per layer rewritten in place
+ * ("sha256:abcd1234: Downloading  12.3MB/45.6MB", "Extracting", "Pull complete"), like
+ * docker; otherwise plain lines ("Copying blob sha256:... done"), like podman.
  * Also the registry flags push shares.
  */
 #include <errno.h>
@@ -9,7 +11,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -71,11 +75,51 @@ const volatile sig_atomic_t *cli_catch_interrupts(void)
 	return &interrupted;
 }
 
+/* What is on the terminal: the layers' lines, and how many lines were printed. */
+static struct {
+	char **ids;
+	size_t *row; /* the line each layer is on, counted from the first one printed */
+	size_t n;
+	size_t lines;
+} screen;
+
 void cli_progress(const char *line, void *data)
 {
 	(void)data;
 	fprintf(stderr, "%s\n", line);
 	fflush(stderr);
+	screen.lines++;
+}
+
+void cli_layer_status(const char *id, const char *status, void *data)
+{
+	char **ids;
+	size_t *row;
+
+	(void)data;
+	for (size_t i = 0; i < screen.n; i++) {
+		size_t up = screen.lines - screen.row[i];
+
+		if (!streq(screen.ids[i], id))
+			continue;
+		/* Up to the layer's line, rewrite it, back down to where we were. */
+		fprintf(stderr, "\033[%zuA\r\033[2K%s: %s\r\033[%zuB", up, id, status, up);
+		fflush(stderr);
+		return;
+	}
+	ids = realloc(screen.ids, (screen.n + 1) * sizeof(*ids));
+	if (ids)
+		screen.ids = ids;
+	row = realloc(screen.row, (screen.n + 1) * sizeof(*row));
+	if (row)
+		screen.row = row;
+	if (ids && row && (ids[screen.n] = strdup(id))) {
+		row[screen.n] = screen.lines;
+		screen.n++;
+	}
+	fprintf(stderr, "%s: %s\n", id, status);
+	fflush(stderr);
+	screen.lines++;
 }
 
 int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -117,6 +161,9 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"pull\" requires exactly 1 argument");
+	/* On a terminal, a line per layer updated in place, as docker shows them. */
+	if (o.progress && isatty(STDERR_FILENO))
+		o.layer_status = cli_layer_status;
 
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)

@@ -257,6 +257,13 @@ struct berth_registry_options {
 	/* One line per step ("Copying blob sha256:... done"); may be NULL. */
 	void (*progress)(const char *line, void *data);
 	void *progress_data;
+	/* For a pull, instead of the per-layer lines: a status per layer, for a display
+	 * that updates one line per layer in place (docker's). id is the layer's short
+	 * digest ("sha256:abcd1234"); status "Waiting", "Downloading  12.3MB/45.6MB",
+	 * "Download complete", "Extracting", "Pull complete" or "Already exists". Called
+	 * with progress_data, from several threads but never two calls at once (nor at
+	 * once with progress). May be NULL. */
+	void (*layer_status)(const char *id, const char *status, void *data);
 	/* When *cancel becomes non-zero (a signal handler's flag), transfers stop within a
 	 * second and the operation fails with -EINTR, cleaning up as for any failure. May be
 	 * NULL. */

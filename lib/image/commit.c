@@ -31,9 +31,16 @@ int image_commit(struct berth_store *s, const char *config, size_t config_len,
 	int r = 0;
 
 	if (!chains || !tmps || !blobs || !layer_created || !blob_created) {
+		for (size_t i = 0; i < n_layers; i++) {
+			store_layer_discard(s, layers[i].prepared);
+			free(layers[i].prepared);
+		}
 		r = berth_error_set(err, ENOMEM, "commit");
 		goto out;
 	}
+	/* From here on the prepared dirs are ours: committed or discarded at out. */
+	for (size_t i = 0; i < n_layers; i++)
+		tmps[i] = layers[i].prepared;
 	for (size_t i = 0; i < n_layers; i++) {
 		r = layer_chain_id(i ? chains[i - 1] : NULL, diff_ids[i], &chains[i]);
 		if (r >= 0 && layers[i].w) {

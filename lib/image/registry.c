@@ -5,24 +5,30 @@
  *
  * Pull: GET the manifest (from an index, the linux/<host arch> one), its config, and
  * the layer blobs whose chain id is not in the store yet, in parallel, each streamed
- * into a temp blob and checked against its descriptor's digest and size; then every
- * new layer's uncompressed digest against the config's diff ids. Only then does the
- * store change, through the same commit as `berth load` (commit.c). Until then
- * everything is a temp file named by our pid: removed on failure, and swept by the
- * next writer if we were killed.
+ * into a temp blob and checked against its descriptor's digest and size. As soon as one
+ * is, threads check its uncompressed digest against the config's diff id and unpack it
+ * into a temp layer dir (registry-unpack.c) while the other downloads go on. Only when
+ * every layer passed does the store change, through the same commit as `berth load`
+ * (commit.c), which then has only renames left. Until then everything is a temp file or
+ * dir named by our pid: removed on failure, and swept by the next writer if we were
+ * killed.
  *
  * Push: every layer's original blob (the store keeps it, with its media type) unless
  * the registry has it (HEAD), then the config, then a manifest built from the layer
- * records. Uploads are monolithic: POST /v2/<repo>/blobs/uploads/, PUT <location>
+ * records. A blob the registry lacks in this repository is first mounted from another
+ * of its repositories the store knows has it (registry-sources.c: POST ?mount=&from=);
+ * else uploaded monolithically: POST /v2/<repo>/blobs/uploads/, PUT <location>
  * ?digest=<digest>.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth/image.h"
@@ -62,6 +68,9 @@ static void reg_manifest_releasep(struct reg_manifest *m)
 static void progress(const struct berth_registry_options *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The unpack threads report too: one report at a time. */
+static pthread_mutex_t progress_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void progress(const struct berth_registry_options *o, const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL;
@@ -73,8 +82,52 @@ static void progress(const struct berth_registry_options *o, const char *fmt, ..
 	if (vasprintf(&line, fmt, ap) < 0)
 		line = NULL;
 	va_end(ap);
-	if (line)
-		o->progress(line, o->progress_data);
+	if (!line)
+		return;
+	pthread_mutex_lock(&progress_mu);
+	o->progress(line, o->progress_data);
+	pthread_mutex_unlock(&progress_mu);
+}
+
+static void layer_status(const struct berth_registry_options *o, const char *digest,
+			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The status of one layer, for a display updated in place (o->layer_status). */
+static void layer_status(const struct berth_registry_options *o, const char *digest,
+			 const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	char id[sizeof("sha256:") + 8];
+	va_list ap;
+
+	if (!o || !o->layer_status)
+		return;
+	snprintf(id, sizeof(id), "%s", digest);
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (!line)
+		return;
+	pthread_mutex_lock(&progress_mu);
+	o->layer_status(id, line, o->progress_data);
+	pthread_mutex_unlock(&progress_mu);
+}
+
+/* Bytes as docker shows them: "987B", "12.3kB", "45.6MB", "1.2GB". */
+static void human_size(uint64_t n, char buf[16])
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	if (n < 1000) {
+		snprintf(buf, 16, "%lluB", (unsigned long long)n);
+		return;
+	}
+	for (v /= 1000; v >= 1000 && u + 1 < ELEMENTSOF(units); u++)
+		v /= 1000;
+	snprintf(buf, 16, "%.1f%s", v, units[u]);
 }
 
 /* --- references --- */
@@ -223,14 +276,74 @@ static int get_config(struct reg_client *c, const struct reg_ref *ref,
 struct pull_state {
 	const struct berth_registry_options *o;
 	struct reg_blob_get *gets;
+	size_t *layer_of; /* gets index -> layer index */
+	struct reg_unpacker *u;
+	const struct reg_manifest *m;
+	char *const *diff_ids;
+	char **chains;
+	int add_r; /* the first failure to queue a layer */
+	struct berth_error *add_err;
+	uint64_t *shown_ms; /* gets index -> when its bytes were last shown */
 };
 
-static void blob_done(size_t i, void *data)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* From the unpack threads: layer l is being unpacked, or is ready. */
+static void unpack_state(size_t l, enum reg_unpack_state st, void *data)
 {
 	struct pull_state *p = data;
 
-	progress(p->o, "Copying blob %s done", p->gets[i].digest);
+	layer_status(p->o, p->m->layers[l].digest, "%s",
+		     st == REG_UNPACK_EXTRACTING ? "Extracting" : "Pull complete");
 }
+
+/* Bytes of a blob arrived; or it is downloaded and its digest checked: then unpack it
+ * while the others download. */
+static void blob_progress(size_t i, uint64_t bytes, bool done, void *data)
+{
+	struct pull_state *p = data;
+	size_t l = p->layer_of[i];
+	struct layer_record rec = {
+	    .chain_id = p->chains[l],
+	    .diff_id = p->diff_ids[l],
+	    .parent = l ? p->chains[l - 1] : NULL,
+	    .blob = p->m->layers[l].digest,
+	    .media_type = p->m->layers[l].media_type,
+	    .blob_size = (int64_t)p->gets[i].w->size,
+	};
+	int r;
+
+	if (!done) {
+		char now[16], total[16];
+		uint64_t ms = now_ms();
+
+		/* Ten updates a second are plenty for a terminal. */
+		if (!p->o || !p->o->layer_status || (p->shown_ms[i] && ms - p->shown_ms[i] < 100))
+			return;
+		p->shown_ms[i] = ms;
+		human_size(bytes, now);
+		human_size(p->gets[i].size > 0 ? (uint64_t)p->gets[i].size : 0, total);
+		layer_status(p->o, p->gets[i].digest, "Downloading  %s/%s", now, total);
+		return;
+	}
+	if (p->o && p->o->layer_status)
+		layer_status(p->o, p->gets[i].digest, "Download complete");
+	else
+		progress(p->o, "Copying blob %s done", p->gets[i].digest);
+	if (p->add_r < 0)
+		return;
+	r = reg_unpacker_add(p->u, l, p->gets[i].w, &rec, p->m->layers[l].digest, &p->add_err);
+	if (r < 0)
+		p->add_r = r;
+}
+
+DEFINE_FREEP(struct reg_unpacker, reg_unpacker_free)
 
 int berth_image_pull(struct berth_store *s, const char *ref_s,
 		     const struct berth_registry_options *o, char **ret_id,
@@ -241,10 +354,14 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
 	_cleanup_(reg_manifest_releasep) struct reg_manifest m = {0};
 	_cleanup_(image_config_freep) struct image_config *cfg = NULL;
+	_cleanup_(reg_unpacker_freep) struct reg_unpacker *u = NULL;
 	_cleanup_free_ char *display = NULL, *digest = NULL, *config = NULL, *id = NULL;
 	_cleanup_free_ struct blob_writer *writers = NULL;
 	_cleanup_free_ struct reg_blob_get *gets = NULL;
 	_cleanup_free_ struct commit_layer *layers = NULL;
+	_cleanup_free_ size_t *layer_of = NULL;
+	_cleanup_free_ uint64_t *shown_ms = NULL;
+	_cleanup_free_ char **prepared = NULL, **layer_digests = NULL;
 	_cleanup_strv_free_ char **chains = NULL;
 	char *refs[2] = {NULL, NULL};
 	struct pull_state ps = {.o = o};
@@ -284,7 +401,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		if (r < 0)
 			return r;
 		if (r == 1)
-				return berth_error_new(err, EINVAL, "an index inside an index");
+			return berth_error_new(err, EINVAL, "an index inside an index");
 	}
 	r = reg_manifest_parse(resp.body, resp.len, resp.content_type, &m, err);
 	if (r < 0)
@@ -308,7 +425,12 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	writers = calloc(m.n_layers, sizeof(*writers));
 	gets = calloc(m.n_layers, sizeof(*gets));
 	layers = calloc(m.n_layers, sizeof(*layers));
-	if (!chains || !writers || !gets || !layers)
+	layer_of = calloc(m.n_layers, sizeof(*layer_of));
+	prepared = calloc(m.n_layers + 1, sizeof(char *));
+	shown_ms = calloc(m.n_layers + 1, sizeof(*shown_ms));
+	layer_digests = calloc(m.n_layers + 1, sizeof(char *));
+	if (!chains || !writers || !gets || !layers || !layer_of || !prepared || !shown_ms ||
+	    !layer_digests)
 		return berth_error_set(err, ENOMEM, "pull");
 	for (size_t i = 0; i < m.n_layers; i++)
 		writers[i] = (struct blob_writer)BLOB_WRITER_INIT;
@@ -322,65 +444,90 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		    .name = m.layers[i].digest,
 		};
 		if (store_layer_exists(s, chains[i])) {
-			progress(o, "Copying blob %s skipped: already exists", m.layers[i].digest);
+			if (o && o->layer_status)
+				layer_status(o, m.layers[i].digest, "Already exists");
+			else
+				progress(o, "Copying blob %s skipped: already exists",
+					 m.layers[i].digest);
 			continue;
 		}
+		layer_status(o, m.layers[i].digest, "Waiting");
 		r = store_blob_begin(s, &writers[i], err);
 		if (r < 0)
 			goto out;
 		layers[i].w = &writers[i];
+		layer_of[n_gets] = i;
 		gets[n_gets++] = (struct reg_blob_get){
 		    .digest = m.layers[i].digest,
 		    .size = m.layers[i].size,
 		    .w = &writers[i],
 		};
 	}
-	ps.gets = gets;
-	r = reg_get_blobs(c, gets, n_gets, blob_done, &ps, err);
-	if (r < 0) {
+
+	/* Download; each layer is checked against its diff id and unpacked into a temp
+	 * dir as soon as its blob is complete. The store does not change before all are. */
+	ps = (struct pull_state){
+	    .o = o,
+	    .gets = gets,
+	    .layer_of = layer_of,
+	    .m = &m,
+	    .diff_ids = cfg->diff_ids,
+	    .chains = chains,
+	    .shown_ms = shown_ms,
+	};
+	if (n_gets > 0) {
+		r = reg_unpacker_new(s, m.n_layers, o ? o->cancel : NULL, unpack_state, &ps, &u,
+				     err);
+		if (r < 0)
+			goto out;
+		ps.u = u;
+	}
+	r = reg_get_blobs(c, gets, n_gets, blob_progress, &ps, err);
+	if (r >= 0 && ps.add_r < 0) {
+		if (err) {
+			berth_error_free(*err);
+			*err = TAKE_PTR(ps.add_err);
+		}
+		r = ps.add_r;
+	}
+	if (r < 0)
 		goto out;
+	if (u) {
+		r = reg_unpacker_finish(u, prepared, err);
+		if (r < 0)
+			goto out;
 	}
 
-	/* Every new layer against its diff id, before the store changes. */
-	for (size_t i = 0; i < m.n_layers; i++) {
-		enum layer_compression comp = LAYER_COMPRESSION_NONE;
-		const char *want = digest_hex(cfg->diff_ids[i]);
-		char hex[SHA256_HEX_SIZE];
-
-		if (!layers[i].w)
-			continue;
-		r = layer_diff_id(writers[i].fd, NULL, hex, &comp, err);
-		if (r < 0) {
-			berth_error_wrap(err, "layer '%s'", m.layers[i].digest);
-			goto out;
-		}
-		if (comp == LAYER_COMPRESSION_NONE)
-			memcpy(hex, writers[i].hex, sizeof(hex));
-		if (!want || !streq(want, hex)) {
-			r = berth_error_new(err, EINVAL,
-					    "layer '%s': content hashes to sha256:%s, the config says "
-					    "'%s'",
-					    m.layers[i].digest, hex, cfg->diff_ids[i]);
-			goto out;
-		}
-	}
-
-	/* From here on an interrupt is noticed only after the commit (unpacking included),
-	 * which is atomic: the image appears whole or not at all. */
+	/* From here on an interrupt is noticed only after the commit, which is atomic: the
+	 * image appears whole or not at all. */
 	if (o && o->cancel && *o->cancel) {
 		r = berth_error_new(err, EINTR, "interrupted");
 		goto out;
 	}
+	for (size_t i = 0; i < m.n_layers; i++)
+		layers[i].prepared = TAKE_PTR(prepared[i]);
 	refs[0] = ref.full;
 	r = image_commit(s, config, config_len, cfg->diff_ids, layers, m.n_layers,
 			 ref.full ? refs : NULL, &id, err);
-	if (r < 0) {
+	if (r < 0)
 		goto out;
-	}
+	/* Where the layer blobs came from, for cross-repository mounts on push. A hint:
+	 * a failure is no error. */
+	for (size_t i = 0; i < m.n_layers; i++)
+		layer_digests[i] = m.layers[i].digest;
+	reg_sources_add(s, ref.registry, ref.repo, layer_digests, m.n_layers, NULL);
 	progress(o, "Digest: %s", digest);
 	*ret_id = TAKE_PTR(id);
 	r = 0;
 out:
+	berth_error_free(ps.add_err);
+	for (size_t i = 0; prepared && i < m.n_layers; i++) {
+		if (prepared[i])
+			store_layer_discard(s, prepared[i]);
+		free(prepared[i]);
+	}
+	/* The unpacker first: its threads read the temp blobs. */
+	u = reg_unpacker_free(u);
 	for (size_t i = 0; writers && i < m.n_layers; i++)
 		store_blob_abort(s, &writers[i]);
 	return r;
@@ -419,16 +566,26 @@ static int blob_exists(struct reg_client *c, const char *repo, const char *diges
 	return reg_status_error(&resp, err);
 }
 
-/* POST an upload, PUT the whole blob (from fd, or data when fd < 0). */
-static int upload_blob(struct reg_client *c, const char *repo, const struct reg_descriptor *d,
-		       int fd, const void *data, struct berth_error **err)
+/* POST /v2/<repo>/blobs/uploads/: *ret_location is the upload's. With from, ask the
+ * registry to mount the blob from that repository of its instead: *ret_mounted when it
+ * did (201); otherwise (202) it started an ordinary upload. */
+static int start_upload(struct reg_client *c, const char *repo, const char *digest,
+			const char *from, bool *ret_mounted, char **ret_location,
+			struct berth_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/", repo), *url = NULL,
-			    *q = NULL;
+	_cleanup_free_ char *path = NULL, *qd = NULL, *qf = NULL;
 	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
 	struct reg_request req = REG_REQUEST_INIT;
 	int r;
 
+	if (from) {
+		qd = reg_escape(digest);
+		qf = reg_escape(from);
+		path = qd && qf ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, qd, qf)
+				: NULL;
+	} else {
+		path = xasprintf("/v2/%s/blobs/uploads/", repo);
+	}
 	if (!path)
 		return berth_error_set(err, ENOMEM, "upload");
 	req.method = "POST";
@@ -437,17 +594,31 @@ static int upload_blob(struct reg_client *c, const char *repo, const struct reg_
 	r = reg_do(c, &req, &resp, err);
 	if (r < 0)
 		return r;
+	if (from && resp.status == 201) {
+		*ret_mounted = true;
+		return 0;
+	}
 	if (resp.status != 202 || !resp.location) {
 		reg_status_error(&resp, err);
 		return berth_error_wrap(err, "start upload");
 	}
+	*ret_location = TAKE_PTR(resp.location);
+	return 0;
+}
+
+/* PUT the whole blob (from fd, or data when fd < 0) to an upload's location. */
+static int upload_blob(struct reg_client *c, const char *location, const struct reg_descriptor *d,
+		       int fd, const void *data, struct berth_error **err)
+{
+	_cleanup_free_ char *url = NULL, *q = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	struct reg_request req = REG_REQUEST_INIT;
+	int r;
+
 	q = reg_escape(d->digest);
-	url = q ? xasprintf("%s%sdigest=%s", resp.location, strchr(resp.location, '?') ? "&" : "?",
-			    q)
-		: NULL;
+	url = q ? xasprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", q) : NULL;
 	if (!url)
 		return berth_error_set(err, ENOMEM, "upload");
-	req = (struct reg_request)REG_REQUEST_INIT;
 	req.method = "PUT";
 	req.url = url;
 	req.content_type = "application/octet-stream";
@@ -464,20 +635,50 @@ static int upload_blob(struct reg_client *c, const char *repo, const struct reg_
 	return 0;
 }
 
-static int push_one(struct reg_client *c, const struct reg_ref *ref, const char *what,
-		    const struct reg_descriptor *d, int fd, const void *data,
+#define PUSH_MAX_MOUNT_TRIES 3
+
+/* One blob, unless the registry has it: mounted from another repository of the same
+ * registry the store knows has it (s non-NULL), else uploaded. */
+static int push_one(struct berth_store *s, struct reg_client *c, const struct reg_ref *ref,
+		    const char *what, const struct reg_descriptor *d, int fd, const void *data,
 		    const struct berth_registry_options *o, struct berth_error **err)
 {
-	bool exists = false;
+	_cleanup_strv_free_ char **from = NULL;
+	_cleanup_free_ char *location = NULL;
+	const char *mounted_from = NULL;
+	bool exists = false, mounted = false;
 	int r;
 
 	r = blob_exists(c, ref->repo, d->digest, &exists, err);
-	if (r >= 0 && !exists)
-		r = upload_blob(c, ref->repo, d, fd, data, err);
+	if (r >= 0 && !exists && s &&
+	    reg_sources_lookup(s, d->digest, ref->registry, ref->repo, &from) < 0)
+		from = NULL;
+	/* A mount the registry refuses outright (a token without pull on the other
+	 * repository, say) only costs the attempt: the upload follows. */
+	for (size_t k = 0; r >= 0 && !exists && from && from[k] && k < PUSH_MAX_MOUNT_TRIES &&
+			   !mounted && !location;
+	     k++) {
+		struct berth_error *e = NULL;
+
+		if (start_upload(c, ref->repo, d->digest, from[k], &mounted, &location, &e) < 0)
+			berth_error_free(e);
+		else if (mounted)
+			mounted_from = from[k];
+	}
+	if (r >= 0 && !exists && !mounted) {
+		if (!location)
+			r = start_upload(c, ref->repo, d->digest, NULL, NULL, &location, err);
+		if (r >= 0)
+			r = upload_blob(c, location, d, fd, data, err);
+	}
 	if (r < 0)
 		return berth_error_wrap(err, "%s '%s'", what, d->digest);
-	progress(o, "Copying %s %s %s", what, d->digest,
-		 exists ? "skipped: already exists" : "done");
+	if (exists)
+		progress(o, "Copying %s %s skipped: already exists", what, d->digest);
+	else if (mounted)
+		progress(o, "Copying %s %s mounted from %s", what, d->digest, mounted_from);
+	else
+		progress(o, "Copying %s %s done", what, d->digest);
 	return 0;
 }
 
@@ -552,6 +753,7 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	struct reg_request req = REG_REQUEST_INIT;
 	struct reg_descriptor cd = {0};
 	_cleanup_free_ struct reg_descriptor *ds = NULL;
+	_cleanup_free_ char **layer_digests = NULL;
 	size_t config_len, manifest_len, n = 0;
 	char hex[SHA256_HEX_SIZE];
 	const char *mt;
@@ -577,7 +779,8 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	n = strv_length(cfg->diff_ids);
 	blobs = calloc(n, sizeof(*blobs));
 	ds = calloc(n, sizeof(*ds));
-	if (!blobs || !ds)
+	layer_digests = calloc(n + 1, sizeof(char *));
+	if (!blobs || !ds || !layer_digests)
 		return berth_error_set(err, ENOMEM, "push");
 	for (size_t i = 0; i < n; i++)
 		blobs[i].fd = -EBADF;
@@ -592,13 +795,13 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		r = push_one(c, &ref, "blob", &blobs[i].d, blobs[i].fd, NULL, o, err);
+		r = push_one(s, c, &ref, "blob", &blobs[i].d, blobs[i].fd, NULL, o, err);
 		if (r < 0)
 			goto out;
 		ds[i] = blobs[i].d;
 	}
 	cd = (struct reg_descriptor){.digest = img->id, .size = (int64_t)config_len};
-	r = push_one(c, &ref, "config", &cd, -1, config, o, err);
+	r = push_one(NULL, c, &ref, "config", &cd, -1, config, o, err);
 	if (r < 0)
 		goto out;
 
@@ -634,6 +837,11 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 				    resp.digest, digest);
 		goto out;
 	}
+	/* The registry has the layers in this repository now: a later push of them to
+	 * another one can mount them from here. Only a hint: a failure is no error. */
+	for (size_t i = 0; i < n; i++)
+		layer_digests[i] = ds[i].digest;
+	reg_sources_add(s, ref.registry, ref.repo, layer_digests, n, NULL);
 	if (ret_digest)
 		*ret_digest = TAKE_PTR(digest);
 	r = 0;

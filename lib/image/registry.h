@@ -9,10 +9,15 @@
  *                        (Basic, Bearer tokens from the realm), error bodies, blob
  *                        downloads into the store (in parallel, with curl multi)
  *   registry-manifest.c  manifests and indexes: parsed and built here and nowhere else
+ *   registry-unpack.c    layers checked and unpacked by threads while the other
+ *                        downloads go on
+ *   registry-sources.c   which repositories each blob came from or went to, for
+ *                        cross-repository mounts on push
  *   registry.c           pull and push on top of those and the store
  *   credentials.c        docker's config.json ("auths"), login and logout
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,9 +142,54 @@ struct reg_blob_get {
 
 /* Download the blobs /v2/<repo>/blobs/<digest>, up to REG_MAX_PARALLEL at a time, each
  * into its writer, checking size and digest. progress (may be NULL) is called with the
- * index of each blob done. On failure the writers hold partial data: abort them. */
+ * index of a blob and its bytes so far as they arrive (done false), and once with done
+ * true when it is complete and checked. On failure the writers hold partial data: abort
+ * them. */
 int reg_get_blobs(struct reg_client *c, struct reg_blob_get *blobs, size_t n,
-		  void (*progress)(size_t i, void *data), void *data, struct berth_error **err);
+		  void (*progress)(size_t i, uint64_t bytes, bool done, void *data), void *data,
+		  struct berth_error **err);
+
+/* --- unpacking as layers arrive (registry-unpack.c) --- */
+
+struct reg_unpacker;
+
+enum reg_unpack_state {
+	REG_UNPACK_EXTRACTING, /* its unpack started */
+	REG_UNPACK_DONE,       /* unpacked, and its diff id is the config's */
+	_REG_UNPACK_STATE_MAX,
+};
+
+/* Start the threads that check and unpack up to n_layers layers (indexes 0..n-1).
+ * state (may be NULL) is called from those threads, never two at once for one layer. */
+int reg_unpacker_new(struct berth_store *s, size_t n_layers, const volatile sig_atomic_t *cancel,
+		     void (*state)(size_t i, enum reg_unpack_state st, void *data), void *data,
+		     struct reg_unpacker **ret, struct berth_error **err);
+/* Queue layer i: w is a finished blob (store_blob_finish(), digest checked) that stays
+ * open and unchanged until the unpacker is freed; rec names the layer (chain id, diff id
+ * from the config, parent, blob digest, media type, blob size; copied). Its diff id is
+ * checked and it is unpacked into a temp layer dir (store_layer_prepare()). */
+int reg_unpacker_add(struct reg_unpacker *u, size_t i, struct blob_writer *w,
+		     const struct layer_record *rec, const char *name, struct berth_error **err);
+/* Wait for every queued layer. On success ret_tmps[i] (n_layers entries) is the
+ * prepared dir of each queued layer (NULL for the others), now the caller's (see
+ * struct commit_layer); on failure the first error, bottom layer first, and the dirs
+ * stay the unpacker's, which discards them when freed. */
+int reg_unpacker_finish(struct reg_unpacker *u, char **ret_tmps, struct berth_error **err);
+/* Stop (queued tasks are skipped once one failed), wait, discard what was not taken. */
+struct reg_unpacker *reg_unpacker_free(struct reg_unpacker *u);
+
+/* --- where blobs came from (registry-sources.c) --- */
+
+/* The repositories on registry (names, without the registry) that blob digest was
+ * pulled from or pushed to, most recent first, except except_repo (may be NULL): a
+ * NULL-terminated strv, maybe empty. -ENOMEM only; a missing or unreadable record is
+ * an empty one. */
+int reg_sources_lookup(struct berth_store *s, const char *digest, const char *registry,
+		       const char *except_repo, char ***ret);
+/* Record that the n blobs digests are in registry/repo, under the exclusive store lock
+ * (taken here). */
+int reg_sources_add(struct berth_store *s, const char *registry, const char *repo,
+		    char *const *digests, size_t n, struct berth_error **err);
 
 /* --- manifests (registry-manifest.c) --- */
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A registry serving one image, slow:x, whose layer blob (LAYER, a plain tar) trickles out
-at 4 KiB/s, so a test can interrupt a pull while it downloads.
+at 4 KiB/s, so a test can interrupt a pull while it downloads. With --fast-layer, also
+slow:two: FAST (served at once) below LAYER, so a test can watch FAST being unpacked while
+LAYER still downloads.
 
-    slow-registry.py --port-file F --layer LAYER
+    slow-registry.py --port-file F --layer LAYER [--fast-layer FAST]
 """
 import argparse
 import hashlib
@@ -17,18 +19,30 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--layer", required=True)
+    ap.add_argument("--fast-layer")
     args = ap.parse_args()
     layer = open(args.layer, "rb").read()
     sha = lambda d: "sha256:" + hashlib.sha256(d).hexdigest()
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": [sha(layer)]}}).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": sha(config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": sha(layer), "size": len(layer)}]}).encode()
-    blobs = {sha(config): config, sha(layer): layer}
+    blobs = {sha(layer): layer}
+    manifests = {}
+
+    def image(tag, layers):
+        config = json.dumps({"architecture": "amd64", "os": "linux",
+                             "rootfs": {"type": "layers",
+                                        "diff_ids": [sha(l) for l in layers]}}).encode()
+        manifests[tag] = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": sha(config), "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": sha(l), "size": len(l)} for l in layers]}).encode()
+        blobs[sha(config)] = config
+        for l in layers:
+            blobs[sha(l)] = l
+
+    image("x", [layer])
+    if args.fast_layer:
+        image("two", [open(args.fast_layer, "rb").read(), layer])
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -53,8 +67,9 @@ def main():
             p = self.path
             if p == "/v2/":
                 return self.send(200, b"{}")
-            if p == "/v2/slow/manifests/x":
-                return self.send(200, manifest, "application/vnd.oci.image.manifest.v1+json")
+            if p.startswith("/v2/slow/manifests/") and p[19:] in manifests:
+                return self.send(200, manifests[p[19:]],
+                                 "application/vnd.oci.image.manifest.v1+json")
             if p.startswith("/v2/slow/blobs/") and p[15:] in blobs:
                 d = p[15:]
                 return self.send(200, blobs[d], "application/octet-stream", d == sha(layer))

@@ -25,7 +25,7 @@ start_registry() {
 	cat >"$dir/config.yml" <<-EOF
 		version: 0.1
 		log:
-		  level: warn
+		  level: ${REG_LOG_LEVEL:-warn}
 		storage:
 		  filesystem:
 		    rootdirectory: $dir/storage
@@ -49,6 +49,8 @@ setup_file() {
 	command -v docker-registry >/dev/null || { echo "docker-registry is not installed"; return 1; }
 	REG_PIDS=""
 	start_registry plain
+	# Its log has a line per request (the mount test counts them).
+	REG_LOG_LEVEL=info start_registry logged
 	htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$BERTH_FILE_TMP/htpasswd"
 	start_registry basic "$(printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s' \
 		"$BERTH_FILE_TMP/htpasswd")"
@@ -72,7 +74,7 @@ setup_file() {
 	# TLS with a self-signed certificate: only --tls-verify=false gets in.
 	start_registry tls "$(printf '  tls:\n    certificate: %s\n    key: %s' \
 		"$t/cert.pem" "$t/key.pem")" https
-	export REG_PIDS plain_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
+	export REG_PIDS plain_PORT logged_PORT basic_PORT token_PORT TOKEN_PORT tls_PORT
 }
 
 teardown_file() {
@@ -405,9 +407,13 @@ test_token_auth_login_push_pull() {
 	assert_eq 0 "$status" "$output"
 	run engine push "$ref"
 	assert_eq 0 "$status" "$output"
+	# To another repository: mounted or uploaded, as the token allows; either works.
+	run engine push "$ref" "$reg/tok/copy:1"
+	assert_eq 0 "$status" "$output"
 	run engine2 pull "$ref"
 	assert_eq 0 "$status" "$output"
 	assert_eq "$id" "$(tail -n 1 <<<"$output")"
+	assert_eq "$id" "$(engine2 pull -q "$reg/tok/copy:1")"
 	run engine2 run --rm "$(cgp)" "$ref" echo hi
 	assert_eq "hi" "$output"
 	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
@@ -437,6 +443,134 @@ test_interrupted_pull_leaves_nothing() {
 	pull=$!
 	# Wait until the layer is on its way into a temp blob, then interrupt.
 	wait_for 10 sh -c "ls -A '$BERTH_STORE/blobs/sha256' | grep -q '^\.tmp-'"
+	kill -INT "$pull"
+	status=0
+	wait "$pull" || status=$?
+	assert_eq 125 "$status" "$(cat "$BERTH_TEST_TMP/out")"
+	assert_contains "$(cat "$BERTH_TEST_TMP/out")" "interrupted"
+	assert_store_empty "$BERTH_STORE"
+	kill "$srv"
+	wait "$srv" || true
+}
+
+# uploads_to REPO: the blob uploads (PUTs) the logged registry received for REPO.
+uploads_to() {
+	grep -c "\"PUT /v2/$1/blobs/uploads/" "$BERTH_FILE_TMP/logged/log" || true
+}
+
+test_push_mounts_layers_from_another_repository_of_the_registry() {
+	reg_env
+	local reg=127.0.0.1:$logged_PORT id layers l
+	id=$(make_docker_archive "$BERTH_TEST_TMP/multi.tar" mnt:1)
+	engine load -i "$BERTH_TEST_TMP/multi.tar" >/dev/null
+
+	run engine push mnt:1 "$reg/mnt/a:1"
+	assert_eq 0 "$status" "$output"
+	assert_not_contains "$output" "mounted"
+	assert_eq 3 "$(uploads_to mnt/a)" "two layers and the config"
+	# The store remembers where the layer blobs went.
+	layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://$reg/v2/mnt/a/manifests/1" | jq -r '.layers[].digest')
+	for l in $layers; do
+		assert_eq "$reg/mnt/a" "$(jq -r --arg l "$l" '.[$l][0]' "$BERTH_STORE/images/blob-sources.json")"
+	done
+
+	# The same image to b: the layers are mounted from a, only the config is uploaded.
+	run engine push mnt:1 "$reg/mnt/b:1"
+	assert_eq 0 "$status" "$output"
+	for l in $layers; do
+		assert_contains "$output" "Copying blob $l mounted from mnt/a"
+		grep -q "\"POST /v2/mnt/b/blobs/uploads/?mount=${l/:/%3A}&from=mnt%2Fa " \
+			"$BERTH_FILE_TMP/logged/log" || fail "no mount request for $l"
+	done
+	assert_eq 1 "$(uploads_to mnt/b)" "the config only"
+	run engine2 pull "$reg/mnt/b:1"
+	assert_eq 0 "$status" "$output"
+	run engine2 run --rm "$(cgp)" "$reg/mnt/b:1" cat /added
+	assert_eq "hello from layer 2" "$output"
+
+	# A pull is remembered too: from the second store, pushing to c mounts from b.
+	run engine2 push "$reg/mnt/b:1" "$reg/mnt/c:1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "mounted from mnt/b"
+	assert_eq 1 "$(uploads_to mnt/c)" "the config only"
+	assert_eq "$id" "$(engine pull -q "$reg/mnt/c:1")"
+
+	# A repository that lost the blob: the registry starts an upload instead (202).
+	run curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://$reg/v2/mnt/a/blobs/${layers%%$'\n'*}"
+	assert_eq 202 "$output"
+	jq --arg r "$reg/mnt/a" 'map_values([$r])' "$BERTH_STORE/images/blob-sources.json" \
+		>"$BERTH_TEST_TMP/src.json"
+	cp "$BERTH_TEST_TMP/src.json" "$BERTH_STORE/images/blob-sources.json"
+	run engine push mnt:1 "$reg/mnt/d:1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Copying blob ${layers%%$'\n'*} done"
+	assert_contains "$output" "Copying blob ${layers##*$'\n'} mounted from mnt/a"
+	assert_eq "$id" "$("$BERTH" --root "$BERTH_TEST_TMP/store3" pull -q "$reg/mnt/d:1")"
+}
+
+test_pull_on_a_terminal_shows_a_line_per_layer_updated_in_place() {
+	reg_env
+	local ref=127.0.0.1:$plain_PORT/plain/tty:1 layers l out
+	make_docker_archive "$BERTH_TEST_TMP/multi.tar" tty:1 >/dev/null
+	engine load -i "$BERTH_TEST_TMP/multi.tar" >/dev/null
+	engine push -q tty:1 "$ref" >/dev/null
+	layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://127.0.0.1:$plain_PORT/v2/plain/tty/manifests/1" | jq -r '.layers[].digest')
+	assert_eq 2 "$(wc -l <<<"$layers")"
+
+	# stderr a terminal (script's pty): each layer's line goes from Waiting to Pull
+	# complete, rewritten in place (cursor up, erase line) rather than appended.
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull '$ref'" /dev/null)
+	for l in $layers; do
+		assert_contains "$out" "${l:0:15}: Waiting"
+		assert_contains "$out" "${l:0:15}: Downloading  "
+		assert_contains "$out" "${l:0:15}: Extracting"
+		assert_contains "$out" "${l:0:15}: Pull complete"
+	done
+	assert_contains "$out" $'\e[2K'
+	assert_contains "$out" "Digest: sha256:"
+	assert_not_contains "$out" "Copying blob"
+	assert_eq 2 "$(grep -c 'Waiting' <<<"$out")" "one line per layer: $out"
+
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull '$ref'" /dev/null)
+	for l in $layers; do
+		assert_contains "$out" "${l:0:15}: Already exists"
+	done
+	# -q: only the id, terminal or not.
+	out=$(script -qfec "'$BERTH' --root '$BERTH_TEST_TMP/store2' pull -q '$ref'" /dev/null)
+	[[ $(tr -d '\r' <<<"$out") =~ ^sha256:[0-9a-f]{64}$ ]] || fail "pull -q printed '$out'"
+
+	# Not a terminal: the plain lines.
+	run engine2 pull "$ref"
+	assert_contains "$output" "Copying blob ${layers%%$'\n'*} skipped: already exists"
+	assert_not_contains "$output" "Already exists"
+}
+
+test_a_layer_is_unpacked_while_the_next_one_downloads() {
+	local srv pull i port tmp
+	make_tar "$BERTH_TEST_TMP/fast.tar" "the fast layer"
+	python3 "$REG_HELPERS/slow-registry.py" --port-file "$BERTH_TEST_TMP/port" \
+		--layer "$BUSYBOX_TAR" --fast-layer "$BERTH_TEST_TMP/fast.tar" &
+	srv=$!
+	trap "kill $srv 2>/dev/null || true" EXIT
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$BERTH_TEST_TMP/port" ]] && break
+		sleep 0.1
+	done
+	port=$(cat "$BERTH_TEST_TMP/port")
+	"$BERTH" --root "$BERTH_STORE" pull "127.0.0.1:$port/slow:two" >"$BERTH_TEST_TMP/out" 2>&1 &
+	pull=$!
+	# The bottom layer arrives at once and is unpacked (its record written last) into a
+	# temp layer dir, while the top one still trickles into a temp blob.
+	wait_for 10 sh -c "ls '$BERTH_STORE'/layers/.tmp-*/layer.json"
+	tmp=$(ls -d "$BERTH_STORE"/layers/.tmp-*)
+	assert_eq "the fast layer" "$(cat "$tmp/diff/unique")"
+	ls -A "$BERTH_STORE/blobs/sha256" | grep -q '^\.tmp-' || fail "the top layer is not downloading"
+	assert_eq "" "$(ls "$BERTH_STORE/layers")" "a layer in place before the pull ended"
+	run "$BERTH" --root "$BERTH_STORE" images -q
+	assert_eq "" "$output"
+	# An interrupt now discards the unpacked layer too.
 	kill -INT "$pull"
 	status=0
 	wait "$pull" || status=$?

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The registry client's parsers: references, manifests and indexes, credentials. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +14,7 @@
 #include "cleanup.h"
 #include "image/config.h"
 #include "image/registry.h"
+#include "image/store.h"
 #include "test.h"
 #include "util.h"
 
@@ -256,6 +261,158 @@ TEST(credentials_key)
 	ASSERT_STREQ(b, "127.0.0.1:5000");
 	ASSERT_EQ(cred_key("quay.io", &c), 0);
 	ASSERT_STREQ(c, "quay.io");
+}
+
+/* A finished blob holding a one-file tar ("hello" with text). */
+static int tar_blob(struct berth_store *s, const char *text, struct blob_writer *w)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	char buf[10240];
+	size_t used = 0;
+
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open_memory(a, buf, sizeof(buf), &used);
+	archive_entry_set_pathname(e, "hello");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)strlen(text));
+	archive_write_header(a, e);
+	archive_write_data(a, text, strlen(text));
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+	*w = (struct blob_writer)BLOB_WRITER_INIT;
+	if (store_blob_begin(s, w, NULL) < 0 || store_blob_append(w, buf, used, NULL) < 0)
+		return -EIO;
+	return store_blob_finish(w, NULL);
+}
+
+static size_t count_tmp(int dir_fd)
+{
+	DIR *d = fdopendir(dup(dir_fd));
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strncmp(de->d_name, STORE_TMP_PREFIX, strlen(STORE_TMP_PREFIX)) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+TEST(unpacker_checks_diff_ids_and_hands_over_prepared_layers)
+{
+	char t[] = "/tmp/test-registry-XXXXXX";
+	_cleanup_free_ char *root = NULL, *digest = NULL, *bad = NULL, *path = NULL, *text = NULL;
+	struct berth_store *s = NULL;
+	struct berth_error *err = NULL;
+	struct reg_unpacker *u = NULL;
+	struct blob_writer w[2];
+	char *tmps[2] = {NULL, NULL};
+	struct layer_record rec = {.chain_id = NULL};
+	size_t n;
+
+	ASSERT_TRUE(mkdtemp(t) != NULL);
+	root = xasprintf("%s/store", t);
+	ASSERT_EQ(berth_store_open(root, &s, NULL), 0);
+	ASSERT_EQ(tar_blob(s, "good\n", &w[0]), 0);
+	ASSERT_EQ(tar_blob(s, "evil\n", &w[1]), 0);
+
+	/* A layer whose diff id is the config's: unpacked, the dir handed over. */
+	digest = xasprintf("sha256:%s", w[0].hex);
+	rec = (struct layer_record){.chain_id = digest, .diff_id = digest, .blob = digest};
+	ASSERT_EQ(reg_unpacker_new(s, 2, NULL, NULL, NULL, &u, NULL), 0);
+	ASSERT_EQ(reg_unpacker_add(u, 0, &w[0], &rec, "good", NULL), 0);
+	ASSERT_EQ(reg_unpacker_finish(u, tmps, &err), 0);
+	u = reg_unpacker_free(u);
+	ASSERT_TRUE(tmps[0] != NULL && tmps[1] == NULL);
+	path = xasprintf("%s/layers/%s/diff/hello", root, tmps[0]);
+	ASSERT_EQ(read_full_file(path, &text, &n), 0);
+	ASSERT_STREQ(text, "good\n");
+	store_layer_discard(s, tmps[0]);
+	free(tmps[0]);
+	tmps[0] = NULL;
+	ASSERT_EQ(count_tmp(s->layers_fd), 0);
+
+	/* One whose content is not what the config says: an error, and nothing left. */
+	ASSERT_EQ(reg_unpacker_new(s, 2, NULL, NULL, NULL, &u, NULL), 0);
+	ASSERT_EQ(reg_unpacker_add(u, 0, &w[0], &rec, "good", NULL), 0);
+	bad = xasprintf("sha256:%s", w[0].hex);
+	rec = (struct layer_record){
+	    .chain_id = bad, .diff_id = bad, .parent = digest, .blob = digest};
+	ASSERT_EQ(reg_unpacker_add(u, 1, &w[1], &rec, "evil", NULL), 0);
+	ASSERT_EQ(reg_unpacker_finish(u, tmps, &err), -EINVAL);
+	ASSERT_CONTAINS(berth_error_message(err), "layer 'evil': content hashes to sha256:");
+	ASSERT_CONTAINS(berth_error_message(err), "the config says");
+	ASSERT_TRUE(tmps[0] == NULL && tmps[1] == NULL);
+	u = reg_unpacker_free(u);
+	ASSERT_EQ(count_tmp(s->layers_fd), 0);
+
+	store_blob_abort(s, &w[0]);
+	store_blob_abort(s, &w[1]);
+	errp(&err);
+	berth_store_free(s);
+	store_rm_tree_at(AT_FDCWD, t);
+}
+
+TEST(blob_sources_remember_repositories_per_registry)
+{
+	char t[] = "/tmp/test-registry-XXXXXX";
+	_cleanup_free_ char *root = NULL, *d = NULL, *path = NULL;
+	struct berth_store *s = NULL;
+	struct blob_writer w;
+	char **repos = NULL;
+	char *ds[2];
+
+	ASSERT_TRUE(mkdtemp(t) != NULL);
+	root = xasprintf("%s/store", t);
+	ASSERT_EQ(berth_store_open(root, &s, NULL), 0);
+	ASSERT_EQ(tar_blob(s, "x\n", &w), 0);
+	ASSERT_EQ(store_blob_commit(s, &w, NULL, NULL, NULL), 0);
+	d = xasprintf("sha256:%s", w.hex);
+	ds[0] = d;
+	ds[1] = (char *)"sha256:" HEX64; /* not in the store: not recorded */
+
+	/* No record yet: nothing. */
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+
+	for (int i = 0; i < 10; i++) {
+		_cleanup_free_ char *repo = xasprintf("team/r%d", i);
+
+		ASSERT_EQ(reg_sources_add(s, "reg:5000", repo, ds, 2, NULL), 0);
+	}
+	ASSERT_EQ(reg_sources_add(s, "other:5000", "team/r1", ds, 1, NULL), 0);
+	ASSERT_EQ(reg_sources_add(s, "reg:50000", "team/x", ds, 1, NULL), 0);
+	/* Most recent first, at most 8 in all, only this registry's, not the repo itself. */
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", "team/r8", &repos), 0);
+	ASSERT_STREQ(repos[0], "team/r9");
+	ASSERT_STREQ(repos[1], "team/r7");
+	ASSERT_STREQ(repos[2], "team/r6");
+	ASSERT_STREQ(repos[3], "team/r5");
+	ASSERT_STREQ(repos[4], "team/r4");
+	ASSERT_TRUE(repos[5] == NULL);
+	strv_free(repos);
+	ASSERT_EQ(reg_sources_lookup(s, ds[1], "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+
+	/* A broken file is an empty record, and the next update replaces it. */
+	path = xasprintf("%s/images/blob-sources.json", root);
+	ASSERT_EQ(write_file_atomic(path, "{broken", 7, 0600), 0);
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_TRUE(repos[0] == NULL);
+	strv_free(repos);
+	ASSERT_EQ(reg_sources_add(s, "reg:5000", "team/new", ds, 1, NULL), 0);
+	ASSERT_EQ(reg_sources_lookup(s, d, "reg:5000", NULL, &repos), 0);
+	ASSERT_STREQ(repos[0], "team/new");
+	ASSERT_TRUE(repos[1] == NULL);
+	strv_free(repos);
+
+	berth_store_free(s);
+	store_rm_tree_at(AT_FDCWD, t);
 }
 
 TEST_MAIN()
