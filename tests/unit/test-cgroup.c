@@ -748,8 +748,16 @@ TEST(v2_create_enables_and_apply)
 	r.cpu_cpus = (char *)"1";
 	r.cpu_mems = (char *)"0";
 	r.pids_limit = 32;
-	r.devices = rules; /* ignored on v2 until the eBPF device filter exists */
+	/* Device rules on v2 are a BPF program attached to the cgroup: this fake
+	 * hierarchy is a plain directory, where the kernel refuses it (the live test is
+	 * in test-bpf-devices.c). */
+	r.devices = rules;
 	r.n_devices = 1;
+	ASSERT_TRUE(cgroup_apply(cg, &r, &err) < 0);
+	ASSERT_CONTAINS(berth_error_message(err), "device rules: attach the BPF device program");
+	err = berth_error_free(err);
+	r.devices = NULL;
+	r.n_devices = 0;
 	hook_start(false);
 	ASSERT_EQ(cgroup_apply(cg, &r, &err), 0);
 	ASSERT_STREQ(wlog, "memory.swap.max=33554432\n"
