@@ -10,27 +10,6 @@
 #include "cli.h"
 #include "util.h"
 
-/* The name of uid in /etc/passwd, read directly: berth-runtime is linked statically,
- * and glibc's getpwuid() would need its shared NSS modules at run time. */
-static bool passwd_name(uid_t uid, char *buf, size_t size)
-{
-	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
-	char line[1024];
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *rest = line, *name = strsep(&rest, ":"), *pass = strsep(&rest, ":");
-		char *u = strsep(&rest, ":"), *end;
-
-		if (!name || !pass || !u || !*u)
-			continue;
-		if (strtoul(u, &end, 10) == uid && *end == '\0') {
-			snprintf(buf, size, "%s", name);
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The user owning the container's state directory (runc's "owner"). */
 static const char *owner_of(const char *root, const char *id)
 {
@@ -40,8 +19,14 @@ static const char *owner_of(const char *root, const char *id)
 
 	if (!p || stat(p, &st) < 0)
 		return "";
-	if (passwd_name(st.st_uid, buf, sizeof(buf)))
-		return buf;
+	{
+		_cleanup_free_ char *name = NULL;
+
+		if (passwd_lookup("/etc/passwd", st.st_uid, &name, NULL) > 0) {
+			snprintf(buf, sizeof(buf), "%s", name);
+			return buf;
+		}
+	}
 	snprintf(buf, sizeof(buf), "#%u", (unsigned)st.st_uid);
 	return buf;
 }

@@ -455,3 +455,33 @@ int send_with_fd(int sock, const void *data, size_t len, int fd)
 			return -errno;
 	}
 }
+
+int passwd_lookup(const char *path, uint32_t uid, char **ret_name, char **ret_home)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[4096];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *rest = line, *name = strsep(&rest, ":"), *pass = strsep(&rest, ":");
+		char *u = strsep(&rest, ":"), *gid = strsep(&rest, ":"), *gecos = strsep(&rest, ":");
+		char *home = strsep(&rest, ":"), *end;
+
+		if (!name || !pass || !u || !*u || !gid || !gecos)
+			continue;
+		if (strtoul(u, &end, 10) != uid || *end != '\0')
+			continue;
+		if (ret_name && !(*ret_name = strdup(name)))
+			return -ENOMEM;
+		if (ret_home && !(*ret_home = strdup(home ? home : ""))) {
+			if (ret_name) {
+				free(*ret_name);
+				*ret_name = NULL;
+			}
+			return -ENOMEM;
+		}
+		return 1;
+	}
+	return 0;
+}

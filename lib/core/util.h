@@ -49,6 +49,10 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf_at(int dirfd, const char *name);  /* does not cross mount points */
 int rm_rf(const char *path);
 bool path_exists(const char *path);
+/* Find uid in a passwd(5) file, read directly (no NSS: the runtime is linked statically).
+ * Returns 1 with *ret_name and *ret_home (either may be NULL; caller frees), 0 when absent,
+ * -errno when the file cannot be read. */
+int passwd_lookup(const char *path, uint32_t uid, char **ret_name, char **ret_home);
 
 /* I/O loops that retry on EINTR and short transfers. */
 ssize_t loop_read(int fd, void *buf, size_t n);

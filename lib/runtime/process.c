@@ -368,6 +368,27 @@ static int wait_for_start(struct child *c, struct berth_error **err)
 	return sync_expect(c->sock, SYNC_START, &m, err);
 }
 
+/* env plus HOME=<the user's home> when env has no HOME; NULL when nothing is added
+ * (or on ENOMEM: then the config's env is used as is). */
+static char **env_with_home(char *const *env, uint32_t uid)
+{
+	_cleanup_free_ char *home = NULL, *kv = NULL;
+	char **l;
+
+	for (char *const *e = env; e && *e; e++)
+		if (startswith(*e, "HOME="))
+			return NULL;
+	if (passwd_lookup("/etc/passwd", uid, NULL, &home) <= 0 || !home || !*home) {
+		free(home);
+		home = strdup("/");
+	}
+	kv = home ? xasprintf("HOME=%s", home) : NULL;
+	l = kv ? strv_copy(env ? env : (char *const[]){NULL}) : NULL;
+	if (l && strv_extend(&l, kv) < 0)
+		l = strv_free(l);
+	return l;
+}
+
 /* Everything from the new namespaces up to execve. Returns only on failure. */
 static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 {
@@ -577,7 +598,13 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(exe, p->args, p->env ? p->env : (char *[]){ NULL });
+	{
+		/* HOME from the container's /etc/passwd when the config has none, as runc
+		 * and crun set it ("/" for a user without an entry). */
+		_cleanup_strv_free_ char **env = env_with_home(p->env, p->uid);
+
+		execve(exe, p->args, env ? env : p->env ? p->env : (char *[]){NULL});
+	}
 	r = berth_error_set(err, errno, "exec '%s'", exe);
 	if (*err)
 		(*err)->kind = (r == -ENOENT) ? BERTH_ERROR_EXEC_NOT_FOUND : BERTH_ERROR_EXEC_DENIED;

@@ -494,3 +494,28 @@ test_join_mount_namespace_by_path_sets_up_rootfs() {
 	assert_eq 0 "$status" "$output"
 	assert_eq berth "$output"
 }
+
+test_home_comes_from_the_containers_passwd_when_unset() {
+	local b="$BERTH_TEST_TMP/hm"
+	make_bundle "$b" /probe getenv HOME
+	jq_edit "$b/config.json" '.process.env |= map(select(startswith("HOME=") | not))'
+	run rt run --bundle "$b" hm
+	assert_eq "/root" "$output"
+	jq_edit "$b/config.json" '.process.user = {"uid": 65534, "gid": 65534}'
+	run rt run --bundle "$b" hm
+	assert_eq "/nonexistent" "$output"
+	# a user without an entry gets "/"; a HOME in the config is kept as is
+	jq_edit "$b/config.json" '.process.user = {"uid": 4321, "gid": 4321}'
+	run rt run --bundle "$b" hm
+	assert_eq "/" "$output"
+	jq_edit "$b/config.json" '.process.env += ["HOME=/somewhere"]'
+	run rt run --bundle "$b" hm
+	assert_eq "/somewhere" "$output"
+	# exec too
+	jq_edit "$b/config.json" '.process.env |= map(select(startswith("HOME=") | not))
+		| .process.user = {"uid": 0, "gid": 0} | .process.args = ["/probe", "sleep", "30"]'
+	rt run -d --bundle "$b" hm >/dev/null
+	run rt exec --user 65534:65534 hm /probe getenv HOME
+	assert_eq "/nonexistent" "$output"
+	rt delete --force hm
+}
