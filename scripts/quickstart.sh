@@ -22,6 +22,9 @@ if [[ -z $("${berth[@]}" images 2>/dev/null | awk '$1 == "busybox"') ]]; then
 	trap 'rm -f "$tar"' EXIT
 	scripts/make-busybox-rootfs.sh "$tar"
 	"${berth[@]}" import "$tar" busybox >/dev/null
+	# removed here: the exec below would skip the EXIT trap
+	rm -f "$tar"
+	trap - EXIT
 	echo "quickstart: imported the busybox image"
 fi
 
