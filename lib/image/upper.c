@@ -17,6 +17,7 @@
 
 #include "berth/image.h"
 #include "cleanup.h"
+#include "image/commit.h"
 #include "image/config.h"
 #include "image/layer.h"
 #include "image/reference.h"
@@ -91,14 +92,12 @@ static int new_config(const char *parent_json, size_t parent_len, const char *di
 int berth_image_commit(struct berth_store *s, const char *parent_id, const char *upper_dir,
 		       const struct berth_commit_opts *o, char **ret_id, struct berth_error **err)
 {
-	_cleanup_free_ char *full = NULL, *parent_json = NULL, *diff_id = NULL, *chain = NULL,
-			    *json = NULL, *id = NULL, *layer_tmp = NULL;
-	_cleanup_close_ int tar_fd = -EBADF, lock = -EBADF;
+	_cleanup_free_ char *full = NULL, *parent_json = NULL, *diff_id = NULL, *json = NULL;
+	_cleanup_free_ struct commit_layer *cl = NULL;
+	_cleanup_strv_free_ char **diff_ids = NULL;
+	_cleanup_close_ int tar_fd = -EBADF;
 	struct berth_layer_info *layers = NULL;
 	struct blob_writer w = BLOB_WRITER_INIT;
-	struct store_index idx = {0};
-	bool blob_created = false, layer_created = false, config_created = false;
-	struct layer_record rec;
 	size_t n_layers = 0, parent_len, n;
 	int r;
 
@@ -120,16 +119,15 @@ int berth_image_commit(struct berth_store *s, const char *parent_id, const char 
 	/* Check the changes before the slow part. */
 	r = new_config(parent_json, parent_len, "sha256:0", o, &json, &n, err);
 	if (r < 0)
-		goto fail;
+		goto out;
 	free(json);
 	json = NULL;
 
-	/* 1. The tar of the upper dir, stored as a blob (plain tar: its digest is the
-	 * diff id). */
+	/* The tar of the upper dir, stored as a plain-tar blob: its digest is the diff id. */
 	tar_fd = tar_upper(s, upper_dir, o->skip_empty, err);
 	if (tar_fd < 0) {
 		r = berth_error_wrap(err, "layer from '%s'", upper_dir);
-		goto fail;
+		goto out;
 	}
 	r = store_blob_begin(s, &w, err);
 	if (r >= 0)
@@ -137,81 +135,39 @@ int berth_image_commit(struct berth_store *s, const char *parent_id, const char 
 	if (r >= 0)
 		r = store_blob_finish(&w, err);
 	if (r < 0)
-		goto fail;
+		goto out;
 	diff_id = xasprintf("sha256:%s", w.hex);
-	if (!diff_id ||
-	    layer_chain_id(n_layers ? layers[n_layers - 1].chain_id : NULL, diff_id, &chain) < 0) {
+	cl = calloc(n_layers + 1, sizeof(*cl));
+	if (!diff_id || !cl) {
 		r = berth_error_set(err, ENOMEM, "commit");
-		goto fail;
-	}
-	rec = (struct layer_record){
-	    .chain_id = chain,
-	    .diff_id = diff_id,
-	    .parent = n_layers ? layers[n_layers - 1].chain_id : NULL,
-	    .blob = diff_id,
-	    .media_type = (char *)layer_media_type(LAYER_COMPRESSION_NONE),
-	    .blob_size = (int64_t)w.size,
-	};
-	/* 2. Unpacked like any layer (no lock needed). */
-	if (!store_layer_exists(s, chain)) {
-		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
-		if (r < 0)
-			goto fail;
+		goto out;
 	}
 	r = new_config(parent_json, parent_len, diff_id, o, &json, &n, err);
 	if (r < 0)
-		goto fail;
+		goto out;
 
-	/* 3. Under the lock: blob, layer, config, index. */
-	r = store_lock(s, true, &lock, err);
-	if (r < 0)
-		goto fail;
-	if (!layer_tmp && !store_layer_exists(s, chain)) {
-		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
-		if (r < 0)
-			goto fail;
+	/* The parent's layers are in the store already; the new one is unpacked and
+	 * committed with the config and the ref, as every image is (commit.c). */
+	for (size_t i = 0; i < n_layers; i++) {
+		cl[i] = (struct commit_layer){.name = layers[i].diff_id};
+		if (strv_extend(&diff_ids, layers[i].diff_id) < 0) {
+			r = berth_error_set(err, ENOMEM, "commit");
+			goto out;
+		}
 	}
-	r = store_blob_commit(s, &w, NULL, &blob_created, err);
-	if (r < 0)
-		goto fail;
-	if (layer_tmp) {
-		r = store_layer_commit(s, layer_tmp, chain, &layer_created, err);
-		if (r < 0)
-			goto fail;
-		free(layer_tmp);
-		layer_tmp = NULL;
-	}
-	r = store_blob_write(s, json, n, &id, &config_created, err);
-	if (r < 0) {
-		berth_error_wrap(err, "image config");
-		goto fail;
-	}
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		goto fail;
-	if (store_index_add_image(&idx, id) < 0 || (full && store_index_set_ref(&idx, full, id) < 0)) {
+	cl[n_layers] = (struct commit_layer){
+	    .w = &w,
+	    .media_type = layer_media_type(LAYER_COMPRESSION_NONE),
+	    .name = upper_dir,
+	};
+	if (strv_extend(&diff_ids, diff_id) < 0) {
 		r = berth_error_set(err, ENOMEM, "commit");
-		goto fail;
+		goto out;
 	}
-	r = store_index_save(s, &idx, err);
-	if (r < 0)
-		goto fail;
-	store_index_release(&idx);
+	r = image_commit(s, json, n, diff_ids, cl, n_layers + 1,
+			 full ? (char *const[]){full, NULL} : NULL, ret_id, err);
+out:
 	store_blob_abort(s, &w);
-	berth_layer_info_free(layers, n_layers);
-	*ret_id = TAKE_PTR(id);
-	return 0;
-
-fail:
-	store_index_release(&idx);
-	store_blob_abort(s, &w);
-	store_layer_discard(s, layer_tmp);
-	if (config_created)
-		store_blob_remove(s, id);
-	if (layer_created)
-		store_layer_remove(s, chain, NULL);
-	if (blob_created && !store_blob_used_by_layers(s, diff_id, NULL))
-		store_blob_remove(s, diff_id);
 	berth_layer_info_free(layers, n_layers);
 	return r;
 }
