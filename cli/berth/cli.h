@@ -91,6 +91,13 @@ int cli_output_open(struct berth_cli *cli, struct cli_output *o, const char *pat
 /* r: the command's result so far; returns it, or the error of the rename. */
 int cli_output_finish(struct cli_output *o, int r, struct berth_error **err);
 
+/* The flags pull and push share: --tls-verify[=BOOL], --authfile FILE, -q, -h (prints
+ * usage). Returns 1 when help was printed, 0 to go on, < 0 on a usage error. */
+struct berth_registry_options;
+int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
+		       struct berth_registry_options *o, void (*usage)(FILE *),
+		       struct berth_error **err);
+
 /* A text table like docker's (tabwriter: min width 10, padding 3). */
 struct table;
 struct table *table_new(size_t n_cols, const char *const *headers);

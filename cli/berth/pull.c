@@ -122,7 +122,9 @@ void cli_layer_status(const char *id, const char *status, void *data)
 	screen.lines++;
 }
 
-int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
+		       struct berth_registry_options *o, void (*print_usage)(FILE *),
+		       struct berth_error **err)
 {
 	enum { OPT_TLS_VERIFY = 0x100, OPT_AUTHFILE };
 	static const struct option options[] = {
@@ -132,9 +134,6 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_free_ char *id = NULL;
-	struct berth_registry_options o = {.progress = cli_progress};
 	bool verify = true;
 	int c, r;
 
@@ -144,21 +143,34 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			r = cli_parse_bool(cli, "tls-verify", optarg, &verify, err);
 			if (r < 0)
 				return r;
-			o.insecure = !verify;
+			o->insecure = !verify;
 			break;
 		case OPT_AUTHFILE:
-			o.auth_file = optarg;
+			o->auth_file = optarg;
 			break;
 		case 'q':
-			o.progress = NULL;
+			o->progress = NULL;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			print_usage(stdout);
+			return 1;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
+	return 0;
+}
+
+int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct berth_registry_options o = {.progress = cli_progress};
+	int r;
+
+	r = cli_registry_flags(argc, argv, cli, &o, usage, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"pull\" requires exactly 1 argument");
 	/* On a terminal, a line per layer updated in place, as docker shows them. */

@@ -36,42 +36,15 @@ static void storep(struct berth_store **s)
 
 int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_TLS_VERIFY = 0x100, OPT_AUTHFILE };
-	static const struct option options[] = {
-	    {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
-	};
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_free_ char *digest = NULL;
 	struct berth_registry_options o = {.progress = cli_progress};
 	const char *image, *dest;
-	bool verify = true;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
-		switch (c) {
-		case OPT_TLS_VERIFY:
-			r = cli_parse_bool(cli, "tls-verify", optarg, &verify, err);
-			if (r < 0)
-				return r;
-			o.insecure = !verify;
-			break;
-		case OPT_AUTHFILE:
-			o.auth_file = optarg;
-			break;
-		case 'q':
-			o.progress = NULL;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cli_getopt_error(cli, argv, c, err);
-		}
-	}
+	r = cli_registry_flags(argc, argv, cli, &o, usage, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(cli, err, "\"push\" requires 1 or 2 arguments");
 	image = argv[optind];
