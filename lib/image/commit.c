@@ -21,7 +21,7 @@ int image_commit(struct berth_store *s, const char *config, size_t config_len,
 {
 	_cleanup_strv_free_ char **chains = calloc(n_layers + 1, sizeof(char *));
 	char **tmps = calloc(n_layers + 1, sizeof(char *)); /* may have holes */
-	_cleanup_strv_free_ char **blobs = calloc(n_layers + 1, sizeof(char *));
+	char **blobs = calloc(n_layers + 1, sizeof(char *)); /* may have holes */
 	bool *layer_created = calloc(n_layers + 1, sizeof(bool));
 	bool *blob_created = calloc(n_layers + 1, sizeof(bool));
 	struct store_index idx = {0};
@@ -151,6 +151,9 @@ out:
 	for (size_t i = 0; tmps && i < n_layers; i++)
 		free(tmps[i]);
 	free(tmps);
+	for (size_t i = 0; blobs && i < n_layers; i++)
+		free(blobs[i]);
+	free(blobs);
 	free(layer_created);
 	free(blob_created);
 	return r;
