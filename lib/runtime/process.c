@@ -155,6 +155,11 @@ static int write_maps(pid_t pid, const struct rt_config *cfg, struct berth_error
 
 /* ---- child side ---------------------------------------------------------------- */
 
+/* The status the prestart, createRuntime and createContainer hooks see: "created", as
+ * crun gives it and the runtime-tools validation suite (hooks_stdin) expects; runc
+ * says "creating". */
+#define CREATE_HOOK_STATUS "created"
+
 struct child {
 	const struct process_ctx *ctx;
 	int sock;
@@ -193,7 +198,7 @@ static int child_before_pivot(void *data, struct berth_error **err)
 			return r;
 	}
 	if (cfg->n_hooks[RT_HOOK_CREATE_CONTAINER]) {
-		_cleanup_free_ char *state = child_state_json(c, "creating");
+		_cleanup_free_ char *state = child_state_json(c, CREATE_HOOK_STATUS);
 
 		if (!state)
 			return -ENOMEM;
@@ -869,7 +874,7 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 			break;
 		case SYNC_HOOKS: {
 			_cleanup_free_ char *state = hooks_state_json(
-				ctx->id, "creating", init, ctx->bundle, cfg->annotations, cfg->n_annotations);
+				ctx->id, CREATE_HOOK_STATUS, init, ctx->bundle, cfg->annotations, cfg->n_annotations);
 
 			if (!state) {
 				r = -ENOMEM;

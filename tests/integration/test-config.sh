@@ -29,15 +29,15 @@ test_all_six_hooks_run_in_order() {
 	rt create --bundle "$b" h1
 	local pid
 	pid=$(rt state h1 | jq .pid)
-	assert_eq "prestart creating $pid
-createRuntime creating $pid
-createContainer creating $pid" "$(cat "$log")"
+	assert_eq "prestart created $pid
+createRuntime created $pid
+createContainer created $pid" "$(cat "$log")"
 	rt start h1
 	wait_for 5 sh -c "[ \"\$('$BERTH_RUNTIME' --root '$RUNTIME_ROOT' state h1 | jq -r .status)\" = stopped ]"
 	rt delete h1
-	assert_eq "prestart creating $pid
-createRuntime creating $pid
-createContainer creating $pid
+	assert_eq "prestart created $pid
+createRuntime created $pid
+createContainer created $pid
 poststart running $pid
 poststop stopped none" "$(cat "$log")"
 	assert_eq "startContainer-in-container" "$(cat "$b/rootfs/tmp/started")"
