@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "util.h"
 
-/* Shared by create and run: --bundle, --pid-file, --console-socket, --detach. */
+/* Shared by create and run: --bundle, --config, --pid-file, --console-socket, --detach. */
 int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const char *cmd,
 		      struct berth_create_opts *o, bool *detach, const char **id);
 
@@ -16,6 +16,7 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 {
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "console-socket", required_argument, NULL, 'c' },
 		{ "detach", no_argument, NULL, 'd' },
@@ -33,6 +34,9 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 		switch (c) {
 		case 'b':
 			o->bundle = optarg;
+			break;
+		case 'C': /* crun's: a config other than <bundle>/config.json */
+			o->config = optarg;
 			break;
 		case 'p':
 			o->pid_file = optarg;
@@ -75,7 +79,8 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 	if (optind != argc - 1)
 		return cli_usage_error(cli, cmd, "expects exactly one container id");
 	*id = argv[optind];
-	o->preserve_fds += listen_fds();
+	o->listen_fds = listen_fds();
+	o->preserve_fds += o->listen_fds;
 	return 0;
 }
 

@@ -133,8 +133,9 @@ unsigned listen_fds(void)
 	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 	uint64_t v;
 
-	/* socket activation passed to us: the fds go on to the container (as runc does) */
-	if (!pid || !n || parse_u64(n, &v) < 0 || v > 1024 || atoi(pid) != (int)getpid())
+	/* socket activation passed to us: the fds go on to the container (as runc does).
+	 * LISTEN_PID names the process they are for; without it they are ours (crun). */
+	if (!n || parse_u64(n, &v) < 0 || v > 1024 || (pid && atoi(pid) != (int)getpid()))
 		return 0;
 	return (unsigned)v;
 }
@@ -166,10 +167,10 @@ static const struct {
 	  "[--image-path DIR] [--work-path DIR] [--leave-running] [--tcp-established] "
 	  "[--ext-unix-sk] [--shell-job] [--file-locks] <container-id>" },
 	{ "create", cmd_create, "create a container",
-	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--preserve-fds N] "
-	  "<container-id>" },
+	  "[--bundle DIR] [--config FILE] [--pid-file FILE] [--console-socket SOCKET] "
+	  "[--preserve-fds N] <container-id>" },
 	{ "delete", cmd_delete, "delete a container and everything it holds",
-	  "[--force] <container-id>" },
+	  "[--force] [--regex] <container-id>" },
 	{ "events", cmd_events, "print stats and OOM events of a container",
 	  "[--stats] [--interval DURATION] <container-id>" },
 	{ "exec", cmd_exec, "run a process in a running container",
@@ -185,8 +186,8 @@ static const struct {
 	  "[--image-path DIR] [--bundle DIR] [--detach] <container-id>" },
 	{ "resume", cmd_resume, "thaw a paused container", "<container-id>" },
 	{ "run", cmd_run, "create and start a container",
-	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] [--keep] "
-	  "[--preserve-fds N] <container-id>" },
+	  "[--bundle DIR] [--config FILE] [--pid-file FILE] [--console-socket SOCKET] "
+	  "[--detach] [--keep] [--preserve-fds N] <container-id>" },
 	{ "spec", cmd_spec, "write a default config.json", "[--bundle DIR] [--rootless]" },
 	{ "start", cmd_start, "start a created container", "<container-id>" },
 	{ "state", cmd_state, "print the state of a container as JSON", "<container-id>" },
@@ -210,6 +211,7 @@ static void usage(FILE *f)
 	      "   --log FILE              write errors, warnings and debug messages to FILE\n"
 	      "   --log-format text|json  the format of --log\n"
 	      "   --root DIR              state directory (default: " BERTH_RUNTIME_DEFAULT_ROOT ")\n"
+	      "   --cgroup-manager NAME   cgroupfs (the only one: systemd is not PID 1 here)\n"
 	      "   --help, -h              show help\n"
 	      "   --version, -v           print the version\n",
 	      f);
@@ -271,6 +273,7 @@ int main(int argc, char **argv)
 		{ "log-format", required_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "systemd-cgroup", no_argument, NULL, 's' },
+		{ "cgroup-manager", required_argument, NULL, 'm' },
 		{ "criu", required_argument, NULL, 'c' },
 		{ "rootless", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -301,6 +304,23 @@ int main(int argc, char **argv)
 			return cli_usage_error(&cli, "--systemd-cgroup",
 					       "the systemd cgroup driver needs systemd running as "
 					       "PID 1, and it is not (use the default cgroupfs driver)");
+		case 'm': /* crun's spelling */
+			if (streq(optarg, "systemd"))
+				return cli_usage_error(&cli, "--cgroup-manager",
+						       "the systemd cgroup driver needs systemd "
+						       "running as PID 1, and it is not (use "
+						       "cgroupfs)");
+			if (streq(optarg, "disabled"))
+				return cli_usage_error(&cli, "--cgroup-manager",
+						       "'disabled' is not supported: berth-runtime "
+						       "always places the container in a cgroup "
+						       "(use cgroupfs)");
+			if (!streq(optarg, "cgroupfs"))
+				return cli_usage_error(&cli, "--cgroup-manager",
+						       "unknown cgroup manager '%s' (cgroupfs or "
+						       "systemd)",
+						       optarg);
+			break;
 		case 'c':
 		case 'R':
 			break;

@@ -28,6 +28,11 @@ const char *berth_status_name(enum berth_status s);
 
 struct berth_create_opts {
 	const char *bundle;          /* directory holding config.json */
+	const char *config;          /* NULL: "config.json"; relative to the bundle unless
+				      * absolute (crun's --config) */
+	unsigned listen_fds;         /* fds 3 .. 3+N-1 (counted in preserve_fds) are
+				      * socket-activation fds: the process gets LISTEN_FDS=N
+				      * and LISTEN_PID=1 unless its env sets them */
 	const char *pid_file;        /* NULL: none */
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
 	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */

@@ -396,8 +396,10 @@ int rt_config_parse(const char *json, size_t len, const char *name, struct rt_co
 int rt_config_parse_fragment(const char *json, size_t len, const char *name, const char *where,
 			     struct rt_config **ret, struct berth_error **err);
 
-/* Read and parse <bundle>/config.json. */
-int rt_config_load(const char *bundle, struct rt_config **ret, struct berth_error **err);
+/* Read and parse the config: `config` (NULL: "config.json"), relative to the bundle
+ * unless it is absolute. */
+int rt_config_load(const char *bundle, const char *config, struct rt_config **ret,
+		   struct berth_error **err);
 
 /* Accepts NULL; returns NULL. */
 struct rt_config *rt_config_free(struct rt_config *c);

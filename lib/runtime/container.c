@@ -177,6 +177,26 @@ static void open_bind_sources(const struct rt_config *cfg, const char *bundle,
 	}
 }
 
+/* Socket activation (sd_listen_fds(3)): the fds keep their numbers from 3 on, and the
+ * process is told so, as runc and crun tell it. */
+static int add_listen_env(struct rt_process *p, unsigned n, struct berth_error **err)
+{
+	bool has_fds = false, has_pid = false;
+	_cleanup_free_ char *kv = NULL;
+
+	if (n == 0)
+		return 0;
+	for (char **e = p->env; e && *e; e++) {
+		has_fds = has_fds || startswith(*e, "LISTEN_FDS=");
+		has_pid = has_pid || startswith(*e, "LISTEN_PID=");
+	}
+	kv = xasprintf("LISTEN_FDS=%u", n);
+	if (!kv || (!has_fds && strv_extend(&p->env, kv) < 0) ||
+	    (!has_pid && strv_extend(&p->env, "LISTEN_PID=1") < 0))
+		return berth_error_set(err, ENOMEM, "socket activation environment");
+	return 0;
+}
+
 static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
 			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
 			   bool *ret_poststart, struct berth_error **err)
@@ -185,6 +205,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, sock = -EBADF, pty = -EBADF;
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
+	_cleanup_free_ char *config = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
 	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 };
@@ -201,13 +222,28 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		r = berth_error_set(err, errno, "bundle '%s'", opts->bundle ? opts->bundle : ".");
 		goto fail;
 	}
-	r = rt_config_load(bundle, &cfg, err);
+	r = rt_config_load(bundle, opts->config, &cfg, err);
 	if (r < 0)
 		goto fail;
 	if (!cfg->has_process) {
 		r = berth_error_new(err, EINVAL, "config.json: process: required to create a container");
 		goto fail;
 	}
+	/* another config than the bundle's: exec, start and delete read it again */
+	if (opts->config && *opts->config && !streq(opts->config, "config.json")) {
+		_cleanup_free_ char *p = opts->config[0] == '/'
+						 ? strdup(opts->config)
+						 : xasprintf("%s/%s", bundle, opts->config);
+
+		config = p ? realpath(p, NULL) : NULL;
+		if (!config) {
+			r = berth_error_set(err, p ? errno : ENOMEM, "config '%s'", opts->config);
+			goto fail;
+		}
+	}
+	r = add_listen_env(&cfg->process, opts->listen_fds, err);
+	if (r < 0)
+		goto fail;
 	r = rt_config_check_supported(cfg, err);
 	if (r >= 0)
 		r = lsm_check(cfg, err);
@@ -337,6 +373,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		goto fail_kill;
 	}
 	st.bundle = bundle;
+	st.config = config;
 	st.rootfs = rootfs;
 	st.created = now_rfc3339();
 	st.cgroup_path = cgpath;
@@ -394,14 +431,14 @@ fail:
 }
 
 /* poststart and poststop hooks: their failures are warnings (runtime-spec "Lifecycle"). */
-static void run_late_hooks(const char *bundle, enum rt_hook_kind kind, const char *id,
-			   const char *status, pid_t pid)
+static void run_late_hooks(const char *bundle, const char *config, enum rt_hook_kind kind,
+			   const char *id, const char *status, pid_t pid)
 {
 	struct rt_config *cfg = NULL;
 	struct berth_error *e = NULL;
 	char *state;
 
-	if (rt_config_load(bundle, &cfg, &e) < 0) {
+	if (rt_config_load(bundle, config, &cfg, &e) < 0) {
 		berth_error_wrap(&e, "%s hooks of '%s'", rt_hook_kind_name(kind), id);
 		berth_warn(e);
 		return;
@@ -495,7 +532,7 @@ int berth_container_start(const char *root, const char *id, struct berth_error *
 		goto out;
 	}
 	if (st.has_poststart)
-		run_late_hooks(st.bundle, RT_HOOK_POSTSTART, id, "running", st.pid);
+		run_late_hooks(st.bundle, st.config, RT_HOOK_POSTSTART, id, "running", st.pid);
 	r = 0;
 out:
 	state_file_clear(&st);
@@ -656,7 +693,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		}
 	}
 	if (st.has_poststop)
-		run_late_hooks(st.bundle, RT_HOOK_POSTSTOP, id, "stopped", 0);
+		run_late_hooks(st.bundle, st.config, RT_HOOK_POSTSTOP, id, "stopped", 0);
 	remove_state_dir(root, id);
 	r = 0;
 out:
@@ -748,8 +785,8 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 		goto out;
 	}
 	if (poststart)
-		run_late_hooks(opts->bundle ? opts->bundle : ".", RT_HOOK_POSTSTART, id, "running",
-			       pid);
+		run_late_hooks(opts->bundle ? opts->bundle : ".", opts->config, RT_HOOK_POSTSTART,
+			       id, "running", pid);
 	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
 	/* --keep: the stopped container stays, with its cgroup, until `delete` */

@@ -119,7 +119,7 @@ int berth_container_checkpoint(const char *root, const char *id,
 			   NULL, err);
 	if (r < 0)
 		return r;
-	r = rt_config_load(st.bundle, &cfg, err);
+	r = rt_config_load(st.bundle, st.config, &cfg, err);
 	if (r < 0)
 		goto out;
 	r = mkdir_p(o->image_path, 0700);

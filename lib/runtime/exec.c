@@ -204,7 +204,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		 status == BERTH_STATUS_PAUSED ? ", paused" : "");
 	/* the lock guards the state, not the container's life: let others in now */
 	close(TAKE_FD(dirfd));
-	r = rt_config_load(st.bundle, &cfg, err);
+	r = rt_config_load(st.bundle, st.config, &cfg, err);
 	if (r < 0)
 		goto out;
 	r = exec_config(cfg, st.pid, o, from_file, err);

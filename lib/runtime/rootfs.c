@@ -113,6 +113,16 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 			return berth_error_wrap(err, "/dev");
 	}
 
+	/* A cwd the image lacks is made (inside the rootfs, as runc and crun make it), while
+	 * the root is still writable. */
+	if (cfg->process.cwd && !streq(cfg->process.cwd, "/")) {
+		_cleanup_close_ int fd = -EBADF;
+
+		r = mount_open_target(ctx->rootfd, cfg->process.cwd, true, false, &fd, err);
+		if (r < 0)
+			return berth_error_wrap(err, "cwd '%s'", cfg->process.cwd);
+	}
+
 	if (before_pivot) {
 		r = before_pivot(data, err);
 		if (r < 0)

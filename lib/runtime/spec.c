@@ -1443,13 +1443,16 @@ int rt_config_parse_fragment(const char *json, size_t len, const char *name, con
 	return 0;
 }
 
-int rt_config_load(const char *bundle, struct rt_config **ret, struct berth_error **err)
+int rt_config_load(const char *bundle, const char *config, struct rt_config **ret,
+		   struct berth_error **err)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
 	size_t size;
 	int r;
 
-	path = xasprintf("%s/config.json", bundle);
+	if (!config || !*config)
+		config = "config.json";
+	path = config[0] == '/' ? strdup(config) : xasprintf("%s/%s", bundle, config);
 	if (!path)
 		return berth_error_set(err, ENOMEM, "load config of '%s'", bundle);
 	r = read_full_file(path, &buf, &size);

@@ -19,6 +19,7 @@ void state_file_clear(struct state_file *s)
 {
 	free(s->id);
 	free(s->bundle);
+	free(s->config);
 	free(s->rootfs);
 	free(s->created);
 	free(s->cgroup_path);
@@ -102,6 +103,8 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 	json_object_set_new(o, "pid", json_integer(s->pid));
 	json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time));
 	json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+	if (s->config)
+		json_object_set_new(o, "config", json_string(s->config));
 	json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
 	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
 	json_object_set_new(o, "cgroup_path", json_string(s->cgroup_path ? s->cgroup_path : ""));
@@ -168,6 +171,7 @@ int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_e
 	s.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
 	s.start_time = (uint64_t)json_integer_value(json_object_get(o, "start_time"));
 	s.bundle = get_str(o, "bundle");
+	s.config = get_str(o, "config");
 	s.rootfs = get_str(o, "rootfs");
 	s.created = get_str(o, "created");
 	s.cgroup_path = get_str(o, "cgroup_path");

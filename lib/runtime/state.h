@@ -19,6 +19,7 @@ struct state_file {
 	pid_t pid;
 	uint64_t start_time;    /* field 22 of /proc/<pid>/stat */
 	char *bundle;
+	char *config;           /* the config file when not <bundle>/config.json, else NULL */
 	char *rootfs;
 	char *created;
 	char *cgroup_path;

@@ -493,3 +493,80 @@ inside" "$output"
 	# the host's /proc is untouched
 	[ -e /proc/self/mountinfo ]
 }
+
+# crun's spellings, which its own test suite and some tools use.
+test_crun_cgroup_manager_option() {
+	make_bundle "$BERTH_TEST_TMP/cm" /probe exit 0
+	run "$BERTH_RUNTIME" --cgroup-manager cgroupfs --root "$RUNTIME_ROOT" run \
+		--bundle "$BERTH_TEST_TMP/cm" cm
+	assert_eq 0 "$status" "$output"
+	run "$BERTH_RUNTIME" --cgroup-manager systemd --root "$RUNTIME_ROOT" run \
+		--bundle "$BERTH_TEST_TMP/cm" cm
+	assert_eq 1 "$status"
+	assert_contains "$output" "--cgroup-manager: the systemd cgroup driver needs systemd"
+	run "$BERTH_RUNTIME" --cgroup-manager bogus --root "$RUNTIME_ROOT" list
+	assert_eq 1 "$status"
+	assert_contains "$output" "unknown cgroup manager 'bogus'"
+	[ ! -e "$RUNTIME_ROOT/cm" ]
+}
+
+test_crun_config_option_names_another_config() {
+	local b="$BERTH_TEST_TMP/cf"
+	make_bundle "$b" /probe getenv WHICH
+	jq_edit "$b/config.json" '.process.env += ["WHICH=default"]'
+	mkdir -p "$b/alt"
+	jq '.process.env |= map(if . == "WHICH=default" then "WHICH=alt" else . end)' "$b/config.json" > "$b/alt/config.json"
+	run rt run --config alt/config.json --bundle "$b" cf
+	assert_eq 0 "$status" "$output"
+	assert_eq alt "$output"
+	run rt run --bundle "$b" cf
+	assert_eq default "$output"
+	# exec reads the same config again (not the bundle's config.json)
+	jq_edit "$b/alt/config.json" '.process.args = ["/probe", "sleep", "60"]'
+	rt run -d --config "$b/alt/config.json" --bundle "$b" cf
+	run rt exec cf /probe getenv WHICH
+	assert_eq alt "$output"
+	rt delete --force cf
+	# a config that is not there is named
+	run rt run --config nothere.json --bundle "$b" cf
+	assert_eq 1 "$status"
+	assert_contains "$output" "$b/nothere.json"
+	[ ! -e "$RUNTIME_ROOT/cf" ]
+}
+
+test_missing_cwd_is_created_inside_the_rootfs() {
+	local b="$BERTH_TEST_TMP/cwd" escape="$BERTH_TEST_TMP/escaped-cwd"
+	make_bundle "$b" /probe cwd
+	jq_edit "$b/config.json" '.process.cwd = "/does/not/exist" | .root.readonly = true'
+	run rt run --bundle "$b" cwd
+	assert_eq 0 "$status" "$output"
+	assert_eq "/does/not/exist" "$output"
+	[ -d "$b/rootfs/does/not/exist" ]
+	# through a symlink of the image that points out of it: made inside, never on the host
+	ln -s "../../../../../../..$escape" "$b/rootfs/link"
+	jq_edit "$b/config.json" '.process.cwd = "/link/sub"'
+	run rt run --bundle "$b" cwd
+	assert_eq 0 "$status" "$output"
+	[ ! -e "$escape" ]
+	[ -d "$b/rootfs$escape/sub" ]
+}
+
+test_delete_regex_deletes_every_match() {
+	start_sleeper rx-a
+	start_sleeper rx-b
+	start_sleeper keep-c
+	run rt delete --force --regex '^rx-'
+	assert_eq 0 "$status" "$output"
+	assert_eq "keep-c" "$(rt list --quiet)"
+	# a pattern that matches nothing is not an error; a bad one is named
+	run rt delete --regex '^nothing$'
+	assert_eq 0 "$status" "$output"
+	run rt delete --regex 'a['
+	assert_eq 1 "$status"
+	assert_contains "$output" "--regex 'a['"
+	# without --force a running match is refused (and the others still go)
+	run rt delete --regex 'keep'
+	assert_eq 1 "$status"
+	assert_eq "keep-c" "$(rt list --quiet)"
+	rt delete --force keep-c
+}

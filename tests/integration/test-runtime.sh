@@ -439,6 +439,18 @@ test_preserve_fds_and_listen_fds() {
 	run bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$BERTH_TEST_TMP/f3" \
 		"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" b26
 	assert_eq "0 1 2" "$output"
+	# socket activation: LISTEN_FDS for us passes the fds on and tells the process
+	jq_edit "$b/config.json" '.process.args = ["/bin/sh", "-c",
+		"echo $LISTEN_FDS $LISTEN_PID; exec /probe fds"]'
+	run bash -c 'exec 3<"$1"; shift; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"' _ \
+		"$BERTH_TEST_TMP/f3" "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" b26
+	assert_eq "1 1
+0 1 2 3" "$output"
+	# fds for another process are not ours to pass
+	run bash -c 'exec 3<"$1"; shift; LISTEN_PID=1 LISTEN_FDS=1 exec "$@"' _ \
+		"$BERTH_TEST_TMP/f3" "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" b26
+	assert_eq "
+0 1 2" "$output"
 }
 
 test_user_namespace_with_create_and_start() {

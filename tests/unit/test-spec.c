@@ -1214,7 +1214,7 @@ TEST(load_bundle)
 	const char *json = PROC("\"args\":[\"true\"]");
 
 	ASSERT_TRUE(mkdtemp(dir));
-	ASSERT_EQ(rt_config_load(dir, &c, &err), -ENOENT);
+	ASSERT_EQ(rt_config_load(dir, NULL, &c, &err), -ENOENT);
 	ASSERT_TRUE(c == NULL);
 	expected = xasprintf("open '%s/config.json': No such file or directory", dir);
 	ASSERT_STREQ(berth_error_message(err), expected);
@@ -1222,14 +1222,28 @@ TEST(load_bundle)
 
 	path = xasprintf("%s/config.json", dir);
 	ASSERT_EQ(write_file_atomic(path, json, strlen(json), 0644), 0);
-	ASSERT_EQ(rt_config_load(dir, &c, &err), 0);
+	ASSERT_EQ(rt_config_load(dir, NULL, &c, &err), 0);
 	ASSERT_TRUE(c);
 	ASSERT_STREQ(c->process.args[0], "true");
 	c = rt_config_free(c);
 
+	/* another file: relative to the bundle, or absolute */
+	free(path);
+	path = xasprintf("%s/other.json", dir);
+	ASSERT_EQ(write_file_atomic(path, PROC("\"args\":[\"other\"]"),
+				    strlen(PROC("\"args\":[\"other\"]")), 0644), 0);
+	ASSERT_EQ(rt_config_load(dir, "other.json", &c, &err), 0);
+	ASSERT_STREQ(c->process.args[0], "other");
+	c = rt_config_free(c);
+	ASSERT_EQ(rt_config_load("/nonexistent", path, &c, &err), 0);
+	ASSERT_STREQ(c->process.args[0], "other");
+	c = rt_config_free(c);
+	free(path);
+	path = xasprintf("%s/config.json", dir);
+
 	/* messages name the file that was read */
 	ASSERT_EQ(write_file_atomic(path, "{}", 2, 0644), 0);
-	ASSERT_EQ(rt_config_load(dir, &c, &err), -EINVAL);
+	ASSERT_EQ(rt_config_load(dir, NULL, &c, &err), -EINVAL);
 	free(expected);
 	expected = xasprintf("%s/config.json: ociVersion: missing required property", dir);
 	ASSERT_STREQ(berth_error_message(err), expected);
