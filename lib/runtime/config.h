@@ -375,6 +375,9 @@ struct rt_config {
 	char *mount_label;
 	struct rt_sysctl *annotations; /* key/value pairs */
 	size_t n_annotations;
+	/* annotation run.oci.keep_original_groups (crun's), set and not "0": processes keep
+	 * the runtime's supplementary groups (no setgroups, additionalGids unused) */
+	bool keep_original_groups;
 	/* hooks, per kind, in order (hooks_run() in hooks.h) */
 	struct rt_hook *hooks[_RT_HOOK_KIND_MAX];
 	size_t n_hooks[_RT_HOOK_KIND_MAX];

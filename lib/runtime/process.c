@@ -311,14 +311,15 @@ static int write_sysctls(const struct rt_config *cfg, struct berth_error **err)
 	return 0;
 }
 
-static int switch_user(const struct rt_process *p, struct berth_error **err)
+static int switch_user(const struct rt_process *p, bool keep_groups, struct berth_error **err)
 {
 	int r;
 
 	r = caps_drop_bounding(p->caps[RT_CAP_BOUNDING], err);
 	if (r < 0)
 		return r;
-	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
+	if (!keep_groups && setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+	    errno != EPERM)
 		return berth_error_set(err, errno, "setgroups");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return berth_error_set(err, errno, "setgid %u", p->gid);
@@ -544,7 +545,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	r = fix_stdio_owner(p->uid, err);
 	if (r < 0)
 		return r;
-	r = switch_user(p, err);
+	r = switch_user(p, cfg->keep_original_groups, err);
 	if (r < 0)
 		return r;
 	r = lsm_apply_exec(p, err);

@@ -1304,6 +1304,9 @@ static int parse_config(struct parser *p, json_t *v, struct rt_config *c)
 	    (r = spec_field(p, v, "linux", false, parse_linux, c)) < 0 ||
 	    (r = spec_field(p, v, "annotations", false, spec_parse_string_map, &annotations)) < 0)
 		return r;
+	for (size_t i = 0; i < c->n_annotations; i++)
+		if (streq(c->annotations[i].key, "run.oci.keep_original_groups"))
+			c->keep_original_groups = !streq(c->annotations[i].value, "0");
 	return 0;
 }
 

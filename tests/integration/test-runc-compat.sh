@@ -570,3 +570,18 @@ test_delete_regex_deletes_every_match() {
 	assert_eq "keep-c" "$(rt list --quiet)"
 	rt delete --force keep-c
 }
+
+test_keep_original_groups_annotation() {
+	local b="$BERTH_TEST_TMP/kg"
+	make_bundle "$b" /probe ids
+	jq_edit "$b/config.json" '.process.user.additionalGids = [7]'
+	run setpriv --groups 11,12 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" kg
+	assert_contains "$output" "groups=7"
+	# crun's annotation: the caller's groups stay (additionalGids are not applied)
+	jq_edit "$b/config.json" '.annotations["run.oci.keep_original_groups"] = "1"'
+	run setpriv --groups 11,12 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" kg
+	assert_contains "$output" "groups=11,12"
+	jq_edit "$b/config.json" '.annotations["run.oci.keep_original_groups"] = "0"'
+	run setpriv --groups 11,12 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" kg
+	assert_contains "$output" "groups=7"
+}

@@ -534,6 +534,19 @@ TEST(linux_misc)
 	ASSERT_EQ(c->n_annotations, 1);
 	ASSERT_STREQ(c->annotations[0].key, "org.example.key");
 	ASSERT_STREQ(c->annotations[0].value, "value");
+	ASSERT_TRUE(!c->keep_original_groups);
+}
+
+TEST(keep_original_groups_annotation)
+{
+	_cleanup_(rt_config_freep) struct rt_config *on =
+	    parse(CFG("\"annotations\":{\"run.oci.keep_original_groups\":\"1\"}"));
+	_cleanup_(rt_config_freep) struct rt_config *off =
+	    parse(CFG("\"annotations\":{\"run.oci.keep_original_groups\":\"0\"}"));
+
+	ASSERT_TRUE(on && off);
+	ASSERT_TRUE(on->keep_original_groups);
+	ASSERT_TRUE(!off->keep_original_groups);
 }
 
 /* ---- errors: each names the file and the JSON path ---- */
