@@ -105,6 +105,55 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/* The new rules replace the old (update): every other device program attached to the
+ * cgroup is detached, after the new one is in place, so that there is never a moment
+ * without rules (while both are attached, a device must pass both). */
+static int detach_others(int cg, int prog, const char *cgroup_dir, struct berth_error **err)
+{
+	struct bpf_prog_info info;
+	uint32_t ids[64], n;
+	union bpf_attr attr;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+		return berth_error_set(err, errno, "device rules: read the new program's id");
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)cg;
+	attr.query.attach_type = BPF_CGROUP_DEVICE;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = ELEMENTSOF(ids);
+	if (sys_bpf(BPF_PROG_QUERY, &attr) < 0)
+		return berth_error_set(err, errno, "device rules: list the programs of '%s'",
+				       cgroup_dir);
+	n = attr.query.prog_cnt < ELEMENTSOF(ids) ? attr.query.prog_cnt : ELEMENTSOF(ids);
+	for (uint32_t i = 0; i < n; i++) {
+		_cleanup_close_ int old = -EBADF;
+
+		if (ids[i] == info.id)
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_id = ids[i];
+		old = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+		if (old < 0) {
+			if (errno == ENOENT) /* detached meanwhile */
+				continue;
+			return berth_error_set(err, errno, "device rules: open old program %u", ids[i]);
+		}
+		memset(&attr, 0, sizeof(attr));
+		attr.target_fd = (uint32_t)cg;
+		attr.attach_bpf_fd = (uint32_t)old;
+		attr.attach_type = BPF_CGROUP_DEVICE;
+		if (sys_bpf(BPF_PROG_DETACH, &attr) < 0 && errno != ENOENT)
+			return berth_error_set(err, errno, "device rules: detach old program %u from '%s'",
+					       ids[i], cgroup_dir);
+	}
+	return 0;
+}
+
 int bpf_devices_attach(const char *cgroup_dir, const struct rt_device_rule *rules, size_t n,
 		       struct berth_error **err)
 {
@@ -149,5 +198,5 @@ int bpf_devices_attach(const char *cgroup_dir, const struct rt_device_rule *rule
 		return berth_error_set(err, errno, "device rules: attach the BPF device program to '%s'",
 				       cgroup_dir);
 	/* The attachment holds the program; our fds can go. */
-	return 0;
+	return detach_others(cg, prog, cgroup_dir, err);
 }

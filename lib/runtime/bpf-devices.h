@@ -16,6 +16,8 @@ int bpf_devices_program(const struct rt_device_rule *rules, size_t n, struct bpf
 			size_t *ret_n);
 
 /* Load the program and attach it (BPF_F_ALLOW_MULTI) to the cgroup2 directory
- * cgroup_dir. The error names what the kernel refused, with the verifier's log. */
+ * cgroup_dir, then detach every other device program there: the rules replace the
+ * cgroup's earlier ones (update). The error names what the kernel refused, with the
+ * verifier's log. */
 int bpf_devices_attach(const char *cgroup_dir, const struct rt_device_rule *rules, size_t n,
 		       struct berth_error **err);

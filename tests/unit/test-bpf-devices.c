@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -118,6 +119,63 @@ TEST(rules_are_enforced_in_a_cgroup2_cgroup)
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	rmdir(cg);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+}
+
+/* update: the second set of rules replaces the first (one program stays attached) */
+TEST(attach_again_replaces_the_rules)
+{
+	struct rt_device_rule only_null[] = { rule(false, 'a', -1, -1, "rwm"),
+					      rule(true, 'c', 1, 3, "rw") };
+	struct rt_device_rule only_zero[] = { rule(false, 'a', -1, -1, "rwm"),
+					      rule(true, 'c', 1, 5, "r") };
+	_cleanup_free_ char *mnt = cgroup2_mount(), *cg = NULL, *procs = NULL;
+	struct berth_error *err = NULL;
+	uint32_t ids[8];
+	union bpf_attr attr;
+	int status, fd, q;
+	pid_t pid;
+
+	if (geteuid() != 0 || !mnt) {
+		printf("# skip: needs root and a cgroup2 mount\n");
+		return;
+	}
+	cg = xasprintf("%s/berth-test-bpf2-%d", mnt, (int)getpid());
+	procs = xasprintf("%s/cgroup.procs", cg);
+	ASSERT_EQ(mkdir(cg, 0755), 0);
+	if (bpf_devices_attach(cg, only_null, ELEMENTSOF(only_null), &err) < 0 ||
+	    bpf_devices_attach(cg, only_zero, ELEMENTSOF(only_zero), &err) < 0) {
+		rmdir(cg);
+		TEST_FAIL_("attach: %s", berth_error_message(err));
+	}
+	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)fd;
+	attr.query.attach_type = BPF_CGROUP_DEVICE;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = ELEMENTSOF(ids);
+	q = (int)syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr));
+	close(fd);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		char me[32];
+		int bad = 0;
+
+		snprintf(me, sizeof(me), "%d", (int)getpid());
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, me, strlen(me)) < 0)
+			_exit(100);
+		close(fd);
+		bad |= try_open("/dev/zero", O_RDONLY) != 0 ? 1 : 0;
+		bad |= try_open("/dev/null", O_RDWR) != -EPERM ? 2 : 0; /* the old rule is gone */
+		_exit(bad);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	rmdir(cg);
+	ASSERT_EQ(q, 0);
+	ASSERT_EQ(attr.query.prog_cnt, 1);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 }
