@@ -69,6 +69,33 @@ static int try_open(const char *path, int flags)
 	return 0;
 }
 
+/* The path of a cgroup2 directory for the test (not made yet), or NULL (the test skips)
+ * without root or a cgroup2 mount. */
+static char *test_cgroup(const char *name)
+{
+	_cleanup_free_ char *mnt = cgroup2_mount();
+
+	if (geteuid() != 0 || !mnt) {
+		printf("# skip: needs root and a cgroup2 mount\n");
+		return NULL;
+	}
+	return xasprintf("%s/berth-test-%s-%d", mnt, name, (int)getpid());
+}
+
+/* In a forked child: move into cg, or _exit(100). */
+static void join_cgroup(const char *cg)
+{
+	_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", cg);
+	char me[32];
+	int fd;
+
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	fd = procs ? open(procs, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || write(fd, me, strlen(me)) < 0)
+		_exit(100);
+	close(fd);
+}
+
 TEST(rules_are_enforced_in_a_cgroup2_cgroup)
 {
 	struct rt_device_rule rules[] = {
@@ -76,19 +103,15 @@ TEST(rules_are_enforced_in_a_cgroup2_cgroup)
 	    rule(true, 'c', 1, 5, "r"),					/* zero: read only */
 	    rule(true, 'c', 1, 7, "rw"), rule(false, 'c', 1, 7, "w"),	/* full: w denied after */
 	};
-	_cleanup_free_ char *mnt = cgroup2_mount(), *cg = NULL, *procs = NULL, *node = NULL;
+	_cleanup_free_ char *cg = test_cgroup("bpf"), *node = NULL;
 	struct berth_error *err = NULL;
 	int status;
 	pid_t pid;
 
-	if (geteuid() != 0 || !mnt) {
-		printf("# skip: needs root and a cgroup2 mount\n");
+	if (!cg)
 		return;
-	}
-	cg = xasprintf("%s/berth-test-bpf-%d", mnt, (int)getpid());
-	procs = xasprintf("%s/cgroup.procs", cg);
-	node = xasprintf("/tmp/berth-test-bpf-node-%d", (int)getpid());
 	ASSERT_EQ(mkdir(cg, 0755), 0);
+	node = xasprintf("/tmp/berth-test-bpf-node-%d", (int)getpid());
 	if (bpf_devices_attach(cg, rules, ELEMENTSOF(rules), &err) < 0) {
 		rmdir(cg);
 		TEST_FAIL_("attach: %s", berth_error_message(err));
@@ -96,17 +119,9 @@ TEST(rules_are_enforced_in_a_cgroup2_cgroup)
 	pid = fork();
 	ASSERT_TRUE(pid >= 0);
 	if (pid == 0) {
-		char me[32];
 		int bad = 0;
 
-		snprintf(me, sizeof(me), "%d", (int)getpid());
-		if (write_file_atomic(procs, me, strlen(me), 0644) < 0) {
-			int fd = open(procs, O_WRONLY | O_CLOEXEC);
-
-			if (fd < 0 || write(fd, me, strlen(me)) < 0)
-				_exit(100);
-			close(fd);
-		}
+		join_cgroup(cg);
 		bad |= try_open("/dev/null", O_RDWR) != 0 ? 1 : 0;
 		bad |= try_open("/dev/zero", O_RDONLY) != 0 ? 2 : 0;
 		bad |= try_open("/dev/zero", O_WRONLY) != -EPERM ? 4 : 0;
@@ -130,19 +145,15 @@ TEST(attach_again_replaces_the_rules)
 					      rule(true, 'c', 1, 3, "rw") };
 	struct rt_device_rule only_zero[] = { rule(false, 'a', -1, -1, "rwm"),
 					      rule(true, 'c', 1, 5, "r") };
-	_cleanup_free_ char *mnt = cgroup2_mount(), *cg = NULL, *procs = NULL;
+	_cleanup_free_ char *cg = test_cgroup("bpf2");
 	struct berth_error *err = NULL;
 	uint32_t ids[8];
 	union bpf_attr attr;
 	int status, fd, q;
 	pid_t pid;
 
-	if (geteuid() != 0 || !mnt) {
-		printf("# skip: needs root and a cgroup2 mount\n");
+	if (!cg)
 		return;
-	}
-	cg = xasprintf("%s/berth-test-bpf2-%d", mnt, (int)getpid());
-	procs = xasprintf("%s/cgroup.procs", cg);
 	ASSERT_EQ(mkdir(cg, 0755), 0);
 	if (bpf_devices_attach(cg, only_null, ELEMENTSOF(only_null), &err) < 0 ||
 	    bpf_devices_attach(cg, only_zero, ELEMENTSOF(only_zero), &err) < 0) {
@@ -160,14 +171,9 @@ TEST(attach_again_replaces_the_rules)
 	pid = fork();
 	ASSERT_TRUE(pid >= 0);
 	if (pid == 0) {
-		char me[32];
 		int bad = 0;
 
-		snprintf(me, sizeof(me), "%d", (int)getpid());
-		fd = open(procs, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, me, strlen(me)) < 0)
-			_exit(100);
-		close(fd);
+		join_cgroup(cg);
 		bad |= try_open("/dev/zero", O_RDONLY) != 0 ? 1 : 0;
 		bad |= try_open("/dev/null", O_RDWR) != -EPERM ? 2 : 0; /* the old rule is gone */
 		_exit(bad);
