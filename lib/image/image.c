@@ -11,6 +11,7 @@
 
 #include "berth/image.h"
 #include "cleanup.h"
+#include "image/commit.h"
 #include "image/config.h"
 #include "image/layer.h"
 #include "image/reference.h"
@@ -262,31 +263,42 @@ fail:
 	return r;
 }
 
-/* An image already in the store that `berth import` of these layers would produce
- * byte for byte, but for the time: reuse it, so importing the same tarball twice gives
- * the same image id (docker would make a new one each time). */
-static int find_imported_image(struct berth_store *s, const struct store_index *idx,
-			       char *const *diff_ids, char **ret_id)
+/* The config of an image already in the store that `berth import` of these layers would
+ * produce byte for byte, but for the time: reused, so importing the same tarball twice
+ * gives the same image id (docker would make a new one each time). 1 and the config
+ * when there is one, 0 when not. Read under the shared lock. */
+static int find_imported_config(struct berth_store *s, char *const *diff_ids, char **ret_json,
+				size_t *ret_n, struct berth_error **err)
 {
-	for (size_t i = 0; idx->images && idx->images[i]; i++) {
+	_cleanup_(store_index_releasep) struct store_index idx = {0};
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = store_lock(s, false, &lock, err);
+	if (r >= 0)
+		r = store_index_load(s, &idx, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; idx.images && idx.images[i]; i++) {
 		_cleanup_(image_config_freep) struct image_config *c = NULL;
 		_cleanup_free_ char *json = NULL;
 		char hex[SHA256_HEX_SIZE];
 		size_t n;
 		bool same = true;
 
-		if (load_config(s, idx->images[i], &c, NULL) < 0)
+		if (load_config(s, idx.images[i], &c, NULL) < 0)
 			continue;
 		for (size_t k = 0; same && (c->diff_ids[k] || diff_ids[k]); k++)
 			same = c->diff_ids[k] && diff_ids[k] && streq(c->diff_ids[k], diff_ids[k]);
 		if (!same)
 			continue;
 		if (image_config_format_import(diff_ids, c->created, &json, &n) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "image config");
 		sha256_hex(json, n, hex);
-		if (streq(hex, digest_hex(idx->images[i]))) {
-			*ret_id = strdup(idx->images[i]);
-			return *ret_id ? 1 : -ENOMEM;
+		if (streq(hex, digest_hex(idx.images[i]))) {
+			*ret_json = TAKE_PTR(json);
+			*ret_n = n;
+			return 1;
 		}
 	}
 	return 0;
@@ -332,18 +344,14 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
 			    char *const *changes, char **ret_id, struct berth_error **err)
 {
-	_cleanup_(store_index_releasep) struct store_index idx = {0};
-	_cleanup_free_ char *full = NULL, *diff_id = NULL, *chain = NULL, *blob = NULL, *id = NULL,
-			    *json = NULL, *layer_tmp = NULL;
+	_cleanup_free_ char *full = NULL, *diff_id = NULL, *json = NULL;
 	_cleanup_strv_free_ char **diff_ids = NULL;
-	_cleanup_close_ int in_fd = -EBADF, lock = -EBADF;
+	_cleanup_close_ int in_fd = -EBADF;
 	struct blob_writer w = BLOB_WRITER_INIT;
-	bool blob_created = false, layer_created = false, config_created = false;
-	struct layer_record rec = {0};
 	enum layer_compression comp;
 	char hex[SHA256_HEX_SIZE];
 	struct stat st;
-	size_t n;
+	size_t n = 0;
 	int r;
 
 	if (ref) {
@@ -355,8 +363,7 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 	r = import_config(NULL, changes, &json, &n, err);
 	if (r < 0)
 		return r;
-	free(json);
-	json = NULL;
+	free(TAKE_PTR(json));
 	if (streq(path, "-")) {
 		in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
 		if (in_fd < 0)
@@ -371,116 +378,43 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 			return berth_error_new(err, EISDIR, "is a directory, not a tarball");
 	}
 
-	/* The slow part (copy, hash, unpack) runs without the lock, in temp files named
-	 * by our pid, so that readers and other writers are not held up. */
-
-	/* 1. The tarball as given becomes a blob, hashed while written. */
+	/* 1. The tarball as given becomes a temp blob, hashed while written (no lock). */
 	r = store_blob_begin(s, &w, err);
 	if (r >= 0)
 		r = store_blob_append_fd(&w, in_fd, err);
 	if (r >= 0)
 		r = store_blob_finish(&w, err);
 	if (r < 0)
-		goto fail;
-	blob = xasprintf("sha256:%s", w.hex);
-	if (!blob) {
-		r = berth_error_set(err, ENOMEM, "import");
-		goto fail;
-	}
+		goto out;
 
 	/* 2. Its diff id: the digest of the uncompressed tar. */
 	r = layer_diff_id(w.fd, NULL, hex, &comp, err);
 	if (r < 0)
-		goto fail;
+		goto out;
 	diff_id = xasprintf("sha256:%s", comp == LAYER_COMPRESSION_NONE ? w.hex : hex);
-	if (!diff_id || layer_chain_id(NULL, diff_id, &chain) < 0 ||
-	    strv_extend(&diff_ids, diff_id) < 0) {
+	if (!diff_id || strv_extend(&diff_ids, diff_id) < 0) {
 		r = berth_error_set(err, ENOMEM, "import");
-		goto fail;
-	}
-	rec = (struct layer_record){
-	    .chain_id = chain,
-	    .diff_id = diff_id,
-	    .blob = blob,
-	    .media_type = (char *)layer_media_type(comp),
-	    .blob_size = (int64_t)w.size,
-	};
-
-	/* 3. Unpack once: an existing layer with this chain id is the same content. */
-	if (!store_layer_exists(s, chain)) {
-		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
-		if (r < 0)
-			goto fail;
+		goto out;
 	}
 
-	/* 4. Commit under the lock: blob, layer, config, index. */
-	r = store_lock(s, true, &lock, err);
-	if (r < 0)
-		goto fail;
-	if (!layer_tmp && !store_layer_exists(s, chain)) {
-		/* Removed since we looked (a concurrent rmi): unpack after all. */
-		r = store_layer_prepare(s, w.fd, &rec, &layer_tmp, err);
-		if (r < 0)
-			goto fail;
-	}
-	if (layer_tmp) {
-		r = store_blob_commit(s, &w, NULL, &blob_created, err);
-		if (r < 0)
-			goto fail;
-		r = store_layer_commit(s, layer_tmp, chain, &layer_created, err);
-		if (r < 0)
-			goto fail;
-		free(layer_tmp);
-		layer_tmp = NULL;
-	}
-	store_blob_abort(s, &w);
-	if (blob_created && !layer_created && !store_blob_used_by_layers(s, blob, NULL)) {
-		/* Another import committed this layer first, from another blob. */
-		store_blob_remove(s, blob);
-		blob_created = false;
-	}
-
-	r = store_index_load(s, &idx, err);
-	if (r < 0)
-		goto fail;
-	r = changes && changes[0] ? 0 : find_imported_image(s, &idx, diff_ids, &id);
-	if (r < 0) {
-		r = berth_error_set(err, -r, "import");
-		goto fail;
-	}
-	if (r == 0) {
+	/* 3. The config: the same image's again, or a new one. */
+	r = changes && changes[0] ? 0 : find_imported_config(s, diff_ids, &json, &n, err);
+	if (r == 0)
 		r = import_config(diff_ids, changes, &json, &n, err);
-		if (r < 0)
-			goto fail;
-		r = store_blob_write(s, json, n, &id, &config_created, err);
-		if (r < 0) {
-			berth_error_wrap(err, "image config");
-			goto fail;
-		}
-	}
-
-	/* 5. Publish: one atomic rename of the index. */
-	if (store_index_add_image(&idx, id) < 0 ||
-	    (full && store_index_set_ref(&idx, full, id) < 0)) {
-		r = berth_error_set(err, ENOMEM, "import");
-		goto fail;
-	}
-	r = store_index_save(s, &idx, err);
 	if (r < 0)
-		goto fail;
-	*ret_id = TAKE_PTR(id);
-	return 0;
+		goto out;
 
-fail:
-	/* Leave nothing behind that the index does not reference. */
+	/* 4. The store's one commit path: unpack (once per chain id), then blob, layer,
+	 * config and index under the lock. */
+	{
+		const struct commit_layer layer = {
+		    .w = &w, .media_type = layer_media_type(comp), .name = path};
+		char *const refs[] = {full, NULL};
+
+		r = image_commit(s, json, n, diff_ids, &layer, 1, full ? refs : NULL, ret_id, err);
+	}
+out:
 	store_blob_abort(s, &w);
-	store_layer_discard(s, layer_tmp);
-	if (config_created)
-		store_blob_remove(s, id);
-	if (layer_created)
-		store_layer_remove(s, chain, NULL);
-	if (blob_created && !store_blob_used_by_layers(s, blob, NULL))
-		store_blob_remove(s, blob);
 	return r;
 }
 
