@@ -437,19 +437,21 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 
 	/* A mount namespace joined by path gets the rootfs set up in it too (runc does the
-	 * same); exec only enters the container's. */
-	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
+	 * same); exec only enters the container's. Without a mount namespace (the spec: a
+	 * type not listed is the runtime's), the rootfs is set up in the caller's, below the
+	 * bind the runtime made for it (rootfs_host_bind()), and chroot'ed into; an exec
+	 * chroots into the init's root. */
+	if (!c->ctx->exec) {
+		mctx.host_mntns = !cfg->namespaces[RT_NS_MNT].enabled;
 		r = rootfs_prepare(cfg, c->ctx->rootfs, &mctx, child_before_pivot, c, err);
 		if (mctx.rootfd >= 0)
 			close(mctx.rootfd);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");
-	} else if (!ns_joined(cfg, RT_NS_MNT)) {
-		return berth_error_new(err, EINVAL, "a mount namespace is required");
-	} else {
-		r = child_before_pivot(c, err);
-		if (r < 0)
-			return r;
+	} else if (c->ctx->root_fd >= 0) {
+		if (fchdir(c->ctx->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			return berth_error_set(err, errno, "chroot into the container's root");
+		close(c->ctx->root_fd);
 	}
 
 	r = write_sysctls(cfg, err);
@@ -478,7 +480,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 				return berth_error_set(err, errno, "dup stdio %d", i);
 	}
 
-	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
+	if (!c->ctx->exec) {
 		r = rootfs_finalize(cfg, err);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");

@@ -25,6 +25,8 @@ struct process_ctx {
 	int listener_fd;        /* exec with SCMP_ACT_NOTIFY: the seccomp agent's socket,
 				 * connected by the caller (the path is a host path the child,
 				 * in the container's mount namespace, cannot reach), or -1 */
+	int root_fd;            /* exec in a container without a mount namespace: its init's
+				 * root (O_PATH), chroot'ed into; else -1 */
 	bool exec;              /* an extra process joining a running container (every
 				 * namespace joined by path): no /dev/console, never dumpable
 				 * before execve */

@@ -519,3 +519,59 @@ test_home_comes_from_the_containers_passwd_when_unset() {
 	assert_eq "/nonexistent" "$output"
 	rt delete --force hm
 }
+
+mounts_under() { # dir: mount points at or below it, in our mount namespace
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+test_no_namespaces_inherits_the_runtimes() {
+	local b="$BERTH_TEST_TMP/nons" ns out
+	# shellcheck disable=SC2016
+	make_bundle "$b" /bin/sh -c 'echo pid=$$; for n in mnt pid net ipc uts cgroup user; do
+		echo "$n=$(readlink /proc/self/ns/$n)"; done; cat /proc/self/mountinfo'
+	jq_edit "$b/config.json" '.linux.namespaces = [] | del(.hostname)'
+	rt create --bundle "$b" --pid-file "$BERTH_TEST_TMP/pid" nons >"$BERTH_TEST_TMP/out" 2>&1
+	# the container's mounts are in ours, below its rootfs, while it lives
+	assert_contains "$(mounts_under "$b/rootfs")" "$b/rootfs/proc"
+	rt start nons
+	wait_for 5 has_status nons stopped
+	out=$(cat "$BERTH_TEST_TMP/out")
+	# the host's pid namespace: its pid is the host pid
+	assert_contains "$out" "pid=$(cat "$BERTH_TEST_TMP/pid")"
+	for ns in mnt pid net ipc uts cgroup user; do
+		assert_contains "$out" "$ns=$(readlink "/proc/self/ns/$ns")"
+	done
+	# chroot'ed: its mountinfo shows only what is below its root, /proc among it
+	echo "$out" | grep -qE '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / /proc .* - proc ' ||
+		fail "no /proc mounted in the container: $out"
+	rt delete nons
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left below the rootfs after delete"
+
+	# exec joins it (chroot'ed into the init's root); run deletes it on exit
+	jq_edit "$b/config.json" '.process.args = ["/probe", "sleep", "60"]'
+	rt create --bundle "$b" nons
+	run rt exec nons /bin/sh -c 'ls /probe; echo $$'
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "/probe"
+	rt delete --force nons
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after delete --force"
+	jq_edit "$b/config.json" '.process.args = ["/bin/cat", "/proc/1/comm"]'
+	run rt run --bundle "$b" nons
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after run"
+
+	# a create that fails after the mounts leaves none either
+	jq_edit "$b/config.json" '.process.args = ["/no/such/program"]'
+	run rt create --bundle "$b" nons
+	assert_eq 1 "$status" "$output"
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after a failed create"
+	[ ! -e "$RUNTIME_ROOT/nons" ]
+	# a user namespace alone could not mount in ours: refused, clearly
+	jq_edit "$b/config.json" '.linux.namespaces = [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+	run rt run --bundle "$b" nons
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "a user namespace needs a mount namespace too"
+	assert_eq "" "$(mounts_under "$b/rootfs")"
+}
