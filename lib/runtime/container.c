@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "debug.h"
+#include "dev.h"
 #include "foreground.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -188,7 +189,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
-	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 };
+	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 }, devs = { 0 };
 	bool cg_made = false, bound = false;
 	uint64_t bind_id = 0;
 	pid_t pid = 0;
@@ -320,6 +321,17 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	}
 	open_bind_sources(cfg, bundle, idmap.fds, srcs.fds);
 	srcs.n = cfg->n_mounts;
+	if (cfg->namespaces[RT_NS_USER].enabled && cfg->n_devices) {
+		devs.fds = calloc(cfg->n_devices, sizeof(int));
+		if (!devs.fds) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		r = dev_prepare_nodes(cfg, dirfd, devs.fds, err);
+		if (r < 0)
+			goto fail;
+		devs.n = cfg->n_devices;
+	}
 	if (!cfg->namespaces[RT_NS_MNT].enabled) {
 		r = rootfs_host_bind(rootfs, &bind_id, err);
 		if (r < 0)
@@ -331,6 +343,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.id = id,
 		.idmap_fds = idmap.fds,
 		.source_fds = srcs.fds,
+		.device_fds = devs.fds,
 		.listener_fd = -1,
 		.cfg = cfg,
 		.rootfs = rootfs,
@@ -344,6 +357,9 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.root_fd = -EBADF,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
+	/* the init has attached its devices (or failed): nothing of them stays on the host */
+	if (devs.fds)
+		dev_release_nodes(dirfd);
 	if (r < 0)
 		goto fail;
 

@@ -33,6 +33,8 @@ struct mount_ctx {
 	const int *idmap_fds;   /* per mount: a detached idmapped tree, or -1 (may be NULL) */
 	const int *source_fds;  /* per mount: the bind source, opened by the runtime outside
 				 * the user namespace, or -1 (may be NULL) */
+	const int *device_fds;  /* per linux.devices entry: the node the runtime made for a
+				 * user namespace (dev_prepare_nodes()), or -1 (may be NULL) */
 };
 
 /* Mount one entry of config.json's mounts inside the rootfs. */

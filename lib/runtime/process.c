@@ -404,6 +404,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.no_pivot = c->ctx->no_pivot,
 		.idmap_fds = c->ctx->idmap_fds,
 		.source_fds = c->ctx->source_fds,
+		.device_fds = c->ctx->device_fds,
 	};
 	_cleanup_free_ char *exe = NULL;
 	struct sync_msg m;

@@ -114,7 +114,7 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 	}
 
 	if (!mounts_dev_bind(cfg)) {
-		r = dev_setup(ctx->rootfd, cfg, ctx->userns, err);
+		r = dev_setup(ctx->rootfd, cfg, ctx->userns, ctx->device_fds, err);
 		if (r < 0)
 			return berth_error_wrap(err, "/dev");
 	}

@@ -575,3 +575,39 @@ test_no_namespaces_inherits_the_runtimes() {
 	assert_contains "$output" "a user namespace needs a mount namespace too"
 	assert_eq "" "$(mounts_under "$b/rootfs")"
 }
+
+test_devices_made_in_a_user_namespace() {
+	local b="$BERTH_TEST_TMP/udev" out
+	chmod 755 "$BERTH_TEST_TMP"
+	# nodes the host does not have: the runtime makes them, the container sees them
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ] || skip "the host has /dev/berth-*"
+	make_bundle "$b" /bin/sh -c 'for d in /dev/berth-foo /dev/berth-sub/bar /dev/null; do
+		stat -c "%n %F %t:%T %u:%g %a" $d; done; echo x >/dev/null && echo null-ok'
+	jq_edit "$b/config.json" '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .mounts |= map(select(.type != "cgroup"))
+		| .linux.devices = [
+			{"path":"/dev/berth-foo","type":"c","major":10,"minor":11,"uid":1000,"gid":1001,
+			 "fileMode":416},
+			{"path":"/dev/berth-sub/bar","type":"b","major":7,"minor":200},
+			{"path":"/dev/null","type":"c","major":1,"minor":3,"uid":5,"gid":6}]
+		| .linux.resources.devices += [{"allow":true,"type":"c","major":1,"minor":3,
+			"access":"rwm"}]'
+	rt create --bundle "$b" udev >"$BERTH_TEST_TMP/out" 2>&1
+	# attached: nothing of them is left on the host, in its /dev or the state directory
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ]
+	assert_eq "" "$(find "$RUNTIME_ROOT/udev" \( -type c -o -type b \))"
+	[ ! -e "$RUNTIME_ROOT/udev/devices" ]
+	rt start udev
+	wait_for 5 has_status udev stopped
+	out=$(cat "$BERTH_TEST_TMP/out")
+	assert_contains "$out" "/dev/berth-foo character special file a:b 1000:1001 640"
+	assert_contains "$out" "/dev/berth-sub/bar block special file 7:c8 0:0 666"
+	# a default node listed in linux.devices: that entry, with its owner, and usable
+	# (its rule is the config's then)
+	assert_contains "$out" "/dev/null character special file 1:3 5:6 666"
+	assert_contains "$out" "null-ok"
+	rt delete udev
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ]
+}
