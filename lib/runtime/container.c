@@ -23,11 +23,13 @@
 #include "cleanup.h"
 #include "config.h"
 #include "debug.h"
+#include "dev.h"
 #include "foreground.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "lsm.h"
 #include "process.h"
+#include "rootfs.h"
 #include "state.h"
 #include "tty.h"
 #include "util.h"
@@ -208,8 +210,9 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_free_ char *config = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
-	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 };
-	bool cg_made = false;
+	_cleanup_(fd_array_release) struct fd_array idmap = { 0 }, srcs = { 0 }, devs = { 0 };
+	bool cg_made = false, bound = false;
+	uint64_t bind_id = 0;
 	pid_t pid = 0;
 	int r;
 
@@ -249,6 +252,14 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		r = lsm_check(cfg, err);
 	if (r < 0)
 		goto fail;
+	/* Without a mount namespace the rootfs (mounts, /dev) is set up in the caller's,
+	 * where a process in a user namespace of its own has no right to mount. */
+	if (!cfg->namespaces[RT_NS_MNT].enabled && cfg->namespaces[RT_NS_USER].enabled) {
+		r = berth_error_new(err, EINVAL,
+				    "a user namespace needs a mount namespace too: the "
+				    "runtime's cannot be mounted on from inside it");
+		goto fail;
+	}
 	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)
 					      : xasprintf("%s/%s", bundle, cfg->root_path);
 	if (!rootfs_rel) {
@@ -346,11 +357,29 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	}
 	open_bind_sources(cfg, bundle, idmap.fds, srcs.fds);
 	srcs.n = cfg->n_mounts;
+	if (cfg->namespaces[RT_NS_USER].enabled && cfg->n_devices) {
+		devs.fds = calloc(cfg->n_devices, sizeof(int));
+		if (!devs.fds) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		r = dev_prepare_nodes(cfg, dirfd, devs.fds, err);
+		if (r < 0)
+			goto fail;
+		devs.n = cfg->n_devices;
+	}
+	if (!cfg->namespaces[RT_NS_MNT].enabled) {
+		r = rootfs_host_bind(rootfs, &bind_id, err);
+		if (r < 0)
+			goto fail;
+		bound = true;
+	}
 
 	pctx = (struct process_ctx){
 		.id = id,
 		.idmap_fds = idmap.fds,
 		.source_fds = srcs.fds,
+		.device_fds = devs.fds,
 		.listener_fd = -1,
 		.cfg = cfg,
 		.rootfs = rootfs,
@@ -361,8 +390,12 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		.lock_fd = dirfd,
 		.preserve_fds = opts->preserve_fds,
 		.no_pivot = opts->no_pivot,
+		.root_fd = -EBADF,
 	};
 	r = process_create(&pctx, &pid, &sock, &pty, err);
+	/* the init has attached its devices (or failed): nothing of them stays on the host */
+	if (devs.fds)
+		dev_release_nodes(dirfd);
 	if (r < 0)
 		goto fail;
 
@@ -379,6 +412,8 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	st.cgroup_path = cgpath;
 	st.has_poststart = cfg->n_hooks[RT_HOOK_POSTSTART] > 0;
 	st.has_poststop = cfg->n_hooks[RT_HOOK_POSTSTOP] > 0;
+	st.has_rootfs_bind = bound;
+	st.rootfs_bind_id = bind_id;
 	for (size_t i = 0; i < cfg->n_annotations; i++) {
 		(void)strv_extend(&st.annotations, cfg->annotations[i].key);
 		(void)strv_extend(&st.annotations, cfg->annotations[i].value);
@@ -426,6 +461,9 @@ fail_kill:
 fail:
 	if (cg_made)
 		(void)cgroup_destroy(cg, NULL);
+	/* the init is gone: what it mounted in our mount namespace goes too */
+	if (bound)
+		(void)rootfs_host_unbind(rootfs, bind_id, NULL);
 	remove_state_dir(root, id);
 	return r;
 }
@@ -687,6 +725,14 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		r = cg ? 0 : open_cgroup(st.cgroup_path, &cg, err);
 		if (r >= 0)
 			r = cgroup_destroy(cg, err);
+		if (r < 0) {
+			berth_error_wrap(err, "delete '%s'", id);
+			goto out;
+		}
+	}
+	/* no mount namespace: the container's mounts are in ours, below the rootfs bind */
+	if (st.has_rootfs_bind && st.rootfs) {
+		r = rootfs_host_unbind(st.rootfs, st.rootfs_bind_id, err);
 		if (r < 0) {
 			berth_error_wrap(err, "delete '%s'", id);
 			goto out;

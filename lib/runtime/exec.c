@@ -50,8 +50,8 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 		free(cfg->namespaces[i].path);
 		cfg->namespaces[i].path = path;
 	}
-	if (!cfg->namespaces[RT_NS_MNT].enabled)
-		return berth_error_new(err, EINVAL, "the container has no mount namespace to join");
+	/* no mount namespace to join (the container has none of its own): the process is
+	 * chroot'ed into its init's root instead (berth_container_exec()) */
 
 	/* what belongs to the container's creation only */
 	free(cfg->hostname);
@@ -164,7 +164,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL, *from_file = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
-	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF, listener = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, sock = -EBADF, pty = -EBADF, listener = -EBADF,
+			    rootfd = -EBADF;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
 	struct foreground fg = { .sigfd = -EBADF };
@@ -234,10 +235,23 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		if (r < 0)
 			goto out;
 	}
+	if (!cfg->namespaces[RT_NS_MNT].enabled) {
+		char path[64];
+
+		/* the init is alive (the state says so) and its pid checked: its root is the
+		 * container's, whatever the rootfs path leads to now */
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)st.pid);
+		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			r = berth_error_set(err, errno, "open the root of container '%s'", id);
+			goto out;
+		}
+	}
 	pctx = (struct process_ctx){
 		.id = id,
 		.cfg = cfg,
 		.listener_fd = listener,
+		.root_fd = rootfd,
 		.rootfs = st.rootfs,
 		.cg = cg,
 		.stdio = { o->stdio[0], o->stdio[1], o->stdio[2] },

@@ -26,11 +26,15 @@ struct mount_ctx {
 	bool cgroupns;          /* a cgroup namespace was made for the container */
 	bool netns;             /* a network namespace was made */
 	bool no_pivot;          /* MS_MOVE + chroot instead of pivot_root */
+	bool host_mntns;        /* no mount namespace of its own: in the caller's, below the
+				 * private bind of the rootfs the runtime made; chroot */
 	const struct cgroup *cg;
 	const struct rt_mount *mounts; /* config.json's mounts, for the index of idmap_fds */
 	const int *idmap_fds;   /* per mount: a detached idmapped tree, or -1 (may be NULL) */
 	const int *source_fds;  /* per mount: the bind source, opened by the runtime outside
 				 * the user namespace, or -1 (may be NULL) */
+	const int *device_fds;  /* per linux.devices entry: the node the runtime made for a
+				 * user namespace (dev_prepare_nodes()), or -1 (may be NULL) */
 };
 
 /* Mount one entry of config.json's mounts inside the rootfs. */

@@ -410,6 +410,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		.no_pivot = c->ctx->no_pivot,
 		.idmap_fds = c->ctx->idmap_fds,
 		.source_fds = c->ctx->source_fds,
+		.device_fds = c->ctx->device_fds,
 	};
 	_cleanup_free_ char *exe = NULL;
 	struct sync_msg m;
@@ -443,19 +444,21 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 	}
 
 	/* A mount namespace joined by path gets the rootfs set up in it too (runc does the
-	 * same); exec only enters the container's. */
-	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
+	 * same); exec only enters the container's. Without a mount namespace (the spec: a
+	 * type not listed is the runtime's), the rootfs is set up in the caller's, below the
+	 * bind the runtime made for it (rootfs_host_bind()), and chroot'ed into; an exec
+	 * chroots into the init's root. */
+	if (!c->ctx->exec) {
+		mctx.host_mntns = !cfg->namespaces[RT_NS_MNT].enabled;
 		r = rootfs_prepare(cfg, c->ctx->rootfs, &mctx, child_before_pivot, c, err);
 		if (mctx.rootfd >= 0)
 			close(mctx.rootfd);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");
-	} else if (!ns_joined(cfg, RT_NS_MNT)) {
-		return berth_error_new(err, EINVAL, "a mount namespace is required");
-	} else {
-		r = child_before_pivot(c, err);
-		if (r < 0)
-			return r;
+	} else if (c->ctx->root_fd >= 0) {
+		if (fchdir(c->ctx->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			return berth_error_set(err, errno, "chroot into the container's root");
+		close(c->ctx->root_fd);
 	}
 
 	r = write_sysctls(cfg, err);
@@ -484,7 +487,7 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 				return berth_error_set(err, errno, "dup stdio %d", i);
 	}
 
-	if (cfg->namespaces[RT_NS_MNT].enabled && !c->ctx->exec) {
+	if (!c->ctx->exec) {
 		r = rootfs_finalize(cfg, err);
 		if (r < 0)
 			return berth_error_wrap(err, "rootfs");

@@ -22,9 +22,13 @@ struct process_ctx {
 	const int *idmap_fds;   /* per mount: an idmapped tree made by idmap_prepare(), or -1 */
 	const int *source_fds;  /* per mount: its bind source opened by the runtime (O_PATH),
 				 * or -1; NULL: none */
+	const int *device_fds;  /* per linux.devices entry: a node made by dev_prepare_nodes(),
+				 * or -1; NULL: none */
 	int listener_fd;        /* exec with SCMP_ACT_NOTIFY: the seccomp agent's socket,
 				 * connected by the caller (the path is a host path the child,
 				 * in the container's mount namespace, cannot reach), or -1 */
+	int root_fd;            /* exec in a container without a mount namespace: its init's
+				 * root (O_PATH), chroot'ed into; else -1 */
 	bool exec;              /* an extra process joining a running container (every
 				 * namespace joined by path): no /dev/console, never dumpable
 				 * before execve */

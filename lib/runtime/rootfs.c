@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,6 +14,10 @@
 #include "dev.h"
 #include "rootfs.h"
 #include "util.h"
+
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
 
 static bool mounts_dev_bind(const struct rt_config *cfg)
 {
@@ -86,15 +91,16 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 
 	/* Nothing we mount may propagate back to the host. A shared or unbindable rootfs
 	 * propagation is applied at the end, once everything is in place (an unbindable /
-	 * could not even be bound onto itself). */
+	 * could not even be bound onto itself). In the caller's mount namespace "/" is not
+	 * ours to change: the runtime made the rootfs a private bind already. */
 	if (prop & (MS_SHARED | MS_UNBINDABLE))
 		prop = MS_PRIVATE | MS_REC;
-	if (mount(NULL, "/", NULL, MS_REC | (prop & ~MS_REC), NULL) < 0)
+	if (!ctx->host_mntns && mount(NULL, "/", NULL, MS_REC | (prop & ~MS_REC), NULL) < 0)
 		return berth_error_set(err, errno, "make '/' %s",
 				       (prop & MS_PRIVATE) ? "private" : "slave");
 
 	/* pivot_root needs the new root to be a mount point. */
-	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (!ctx->host_mntns && mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return berth_error_set(err, errno, "bind rootfs '%s'", rootfs);
 
 	ctx->rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -108,7 +114,7 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 	}
 
 	if (!mounts_dev_bind(cfg)) {
-		r = dev_setup(ctx->rootfd, cfg, ctx->userns, err);
+		r = dev_setup(ctx->rootfd, cfg, ctx->userns, ctx->device_fds, err);
 		if (r < 0)
 			return berth_error_wrap(err, "/dev");
 	}
@@ -131,6 +137,16 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 
 	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)
 		return berth_error_set(err, errno, "chdir '%s'", rootfs);
+	if (ctx->host_mntns) {
+		/* no mount namespace of its own: pivot_root would swap the host's root */
+		if (chroot(".") < 0)
+			return berth_error_set(err, errno, "chroot '%s'", rootfs);
+		if (chdir("/") < 0)
+			return berth_error_set(err, errno, "chdir '/'");
+		close(ctx->rootfd);
+		ctx->rootfd = -EBADF;
+		return 0;
+	}
 	if (ctx->no_pivot) {
 		r = move_root(rootfs, err);
 		if (r < 0)
@@ -151,6 +167,78 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 		return berth_error_set(err, errno, "chdir '/'");
 	close(ctx->rootfd);
 	ctx->rootfd = -EBADF;
+	return 0;
+}
+
+static int mount_id(int fd, uint64_t *ret)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_UNIQUE | STATX_MNT_ID,
+		  &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID)))
+		return -EOPNOTSUPP;
+	*ret = stx.stx_mnt_id;
+	return 0;
+}
+
+int rootfs_host_bind(const char *rootfs, uint64_t *ret_mnt_id, struct berth_error **err)
+{
+	struct mount_attr attr = { .propagation = MS_PRIVATE };
+	_cleanup_close_ int dirfd = -EBADF, tree = -EBADF;
+	uint64_t id;
+	int r;
+
+	dirfd = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		return berth_error_set(err, errno, "open rootfs '%s'", rootfs);
+	/* A detached copy, attached onto the rootfs, then made private: nothing mounted
+	 * below it can propagate to the host's other mounts or namespaces, nor theirs into
+	 * it. (Attaching it below a shared mount made it shared, and propagated the bind
+	 * itself to that mount's peers; detaching it propagates there too.) */
+	tree = (int)syscall(SYS_open_tree, dirfd, "",
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return berth_error_set(err, errno, "bind rootfs '%s'", rootfs);
+	if (syscall(SYS_move_mount, tree, "", dirfd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return berth_error_set(err, errno, "bind rootfs '%s'", rootfs);
+	r = 0;
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) < 0)
+		r = -errno;
+	if (r >= 0)
+		r = mount_id(tree, &id);
+	if (r < 0) {
+		char buf[32];
+
+		(void)umount2(fd_path(buf, tree), MNT_DETACH);
+		return berth_error_set(err, -r, "make the bind of rootfs '%s' private", rootfs);
+	}
+	*ret_mnt_id = id;
+	return 0;
+}
+
+int rootfs_host_unbind(const char *rootfs, uint64_t mnt_id, struct berth_error **err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t id;
+	char buf[32];
+
+	/* a mount point cannot be removed or renamed itself: a rootfs that is gone (or no
+	 * longer a directory) carries no mount of ours, unless a directory above it moved */
+	fd = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (fd < 0)
+		return berth_error_set(err, errno, "open rootfs '%s'", rootfs);
+	/* only the bind we made: whatever else is on top of the rootfs is not ours */
+	if (mount_id(fd, &id) < 0 || id != mnt_id)
+		return 0;
+	/* lazily, with everything below it: the container's mounts go with it */
+	if (umount2(fd_path(buf, fd), MNT_DETACH) < 0)
+		return berth_error_set(err, errno, "detach the mounts of rootfs '%s'", rootfs);
 	return 0;
 }
 

@@ -114,6 +114,9 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 	ann = NULL;
 	json_object_set_new(o, "poststart", json_boolean(s->has_poststart));
 	json_object_set_new(o, "poststop", json_boolean(s->has_poststop));
+	if (s->has_rootfs_bind)
+		json_object_set_new(o, "rootfs_bind_id",
+				    json_integer((json_int_t)s->rootfs_bind_id));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
@@ -177,6 +180,11 @@ int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_e
 	s.cgroup_path = get_str(o, "cgroup_path");
 	s.has_poststart = json_is_true(json_object_get(o, "poststart"));
 	s.has_poststop = json_is_true(json_object_get(o, "poststop"));
+	v = json_object_get(o, "rootfs_bind_id");
+	if (json_is_integer(v)) {
+		s.has_rootfs_bind = true;
+		s.rootfs_bind_id = (uint64_t)json_integer_value(v);
+	}
 	ann = json_object_get(o, "annotations");
 	json_object_foreach(ann, k, v)
 	{

@@ -26,6 +26,8 @@ struct state_file {
 	char **annotations;     /* key, value, ... */
 	bool has_poststart;     /* the config has poststart hooks (start runs them) */
 	bool has_poststop;      /* ... poststop hooks (delete runs them) */
+	bool has_rootfs_bind;   /* no mount namespace: the rootfs bind in the caller's ... */
+	uint64_t rootfs_bind_id; /* ... and its mount id (rootfs_host_bind(); delete detaches it) */
 };
 
 void state_file_clear(struct state_file *s);

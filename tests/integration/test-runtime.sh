@@ -531,3 +531,95 @@ test_home_comes_from_the_containers_passwd_when_unset() {
 	assert_eq "/nonexistent" "$output"
 	rt delete --force hm
 }
+
+mounts_under() { # dir: mount points at or below it, in our mount namespace
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+test_no_namespaces_inherits_the_runtimes() {
+	local b="$BERTH_TEST_TMP/nons" ns out
+	# shellcheck disable=SC2016
+	make_bundle "$b" /bin/sh -c 'echo pid=$$; for n in mnt pid net ipc uts cgroup user; do
+		echo "$n=$(readlink /proc/self/ns/$n)"; done; cat /proc/self/mountinfo'
+	jq_edit "$b/config.json" '.linux.namespaces = [] | del(.hostname)'
+	rt create --bundle "$b" --pid-file "$BERTH_TEST_TMP/pid" nons >"$BERTH_TEST_TMP/out" 2>&1
+	# the container's mounts are in ours, below its rootfs, while it lives
+	assert_contains "$(mounts_under "$b/rootfs")" "$b/rootfs/proc"
+	rt start nons
+	wait_for 5 has_status nons stopped
+	out=$(cat "$BERTH_TEST_TMP/out")
+	# the host's pid namespace: its pid is the host pid
+	assert_contains "$out" "pid=$(cat "$BERTH_TEST_TMP/pid")"
+	for ns in mnt pid net ipc uts cgroup user; do
+		assert_contains "$out" "$ns=$(readlink "/proc/self/ns/$ns")"
+	done
+	# chroot'ed: its mountinfo shows only what is below its root, /proc among it
+	echo "$out" | grep -qE '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / /proc .* - proc ' ||
+		fail "no /proc mounted in the container: $out"
+	rt delete nons
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left below the rootfs after delete"
+
+	# exec joins it (chroot'ed into the init's root); run deletes it on exit
+	jq_edit "$b/config.json" '.process.args = ["/probe", "sleep", "60"]'
+	rt create --bundle "$b" nons
+	run rt exec nons /bin/sh -c 'ls /probe; echo $$'
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "/probe"
+	rt delete --force nons
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after delete --force"
+	jq_edit "$b/config.json" '.process.args = ["/bin/cat", "/proc/1/comm"]'
+	run rt run --bundle "$b" nons
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after run"
+
+	# a create that fails after the mounts leaves none either
+	jq_edit "$b/config.json" '.process.args = ["/no/such/program"]'
+	run rt create --bundle "$b" nons
+	assert_eq 1 "$status" "$output"
+	assert_eq "" "$(mounts_under "$b/rootfs")" "mounts left after a failed create"
+	[ ! -e "$RUNTIME_ROOT/nons" ]
+	# a user namespace alone could not mount in ours: refused, clearly
+	jq_edit "$b/config.json" '.linux.namespaces = [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'
+	run rt run --bundle "$b" nons
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "a user namespace needs a mount namespace too"
+	assert_eq "" "$(mounts_under "$b/rootfs")"
+}
+
+test_devices_made_in_a_user_namespace() {
+	local b="$BERTH_TEST_TMP/udev" out
+	chmod 755 "$BERTH_TEST_TMP"
+	# nodes the host does not have: the runtime makes them, the container sees them
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ] || skip "the host has /dev/berth-*"
+	make_bundle "$b" /bin/sh -c 'for d in /dev/berth-foo /dev/berth-sub/bar /dev/null; do
+		stat -c "%n %F %t:%T %u:%g %a" $d; done; echo x >/dev/null && echo null-ok'
+	jq_edit "$b/config.json" '.linux.namespaces += [{"type":"user"}]
+		| .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+		| .mounts |= map(select(.type != "cgroup"))
+		| .linux.devices = [
+			{"path":"/dev/berth-foo","type":"c","major":10,"minor":11,"uid":1000,"gid":1001,
+			 "fileMode":416},
+			{"path":"/dev/berth-sub/bar","type":"b","major":7,"minor":200},
+			{"path":"/dev/null","type":"c","major":1,"minor":3,"uid":5,"gid":6}]
+		| .linux.resources.devices += [{"allow":true,"type":"c","major":1,"minor":3,
+			"access":"rwm"}]'
+	rt create --bundle "$b" udev >"$BERTH_TEST_TMP/out" 2>&1
+	# attached: nothing of them is left on the host, in its /dev or the state directory
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ]
+	assert_eq "" "$(find "$RUNTIME_ROOT/udev" \( -type c -o -type b \))"
+	[ ! -e "$RUNTIME_ROOT/udev/devices" ]
+	rt start udev
+	wait_for 5 has_status udev stopped
+	out=$(cat "$BERTH_TEST_TMP/out")
+	assert_contains "$out" "/dev/berth-foo character special file a:b 1000:1001 640"
+	assert_contains "$out" "/dev/berth-sub/bar block special file 7:c8 0:0 666"
+	# a default node listed in linux.devices: that entry, with its owner, and usable
+	# (its rule is the config's then)
+	assert_contains "$out" "/dev/null character special file 1:3 5:6 666"
+	assert_contains "$out" "null-ok"
+	rt delete udev
+	[ ! -e /dev/berth-foo ] && [ ! -e /dev/berth-sub ]
+}

@@ -243,6 +243,8 @@ TEST(state_roundtrip)
 	in.rootfs = strdup("/srv/bundles/rt/rootfs");
 	in.created = now_rfc3339();
 	in.cgroup_path = strdup("/sys/fs/cgroup/berth/rt");
+	in.has_rootfs_bind = true;
+	in.rootfs_bind_id = 0x100000000ULL + 7; /* unique mount ids are above 2^31 */
 	for (size_t i = 0; i < ELEMENTSOF(ann); i++)
 		ASSERT_EQ(strv_extend(&in.annotations, ann[i]), 0);
 
@@ -256,6 +258,8 @@ TEST(state_roundtrip)
 	ASSERT_STREQ(out.rootfs, in.rootfs);
 	ASSERT_STREQ(out.created, in.created);
 	ASSERT_STREQ(out.cgroup_path, in.cgroup_path);
+	ASSERT_TRUE(out.has_rootfs_bind);
+	ASSERT_U64_EQ(out.rootfs_bind_id, 0x100000000ULL + 7);
 	ASSERT_EQ(strv_length(out.annotations), ELEMENTSOF(ann));
 	/* the order of the keys is not promised: look each pair up */
 	for (size_t i = 0; i < ELEMENTSOF(ann); i += 2) {
@@ -291,6 +295,7 @@ TEST(state_write_replaces_and_empty_fields)
 	ASSERT_STREQ(out.rootfs, "");
 	ASSERT_STREQ(out.cgroup_path, "");
 	ASSERT_TRUE(out.annotations == NULL);
+	ASSERT_TRUE(!out.has_rootfs_bind);
 }
 
 TEST(state_read_missing_and_corrupt)
