@@ -22,6 +22,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "config.h"
+#include "container.h"
 #include "debug.h"
 #include "dev.h"
 #include "foreground.h"
@@ -60,8 +61,7 @@ static int pidfd_open_checked(pid_t pid, uint64_t start_time)
 	return fd;
 }
 
-/* Remove <root>/<id> and what it holds. */
-static void remove_state_dir(const char *root, const char *id)
+void container_remove_state(const char *root, const char *id)
 {
 	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -127,6 +127,64 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 	ret->devices = rules;
 	ret->n_devices = k;
 	*ret_rules = rules;
+	return 0;
+}
+
+int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
+			   char **ret_path, struct berth_error **err)
+{
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_free_ char *cgpath = NULL;
+	int r;
+
+	r = default_cgroup_path(cfg, id, &cgpath);
+	if (r < 0)
+		return r;
+	rt_debug("cgroup of '%s': '%s'", id, cgpath);
+	r = open_cgroup(cgpath, &cg, err);
+	if (r < 0)
+		return r;
+	{
+		bool frozen = false;
+
+		/* An init put into an existing, frozen cgroup would never report ready: say so
+		 * instead (and leave that cgroup alone, it is not ours). */
+		if (cg->ops->frozen && cg->ops->frozen(cg, &frozen, NULL) >= 0 && frozen)
+			/* runc's words, which tools match */
+			return berth_error_new(err, EBUSY,
+					       "container's cgroup unexpectedly frozen: '%s'", cgpath);
+	}
+	{
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		/* sharing a cgroup with other processes works, but limits, stats and kill
+		 * --all then cover them too: say so, as runc does */
+		if (cg->ops->pids(cg, &pids, &n, NULL) >= 0 && n > 0) {
+			struct berth_error *w = NULL;
+
+			berth_error_new(&w, EBUSY, "container's cgroup is not empty: %zu process(es) "
+					"in '%s'", n, cgpath);
+			berth_warn(w);
+		}
+	}
+	r = cgroup_create(cg, err);
+	if (r < 0)
+		return r;
+	{
+		_cleanup_free_ struct rt_device_rule *rules = NULL;
+		struct rt_resources res;
+
+		r = resources_with_default_devices(cfg, &res, &rules);
+		if (r >= 0)
+			r = cgroup_apply(cg, &res, err);
+		if (r < 0) {
+			(void)cgroup_destroy(cg, NULL);
+			return r;
+		}
+	}
+	*ret_cg = TAKE_PTR(cg);
+	*ret_path = TAKE_PTR(cgpath);
 	return 0;
 }
 
@@ -272,53 +330,11 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		goto fail;
 	}
 
-	r = default_cgroup_path(cfg, id, &cgpath);
-	if (r < 0)
-		goto fail;
-	rt_debug("create '%s': bundle '%s', rootfs '%s', cgroup '%s'", id, bundle, rootfs, cgpath);
-	r = open_cgroup(cgpath, &cg, err);
-	if (r < 0)
-		goto fail;
-	{
-		bool frozen = false;
-
-		/* An init put into an existing, frozen cgroup would never report ready: say so
-		 * instead (and leave that cgroup alone, it is not ours). */
-		if (cg->ops->frozen && cg->ops->frozen(cg, &frozen, NULL) >= 0 && frozen) {
-			/* runc's words, which tools match */
-			r = berth_error_new(err, EBUSY, "container's cgroup unexpectedly frozen: '%s'",
-					    cgpath);
-			goto fail;
-		}
-	}
-	{
-		_cleanup_free_ pid_t *pids = NULL;
-		size_t n = 0;
-
-		/* sharing a cgroup with other processes works, but limits, stats and kill
-		 * --all then cover them too: say so, as runc does */
-		if (cg->ops->pids(cg, &pids, &n, NULL) >= 0 && n > 0) {
-			struct berth_error *w = NULL;
-
-			berth_error_new(&w, EBUSY, "container's cgroup is not empty: %zu process(es) "
-					"in '%s'", n, cgpath);
-			berth_warn(w);
-		}
-	}
-	r = cgroup_create(cg, err);
+	rt_debug("create '%s': bundle '%s', rootfs '%s'", id, bundle, rootfs);
+	r = container_cgroup_setup(cfg, id, &cg, &cgpath, err);
 	if (r < 0)
 		goto fail;
 	cg_made = true;
-	{
-		_cleanup_free_ struct rt_device_rule *rules = NULL;
-		struct rt_resources res;
-
-		r = resources_with_default_devices(cfg, &res, &rules);
-		if (r >= 0)
-			r = cgroup_apply(cg, &res, err);
-		if (r < 0)
-			goto fail;
-	}
 
 	if (use_fifo) {
 		if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 ||
@@ -464,7 +480,7 @@ fail:
 	/* the init is gone: what it mounted in our mount namespace goes too */
 	if (bound)
 		(void)rootfs_host_unbind(rootfs, bind_id, NULL);
-	remove_state_dir(root, id);
+	container_remove_state(root, id);
 	return r;
 }
 
@@ -740,7 +756,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 	}
 	if (st.has_poststop)
 		run_late_hooks(st.bundle, st.config, RT_HOOK_POSTSTOP, id, "stopped", 0);
-	remove_state_dir(root, id);
+	container_remove_state(root, id);
 	r = 0;
 out:
 	state_file_clear(&st);
