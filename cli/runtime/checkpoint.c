@@ -7,7 +7,8 @@
 
 int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 {
-	enum { O_IMAGE = 0x100, O_WORK, O_LEAVE, O_TCP, O_UNIX, O_SHELL, O_LOCKS, O_IGNORED };
+	enum { O_IMAGE = 0x100, O_WORK, O_LEAVE, O_TCP, O_UNIX, O_SHELL, O_LOCKS, O_PREDUMP,
+	       O_CGMODE };
 	static const struct option opts[] = {
 		{ "image-path", required_argument, NULL, O_IMAGE },
 		{ "work-path", required_argument, NULL, O_WORK },
@@ -16,8 +17,8 @@ int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 		{ "ext-unix-sk", no_argument, NULL, O_UNIX },
 		{ "shell-job", no_argument, NULL, O_SHELL },
 		{ "file-locks", no_argument, NULL, O_LOCKS },
-		{ "pre-dump", no_argument, NULL, O_IGNORED },
-		{ "manage-cgroups-mode", required_argument, NULL, O_IGNORED },
+		{ "pre-dump", no_argument, NULL, O_PREDUMP },
+		{ "manage-cgroups-mode", required_argument, NULL, O_CGMODE },
 		{},
 	};
 	struct berth_checkpoint_opts o = { .image_path = "checkpoint" };
@@ -47,7 +48,11 @@ int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 		case O_LOCKS:
 			o.file_locks = true;
 			break;
-		case O_IGNORED:
+		case O_PREDUMP:
+			/* a full dump in its place would kill the container */
+			return cli_usage_error(cli, "checkpoint", "--pre-dump is not supported");
+		case O_CGMODE:
+			o.manage_cgroups_mode = optarg;
 			break;
 		default:
 			return cli_usage_error(cli, "checkpoint", "usage: checkpoint [OPTIONS] ID");
@@ -62,44 +67,66 @@ int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 
 int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 {
+	enum { O_WORK = 0x100, O_TCP, O_UNIX, O_SHELL, O_LOCKS, O_CGMODE, O_PIDFILE, O_CONSOLE,
+	       O_IGNORED };
 	static const struct option opts[] = {
 		{ "image-path", required_argument, NULL, 'i' },
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "detach", no_argument, NULL, 'd' },
-		{ "pid-file", required_argument, NULL, 'p' },
-		{ "console-socket", required_argument, NULL, 'c' },
-		{ "work-path", required_argument, NULL, 'w' },
-		{ "tcp-established", no_argument, NULL, 't' },
-		{ "ext-unix-sk", no_argument, NULL, 'u' },
-		{ "shell-job", no_argument, NULL, 's' },
-		{ "file-locks", no_argument, NULL, 'l' },
+		{ "pid-file", required_argument, NULL, O_PIDFILE },
+		{ "console-socket", required_argument, NULL, O_CONSOLE },
+		{ "work-path", required_argument, NULL, O_WORK },
+		{ "tcp-established", no_argument, NULL, O_TCP },
+		{ "ext-unix-sk", no_argument, NULL, O_UNIX },
+		{ "shell-job", no_argument, NULL, O_SHELL },
+		{ "file-locks", no_argument, NULL, O_LOCKS },
+		{ "manage-cgroups-mode", required_argument, NULL, O_CGMODE },
+		/* runc's: berth-runtime neither becomes a subreaper nor pivots here */
+		{ "no-subreaper", no_argument, NULL, O_IGNORED },
+		{ "no-pivot", no_argument, NULL, O_IGNORED },
 		{},
 	};
 	struct berth_create_opts co = { .bundle = ".", .stdio = { -1, -1, -1 } };
+	struct berth_restore_opts o = { .image_path = "checkpoint" };
 	struct berth_error *err = NULL;
-	const char *image = "checkpoint";
-	int c;
+	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, "b:d", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			image = optarg;
+			o.image_path = optarg;
 			break;
 		case 'b':
 			co.bundle = optarg;
 			break;
-		case 'p':
+		case 'd':
+			o.detach = true;
+			break;
+		case O_PIDFILE:
 			co.pid_file = optarg;
 			break;
-		case 'c':
+		case O_CONSOLE:
 			co.console_socket = optarg;
 			break;
-		case 'd':
-		case 'w':
-		case 't':
-		case 'u':
-		case 's':
-		case 'l':
+		case O_WORK:
+			o.work_path = optarg;
+			break;
+		case O_TCP:
+			o.tcp_established = true;
+			break;
+		case O_UNIX:
+			o.ext_unix_sk = true;
+			break;
+		case O_SHELL:
+			o.shell_job = true;
+			break;
+		case O_LOCKS:
+			o.file_locks = true;
+			break;
+		case O_CGMODE:
+			o.manage_cgroups_mode = optarg;
+			break;
+		case O_IGNORED:
 			break;
 		default:
 			return cli_usage_error(cli, "restore", "usage: restore [OPTIONS] ID");
@@ -107,7 +134,7 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, "restore", "usage: restore [OPTIONS] ID");
-	if (berth_container_restore(cli->root, argv[optind], &co, image, &err) < 0)
+	if (berth_container_restore(cli->root, argv[optind], &co, &o, &status, &err) < 0)
 		return cli_fail(cli, "restore", err);
-	return 0;
+	return status;
 }

@@ -165,7 +165,8 @@ static const struct {
 } commands[] = {
 	{ "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU",
 	  "[--image-path DIR] [--work-path DIR] [--leave-running] [--tcp-established] "
-	  "[--ext-unix-sk] [--shell-job] [--file-locks] <container-id>" },
+	  "[--ext-unix-sk] [--shell-job] [--file-locks] [--manage-cgroups-mode MODE] "
+	  "<container-id>" },
 	{ "create", cmd_create, "create a container",
 	  "[--bundle DIR] [--config FILE] [--pid-file FILE] [--console-socket SOCKET] "
 	  "[--preserve-fds N] <container-id>" },
@@ -183,7 +184,9 @@ static const struct {
 	{ "ps", cmd_ps, "list the processes of a container",
 	  "[--format table|json] <container-id> [ps options]" },
 	{ "restore", cmd_restore, "restore a container from a CRIU checkpoint",
-	  "[--image-path DIR] [--bundle DIR] [--detach] <container-id>" },
+	  "[--image-path DIR] [--work-path DIR] [--bundle DIR] [--detach] [--pid-file FILE] "
+	  "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
+	  "[--manage-cgroups-mode MODE] <container-id>" },
 	{ "resume", cmd_resume, "thaw a paused container", "<container-id>" },
 	{ "run", cmd_run, "create and start a container",
 	  "[--bundle DIR] [--config FILE] [--pid-file FILE] [--console-socket SOCKET] "

@@ -171,15 +171,43 @@ int berth_container_update(const char *root, const char *id, const struct berth_
 
 struct berth_checkpoint_opts {
 	const char *image_path;      /* where criu writes the images (required) */
-	const char *work_path;       /* criu's logs; NULL: image_path */
+	const char *work_path;       /* criu's logs (dump.log); NULL: image_path */
+	const char *manage_cgroups_mode; /* NULL: criu's default; "soft", "full", "strict",
+					  * "ignore" (runc's --manage-cgroups-mode) */
 	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks;
 };
 
-/* Checkpoint with CRIU. Fails clearly (-EOPNOTSUPP) when `criu check` does not pass. */
+/* Checkpoint a running container with CRIU (criu(8) found in PATH). Unless leave_running,
+ * the container is gone afterwards, as with runc: its processes are killed by the dump,
+ * then its state and cgroup are removed (poststop hooks run), so that `restore` can bring
+ * it back under the same id. Fails clearly before touching anything: -ENOENT without
+ * criu, -EOPNOTSUPP when `criu check` does not pass, a container with a terminal, a
+ * namespace criu cannot take over joined by path. When the dump fails the container keeps
+ * running and the error quotes the first error of <work>/dump.log. */
 int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
+
+struct berth_restore_opts {
+	const char *image_path;      /* the checkpoint's images (required) */
+	const char *work_path;       /* criu's logs (restore.log); NULL: image_path */
+	const char *manage_cgroups_mode; /* as for checkpoint */
+	bool detach;                 /* return once it runs; else wait for it and delete it
+				      * when it exits, as run does (*ret_status likewise) */
+	bool tcp_established, ext_unix_sk, shell_job, file_locks;
+};
+
+/* Bring a checkpoint back as the container `id`, which must not exist: the same state
+ * directory, cgroup (co->bundle's config as create reads it) and bundle as the container
+ * had, running the restored processes, its init a child of the caller. Of co only bundle,
+ * pid_file, console_socket and stdio count: the init's stdin, stdout and stderr that were
+ * pipes or files outside the container are reconnected to co->stdio (-1: ours). A
+ * container with a terminal cannot be restored (criu hands the new pty master out only over
+ * its RPC interface): -EOPNOTSUPP. Hooks other than poststop (run by delete) are not run.
+ * Same errors as checkpoint when criu is missing or unusable; on any failure nothing is
+ * left: no state directory, cgroup, mount or process. */
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,
-			    const char *image_path, struct berth_error **err);
+			    const struct berth_restore_opts *o, int *ret_status,
+			    struct berth_error **err);
 
 /* Debug messages (each one line, no newline) go to this handler; NULL (the default):
  * dropped. It is also called in the runtime's child processes until they execve the
