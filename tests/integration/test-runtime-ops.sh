@@ -152,19 +152,6 @@ test_update_resources_file() {
 	rt delete --force u2
 }
 
-test_checkpoint_says_why_criu_cannot() {
-	if command -v criu >/dev/null && criu check >/dev/null 2>&1; then
-		skip "criu works here: the failure path cannot be shown"
-	fi
-	start_sleeper ck
-	run rt checkpoint --image-path "$BERTH_TEST_TMP/ckpt" ck
-	assert_eq 1 "$status"
-	assert_contains "$output" "criu"
-	# the container is untouched
-	assert_eq running "$(rt state ck | jq -r .status)"
-	rt delete --force ck
-}
-
 test_kill_stopped_container_like_runc() {
 	make_bundle "$BERTH_TEST_TMP/k1" /probe exit 0
 	rt create --bundle "$BERTH_TEST_TMP/k1" k1

@@ -1,0 +1,213 @@
+# berth-runtime checkpoint and restore (CRIU).
+#
+# The tests that dump and restore need a criu that works on this kernel: BERTH_TEST_CRIU
+# (a criu binary, put first in PATH as "criu") or a criu on PATH that passes `criu check`;
+# they skip, saying so, otherwise. The error paths run with a stand-in criu.
+
+has_status() { # id status
+	[ "$(rt state "$1" 2>/dev/null | jq -r .status)" = "$2" ]
+}
+
+# Make the criu under test the one berth-runtime finds, or skip.
+use_working_criu() {
+	if [[ -n "${BERTH_TEST_CRIU:-}" ]]; then
+		[[ -x "$BERTH_TEST_CRIU" ]] || fail "BERTH_TEST_CRIU=$BERTH_TEST_CRIU is not executable"
+		mkdir -p "$BERTH_TEST_TMP/criu-bin"
+		ln -sf "$BERTH_TEST_CRIU" "$BERTH_TEST_TMP/criu-bin/criu"
+		PATH=$BERTH_TEST_TMP/criu-bin:$PATH
+	fi
+	command -v criu >/dev/null || skip "no criu (set BERTH_TEST_CRIU=/path/to/criu)"
+	criu check >/dev/null 2>&1 ||
+		skip "criu $(criu --version 2>&1 | sed -n 's/^Version: //p') ($(command -v criu))" \
+			"fails \`criu check\` here (set BERTH_TEST_CRIU=/path/to/a/working/criu)"
+}
+
+# The cgroup directories of container $1 that exist, one per line.
+cgroups_of() {
+	local d
+	for d in /sys/fs/cgroup/*"$BERTH_TEST_CGROUP/$1"; do
+		[[ -d "$d" ]] && echo "$d"
+	done
+	return 0
+}
+
+# A criu whose `check` fails as Debian 12's does on this kernel.
+fake_broken_criu() {
+	mkdir -p "$BERTH_TEST_TMP/broken-criu"
+	cat >"$BERTH_TEST_TMP/broken-criu/criu" <<'EOF'
+#!/bin/sh
+echo "Error (criu/vdso.c:637): vdso: Unexpected rt vDSO area bounds"
+echo "Error (criu/cr-check.c:1590): kerndat_init() failed"
+exit 1
+EOF
+	chmod +x "$BERTH_TEST_TMP/broken-criu/criu"
+}
+
+# The container counting: the counter in /tmp/count and "tick N" on stdout, 10 a second.
+counter_bundle() { # dir
+	make_bundle "$1" /bin/sh -c \
+		'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; echo "tick $i"; sleep 0.1; done'
+	jq_edit "$1/config.json" '.root.readonly = false'
+}
+
+test_checkpoint_says_why_criu_cannot() {
+	if command -v criu >/dev/null && criu check >/dev/null 2>&1; then
+		skip "criu works here: the failure path cannot be shown"
+	fi
+	make_bundle "$BERTH_TEST_TMP/ck" /probe sleep 60
+	rt run -d --bundle "$BERTH_TEST_TMP/ck" ck
+	run rt checkpoint --image-path "$BERTH_TEST_TMP/ckpt" ck
+	assert_eq 1 "$status"
+	assert_contains "$output" "criu"
+	# the container is untouched
+	assert_eq running "$(rt state ck | jq -r .status)"
+	rt delete --force ck
+}
+
+test_restore_without_working_criu_leaves_nothing() {
+	make_bundle "$BERTH_TEST_TMP/nr" /probe sleep 60
+	mkdir -p "$BERTH_TEST_TMP/img" "$BERTH_TEST_TMP/no-criu"
+	fake_broken_criu
+	PATH=$BERTH_TEST_TMP/broken-criu:$PATH run rt restore -d --image-path "$BERTH_TEST_TMP/img" \
+		--bundle "$BERTH_TEST_TMP/nr" nr
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "restore 'nr': criu does not work on this kernel (\`criu check\` failed:"
+	assert_contains "$output" "kerndat_init() failed"
+	[ ! -e "$RUNTIME_ROOT/nr" ]
+	assert_eq "" "$(cgroups_of nr)"
+	# no criu at all
+	PATH=$BERTH_TEST_TMP/no-criu run rt restore -d --image-path "$BERTH_TEST_TMP/img" \
+		--bundle "$BERTH_TEST_TMP/nr" nr
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "criu is not installed"
+	[ ! -e "$RUNTIME_ROOT/nr" ]
+	assert_eq "" "$(cgroups_of nr)"
+	# checkpoint says the same and leaves the container running
+	rt run -d --bundle "$BERTH_TEST_TMP/nr" nr
+	PATH=$BERTH_TEST_TMP/broken-criu:$PATH run rt checkpoint --image-path "$BERTH_TEST_TMP/img" nr
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "criu does not work on this kernel"
+	assert_eq running "$(rt state nr | jq -r .status)"
+	rt delete --force nr
+}
+
+test_restore_refuses_bad_arguments() {
+	make_bundle "$BERTH_TEST_TMP/ba" /probe sleep 60
+	fake_broken_criu
+	run rt restore -d --manage-cgroups-mode sometimes --bundle "$BERTH_TEST_TMP/ba" ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "invalid manage-cgroups-mode value 'sometimes'"
+	run rt checkpoint --pre-dump ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "--pre-dump is not supported"
+	[ ! -e "$RUNTIME_ROOT/ba" ]
+}
+
+test_checkpoint_and_restore_continue_the_container() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/cr pid pid2 last first cg_before
+	counter_bundle "$b"
+	rt run -d --bundle "$b" cr </dev/null >>"$BERTH_TEST_TMP/out1" 2>&1
+	wait_for 5 grep -q "tick 3" "$BERTH_TEST_TMP/out1"
+	pid=$(rt state cr | jq .pid)
+	cg_before=$(cat "/proc/$pid/cgroup")
+	# the init is pid 1 of a namespace of its own
+	assert_eq 1 "$(awk '/^NSpid:/ { print $NF }' "/proc/$pid/status")"
+
+	run rt checkpoint --image-path "$BERTH_TEST_TMP/img" --work-path "$BERTH_TEST_TMP/work" cr
+	assert_eq 0 "$status" "$output"
+	assert_file_exists "$BERTH_TEST_TMP/work/dump.log"
+	# dumped means gone, as with runc: the processes, the state, the cgroup
+	[ ! -e "/proc/$pid/status" ] || ! grep -q '^State:.*[RS]' "/proc/$pid/status"
+	run rt state cr
+	assert_contains "$output" "does not exist"
+	assert_eq "" "$(cgroups_of cr)"
+	last=$(tail -n 1 "$BERTH_TEST_TMP/out1")
+	sleep 0.3
+	assert_eq "$last" "$(tail -n 1 "$BERTH_TEST_TMP/out1")" "nothing runs after the dump"
+
+	# stdout (an outside file, opened for appending) comes back as restore's own
+	rt restore -d --image-path "$BERTH_TEST_TMP/img" --work-path "$BERTH_TEST_TMP/work" \
+		--bundle "$b" --pid-file "$BERTH_TEST_TMP/restored.pid" cr \
+		</dev/null >>"$BERTH_TEST_TMP/out2" 2>&1
+	assert_eq running "$(rt state cr | jq -r .status)"
+	pid2=$(rt state cr | jq .pid)
+	assert_eq "$pid2" "$(cat "$BERTH_TEST_TMP/restored.pid")"
+	assert_eq "$b" "$(rt state cr | jq -r .bundle)"
+	wait_for 5 grep -q tick "$BERTH_TEST_TMP/out2"
+	# the counter goes on from where it was, in the same shell
+	first=$(head -n 1 "$BERTH_TEST_TMP/out2")
+	assert_eq "tick $((${last#tick } + 1))" "$first"
+	wait_for 5 grep -q "tick $((${last#tick } + 5))" "$BERTH_TEST_TMP/out2"
+	[ "$(cat "$b/rootfs/tmp/count")" -gt "${last#tick }" ]
+	# same cgroup, still pid 1 of its own namespace, nothing of criu's left in the state dir
+	assert_eq "$cg_before" "$(cat "/proc/$pid2/cgroup")"
+	grep -qx "$pid2" "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/cr/cgroup.procs"
+	assert_eq 1 "$(awk '/^NSpid:/ { print $NF }' "/proc/$pid2/status")"
+	assert_eq "state.json" "$(ls "$RUNTIME_ROOT/cr")"
+
+	# a container like any other: exec joins its namespaces, kill and delete work
+	run rt exec cr /probe ps
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "1 "
+	run rt exec cr cat /tmp/count
+	assert_eq 0 "$status" "$output"
+	# the id is taken now: a second restore is refused and changes nothing
+	run rt restore -d --image-path "$BERTH_TEST_TMP/img" --bundle "$b" cr </dev/null
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "already exists"
+	assert_eq running "$(rt state cr | jq -r .status)"
+	rt kill cr KILL
+	wait_for 5 has_status cr stopped
+	rt delete cr
+	assert_eq "" "$(cgroups_of cr)"
+}
+
+test_restore_in_the_foreground_waits_and_deletes() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/fg rpid rc=0
+	counter_bundle "$b"
+	rt run -d --bundle "$b" fg </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	wait_for 5 grep -q "tick 2" "$BERTH_TEST_TMP/out"
+	rt checkpoint --image-path "$BERTH_TEST_TMP/img" fg
+	rt restore --image-path "$BERTH_TEST_TMP/img" --bundle "$b" fg \
+		</dev/null >>"$BERTH_TEST_TMP/out" 2>&1 &
+	rpid=$!
+	wait_for 10 has_status fg running
+	# the restored init is restore's child: its exit status is restore's
+	rt kill fg KILL
+	wait "$rpid" || rc=$?
+	assert_eq 137 "$rc"
+	run rt state fg
+	assert_contains "$output" "does not exist"
+	assert_eq "" "$(cgroups_of fg)"
+}
+
+test_restore_failure_in_criu_leaves_nothing() {
+	use_working_criu
+	make_bundle "$BERTH_TEST_TMP/rf" /probe sleep 60
+	mkdir -p "$BERTH_TEST_TMP/empty"
+	run rt restore -d --image-path "$BERTH_TEST_TMP/empty" --bundle "$BERTH_TEST_TMP/rf" rf \
+		</dev/null
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "criu restore of 'rf' failed: Error ("
+	assert_contains "$output" "(log: $BERTH_TEST_TMP/empty/restore.log)"
+	[ ! -e "$RUNTIME_ROOT/rf" ]
+	assert_eq "" "$(cgroups_of rf)"
+	run rt restore -d --image-path "$BERTH_TEST_TMP/missing" --bundle "$BERTH_TEST_TMP/rf" rf
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "checkpoint '$BERTH_TEST_TMP/missing': No such file or directory"
+	[ ! -e "$RUNTIME_ROOT/rf" ]
+}
+
+test_checkpoint_refuses_a_terminal() {
+	use_working_criu
+	make_bundle "$BERTH_TEST_TMP/tt" /probe sleep 60
+	rt run -d --bundle "$BERTH_TEST_TMP/tt" tt
+	jq_edit "$BERTH_TEST_TMP/tt/config.json" '.process.terminal = true'
+	run rt checkpoint --image-path "$BERTH_TEST_TMP/img" tt
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "a container with a terminal cannot be restored"
+	assert_eq running "$(rt state tt | jq -r .status)"
+	rt delete --force tt
+}
