@@ -45,8 +45,8 @@ struct criu_exec {
 	struct cgroup *cg;    /* criu runs in it (restore) */
 };
 
-/* Run criu, capturing up to 4 KiB of its combined output in *ret_out. Returns the exit
- * status (>= 0) or -errno when it could not run. */
+/* Run criu, capturing its combined stdout and stderr in *ret_out (its log goes to a file).
+ * Returns the exit status (>= 0; 127: not found, 125: not started) or -errno. */
 static int criu_run(const struct criu_exec *x, char **ret_out)
 {
 	int pipefd[2];
@@ -79,12 +79,20 @@ static int criu_run(const struct criu_exec *x, char **ret_out)
 		}
 		/* out of the way of 1, 2 and 3.. first: any of them may be a source */
 		w = fcntl(pipefd[1], F_DUPFD_CLOEXEC, 20);
-		for (size_t k = 0; k < x->n_pass; k++)
+		if (w < 0)
+			_exit(125);
+		for (size_t k = 0; k < x->n_pass; k++) {
 			tmp[k] = fcntl(x->pass_fds[k], F_DUPFD_CLOEXEC, 20);
-		for (size_t k = 0; k < x->n_pass; k++)
-			if (tmp[k] < 0 || dup2(tmp[k], 3 + (int)k) < 0)
+			if (tmp[k] < 0) {
+				dprintf(w, "descriptor %d (to be restored from) is not open\n",
+					x->pass_fds[k]);
 				_exit(125);
-		if (w < 0 || dup2(w, 1) < 0 || dup2(w, 2) < 0)
+			}
+		}
+		for (size_t k = 0; k < x->n_pass; k++)
+			if (dup2(tmp[k], 3 + (int)k) < 0)
+				_exit(125);
+		if (dup2(w, 1) < 0 || dup2(w, 2) < 0)
 			_exit(125);
 		execvp(x->argv[0], x->argv);
 		_exit(127);
