@@ -5,55 +5,92 @@
 #include "berth/runtime.h"
 #include "cli.h"
 
+/* Options checkpoint and restore share (runc's spellings), and where each one goes. */
+enum {
+	O_WORK = 0x100,
+	O_TCP,
+	O_UNIX,
+	O_SHELL,
+	O_LOCKS,
+	O_CGMODE,
+	O_LEAVE,
+	O_PREDUMP,
+	O_PIDFILE,
+	O_CONSOLE,
+	O_IGNORED,
+};
+
+#define CRIU_COMMON_OPTIONS                                                                         \
+	{ "work-path", required_argument, NULL, O_WORK },                                          \
+	    { "tcp-established", no_argument, NULL, O_TCP },                                       \
+	    { "ext-unix-sk", no_argument, NULL, O_UNIX },                                          \
+	    { "shell-job", no_argument, NULL, O_SHELL },                                           \
+	    { "file-locks", no_argument, NULL, O_LOCKS },                                          \
+	    { "manage-cgroups-mode", required_argument, NULL, O_CGMODE }
+
+struct criu_common {
+	const char **work_path, **manage_cgroups_mode;
+	bool *tcp_established, *ext_unix_sk, *shell_job, *file_locks;
+};
+
+/* true when c is one of CRIU_COMMON_OPTIONS (and is stored) */
+static bool criu_common_opt(int c, const struct criu_common *f)
+{
+	switch (c) {
+	case O_WORK:
+		*f->work_path = optarg;
+		return true;
+	case O_CGMODE:
+		*f->manage_cgroups_mode = optarg;
+		return true;
+	case O_TCP:
+		*f->tcp_established = true;
+		return true;
+	case O_UNIX:
+		*f->ext_unix_sk = true;
+		return true;
+	case O_SHELL:
+		*f->shell_job = true;
+		return true;
+	case O_LOCKS:
+		*f->file_locks = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+#define CRIU_COMMON_OF(o)                                                                          \
+	((struct criu_common){ &(o).work_path, &(o).manage_cgroups_mode, &(o).tcp_established,     \
+			       &(o).ext_unix_sk, &(o).shell_job, &(o).file_locks })
+
 int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 {
-	enum { O_IMAGE = 0x100, O_WORK, O_LEAVE, O_TCP, O_UNIX, O_SHELL, O_LOCKS, O_PREDUMP,
-	       O_CGMODE };
 	static const struct option opts[] = {
-		{ "image-path", required_argument, NULL, O_IMAGE },
-		{ "work-path", required_argument, NULL, O_WORK },
+		{ "image-path", required_argument, NULL, 'i' },
 		{ "leave-running", no_argument, NULL, O_LEAVE },
-		{ "tcp-established", no_argument, NULL, O_TCP },
-		{ "ext-unix-sk", no_argument, NULL, O_UNIX },
-		{ "shell-job", no_argument, NULL, O_SHELL },
-		{ "file-locks", no_argument, NULL, O_LOCKS },
 		{ "pre-dump", no_argument, NULL, O_PREDUMP },
-		{ "manage-cgroups-mode", required_argument, NULL, O_CGMODE },
+		CRIU_COMMON_OPTIONS,
 		{},
 	};
 	struct berth_checkpoint_opts o = { .image_path = "checkpoint" };
+	const struct criu_common common = CRIU_COMMON_OF(o);
 	struct berth_error *err = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (criu_common_opt(c, &common))
+			continue;
 		switch (c) {
-		case O_IMAGE:
+		case 'i':
 			o.image_path = optarg;
-			break;
-		case O_WORK:
-			o.work_path = optarg;
 			break;
 		case O_LEAVE:
 			o.leave_running = true;
 			break;
-		case O_TCP:
-			o.tcp_established = true;
-			break;
-		case O_UNIX:
-			o.ext_unix_sk = true;
-			break;
-		case O_SHELL:
-			o.shell_job = true;
-			break;
-		case O_LOCKS:
-			o.file_locks = true;
-			break;
 		case O_PREDUMP:
 			/* a full dump in its place would kill the container */
 			return cli_usage_error(cli, "checkpoint", "--pre-dump is not supported");
-		case O_CGMODE:
-			o.manage_cgroups_mode = optarg;
-			break;
 		default:
 			return cli_usage_error(cli, "checkpoint", "usage: checkpoint [OPTIONS] ID");
 		}
@@ -67,20 +104,13 @@ int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 
 int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 {
-	enum { O_WORK = 0x100, O_TCP, O_UNIX, O_SHELL, O_LOCKS, O_CGMODE, O_PIDFILE, O_CONSOLE,
-	       O_IGNORED };
 	static const struct option opts[] = {
 		{ "image-path", required_argument, NULL, 'i' },
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pid-file", required_argument, NULL, O_PIDFILE },
 		{ "console-socket", required_argument, NULL, O_CONSOLE },
-		{ "work-path", required_argument, NULL, O_WORK },
-		{ "tcp-established", no_argument, NULL, O_TCP },
-		{ "ext-unix-sk", no_argument, NULL, O_UNIX },
-		{ "shell-job", no_argument, NULL, O_SHELL },
-		{ "file-locks", no_argument, NULL, O_LOCKS },
-		{ "manage-cgroups-mode", required_argument, NULL, O_CGMODE },
+		CRIU_COMMON_OPTIONS,
 		/* runc's: berth-runtime neither becomes a subreaper nor pivots here */
 		{ "no-subreaper", no_argument, NULL, O_IGNORED },
 		{ "no-pivot", no_argument, NULL, O_IGNORED },
@@ -88,10 +118,13 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 	};
 	struct berth_create_opts co = { .bundle = ".", .stdio = { -1, -1, -1 } };
 	struct berth_restore_opts o = { .image_path = "checkpoint" };
+	const struct criu_common common = CRIU_COMMON_OF(o);
 	struct berth_error *err = NULL;
 	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, "b:d", opts, NULL)) != -1) {
+		if (criu_common_opt(c, &common))
+			continue;
 		switch (c) {
 		case 'i':
 			o.image_path = optarg;
@@ -107,24 +140,6 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 			break;
 		case O_CONSOLE:
 			co.console_socket = optarg;
-			break;
-		case O_WORK:
-			o.work_path = optarg;
-			break;
-		case O_TCP:
-			o.tcp_established = true;
-			break;
-		case O_UNIX:
-			o.ext_unix_sk = true;
-			break;
-		case O_SHELL:
-			o.shell_job = true;
-			break;
-		case O_LOCKS:
-			o.file_locks = true;
-			break;
-		case O_CGMODE:
-			o.manage_cgroups_mode = optarg;
 			break;
 		case O_IGNORED:
 			break;

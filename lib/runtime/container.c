@@ -130,6 +130,21 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 	return 0;
 }
 
+int container_rootfs(const struct rt_config *cfg, const char *bundle, char **ret,
+		     struct berth_error **err)
+{
+	_cleanup_free_ char *rel = cfg->root_path[0] == '/'
+					? strdup(cfg->root_path)
+					: xasprintf("%s/%s", bundle, cfg->root_path);
+
+	if (!rel)
+		return berth_error_set(err, ENOMEM, "rootfs");
+	*ret = realpath(rel, NULL);
+	if (!*ret)
+		return berth_error_set(err, errno, "rootfs '%s'", rel);
+	return 0;
+}
+
 int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
 			   char **ret_path, struct berth_error **err)
 {
@@ -264,7 +279,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 	_cleanup_close_ int dirfd = -EBADF, fifo = -EBADF, sock = -EBADF, pty = -EBADF;
-	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *rootfs_rel = NULL, *cgpath = NULL;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *cgpath = NULL;
 	_cleanup_free_ char *config = NULL;
 	struct state_file st = { 0 };
 	struct process_ctx pctx;
@@ -318,17 +333,9 @@ static int create_internal(const char *root, const char *id, const struct berth_
 				    "runtime's cannot be mounted on from inside it");
 		goto fail;
 	}
-	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)
-					      : xasprintf("%s/%s", bundle, cfg->root_path);
-	if (!rootfs_rel) {
-		r = -ENOMEM;
+	r = container_rootfs(cfg, bundle, &rootfs, err);
+	if (r < 0)
 		goto fail;
-	}
-	rootfs = realpath(rootfs_rel, NULL);
-	if (!rootfs) {
-		r = berth_error_set(err, errno, "rootfs '%s'", rootfs_rel);
-		goto fail;
-	}
 
 	rt_debug("create '%s': bundle '%s', rootfs '%s'", id, bundle, rootfs);
 	r = container_cgroup_setup(cfg, id, &cg, &cgpath, err);

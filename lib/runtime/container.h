@@ -19,5 +19,10 @@
 int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
 			   char **ret_path, struct berth_error **err);
 
+/* root.path of the config, relative to the bundle unless absolute, resolved (realpath):
+ * malloc'd in *ret. */
+int container_rootfs(const struct rt_config *cfg, const char *bundle, char **ret,
+		     struct berth_error **err);
+
 /* Remove <root>/<id> and what it holds (not crossing mount points). */
 void container_remove_state(const char *root, const char *id);

@@ -796,7 +796,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 	_cleanup_close_ int dirfd = -EBADF, imgfd = -EBADF;
-	_cleanup_free_ char *bundle = NULL, *rootfs_rel = NULL, *rootfs = NULL, *cgpath = NULL;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *cgpath = NULL;
 	_cleanup_free_ char *sroot = NULL, *croot = NULL, *pidfile = NULL, *out = NULL;
 	_cleanup_strv_free_ char **argv = NULL, **join = NULL;
 	struct criu_ext_mount *mounts = NULL;
@@ -854,17 +854,9 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		r = check_joined_ns(cfg, "restore", id, err);
 	if (r < 0)
 		goto fail;
-	rootfs_rel = cfg->root_path[0] == '/' ? strdup(cfg->root_path)
-					      : xasprintf("%s/%s", bundle, cfg->root_path);
-	if (!rootfs_rel) {
-		r = -ENOMEM;
+	r = container_rootfs(cfg, bundle, &rootfs, err);
+	if (r < 0)
 		goto fail;
-	}
-	rootfs = realpath(rootfs_rel, NULL);
-	if (!rootfs) {
-		r = berth_error_set(err, errno, "rootfs '%s'", rootfs_rel);
-		goto fail;
-	}
 	if (o->work_path && (r = mkdir_p(o->work_path, 0700)) < 0) {
 		r = berth_error_set(err, -r, "create '%s'", o->work_path);
 		goto fail;

@@ -14,6 +14,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/criu.h"
+#include "parse-config.h"
 #include "test.h"
 #include "util.h"
 
@@ -22,19 +23,6 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 #define CFG(extra)                                                                            \
 	"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"                           \
 	"\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," extra "}"
-
-static struct rt_config *parse(const char *json)
-{
-	struct rt_config *c = NULL;
-	struct berth_error *err = NULL;
-
-	if (rt_config_parse(json, strlen(json), "config.json", &c, &err) < 0) {
-		printf("#   unexpected error: %s\n", berth_error_message(err));
-		berth_error_free(err);
-		return NULL;
-	}
-	return c;
-}
 
 /* A hybrid host's cgroup /x/c1: cpu and cpuacct co-mounted, freezer, name=systemd and the
  * cgroup2 hierarchy. */

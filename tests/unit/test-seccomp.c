@@ -26,6 +26,7 @@
 #include "cleanup.h"
 #include "runtime/config.h"
 #include "runtime/seccomp.h"
+#include "parse-config.h"
 #include "test.h"
 #include "util.h"
 
@@ -34,19 +35,6 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 #define SECCOMP(body)                                                                              \
 	"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"linux\":{\"seccomp\":{" body   \
 	"}}}"
-
-static struct rt_config *parse(const char *json)
-{
-	struct rt_config *c = NULL;
-	struct berth_error *err = NULL;
-
-	if (rt_config_parse(json, strlen(json), "config.json", &c, &err) < 0) {
-		printf("#   unexpected error: %s\n", berth_error_message(err));
-		berth_error_free(err);
-		return NULL;
-	}
-	return c;
-}
 
 /* libseccomp's pseudo filter code for the config's filter, or NULL. */
 static char *pfc(const struct rt_seccomp *s, struct berth_error **err)

@@ -9,6 +9,7 @@
 #include "berth/error.h"
 #include "cleanup.h"
 #include "runtime/config.h"
+#include "parse-config.h"
 #include "test.h"
 #include "util.h"
 
@@ -20,19 +21,6 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 #define PROC(extra) CFG("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," extra "}")
 
 #define CAP(n) (UINT64_C(1) << (n))
-
-static struct rt_config *parse(const char *json)
-{
-	struct rt_config *c = NULL;
-	struct berth_error *err = NULL;
-
-	if (rt_config_parse(json, strlen(json), "config.json", &c, &err) < 0) {
-		printf("#   unexpected error: %s\n", berth_error_message(err));
-		berth_error_free(err);
-		return NULL;
-	}
-	return c;
-}
 
 /* The error message for json, or NULL when it parses (or fails without a message). */
 static char *parse_error(const char *json)
