@@ -708,6 +708,20 @@ static int wait_pidfd(int pidfd, int timeout_ms)
 	return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
 }
 
+/* An init that does not die of SIGKILL was put into a frozen cgroup of someone else's
+ * (a v1 freezer cgroup made by hand, say): the kill stays pending until it thaws. It is
+ * the container's process, so it goes back into the container's own cgroups, which are
+ * thawed, and dies there. Best effort: the caller still reports an init that lives on. */
+static void reclaim_init(struct cgroup **cg, const char *cgroup_path, pid_t pid)
+{
+	if (!*cg && open_cgroup(cgroup_path, cg, NULL) < 0)
+		return;
+	rt_debug("delete: init %d did not die: moving it back into cgroup '%s'", (int)pid,
+		 cgroup_path);
+	(void)cgroup_enter(*cg, pid, NULL);
+	(void)cgroup_freeze(*cg, false, NULL);
+}
+
 int berth_container_delete(const char *root, const char *id, bool force, struct berth_error **err)
 {
 	_cleanup_close_ int dirfd = -EBADF;
@@ -737,6 +751,8 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 
 		if (pidfd >= 0) {
 			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			if (wait_pidfd(pidfd, 200) < 0 && st.cgroup_path && *st.cgroup_path)
+				reclaim_init(&cg, st.cgroup_path, st.pid);
 			if (wait_pidfd(pidfd, 10000) < 0) {
 				r = berth_error_new(err, ETIMEDOUT,
 						    "container '%s' did not die after SIGKILL", id);

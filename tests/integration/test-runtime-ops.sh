@@ -188,3 +188,22 @@ test_kill_signal_zero_checks_liveness() {
 	assert_eq running "$(rt state k0 | jq -r .status)"
 	rt delete --force k0
 }
+
+test_delete_force_kills_an_init_frozen_elsewhere() {
+	local cg="/sys/fs/cgroup/freezer$BERTH_TEST_CGROUP/foreign" pid
+	start_sleeper fe
+	pid=$(rt state fe | jq .pid)
+	# someone moves the init into a frozen freezer cgroup of their own: SIGKILL stays
+	# pending there, so delete must bring it back into the container's cgroup to kill it
+	mkdir -p "$cg"
+	echo "$pid" > "$cg/cgroup.procs"
+	echo FROZEN > "$cg/freezer.state"
+	run timeout 30 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" delete --force fe
+	echo THAWED > "$cg/freezer.state"
+	assert_eq 0 "$status" "$output"
+	[ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+	[ ! -e "$RUNTIME_ROOT/fe" ]
+	# and the foreign cgroup is empty again
+	assert_eq "" "$(cat "$cg/cgroup.procs")"
+	rmdir "$cg"
+}
