@@ -1225,11 +1225,18 @@ static int check_sysctls(struct parser *p, const struct rt_config *c)
 					    "(linux.namespaces has none): it would change the "
 					    "host's value",
 					    key, rt_ns_name(ns));
-		if (ns == RT_NS_UTS)
+		/* the config has fields for these; kernel.domainname is taken as well (crun
+		 * does) unless it contradicts the field */
+		if (streq(key, "kernel.hostname"))
 			return spec_fail_at(p, "sysctl",
-					    "'%s': set the %s with the config's \"%s\" instead",
-					    key, streq(key, "kernel.hostname") ? "hostname" : "domainname",
-					    streq(key, "kernel.hostname") ? "hostname" : "domainname");
+					    "'%s': set the hostname with the config's \"hostname\" "
+					    "instead",
+					    key);
+		if (streq(key, "kernel.domainname") && c->domainname &&
+		    !streq(c->domainname, c->sysctl[i].value))
+			return spec_fail_at(p, "sysctl",
+					    "'%s' is '%s' but \"domainname\" is '%s': set one of them",
+					    key, c->sysctl[i].value, c->domainname);
 	}
 	return 0;
 }

@@ -180,6 +180,24 @@ test_sysctl_without_its_namespace_is_refused() {
 	assert_ne 0 "$status"
 }
 
+test_sysctl_domainname_in_own_uts_namespace() {
+	local b="$BERTH_TEST_TMP/sd" before
+	make_bundle "$b" /probe sysctl kernel/domainname
+	before=$(cat /proc/sys/kernel/domainname)
+	jq_edit "$b/config.json" '.linux.sysctl = {"kernel.domainname": "sysctl.example"}'
+	run rt run --bundle "$b" sd
+	assert_eq "sysctl.example" "$output"
+	# with the "domainname" field too: the same value is fine, another one is refused
+	jq_edit "$b/config.json" '.domainname = "sysctl.example"'
+	run rt run --bundle "$b" sd
+	assert_eq "sysctl.example" "$output"
+	jq_edit "$b/config.json" '.domainname = "field.example"'
+	run rt run --bundle "$b" sd
+	assert_eq 1 "$status"
+	assert_contains "$output" "'kernel.domainname' is 'sysctl.example' but \"domainname\" is 'field.example'"
+	assert_eq "$before" "$(cat /proc/sys/kernel/domainname)"
+}
+
 test_hugetlb_limit_on_cgroup2() {
 	[ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
 		grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "no hugetlb controller"

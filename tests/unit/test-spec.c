@@ -462,6 +462,23 @@ TEST(linux_devices)
 	ASSERT_TRUE(!c->devices[1].has_uid);
 }
 
+/* kernel.domainname is the "domainname" field by another name: both may be given only
+ * when they agree */
+TEST(sysctl_domainname_agrees_with_the_field)
+{
+#define UTS_CFG(extra)                                                                             \
+	CFG(extra "\"linux\":{\"namespaces\":[{\"type\":\"uts\"}],"                               \
+		  "\"sysctl\":{\"kernel.domainname\":\"foo\"}}")
+	_cleanup_(rt_config_freep) struct rt_config *alone = parse(UTS_CFG(""));
+	_cleanup_(rt_config_freep) struct rt_config *same = parse(UTS_CFG("\"domainname\":\"foo\","));
+	_cleanup_free_ char *m = parse_error(UTS_CFG("\"domainname\":\"bar\","));
+
+	ASSERT_TRUE(alone && same);
+	ASSERT_STREQ(m, "config.json: linux.sysctl: 'kernel.domainname' is 'foo' but \"domainname\" "
+			"is 'bar': set one of them");
+#undef UTS_CFG
+}
+
 TEST(sysctls_need_a_namespace_of_their_own)
 {
 	static const struct {
@@ -473,8 +490,10 @@ TEST(sysctls_need_a_namespace_of_their_own)
 	     "'fs.mqueue.queues_max' needs the container's own ipc namespace"},
 	    {"\"namespaces\":[{\"type\":\"ipc\"}],\"sysctl\":{\"kernel.msgmax\":\"1\",\"net.core.somaxconn\":\"1\"}",
 	     "'net.core.somaxconn' needs the container's own network"},
-	    {"\"namespaces\":[{\"type\":\"uts\"}],\"sysctl\":{\"kernel.domainname\":\"x\"}",
-	     "set the domainname with the config's \"domainname\" instead"},
+	    {"\"namespaces\":[{\"type\":\"uts\"}],\"sysctl\":{\"kernel.hostname\":\"x\"}",
+	     "set the hostname with the config's \"hostname\" instead"},
+	    {"\"sysctl\":{\"kernel.domainname\":\"x\"}",
+	     "'kernel.domainname' needs the container's own uts namespace"},
 	    {"\"namespaces\":[{\"type\":\"network\"}],\"sysctl\":{\"vm.swappiness\":\"1\"}",
 	     "'vm.swappiness' is not namespaced"},
 	};
