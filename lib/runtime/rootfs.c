@@ -129,14 +129,15 @@ int rootfs_prepare(const struct rt_config *cfg, const char *rootfs, struct mount
 			return berth_error_wrap(err, "cwd '%s'", cfg->process.cwd);
 	}
 
+	/* In the rootfs from here on: createContainer hooks run there (as with runc, they may
+	 * use paths relative to it), then it becomes the root. */
+	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)
+		return berth_error_set(err, errno, "chdir '%s'", rootfs);
 	if (before_pivot) {
 		r = before_pivot(data, err);
 		if (r < 0)
 			return r;
 	}
-
-	if (fchdir(ctx->rootfd) < 0 && chdir(rootfs) < 0)
-		return berth_error_set(err, errno, "chdir '%s'", rootfs);
 	if (ctx->host_mntns) {
 		/* no mount namespace of its own: pivot_root would swap the host's root */
 		if (chroot(".") < 0)

@@ -43,6 +43,18 @@ poststop stopped none" "$(cat "$log")"
 	assert_eq "startContainer-in-container" "$(cat "$b/rootfs/tmp/started")"
 }
 
+test_create_container_hook_runs_in_the_rootfs() {
+	local b="$BERTH_TEST_TMP/hc"
+	make_bundle "$b" /bin/cat /made-by-hook
+	# as with runc, a createContainer hook may use paths relative to the rootfs
+	jq_edit "$b/config.json" '.hooks.createContainer = [{"path": "/bin/sh",
+		"args": ["sh", "-c", "echo from-hook > ./made-by-hook"]}] | .root.readonly = false'
+	run rt run --bundle "$b" hc
+	assert_eq 0 "$status" "$output"
+	assert_eq "from-hook" "$output"
+	[ ! -e "$b/made-by-hook" ]
+}
+
 test_failing_create_hook_fails_create_and_cleans_up() {
 	local b="$BERTH_TEST_TMP/h2"
 	make_bundle "$b" /probe exit 0
