@@ -181,9 +181,10 @@ struct berth_checkpoint_opts {
  * the container is gone afterwards, as with runc: its processes are killed by the dump,
  * then its state and cgroup are removed (poststop hooks run), so that `restore` can bring
  * it back under the same id. Fails clearly before touching anything: -ENOENT without
- * criu, -EOPNOTSUPP when `criu check` does not pass, a container with a terminal, a
- * namespace criu cannot take over joined by path. When the dump fails the container keeps
- * running and the error quotes the first error of <work>/dump.log. */
+ * criu, -EOPNOTSUPP when `criu check` does not pass or for a namespace criu cannot take
+ * over joined by path. A terminal is dumped as criu's external tty (the master stays
+ * outside), recorded in <images>/descriptors.json for restore. When the dump fails the
+ * container keeps running and the error quotes the first error of <work>/dump.log. */
 int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
 
@@ -201,8 +202,10 @@ struct berth_restore_opts {
  * had, running the restored processes, its init a child of the caller. Of co only bundle,
  * pid_file, console_socket and stdio count: the init's stdin, stdout and stderr that were
  * pipes or files outside the container are reconnected to co->stdio (-1: ours). A
- * container with a terminal cannot be restored (criu hands the new pty master out only over
- * its RPC interface): -EOPNOTSUPP. Hooks other than poststop (run by delete) are not run.
+ * terminal is reconnected to a new pty (from the host's /dev/ptmx, bound on /dev/console
+ * too) whose master goes to co->console_socket, or in the foreground is copied to and from
+ * our stdio; detached without a console socket: -EINVAL, before anything is made. Hooks
+ * other than poststop (run by delete) are not run.
  * Same errors as checkpoint when criu is missing or unusable; on any failure nothing is
  * left: no state directory, cgroup, mount or process. */
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,

@@ -8,7 +8,10 @@
  * restore: the mounts whose source is outside the container (criu_ext_mounts()), the
  * init's stdio when it is a pipe or a file outside the container (descriptors.json, then
  * --inherit-fd), namespaces joined by path (external net/pid namespaces, --join-ns for
- * ipc/uts). Restore makes the cgroup as create would, runs criu inside it (so whatever
+ * ipc/uts), the init's terminal (an external tty at dump; at restore a new pty from the
+ * host's /dev/ptmx whose peer criu reconnects with --inherit-fd and binds on /dev/console,
+ * and whose master goes to the console socket or the foreground, as create's does).
+ * Restore makes the cgroup as create would, runs criu inside it (so whatever
  * criu forks starts there, as runc does) and records the restored init like a created one.
  */
 #include <errno.h>
@@ -16,12 +19,15 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <linux/major.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +39,7 @@
 #include "criu.h"
 #include "foreground.h"
 #include "state.h"
+#include "tty.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -288,6 +295,16 @@ int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struc
 	return 0;
 }
 
+int criu_ext_mount_add(struct criu_ext_mount **m, size_t *n, const char *key, const char *source)
+{
+	struct ext_list l = { *m, *n };
+	int r = ext_add(&l, strdup(key), strdup(source));
+
+	*m = l.m;
+	*n = l.n;
+	return r;
+}
+
 const char *criu_freeze_cgroup(const struct cgroup *cg)
 {
 	for (size_t i = 0; cg && i < cg->n_hiers; i++) {
@@ -315,7 +332,12 @@ bool criu_cgroup_mode_valid(const char *mode)
 
 bool criu_descriptor_inherited(const char *d)
 {
-	return d && (startswith(d, "pipe:[") || startswith(d, "file["));
+	return d && (startswith(d, "pipe:[") || startswith(d, "file[") || criu_descriptor_tty(d));
+}
+
+bool criu_descriptor_tty(const char *d)
+{
+	return d && startswith(d, "tty[");
 }
 
 char *criu_descriptors_format(char *const d[3])
@@ -523,8 +545,19 @@ static int read_descriptors(pid_t pid, char *ret[3], char ***ret_external)
 		if (n < 0)
 			continue; /* closed */
 		buf[n] = 0;
-		if (buf[0] == '/' && stat(link, &st) == 0 &&
-		    read_full_file(info, &text, NULL) >= 0 && (m = strstr(text, "mnt_id:")) && !mount_of(pid, atoi(m + 7))) {
+		if (buf[0] == '/' && stat(link, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    major(st.st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
+		    major(st.st_rdev) < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT) {
+			/* the terminal: its master is outside the tree criu dumps (ours, or
+			 * the console socket's); criu's key is rdev:dev, hex */
+			ret[i] = xasprintf("tty[%" PRIx64 ":%" PRIx64 "]", (uint64_t)st.st_rdev,
+					   (uint64_t)st.st_dev);
+			if (ret[i] && !strv_contains(*ret_external, ret[i]) &&
+			    strv_extend(ret_external, ret[i]) < 0)
+				return -ENOMEM;
+		} else if (buf[0] == '/' && stat(link, &st) == 0 &&
+			   read_full_file(info, &text, NULL) >= 0 &&
+			   (m = strstr(text, "mnt_id:")) && !mount_of(pid, atoi(m + 7))) {
 			ret[i] = xasprintf("file[%x:%" PRIx64 "]", (unsigned)atoi(m + 7),
 					   (uint64_t)st.st_ino);
 			if (ret[i] && !strv_contains(*ret_external, ret[i]) &&
@@ -559,18 +592,6 @@ static int check_joined_ns(const struct rt_config *cfg, const char *verb, const 
 					       "joined at '%s'",
 					       verb, id, rt_ns_name(ns), n->path);
 	}
-	return 0;
-}
-
-static int check_terminal(const struct rt_config *cfg, const char *verb, const char *id,
-			  struct berth_error **err)
-{
-	if (cfg->process.terminal)
-		return berth_error_new(err, EOPNOTSUPP,
-				       "%s '%s': a container with a terminal cannot be restored "
-				       "(criu hands the new pty master out only over its RPC "
-				       "interface)",
-				       verb, id);
 	return 0;
 }
 
@@ -613,8 +634,6 @@ int berth_container_checkpoint(const char *root, const char *id,
 		return r;
 	r = rt_config_load(st.bundle, st.config, &cfg, err);
 	if (r >= 0)
-		r = check_terminal(cfg, "checkpoint", id, err);
-	if (r >= 0)
 		r = check_joined_ns(cfg, "checkpoint", id, err);
 	if (r >= 0 && st.cgroup_path && *st.cgroup_path)
 		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
@@ -630,6 +649,10 @@ int berth_container_checkpoint(const char *root, const char *id,
 		goto out;
 	}
 	r = criu_ext_mounts(cfg, st.bundle, cg, st.pid, &mounts, &n_mounts);
+	/* /dev/console is the terminal's peer bound there (tty.c): a file of a devpts
+	 * instance that restore's new pty is not on */
+	if (r >= 0 && cfg->process.terminal)
+		r = criu_ext_mount_add(&mounts, &n_mounts, "/dev/console", "/dev/console");
 	if (r >= 0)
 		r = read_descriptors(st.pid, desc, &external);
 	for (int ns = 0; r >= 0 && ns < _RT_NS_MAX; ns++) {
@@ -798,6 +821,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	_cleanup_close_ int dirfd = -EBADF, imgfd = -EBADF;
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *cgpath = NULL;
 	_cleanup_free_ char *sroot = NULL, *croot = NULL, *pidfile = NULL, *out = NULL;
+	_cleanup_free_ char *pty_path = NULL;
+	_cleanup_close_ int pty = -EBADF, pty_peer = -EBADF;
 	_cleanup_strv_free_ char **argv = NULL, **join = NULL;
 	struct criu_ext_mount *mounts = NULL;
 	size_t n_mounts = 0;
@@ -807,7 +832,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	char *inherit[3 + 2];
 	size_t n_pass = 0;
 	struct foreground fg = { .sigfd = -EBADF };
-	bool fg_on = false, have_state = false, cg_made = false, bound = false;
+	bool fg_on = false, have_state = false, cg_made = false, bound = false, has_tty = false;
 	pid_t pid = 0;
 	int r;
 
@@ -849,11 +874,38 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 				    "config.json: process: required to restore a container");
 		goto fail;
 	}
-	r = check_terminal(cfg, "restore", id, err);
-	if (r >= 0)
-		r = check_joined_ns(cfg, "restore", id, err);
+	r = check_joined_ns(cfg, "restore", id, err);
 	if (r < 0)
 		goto fail;
+	for (int i = 0; i < 3; i++)
+		has_tty = has_tty || criu_descriptor_tty(desc[i]);
+	if (has_tty && o->detach && !co->console_socket) {
+		r = berth_error_new(err, EINVAL,
+				    "restore '%s': the container has a terminal: a detached restore "
+				    "needs --console-socket",
+				    id);
+		goto fail;
+	}
+	if (has_tty) {
+		/* the container's devpts does not exist yet (criu mounts it while it
+		 * restores): a pty of the host's devpts takes the dumped one's place, on
+		 * the init's stdio (--inherit-fd) and on /dev/console (--ext-mount-map) */
+		unsigned ptn;
+
+		r = tty_create(&pty, &pty_peer, cfg->process.console_height,
+			       cfg->process.console_width, false, err);
+		if (r < 0)
+			goto fail;
+		if (ioctl(pty, TIOCGPTN, &ptn) < 0) {
+			r = berth_error_set(err, errno, "number of the new pty");
+			goto fail;
+		}
+		pty_path = xasprintf("/dev/pts/%u", ptn);
+		if (!pty_path) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	r = container_rootfs(cfg, bundle, &rootfs, err);
 	if (r < 0)
 		goto fail;
@@ -872,7 +924,10 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 			seen = seen || streq(inherit[k], desc[i]);
 		if (seen)
 			continue; /* e.g. 2>&1: one file, restored from the first */
-		pass[n_pass] = co->stdio[i] >= 0 ? co->stdio[i] : i;
+		if (criu_descriptor_tty(desc[i]))
+			pass[n_pass] = pty_peer;
+		else
+			pass[n_pass] = co->stdio[i] >= 0 ? co->stdio[i] : i;
 		inherit[n_pass++] = desc[i];
 	}
 	for (int ns = 0; ns < _RT_NS_MAX; ns++) {
@@ -903,6 +958,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		goto fail;
 	cg_made = true;
 	r = criu_ext_mounts(cfg, bundle, cg, 0, &mounts, &n_mounts);
+	if (r >= 0 && pty_path)
+		r = criu_ext_mount_add(&mounts, &n_mounts, "/dev/console", pty_path);
 	if (r < 0)
 		goto fail;
 	sroot = realpath(root, NULL);
@@ -947,6 +1004,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	}
 	unbind_criu_root(dirfd, croot);
 	bound = false;
+	if (pty_peer >= 0)
+		close(TAKE_FD(pty_peer)); /* the restored tasks have it */
 	if (r != 0) {
 		r = criu_failed(err, "restore", id, o->work_path ? o->work_path : o->image_path,
 				"restore.log", out);
@@ -962,6 +1021,12 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	r = record_restored(dirfd, id, pid, bundle, rootfs, cgpath, cfg, co->pid_file, err);
 	if (r < 0)
 		goto fail;
+	if (pty >= 0 && co->console_socket) {
+		r = tty_send_to_socket(co->console_socket, pty, err);
+		if (r < 0)
+			goto fail;
+		close(TAKE_FD(pty));
+	}
 	if (o->detach) {
 		r = 0;
 		goto out;
@@ -970,7 +1035,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	/* in the foreground, as run: wait for the init (our child: --restore-sibling), then
 	 * delete the container */
 	close(TAKE_FD(dirfd));
-	r = foreground_wait(&fg, pid, -EBADF, co->stdio[0] >= 0 ? co->stdio[0] : STDIN_FILENO,
+	r = foreground_wait(&fg, pid, pty, co->stdio[0] >= 0 ? co->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
 	{
 		struct berth_error *e = NULL;

@@ -36,6 +36,8 @@ void criu_ext_mounts_free(struct criu_ext_mount *m, size_t n);
  * ignored). */
 int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struct cgroup *cg,
 		    pid_t pid, struct criu_ext_mount **ret, size_t *ret_n);
+/* Add (or replace) the external mount key -> source; -ENOMEM leaves *m and *n usable. */
+int criu_ext_mount_add(struct criu_ext_mount **m, size_t *n, const char *key, const char *source);
 
 /* The cgroup criu freezes the container with (the v1 freezer hierarchy, or the v2
  * cgroup), or NULL when there is none (criu then stops the tasks with ptrace). Points
@@ -47,13 +49,16 @@ bool criu_cgroup_mode_valid(const char *mode);
 
 /* How the init's stdin, stdout and stderr are recorded in <images>/descriptors.json (as
  * runc does): "pipe:[INODE]" for a pipe, "file[MNT_ID:INODE]" (criu's key for an external
- * file, hex) for a file on a mount outside the container, the link text otherwise. Pipes
- * and external files are handed to restore's own stdio again. */
+ * file, hex) for a file on a mount outside the container, "tty[RDEV:DEV]" (hex) for the
+ * terminal, the link text otherwise. Pipes and external files are handed to restore's own
+ * stdio again, the terminal to a new pty. */
 #define CRIU_DESCRIPTORS "descriptors.json"
 int criu_descriptors_parse(const char *json, size_t len, char *ret[3], struct berth_error **err);
 char *criu_descriptors_format(char *const d[3]);
 /* Whether restore passes its own descriptor for this entry. */
 bool criu_descriptor_inherited(const char *d);
+/* Whether the entry is the terminal (a pty peer). */
+bool criu_descriptor_tty(const char *d);
 
 struct criu_dump_args {
 	pid_t pid;

@@ -7,8 +7,9 @@
 
 #include "berth/error.h"
 
-/* Inside the container, after pivot_root: open a pty pair from the container's own
- * devpts (/dev/ptmx); with `console`, bind the peer over /dev/console (the init's). */
+/* Open a pty pair from /dev/ptmx: inside the container, after pivot_root, the container's
+ * own devpts (restore opens one on the host's); with `console`, bind the peer over
+ * /dev/console (the init's). */
 int tty_create(int *ret_master, int *ret_slave, unsigned rows, unsigned cols, bool console,
 	       struct berth_error **err);
 

@@ -200,14 +200,113 @@ test_restore_failure_in_criu_leaves_nothing() {
 	[ ! -e "$RUNTIME_ROOT/rf" ]
 }
 
-test_checkpoint_refuses_a_terminal() {
+# A console socket receiver in the background: the pty master of its Nth connection is
+# read into $1.N until it hangs up. Sets recv_pid.
+console_receiver() { # out-prefix socket
+	python3 - "$1" "$2" <<'PY' &
+import array, os, socket, sys, threading
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[2]); s.listen(4)
+def drain(fd, path):
+    with open(path, "wb", buffering=0) as f:
+        while True:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            f.write(d)
+n = 0
+while True:
+    c, _ = s.accept()
+    fds = array.array("i")
+    msg, anc, _, _ = c.recvmsg(64, socket.CMSG_LEN(fds.itemsize))
+    fds.frombytes(anc[0][2][:fds.itemsize])
+    c.close()
+    n += 1
+    open("%s.%d" % (sys.argv[1], n), "wb").close()
+    threading.Thread(target=drain, args=(fds[0], "%s.%d" % (sys.argv[1], n)),
+                     daemon=True).start()
+PY
+	recv_pid=$!
+	wait_for 5 test -S "$2"
+}
+
+test_checkpoint_and_restore_a_terminal() {
 	use_working_criu
-	make_bundle "$BERTH_TEST_TMP/tt" /probe sleep 60
-	rt run -d --bundle "$BERTH_TEST_TMP/tt" tt
-	jq_edit "$BERTH_TEST_TMP/tt/config.json" '.process.terminal = true'
-	run rt checkpoint --image-path "$BERTH_TEST_TMP/img" tt
+	local b=$BERTH_TEST_TMP/tt sock=$BERTH_TEST_TMP/console.sock out=$BERTH_TEST_TMP/pty
+	local pid pid2 last first rc=0
+	counter_bundle "$b"
+	jq_edit "$b/config.json" '.process.terminal = true'
+	console_receiver "$out" "$sock"
+	rt run -d --console-socket "$sock" --bundle "$b" tt
+	wait_for 5 grep -q "tick 3" "$out.1"
+	pid=$(rt state tt | jq .pid)
+
+	rt checkpoint --image-path "$BERTH_TEST_TMP/img" --work-path "$BERTH_TEST_TMP/work" tt
+	# the terminal is recorded as criu's external tty (rdev:dev, hex), once for 0, 1, 2
+	jq -e 'length == 3 and all(.[]; test("^tty\\[[0-9a-f]+:[0-9a-f]+\\]$")) and
+		(unique | length) == 1' "$BERTH_TEST_TMP/img/descriptors.json"
+	wait_for 5 test ! -e "/proc/$pid/status"
+	run rt state tt
+	assert_contains "$output" "does not exist"
+	last=$(tr -d '\r' <"$out.1" | grep tick | tail -n 1)
+
+	# detached, the new pty master needs somewhere to go
+	run rt restore -d --image-path "$BERTH_TEST_TMP/img" --bundle "$b" tt </dev/null
 	assert_eq 1 "$status" "$output"
-	assert_contains "$output" "a container with a terminal cannot be restored"
+	assert_contains "$output" "a detached restore needs --console-socket"
+	[ ! -e "$RUNTIME_ROOT/tt" ]
+	assert_eq "" "$(cgroups_of tt)"
+
+	# the restored shell writes on a new pty whose master went to the console socket
+	rt restore -d --console-socket "$sock" --image-path "$BERTH_TEST_TMP/img" \
+		--work-path "$BERTH_TEST_TMP/work" --bundle "$b" tt </dev/null
 	assert_eq running "$(rt state tt | jq -r .status)"
-	rt delete --force tt
+	pid2=$(rt state tt | jq .pid)
+	wait_for 5 grep -q tick "$out.2"
+	first=$(tr -d '\r' <"$out.2" | grep tick | head -n 1)
+	assert_eq "tick $((${last#tick } + 1))" "$first"
+	wait_for 5 grep -q "tick $((${last#tick } + 5))" "$out.2"
+	# its stdio is that pty's peer (a pty slave, major 136-143), its console too
+	for fd in 0 1 2; do
+		[ "$(( 0x$(stat -L -c %t "/proc/$pid2/fd/$fd") ))" -ge 136 ]
+	done
+	assert_eq "$(stat -L -c %t:%T "/proc/$pid2/fd/1")" \
+		"$(stat -c %t:%T "/proc/$pid2/root/dev/console")"
+	rt kill tt KILL
+	wait_for 5 has_status tt stopped
+	rt delete tt
+	kill "$recv_pid"
+	wait "$recv_pid" || rc=$?
+	assert_eq "" "$(cgroups_of tt)"
+}
+
+test_restore_a_terminal_in_the_foreground() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/tf sock=$BERTH_TEST_TMP/console.sock out=$BERTH_TEST_TMP/pty
+	local last rpid rc=0
+	counter_bundle "$b"
+	jq_edit "$b/config.json" '.process.terminal = true'
+	console_receiver "$out" "$sock"
+	rt run -d --console-socket "$sock" --bundle "$b" tf
+	wait_for 5 grep -q "tick 2" "$out.1"
+	rt checkpoint --image-path "$BERTH_TEST_TMP/img" tf
+	kill "$recv_pid"
+	wait "$recv_pid" || true
+	last=$(tr -d '\r' <"$out.1" | grep tick | tail -n 1)
+	# restore keeps the new pty master and copies it to its stdout, as run does
+	rt restore --image-path "$BERTH_TEST_TMP/img" --bundle "$b" tf \
+		</dev/null >"$BERTH_TEST_TMP/fg-out" 2>&1 &
+	rpid=$!
+	wait_for 10 grep -q "tick $((${last#tick } + 3))" "$BERTH_TEST_TMP/fg-out"
+	assert_eq "tick $((${last#tick } + 1))" \
+		"$(tr -d '\r' <"$BERTH_TEST_TMP/fg-out" | grep tick | head -n 1)"
+	rt kill tf KILL
+	wait "$rpid" || rc=$?
+	assert_eq 137 "$rc"
+	run rt state tf
+	assert_contains "$output" "does not exist"
+	assert_eq "" "$(cgroups_of tf)"
 }

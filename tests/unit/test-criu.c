@@ -243,11 +243,31 @@ TEST(descriptors_round_trip)
 	ASSERT_TRUE(!criu_descriptor_inherited(""));
 	ASSERT_TRUE(criu_descriptor_inherited("pipe:[77]"));
 	ASSERT_TRUE(criu_descriptor_inherited("file[1a:51c0b0]"));
+	/* the terminal: inherited too, from a new pty */
+	ASSERT_TRUE(criu_descriptor_inherited("tty[8800:34]"));
+	ASSERT_TRUE(criu_descriptor_tty("tty[8800:34]"));
+	ASSERT_TRUE(!criu_descriptor_tty("pipe:[77]"));
+	ASSERT_TRUE(!criu_descriptor_tty("/dev/pts/0"));
+	ASSERT_TRUE(!criu_descriptor_tty(NULL));
 
 	ASSERT_EQ(criu_descriptors_parse("{}", 2, back, &err), -EINVAL);
 	ASSERT_CONTAINS(berth_error_message(err), "descriptors.json");
 	ASSERT_EQ(criu_descriptors_parse("[1]", 3, back, &err), -EINVAL);
 	ASSERT_CONTAINS(berth_error_message(err), "entry 0");
+}
+
+TEST(ext_mount_add_replaces_a_key)
+{
+	struct criu_ext_mount *m = NULL;
+	size_t n = 0;
+
+	ASSERT_EQ(criu_ext_mount_add(&m, &n, "/data", "/srv/data"), 0);
+	ASSERT_EQ(criu_ext_mount_add(&m, &n, "/dev/console", "/dev/console"), 0);
+	ASSERT_EQ(criu_ext_mount_add(&m, &n, "/dev/console", "/dev/pts/7"), 0);
+	ASSERT_EQ(n, 2);
+	ASSERT_STREQ(m[1].key, "/dev/console");
+	ASSERT_STREQ(m[1].source, "/dev/pts/7");
+	criu_ext_mounts_free(m, n);
 }
 
 TEST(log_error_skips_the_rlimit_note)
