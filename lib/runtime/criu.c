@@ -179,6 +179,15 @@ static int criu_failed(struct berth_error **err, const char *what, const char *i
 {
 	_cleanup_free_ char *e = criu_log_error(dir, log);
 
+	/* The terminal is handed to criu as an external tty, which covers the process's
+	 * stdio; /dev/tty open as well (an interactive shell) would need criu to dump the pty
+	 * itself, whose new master only its RPC interface hands out. */
+	if (e && strstr(e, "ctty inheritance"))
+		return berth_error_new(err, EOPNOTSUPP,
+				       "criu %s of '%s' failed: %s (log: %s/%s): a process of the "
+				       "container has /dev/tty open, which berth-runtime cannot "
+				       "checkpoint (criu's RPC interface would be needed)",
+				       what, id, e, dir, log);
 	if (e)
 		return berth_error_new(err, EIO, "criu %s of '%s' failed: %s (log: %s/%s)", what,
 				       id, e, dir, log);
