@@ -325,6 +325,11 @@ bool path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+char *path_under(const char *base, const char *path)
+{
+	return base && path[0] != '/' ? xasprintf("%s/%s", base, path) : strdup(path);
+}
+
 int parse_u64(const char *s, uint64_t *ret)
 {
 	char *end;

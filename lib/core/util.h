@@ -49,6 +49,9 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf_at(int dirfd, const char *name);  /* does not cross mount points */
 int rm_rf(const char *path);
 bool path_exists(const char *path);
+/* path as it is when absolute (or base is NULL), else base/path; malloc'd, NULL on ENOMEM.
+ * (A bundle's root.path, mount sources and config file are relative to the bundle.) */
+char *path_under(const char *base, const char *path);
 /* Find uid in a passwd(5) file, read directly (no NSS: the runtime is linked statically).
  * Returns 1 with *ret_name and *ret_home (either may be NULL; caller frees), 0 when absent,
  * -errno when the file cannot be read. */

@@ -103,7 +103,7 @@ static char *clean_member_path(const char *base, const char *path)
 	char *save = NULL, *tok;
 	size_t len = 0;
 
-	joined = base && path[0] != '/' ? xasprintf("%s/%s", base, path) : strdup(path);
+	joined = path_under(base, path);
 	if (!joined)
 		return NULL;
 	out = calloc(1, strlen(joined) + 1);

@@ -130,12 +130,30 @@ static int resources_with_default_devices(const struct rt_config *cfg, struct rt
 	return 0;
 }
 
+int container_load(const struct berth_create_opts *opts, const char *verb, char **ret_bundle,
+		   struct rt_config **ret_cfg, struct berth_error **err)
+{
+	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
+	_cleanup_free_ char *bundle = realpath(opts->bundle ? opts->bundle : ".", NULL);
+	int r;
+
+	if (!bundle)
+		return berth_error_set(err, errno, "bundle '%s'", opts->bundle ? opts->bundle : ".");
+	r = rt_config_load(bundle, opts->config, &cfg, err);
+	if (r < 0)
+		return r;
+	if (!cfg->has_process)
+		return berth_error_new(err, EINVAL,
+				       "config.json: process: required to %s a container", verb);
+	*ret_bundle = TAKE_PTR(bundle);
+	*ret_cfg = TAKE_PTR(cfg);
+	return 0;
+}
+
 int container_rootfs(const struct rt_config *cfg, const char *bundle, char **ret,
 		     struct berth_error **err)
 {
-	_cleanup_free_ char *rel = cfg->root_path[0] == '/'
-					? strdup(cfg->root_path)
-					: xasprintf("%s/%s", bundle, cfg->root_path);
+	_cleanup_free_ char *rel = path_under(bundle, cfg->root_path);
 
 	if (!rel)
 		return berth_error_set(err, ENOMEM, "rootfs");
@@ -206,10 +224,9 @@ int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct c
 /* The host id that container id `id` maps to (0 when unmapped: root). */
 static uint32_t host_id(const struct rt_idmap *m, size_t n, uint32_t id)
 {
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
-			return m[i].host_id + (id - m[i].container_id);
-	return 0;
+	uint32_t h;
+
+	return idmap_to_host(m, n, id, &h) ? h : 0;
 }
 
 struct fd_array {
@@ -244,7 +261,7 @@ static void open_bind_sources(const struct rt_config *cfg, const char *bundle,
 		ret_fds[i] = -1;
 		if (!userns || !(m->flags & MS_BIND) || !m->source || idmap_fds[i] >= 0)
 			continue;
-		p = m->source[0] == '/' ? strdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+		p = path_under(bundle, m->source);
 		if (p)
 			ret_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, p,
 						  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -293,23 +310,12 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	if (r < 0)
 		return r;
 
-	bundle = realpath(opts->bundle ? opts->bundle : ".", NULL);
-	if (!bundle) {
-		r = berth_error_set(err, errno, "bundle '%s'", opts->bundle ? opts->bundle : ".");
-		goto fail;
-	}
-	r = rt_config_load(bundle, opts->config, &cfg, err);
+	r = container_load(opts, "create", &bundle, &cfg, err);
 	if (r < 0)
 		goto fail;
-	if (!cfg->has_process) {
-		r = berth_error_new(err, EINVAL, "config.json: process: required to create a container");
-		goto fail;
-	}
 	/* another config than the bundle's: exec, start and delete read it again */
 	if (opts->config && *opts->config && !streq(opts->config, "config.json")) {
-		_cleanup_free_ char *p = opts->config[0] == '/'
-						 ? strdup(opts->config)
-						 : xasprintf("%s/%s", bundle, opts->config);
+		_cleanup_free_ char *p = path_under(bundle, opts->config);
 
 		config = p ? realpath(p, NULL) : NULL;
 		if (!config) {

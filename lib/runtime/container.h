@@ -19,6 +19,11 @@
 int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
 			   char **ret_path, struct berth_error **err);
 
+/* The bundle (opts->bundle, else the working directory) as an absolute path and its config
+ * (opts->config), which must have a process to `verb` a container. */
+int container_load(const struct berth_create_opts *opts, const char *verb, char **ret_bundle,
+		   struct rt_config **ret_cfg, struct berth_error **err);
+
 /* root.path of the config, relative to the bundle unless absolute, resolved (realpath):
  * malloc'd in *ret. */
 int container_rootfs(const struct rt_config *cfg, const char *bundle, char **ret,

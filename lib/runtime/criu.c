@@ -270,9 +270,7 @@ int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struc
 		if (m->flags & MS_BIND) {
 			if (!m->source)
 				continue;
-			r = ext_add(&l, strdup(m->destination),
-				    m->source[0] == '/' ? strdup(m->source)
-							: xasprintf("%s/%s", bundle, m->source));
+			r = ext_add(&l, strdup(m->destination), path_under(bundle, m->source));
 		} else if (m->type && streq(m->type, "cgroup") && !cgroupns && cg) {
 			r = ext_cgroup(&l, m, cg);
 		}
@@ -870,12 +868,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		goto out;
 	have_state = true;
 
-	bundle = realpath(co->bundle ? co->bundle : ".", NULL);
-	if (!bundle) {
-		r = berth_error_set(err, errno, "bundle '%s'", co->bundle ? co->bundle : ".");
-		goto fail;
-	}
-	r = rt_config_load(bundle, co->config, &cfg, err);
+	r = container_load(co, "restore", &bundle, &cfg, err);
 	if (r < 0)
 		goto fail;
 	if (!cfg->has_process) {

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "dev.h"
+#include "idmap.h"
 #include "mount.h"
 #include "util.h"
 
@@ -55,17 +56,6 @@ static int device_format(const char *path, char type, mode_t *ret, struct berth_
 	default:
 		return berth_error_new(err, EINVAL, "device '%s': unknown type '%c'", path, type);
 	}
-}
-
-/* The host id container id `id` maps to; false when it is not mapped. */
-static bool map_id(const struct rt_idmap *m, size_t n, uint32_t id, uint32_t *ret)
-{
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size) {
-			*ret = m[i].host_id + (id - m[i].container_id);
-			return true;
-		}
-	return false;
 }
 
 /*
@@ -128,8 +118,8 @@ int dev_prepare_nodes(const struct rt_config *cfg, int dirfd, int *ret_fds,
 		/* an id the maps do not cover stays the host root's (the overflow id inside) */
 		uid = d->has_uid ? d->uid : 0;
 		gid = d->has_gid ? d->gid : 0;
-		has_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, uid, &uid);
-		has_gid = map_id(cfg->gid_mappings, cfg->n_gid_mappings, gid, &gid);
+		has_uid = idmap_to_host(cfg->uid_mappings, cfg->n_uid_mappings, uid, &uid);
+		has_gid = idmap_to_host(cfg->gid_mappings, cfg->n_gid_mappings, gid, &gid);
 		if (fchownat(dfd, name, has_uid ? uid : (uid_t)-1, has_gid ? gid : (gid_t)-1,
 			     AT_SYMLINK_NOFOLLOW) < 0) {
 			r = berth_error_set(err, errno, "chown device '%s'", d->path);

@@ -139,6 +139,16 @@ fail:
 	return r;
 }
 
+bool idmap_to_host(const struct rt_idmap *m, size_t n, uint32_t id, uint32_t *ret)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size) {
+			*ret = m[i].host_id + (id - m[i].container_id);
+			return true;
+		}
+	return false;
+}
+
 int idmap_attach(int tree_fd, int target_fd, const char *dest, struct berth_error **err)
 {
 	if (syscall(SYS_move_mount, tree_fd, "", target_fd, "",

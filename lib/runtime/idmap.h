@@ -15,5 +15,9 @@
  * (-1 for the others). ret_fds has cfg->n_mounts entries; the caller closes them. */
 int idmap_prepare(const struct rt_config *cfg, int *ret_fds, struct berth_error **err);
 
+/* The host id that container id `id` maps to in the mappings m; false when none covers
+ * it. */
+bool idmap_to_host(const struct rt_idmap *m, size_t n, uint32_t id, uint32_t *ret);
+
 /* Move the tree `tree_fd` onto the target fd. */
 int idmap_attach(int tree_fd, int target_fd, const char *dest, struct berth_error **err);

@@ -1462,7 +1462,7 @@ int rt_config_load(const char *bundle, const char *config, struct rt_config **re
 
 	if (!config || !*config)
 		config = "config.json";
-	path = config[0] == '/' ? strdup(config) : xasprintf("%s/%s", bundle, config);
+	path = path_under(bundle, config);
 	if (!path)
 		return berth_error_set(err, ENOMEM, "load config of '%s'", bundle);
 	r = read_full_file(path, &buf, &size);

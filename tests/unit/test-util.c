@@ -90,4 +90,14 @@ TEST(files_roundtrip)
 	ASSERT_TRUE(!path_exists(dir));
 }
 
+TEST(path_under)
+{
+	_cleanup_free_ char *rel = path_under("/b", "rootfs"), *abs = path_under("/b", "/r"),
+			    *nobase = path_under(NULL, "x");
+
+	ASSERT_STREQ(rel, "/b/rootfs");
+	ASSERT_STREQ(abs, "/r");
+	ASSERT_STREQ(nobase, "x");
+}
+
 TEST_MAIN()
