@@ -21,70 +21,60 @@ enum {
 };
 
 #define CRIU_COMMON_OPTIONS                                                                         \
-	{ "work-path", required_argument, NULL, O_WORK },                                          \
+	{ "image-path", required_argument, NULL, 'i' },                                            \
+	    { "work-path", required_argument, NULL, O_WORK },                                      \
 	    { "tcp-established", no_argument, NULL, O_TCP },                                       \
 	    { "ext-unix-sk", no_argument, NULL, O_UNIX },                                          \
 	    { "shell-job", no_argument, NULL, O_SHELL },                                           \
 	    { "file-locks", no_argument, NULL, O_LOCKS },                                          \
 	    { "manage-cgroups-mode", required_argument, NULL, O_CGMODE }
 
-struct criu_common {
-	const char **work_path, **manage_cgroups_mode;
-	bool *tcp_established, *ext_unix_sk, *shell_job, *file_locks;
-};
-
-/* true when c is one of CRIU_COMMON_OPTIONS (and is stored) */
-static bool criu_common_opt(int c, const struct criu_common *f)
+/* true when c is one of CRIU_COMMON_OPTIONS (and is stored in f) */
+static bool criu_common_opt(int c, struct berth_criu_opts *f)
 {
 	switch (c) {
+	case 'i':
+		f->image_path = optarg;
+		return true;
 	case O_WORK:
-		*f->work_path = optarg;
+		f->work_path = optarg;
 		return true;
 	case O_CGMODE:
-		*f->manage_cgroups_mode = optarg;
+		f->manage_cgroups_mode = optarg;
 		return true;
 	case O_TCP:
-		*f->tcp_established = true;
+		f->tcp_established = true;
 		return true;
 	case O_UNIX:
-		*f->ext_unix_sk = true;
+		f->ext_unix_sk = true;
 		return true;
 	case O_SHELL:
-		*f->shell_job = true;
+		f->shell_job = true;
 		return true;
 	case O_LOCKS:
-		*f->file_locks = true;
+		f->file_locks = true;
 		return true;
 	default:
 		return false;
 	}
 }
 
-#define CRIU_COMMON_OF(o)                                                                          \
-	((struct criu_common){ &(o).work_path, &(o).manage_cgroups_mode, &(o).tcp_established,     \
-			       &(o).ext_unix_sk, &(o).shell_job, &(o).file_locks })
-
 int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 {
 	static const struct option opts[] = {
-		{ "image-path", required_argument, NULL, 'i' },
 		{ "leave-running", no_argument, NULL, O_LEAVE },
 		{ "pre-dump", no_argument, NULL, O_PREDUMP },
 		CRIU_COMMON_OPTIONS,
 		{},
 	};
-	struct berth_checkpoint_opts o = { .image_path = "checkpoint" };
-	const struct criu_common common = CRIU_COMMON_OF(o);
+	struct berth_checkpoint_opts o = { .criu.image_path = "checkpoint" };
 	struct berth_error *err = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (criu_common_opt(c, &common))
+		if (criu_common_opt(c, &o.criu))
 			continue;
 		switch (c) {
-		case 'i':
-			o.image_path = optarg;
-			break;
 		case O_LEAVE:
 			o.leave_running = true;
 			break;
@@ -105,7 +95,6 @@ int cmd_checkpoint(int argc, char **argv, const struct rt_cli *cli)
 int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 {
 	static const struct option opts[] = {
-		{ "image-path", required_argument, NULL, 'i' },
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pid-file", required_argument, NULL, O_PIDFILE },
@@ -117,18 +106,14 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 		{},
 	};
 	struct berth_create_opts co = { .bundle = ".", .stdio = { -1, -1, -1 } };
-	struct berth_restore_opts o = { .image_path = "checkpoint" };
-	const struct criu_common common = CRIU_COMMON_OF(o);
+	struct berth_restore_opts o = { .criu.image_path = "checkpoint" };
 	struct berth_error *err = NULL;
 	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, "b:d", opts, NULL)) != -1) {
-		if (criu_common_opt(c, &common))
+		if (criu_common_opt(c, &o.criu))
 			continue;
 		switch (c) {
-		case 'i':
-			o.image_path = optarg;
-			break;
 		case 'b':
 			co.bundle = optarg;
 			break;

@@ -169,12 +169,19 @@ int berth_container_update_json(const char *root, const char *id, const char *js
 int berth_container_update(const char *root, const char *id, const struct berth_update *u,
 			   struct berth_error **err);
 
-struct berth_checkpoint_opts {
-	const char *image_path;      /* where criu writes the images (required) */
-	const char *work_path;       /* criu's logs (dump.log); NULL: image_path */
+/* What checkpoint and restore both tell criu (runc's flags of the same names). */
+struct berth_criu_opts {
+	const char *image_path;      /* the images: written by checkpoint, read by restore
+				      * (required) */
+	const char *work_path;       /* criu's logs (dump.log, restore.log); NULL: image_path */
 	const char *manage_cgroups_mode; /* NULL: criu's default; "soft", "full", "strict",
 					  * "ignore" (runc's --manage-cgroups-mode) */
-	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks;
+	bool tcp_established, ext_unix_sk, shell_job, file_locks;
+};
+
+struct berth_checkpoint_opts {
+	struct berth_criu_opts criu;
+	bool leave_running;
 };
 
 /* Checkpoint a running container with CRIU (criu(8) found in PATH). Unless leave_running,
@@ -189,12 +196,9 @@ int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
 
 struct berth_restore_opts {
-	const char *image_path;      /* the checkpoint's images (required) */
-	const char *work_path;       /* criu's logs (restore.log); NULL: image_path */
-	const char *manage_cgroups_mode; /* as for checkpoint */
+	struct berth_criu_opts criu;
 	bool detach;                 /* return once it runs; else wait for it and delete it
 				      * when it exits, as run does (*ret_status likewise) */
-	bool tcp_established, ext_unix_sk, shell_job, file_locks;
 };
 
 /* Bring a checkpoint back as the container `id`, which must not exist: the same state

@@ -427,20 +427,26 @@ static int add2_take(char ***argv, const char *a, char *b)
 	return r;
 }
 
-static int add_common(char ***argv, const char *image_path, const char *work_path,
-		      const char *mode, const char *log, bool tcp, bool unix_sk, bool shell,
-		      bool locks)
+static int add_common(char ***argv, const struct berth_criu_opts *c, const char *log)
 {
-	if (add2(argv, "--images-dir", image_path) < 0 ||
-	    (work_path && add2(argv, "--work-dir", work_path) < 0) ||
+	if (add2(argv, "--images-dir", c->image_path) < 0 ||
+	    (c->work_path && add2(argv, "--work-dir", c->work_path) < 0) ||
 	    add2(argv, "--log-file", log) < 0 || add(argv, "-v4") < 0 ||
-	    (mode ? add_take(argv, xasprintf("--manage-cgroups=%s", mode))
-		  : add(argv, "--manage-cgroups")) < 0 ||
-	    (tcp && add(argv, "--tcp-established") < 0) ||
-	    (unix_sk && add(argv, "--ext-unix-sk") < 0) ||
-	    (shell && add(argv, "--shell-job") < 0) || (locks && add(argv, "--file-locks") < 0))
+	    (c->manage_cgroups_mode
+		 ? add_take(argv, xasprintf("--manage-cgroups=%s", c->manage_cgroups_mode))
+		 : add(argv, "--manage-cgroups")) < 0 ||
+	    (c->tcp_established && add(argv, "--tcp-established") < 0) ||
+	    (c->ext_unix_sk && add(argv, "--ext-unix-sk") < 0) ||
+	    (c->shell_job && add(argv, "--shell-job") < 0) ||
+	    (c->file_locks && add(argv, "--file-locks") < 0))
 		return -ENOMEM;
 	return 0;
+}
+
+/* where criu writes its log */
+static const char *log_dir(const struct berth_criu_opts *c)
+{
+	return c->work_path ? c->work_path : c->image_path;
 }
 
 int criu_dump_argv(const struct criu_dump_args *a, char ***ret)
@@ -451,8 +457,7 @@ int criu_dump_argv(const struct criu_dump_args *a, char ***ret)
 	if (add(&argv, "criu") < 0 || add(&argv, "dump") < 0 ||
 	    add2_take(&argv, "--tree", xasprintf("%d", (int)a->pid)) < 0 ||
 	    add2(&argv, "--root", a->rootfs) < 0 ||
-	    add_common(&argv, a->image_path, a->work_path, o->manage_cgroups_mode, "dump.log",
-		       o->tcp_established, o->ext_unix_sk, o->shell_job, o->file_locks) < 0 ||
+	    add_common(&argv, &o->criu, "dump.log") < 0 ||
 	    (o->leave_running && add(&argv, "--leave-running") < 0) ||
 	    (a->freeze_cgroup && add2(&argv, "--freeze-cgroup", a->freeze_cgroup) < 0))
 		return -ENOMEM;
@@ -494,8 +499,7 @@ int criu_restore_argv(const struct criu_restore_args *a, char ***ret)
 	/* --restore-detached --restore-sibling: criu forks the init as our child and exits */
 	if (add(&argv, "criu") < 0 || add(&argv, "restore") < 0 ||
 	    add2(&argv, "--root", a->root) < 0 ||
-	    add_common(&argv, a->image_path, a->work_path, o->manage_cgroups_mode, "restore.log",
-		       o->tcp_established, o->ext_unix_sk, o->shell_job, o->file_locks) < 0 ||
+	    add_common(&argv, &o->criu, "restore.log") < 0 ||
 	    add(&argv, "--restore-detached") < 0 || add(&argv, "--restore-sibling") < 0 ||
 	    add2(&argv, "--pidfile", a->pid_file) < 0 ||
 	    /* a device node of the image that is not there at its path: any path to it */
@@ -629,9 +633,9 @@ int berth_container_checkpoint(const char *root, const char *id,
 	struct criu_dump_args a;
 	int r;
 
-	if (!criu_cgroup_mode_valid(o->manage_cgroups_mode))
+	if (!criu_cgroup_mode_valid(o->criu.manage_cgroups_mode))
 		return berth_error_new(err, EINVAL, "invalid manage-cgroups-mode value '%s'",
-				       o->manage_cgroups_mode);
+				       o->criu.manage_cgroups_mode);
 	r = criu_usable(err);
 	if (r < 0)
 		return berth_error_wrap(err, "checkpoint '%s'", id);
@@ -646,13 +650,13 @@ int berth_container_checkpoint(const char *root, const char *id,
 		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
 	if (r < 0)
 		goto out;
-	r = mkdir_p(o->image_path, 0700);
+	r = mkdir_p(o->criu.image_path, 0700);
 	if (r < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->image_path);
+		r = berth_error_set(err, -r, "create '%s'", o->criu.image_path);
 		goto out;
 	}
-	if (o->work_path && (r = mkdir_p(o->work_path, 0700)) < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->work_path);
+	if (o->criu.work_path && (r = mkdir_p(o->criu.work_path, 0700)) < 0) {
+		r = berth_error_set(err, -r, "create '%s'", o->criu.work_path);
 		goto out;
 	}
 	r = criu_ext_mounts(cfg, st.bundle, cg, st.pid, &mounts, &n_mounts);
@@ -677,13 +681,11 @@ int berth_container_checkpoint(const char *root, const char *id,
 	}
 	if (r < 0)
 		goto out;
-	r = write_descriptors(o->image_path, desc, err);
+	r = write_descriptors(o->criu.image_path, desc, err);
 	if (r < 0)
 		goto out;
 	a = (struct criu_dump_args){
 		.pid = st.pid,
-		.image_path = o->image_path,
-		.work_path = o->work_path,
 		.rootfs = st.rootfs,
 		.freeze_cgroup = criu_freeze_cgroup(cg),
 		.o = o,
@@ -694,10 +696,10 @@ int berth_container_checkpoint(const char *root, const char *id,
 	r = criu_dump_argv(&a, &argv);
 	if (r < 0)
 		goto out;
-	remove_log(o->work_path ? o->work_path : o->image_path, "dump.log");
+	remove_log(log_dir(&o->criu), "dump.log");
 	r = criu_run(&(struct criu_exec){ .argv = argv }, &out);
 	if (r != 0) {
-		r = criu_failed(err, "dump", id, o->work_path ? o->work_path : o->image_path,
+		r = criu_failed(err, "dump", id, log_dir(&o->criu),
 				"dump.log", out);
 		goto out;
 	}
@@ -843,18 +845,18 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	pid_t pid = 0;
 	int r;
 
-	if (!criu_cgroup_mode_valid(o->manage_cgroups_mode))
+	if (!criu_cgroup_mode_valid(o->criu.manage_cgroups_mode))
 		return berth_error_new(err, EINVAL, "invalid manage-cgroups-mode value '%s'",
-				       o->manage_cgroups_mode);
+				       o->criu.manage_cgroups_mode);
 	r = criu_usable(err);
 	if (r < 0)
 		return berth_error_wrap(err, "restore '%s'", id);
 	/* nothing is made for images that are not there */
-	imgfd = open(o->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	imgfd = open(o->criu.image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (imgfd < 0)
 		return berth_error_set(err, errno, "restore '%s': checkpoint '%s'", id,
-				       o->image_path);
-	r = load_descriptors(o->image_path, desc, err);
+				       o->criu.image_path);
+	r = load_descriptors(o->criu.image_path, desc, err);
 	if (r < 0)
 		goto out;
 	if (!o->detach) {
@@ -871,11 +873,6 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	r = container_load(co, "restore", &bundle, &cfg, err);
 	if (r < 0)
 		goto fail;
-	if (!cfg->has_process) {
-		r = berth_error_new(err, EINVAL,
-				    "config.json: process: required to restore a container");
-		goto fail;
-	}
 	r = check_joined_ns(cfg, "restore", id, err);
 	if (r < 0)
 		goto fail;
@@ -911,8 +908,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	r = container_rootfs(cfg, bundle, &rootfs, err);
 	if (r < 0)
 		goto fail;
-	if (o->work_path && (r = mkdir_p(o->work_path, 0700)) < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->work_path);
+	if (o->criu.work_path && (r = mkdir_p(o->criu.work_path, 0700)) < 0) {
+		r = berth_error_set(err, -r, "create '%s'", o->criu.work_path);
 		goto fail;
 	}
 
@@ -981,8 +978,6 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	bound = true;
 	{
 		struct criu_restore_args a = {
-			.image_path = o->image_path,
-			.work_path = o->work_path,
 			.root = croot,
 			.pid_file = pidfile,
 			.o = o,
@@ -998,7 +993,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		if (r < 0)
 			goto fail;
 	}
-	remove_log(o->work_path ? o->work_path : o->image_path, "restore.log");
+	remove_log(log_dir(&o->criu), "restore.log");
 	{
 		struct criu_exec x = { .argv = argv, .pass_fds = pass, .n_pass = n_pass, .cg = cg };
 
@@ -1009,7 +1004,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	if (pty_peer >= 0)
 		close(TAKE_FD(pty_peer)); /* the restored tasks have it */
 	if (r != 0) {
-		r = criu_failed(err, "restore", id, o->work_path ? o->work_path : o->image_path,
+		r = criu_failed(err, "restore", id, log_dir(&o->criu),
 				"restore.log", out);
 		goto fail;
 	}

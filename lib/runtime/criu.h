@@ -62,8 +62,6 @@ bool criu_descriptor_tty(const char *d);
 
 struct criu_dump_args {
 	pid_t pid;
-	const char *image_path;
-	const char *work_path;          /* NULL: criu's (the image directory) */
 	const char *rootfs;
 	const char *freeze_cgroup;      /* NULL: none */
 	const struct berth_checkpoint_opts *o;
@@ -73,8 +71,6 @@ struct criu_dump_args {
 };
 
 struct criu_restore_args {
-	const char *image_path;
-	const char *work_path;          /* NULL: criu's (the image directory) */
 	const char *root;               /* the rootfs, bind-mounted where criu wants it */
 	const char *pid_file;           /* where criu writes the init's pid */
 	const struct berth_restore_opts *o;

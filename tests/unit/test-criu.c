@@ -145,12 +145,13 @@ TEST(freeze_cgroup_and_modes)
 
 TEST(dump_argv)
 {
-	struct berth_checkpoint_opts o = { .image_path = "/img", .leave_running = true,
-					   .shell_job = true, .manage_cgroups_mode = "full" };
+	struct berth_checkpoint_opts o = {
+		.criu = { .image_path = "/img", .shell_job = true, .manage_cgroups_mode = "full" },
+		.leave_running = true,
+	};
 	struct criu_ext_mount m[] = { { (char *)"/data", (char *)"/srv/data" } };
 	char *ext[] = { (char *)"file[17:3]", (char *)"net[4026531840]:extRootNetNS", NULL };
 	struct criu_dump_args a = { .pid = 42,
-				    .image_path = "/img",
 				    .rootfs = "/b/rootfs",
 				    .freeze_cgroup = "/sys/fs/cgroup/freezer/x/c1",
 				    .o = &o,
@@ -180,17 +181,16 @@ TEST(dump_argv)
 
 TEST(restore_argv)
 {
-	struct berth_restore_opts o = { .image_path = "/img", .work_path = "/work",
-					.tcp_established = true };
+	struct berth_restore_opts o = {
+		.criu = { .image_path = "/img", .work_path = "/work", .tcp_established = true },
+	};
 	struct criu_ext_mount m[] = {
 		{ (char *)"/data", (char *)"/srv/data" },
 		{ (char *)"/sys/fs/cgroup/freezer", (char *)"/sys/fs/cgroup/freezer/x/c1" },
 	};
 	char *inherit[] = { (char *)"file[17:3]", (char *)"pipe:[991]" };
 	char *join[] = { (char *)"ipc:/run/ipc", NULL };
-	struct criu_restore_args a = { .image_path = "/img",
-				       .work_path = "/work",
-				       .root = "/run/c1/criu-root",
+	struct criu_restore_args a = { .root = "/run/c1/criu-root",
 				       .pid_file = "/run/c1/criu.pid",
 				       .o = &o,
 				       .cg = &hybrid,
