@@ -11,6 +11,7 @@ struct rt_cli {
 	const char *log_path;
 	bool log_json;
 	bool debug;
+	const char *criu;     /* --criu: the criu binary (NULL: "criu" in PATH) */
 };
 
 /* Print the error once: to stderr and, with --log, to the log file (json or text). */

@@ -325,6 +325,8 @@ int main(int argc, char **argv)
 						       optarg);
 			break;
 		case 'c':
+			cli.criu = optarg;
+			break;
 		case 'R':
 			break;
 		case 'h':

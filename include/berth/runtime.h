@@ -169,29 +169,44 @@ int berth_container_update_json(const char *root, const char *id, const char *js
 int berth_container_update(const char *root, const char *id, const struct berth_update *u,
 			   struct berth_error **err);
 
-/* What checkpoint and restore both tell criu (runc's flags of the same names). */
+/* What checkpoint and restore both tell criu (runc's flags of the same names). criu is
+ * spoken to over its RPC (`criu swrk`). */
 struct berth_criu_opts {
+	const char *binary;          /* criu; NULL: "criu", found in PATH (the global --criu) */
 	const char *image_path;      /* the images: written by checkpoint, read by restore
 				      * (required) */
 	const char *work_path;       /* criu's logs (dump.log, restore.log); NULL: image_path */
 	const char *manage_cgroups_mode; /* NULL: criu's default; "soft", "full", "strict",
 					  * "ignore" (runc's --manage-cgroups-mode) */
-	bool tcp_established, ext_unix_sk, shell_job, file_locks;
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+	bool lazy_pages;             /* memory served later by a page server / lazy-pages
+				      * daemon (userfaultfd) */
+	unsigned empty_ns;           /* CLONE_NEWNET: criu makes the namespace, does not fill
+				      * it (runc's --empty-ns network) */
 };
 
 struct berth_checkpoint_opts {
 	struct berth_criu_opts criu;
 	bool leave_running;
+	bool pre_dump;               /* memory only, the container keeps running */
+	const char *parent_path;     /* an earlier (pre-)dump, relative to image_path: only
+				      * the pages changed since then are written */
+	const char *page_server_address; /* send the pages to criu's page server there */
+	int page_server_port;
+	int status_fd;               /* with lazy_pages: "\0" written here once criu serves
+				      * the pages; -1: none */
 };
 
-/* Checkpoint a running container with CRIU (criu(8) found in PATH). Unless leave_running,
- * the container is gone afterwards, as with runc: its processes are killed by the dump,
- * then its state and cgroup are removed (poststop hooks run), so that `restore` can bring
- * it back under the same id. Fails clearly before touching anything: -ENOENT without
- * criu, -EOPNOTSUPP when `criu check` does not pass or for a namespace criu cannot take
- * over joined by path. A terminal is dumped as criu's external tty (the master stays
- * outside), recorded in <images>/descriptors.json for restore. When the dump fails the
- * container keeps running and the error quotes the first error of <work>/dump.log. */
+/* Checkpoint a running container with CRIU. Unless leave_running or pre_dump, the
+ * container is gone afterwards, as with runc: its processes are killed by the dump, then
+ * its state and cgroup are removed (poststop hooks run), so that `restore` can bring it
+ * back under the same id. Fails clearly before touching anything: -ENOENT without criu,
+ * -EOPNOTSUPP when `criu check` does not pass, for a namespace criu cannot take over joined
+ * by path, or for pre_dump / lazy_pages this criu cannot do; -EINVAL for a parent_path
+ * that is absolute or not a directory. A terminal is a pty criu dumps itself (the master
+ * is outside: orphan_pts_master), so a shell with /dev/tty open can be dumped. The init's
+ * stdio is recorded in <images>/descriptors.json for restore. When the dump fails the
+ * container keeps running and the error quotes the first error criu logged. */
 int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err);
 
@@ -206,10 +221,11 @@ struct berth_restore_opts {
  * had, running the restored processes, its init a child of the caller. Of co only bundle,
  * pid_file, console_socket and stdio count: the init's stdin, stdout and stderr that were
  * pipes or files outside the container are reconnected to co->stdio (-1: ours). A
- * terminal is reconnected to a new pty (from the host's /dev/ptmx, bound on /dev/console
- * too) whose master goes to co->console_socket, or in the foreground is copied to and from
- * our stdio; detached without a console socket: -EINVAL, before anything is made. Hooks
- * other than poststop (run by delete) are not run.
+ * terminal (process.terminal) is restored by criu on a new pty of the container's devpts,
+ * whose master goes to co->console_socket, or in the foreground is copied to and from our
+ * stdio; detached without a console socket: -EINVAL, before anything is made. The
+ * prestart and createRuntime hooks run once criu has made the namespaces (status
+ * "created", the restored init's pid), as runc runs them; poststop runs on delete.
  * Same errors as checkpoint when criu is missing or unusable; on any failure nothing is
  * left: no state directory, cgroup, mount or process. */
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Checkpoint and restore through CRIU, criu(8) run as a program (its command line, not its
- * RPC interface). `criu check` must pass first: Debian 12's criu 3.17 cannot read this
- * kernel's vdso, and then we say so instead of failing halfway through a dump.
+ * Checkpoint and restore through CRIU, spoken to over its RPC (`criu swrk`, criu-rpc.c) as
+ * runc does. `criu check` must pass first: Debian 12's criu 3.17 cannot read this kernel's
+ * vdso, and then we say so instead of failing halfway through a dump.
  *
- * What criu cannot see for itself is told on its command line, the same way at dump and at
+ * What criu cannot see for itself is told in the request, the same way at dump and at
  * restore: the mounts whose source is outside the container (criu_ext_mounts()), the
  * init's stdio when it is a pipe or a file outside the container (descriptors.json, then
- * --inherit-fd), namespaces joined by path (external net/pid namespaces, --join-ns for
- * ipc/uts), the init's terminal (an external tty at dump; at restore a new pty from the
- * host's /dev/ptmx whose peer criu reconnects with --inherit-fd and binds on /dev/console,
- * and whose master goes to the console socket or the foreground, as create's does).
- * Restore makes the cgroup as create would, runs criu inside it (so whatever
- * criu forks starts there, as runc does) and records the restored init like a created one.
+ * inherit_fd), namespaces joined by path (external net/pid namespaces, join_ns for
+ * ipc/uts). The terminal is the container's own pty: criu dumps it whole although its
+ * master is outside (orphan_pts_master), restores a new one in the container's devpts and
+ * hands us its master (the "orphan-pts-master" notification), which goes to the console
+ * socket or the foreground, as create's does. Restore makes the cgroup as create would,
+ * runs criu inside it (so whatever criu forks starts there, as runc does), runs the
+ * prestart and createRuntime hooks when criu has made the namespaces ("setup-namespaces")
+ * and records the restored init like a created one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,11 +22,11 @@
 #include <jansson.h>
 #include <limits.h>
 #include <linux/major.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -36,85 +38,16 @@
 #include "cleanup.h"
 #include "config.h"
 #include "container.h"
+#include "criu-rpc.h"
 #include "criu.h"
 #include "foreground.h"
+#include "hooks.h"
 #include "state.h"
 #include "tty.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Running criu */
-
-struct criu_exec {
-	char *const *argv;
-	const int *pass_fds;  /* become criu's 3, 4, ... */
-	size_t n_pass;
-	struct cgroup *cg;    /* criu runs in it (restore) */
-};
-
-/* Run criu, capturing its combined stdout and stderr in *ret_out (its log goes to a file).
- * Returns the exit status (>= 0; 127: not found, 125: not started) or -errno. */
-static int criu_run(const struct criu_exec *x, char **ret_out)
-{
-	int pipefd[2];
-	pid_t pid;
-	int status;
-	char *out = NULL;
-	size_t n;
-
-	if (x->n_pass > 16)
-		return -EINVAL;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int tmp[16], w;
-		sigset_t none;
-
-		/* run and restore block the signals they forward: criu must get its own (and
-		 * the restored tasks have theirs from the images) */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (x->cg && cgroup_enter(x->cg, getpid(), NULL) < 0) {
-			dprintf(pipefd[1], "cannot enter the container's cgroup\n");
-			_exit(125);
-		}
-		/* out of the way of 1, 2 and 3.. first: any of them may be a source */
-		w = fcntl(pipefd[1], F_DUPFD_CLOEXEC, 20);
-		if (w < 0)
-			_exit(125);
-		for (size_t k = 0; k < x->n_pass; k++) {
-			tmp[k] = fcntl(x->pass_fds[k], F_DUPFD_CLOEXEC, 20);
-			if (tmp[k] < 0) {
-				dprintf(w, "descriptor %d (to be restored from) is not open\n",
-					x->pass_fds[k]);
-				_exit(125);
-			}
-		}
-		for (size_t k = 0; k < x->n_pass; k++)
-			if (dup2(tmp[k], 3 + (int)k) < 0)
-				_exit(125);
-		if (dup2(w, 1) < 0 || dup2(w, 2) < 0)
-			_exit(125);
-		execvp(x->argv[0], x->argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	(void)read_full_fd(pipefd[0], &out, &n);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (ret_out)
-		*ret_out = out;
-	else
-		free(out);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 /* The last non-empty line of s (for error messages). */
 static const char *last_line(char *s)
@@ -130,19 +63,48 @@ static const char *last_line(char *s)
 	return start ? start + 1 : s;
 }
 
-static int criu_usable(struct berth_error **err)
+static int criu_usable(const struct berth_criu_opts *o, struct berth_error **err)
 {
 	_cleanup_free_ char *out = NULL;
-	char *argv[] = { (char *)"criu", (char *)"check", NULL };
-	struct criu_exec x = { .argv = argv };
-	int r = criu_run(&x, &out);
+	struct criu_call c = { .binary = o->binary };
+	int r = criu_check(&c, &out);
 
 	if (r == 127 || r == -ENOENT)
-		return berth_error_new(err, ENOENT, "criu is not installed (checkpoint needs it)");
+		return berth_error_new(err, ENOENT, "criu%s%s%s is not installed (checkpoint "
+				       "needs it)", o->binary ? " ('" : "",
+				       o->binary ? o->binary : "", o->binary ? "')" : "");
+	if (r < 0)
+		return berth_error_set(err, -r, "run criu");
 	if (r != 0)
 		return berth_error_new(err, EOPNOTSUPP,
 				       "criu does not work on this kernel (`criu check` failed: %s)",
 				       last_line(out));
+	return 0;
+}
+
+/* Whether this criu has a feature (FEATURE_CHECK): mem_track for pre-dump, lazy_pages. */
+static int criu_feature(const struct berth_criu_opts *o, int feature, const char *what,
+			struct berth_error **err)
+{
+	struct criu_call c = { .binary = o->binary };
+	struct criu_resp resp = { 0 };
+	struct pb req = { 0 }, feat = { 0 };
+	bool ok;
+	int r;
+
+	pb_bool(&feat, (uint32_t)feature, true);
+	pb_uint(&req, CRIU_REQ_F_TYPE, CRIU_REQ_FEATURE_CHECK);
+	pb_message(&req, CRIU_REQ_F_FEATURES, &feat);
+	r = criu_swrk(&c, &req, &resp, NULL, err);
+	pb_clear(&req);
+	pb_clear(&feat);
+	if (r < 0)
+		return r;
+	ok = resp.success && resp.has_features &&
+	     (feature == CRIU_FEATURE_MEM_TRACK ? resp.mem_track : resp.lazy_pages);
+	criu_resp_clear(&resp);
+	if (!ok)
+		return berth_error_new(err, EOPNOTSUPP, "criu cannot do %s here", what);
 	return 0;
 }
 
@@ -164,6 +126,12 @@ char *criu_log_error(const char *dir, const char *log)
 	return NULL;
 }
 
+/* where criu writes its log */
+static const char *log_dir(const struct berth_criu_opts *c)
+{
+	return c->work_path ? c->work_path : c->image_path;
+}
+
 /* A log of an earlier run must not be quoted for this one. */
 static void remove_log(const char *dir, const char *log)
 {
@@ -173,25 +141,31 @@ static void remove_log(const char *dir, const char *log)
 		(void)unlink(path);
 }
 
-/* "criu dump of 'c1' failed: Error (...): ... (log: DIR/dump.log)" */
+/* "criu dump of 'c1' failed: Error (...): ... (log: DIR/dump.log)": the first error of the
+ * log (criu's cr_errmsg skips nothing: its first is often the RLIMIT_NOFILE note), else
+ * criu's own, else what it printed. */
 static int criu_failed(struct berth_error **err, const char *what, const char *id,
-		       const char *dir, const char *log, char *out)
+		       const char *dir, const char *log, const struct criu_resp *resp,
+		       char *out)
 {
 	_cleanup_free_ char *e = criu_log_error(dir, log);
 
-	/* The terminal is handed to criu as an external tty, which covers the process's
-	 * stdio; /dev/tty open as well (an interactive shell) would need criu to dump the pty
-	 * itself, whose new master only its RPC interface hands out. */
-	if (e && strstr(e, "ctty inheritance"))
-		return berth_error_new(err, EOPNOTSUPP,
-				       "criu %s of '%s' failed: %s (log: %s/%s): a process of the "
-				       "container has /dev/tty open, which berth-runtime cannot "
-				       "checkpoint (criu's RPC interface would be needed)",
-				       what, id, e, dir, log);
 	if (e)
 		return berth_error_new(err, EIO, "criu %s of '%s' failed: %s (log: %s/%s)", what,
 				       id, e, dir, log);
-	return berth_error_new(err, EIO, "criu %s of '%s' failed: %s", what, id, last_line(out));
+	if (resp->errmsg && *resp->errmsg && !strstr(resp->errmsg, "RLIMIT_NOFILE"))
+		return berth_error_new(err, EIO, "criu %s of '%s' failed: %s", what, id,
+				       resp->errmsg);
+	return berth_error_new(err, EIO, "criu %s of '%s' failed: %s", what, id,
+			       out && *out ? last_line(out) : "see its log");
+}
+
+const char *criu_config_file(const struct rt_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		if (streq(cfg->annotations[i].key, "org.criu.config"))
+			return *cfg->annotations[i].value ? cfg->annotations[i].value : NULL;
+	return CRIU_DEFAULT_CONFIG;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -339,12 +313,7 @@ bool criu_cgroup_mode_valid(const char *mode)
 
 bool criu_descriptor_inherited(const char *d)
 {
-	return d && (startswith(d, "pipe:[") || startswith(d, "file[") || criu_descriptor_tty(d));
-}
-
-bool criu_descriptor_tty(const char *d)
-{
-	return d && startswith(d, "tty[");
+	return d && (startswith(d, "pipe:[") || startswith(d, "file["));
 }
 
 char *criu_descriptors_format(char *const d[3])
@@ -399,125 +368,174 @@ int criu_descriptors_parse(const char *json, size_t len, char *ret[3], struct be
 	return 0;
 }
 
-static int add(char ***argv, const char *a)
+/* criu_opts both requests share. */
+static void opts_common(struct pb *p, const struct berth_criu_opts *c, int images_fd,
+			int work_fd, const char *config_file, const char *log)
 {
-	return strv_extend(argv, a);
+	static const struct {
+		const char *name;
+		int mode;
+	} modes[] = { { "soft", CRIU_CG_SOFT }, { "full", CRIU_CG_FULL },
+		      { "strict", CRIU_CG_STRICT }, { "ignore", CRIU_CG_IGNORE } };
+
+	pb_int32(p, CRIU_OPT_IMAGES_DIR_FD, images_fd);
+	if (work_fd >= 0)
+		pb_int32(p, CRIU_OPT_WORK_DIR_FD, work_fd);
+	pb_string(p, CRIU_OPT_LOG_FILE, log);
+	pb_int32(p, CRIU_OPT_LOG_LEVEL, 4);
+	pb_bool(p, CRIU_OPT_MANAGE_CGROUPS, true);
+	for (size_t i = 0; c->manage_cgroups_mode && i < ELEMENTSOF(modes); i++)
+		if (streq(c->manage_cgroups_mode, modes[i].name))
+			pb_uint(p, CRIU_OPT_MANAGE_CGROUPS_MODE, (uint64_t)modes[i].mode);
+	/* the notifications: the hooks' moment, the pty master, lazy pages' readiness */
+	pb_bool(p, CRIU_OPT_NOTIFY_SCRIPTS, true);
+	pb_bool(p, CRIU_OPT_ORPHAN_PTS_MASTER, true);
+	if (c->tcp_established)
+		pb_bool(p, CRIU_OPT_TCP_ESTABLISHED, true);
+	if (c->ext_unix_sk)
+		pb_bool(p, CRIU_OPT_EXT_UNIX_SK, true);
+	if (c->shell_job)
+		pb_bool(p, CRIU_OPT_SHELL_JOB, true);
+	if (c->file_locks)
+		pb_bool(p, CRIU_OPT_FILE_LOCKS, true);
+	if (c->auto_dedup)
+		pb_bool(p, CRIU_OPT_AUTO_DEDUP, true);
+	if (c->lazy_pages)
+		pb_bool(p, CRIU_OPT_LAZY_PAGES, true);
+	if (c->empty_ns)
+		pb_uint(p, CRIU_OPT_EMPTY_NS, c->empty_ns);
+	if (config_file)
+		pb_string(p, CRIU_OPT_CONFIG_FILE, config_file);
 }
 
-/* Takes a. */
-static int add_take(char ***argv, char *a)
+/* A nested message of two strings (ext_mount_map, cgroup_root, join_namespace). */
+static void opt_pair(struct pb *p, uint32_t field, const char *a, const char *b)
 {
-	int r = a ? strv_extend(argv, a) : -ENOMEM;
+	struct pb m = { 0 };
 
-	free(a);
-	return r;
+	pb_string(&m, 1, a);
+	pb_string(&m, 2, b);
+	pb_message(p, field, &m);
+	pb_clear(&m);
 }
 
-static int add2(char ***argv, const char *a, const char *b)
+static void ext_mounts(struct pb *p, const struct criu_ext_mount *m, size_t n, bool dump)
 {
-	return strv_extend(argv, a) < 0 || strv_extend(argv, b) < 0 ? -ENOMEM : 0;
+	for (size_t i = 0; i < n; i++)
+		opt_pair(p, CRIU_OPT_EXT_MNT, m[i].key, dump ? m[i].key : m[i].source);
 }
 
-/* Takes b. */
-static int add2_take(char ***argv, const char *a, char *b)
+/* The request: type and opts; takes opts. */
+static int finish_req(struct pb *opts, int type, struct pb *ret)
 {
-	int r = b ? add2(argv, a, b) : -ENOMEM;
+	struct pb req = { 0 };
 
-	free(b);
-	return r;
-}
+	pb_uint(&req, CRIU_REQ_F_TYPE, (uint64_t)type);
+	pb_message(&req, CRIU_REQ_F_OPTS, opts);
+	pb_clear(opts);
+	if (req.err) {
+		int r = req.err;
 
-static int add_common(char ***argv, const struct berth_criu_opts *c, const char *log)
-{
-	if (add2(argv, "--images-dir", c->image_path) < 0 ||
-	    (c->work_path && add2(argv, "--work-dir", c->work_path) < 0) ||
-	    add2(argv, "--log-file", log) < 0 || add(argv, "-v4") < 0 ||
-	    (c->manage_cgroups_mode
-		 ? add_take(argv, xasprintf("--manage-cgroups=%s", c->manage_cgroups_mode))
-		 : add(argv, "--manage-cgroups")) < 0 ||
-	    (c->tcp_established && add(argv, "--tcp-established") < 0) ||
-	    (c->ext_unix_sk && add(argv, "--ext-unix-sk") < 0) ||
-	    (c->shell_job && add(argv, "--shell-job") < 0) ||
-	    (c->file_locks && add(argv, "--file-locks") < 0))
-		return -ENOMEM;
+		pb_clear(&req);
+		return r;
+	}
+	*ret = req;
 	return 0;
 }
 
-/* where criu writes its log */
-static const char *log_dir(const struct berth_criu_opts *c)
+int criu_dump_req(const struct criu_dump_args *a, struct pb *ret)
 {
-	return c->work_path ? c->work_path : c->image_path;
-}
-
-int criu_dump_argv(const struct criu_dump_args *a, char ***ret)
-{
-	_cleanup_strv_free_ char **argv = NULL;
 	const struct berth_checkpoint_opts *o = a->o;
+	struct pb p = { 0 };
 
-	if (add(&argv, "criu") < 0 || add(&argv, "dump") < 0 ||
-	    add2_take(&argv, "--tree", xasprintf("%d", (int)a->pid)) < 0 ||
-	    add2(&argv, "--root", a->rootfs) < 0 ||
-	    add_common(&argv, &o->criu, "dump.log") < 0 ||
-	    (o->leave_running && add(&argv, "--leave-running") < 0) ||
-	    (a->freeze_cgroup && add2(&argv, "--freeze-cgroup", a->freeze_cgroup) < 0))
-		return -ENOMEM;
-	for (size_t i = 0; i < a->n_mounts; i++)
-		if (add2_take(&argv, "--ext-mount-map",
-			      xasprintf("%s:%s", a->mounts[i].key, a->mounts[i].key)) < 0)
-			return -ENOMEM;
-	for (char *const *e = a->external; e && *e; e++)
-		if (add2(&argv, "--external", *e) < 0)
-			return -ENOMEM;
-	*ret = TAKE_PTR(argv);
-	return 0;
+	opts_common(&p, &o->criu, a->images_fd, a->work_fd, a->config_file, "dump.log");
+	pb_int32(&p, CRIU_OPT_PID, (int32_t)a->pid);
+	pb_string(&p, CRIU_OPT_ROOT, a->rootfs);
+	if (o->leave_running)
+		pb_bool(&p, CRIU_OPT_LEAVE_RUNNING, true);
+	if (a->freeze_cgroup)
+		pb_string(&p, CRIU_OPT_FREEZE_CGROUP, a->freeze_cgroup);
+	if (o->parent_path) {
+		pb_string(&p, CRIU_OPT_PARENT_IMG, o->parent_path);
+		pb_bool(&p, CRIU_OPT_TRACK_MEM, true);
+	} else if (o->pre_dump) {
+		pb_bool(&p, CRIU_OPT_TRACK_MEM, true); /* the next dump's parent */
+	}
+	if (o->page_server_address) {
+		struct pb ps = { 0 };
+
+		if (o->page_server_port <= 0 || o->page_server_port > 65535) {
+			pb_clear(&p);
+			return -EINVAL;
+		}
+		pb_string(&ps, 1, o->page_server_address);
+		pb_int32(&ps, 2, o->page_server_port);
+		pb_message(&p, CRIU_OPT_PS, &ps);
+		pb_clear(&ps);
+	}
+	/* a pre-dump writes memory only: mounts and files are the dump's business */
+	if (!o->pre_dump) {
+		ext_mounts(&p, a->mounts, a->n_mounts, true);
+		for (char *const *e = a->external; e && *e; e++)
+			pb_string(&p, CRIU_OPT_EXTERNAL, *e);
+	}
+	return finish_req(&p, o->pre_dump ? CRIU_REQ_PRE_DUMP : CRIU_REQ_DUMP, ret);
 }
 
-/* --cgroup-root CONTROLLERS:PATH for each hierarchy (":PATH" for cgroup2, criu's name for
- * it): criu puts the restored tasks where the new cgroup is, whatever path the dumped
+/* A cg_root (controllers, path) for each hierarchy (no controllers for cgroup2, criu's name
+ * for it): criu puts the restored tasks where the new cgroup is, whatever path the dumped
  * container had. */
-static int add_cgroup_roots(char ***argv, const struct cgroup *cg)
+static void cgroup_roots(struct pb *p, const struct cgroup *cg)
 {
 	for (size_t i = 0; cg && i < cg->n_hiers; i++) {
 		const struct cgroup_hier *h = &cg->hiers[i];
 		const char *rel = startswith(h->path, h->mountpoint);
+		struct pb m = { 0 };
 
 		if (!rel)
 			continue;
-		if (add2_take(argv, "--cgroup-root",
-			      xasprintf("%s:%s", h->controllers ? h->controllers : "",
-					*rel ? rel : "/")) < 0)
-			return -ENOMEM;
+		if (h->controllers && *h->controllers)
+			pb_string(&m, 1, h->controllers);
+		pb_string(&m, 2, *rel ? rel : "/");
+		pb_message(p, CRIU_OPT_CG_ROOT, &m);
+		pb_clear(&m);
 	}
-	return 0;
 }
 
-int criu_restore_argv(const struct criu_restore_args *a, char ***ret)
+int criu_restore_req(const struct criu_restore_args *a, struct pb *ret)
 {
-	_cleanup_strv_free_ char **argv = NULL;
 	const struct berth_restore_opts *o = a->o;
+	struct pb p = { 0 };
 
-	/* --restore-detached --restore-sibling: criu forks the init as our child and exits */
-	if (add(&argv, "criu") < 0 || add(&argv, "restore") < 0 ||
-	    add2(&argv, "--root", a->root) < 0 ||
-	    add_common(&argv, &o->criu, "restore.log") < 0 ||
-	    add(&argv, "--restore-detached") < 0 || add(&argv, "--restore-sibling") < 0 ||
-	    add2(&argv, "--pidfile", a->pid_file) < 0 ||
-	    /* a device node of the image that is not there at its path: any path to it */
-	    add(&argv, "--evasive-devices") < 0 || add_cgroup_roots(&argv, a->cg) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < a->n_mounts; i++)
-		if (add2_take(&argv, "--ext-mount-map",
-			      xasprintf("%s:%s", a->mounts[i].key, a->mounts[i].source)) < 0)
-			return -ENOMEM;
-	for (size_t k = 0; k < a->n_inherit; k++)
-		if (a->inherit[k] && add2_take(&argv, "--inherit-fd",
-					       xasprintf("fd[%zu]:%s", 3 + k, a->inherit[k])) < 0)
-			return -ENOMEM;
-	for (char *const *j = a->join_ns; j && *j; j++)
-		if (add2(&argv, "--join-ns", *j) < 0)
-			return -ENOMEM;
-	*ret = TAKE_PTR(argv);
-	return 0;
+	opts_common(&p, &o->criu, a->images_fd, a->work_fd, a->config_file, "restore.log");
+	pb_string(&p, CRIU_OPT_ROOT, a->root);
+	/* the init is forked as our child (criu's parent's), criu exits */
+	pb_bool(&p, CRIU_OPT_RST_SIBLING, true);
+	/* a device node of the image that is not there at its path: any path to it */
+	pb_bool(&p, CRIU_OPT_EVASIVE_DEVICES, true);
+	cgroup_roots(&p, a->cg);
+	ext_mounts(&p, a->mounts, a->n_mounts, false);
+	for (size_t k = 0; k < a->n_inherit; k++) {
+		struct pb m = { 0 };
+
+		if (!a->inherit[k])
+			continue;
+		pb_string(&m, 1, a->inherit[k]);
+		pb_int32(&m, 2, CRIU_PASS_FD0 + (int32_t)k);
+		pb_message(&p, CRIU_OPT_INHERIT_FD, &m);
+		pb_clear(&m);
+	}
+	for (char *const *j = a->join_ns; j && *j; j++) {
+		const char *colon = strchr(*j, ':');
+		_cleanup_free_ char *ns = colon ? strndup(*j, (size_t)(colon - *j)) : NULL;
+
+		if (!ns) {
+			pb_clear(&p);
+			return colon ? -ENOMEM : -EINVAL;
+		}
+		opt_pair(&p, CRIU_OPT_JOIN_NS, ns, colon + 1);
+	}
+	return finish_req(&p, CRIU_REQ_RESTORE, ret);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -534,6 +552,12 @@ static bool mount_of(pid_t pid, int mnt)
 		if (atoi(l) == mnt)
 			return true;
 	return false;
+}
+
+static bool is_pty_peer(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
+	       major(st->st_rdev) < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT;
 }
 
 /* descriptors.json's entries for pid's fds 0-2 (see criu.h); ret_external gets the
@@ -556,19 +580,10 @@ static int read_descriptors(pid_t pid, char *ret[3], char ***ret_external)
 		if (n < 0)
 			continue; /* closed */
 		buf[n] = 0;
-		if (buf[0] == '/' && stat(link, &st) == 0 && S_ISCHR(st.st_mode) &&
-		    major(st.st_rdev) >= UNIX98_PTY_SLAVE_MAJOR &&
-		    major(st.st_rdev) < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT) {
-			/* the terminal: its master is outside the tree criu dumps (ours, or
-			 * the console socket's); criu's key is rdev:dev, hex */
-			ret[i] = xasprintf("tty[%" PRIx64 ":%" PRIx64 "]", (uint64_t)st.st_rdev,
-					   (uint64_t)st.st_dev);
-			if (ret[i] && !strv_contains(*ret_external, ret[i]) &&
-			    strv_extend(ret_external, ret[i]) < 0)
-				return -ENOMEM;
-		} else if (buf[0] == '/' && stat(link, &st) == 0 &&
-			   read_full_file(info, &text, NULL) >= 0 &&
-			   (m = strstr(text, "mnt_id:")) && !mount_of(pid, atoi(m + 7))) {
+		/* the terminal is the container's pty, dumped with it: its link text */
+		if (buf[0] == '/' && stat(link, &st) == 0 && !is_pty_peer(&st) &&
+		    read_full_file(info, &text, NULL) >= 0 &&
+		    (m = strstr(text, "mnt_id:")) && !mount_of(pid, atoi(m + 7))) {
 			ret[i] = xasprintf("file[%x:%" PRIx64 "]", (unsigned)atoi(m + 7),
 					   (uint64_t)st.st_ino);
 			if (ret[i] && !strv_contains(*ret_external, ret[i]) &&
@@ -618,25 +633,120 @@ static int write_descriptors(const char *image_path, char *const d[3], struct be
 	return r < 0 ? berth_error_set(err, -r, "write '%s'", path) : 0;
 }
 
+/* The images and work directories, made if need be, opened for criu (which opens them
+ * again through /proc/<our pid>/fd). */
+static int open_dirs(const struct berth_criu_opts *c, bool make, int *ret_images, int *ret_work,
+		     struct berth_error **err)
+{
+	_cleanup_close_ int images = -EBADF, work = -EBADF;
+	int r;
+
+	if (make && (r = mkdir_p(c->image_path, 0700)) < 0)
+		return berth_error_set(err, -r, "create '%s'", c->image_path);
+	images = open(c->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (images < 0)
+		return berth_error_set(err, errno, "checkpoint '%s'", c->image_path);
+	if (c->work_path) {
+		if ((r = mkdir_p(c->work_path, 0700)) < 0)
+			return berth_error_set(err, -r, "create '%s'", c->work_path);
+		work = open(c->work_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (work < 0)
+			return berth_error_set(err, errno, "work directory '%s'", c->work_path);
+	}
+	*ret_images = TAKE_FD(images);
+	*ret_work = TAKE_FD(work);
+	return 0;
+}
+
+/* What checkpoint asks before anything is touched (runc's messages). */
+static int check_dump_opts(const struct berth_checkpoint_opts *o, struct berth_error **err)
+{
+	if (!criu_cgroup_mode_valid(o->criu.manage_cgroups_mode))
+		return berth_error_new(err, EINVAL, "invalid manage-cgroups-mode value '%s'",
+				       o->criu.manage_cgroups_mode);
+	if (o->parent_path) {
+		_cleanup_free_ char *parent = NULL;
+		struct stat st;
+
+		if (o->parent_path[0] == '/')
+			return berth_error_new(err, EINVAL, "invalid --parent-path '%s': it must be "
+					       "relative (to the image path)", o->parent_path);
+		parent = xasprintf("%s/%s", o->criu.image_path, o->parent_path);
+		if (!parent)
+			return -ENOMEM;
+		if (stat(parent, &st) < 0)
+			return berth_error_set(err, errno, "invalid --parent-path: '%s'", parent);
+		if (!S_ISDIR(st.st_mode))
+			return berth_error_new(err, ENOTDIR, "invalid --parent-path: '%s' is not a "
+					       "directory", parent);
+	}
+	if (o->status_fd >= 0) {
+		int fl = fcntl(o->status_fd, F_GETFL);
+
+		if (fl < 0)
+			return berth_error_set(err, errno, "invalid --status-fd argument %d",
+					       o->status_fd);
+		if ((fl & O_ACCMODE) == O_RDONLY)
+			return berth_error_new(err, EBADF, "invalid --status-fd argument %d: not "
+					       "writable", o->status_fd);
+	}
+	return 0;
+}
+
+struct dump_ctx {
+	int status_fd;      /* -1 once written */
+};
+
+static int dump_notify(void *userdata, const char *script, pid_t pid, int fd,
+		       struct berth_error **err)
+{
+	struct dump_ctx *x = userdata;
+
+	(void)pid;
+	(void)err;
+	if (fd >= 0)
+		close(fd);
+	/* lazy pages: criu serves them now; one NUL says so (runc's --status-fd) */
+	if (streq(script, "status-ready") && x->status_fd >= 0) {
+		if (write(x->status_fd, "", 1) < 0) {
+			struct berth_error *w = NULL;
+
+			(void)berth_error_set(&w, errno, "write to --status-fd %d", x->status_fd);
+			berth_warn(w);
+		}
+		x->status_fd = -1;
+	}
+	return 0;
+}
+
 int berth_container_checkpoint(const char *root, const char *id,
 			       const struct berth_checkpoint_opts *o, struct berth_error **err)
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
-	_cleanup_close_ int dirfd = -EBADF;
-	_cleanup_strv_free_ char **argv = NULL, **external = NULL;
+	_cleanup_close_ int dirfd = -EBADF, images = -EBADF, work = -EBADF;
+	_cleanup_strv_free_ char **external = NULL;
 	_cleanup_free_ char *out = NULL;
 	struct criu_ext_mount *mounts = NULL;
 	size_t n_mounts = 0;
 	char *desc[3] = { NULL, NULL, NULL };
 	struct state_file st = { 0 };
+	struct criu_resp resp = { 0 };
+	struct dump_ctx ctx = { .status_fd = o->criu.lazy_pages ? o->status_fd : -1 };
+	struct pb req = { 0 };
 	struct criu_dump_args a;
+	const char *what = o->pre_dump ? "pre-dump" : "dump";
 	int r;
 
-	if (!criu_cgroup_mode_valid(o->criu.manage_cgroups_mode))
-		return berth_error_new(err, EINVAL, "invalid manage-cgroups-mode value '%s'",
-				       o->criu.manage_cgroups_mode);
-	r = criu_usable(err);
+	r = check_dump_opts(o, err);
+	if (r < 0)
+		return berth_error_wrap(err, "checkpoint '%s'", id);
+	r = criu_usable(&o->criu, err);
+	if (r >= 0 && o->pre_dump)
+		r = criu_feature(&o->criu, CRIU_FEATURE_MEM_TRACK, "a pre-dump (memory tracking)",
+				 err);
+	if (r >= 0 && o->criu.lazy_pages)
+		r = criu_feature(&o->criu, CRIU_FEATURE_LAZY_PAGES, "lazy pages", err);
 	if (r < 0)
 		return berth_error_wrap(err, "checkpoint '%s'", id);
 	r = state_load_for(root, id, STATUS_BIT(BERTH_STATUS_RUNNING), "checkpoint", &dirfd, &st,
@@ -648,22 +758,11 @@ int berth_container_checkpoint(const char *root, const char *id,
 		r = check_joined_ns(cfg, "checkpoint", id, err);
 	if (r >= 0 && st.cgroup_path && *st.cgroup_path)
 		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
+	if (r >= 0)
+		r = open_dirs(&o->criu, true, &images, &work, err);
 	if (r < 0)
 		goto out;
-	r = mkdir_p(o->criu.image_path, 0700);
-	if (r < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->criu.image_path);
-		goto out;
-	}
-	if (o->criu.work_path && (r = mkdir_p(o->criu.work_path, 0700)) < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->criu.work_path);
-		goto out;
-	}
 	r = criu_ext_mounts(cfg, st.bundle, cg, st.pid, &mounts, &n_mounts);
-	/* /dev/console is the terminal's peer bound there (tty.c): a file of a devpts
-	 * instance that restore's new pty is not on */
-	if (r >= 0 && cfg->process.terminal)
-		r = criu_ext_mount_add(&mounts, &n_mounts, "/dev/console", "/dev/console");
 	if (r >= 0)
 		r = read_descriptors(st.pid, desc, &external);
 	for (int ns = 0; r >= 0 && ns < _RT_NS_MAX; ns++) {
@@ -681,30 +780,40 @@ int berth_container_checkpoint(const char *root, const char *id,
 	}
 	if (r < 0)
 		goto out;
-	r = write_descriptors(o->criu.image_path, desc, err);
-	if (r < 0)
-		goto out;
+	if (!o->pre_dump) {
+		r = write_descriptors(o->criu.image_path, desc, err);
+		if (r < 0)
+			goto out;
+	}
 	a = (struct criu_dump_args){
 		.pid = st.pid,
 		.rootfs = st.rootfs,
 		.freeze_cgroup = criu_freeze_cgroup(cg),
 		.o = o,
+		.images_fd = images,
+		.work_fd = work,
+		.config_file = criu_config_file(cfg),
 		.mounts = mounts,
 		.n_mounts = n_mounts,
 		.external = external,
 	};
-	r = criu_dump_argv(&a, &argv);
+	r = criu_dump_req(&a, &req);
 	if (r < 0)
 		goto out;
 	remove_log(log_dir(&o->criu), "dump.log");
-	r = criu_run(&(struct criu_exec){ .argv = argv }, &out);
-	if (r != 0) {
-		r = criu_failed(err, "dump", id, log_dir(&o->criu),
-				"dump.log", out);
+	r = criu_swrk(&(struct criu_call){ .binary = o->criu.binary, .notify = dump_notify,
+					   .userdata = &ctx },
+		      &req, &resp, &out, err);
+	if (r < 0) {
+		berth_error_wrap(err, "criu %s of '%s'", what, id);
+		goto out;
+	}
+	if (!resp.success) {
+		r = criu_failed(err, what, id, log_dir(&o->criu), "dump.log", &resp, out);
 		goto out;
 	}
 	r = 0;
-	if (!o->leave_running) {
+	if (!o->leave_running && !o->pre_dump) {
 		/* the dump killed the processes: the container goes, as with runc, so that
 		 * restore can bring it back under its id (delete takes the lock itself) */
 		close(TAKE_FD(dirfd));
@@ -718,6 +827,8 @@ int berth_container_checkpoint(const char *root, const char *id,
 				         "stopped container is left", id);
 	}
 out:
+	pb_clear(&req);
+	criu_resp_clear(&resp);
 	for (int i = 0; i < 3; i++)
 		free(desc[i]);
 	criu_ext_mounts_free(mounts, n_mounts);
@@ -741,21 +852,6 @@ static int load_descriptors(const char *image_path, char *ret[3], struct berth_e
 		return berth_error_set(err, -r, "read '%s'", path);
 	r = criu_descriptors_parse(text, n, ret, err);
 	return r < 0 ? berth_error_wrap(err, "checkpoint '%s'", image_path) : 0;
-}
-
-static int read_pid_file(const char *path, pid_t *ret)
-{
-	_cleanup_free_ char *text = NULL;
-	int64_t v;
-	int r = read_full_file(path, &text, NULL);
-
-	if (r < 0)
-		return r;
-	text[strcspn(text, "\n")] = 0;
-	if (parse_i64(text, &v) < 0 || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	*ret = (pid_t)v;
-	return 0;
 }
 
 /* State and pid file of the restored init, as create writes them. */
@@ -821,41 +917,94 @@ static void unbind_criu_root(int dirfd, const char *path)
 	(void)unlinkat(dirfd, "criu-root", AT_REMOVEDIR);
 }
 
+struct restore_ctx {
+	const struct rt_config *cfg;
+	const char *id, *bundle;
+	int pty;            /* the restored terminal's master, from criu */
+	pid_t pid;          /* the restored init, from "post-restore" */
+};
+
+/* The create-time hooks that run in the runtime's namespaces, at the moment runc runs them
+ * on restore: the container's namespaces exist (criu made them), its processes do not run
+ * yet. */
+static int restore_hooks(struct restore_ctx *x, pid_t pid, struct berth_error **err)
+{
+	static const enum rt_hook_kind kinds[] = { RT_HOOK_PRESTART, RT_HOOK_CREATE_RUNTIME };
+	_cleanup_free_ char *state = NULL;
+
+	if (!x->cfg->n_hooks[RT_HOOK_PRESTART] && !x->cfg->n_hooks[RT_HOOK_CREATE_RUNTIME])
+		return 0;
+	state = hooks_state_json(x->id, "created", pid, x->bundle, x->cfg->annotations,
+				 x->cfg->n_annotations);
+	if (!state)
+		return -ENOMEM;
+	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+		int r = hooks_run(x->cfg->hooks[kinds[k]], x->cfg->n_hooks[kinds[k]],
+				  rt_hook_kind_name(kinds[k]), state, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int restore_notify(void *userdata, const char *script, pid_t pid, int fd,
+			  struct berth_error **err)
+{
+	struct restore_ctx *x = userdata;
+
+	if (streq(script, "orphan-pts-master") && fd >= 0) {
+		if (x->pty >= 0)
+			close(x->pty);
+		x->pty = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (streq(script, "setup-namespaces"))
+		return restore_hooks(x, pid, err);
+	if (streq(script, "post-restore") && pid > 0)
+		x->pid = pid;
+	return 0;
+}
+
 int berth_container_restore(const char *root, const char *id, const struct berth_create_opts *co,
 			    const struct berth_restore_opts *o, int *ret_status,
 			    struct berth_error **err)
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
-	_cleanup_close_ int dirfd = -EBADF, imgfd = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF, images = -EBADF, work = -EBADF;
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *cgpath = NULL;
-	_cleanup_free_ char *sroot = NULL, *croot = NULL, *pidfile = NULL, *out = NULL;
-	_cleanup_free_ char *pty_path = NULL;
-	_cleanup_close_ int pty = -EBADF, pty_peer = -EBADF;
-	_cleanup_strv_free_ char **argv = NULL, **join = NULL;
+	_cleanup_free_ char *sroot = NULL, *croot = NULL, *out = NULL;
+	_cleanup_strv_free_ char **join = NULL;
 	struct criu_ext_mount *mounts = NULL;
 	size_t n_mounts = 0;
 	char *desc[3] = { NULL, NULL, NULL };
-	/* criu's 3, 4, ...: the stdio it reconnects, then external namespaces */
+	/* criu's 4, 5, ...: the stdio it reconnects, then external namespaces */
 	int pass[3 + 2], nsfd[2] = { -EBADF, -EBADF };
 	char *inherit[3 + 2];
 	size_t n_pass = 0;
 	struct foreground fg = { .sigfd = -EBADF };
-	bool fg_on = false, have_state = false, cg_made = false, bound = false, has_tty = false;
+	struct restore_ctx ctx = { .id = id, .pty = -EBADF };
+	struct criu_resp resp = { 0 };
+	struct pb req = { 0 };
+	bool fg_on = false, have_state = false, cg_made = false, bound = false;
 	pid_t pid = 0;
 	int r;
 
 	if (!criu_cgroup_mode_valid(o->criu.manage_cgroups_mode))
 		return berth_error_new(err, EINVAL, "invalid manage-cgroups-mode value '%s'",
 				       o->criu.manage_cgroups_mode);
-	r = criu_usable(err);
+	r = criu_usable(&o->criu, err);
+	if (r >= 0 && o->criu.lazy_pages)
+		r = criu_feature(&o->criu, CRIU_FEATURE_LAZY_PAGES, "lazy pages", err);
 	if (r < 0)
 		return berth_error_wrap(err, "restore '%s'", id);
 	/* nothing is made for images that are not there */
-	imgfd = open(o->criu.image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (imgfd < 0)
-		return berth_error_set(err, errno, "restore '%s': checkpoint '%s'", id,
-				       o->criu.image_path);
+	r = open_dirs(&o->criu, false, &images, &work, err);
+	if (r < 0)
+		return berth_error_wrap(err, "restore '%s'", id);
 	r = load_descriptors(o->criu.image_path, desc, err);
 	if (r < 0)
 		goto out;
@@ -873,45 +1022,21 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	r = container_load(co, "restore", &bundle, &cfg, err);
 	if (r < 0)
 		goto fail;
+	ctx.cfg = cfg;
+	ctx.bundle = bundle;
 	r = check_joined_ns(cfg, "restore", id, err);
 	if (r < 0)
 		goto fail;
-	for (int i = 0; i < 3; i++)
-		has_tty = has_tty || criu_descriptor_tty(desc[i]);
-	if (has_tty && o->detach && !co->console_socket) {
+	if (cfg->process.terminal && o->detach && !co->console_socket) {
 		r = berth_error_new(err, EINVAL,
 				    "restore '%s': the container has a terminal: a detached restore "
 				    "needs --console-socket",
 				    id);
 		goto fail;
 	}
-	if (has_tty) {
-		/* the container's devpts does not exist yet (criu mounts it while it
-		 * restores): a pty of the host's devpts takes the dumped one's place, on
-		 * the init's stdio (--inherit-fd) and on /dev/console (--ext-mount-map) */
-		unsigned ptn;
-
-		r = tty_create(&pty, &pty_peer, cfg->process.console_height,
-			       cfg->process.console_width, false, err);
-		if (r < 0)
-			goto fail;
-		if (ioctl(pty, TIOCGPTN, &ptn) < 0) {
-			r = berth_error_set(err, errno, "number of the new pty");
-			goto fail;
-		}
-		pty_path = xasprintf("/dev/pts/%u", ptn);
-		if (!pty_path) {
-			r = -ENOMEM;
-			goto fail;
-		}
-	}
 	r = container_rootfs(cfg, bundle, &rootfs, err);
 	if (r < 0)
 		goto fail;
-	if (o->criu.work_path && (r = mkdir_p(o->criu.work_path, 0700)) < 0) {
-		r = berth_error_set(err, -r, "create '%s'", o->criu.work_path);
-		goto fail;
-	}
 
 	/* descriptors and namespaces before anything is made that must be undone */
 	for (int i = 0; i < 3; i++) {
@@ -923,10 +1048,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 			seen = seen || streq(inherit[k], desc[i]);
 		if (seen)
 			continue; /* e.g. 2>&1: one file, restored from the first */
-		if (criu_descriptor_tty(desc[i]))
-			pass[n_pass] = pty_peer;
-		else
-			pass[n_pass] = co->stdio[i] >= 0 ? co->stdio[i] : i;
+		pass[n_pass] = co->stdio[i] >= 0 ? co->stdio[i] : i;
 		inherit[n_pass++] = desc[i];
 	}
 	for (int ns = 0; ns < _RT_NS_MAX; ns++) {
@@ -957,8 +1079,6 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		goto fail;
 	cg_made = true;
 	r = criu_ext_mounts(cfg, bundle, cg, 0, &mounts, &n_mounts);
-	if (r >= 0 && pty_path)
-		r = criu_ext_mount_add(&mounts, &n_mounts, "/dev/console", pty_path);
 	if (r < 0)
 		goto fail;
 	sroot = realpath(root, NULL);
@@ -967,8 +1087,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		goto fail;
 	}
 	croot = xasprintf("%s/%s/criu-root", sroot, id);
-	pidfile = xasprintf("%s/%s/criu.pid", sroot, id);
-	if (!croot || !pidfile) {
+	if (!croot) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -979,8 +1098,10 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	{
 		struct criu_restore_args a = {
 			.root = croot,
-			.pid_file = pidfile,
 			.o = o,
+			.images_fd = images,
+			.work_fd = work,
+			.config_file = criu_config_file(cfg),
 			.cg = cg,
 			.mounts = mounts,
 			.n_mounts = n_mounts,
@@ -989,50 +1110,59 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 			.join_ns = join,
 		};
 
-		r = criu_restore_argv(&a, &argv);
+		r = criu_restore_req(&a, &req);
 		if (r < 0)
 			goto fail;
 	}
 	remove_log(log_dir(&o->criu), "restore.log");
 	{
-		struct criu_exec x = { .argv = argv, .pass_fds = pass, .n_pass = n_pass, .cg = cg };
+		struct criu_call c = { .binary = o->criu.binary, .pass_fds = pass,
+				       .n_pass = n_pass, .cg = cg, .notify = restore_notify,
+				       .userdata = &ctx };
 
-		r = criu_run(&x, &out);
+		r = criu_swrk(&c, &req, &resp, &out, err);
 	}
 	unbind_criu_root(dirfd, croot);
 	bound = false;
-	if (pty_peer >= 0)
-		close(TAKE_FD(pty_peer)); /* the restored tasks have it */
-	if (r != 0) {
-		r = criu_failed(err, "restore", id, log_dir(&o->criu),
-				"restore.log", out);
+	/* the restored init is our child (rst_sibling) even when criu failed after the
+	 * fork: it must not outlive the failure */
+	pid = resp.restore_pid > 0 ? resp.restore_pid : ctx.pid;
+	if (r < 0) {
+		berth_error_wrap(err, "criu restore of '%s'", id);
 		goto fail;
 	}
-	r = read_pid_file(pidfile, &pid);
-	(void)unlinkat(dirfd, "criu.pid", 0);
-	if (r < 0) {
-		pid = 0;
-		r = berth_error_set(err, -r, "read the restored init's pid from '%s'", pidfile);
+	if (!resp.success) {
+		r = criu_failed(err, "restore", id, log_dir(&o->criu), "restore.log", &resp, out);
+		goto fail;
+	}
+	if (pid <= 0) {
+		r = berth_error_new(err, EPROTO, "restore '%s': criu did not say which process "
+				    "it restored", id);
+		goto fail;
+	}
+	if (cfg->process.terminal && ctx.pty < 0) {
+		r = berth_error_new(err, EINVAL, "restore '%s': the config has a terminal, the "
+				    "checkpoint had none", id);
 		goto fail;
 	}
 	r = record_restored(dirfd, id, pid, bundle, rootfs, cgpath, cfg, co->pid_file, err);
 	if (r < 0)
 		goto fail;
-	if (pty >= 0 && co->console_socket) {
-		r = tty_send_to_socket(co->console_socket, pty, err);
+	if (ctx.pty >= 0 && co->console_socket) {
+		r = tty_send_to_socket(co->console_socket, ctx.pty, err);
 		if (r < 0)
 			goto fail;
-		close(TAKE_FD(pty));
+		close(TAKE_FD(ctx.pty));
 	}
 	if (o->detach) {
 		r = 0;
 		goto out;
 	}
 
-	/* in the foreground, as run: wait for the init (our child: --restore-sibling), then
+	/* in the foreground, as run: wait for the init (our child: rst_sibling), then
 	 * delete the container */
 	close(TAKE_FD(dirfd));
-	r = foreground_wait(&fg, pid, pty, co->stdio[0] >= 0 ? co->stdio[0] : STDIN_FILENO,
+	r = foreground_wait(&fg, pid, ctx.pty, co->stdio[0] >= 0 ? co->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
 	{
 		struct berth_error *e = NULL;
@@ -1065,11 +1195,15 @@ fail:
 out:
 	if (fg_on)
 		foreground_end(&fg);
+	if (ctx.pty >= 0)
+		close(ctx.pty);
 	for (int i = 0; i < 2; i++)
 		if (nsfd[i] >= 0)
 			close(nsfd[i]);
 	for (int i = 0; i < 3; i++)
 		free(desc[i]);
+	pb_clear(&req);
+	criu_resp_clear(&resp);
 	criu_ext_mounts_free(mounts, n_mounts);
 	return r;
 }

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * What checkpoint and restore tell criu(8), built as plain data so it can be checked
- * without running criu (tests/unit/test-criu.c).
+ * What checkpoint and restore tell criu, built as plain data (external mounts, criu_req
+ * messages) so it can be checked without running criu (tests/unit/test-criu.c).
  */
 
 #include <stdbool.h>
@@ -14,6 +14,7 @@
 #include "berth/runtime.h"
 #include "cgroup.h"
 #include "config.h"
+#include "criu-rpc.h"
 
 /* A mount whose source lies outside the container's mount namespace, which criu cannot
  * dump: it records the mount under `key` (the mountpoint in the container) and restore
@@ -49,45 +50,54 @@ bool criu_cgroup_mode_valid(const char *mode);
 
 /* How the init's stdin, stdout and stderr are recorded in <images>/descriptors.json (as
  * runc does): "pipe:[INODE]" for a pipe, "file[MNT_ID:INODE]" (criu's key for an external
- * file, hex) for a file on a mount outside the container, "tty[RDEV:DEV]" (hex) for the
- * terminal, the link text otherwise. Pipes and external files are handed to restore's own
- * stdio again, the terminal to a new pty. */
+ * file, hex) for a file on a mount outside the container, the link text otherwise (the
+ * terminal: "/dev/pts/0", a pty criu dumps and restores itself). Pipes and external files
+ * are handed to restore's own stdio again. */
 #define CRIU_DESCRIPTORS "descriptors.json"
 int criu_descriptors_parse(const char *json, size_t len, char *ret[3], struct berth_error **err);
 char *criu_descriptors_format(char *const d[3]);
 /* Whether restore passes its own descriptor for this entry. */
 bool criu_descriptor_inherited(const char *d);
-/* Whether the entry is the terminal (a pty peer). */
-bool criu_descriptor_tty(const char *d);
+
+/* The configuration file criu reads after the request's options (runc's
+ * handleCriuConfigurationFile): the annotation "org.criu.config" when it is set (empty:
+ * none), else CRIU_DEFAULT_CONFIG (criu ignores a file that is not there). NULL: none. */
+#define CRIU_DEFAULT_CONFIG "/etc/criu/berth-runtime.conf"
+const char *criu_config_file(const struct rt_config *cfg);
 
 struct criu_dump_args {
 	pid_t pid;
 	const char *rootfs;
 	const char *freeze_cgroup;      /* NULL: none */
 	const struct berth_checkpoint_opts *o;
+	int images_fd, work_fd;         /* our descriptors (criu opens them by /proc); work -1:
+					 * the images directory */
+	const char *config_file;        /* NULL: none */
 	const struct criu_ext_mount *mounts;
 	size_t n_mounts;
-	char *const *external;          /* --external values: files, namespaces; may be NULL */
+	char *const *external;          /* external values: files, namespaces; may be NULL */
 };
 
 struct criu_restore_args {
 	const char *root;               /* the rootfs, bind-mounted where criu wants it */
-	const char *pid_file;           /* where criu writes the init's pid */
 	const struct berth_restore_opts *o;
-	const struct cgroup *cg;        /* the new cgroup: --cgroup-root per hierarchy */
+	int images_fd, work_fd;
+	const char *config_file;
+	const struct cgroup *cg;        /* the new cgroup: a cg_root per hierarchy */
 	const struct criu_ext_mount *mounts;
 	size_t n_mounts;
-	/* inherit[k]: the key criu restores from its descriptor 3+k (NULL: none) */
+	/* inherit[k]: the key criu restores from its descriptor CRIU_PASS_FD0 + k */
 	char *const *inherit;
 	size_t n_inherit;
-	char *const *join_ns;           /* --join-ns values ("ipc:/path"); may be NULL */
+	char *const *join_ns;           /* "ipc:/path": namespaces to join; may be NULL */
 };
 
-/* argv for `criu dump` / `criu restore` (argv[0] "criu"). Both log to dump.log /
- * restore.log at level 4 in the work directory, as runc does. */
-int criu_dump_argv(const struct criu_dump_args *a, char ***ret);
-int criu_restore_argv(const struct criu_restore_args *a, char ***ret);
-
+/* The criu_req of a dump (a pre-dump with o->pre_dump) or a restore, for criu_swrk(). Both
+ * log to dump.log / restore.log at level 4 in the work directory, as runc does, ask for
+ * notifications and for the master of a restored pty (orphan_pts_master). -ENOMEM, or
+ * -EINVAL for a --page-server that is not ADDRESS:PORT. */
+int criu_dump_req(const struct criu_dump_args *a, struct pb *ret);
+int criu_restore_req(const struct criu_restore_args *a, struct pb *ret);
 /* The first error criu logged in dir/log ("Error (criu/mount.c:753): mnt: ..."), skipping
  * the one it logs and survives on hosts that refuse to raise its own RLIMIT_NOFILE. NULL
  * when there is none or no log. malloc'd. */

@@ -97,9 +97,31 @@ test_restore_refuses_bad_arguments() {
 	run rt restore -d --manage-cgroups-mode sometimes --bundle "$BERTH_TEST_TMP/ba" ba
 	assert_eq 1 "$status" "$output"
 	assert_contains "$output" "invalid manage-cgroups-mode value 'sometimes'"
-	run rt checkpoint --pre-dump ba
+	[ ! -e "$RUNTIME_ROOT/ba" ]
+	# checkpoint's own arguments, refused before criu is asked (runc's words)
+	run rt checkpoint --parent-path /abs --image-path "$BERTH_TEST_TMP/i" ba
 	assert_eq 1 "$status" "$output"
-	assert_contains "$output" "--pre-dump is not supported"
+	assert_contains "$output" "invalid --parent-path '/abs': it must be relative"
+	mkdir -p "$BERTH_TEST_TMP/i"
+	run rt checkpoint --parent-path ../nothing --image-path "$BERTH_TEST_TMP/i" ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "invalid --parent-path: '$BERTH_TEST_TMP/i/../nothing': No such file"
+	run rt checkpoint --page-server nowhere ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "Use --page-server ADDRESS:PORT"
+	run rt checkpoint --page-server 127.0.0.1:99999 ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "Invalid port number"
+	run rt checkpoint --empty-ns pid ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" 'namespace "pid" is not supported'
+	run rt checkpoint --lazy-pages --status-fd 0 ba </dev/null
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "invalid --status-fd argument 0: not writable"
+	# --criu names the binary
+	run rt --criu "$BERTH_TEST_TMP/no/criu" checkpoint ba
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "criu ('$BERTH_TEST_TMP/no/criu') is not installed"
 	[ ! -e "$RUNTIME_ROOT/ba" ]
 }
 
@@ -245,9 +267,9 @@ test_checkpoint_and_restore_a_terminal() {
 	pid=$(rt state tt | jq .pid)
 
 	rt checkpoint --image-path "$BERTH_TEST_TMP/img" --work-path "$BERTH_TEST_TMP/work" tt
-	# the terminal is recorded as criu's external tty (rdev:dev, hex), once for 0, 1, 2
-	jq -e 'length == 3 and all(.[]; test("^tty\\[[0-9a-f]+:[0-9a-f]+\\]$")) and
-		(unique | length) == 1' "$BERTH_TEST_TMP/img/descriptors.json"
+	# the terminal is the container's own pty, which criu dumps: 0, 1 and 2 are on it
+	jq -e 'length == 3 and all(.[]; test("^/dev/pts/[0-9]+$")) and (unique | length) == 1' \
+		"$BERTH_TEST_TMP/img/descriptors.json"
 	wait_for 5 test ! -e "/proc/$pid/status"
 	run rt state tt
 	assert_contains "$output" "does not exist"
@@ -309,4 +331,119 @@ test_restore_a_terminal_in_the_foreground() {
 	run rt state tf
 	assert_contains "$output" "does not exist"
 	assert_eq "" "$(cgroups_of tf)"
+}
+
+# An interactive shell has /dev/tty open (its controlling terminal): criu dumps the pty
+# itself and hands over the new master at restore.
+test_checkpoint_and_restore_a_process_with_dev_tty_open() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/dt sock=$BERTH_TEST_TMP/console.sock out=$BERTH_TEST_TMP/pty
+	local pid pid2 last first rc=0
+	make_bundle "$b" /bin/sh -c \
+		'exec 3<>/dev/tty; i=0; while :; do i=$((i+1)); echo "tick $i" >&3; sleep 0.1; done'
+	jq_edit "$b/config.json" '.process.terminal = true | .root.readonly = false'
+	console_receiver "$out" "$sock"
+	rt run -d --console-socket "$sock" --bundle "$b" dt
+	wait_for 5 grep -q "tick 3" "$out.1"
+	pid=$(rt state dt | jq .pid)
+	# fd 3 is /dev/tty itself (5:0), not the pty
+	assert_eq "5:0" "$(stat -L -c %t:%T "/proc/$pid/fd/3")"
+
+	run rt checkpoint --image-path "$BERTH_TEST_TMP/img" --work-path "$BERTH_TEST_TMP/work" dt
+	assert_eq 0 "$status" "$output"
+	wait_for 5 test ! -e "/proc/$pid/status"
+	last=$(tr -d '\r' <"$out.1" | grep tick | tail -n 1)
+
+	rt restore -d --console-socket "$sock" --image-path "$BERTH_TEST_TMP/img" \
+		--work-path "$BERTH_TEST_TMP/work" --bundle "$b" dt </dev/null
+	pid2=$(rt state dt | jq .pid)
+	# the ticks go on through /dev/tty, to the new master the console socket got
+	wait_for 5 grep -q tick "$out.2"
+	first=$(tr -d '\r' <"$out.2" | grep tick | head -n 1)
+	assert_eq "tick $((${last#tick } + 1))" "$first"
+	assert_eq "5:0" "$(stat -L -c %t:%T "/proc/$pid2/fd/3")"
+	rt kill dt KILL
+	wait_for 5 has_status dt stopped
+	rt delete dt
+	kill "$recv_pid"
+	wait "$recv_pid" || rc=$?
+	assert_eq "" "$(cgroups_of dt)"
+}
+
+# A pre-dump writes the memory and leaves the container running; the dump after it writes
+# only what changed since (its images point at the pre-dump's: "parent").
+test_pre_dump_then_dump_and_restore() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/pd pid last first
+	counter_bundle "$b"
+	rt run -d --bundle "$b" pd </dev/null >>"$BERTH_TEST_TMP/out1" 2>&1
+	wait_for 5 grep -q "tick 3" "$BERTH_TEST_TMP/out1"
+	pid=$(rt state pd | jq .pid)
+	run rt checkpoint --pre-dump --image-path "$BERTH_TEST_TMP/img/parent" pd
+	if ! criu check --feature mem_dirty_track >/dev/null 2>&1; then
+		# a kernel without soft-dirty bits (this one): refused, the container untouched
+		assert_eq 1 "$status" "$output"
+		assert_contains "$output" "checkpoint 'pd': criu cannot do a pre-dump (memory tracking) here"
+		assert_eq running "$(rt state pd | jq -r .status)"
+		assert_eq "$pid" "$(rt state pd | jq .pid)"
+		rt delete --force pd
+		skip "this kernel has no memory dirty tracking: only the refusal was tested"
+	fi
+	assert_eq 0 "$status" "$output"
+	ls "$BERTH_TEST_TMP/img/parent" | grep -q '^pages-.*\.img$'
+	assert_eq running "$(rt state pd | jq -r .status)"
+	assert_eq "$pid" "$(rt state pd | jq .pid)"
+	# it goes on counting
+	last=$(tail -n 1 "$BERTH_TEST_TMP/out1")
+	wait_for 5 grep -q "tick $((${last#tick } + 2))" "$BERTH_TEST_TMP/out1"
+
+	run rt checkpoint --parent-path ../parent --image-path "$BERTH_TEST_TMP/img/final" pd
+	assert_eq 0 "$status" "$output"
+	assert_eq "../parent" "$(readlink "$BERTH_TEST_TMP/img/final/parent")"
+	run rt state pd
+	assert_contains "$output" "does not exist"
+	last=$(tail -n 1 "$BERTH_TEST_TMP/out1")
+	rt restore -d --image-path "$BERTH_TEST_TMP/img/final" --bundle "$b" pd \
+		</dev/null >>"$BERTH_TEST_TMP/out2" 2>&1
+	wait_for 5 grep -q tick "$BERTH_TEST_TMP/out2"
+	first=$(head -n 1 "$BERTH_TEST_TMP/out2")
+	assert_eq "tick $((${last#tick } + 1))" "$first"
+	rt delete --force pd
+	assert_eq "" "$(cgroups_of pd)"
+}
+
+# prestart and createRuntime run at restore once criu has made the namespaces, with the
+# restored init's pid; the annotation org.criu.config names a criu configuration file.
+test_restore_runs_hooks_and_reads_the_criu_config() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/hk criu_bin pid
+	criu_bin=$(command -v criu)
+	counter_bundle "$b"
+	printf 'log-file=from-config.log\n' >"$BERTH_TEST_TMP/criu.conf"
+	jq_edit "$b/config.json" '.annotations = {"org.criu.config": $c} |
+		.hooks = {prestart: [{path: "/bin/sh", args: ["sh", "-c", "cat >>\($t)/prestart"]}],
+			createRuntime: [{path: "/bin/sh",
+				args: ["sh", "-c", "cat >>\($t)/createRuntime"]}]}' \
+		--arg t "$BERTH_TEST_TMP" --arg c "$BERTH_TEST_TMP/criu.conf"
+	rt run -d --bundle "$b" hk </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	wait_for 5 grep -q "tick 2" "$BERTH_TEST_TMP/out"
+	rm -f "$BERTH_TEST_TMP/prestart" "$BERTH_TEST_TMP/createRuntime"
+	# the binary named with --criu instead of found in PATH (where it is not, or is one that
+	# fails `criu check`)
+	PATH=${PATH#"$BERTH_TEST_TMP/criu-bin:"} run rt --criu "$criu_bin" checkpoint --image-path "$BERTH_TEST_TMP/img" \
+		--work-path "$BERTH_TEST_TMP/work" hk
+	assert_eq 0 "$status" "$output"
+	# the file's log-file wins over the request's
+	assert_file_exists "$BERTH_TEST_TMP/work/from-config.log"
+	[ ! -e "$BERTH_TEST_TMP/work/dump.log" ]
+	[ ! -e "$BERTH_TEST_TMP/prestart" ]
+	PATH=${PATH#"$BERTH_TEST_TMP/criu-bin:"} rt --criu "$criu_bin" restore -d --image-path "$BERTH_TEST_TMP/img" \
+		--work-path "$BERTH_TEST_TMP/work" --bundle "$b" hk </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	pid=$(rt state hk | jq .pid)
+	for h in prestart createRuntime; do
+		assert_eq "hk created $pid" \
+			"$(jq -r '"\(.id) \(.status) \(.pid)"' "$BERTH_TEST_TMP/$h")"
+	done
+	rt delete --force hk
+	assert_eq "" "$(cgroups_of hk)"
 }
