@@ -42,6 +42,7 @@
 #include "criu.h"
 #include "foreground.h"
 #include "hooks.h"
+#include "mount.h"
 #include "state.h"
 #include "tty.h"
 #include "util.h"
@@ -231,9 +232,29 @@ static int ext_cgroup(struct ext_list *l, const struct rt_mount *m, const struct
 static const char *const userns_nodes[] = { "/dev/null", "/dev/zero", "/dev/full",
 					    "/dev/random", "/dev/urandom", "/dev/tty" };
 
-int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struct cgroup *cg,
-		    pid_t pid, struct criu_ext_mount **ret, size_t *ret_n)
+char *criu_mountpoint(int rootfd, const char *rootfs, const char *dest)
 {
+	_cleanup_close_ int fd = rootfd >= 0 ? openat_in_root(rootfd, dest, O_PATH, false) : -EBADF;
+	_cleanup_free_ char *real = NULL, *base = NULL;
+	const char *rel;
+	char buf[32];
+
+	if (fd < 0)
+		return strdup(dest);
+	real = realpath(fd_path(buf, fd), NULL);
+	base = realpath(rootfs, NULL);
+	rel = real && base ? startswith(real, base) : NULL;
+	if (!rel || (*rel && *rel != '/'))
+		return strdup(dest);
+	return strdup(*rel ? rel : "/");
+}
+
+int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const char *rootfs,
+		    const struct cgroup *cg, pid_t pid, struct criu_ext_mount **ret,
+		    size_t *ret_n)
+{
+	_cleanup_close_ int rootfd =
+		rootfs ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -EBADF;
 	struct ext_list l = { 0 };
 	bool cgroupns = cfg->namespaces[RT_NS_CGROUP].enabled;
 	int r = 0;
@@ -244,7 +265,10 @@ int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struc
 		if (m->flags & MS_BIND) {
 			if (!m->source)
 				continue;
-			r = ext_add(&l, strdup(m->destination), path_under(bundle, m->source));
+			/* criu knows the mount by where it is: through a symlink of the image,
+			 * not the config's path (runc resolves it the same way) */
+			r = ext_add(&l, criu_mountpoint(rootfd, rootfs, m->destination),
+				    path_under(bundle, m->source));
 		} else if (m->type && streq(m->type, "cgroup") && !cgroupns && cg) {
 			r = ext_cgroup(&l, m, cg);
 		}
@@ -762,7 +786,7 @@ int berth_container_checkpoint(const char *root, const char *id,
 		r = open_dirs(&o->criu, true, &images, &work, err);
 	if (r < 0)
 		goto out;
-	r = criu_ext_mounts(cfg, st.bundle, cg, st.pid, &mounts, &n_mounts);
+	r = criu_ext_mounts(cfg, st.bundle, st.rootfs, cg, st.pid, &mounts, &n_mounts);
 	if (r >= 0)
 		r = read_descriptors(st.pid, desc, &external);
 	for (int ns = 0; r >= 0 && ns < _RT_NS_MAX; ns++) {
@@ -893,6 +917,91 @@ static int record_restored(int dirfd, const char *id, pid_t pid, const char *bun
 			return berth_error_set(err, -r, "write pid file '%s'", pid_file);
 	}
 	return 0;
+}
+
+static bool under_tmpfs(const struct rt_config *cfg, const char *dest)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *t = &cfg->mounts[i];
+		const char *rest;
+
+		if (!t->type || !streq(t->type, "tmpfs") || streq(t->destination, dest))
+			continue;
+		rest = startswith(dest, t->destination);
+		if (rest && (*rest == '/' || streq(t->destination, "/")))
+			return true;
+	}
+	return false;
+}
+
+/* The mountpoints a restore needs, which may be gone since the dump (runc's
+ * prepareCriuRestoreMounts): each mount of the config that is not inside one of its tmpfs
+ * (whose content criu restores) gets its mountpoint in the rootfs, made as create makes it
+ * (symlinks resolved inside the rootfs); a bind mount is bound there meanwhile, so that the
+ * mountpoints of the mounts nested in it are made in its source, as at create. All that is
+ * bound here is unmounted again before criu runs. */
+static int make_restore_mountpoints(const struct rt_config *cfg, const char *bundle,
+				    const char *rootfs, struct berth_error **err)
+{
+	_cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ int *bound = calloc(cfg->n_mounts + 1, sizeof(int));
+	size_t n_bound = 0;
+	int r = 0;
+
+	if (rootfd < 0)
+		return berth_error_set(err, errno, "rootfs '%s'", rootfs);
+	if (!bound)
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		_cleanup_free_ char *src = NULL;
+		_cleanup_close_ int fd = -EBADF;
+		bool bind = (m->flags & MS_BIND) && m->source;
+		bool dir = true;
+		char buf[32];
+		struct stat st;
+
+		/* a cgroup mount's binds are criu's own to make */
+		if ((m->type && streq(m->type, "cgroup")) || under_tmpfs(cfg, m->destination))
+			continue;
+		if (bind) {
+			src = path_under(bundle, m->source);
+			if (!src) {
+				r = -ENOMEM;
+				break;
+			}
+			if (stat(src, &st) < 0) {
+				r = berth_error_set(err, errno, "mount '%s': source '%s'",
+						    m->destination, m->source);
+				break;
+			}
+			dir = S_ISDIR(st.st_mode);
+		}
+		r = mount_open_target(rootfd, m->destination, dir, false, &fd, err);
+		if (r < 0 || !bind)
+			continue;
+		if (mount(src, fd_path(buf, fd), NULL, MS_BIND | MS_REC, NULL) < 0) {
+			r = berth_error_set(err, errno, "bind '%s' on '%s' (its mountpoints)",
+					    m->source, m->destination);
+			break;
+		}
+		r = openat_in_root(rootfd, m->destination, O_PATH, false);
+		if (r < 0) {
+			(void)umount2(fd_path(buf, fd), MNT_DETACH);
+			r = berth_error_set(err, -r, "mount '%s'", m->destination);
+			break;
+		}
+		bound[n_bound++] = r;
+		r = 0;
+	}
+	while (n_bound > 0) {
+		char buf[32];
+		int fd = bound[--n_bound];
+
+		(void)umount2(fd_path(buf, fd), MNT_DETACH);
+		close(fd);
+	}
+	return r < 0 ? berth_error_wrap(err, "the mountpoints of the restore") : 0;
 }
 
 /* criu wants a root that is a mount point whose parent is not overmounted: a bind of the
@@ -1078,7 +1187,10 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	if (r < 0)
 		goto fail;
 	cg_made = true;
-	r = criu_ext_mounts(cfg, bundle, cg, 0, &mounts, &n_mounts);
+	r = make_restore_mountpoints(cfg, bundle, rootfs, err);
+	if (r < 0)
+		goto fail;
+	r = criu_ext_mounts(cfg, bundle, rootfs, cg, 0, &mounts, &n_mounts);
 	if (r < 0)
 		goto fail;
 	sroot = realpath(root, NULL);

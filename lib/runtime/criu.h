@@ -27,7 +27,8 @@ struct criu_ext_mount {
 void criu_ext_mounts_free(struct criu_ext_mount *m, size_t n);
 
 /* The external mounts of a container made from cfg with cgroup cg: the config's bind
- * mounts (relative sources are below bundle), the per-hierarchy binds of a cgroup mount
+ * mounts (relative sources are below bundle; the key is the destination as it resolves in
+ * rootfs, through the image's symlinks: criu_mountpoint(); rootfs NULL: as written), the per-hierarchy binds of a cgroup mount
  * without a cgroup namespace of its own (v1 and hybrid: <dest>/<hierarchy name> from the
  * container's cgroup directory there; v2: <dest>), and in a user namespace, where nodes are
  * bound from the host, the devices and the files masked with /dev/null. The same list
@@ -35,8 +36,13 @@ void criu_ext_mounts_free(struct criu_ext_mount *m, size_t n);
  * running init at dump, to tell masked files (bound, external) from masked directories
  * (a tmpfs criu dumps); 0 at restore: every masked path (a key the images do not hold is
  * ignored). */
-int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const struct cgroup *cg,
-		    pid_t pid, struct criu_ext_mount **ret, size_t *ret_n);
+int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const char *rootfs,
+		    const struct cgroup *cg, pid_t pid, struct criu_ext_mount **ret,
+		    size_t *ret_n);
+/* Where dest is in the container: resolved below rootfd (the rootfs, whose path is rootfs)
+ * with symlinks followed inside it. dest itself when it does not resolve (yet). malloc'd,
+ * NULL when out of memory. */
+char *criu_mountpoint(int rootfd, const char *rootfs, const char *dest);
 /* Add (or replace) the external mount key -> source; -ENOMEM leaves *m and *n usable. */
 int criu_ext_mount_add(struct criu_ext_mount **m, size_t *n, const char *key, const char *source);
 

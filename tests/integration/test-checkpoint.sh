@@ -447,3 +447,40 @@ test_restore_runs_hooks_and_reads_the_criu_config() {
 	rt delete --force hk
 	assert_eq "" "$(cgroups_of hk)"
 }
+
+# Bind mounts criu must be told about by where they are: one whose destination is a
+# symlink of the image (the mount is on its target), one nested in another whose
+# mountpoint is gone by restore time (made again, in the outer source, as create does).
+test_checkpoint_and_restore_binds_through_symlinks_and_nested() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/bm pid
+	counter_bundle "$b"
+	mkdir -p "$b/rootfs/real/conf" "$BERTH_TEST_TMP/outer" "$BERTH_TEST_TMP/inner" \
+		"$BERTH_TEST_TMP/conf"
+	ln -s /real/conf "$b/rootfs/conf"
+	echo conf >"$BERTH_TEST_TMP/conf/f"
+	echo inner >"$BERTH_TEST_TMP/inner/f"
+	jq_edit "$b/config.json" '.mounts += [
+		{destination: "/conf", source: ($t + "/conf"), options: ["bind"]},
+		{destination: "/outer", type: "bind", source: ($t + "/outer"), options: ["rbind"]},
+		{destination: "/outer/for/nested", type: "bind", source: ($t + "/inner"),
+			options: ["bind"]}]' --arg t "$BERTH_TEST_TMP"
+	rt run -d --bundle "$b" bm </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	wait_for 5 grep -q "tick 2" "$BERTH_TEST_TMP/out"
+	run rt checkpoint --image-path "$BERTH_TEST_TMP/img" bm
+	assert_eq 0 "$status" "$output"
+	# the nested mountpoint was made in the outer source; gone now
+	[ -d "$BERTH_TEST_TMP/outer/for/nested" ]
+	rm -rf "$BERTH_TEST_TMP/outer/for"
+	# stdout was a file outside: restore's own must be one too (criu seeks it)
+	rt restore -d --image-path "$BERTH_TEST_TMP/img" --bundle "$b" bm \
+		</dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	pid=$(rt state bm | jq .pid)
+	assert_eq conf "$(cat "/proc/$pid/root/real/conf/f")"
+	assert_eq inner "$(cat "/proc/$pid/root/outer/for/nested/f")"
+	# nothing of the mountpoints' making is left mounted on the host
+	! grep -q " $BERTH_TEST_TMP/bm/rootfs/outer" /proc/self/mountinfo
+	rt delete --force bm
+	assert_eq "" "$(cgroups_of bm)"
+}
+

@@ -163,7 +163,7 @@ TEST(ext_mounts_binds_and_cgroup_hierarchies)
 	size_t n = 0;
 
 	ASSERT_TRUE(c);
-	ASSERT_EQ(criu_ext_mounts(c, "/b", &hybrid, 0, &m, &n), 0);
+	ASSERT_EQ(criu_ext_mounts(c, "/b", NULL, &hybrid, 0, &m, &n), 0);
 	ASSERT_EQ(n, 6);
 	ASSERT_STREQ(source_of(m, n, "/data"), "/srv/data");
 	ASSERT_STREQ(source_of(m, n, "/etc/app"), "/b/conf");
@@ -176,7 +176,7 @@ TEST(ext_mounts_binds_and_cgroup_hierarchies)
 	criu_ext_mounts_free(m, n);
 
 	/* cgroup v2: one bind of the cgroup itself */
-	ASSERT_EQ(criu_ext_mounts(c, "/b", &v2, 0, &m, &n), 0);
+	ASSERT_EQ(criu_ext_mounts(c, "/b", NULL, &v2, 0, &m, &n), 0);
 	ASSERT_EQ(n, 3);
 	ASSERT_STREQ(source_of(m, n, "/sys/fs/cgroup"), "/sys/fs/cgroup/x/c1");
 	criu_ext_mounts_free(m, n);
@@ -191,7 +191,7 @@ TEST(ext_mounts_cgroupns_mounts_are_the_containers_own)
 	size_t n = 0;
 
 	ASSERT_TRUE(c);
-	ASSERT_EQ(criu_ext_mounts(c, "/b", &hybrid, 0, &m, &n), 0);
+	ASSERT_EQ(criu_ext_mounts(c, "/b", NULL, &hybrid, 0, &m, &n), 0);
 	ASSERT_EQ(n, 2);
 	ASSERT_TRUE(!source_of(m, n, "/sys/fs/cgroup/freezer"));
 	criu_ext_mounts_free(m, n);
@@ -210,7 +210,7 @@ TEST(ext_mounts_userns_nodes_and_masks)
 	size_t n = 0;
 
 	ASSERT_TRUE(c);
-	ASSERT_EQ(criu_ext_mounts(c, "/b", NULL, 0, &m, &n), 0);
+	ASSERT_EQ(criu_ext_mounts(c, "/b", NULL, NULL, 0, &m, &n), 0);
 	ASSERT_STREQ(source_of(m, n, "/dev/null"), "/dev/null");
 	ASSERT_STREQ(source_of(m, n, "/dev/tty"), "/dev/tty");
 	ASSERT_STREQ(source_of(m, n, "/dev/fuse"), "/dev/fuse");
