@@ -164,9 +164,10 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU",
-	  "[--image-path DIR] [--work-path DIR] [--leave-running] [--tcp-established] "
-	  "[--ext-unix-sk] [--shell-job] [--file-locks] [--manage-cgroups-mode MODE] "
-	  "<container-id>" },
+	  "[--image-path DIR] [--work-path DIR] [--leave-running] [--pre-dump] "
+	  "[--parent-path DIR] [--lazy-pages] [--page-server ADDRESS:PORT] [--status-fd FD] "
+	  "[--auto-dedup] [--empty-ns network] [--tcp-established] [--ext-unix-sk] "
+	  "[--shell-job] [--file-locks] [--manage-cgroups-mode MODE] <container-id>" },
 	{ "create", cmd_create, "create a container",
 	  "[--bundle DIR] [--config FILE] [--pid-file FILE] [--console-socket SOCKET] "
 	  "[--preserve-fds N] <container-id>" },
@@ -185,6 +186,7 @@ static const struct {
 	  "[--format table|json] <container-id> [ps options]" },
 	{ "restore", cmd_restore, "restore a container from a CRIU checkpoint",
 	  "[--image-path DIR] [--work-path DIR] [--bundle DIR] [--detach] [--pid-file FILE] "
+	  "[--console-socket SOCKET] [--lazy-pages] [--auto-dedup] [--empty-ns network] "
 	  "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
 	  "[--manage-cgroups-mode MODE] <container-id>" },
 	{ "resume", cmd_resume, "thaw a paused container", "<container-id>" },

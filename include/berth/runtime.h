@@ -202,8 +202,8 @@ struct berth_checkpoint_opts {
  * its state and cgroup are removed (poststop hooks run), so that `restore` can bring it
  * back under the same id. Fails clearly before touching anything: -ENOENT without criu,
  * -EOPNOTSUPP when `criu check` does not pass, for a namespace criu cannot take over joined
- * by path, or for pre_dump / lazy_pages this criu cannot do; -EINVAL for a parent_path
- * that is absolute or not a directory. A terminal is a pty criu dumps itself (the master
+ * by path, or for pre_dump / lazy_pages this criu cannot do; -EINVAL for an absolute
+ * parent_path, -ENOENT or -ENOTDIR when it is not a directory below image_path. A terminal is a pty criu dumps itself (the master
  * is outside: orphan_pts_master), so a shell with /dev/tty open can be dumped. The init's
  * stdio is recorded in <images>/descriptors.json for restore. When the dump fails the
  * container keeps running and the error quotes the first error criu logged. */

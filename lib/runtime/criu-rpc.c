@@ -449,6 +449,7 @@ static int converse(const struct criu_call *c, int sk, struct criu_resp *ret,
 		struct criu_resp resp = { 0 };
 		size_t len = 0;
 		int fd = -1, r;
+		bool ok;
 
 		r = recv_packet(sk, &buf, &len, &fd);
 		if (r <= 0) {
@@ -474,12 +475,14 @@ static int converse(const struct criu_call *c, int sk, struct criu_resp *ret,
 				close(fd);
 			break;
 		}
+		ok = true;
 		if (c->notify) {
 			struct berth_error *e = NULL;
 
 			r = c->notify(c->userdata, resp.notify_script ? resp.notify_script : "",
 				      resp.notify_pid, fd, &e);
-			if (r < 0 && first_r == 0) {
+			ok = r >= 0;
+			if (!ok && first_r == 0) {
 				first_r = r;
 				first = e;
 			} else {
@@ -489,7 +492,8 @@ static int converse(const struct criu_call *c, int sk, struct criu_resp *ret,
 			close(fd);
 		}
 		criu_resp_clear(&resp);
-		r = acknowledge(sk, r >= 0 || !c->notify ? true : false);
+		/* a failed handler makes criu abort; its final answer still comes */
+		r = acknowledge(sk, ok);
 		if (r < 0 && first_r == 0) {
 			berth_error_free(first);
 			return berth_error_set(err, -r, "answer criu's notification");

@@ -437,6 +437,16 @@ test_restore_runs_hooks_and_reads_the_criu_config() {
 	assert_file_exists "$BERTH_TEST_TMP/work/from-config.log"
 	[ ! -e "$BERTH_TEST_TMP/work/dump.log" ]
 	[ ! -e "$BERTH_TEST_TMP/prestart" ]
+	# a failing prestart hook fails the restore: criu aborts, nothing is left
+	cp "$b/config.json" "$BERTH_TEST_TMP/config.good"
+	jq_edit "$b/config.json" '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo no >&2; exit 3"]}]'
+	run rt restore -d --image-path "$BERTH_TEST_TMP/img" --bundle "$b" hk </dev/null
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "hook 'prestart[0]' /bin/sh exited with status 3"
+	run rt state hk
+	assert_contains "$output" "does not exist"
+	assert_eq "" "$(cgroups_of hk)"
+	cp "$BERTH_TEST_TMP/config.good" "$b/config.json"
 	PATH=${PATH#"$BERTH_TEST_TMP/criu-bin:"} rt --criu "$criu_bin" restore -d --image-path "$BERTH_TEST_TMP/img" \
 		--work-path "$BERTH_TEST_TMP/work" --bundle "$b" hk </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
 	pid=$(rt state hk | jq .pid)

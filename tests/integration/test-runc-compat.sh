@@ -585,3 +585,11 @@ test_keep_original_groups_annotation() {
 	run setpriv --groups 11,12 "$BERTH_RUNTIME" --root "$RUNTIME_ROOT" run --bundle "$b" kg
 	assert_contains "$output" "groups=7"
 }
+
+# --version in runc's layout: the name and version first, then the spec version.
+test_version_says_name_and_spec() {
+	run rt --version
+	assert_eq 0 "$status" "$output"
+	assert_eq "berth-runtime version 0.1.0" "$(echo "$output" | head -n 1)"
+	assert_eq "spec: 1.2.0" "$(echo "$output" | sed -n 2p)"
+}
