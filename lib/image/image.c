@@ -346,7 +346,7 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 {
 	_cleanup_free_ char *full = NULL, *diff_id = NULL, *json = NULL;
 	_cleanup_strv_free_ char **diff_ids = NULL;
-	_cleanup_close_ int in_fd = -EBADF;
+	_cleanup_close_ int in_fd = -EBADF, import_lock = -EBADF;
 	struct blob_writer w = BLOB_WRITER_INIT;
 	enum layer_compression comp;
 	char hex[SHA256_HEX_SIZE];
@@ -397,7 +397,12 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 		goto out;
 	}
 
-	/* 3. The config: the same image's again, or a new one. */
+	/* 3. The config: the same image's again, or a new one. Imports run one at a time
+	 * from here: two of the same tarball must not both find none and make two images
+	 * that differ only in their time. */
+	r = store_import_lock(s, &import_lock, err);
+	if (r < 0)
+		goto out;
 	r = changes && changes[0] ? 0 : find_imported_config(s, diff_ids, &json, &n, err);
 	if (r == 0)
 		r = import_config(diff_ids, changes, &json, &n, err);

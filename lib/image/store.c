@@ -292,16 +292,33 @@ static void sweep_dir(int dir_fd)
 			store_rm_tree_at(dirfd(d), de->d_name);
 }
 
-int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err)
+static int lock_file(struct berth_store *s, const char *name, bool exclusive, int *ret_fd,
+		     struct berth_error **err)
 {
 	_cleanup_close_ int fd = -EBADF;
 
-	fd = openat(s->root_fd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(s->root_fd, name, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return berth_error_set(err, errno, "store lock '%s/lock'", s->root);
+		return berth_error_set(err, errno, "store lock '%s/%s'", s->root, name);
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
 		if (errno != EINTR)
-			return berth_error_set(err, errno, "store lock '%s/lock'", s->root);
+			return berth_error_set(err, errno, "store lock '%s/%s'", s->root, name);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int store_import_lock(struct berth_store *s, int *ret_fd, struct berth_error **err)
+{
+	return lock_file(s, "import.lock", true, ret_fd, err);
+}
+
+int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = lock_file(s, "lock", exclusive, &fd, err);
+
+	if (r < 0)
+		return r;
 	if (exclusive) {
 		sweep_dir(s->blobs_fd);
 		sweep_dir(s->layers_fd);

@@ -31,6 +31,9 @@ struct berth_store {
  * (renames into place, the index). Release by closing *ret_fd. Exclusive holders also
  * sweep temp files whose writer (by pid in the name) is dead. */
 int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err);
+/* One import at a time, from looking for an image the import would make again to its
+ * commit (taken before store_lock, never while holding it). */
+int store_import_lock(struct berth_store *s, int *ret_fd, struct berth_error **err);
 
 /* --- blobs: blobs/sha256/<hex> --- */
 

@@ -184,9 +184,12 @@ static int take_string(const struct pb_field *f, char **ret)
 
 	if (f->wire != 2)
 		return -EBADMSG;
-	s = strndup((const char *)f->data, f->len);
+	/* not strndup: the bytes are not NUL-terminated, and may hold a NUL */
+	s = malloc(f->len + 1);
 	if (!s)
 		return -ENOMEM;
+	memcpy(s, f->data, f->len);
+	s[f->len] = 0;
 	free(*ret);
 	*ret = s;
 	return 0;

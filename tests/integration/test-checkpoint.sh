@@ -494,3 +494,35 @@ test_checkpoint_and_restore_binds_through_symlinks_and_nested() {
 	assert_eq "" "$(cgroups_of bm)"
 }
 
+
+# With --manage-cgroups-mode ignore criu leaves cgroups alone: the restored container is
+# where its config says now (a new cgroupsPath), the old cgroup stays gone. A process
+# exec'd into it is dumped and restored with it, and exec works after the restore.
+test_restore_into_another_cgroup_and_exec() {
+	use_working_criu
+	local b=$BERTH_TEST_TMP/ag pid execed
+	counter_bundle "$b"
+	rt run -d --bundle "$b" ag </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	wait_for 5 grep -q "tick 2" "$BERTH_TEST_TMP/out"
+	run rt exec ag /bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!'
+	assert_eq 0 "$status" "$output"
+	execed=$output
+	run rt checkpoint --manage-cgroups-mode ignore --image-path "$BERTH_TEST_TMP/img" ag
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$(cgroups_of ag)"
+	jq_edit "$b/config.json" '.linux.cgroupsPath = $cg' --arg cg "$BERTH_TEST_CGROUP/ag-moved"
+	rt restore -d --manage-cgroups-mode ignore --image-path "$BERTH_TEST_TMP/img" \
+		--bundle "$b" --pid-file "$BERTH_TEST_TMP/pid" ag </dev/null >>"$BERTH_TEST_TMP/out" 2>&1
+	pid=$(cat "$BERTH_TEST_TMP/pid")
+	grep -q ":$BERTH_TEST_CGROUP/ag-moved\$" "/proc/$pid/cgroup"
+	assert_eq "" "$(cgroups_of ag)"
+	grep -qx "$pid" "/sys/fs/cgroup/pids$BERTH_TEST_CGROUP/ag-moved/cgroup.procs"
+	# the exec'd sleep came back too, in the same pid namespace
+	run rt exec ag /bin/ls -ld "/proc/$execed"
+	assert_eq 0 "$status" "$output"
+	run rt exec ag /bin/cat /proc/1/cmdline
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "tick"
+	rt delete --force ag
+	assert_eq "" "$(cgroups_of ag-moved)"
+}
