@@ -358,6 +358,19 @@ static int reap(pid_t pid, int out, char **ret_output)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+const char *criu_last_line(char *s)
+{
+	char *end, *start;
+
+	if (!s || !*s)
+		return "no output";
+	end = s + strlen(s);
+	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = 0;
+	start = strrchr(s, '\n');
+	return start ? start + 1 : s;
+}
+
 int criu_check(const struct criu_call *c, char **ret_output)
 {
 	char *argv[] = { (char *)(c->binary ? c->binary : "criu"), (char *)"check", NULL };
@@ -540,19 +553,15 @@ int criu_swrk(const struct criu_call *c, const struct pb *req, struct criu_resp 
 	close(sv[0]);
 	status = reap(pid, out, &output);
 	if (r == 1) {
-		char *o = output;
+		bool said = output && output[strspn(output, "\n ")];
+		const char *o = criu_last_line(output);
 
-		/* what criu printed before it went away, on one line */
-		while (o && *o && (o[strlen(o) - 1] == '\n' || o[strlen(o) - 1] == ' '))
-			o[strlen(o) - 1] = 0;
-		if (o && strrchr(o, '\n'))
-			o = strrchr(o, '\n') + 1;
 		if (status == 127)
-			r = berth_error_new(err, ENOENT, "%s", o && *o ? o : "criu is not installed");
+			r = berth_error_new(err, ENOENT, "%s", said ? o : "criu is not installed");
 		else
 			r = berth_error_new(err, EPROTO, "criu (%s) ended (status %d) without an "
-					    "answer%s%s", argv[0], status, o && *o ? ": " : "",
-					    o && *o ? o : "");
+					    "answer%s%s", argv[0], status, said ? ": " : "",
+					    said ? o : "");
 	}
 	if (ret_output)
 		*ret_output = TAKE_PTR(output);

@@ -159,6 +159,10 @@ struct criu_call {
 int criu_swrk(const struct criu_call *c, const struct pb *req, struct criu_resp *ret,
 	      char **ret_output, struct berth_error **err);
 
+/* The last non-empty line of what criu printed, trailing newlines and blanks cut off in
+ * place ("no output" for NULL or ""): for error messages. */
+const char *criu_last_line(char *s);
+
 /* Run `criu check` (c->binary). The exit status (0: criu works here), 127 when it cannot be
  * started, or -errno; its output goes to *ret_output (malloc'd). */
 int criu_check(const struct criu_call *c, char **ret_output);

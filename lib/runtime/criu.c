@@ -50,20 +50,6 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Running criu */
 
-/* The last non-empty line of s (for error messages). */
-static const char *last_line(char *s)
-{
-	char *end, *start;
-
-	if (!s || !*s)
-		return "no output";
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = 0;
-	start = strrchr(s, '\n');
-	return start ? start + 1 : s;
-}
-
 static int criu_usable(const struct berth_criu_opts *o, struct berth_error **err)
 {
 	_cleanup_free_ char *out = NULL;
@@ -79,7 +65,7 @@ static int criu_usable(const struct berth_criu_opts *o, struct berth_error **err
 	if (r != 0)
 		return berth_error_new(err, EOPNOTSUPP,
 				       "criu does not work on this kernel (`criu check` failed: %s)",
-				       last_line(out));
+				       criu_last_line(out));
 	return 0;
 }
 
@@ -158,7 +144,7 @@ static int criu_failed(struct berth_error **err, const char *what, const char *i
 		return berth_error_new(err, EIO, "criu %s of '%s' failed: %s", what, id,
 				       resp->errmsg);
 	return berth_error_new(err, EIO, "criu %s of '%s' failed: %s", what, id,
-			       out && *out ? last_line(out) : "see its log");
+			       out && *out ? criu_last_line(out) : "see its log");
 }
 
 const char *criu_config_file(const struct rt_config *cfg)
@@ -232,18 +218,19 @@ static int ext_cgroup(struct ext_list *l, const struct rt_mount *m, const struct
 static const char *const userns_nodes[] = { "/dev/null", "/dev/zero", "/dev/full",
 					    "/dev/random", "/dev/urandom", "/dev/tty" };
 
-char *criu_mountpoint(int rootfd, const char *rootfs, const char *dest)
+char *criu_mountpoint(int rootfd, const char *rootfs_real, const char *dest)
 {
-	_cleanup_close_ int fd = rootfd >= 0 ? openat_in_root(rootfd, dest, O_PATH, false) : -EBADF;
-	_cleanup_free_ char *real = NULL, *base = NULL;
+	_cleanup_close_ int fd = rootfd >= 0 && rootfs_real
+					 ? openat_in_root(rootfd, dest, O_PATH, false)
+					 : -EBADF;
+	_cleanup_free_ char *real = NULL;
 	const char *rel;
 	char buf[32];
 
 	if (fd < 0)
 		return strdup(dest);
 	real = realpath(fd_path(buf, fd), NULL);
-	base = realpath(rootfs, NULL);
-	rel = real && base ? startswith(real, base) : NULL;
+	rel = real ? startswith(real, rootfs_real) : NULL;
 	if (!rel || (*rel && *rel != '/'))
 		return strdup(dest);
 	return strdup(*rel ? rel : "/");
@@ -255,6 +242,7 @@ int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const char 
 {
 	_cleanup_close_ int rootfd =
 		rootfs ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+	_cleanup_free_ char *rootfs_real = rootfs ? realpath(rootfs, NULL) : NULL;
 	struct ext_list l = { 0 };
 	bool cgroupns = cfg->namespaces[RT_NS_CGROUP].enabled;
 	int r = 0;
@@ -267,7 +255,7 @@ int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const char 
 				continue;
 			/* criu knows the mount by where it is: through a symlink of the image,
 			 * not the config's path (runc resolves it the same way) */
-			r = ext_add(&l, criu_mountpoint(rootfd, rootfs, m->destination),
+			r = ext_add(&l, criu_mountpoint(rootfd, rootfs_real, m->destination),
 				    path_under(bundle, m->source));
 		} else if (m->type && streq(m->type, "cgroup") && !cgroupns && cg) {
 			r = ext_cgroup(&l, m, cg);
@@ -323,16 +311,25 @@ const char *criu_freeze_cgroup(const struct cgroup *cg)
 	return NULL;
 }
 
+/* runc's --manage-cgroups-mode values and criu's criu_cg_mode for each */
+static const struct {
+	const char *name;
+	int mode;
+} cg_modes[] = { { "soft", CRIU_CG_SOFT }, { "full", CRIU_CG_FULL },
+		 { "strict", CRIU_CG_STRICT }, { "ignore", CRIU_CG_IGNORE } };
+
+/* criu's mode for name, or -1 */
+static int cg_mode(const char *name)
+{
+	for (size_t i = 0; name && i < ELEMENTSOF(cg_modes); i++)
+		if (streq(name, cg_modes[i].name))
+			return cg_modes[i].mode;
+	return -1;
+}
+
 bool criu_cgroup_mode_valid(const char *mode)
 {
-	static const char *const modes[] = { "soft", "full", "strict", "ignore" };
-
-	if (!mode)
-		return true;
-	for (size_t i = 0; i < ELEMENTSOF(modes); i++)
-		if (streq(mode, modes[i]))
-			return true;
-	return false;
+	return !mode || cg_mode(mode) >= 0;
 }
 
 bool criu_descriptor_inherited(const char *d)
@@ -396,21 +393,15 @@ int criu_descriptors_parse(const char *json, size_t len, char *ret[3], struct be
 static void opts_common(struct pb *p, const struct berth_criu_opts *c, int images_fd,
 			int work_fd, const char *config_file, const char *log)
 {
-	static const struct {
-		const char *name;
-		int mode;
-	} modes[] = { { "soft", CRIU_CG_SOFT }, { "full", CRIU_CG_FULL },
-		      { "strict", CRIU_CG_STRICT }, { "ignore", CRIU_CG_IGNORE } };
-
 	pb_int32(p, CRIU_OPT_IMAGES_DIR_FD, images_fd);
 	if (work_fd >= 0)
 		pb_int32(p, CRIU_OPT_WORK_DIR_FD, work_fd);
 	pb_string(p, CRIU_OPT_LOG_FILE, log);
 	pb_int32(p, CRIU_OPT_LOG_LEVEL, 4);
 	pb_bool(p, CRIU_OPT_MANAGE_CGROUPS, true);
-	for (size_t i = 0; c->manage_cgroups_mode && i < ELEMENTSOF(modes); i++)
-		if (streq(c->manage_cgroups_mode, modes[i].name))
-			pb_uint(p, CRIU_OPT_MANAGE_CGROUPS_MODE, (uint64_t)modes[i].mode);
+	if (cg_mode(c->manage_cgroups_mode) >= 0)
+		pb_uint(p, CRIU_OPT_MANAGE_CGROUPS_MODE,
+			(uint64_t)cg_mode(c->manage_cgroups_mode));
 	/* the notifications: the hooks' moment, the pty master, lazy pages' readiness */
 	pb_bool(p, CRIU_OPT_NOTIFY_SCRIPTS, true);
 	pb_bool(p, CRIU_OPT_ORPHAN_PTS_MASTER, true);

@@ -39,10 +39,10 @@ void criu_ext_mounts_free(struct criu_ext_mount *m, size_t n);
 int criu_ext_mounts(const struct rt_config *cfg, const char *bundle, const char *rootfs,
 		    const struct cgroup *cg, pid_t pid, struct criu_ext_mount **ret,
 		    size_t *ret_n);
-/* Where dest is in the container: resolved below rootfd (the rootfs, whose path is rootfs)
- * with symlinks followed inside it. dest itself when it does not resolve (yet). malloc'd,
- * NULL when out of memory. */
-char *criu_mountpoint(int rootfd, const char *rootfs, const char *dest);
+/* Where dest is in the container: resolved below rootfd (the rootfs, whose realpath() is
+ * rootfs_real) with symlinks followed inside it. dest itself when it does not resolve
+ * (yet). malloc'd, NULL when out of memory. */
+char *criu_mountpoint(int rootfd, const char *rootfs_real, const char *dest);
 /* Add (or replace) the external mount key -> source; -ENOMEM leaves *m and *n usable. */
 int criu_ext_mount_add(struct criu_ext_mount **m, size_t *n, const char *key, const char *source);
 
