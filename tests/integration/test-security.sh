@@ -87,3 +87,45 @@ test_sys_symlink_target_refused() {
 	assert_eq 1 "$status"
 	assert_contains "$output" "symlink"
 }
+
+# CVE-2026-41579: an image whose /dev is a symlink to a host directory must not lead the
+# runtime's /dev set-up (device nodes, the fd/stdin/stdout/stderr/ptmx links, the console)
+# out of the rootfs: nothing in the host directory is made, removed or replaced. Both with
+# the default /dev tmpfs (mounted over the symlink's target inside the rootfs, if at all)
+# and with no /dev mount at all (the image's /dev is used as it is).
+test_dev_symlink_stays_in_rootfs() {
+	local b="$BERTH_TEST_TMP/s6" host="$BERTH_TEST_TMP/hostdev" target before after
+	make_bundle "$b" /probe exit 0
+	mkdir -p "$host"
+	echo keep > "$host/ptmx"
+	ln -s /etc/passwd "$host/stdin"
+	before=$(cd "$host" && ls -la --time-style=+ | sort)
+	cp "$b/config.json" "$BERTH_TEST_TMP/config.orig"
+	for target in "$host" "../../../../../../../../..$host"; do
+		for devmount in keep drop; do
+			cp "$BERTH_TEST_TMP/config.orig" "$b/config.json"
+			[ "$devmount" = keep ] ||
+				jq_edit "$b/config.json" '.mounts |= map(select(.destination != "/dev"
+					and (.destination | startswith("/dev/") | not)))'
+			rm -rf "$b/rootfs/dev"
+			ln -s "$target" "$b/rootfs/dev"
+			run rt run --bundle "$b" s6
+			echo "# /dev -> $target, $devmount /dev mount: status $status: $output"
+			after=$(cd "$host" && ls -la --time-style=+ | sort)
+			assert_eq "$before" "$after" "host directory after /dev -> $target ($devmount)"
+			assert_eq keep "$(cat "$host/ptmx")"
+			# the set-up happened, inside the rootfs: the link target resolved there
+			if [ "$devmount" = drop ]; then
+				assert_eq 0 "$status"
+				[ -L "$b/rootfs$host/stdout" ] || fail "no /dev/stdout made in the rootfs"
+				[ -c "$b/rootfs$host/null" ] || fail "no /dev/null made in the rootfs"
+			fi
+			# with a terminal, /dev/console and /dev/ptmx are set up too
+			jq_edit "$b/config.json" '.process.terminal = true'
+			run script -qec "$BERTH_RUNTIME --root $RUNTIME_ROOT run --bundle $b s6" /dev/null
+			after=$(cd "$host" && ls -la --time-style=+ | sort)
+			assert_eq "$before" "$after" "host directory with a terminal ($target, $devmount)"
+			rt delete --force s6 2>/dev/null || true
+		done
+	done
+}
