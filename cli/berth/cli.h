@@ -37,6 +37,14 @@ struct berth_command {
 	const char *summary;
 };
 
+int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_restart(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_stop(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
@@ -59,6 +67,17 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 /* --- helpers (format.c) --- */
 
 int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err);
+
+/* Call fn for each argument from optind on, as docker's multi-container verbs do: every
+ * one is tried, each failure printed as "berth: <error>", each success as the argument
+ * itself when print_names. Returns 1 when any failed, else 0. */
+int cli_for_each(int argc, char **argv, struct berth_store *store,
+		 int (*fn)(struct berth_store *s, const char *key, void *data,
+			   struct berth_error **err),
+		 void *data, bool print_names);
+
+/* For _cleanup_(cli_store_free). */
+void cli_store_free(struct berth_store **s);
 
 /* "berth: debug: ..." on stderr when --debug was given. */
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)

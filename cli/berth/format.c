@@ -18,6 +18,33 @@ int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct
 	return berth_store_open(cli->root, ret, err);
 }
 
+int cli_for_each(int argc, char **argv, struct berth_store *store,
+		 int (*fn)(struct berth_store *s, const char *key, void *data,
+			   struct berth_error **err),
+		 void *data, bool print_names)
+{
+	int failed = 0;
+
+	for (int i = optind; i < argc; i++) {
+		struct berth_error *e = NULL;
+
+		if (fn(store, argv[i], data, &e) < 0) {
+			fprintf(stderr, "berth: %s\n", berth_error_message(e));
+			berth_error_free(e);
+			failed = 1;
+			continue;
+		}
+		if (print_names)
+			puts(argv[i]);
+	}
+	return failed;
+}
+
+void cli_store_free(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
 {
 	va_list ap;

@@ -19,24 +19,32 @@
 
 /* One row per command; keep sorted by name (the help lists them in this order). */
 static const struct berth_command commands[] = {
+    {"attach", cmd_attach, "Attach to a running container's input and output"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
+    {"create", cmd_create, "Create a new container"},
     {"export", cmd_export, "Export a container's filesystem as a tar archive"},
     {"history", cmd_history, "Show the history of an image"},
     {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
     {"import", cmd_import, "Import the contents of a tarball to create an image"},
     {"inspect", cmd_inspect, "Display detailed information on images"},
+    {"kill", cmd_kill, "Kill one or more running containers"},
     {"load", cmd_load, "Load images from a docker-archive or OCI layout tarball"},
     {"login", cmd_login, "Log in to a registry"},
     {"logout", cmd_logout, "Log out from a registry"},
+    {"logs", cmd_logs, "Fetch the output of a container"},
     {"ps", cmd_ps, "List containers"},
     {"pull", cmd_pull, "Download an image from a registry"},
     {"push", cmd_push, "Upload an image to a registry"},
+    {"restart", cmd_restart, "Restart one or more containers"},
     {"rm", cmd_rm, "Remove one or more containers"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"run", cmd_run, "Create and run a new container from an image"},
     {"save", cmd_save, "Save images to a docker-archive or OCI layout tarball"},
+    {"start", cmd_start, "Start one or more stopped containers"},
+    {"stop", cmd_stop, "Stop one or more running containers"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"wait", cmd_wait, "Block until containers stop, then print their exit codes"},
 };
 
 static void usage(FILE *f)

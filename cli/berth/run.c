@@ -6,20 +6,27 @@
 #include <string.h>
 
 #include "berth/engine.h"
+#include "berth/runtime.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "util.h"
 
-static void usage(FILE *f)
+static void usage(FILE *f, bool create)
 {
 	fprintf(f,
-		"Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+		"Usage:  berth %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
 		"\n"
-		"Create and run a new container from an image, in the foreground\n"
+		"%s\n"
 		"\n"
 		"Options:\n"
 		"      --cgroup-parent PATH  Cgroup under which the container's cgroup is made\n"
 		"      --cpus N              Number of CPUs (fractions allowed)\n"
+		"%s",
+		create ? "create" : "run",
+		create ? "Create a new container from an image, without starting it"
+		       : "Create and run a new container from an image",
+		create ? "" : "  -d, --detach              Run in the background and print its id\n");
+	fprintf(f,
 		"      --entrypoint CMD      Overwrite the image's entrypoint\n"
 		"  -e, --env K=V             Set an environment variable\n"
 		"  -h, --hostname NAME       Container host name\n"
@@ -29,6 +36,7 @@ static void usage(FILE *f)
 		"      --name NAME           Name the container\n"
 		"      --pids-limit N        Limit the number of processes\n"
 		"      --rm                  Remove the container when it exits\n"
+		"      --stop-signal SIGNAL  Signal that stops the container (default SIGTERM)\n"
 		"  -t, --tty                 Allocate a pseudo-TTY\n"
 		"  -u, --user USER[:GROUP]   User name or uid, and group\n"
 		"  -w, --workdir DIR         Working directory inside the container\n"
@@ -40,7 +48,9 @@ static void storep(struct berth_store **s)
 	berth_store_free(*s);
 }
 
-int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+/* run and create: the same flags (create has no --detach) */
+static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool create,
+			 struct berth_error **err)
 {
 	enum {
 		OPT_RM = 0x100,
@@ -51,7 +61,7 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		OPT_ENTRYPOINT,
 		OPT_SWAP,
 		OPT_HELP,
-		OPT_DETACH,
+		OPT_STOP_SIGNAL,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -69,11 +79,13 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		{ "pids-limit", required_argument, NULL, OPT_PIDS },
 		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
 		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+		{ "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL;
+	_cleanup_free_ char *id = NULL;
 	struct berth_run_opts o = { 0 };
 	int c, r, status = 0;
 
@@ -90,9 +102,15 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 			o.tty = true;
 			break;
 		case 'd':
-			return cli_usage_error(cli, err,
-					       "--detach is not supported yet: containers run in "
-					       "the foreground");
+			if (create)
+				return cli_usage_error(cli, err, "unknown shorthand flag: 'd' in -d");
+			o.detach = true;
+			break;
+		case OPT_STOP_SIGNAL:
+			if (berth_signal_parse(optarg) <= 0)
+				return cli_usage_error(cli, err, "invalid stop signal '%s'", optarg);
+			o.stop_signal = optarg;
+			break;
 		case OPT_NAME:
 			o.name = optarg;
 			break;
@@ -165,14 +183,15 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 				return -ENOMEM;
 			break;
 		case OPT_HELP:
-			usage(stdout);
+			usage(stdout, create);
 			return 0;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error(cli, err, "\"berth run\" requires at least 1 argument");
+		return cli_usage_error(cli, err, "\"berth %s\" requires at least 1 argument",
+				       create ? "create" : "run");
 	if (o.memory_swap > 0 && o.memory > 0 && o.memory_swap < o.memory)
 		return cli_usage_error(cli, err,
 				       "minimum memoryswap limit should be larger than memory limit");
@@ -187,7 +206,14 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_run(store, &o, &status, err);
+	if (create) {
+		r = berth_engine_create(store, &o, &id, err);
+		if (r < 0)
+			return r;
+		puts(id);
+		return 0;
+	}
+	r = berth_engine_run(store, &o, &id, &status, err);
 	if (r < 0 && *err && ((*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ||
 			      (*err)->kind == BERTH_ERROR_EXEC_DENIED)) {
 		/* docker's codes: the command could not be found (127) or run (126) */
@@ -199,5 +225,19 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	}
 	if (r < 0)
 		return r;
+	if (o.detach) {
+		puts(id);
+		return 0;
+	}
 	return status;
+}
+
+int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	return run_or_create(argc, argv, cli, false, err);
+}
+
+int cmd_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	return run_or_create(argc, argv, cli, true, err);
 }

@@ -23,7 +23,6 @@ int cli_usage_error(const struct rt_cli *cli, const char *cmd, const char *fmt, 
 unsigned listen_fds(void);
 
 /* "9", "KILL", "SIGKILL" -> 9; -EINVAL otherwise. */
-int parse_signal(const char *s);
 
 int cmd_create(int argc, char **argv, const struct rt_cli *cli);
 int cmd_start(int argc, char **argv, const struct rt_cli *cli);

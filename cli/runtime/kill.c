@@ -28,7 +28,7 @@ int cmd_kill(int argc, char **argv, const struct rt_cli *cli)
 	if (optind >= argc || argc - optind > 2)
 		return cli_usage_error(cli, "kill", "usage: kill [--all] ID [SIGNAL]");
 	if (argc - optind == 2) {
-		sig = parse_signal(argv[optind + 1]);
+		sig = berth_signal_parse(argv[optind + 1]);
 		if (sig < 0)
 			return cli_usage_error(cli, "kill", "unknown signal '%s'", argv[optind + 1]);
 	}

@@ -114,20 +114,6 @@ int cli_usage_error(const struct rt_cli *cli, const char *cmd, const char *fmt, 
 	return 1;
 }
 
-static const struct {
-	const char *name;
-	int sig;
-} signames[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },   { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },
-	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH }, { "IO", SIGIO },     { "PWR", SIGPWR },   { "SYS", SIGSYS },
-};
-
 unsigned listen_fds(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
@@ -138,23 +124,6 @@ unsigned listen_fds(void)
 	if (!n || parse_u64(n, &v) < 0 || v > 1024 || (pid && atoi(pid) != (int)getpid()))
 		return 0;
 	return (unsigned)v;
-}
-
-int parse_signal(const char *s)
-{
-	int64_t v;
-	const char *n;
-
-	/* 0 is a valid "signal": it checks the process exists (runc accepts it too) */
-	if (parse_i64(s, &v) == 0)
-		return v >= 0 && v < 65 ? (int)v : -EINVAL;
-	n = startswith(s, "SIG") ? s + 3 : s;
-	for (size_t i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
-		if (strcasecmp(n, signames[i].name) == 0)
-			return signames[i].sig;
-	if (startswith(n, "RTMIN+") && parse_i64(n + 6, &v) == 0 && SIGRTMIN + v <= SIGRTMAX)
-		return SIGRTMIN + (int)v;
-	return -EINVAL;
 }
 
 static const struct {

@@ -34,17 +34,68 @@ struct berth_run_opts {
 	double cpus;             /* 0: unlimited */
 	int64_t pids_limit;      /* 0: unlimited */
 	const char *cgroup_parent; /* NULL: "/berth" */
+	const char *stop_signal;   /* NULL: the image's, else SIGTERM */
 	bool rm;
 	bool interactive;
 	bool tty;
+	bool detach;               /* run: return once it runs */
 };
 
-/* Run a container in the foreground: overlay mount, OCI config, the runtime in-process,
- * wait. *ret_status is the container's exit status. With rm, nothing is left after.
- * Errors: -ENOENT for a missing image, and err->kind tells when the command was not
- * found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
-int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int *ret_status,
-		     struct berth_error **err);
+/*
+ * Containers run under a monitor each (berth-monitor: lib/engine/monitor.h), which holds
+ * their stdio and log and records how they end; the CLI may come and go.
+ */
+
+/* `berth create`: the container's directory, record and OCI config; not started.
+ * *ret_id is its id. -ENOENT for a missing image. */
+int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+			struct berth_error **err);
+
+/* `berth run`: create and start. In the foreground (not o->detach) our stdio is relayed
+ * (stdin with o->interactive, our terminal with o->tty; ctrl-p ctrl-q detaches from a
+ * -it container) and signals we get are sent to the container, until it exits:
+ * *ret_status is its exit status, and with o->rm nothing is left of it when this
+ * returns. Detached, this returns once its process runs, *ret_id its id (when ret_id is
+ * not NULL). Errors: -ENOENT for a missing image; err->kind tells when the command was
+ * not found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
+int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+		     int *ret_status, struct berth_error **err);
+
+/* `berth start [-a]`: start a created or exited container again (its changes kept).
+ * With attach as run in the foreground; a running container is left as it is. */
+int berth_engine_start(struct berth_store *s, const char *name_or_id, bool attach,
+		       int *ret_status, struct berth_error **err);
+
+/* `berth attach`: relay our stdio to a running container until it exits (*ret_status)
+ * or we detach (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send
+ * ours. -EINVAL when it does not run. */
+int berth_engine_attach(struct berth_store *s, const char *name_or_id, bool no_stdin,
+			int *ret_status, struct berth_error **err);
+
+/* `berth stop`: the stop signal (signal, else the container's, else SIGTERM), then
+ * SIGKILL after timeout_s seconds (-1: 10); returns once the container has stopped.
+ * A container that does not run is no error. */
+int berth_engine_stop(struct berth_store *s, const char *name_or_id, int timeout_s,
+		      const char *signal, struct berth_error **err);
+
+/* `berth kill`: send sig to the container's init. -EINVAL when it does not run. */
+int berth_engine_kill(struct berth_store *s, const char *name_or_id, int sig,
+		      struct berth_error **err);
+
+/* `berth wait`: block until the container stops; *ret_code its exit code. */
+int berth_engine_wait(struct berth_store *s, const char *name_or_id, int *ret_code,
+		      struct berth_error **err);
+
+struct berth_logs_opts {
+	bool follow;             /* -f: until the container stops */
+	bool timestamps;         /* -t: each line prefixed with its RFC 3339 time */
+	int64_t tail;            /* the last N lines only; -1: all */
+	int64_t since_ns, until_ns; /* entries in [since, until) only; 0: unbounded */
+};
+
+/* `berth logs`: what the container wrote, stdout to our stdout, stderr to our stderr. */
+int berth_engine_logs(struct berth_store *s, const char *name_or_id,
+		      const struct berth_logs_opts *o, struct berth_error **err);
 
 enum berth_ctr_state {
 	BERTH_CTR_CREATED,

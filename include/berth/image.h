@@ -54,6 +54,7 @@ struct berth_image {
 	char **entrypoint; /* NULL-terminated; never NULL itself (may be empty) */
 	char *workdir;	   /* NULL when unset */
 	char *user;	   /* NULL when unset */
+	char *stop_signal; /* NULL when unset ("SIGTERM" then) */
 	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };

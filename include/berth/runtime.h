@@ -77,6 +77,10 @@ void berth_state_clear(struct berth_state *s);
 /* The state as the OCI spec's JSON (what `state` prints). malloc'd. */
 char *berth_state_to_json(const struct berth_state *s);
 
+/* A signal by number ("9") or name, with or without "SIG", any case ("TERM", "sigkill",
+ * "RTMIN+3"). 0 is valid (kill checks liveness). -EINVAL for anything else. */
+int berth_signal_parse(const char *s);
+
 int berth_container_kill(const char *root, const char *id, int sig, bool all,
 			 struct berth_error **err);
 
@@ -91,6 +95,13 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
  * shell would report it: the code, or 128+signal. */
 int berth_container_wait(const char *root, const char *id, int *ret_status,
 			 struct berth_error **err);
+
+/* Create and start the container in one step (no exec fifo), returning once its process
+ * has been executed, poststart hooks run: *ret_pid is its init, our child, for the caller
+ * to wait for and then delete. With a terminal and no console socket the pty master goes
+ * to *opts->ret_pty_master. On failure nothing is left, as with create. */
+int berth_container_launch(const char *root, const char *id, const struct berth_create_opts *opts,
+			   pid_t *ret_pid, struct berth_error **err);
 
 /* Create, start, wait and delete: the container in the foreground, like `runc run`.
  * With process.terminal (and no console socket) our stdin/stdout are proxied to the pty,

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -24,162 +26,11 @@
 #include "image/overlay.h"
 #include "image/tarwrite.h"
 #include "net/netns.h"
+#include "monitor.h"
 #include "ocigen.h"
+#include "record.h"
 #include "runtime/state.h"
 #include "util.h"
-
-static const char *const ctr_state_names[_BERTH_CTR_STATE_MAX] = {
-	[BERTH_CTR_CREATED] = "created",
-	[BERTH_CTR_RUNNING] = "running",
-	[BERTH_CTR_EXITED] = "exited",
-};
-
-struct record {
-	char *id;
-	char *name;
-	char *image;
-	char *image_id;
-	char **args;
-	int64_t created, started, finished;
-	enum berth_ctr_state state;
-	int exit_code;
-	pid_t pid;
-	uint64_t pid_start;
-	bool auto_remove;
-};
-
-static void record_clear(struct record *r)
-{
-	free(r->id);
-	free(r->name);
-	free(r->image);
-	free(r->image_id);
-	strv_free(r->args);
-	memset(r, 0, sizeof(*r));
-}
-
-static char *containers_dir(struct berth_store *s)
-{
-	return xasprintf("%s/containers", berth_store_root(s));
-}
-
-/* Every change to a container's directory after it started happens under a flock of the
- * directory: the foreground `berth run` finishing and a concurrent `berth rm -f` must
- * not interleave. Returns -ENOENT when the container is gone (or going). */
-static int ctr_lock(const char *dir, int *ret_fd)
-{
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
-	/* removed while we waited: the directory is unlinked, or its record is */
-	if (fstat(fd, &st) < 0 || st.st_nlink == 0 ||
-	    faccessat(fd, "container.json", F_OK, 0) < 0)
-		return -ENOENT;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* Runtime state of the engine's containers: tmpfs for the system store. */
-static char *runtime_root(struct berth_store *s)
-{
-	if (streq(berth_store_root(s), BERTH_STORE_DEFAULT_ROOT))
-		return strdup("/run/berth");
-	return xasprintf("%s/run", berth_store_root(s));
-}
-
-static int record_write(const char *dir, const struct record *r, struct berth_error **err)
-{
-	_cleanup_free_ char *path = xasprintf("%s/container.json", dir), *text = NULL;
-	json_t *o = json_object(), *a = json_array();
-	int k;
-
-	if (!path || !o || !a) {
-		json_decref(o);
-		json_decref(a);
-		return -ENOMEM;
-	}
-	for (char **i = r->args; i && *i; i++)
-		json_array_append_new(a, json_string(*i));
-	json_object_set_new(o, "id", json_string(r->id));
-	json_object_set_new(o, "name", json_string(r->name));
-	json_object_set_new(o, "image", json_string(r->image));
-	json_object_set_new(o, "image_id", json_string(r->image_id ? r->image_id : ""));
-	json_object_set_new(o, "args", a);
-	json_object_set_new(o, "created", json_integer(r->created));
-	json_object_set_new(o, "started", json_integer(r->started));
-	json_object_set_new(o, "finished", json_integer(r->finished));
-	json_object_set_new(o, "state", json_string(ctr_state_names[r->state]));
-	json_object_set_new(o, "exit_code", json_integer(r->exit_code));
-	json_object_set_new(o, "pid", json_integer(r->pid));
-	json_object_set_new(o, "pid_start", json_integer((json_int_t)r->pid_start));
-	json_object_set_new(o, "auto_remove", json_boolean(r->auto_remove));
-	text = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	if (!text)
-		return -ENOMEM;
-	k = write_file_atomic(path, text, strlen(text), 0600);
-	if (k < 0)
-		return berth_error_set(err, -k, "write '%s'", path);
-	return 0;
-}
-
-static int record_read(const char *dir, struct record *ret, struct berth_error **err)
-{
-	_cleanup_free_ char *path = xasprintf("%s/container.json", dir);
-	struct record r = { 0 };
-	json_error_t je;
-	json_t *o, *a, *v;
-	const char *st;
-	size_t i;
-
-	if (!path)
-		return -ENOMEM;
-	o = json_load_file(path, 0, &je);
-	if (!o)
-		return berth_error_new(err, errno == ENOENT ? ENOENT : EINVAL, "read '%s': %s", path,
-				       je.text);
-	r.id = strdup(json_string_value(json_object_get(o, "id")) ?: "");
-	r.name = strdup(json_string_value(json_object_get(o, "name")) ?: "");
-	r.image = strdup(json_string_value(json_object_get(o, "image")) ?: "");
-	r.image_id = strdup(json_string_value(json_object_get(o, "image_id")) ?: "");
-	a = json_object_get(o, "args");
-	json_array_foreach(a, i, v)
-	{
-		if (json_is_string(v))
-			(void)strv_extend(&r.args, json_string_value(v));
-	}
-	r.created = json_integer_value(json_object_get(o, "created"));
-	r.started = json_integer_value(json_object_get(o, "started"));
-	r.finished = json_integer_value(json_object_get(o, "finished"));
-	st = json_string_value(json_object_get(o, "state")) ?: "exited";
-	r.state = streq(st, "created") ? BERTH_CTR_CREATED
-		  : streq(st, "running") ? BERTH_CTR_RUNNING
-					 : BERTH_CTR_EXITED;
-	r.exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
-	r.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
-	r.pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
-	r.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
-	json_decref(o);
-	if (!r.id || !r.name || !r.image || !r.image_id) {
-		record_clear(&r);
-		return -ENOMEM;
-	}
-	/* a record that says running for a process that is gone: its engine died */
-	if (r.state == BERTH_CTR_RUNNING) {
-		uint64_t t;
-
-		if (r.pid <= 0 || proc_start_time(r.pid, &t) < 0 || t != r.pid_start) {
-			r.state = BERTH_CTR_EXITED;
-			r.exit_code = 255;
-		}
-	}
-	*ret = r;
-	return 0;
-}
 
 static int random_id(char ret[65])
 {
@@ -192,6 +43,13 @@ static int random_id(char ret[65])
 	return 0;
 }
 
+static int safe_close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	return -EBADF;
+}
+
 static const char *const adjectives[] = {
 	"brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry",
 	"nimble", "proud", "quiet", "silly", "tender", "vivid", "witty", "zealous",
@@ -200,57 +58,6 @@ static const char *const nouns[] = {
 	"albatross", "barge", "cutter", "dinghy", "ferry", "galleon", "harbor", "jetty",
 	"keel", "lighthouse", "mooring", "pier", "quay", "schooner", "tugboat", "wharf",
 };
-
-/* Find a record by exact id, exact name, or unique id prefix. */
-static int find(struct berth_store *s, const char *key, char **ret_dir, struct record *ret_rec,
-		struct berth_error **err)
-{
-	_cleanup_free_ char *cdir = containers_dir(s), *match = NULL;
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int prefix_hits = 0;
-
-	if (!cdir)
-		return -ENOMEM;
-	d = opendir(cdir);
-	if (!d && errno != ENOENT)
-		return berth_error_set(err, errno, "open '%s'", cdir);
-	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *dir = NULL;
-		struct record r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = xasprintf("%s/%s", cdir, de->d_name);
-		if (!dir)
-			return -ENOMEM;
-		if (record_read(dir, &r, NULL) < 0)
-			continue;
-		if (streq(r.id, key) || streq(r.name, key)) {
-			*ret_dir = TAKE_PTR(dir);
-			if (ret_rec)
-				*ret_rec = r;
-			else
-				record_clear(&r);
-			return 0;
-		}
-		if (startswith(r.id, key)) {
-			prefix_hits++;
-			free(match);
-			match = TAKE_PTR(dir);
-		}
-		record_clear(&r);
-	}
-	if (prefix_hits == 1) {
-		if (ret_rec && record_read(match, ret_rec, err) < 0)
-			return -EIO;
-		*ret_dir = TAKE_PTR(match);
-		return 0;
-	}
-	if (prefix_hits > 1)
-		return berth_error_new(err, EINVAL, "container id prefix '%s' is ambiguous", key);
-	return berth_error_new(err, ENOENT, "no such container: %s", key);
-}
 
 static bool isalnum_ascii(char c)
 {
@@ -269,26 +76,6 @@ bad:
 	return berth_error_new(err, EINVAL, "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
 }
 
-struct run_ctx {
-	const char *dir;
-	struct record *rec;
-};
-
-static int on_created(pid_t pid, void *userdata, struct berth_error **err)
-{
-	struct run_ctx *c = userdata;
-	int r;
-
-	r = net_loopback_up(pid, err);
-	if (r < 0)
-		return r;
-	c->rec->pid = pid;
-	(void)proc_start_time(pid, &c->rec->pid_start);
-	c->rec->state = BERTH_CTR_RUNNING;
-	c->rec->started = time(NULL);
-	return record_write(c->dir, c->rec, err);
-}
-
 static int remove_files(const char *dir, struct berth_error **err)
 {
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
@@ -305,17 +92,54 @@ static int remove_files(const char *dir, struct berth_error **err)
 	return 0;
 }
 
-int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int *ret_status,
-		     struct berth_error **err)
+static int find(struct berth_store *s, const char *key, char **ret_dir, struct record *ret_rec,
+		struct berth_error **err)
 {
-	_cleanup_free_ char *cdir = containers_dir(s), *dir = NULL, *rootfs = NULL, *upper = NULL,
-			    *work = NULL, *config = NULL, *cgpath = NULL, *rtroot = NULL,
-			    *name = NULL, *cfgpath = NULL;
+	return record_find(berth_store_root(s), key, ret_dir, ret_rec, err);
+}
+
+static char *store_runtime_root(struct berth_store *s)
+{
+	return record_runtime_root(berth_store_root(s));
+}
+
+static char *unique_name(struct berth_store *s)
+{
+	char *name = NULL;
+
+	for (int tries = 0; tries < 64; tries++) {
+		_cleanup_free_ char *other = NULL;
+		uint32_t x;
+
+		if (getrandom(&x, sizeof(x), 0) != sizeof(x))
+			x = (uint32_t)getpid() + (uint32_t)tries;
+		free(name);
+		if (tries > 16)
+			name = xasprintf("%s_%s_%u", adjectives[x % ELEMENTSOF(adjectives)],
+					 nouns[(x / 32) % ELEMENTSOF(nouns)], x % 1000);
+		else
+			name = xasprintf("%s_%s", adjectives[x % ELEMENTSOF(adjectives)],
+					 nouns[(x / 32) % ELEMENTSOF(nouns)]);
+		if (!name || find(s, name, &other, NULL, NULL) < 0)
+			break;
+	}
+	return name;
+}
+
+/* The container's directory, record and config.json; its overlay is left mounted (the
+ * config's user lookups read the image's /etc/passwd through it). On failure nothing
+ * is left. */
+static int create_mounted(struct berth_store *s, const struct berth_run_opts *o, char **ret_dir,
+			  struct record *ret_rec, struct berth_error **err)
+{
+	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s)), *dir = NULL,
+			    *rootfs = NULL, *upper = NULL, *work = NULL, *config = NULL,
+			    *cgpath = NULL, *name = NULL, *cfgpath = NULL;
 	struct berth_image *img = NULL;
 	struct record rec = { 0 };
 	char id[65];
 	bool mounted = false;
-	int r, status = 0;
+	int r;
 
 	if (!cdir)
 		return -ENOMEM;
@@ -343,23 +167,7 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 		}
 		name = strdup(o->name);
 	} else {
-		for (int tries = 0; tries < 64; tries++) {
-			_cleanup_free_ char *other = NULL;
-			uint32_t x;
-
-			if (getrandom(&x, sizeof(x), 0) != sizeof(x))
-				x = (uint32_t)getpid() + (uint32_t)tries;
-			free(name);
-			name = xasprintf("%s_%s", adjectives[x % ELEMENTSOF(adjectives)],
-					 nouns[(x / 32) % ELEMENTSOF(nouns)]);
-			if (tries > 16) {
-				free(name);
-				name = xasprintf("%s_%s_%u", adjectives[x % ELEMENTSOF(adjectives)],
-						 nouns[(x / 32) % ELEMENTSOF(nouns)], x % 1000);
-			}
-			if (!name || find(s, name, &other, NULL, NULL) < 0)
-				break;
-		}
+		name = unique_name(s);
 	}
 	dir = xasprintf("%s/%s", cdir, id);
 	rootfs = xasprintf("%s/rootfs", dir);
@@ -367,15 +175,14 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 	work = xasprintf("%s/work", dir);
 	cfgpath = xasprintf("%s/config.json", dir);
 	cgpath = xasprintf("%s/%s", o->cgroup_parent ? o->cgroup_parent : "/berth", id);
-	rtroot = runtime_root(s);
-	if (!name || !dir || !rootfs || !upper || !work || !cgpath || !rtroot || !cfgpath) {
+	if (!name || !dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
 		r = -ENOMEM;
 		goto out;
 	}
 	if ((r = mkdir_p(dir, 0700)) < 0 || (r = mkdir_p(rootfs, 0755)) < 0 ||
 	    (r = mkdir_p(upper, 0755)) < 0 || (r = mkdir_p(work, 0700)) < 0) {
 		r = berth_error_set(err, -r, "create '%s'", dir);
-		goto cleanup;
+		goto fail;
 	}
 	rec = (struct record){
 		.id = strdup(id),
@@ -385,20 +192,23 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 		.created = time(NULL),
 		.state = BERTH_CTR_CREATED,
 		.auto_remove = o->rm,
+		.tty = o->tty,
+		.open_stdin = o->interactive,
 	};
+	if (o->stop_signal || img->stop_signal)
+		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
 	if (!rec.id || !rec.name || !rec.image || !rec.image_id) {
 		r = -ENOMEM;
-		goto cleanup;
+		goto fail;
 	}
 	r = record_write(dir, &rec, err);
 	if (r < 0)
-		goto cleanup;
+		goto fail;
 
 	r = overlay_mount(img->layer_dirs, upper, work, rootfs, false, err);
 	if (r < 0)
-		goto cleanup;
+		goto fail;
 	mounted = true;
-
 	{
 		struct ocigen_input in = {
 			.opts = o,
@@ -411,72 +221,381 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, int 
 
 		r = ocigen_config(&in, &config, &rec.args, err);
 		if (r < 0)
-			goto cleanup;
+			goto fail;
 	}
 	r = write_file_atomic(cfgpath, config, strlen(config), 0600);
 	if (r < 0) {
 		r = berth_error_set(err, -r, "write '%s'", cfgpath);
-		goto cleanup;
+		goto fail;
 	}
 	r = record_write(dir, &rec, err);
 	if (r < 0)
-		goto cleanup;
-
-	{
-		_cleanup_close_ int devnull = -EBADF;
-		struct run_ctx rc = { .dir = dir, .rec = &rec };
-		struct berth_create_opts co = {
-			.bundle = dir,
-			.stdio = { -1, -1, -1 },
-			.on_created = on_created,
-			.userdata = &rc,
-		};
-
-		if (!o->interactive && !o->tty) {
-			devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			co.stdio[0] = devnull;
-		}
-		r = berth_container_run(rtroot, id, &co, &status, err);
-	}
-	if (r < 0)
-		goto cleanup;
-	*ret_status = status;
-
-	{
-		_cleanup_close_ int lock = -EBADF;
-
-		/* the container may be gone already: `berth rm -f` from elsewhere */
-		if (ctr_lock(dir, &lock) < 0) {
-			r = 0;
-			goto out;
-		}
-		if (o->rm) {
-			r = remove_files(dir, err);
-			goto out;
-		}
-		rec.state = BERTH_CTR_EXITED;
-		rec.exit_code = status;
-		rec.finished = time(NULL);
-		rec.pid = 0;
+		goto fail;
+	*ret_dir = TAKE_PTR(dir);
+	*ret_rec = rec;
+	rec = (struct record){ 0 };
+	goto out;
+fail:
+	if (mounted)
 		(void)overlay_umount(rootfs, NULL);
-		r = record_write(dir, &rec, err);
-		goto out;
-	}
-cleanup:
-	if (r < 0 && !o->rm && mounted && path_exists(dir)) {
-		/* keep a record of the failed container, as docker does, but nothing mounted */
-		(void)overlay_umount(rootfs, NULL);
-		rec.state = BERTH_CTR_EXITED;
-		rec.exit_code = 128;
-		rec.finished = time(NULL);
-		(void)record_write(dir, &rec, NULL);
-	} else if (dir && (r < 0 || o->rm)) {
-		(void)remove_files(dir, NULL);
-	}
+	if (dir)
+		(void)rm_rf(dir);
 out:
 	record_clear(&rec);
 	berth_image_free(img);
 	return r;
+}
+
+int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *rootfs = NULL;
+	struct record rec;
+	int r;
+
+	r = create_mounted(s, o, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	/* mounted again by start */
+	rootfs = xasprintf("%s/rootfs", dir);
+	if (rootfs)
+		(void)overlay_umount(rootfs, NULL);
+	*ret_id = TAKE_PTR(rec.id);
+	record_clear(&rec);
+	return 0;
+}
+
+struct proxy_ctx {
+	const char *rtroot, *id;
+};
+
+/* sig-proxy: what the user sends the CLI goes to the container */
+static int proxy_signal(int sig, void *userdata)
+{
+	struct proxy_ctx *p = userdata;
+
+	return berth_container_kill(p->rtroot, p->id, sig, false, NULL);
+}
+
+/* The container ended while we relayed (or the relay broke): its status as the monitor
+ * recorded it, once the monitor is done. */
+static int final_status(const char *dir, pid_t monitor, int *ret_status)
+{
+	struct record rec;
+
+	if (monitor > 0)
+		while (waitpid(monitor, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (record_read(dir, &rec, NULL) < 0)
+		return -ENOENT;
+	*ret_status = rec.exit_code;
+	record_clear(&rec);
+	return 0;
+}
+
+/* Start the container of dir under a new monitor. The overlay is mounted first unless
+ * the caller did. With attach, relay our stdio until it exits (*ret_status); else
+ * return once it runs. */
+static int start_dir(struct berth_store *s, const char *dir, struct record *rec, bool mounted,
+		     bool attach, int *ret_status, struct berth_error **err)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir), *upper = xasprintf("%s/upper", dir),
+			    *work = xasprintf("%s/work", dir), *rtroot = store_runtime_root(s);
+	_cleanup_close_ int sock = -EBADF;
+	struct berth_image *img = NULL;
+	int sv[2] = { -1, -1 };
+	pid_t monitor = 0;
+	int r;
+
+	if (!rootfs || !upper || !work || !rtroot)
+		return -ENOMEM;
+	if (!mounted) {
+		r = berth_image_lookup(s, rec->image_id, &img, err);
+		if (r < 0)
+			return berth_error_wrap(err, "image %.19s of container %.12s", rec->image_id,
+						rec->id);
+		r = overlay_mount(img->layer_dirs, upper, work, rootfs, false, err);
+		berth_image_free(img);
+		if (r < 0)
+			return r;
+	}
+	if (attach) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			r = berth_error_set(err, errno, "socketpair");
+			(void)overlay_umount(rootfs, NULL);
+			return r;
+		}
+		sock = sv[0];
+	}
+	r = monitor_spawn(berth_store_root(s), rec->id, sv[1], &monitor, err);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (r == -ECHILD) {
+		/* the monitor died before it could clean up: do it here */
+		_cleanup_close_ int lock = -EBADF;
+
+		(void)berth_container_delete(rtroot, rec->id, true, NULL);
+		(void)overlay_umount(rootfs, NULL);
+		if (record_lock(dir, &lock) == 0) {
+			if (rec->auto_remove) {
+				(void)rm_rf(dir);
+			} else {
+				rec->state = BERTH_CTR_CREATED;
+				rec->exit_code = 128;
+				(void)record_write(dir, rec, NULL);
+			}
+		}
+	}
+	if (r < 0)
+		return r;
+	if (!attach)
+		return 0;
+	{
+		struct proxy_ctx pc = { .rtroot = rtroot, .id = rec->id };
+		struct attach_opts ao = {
+			.send_stdin = rec->open_stdin,
+			.tty = rec->tty,
+			.detach_keys = rec->tty && rec->open_stdin,
+			.signal = proxy_signal,
+			.userdata = &pc,
+		};
+
+		r = attach_relay(sock, &ao, ret_status, err);
+	}
+	if (r == 1) {
+		/* detached (ctrl-p ctrl-q): the container runs on */
+		*ret_status = 0;
+		return 0;
+	}
+	if (r == -EPIPE) {
+		if (err && *err)
+			*err = berth_error_free(*err);
+		if (final_status(dir, monitor, ret_status) < 0)
+			return berth_error_new(err, EPIPE, "the monitor of %.12s went away",
+					       rec->id);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	while (waitpid(monitor, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+		     int *ret_status, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct record rec;
+	int r;
+
+	r = create_mounted(s, o, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	r = start_dir(s, dir, &rec, true, !o->detach, ret_status, err);
+	if (r >= 0 && ret_id)
+		*ret_id = TAKE_PTR(rec.id);
+	record_clear(&rec);
+	return r;
+}
+
+int berth_engine_start(struct berth_store *s, const char *key, bool attach, int *ret_status,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct record rec;
+	int r;
+
+	r = find(s, key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	r = record_lock(dir, &lock);
+	if (r < 0) {
+		r = berth_error_new(err, ENOENT, "no such container: %s", key);
+		goto out;
+	}
+	if (rec.state == BERTH_CTR_RUNNING) {
+		/* docker: starting a running container is no error */
+		lock = safe_close_fd(lock);
+		if (attach)
+			r = berth_engine_attach(s, rec.id, false, ret_status, err);
+		else
+			r = 0;
+		goto out;
+	}
+	lock = safe_close_fd(lock);
+	if (rec.finished)
+		rec.restart_count++;
+	r = record_write(dir, &rec, err);
+	if (r < 0)
+		goto out;
+	r = start_dir(s, dir, &rec, false, attach, ret_status, err);
+out:
+	record_clear(&rec);
+	return r;
+}
+
+int berth_engine_attach(struct berth_store *s, const char *key, bool no_stdin, int *ret_status,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
+	_cleanup_close_ int sock = -EBADF;
+	struct record rec;
+	int r;
+
+	if (!rtroot)
+		return -ENOMEM;
+	r = find(s, key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (rec.state != BERTH_CTR_RUNNING) {
+		r = berth_error_new(err, EINVAL,
+				    "you cannot attach to a stopped container, start it first");
+		goto out;
+	}
+	r = monitor_connect(dir, &sock, err);
+	if (r < 0)
+		goto out;
+	{
+		struct proxy_ctx pc = { .rtroot = rtroot, .id = rec.id };
+		struct attach_opts ao = {
+			.send_stdin = rec.open_stdin && !no_stdin,
+			.tty = rec.tty,
+			.detach_keys = rec.tty && rec.open_stdin && !no_stdin,
+			.signal = proxy_signal,
+			.userdata = &pc,
+		};
+
+		r = attach_relay(sock, &ao, ret_status, err);
+	}
+	if (r == 1) {
+		*ret_status = 0;
+		r = 0;
+	} else if (r == -EPIPE) {
+		if (err && *err)
+			*err = berth_error_free(*err);
+		/* the monitor is not our child: wait for its record */
+		{
+			_cleanup_close_ int pfd = -EBADF;
+
+			if (record_monitor_pidfd(&rec, &pfd) == 0) {
+				struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+				(void)poll(&p, 1, 10000);
+			}
+		}
+		r = final_status(dir, 0, ret_status) < 0
+			    ? berth_error_new(err, EPIPE, "the monitor of %.12s went away", rec.id)
+			    : 0;
+	}
+out:
+	record_clear(&rec);
+	return r;
+}
+
+/* Wait until the container's monitor has finished (its record is final), at most
+ * timeout_ms (-1: for ever). 0 when it has, -ETIMEDOUT when not. */
+static int wait_monitor(const struct record *rec, int timeout_ms)
+{
+	_cleanup_close_ int pfd = -EBADF;
+	struct pollfd p;
+
+	if (record_monitor_pidfd(rec, &pfd) < 0)
+		return 0;
+	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
+	for (;;) {
+		int k = poll(&p, 1, timeout_ms);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		return k == 0 ? -ETIMEDOUT : 0;
+	}
+}
+
+int berth_engine_kill(struct berth_store *s, const char *key, int sig, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
+	struct record rec;
+	int r;
+
+	if (!rtroot)
+		return -ENOMEM;
+	r = find(s, key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (rec.state != BERTH_CTR_RUNNING)
+		r = berth_error_new(err, EINVAL, "container %s is not running", key);
+	else
+		r = berth_container_kill(rtroot, rec.id, sig, false, err);
+	record_clear(&rec);
+	return r;
+}
+
+int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, const char *signal,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
+	struct record rec;
+	int sig = SIGTERM, r;
+
+	if (!rtroot)
+		return -ENOMEM;
+	r = find(s, key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (signal || rec.stop_signal) {
+		sig = berth_signal_parse(signal ? signal : rec.stop_signal);
+		if (sig <= 0) {
+			r = berth_error_new(err, EINVAL, "invalid stop signal '%s'",
+					    signal ? signal : rec.stop_signal);
+			goto out;
+		}
+	}
+	/* docker: stopping a container that does not run is no error */
+	if (rec.state != BERTH_CTR_RUNNING)
+		goto out;
+	if (timeout_s < 0)
+		timeout_s = 10;
+	if (timeout_s > 0) {
+		r = berth_container_kill(rtroot, rec.id, sig, false, NULL);
+		if (r >= 0 && wait_monitor(&rec, timeout_s * 1000) == 0) {
+			r = 0;
+			goto out;
+		}
+	}
+	r = berth_container_kill(rtroot, rec.id, SIGKILL, false, NULL);
+	(void)wait_monitor(&rec, -1);
+	r = 0;
+out:
+	record_clear(&rec);
+	return r;
+}
+
+int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct record rec;
+	int r;
+
+	r = find(s, key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (rec.state == BERTH_CTR_RUNNING) {
+		(void)wait_monitor(&rec, -1);
+		record_clear(&rec);
+		r = record_read(dir, &rec, NULL);
+		if (r < 0) {
+			/* --rm: gone with its record; docker reports the code it had, which
+			 * is not known any more */
+			*ret_code = 0;
+			return 0;
+		}
+	}
+	*ret_code = rec.exit_code;
+	record_clear(&rec);
+	return 0;
 }
 
 static int cmp_created(const void *a, const void *b)
@@ -521,7 +640,7 @@ static char *join_args(char **args)
 int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err)
 {
-	_cleanup_free_ char *cdir = containers_dir(s);
+	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
 	_cleanup_closedir_ DIR *d = NULL;
 	struct berth_ctr_info **l = NULL;
 	size_t n = 0;
@@ -584,7 +703,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 			struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = runtime_root(s);
+	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
 	_cleanup_close_ int lock = -EBADF;
 	struct record rec;
 	int r;
@@ -594,16 +713,23 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 	r = find(s, key, &dir, &rec, err);
 	if (r < 0)
 		return r;
-	r = ctr_lock(dir, &lock);
-	if (r < 0) {
-		r = berth_error_new(err, ENOENT, "no such container: %s", key);
-		goto out;
-	}
 	if (rec.state == BERTH_CTR_RUNNING && !force) {
 		r = berth_error_new(err, EBUSY,
 				    "cannot remove running container %.12s: stop it first or use "
 				    "--force",
 				    rec.id);
+		goto out;
+	}
+	if (rec.state == BERTH_CTR_RUNNING) {
+		/* killed; its monitor records the end and unmounts, and takes the lock for
+		 * that: wait for it before taking the lock ourselves */
+		(void)berth_container_kill(rtroot, rec.id, SIGKILL, false, NULL);
+		(void)wait_monitor(&rec, 10000);
+	}
+	r = record_lock(dir, &lock);
+	if (r < 0) {
+		/* --rm: the monitor removed it */
+		r = rec.auto_remove ? 0 : berth_error_new(err, ENOENT, "no such container: %s", key);
 		goto out;
 	}
 	/* the runtime kills what still runs, waits for it, and removes its cgroup */
@@ -716,7 +842,7 @@ int berth_engine_export(struct berth_store *s, const char *key, int out_fd,
 		goto out;
 	}
 	/* Hold the container's lock: no `rm` underneath us. */
-	r = ctr_lock(dir, &lock);
+	r = record_lock(dir, &lock);
 	if (r < 0) {
 		r = berth_error_new(err, ENOENT, "no such container: %s", key);
 		goto out;

@@ -26,6 +26,7 @@ struct image_config *image_config_free(struct image_config *c)
 		strv_free(c->entrypoint);
 		free(c->workdir);
 		free(c->user);
+		free(c->stop_signal);
 		strv_free(c->diff_ids);
 		free(c);
 	}
@@ -222,7 +223,9 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 			  err)) < 0 ||
 	    (r = get_str(cfg, "WorkingDir", "image config: config.WorkingDir", &c->workdir, err)) <
 		0 ||
-	    (r = get_str(cfg, "User", "image config: config.User", &c->user, err)) < 0)
+	    (r = get_str(cfg, "User", "image config: config.User", &c->user, err)) < 0 ||
+	    (r = get_str(cfg, "StopSignal", "image config: config.StopSignal", &c->stop_signal,
+			 err)) < 0)
 		return r;
 
 	rootfs = json_object_get(root, "rootfs");

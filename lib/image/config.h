@@ -20,6 +20,7 @@ struct image_config {
 	char **entrypoint; /* never NULL after parse */
 	char *workdir;	   /* NULL when unset or empty */
 	char *user;	   /* NULL when unset or empty */
+	char *stop_signal; /* NULL when unset or empty */
 	char **diff_ids;   /* "sha256:<hex>", bottom layer first; at least one */
 };
 

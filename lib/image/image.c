@@ -38,6 +38,7 @@ struct berth_image *berth_image_free(struct berth_image *img)
 		strv_free(img->entrypoint);
 		free(img->workdir);
 		free(img->user);
+		free(img->stop_signal);
 		free(img);
 	}
 	return NULL;
@@ -129,6 +130,7 @@ static int load_image(struct berth_store *s, const char *id, const char *ref_ful
 	img->entrypoint = TAKE_PTR(c->entrypoint);
 	img->workdir = TAKE_PTR(c->workdir);
 	img->user = TAKE_PTR(c->user);
+	img->stop_signal = TAKE_PTR(c->stop_signal);
 	img->created = c->created;
 	*ret = TAKE_PTR(img);
 	return 0;

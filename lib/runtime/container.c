@@ -852,32 +852,65 @@ int berth_container_wait(const char *root, const char *id, int *ret_status,
 	return 0;
 }
 
-int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
-			int *ret_status, struct berth_error **err)
+/* create without the exec fifo, start, poststart hooks: the init runs, our child */
+static int launch(const char *root, const char *id, const struct berth_create_opts *opts,
+		  pid_t *ret_pid, int *ret_pty, struct berth_error **err)
 {
-	_cleanup_close_ int sock = -EBADF, pty = -EBADF;
-	struct foreground fg;
+	_cleanup_close_ int sock = -EBADF;
 	bool poststart = false;
 	pid_t pid;
-	int r, k;
+	int r;
 
-	r = foreground_begin(&fg, err);
+	r = create_internal(root, id, opts, false, &pid, &sock, ret_pty, &poststart, err);
 	if (r < 0)
 		return r;
-	r = create_internal(root, id, opts, false, &pid, &sock, &pty, &poststart, err);
-	if (r < 0)
-		goto out;
 	r = process_start(sock, err);
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		(void)berth_container_delete(root, id, true, NULL);
-		goto out;
+		if (*ret_pty >= 0)
+			close(*ret_pty);
+		*ret_pty = -EBADF;
+		return r;
 	}
 	if (poststart)
 		run_late_hooks(opts->bundle ? opts->bundle : ".", opts->config, RT_HOOK_POSTSTART,
 			       id, "running", pid);
+	*ret_pid = pid;
+	return 0;
+}
+
+int berth_container_launch(const char *root, const char *id, const struct berth_create_opts *opts,
+			   pid_t *ret_pid, struct berth_error **err)
+{
+	int pty = -EBADF, r;
+
+	r = launch(root, id, opts, ret_pid, &pty, err);
+	if (r < 0)
+		return r;
+	if (opts->ret_pty_master)
+		*opts->ret_pty_master = pty;
+	else if (pty >= 0)
+		close(pty);
+	return 0;
+}
+
+int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
+			int *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int pty = -EBADF;
+	struct foreground fg;
+	pid_t pid;
+	int r, k;
+
+	r = foreground_begin(&fg, err);
+	if (r < 0)
+		return r;
+	r = launch(root, id, opts, &pid, &pty, err);
+	if (r < 0)
+		goto out;
 	r = foreground_wait(&fg, pid, pty, opts->stdio[0] >= 0 ? opts->stdio[0] : STDIN_FILENO,
 			    ret_status, err);
 	/* --keep: the stopped container stays, with its cgroup, until `delete` */

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Name tables for the OCI configuration: namespace types, capabilities and rlimits.
+ * Name tables for the OCI configuration: namespace types, capabilities and rlimits, and
+ * signal names (kill, stop signals).
  * Tables are indexed by the kernel's numbers, so lookups by number are O(1) and a
  * lookup by name is a short linear scan (these run a handful of times per container).
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #include "cleanup.h"
+#include "berth/runtime.h"
 #include "config.h"
 #include "util.h"
 
@@ -147,4 +152,35 @@ const char *rt_rlimit_to_name(int resource)
 	if (resource < 0 || (size_t)resource >= ELEMENTSOF(rlimit_names))
 		return NULL;
 	return rlimit_names[resource];
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signames[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
+	{ "FPE", SIGFPE },   { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO },     { "PWR", SIGPWR },   { "SYS", SIGSYS },
+};
+
+int berth_signal_parse(const char *s)
+{
+	int64_t v;
+	const char *n;
+
+	/* 0 is a valid "signal": it checks the process exists (runc accepts it too) */
+	if (parse_i64(s, &v) == 0)
+		return v >= 0 && v < 65 ? (int)v : -EINVAL;
+	n = startswith(s, "SIG") ? s + 3 : s;
+	for (size_t i = 0; i < ELEMENTSOF(signames); i++)
+		if (strcasecmp(n, signames[i].name) == 0)
+			return signames[i].sig;
+	if (startswith(n, "RTMIN+") && parse_i64(n + 6, &v) == 0 && SIGRTMIN + v <= SIGRTMAX)
+		return SIGRTMIN + (int)v;
+	return -EINVAL;
 }

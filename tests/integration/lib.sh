@@ -372,6 +372,8 @@ harness_run_one()
 	mkdir -p "$RUNTIME_ROOT" "$BERTH_STORE"
 	out=$(mktemp /tmp/berth-test-out.XXXXXX)
 	timed_out=$out.timeout
+	# the engine's monitors write their stderr (sanitizer reports) here
+	export BERTH_MONITOR_LOG=$out.monitor
 
 	# Job control puts the test and the watchdog in their own process groups, so a
 	# timeout kills exactly the test's process tree.
@@ -403,6 +405,11 @@ harness_run_one()
 
 	leak_out=$(harness_check_and_clean "$BERTH_TEST_TMP") || leaked=1
 	[[ -n "$leak_out" ]] && printf '%s\n' "$leak_out" >>"$out"
+	if grep -q -e 'Sanitizer' -e 'runtime error:' "$BERTH_MONITOR_LOG" 2>/dev/null; then
+		echo "# a monitor reported:" >>"$out"
+		cat "$BERTH_MONITOR_LOG" >>"$out"
+		leaked=1
+	fi
 
 	if ((rc == 77 && !leaked)); then
 		echo "ok - $topic: $name # SKIP $(sed -n 's/^# SKIP: //p' "$out" | head -1)"
@@ -415,8 +422,8 @@ harness_run_one()
 		harness_indent <"$out"
 		rc=1
 	fi
-	rm -f "$out" "$timed_out"
-	unset BERTH_TEST_TMP RUNTIME_ROOT BERTH_STORE
+	rm -f "$out" "$timed_out" "$BERTH_MONITOR_LOG"
+	unset BERTH_TEST_TMP RUNTIME_ROOT BERTH_STORE BERTH_MONITOR_LOG
 	((rc == 77 && !leaked)) && return 77
 	((rc == 0)) && return 0
 	return 1

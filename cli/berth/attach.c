@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+
+int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_NO_STDIN = 0x100, OPT_HELP };
+	static const struct option options[] = {
+		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{},
+	};
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	bool no_stdin = false;
+	int c, r, status = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_NO_STDIN:
+			no_stdin = true;
+			break;
+		case OPT_HELP:
+			printf("Usage:  berth attach [OPTIONS] CONTAINER\n\n"
+			       "Attach our input and output to a running container (ctrl-p ctrl-q\n"
+			       "detaches from one with a terminal)\n\nOptions:\n"
+			       "      --no-stdin   Do not attach our input\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "\"berth attach\" requires exactly 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_attach(store, argv[optind], no_stdin, &status, err);
+	return r < 0 ? r : status;
+}

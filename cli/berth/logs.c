@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+/* docker's --since/--until: a duration back from now ("10m", "1h30m", "90s"), unix
+ * seconds ("1733400000", "1733400000.5"), or an RFC 3339 time in UTC
+ * ("2026-12-05T10:10:26Z", fractions allowed). In ns since the epoch. */
+static int parse_time(const char *s, int64_t *ret)
+{
+	struct timespec now;
+	struct tm tm = { 0 };
+	const char *p = s;
+	double secs = 0;
+	char *end;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* durations: numbers with units, summed */
+	if (*p && strchr("0123456789.", *p) && strpbrk(p, "hms")) {
+		while (*p) {
+			double v = strtod(p, &end);
+
+			if (end == p)
+				return -EINVAL;
+			if (*end == 'h')
+				secs += v * 3600;
+			else if (startswith(end, "ms"))
+				secs += v / 1000, end++;
+			else if (*end == 'm')
+				secs += v * 60;
+			else if (*end == 's')
+				secs += v;
+			else
+				return -EINVAL;
+			p = end + 1;
+		}
+		*ret = ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec) - (int64_t)(secs * 1e9);
+		return 0;
+	}
+	secs = strtod(s, &end);
+	if (end != s && !*end) {
+		*ret = (int64_t)(secs * 1e9);
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end)
+		return -EINVAL;
+	{
+		int64_t ns = 0, scale = 100000000;
+
+		if (*end == '.')
+			for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+				ns += (*end - '0') * scale;
+		if (*end == 'Z')
+			end++;
+		if (*end)
+			return -EINVAL;
+		*ret = (int64_t)timegm(&tm) * 1000000000 + ns;
+	}
+	return 0;
+}
+
+int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_TAIL, OPT_HELP };
+	static const struct option options[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "timestamps", no_argument, NULL, 't' },
+		{ "tail", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{},
+	};
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	struct berth_logs_opts o = { .tail = -1 };
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:ftn:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			o.follow = true;
+			break;
+		case 't':
+			o.timestamps = true;
+			break;
+		case 'n':
+			if (streq(optarg, "all"))
+				o.tail = -1;
+			else if (parse_i64(optarg, &o.tail) < 0 || o.tail < 0)
+				return cli_usage_error(cli, err, "invalid --tail value '%s'", optarg);
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (parse_time(optarg, c == OPT_SINCE ? &o.since_ns : &o.until_ns) < 0)
+				return cli_usage_error(cli, err, "invalid time '%s' for --%s", optarg,
+						       c == OPT_SINCE ? "since" : "until");
+			break;
+		case OPT_HELP:
+			printf("Usage:  berth logs [OPTIONS] CONTAINER\n\n"
+			       "Fetch the output of a container\n\nOptions:\n"
+			       "  -f, --follow        Follow the output until the container stops\n"
+			       "      --since TIME    Only output since TIME (\"10m\", unix seconds, or\n"
+			       "                      \"2026-12-05T10:10:26Z\")\n"
+			       "  -n, --tail N        Only the last N lines (default all)\n"
+			       "  -t, --timestamps    Show the time of each line\n"
+			       "      --until TIME    Only output before TIME\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "\"berth logs\" requires exactly 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_logs(store, argv[optind], &o, err);
+	return r < 0 ? r : 0;
+}

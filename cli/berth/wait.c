@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+
+static int wait_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+{
+	int code, r;
+
+	r = berth_engine_wait(s, key, &code, err);
+	if (r < 0)
+		return r;
+	printf("%d\n", code);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			printf("Usage:  berth wait CONTAINER [CONTAINER...]\n\n"
+			       "Block until one or more containers stop, then print their exit "
+			       "codes\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "\"berth wait\" requires at least 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	return cli_for_each(argc, argv, store, wait_one, NULL, false);
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The CLI's side of the monitor (see monitor.h): spawning it, connecting to it, and
+ * relaying a terminal or stdio to and from it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "monitor.h"
+#include "runtime/sync.h"
+#include "runtime/tty.h"
+#include "util.h"
+
+#ifndef BERTH_LIBEXECDIR
+#define BERTH_LIBEXECDIR "/usr/local/libexec/berth"
+#endif
+
+/* BERTH_MONITOR, else berth-monitor beside our own binary (the build tree, or an
+ * installation into one bindir), else in the libexec directory. */
+static char *monitor_binary(void)
+{
+	char self[PATH_MAX];
+	const char *env = getenv("BERTH_MONITOR");
+	ssize_t n;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash, *p;
+
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			p = xasprintf("%s/berth-monitor", self);
+			if (!p || access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return strdup(BERTH_LIBEXECDIR "/berth-monitor");
+}
+
+static _Noreturn void exec_monitor(const char *bin, const char *store_root, const char *id,
+				   int sync_fd, int client_fd)
+{
+	sigset_t none;
+	int a, b = -1;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* fds 3 and 4, whatever numbers they have now */
+	a = fcntl(sync_fd, F_DUPFD_CLOEXEC, 10);
+	if (client_fd >= 0)
+		b = fcntl(client_fd, F_DUPFD_CLOEXEC, 10);
+	if (a < 0 || dup2(a, 3) < 0 || (b >= 0 && dup2(b, 4) < 0))
+		_exit(127);
+	close_range(b >= 0 ? 5 : 4, ~0U, 0);
+	execl(bin, "berth-monitor", "--root", store_root, "--id", id, "--sync-fd", "3",
+	      "--attach-fd", b >= 0 ? "4" : "-1", (char *)NULL);
+	_exit(127);
+}
+
+int monitor_spawn(const char *store_root, const char *id, int client_fd, pid_t *ret_pid,
+		  struct berth_error **err)
+{
+	_cleanup_free_ char *bin = monitor_binary();
+	_cleanup_close_ int ours = -EBADF;
+	struct sync_msg msg;
+	int sv[2], fd = -EBADF, r, st;
+	pid_t pid;
+
+	if (!bin)
+		return -ENOMEM;
+	if (access(bin, X_OK) < 0)
+		return berth_error_set(err, errno, "monitor '%s'", bin);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return berth_error_set(err, errno, "socketpair");
+	pid = fork();
+	if (pid < 0) {
+		r = berth_error_set(err, errno, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0)
+		exec_monitor(bin, store_root, id, sv[1], client_fd);
+	close(sv[1]);
+	ours = sv[0];
+	r = sync_recv(ours, &msg, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0 && msg.type == SYNC_READY) {
+		*ret_pid = pid;
+		return 0;
+	}
+	if (r == 0 && msg.type == SYNC_ERROR) {
+		r = sync_error_to(&msg, err);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return r;
+	}
+	/* it died without a word: nothing of its clean-up can be assumed */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return berth_error_new(err, ECHILD, "monitor '%s' of container %.12s ended (status %d)",
+			       bin, id, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+int monitor_connect(const char *dir, int *ret_fd, struct berth_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
+			    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (dfd < 0 || fd < 0)
+		return berth_error_set(err, errno, "attach to '%s'", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, MON_ATTACH_SOCKET);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return berth_error_set(err, errno, "connect to the monitor of '%s'", dir);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int send_frame(int sock, uint8_t type, const void *data, size_t n)
+{
+	char frame[1 + MON_FRAME_MAX];
+
+	frame[0] = (char)type;
+	if (n)
+		memcpy(frame + 1, data, n);
+	return send(sock, frame, n + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static void send_size(int sock)
+{
+	struct winsize ws;
+	uint16_t v[2];
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		return;
+	v[0] = ws.ws_row;
+	v[1] = ws.ws_col;
+	(void)send_frame(sock, MON_RESIZE, v, sizeof(v));
+}
+
+static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int sigfd = -EBADF;
+	struct termios saved;
+	sigset_t mask, old;
+	bool raw = false, in_open = o->send_stdin, saw_ctrl_p = false;
+	int r = 0;
+
+	sigemptyset(&mask);
+	if (o->tty)
+		sigaddset(&mask, SIGWINCH);
+	if (o->signal)
+		for (size_t i = 0; i < ELEMENTSOF(proxied); i++)
+			sigaddset(&mask, proxied[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0) {
+		r = berth_error_set(err, errno, "signalfd");
+		goto out;
+	}
+	if (o->tty) {
+		if (o->send_stdin && isatty(STDIN_FILENO) && tty_set_raw(STDIN_FILENO, &saved) == 0)
+			raw = true;
+		send_size(sock);
+	}
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		char buf[1 + MON_FRAME_MAX];
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = berth_error_set(err, errno, "poll");
+			goto out;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH)
+					send_size(sock);
+				else if (o->signal)
+					(void)o->signal((int)si.ssi_signo, o->userdata);
+			}
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(STDIN_FILENO, buf, MON_FRAME_MAX);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				in_open = false;
+				(void)send_frame(sock, MON_STDIN_EOF, NULL, 0);
+			} else {
+				if (o->detach_keys && o->tty) {
+					/* ctrl-p ctrl-q, as docker: the CLI leaves, the container
+					 * runs on (a ctrl-p alone is sent along with what follows) */
+					for (ssize_t i = 0; i < n; i++) {
+						if (saw_ctrl_p && buf[i] == 0x11) {
+							r = 1;
+							goto out;
+						}
+						saw_ctrl_p = buf[i] == 0x10;
+					}
+				}
+				if (send_frame(sock, MON_STDIN, buf, (size_t)n) < 0)
+					in_open = false;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(sock, buf, sizeof(buf), 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				r = -EPIPE;
+				goto out;
+			}
+			switch ((uint8_t)buf[0]) {
+			case MON_STDOUT:
+				(void)loop_write(STDOUT_FILENO, buf + 1, (size_t)n - 1);
+				break;
+			case MON_STDERR:
+				(void)loop_write(STDERR_FILENO, buf + 1, (size_t)n - 1);
+				break;
+			case MON_EXIT:
+				if (n >= 5) {
+					int32_t v;
+
+					memcpy(&v, buf + 1, sizeof(v));
+					*ret_status = v;
+					r = 0;
+					goto out;
+				}
+				break;
+			default:
+				break;
+			}
+		}
+	}
+out:
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (sigfd >= 0) {
+		struct signalfd_siginfo si;
+
+		/* what arrived while blocked is not ours to act on any more */
+		while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth logs`: the container's log (logfile.h) back as the container wrote it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "berth/engine.h"
+#include "berth/image.h"
+#include "cleanup.h"
+#include "logfile.h"
+#include "record.h"
+#include "util.h"
+
+struct printer {
+	const struct berth_logs_opts *o;
+	bool line_start[2];      /* per stream: the next entry begins a line */
+};
+
+static void print_entry(struct printer *p, const struct log_entry *e)
+{
+	int fd = e->stream == LOG_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
+
+	if (p->o->since_ns && e->time_ns < p->o->since_ns)
+		return;
+	if (p->o->until_ns && e->time_ns >= p->o->until_ns)
+		return;
+	if (p->o->timestamps && p->line_start[e->stream]) {
+		(void)loop_write(fd, e->time, e->time_len);
+		(void)loop_write(fd, " ", 1);
+	}
+	(void)loop_write(fd, e->text, e->len);
+	if (!e->partial)
+		(void)loop_write(fd, "\n", 1);
+	p->line_start[e->stream] = !e->partial;
+}
+
+/* Print the complete lines of buf[0..n); returns how many bytes were used (a last line
+ * without its newline is being written: left for later). With skip_lines, the first
+ * that many lines of the container's output are not printed (--tail). */
+static size_t print_buffer(struct printer *p, const char *buf, size_t n, size_t skip_entries)
+{
+	size_t used = 0, entry = 0;
+
+	while (used < n) {
+		const char *nl = memchr(buf + used, '\n', n - used);
+		struct log_entry e;
+
+		if (!nl)
+			break;
+		if (logfile_parse(buf + used, (size_t)(nl - buf - used), &e) == 0 &&
+		    entry++ >= skip_entries)
+			print_entry(p, &e);
+		used = (size_t)(nl - buf) + 1;
+	}
+	return used;
+}
+
+/* How many entries to skip so that only the last `tail` lines of output remain. A line
+ * is a run of P entries ended by an F (or the log's end). */
+static size_t tail_skip(const char *buf, size_t n, int64_t tail)
+{
+	size_t entries = 0, *line_starts = NULL, n_lines = 0, skip = 0;
+	bool in_line = false;
+
+	if (tail < 0)
+		return 0;
+	for (size_t used = 0; used < n;) {
+		const char *nl = memchr(buf + used, '\n', n - used);
+		struct log_entry e;
+
+		if (!nl)
+			break;
+		if (logfile_parse(buf + used, (size_t)(nl - buf - used), &e) == 0) {
+			if (!in_line) {
+				size_t *ls = realloc(line_starts, (n_lines + 1) * sizeof(*ls));
+
+				if (!ls)
+					break;
+				line_starts = ls;
+				line_starts[n_lines++] = entries;
+			}
+			in_line = e.partial;
+			entries++;
+		}
+		used = (size_t)(nl - buf) + 1;
+	}
+	if ((size_t)tail < n_lines)
+		skip = line_starts[n_lines - (size_t)tail];
+	else
+		skip = 0;
+	if (tail == 0)
+		skip = entries;
+	free(line_starts);
+	return skip;
+}
+
+int berth_engine_logs(struct berth_store *s, const char *key, const struct berth_logs_opts *o,
+		      struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL, *buf = NULL;
+	_cleanup_close_ int fd = -EBADF, ino = -EBADF, pidfd = -EBADF;
+	struct printer p = { .o = o, .line_start = { true, true } };
+	struct record rec;
+	size_t len = 0, used;
+	int r;
+
+	r = record_find(berth_store_root(s), key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	path = xasprintf("%s/%s", dir, LOG_FILE);
+	if (!path) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* with -f, watched from before the first read: nothing written in between is missed */
+	if (o->follow && rec.state == BERTH_CTR_RUNNING &&
+	    record_monitor_pidfd(&rec, &pidfd) == 0) {
+		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (ino >= 0 && inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE) < 0)
+			ino = -EBADF;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		r = berth_error_set(err, errno, "open '%s'", path);
+		goto out;
+	}
+	if (fd >= 0) {
+		r = read_full_fd(fd, &buf, &len);
+		if (r < 0) {
+			r = berth_error_set(err, -r, "read '%s'", path);
+			goto out;
+		}
+	}
+	used = print_buffer(&p, buf ? buf : "", len, buf ? tail_skip(buf, len, o->tail) : 0);
+	r = 0;
+	if (pidfd < 0 || ino < 0)
+		goto out;
+	/* -f: what is left of the last read, then whatever comes, until the monitor is done */
+	if (buf)
+		memmove(buf, buf + used, len - used);
+	len -= used;
+	for (bool ended = false;;) {
+		struct pollfd pf[2] = { { .fd = ino, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		char chunk[65536];
+		ssize_t n;
+
+		if (fd < 0)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+			char *nb = realloc(buf, len + (size_t)n);
+
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			memcpy(buf + len, chunk, (size_t)n);
+			len += (size_t)n;
+			used = print_buffer(&p, buf, len, 0);
+			memmove(buf, buf + used, len - used);
+			len -= used;
+		}
+		if (ended)
+			break;
+		if (poll(pf, 2, -1) < 0 && errno != EINTR) {
+			r = berth_error_set(err, errno, "poll");
+			goto out;
+		}
+		if (pf[0].revents & POLLIN) {
+			char ev[4096];
+
+			while (read(ino, ev, sizeof(ev)) > 0)
+				;
+		}
+		/* the monitor is gone: one last read of what it wrote before */
+		if (pf[1].revents & POLLIN)
+			ended = true;
+	}
+out:
+	record_clear(&rec);
+	return r;
+}

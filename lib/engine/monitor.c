@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor's side (see monitor.h): berth-monitor's whole life.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth/runtime.h"
+#include "cleanup.h"
+#include "image/overlay.h"
+#include "logfile.h"
+#include "monitor.h"
+#include "net/netns.h"
+#include "record.h"
+#include "runtime/foreground.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "util.h"
+
+#define MAX_CLIENTS 32
+/* after the init exits, how long its output may still take to drain (a process that
+ * escaped the pid namespace's end could hold the pipe open for ever) */
+#define DRAIN_MS 2000
+
+struct client {
+	int fd;
+	char *pending;           /* one frame the socket could not take yet */
+	size_t pending_len;
+};
+
+struct mon {
+	char *dir, *rtroot;
+	const char *id;
+	struct record rec;
+	int dirfd;
+	int log_fd;
+	int out[2];              /* stdout, stderr (or the pty master in out[0]) */
+	int in;                  /* the container's stdin: pipe, or the pty master; -1 */
+	char *in_pending;        /* input the container has not taken yet */
+	size_t in_pending_len;
+	int listen_fd;
+	struct client clients[MAX_CLIENTS];
+	size_t n_clients;
+	pid_t init;
+	bool init_exited;
+	int status;
+};
+
+static void client_drop(struct mon *m, size_t i)
+{
+	close(m->clients[i].fd);
+	free(m->clients[i].pending);
+	m->clients[i] = m->clients[--m->n_clients];
+}
+
+static void client_add(struct mon *m, int fd)
+{
+	if (m->n_clients >= MAX_CLIENTS || fd_set_nonblock(fd, true) < 0) {
+		close(fd);
+		return;
+	}
+	m->clients[m->n_clients++] = (struct client){ .fd = fd };
+}
+
+static bool any_pending(const struct mon *m)
+{
+	for (size_t i = 0; i < m->n_clients; i++)
+		if (m->clients[i].pending)
+			return true;
+	return false;
+}
+
+/* Send one frame to every client. A client whose socket is full keeps the frame as
+ * pending: until it takes it, the monitor reads no more output (the container blocks on
+ * its full pipe rather than anything being lost). A client that hung up is dropped. */
+static void broadcast(struct mon *m, uint8_t type, const void *data, size_t n)
+{
+	char frame[1 + MON_FRAME_MAX];
+
+	if (n > MON_FRAME_MAX)
+		n = MON_FRAME_MAX;
+	frame[0] = (char)type;
+	memcpy(frame + 1, data, n);
+	for (size_t i = 0; i < m->n_clients;) {
+		struct client *c = &m->clients[i];
+		ssize_t k = send(c->fd, frame, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->pending = malloc(n + 1);
+			if (!c->pending) {
+				client_drop(m, i);
+				continue;
+			}
+			memcpy(c->pending, frame, n + 1);
+			c->pending_len = n + 1;
+		} else if (k < 0) {
+			client_drop(m, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+static int client_flush(struct mon *m, size_t i)
+{
+	struct client *c = &m->clients[i];
+	ssize_t k;
+
+	if (!c->pending)
+		return 0;
+	k = send(c->fd, c->pending, c->pending_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (k < 0)
+		return -errno;
+	free(c->pending);
+	c->pending = NULL;
+	return 0;
+}
+
+static void stdin_close(struct mon *m)
+{
+	if (m->in >= 0 && !m->rec.tty)
+		close(m->in);
+	if (!m->rec.tty)
+		m->in = -1;
+	free(m->in_pending);
+	m->in_pending = NULL;
+}
+
+/* Input for the container: written as far as it goes, the rest kept (no more input is
+ * read from clients until it is taken). */
+static void stdin_write(struct mon *m, const char *data, size_t n)
+{
+	ssize_t k;
+
+	if (m->in < 0 || n == 0)
+		return;
+	k = write(m->in, data, n);
+	if (k < 0 && errno != EAGAIN) {
+		stdin_close(m);
+		return;
+	}
+	if (k < 0)
+		k = 0;
+	if ((size_t)k < n) {
+		m->in_pending = malloc(n - (size_t)k);
+		if (!m->in_pending) {
+			stdin_close(m);
+			return;
+		}
+		memcpy(m->in_pending, data + k, n - (size_t)k);
+		m->in_pending_len = n - (size_t)k;
+	}
+}
+
+static void stdin_flush(struct mon *m)
+{
+	_cleanup_free_ char *p = TAKE_PTR(m->in_pending);
+
+	if (p)
+		stdin_write(m, p, m->in_pending_len);
+}
+
+static void client_read(struct mon *m, size_t i)
+{
+	char frame[1 + MON_FRAME_MAX];
+	ssize_t n = recv(m->clients[i].fd, frame, sizeof(frame), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_drop(m, i);
+		return;
+	}
+	switch ((uint8_t)frame[0]) {
+	case MON_STDIN:
+		stdin_write(m, frame + 1, (size_t)n - 1);
+		break;
+	case MON_STDIN_EOF:
+		if (!m->rec.tty)
+			stdin_close(m);
+		break;
+	case MON_RESIZE:
+		if (m->rec.tty && n >= 5) {
+			struct winsize ws = { 0 };
+			uint16_t v[2];
+
+			memcpy(v, frame + 1, sizeof(v));
+			ws.ws_row = v[0];
+			ws.ws_col = v[1];
+			(void)ioctl(m->out[0], TIOCSWINSZ, &ws);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void output(struct mon *m, int which)
+{
+	char buf[MON_FRAME_MAX];
+	ssize_t n = read(m->out[which], buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EOF, or EIO: the pty's last slave is closed */
+		close(m->out[which]);
+		m->out[which] = -1;
+		if (m->rec.tty)
+			m->in = -1; /* the same fd */
+		return;
+	}
+	if (m->log_fd >= 0)
+		(void)logfile_write(m->log_fd, which == 0 ? LOG_STDOUT : LOG_STDERR, buf, (size_t)n);
+	broadcast(m, which == 0 ? MON_STDOUT : MON_STDERR, buf, (size_t)n);
+}
+
+static void reap(struct mon *m)
+{
+	int st;
+	pid_t p;
+
+	/* a subreaper: orphans of the container come here too */
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (p == m->init) {
+			m->init_exited = true;
+			m->status = exit_status(st);
+		}
+	}
+}
+
+static int safe_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	return -EBADF;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void loop(struct mon *m, int sigfd)
+{
+	int64_t deadline = 0;
+
+	for (;;) {
+		struct pollfd p[4 + MAX_CLIENTS];
+		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
+		bool blocked = any_pending(m);
+		size_t np = 0;
+		int timeout = -1;
+
+		if (m->init_exited) {
+			if (m->out[0] < 0 && m->out[1] < 0)
+				break;
+			if (!deadline)
+				deadline = now_ms() + DRAIN_MS;
+			timeout = (int)(deadline - now_ms());
+			if (timeout <= 0)
+				break;
+		}
+		p[np++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		for (int w = 0; w < 2; w++)
+			if (m->out[w] >= 0 && !blocked) {
+				idx_out[w] = (int)np;
+				p[np++] = (struct pollfd){ .fd = m->out[w], .events = POLLIN };
+			}
+		if (m->listen_fd >= 0) {
+			idx_listen = (int)np;
+			p[np++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		}
+		if (m->in_pending && m->in >= 0) {
+			idx_in = (int)np;
+			p[np++] = (struct pollfd){ .fd = m->in, .events = POLLOUT };
+		}
+		idx_client = (int)np;
+		for (size_t i = 0; i < m->n_clients; i++)
+			p[np++] = (struct pollfd){
+				.fd = m->clients[i].fd,
+				.events = (short)((m->in_pending ? 0 : POLLIN) |
+						  (m->clients[i].pending ? POLLOUT : 0)),
+			};
+		if (poll(p, np, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+				;
+			reap(m);
+		}
+		for (int w = 0; w < 2; w++)
+			if (idx_out[w] >= 0 && (p[idx_out[w]].revents & (POLLIN | POLLHUP | POLLERR)))
+				output(m, w);
+		if (idx_in >= 0 && (p[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)))
+			stdin_flush(m);
+		/* clients last, from the highest index: dropping one moves the last into its
+		 * place, which was already handled */
+		for (size_t i = m->n_clients; i-- > 0;) {
+			short re;
+
+			if (idx_client + (int)i >= (int)np)
+				continue;
+			re = p[idx_client + (int)i].revents;
+			if ((re & POLLOUT) && client_flush(m, i) < 0) {
+				client_drop(m, i);
+				continue;
+			}
+			if (re & (POLLIN | POLLHUP | POLLERR))
+				client_read(m, i);
+		}
+		if (idx_listen >= 0 && (p[idx_listen].revents & POLLIN)) {
+			int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (c >= 0)
+				client_add(m, c);
+		}
+	}
+}
+
+/* Tell every client how the container ended, after what it has pending. */
+static void send_exit(struct mon *m, int status)
+{
+	char frame[5];
+	int32_t v = status;
+
+	frame[0] = MON_EXIT;
+	memcpy(frame + 1, &v, sizeof(v));
+	for (size_t i = 0; i < m->n_clients; i++) {
+		struct client *c = &m->clients[i];
+
+		(void)fd_set_nonblock(c->fd, false);
+		if (c->pending)
+			(void)send(c->fd, c->pending, c->pending_len, MSG_NOSIGNAL);
+		(void)send(c->fd, frame, sizeof(frame), MSG_NOSIGNAL);
+	}
+}
+
+static int listen_attach(struct mon *m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	(void)unlinkat(m->dirfd, MON_ATTACH_SOCKET, 0);
+	/* the directory's path can be longer than sun_path: go through its fd */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", m->dirfd,
+		 MON_ATTACH_SOCKET);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0)
+		return -errno;
+	m->listen_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int on_created(pid_t pid, void *userdata, struct berth_error **err)
+{
+	struct mon *m = userdata;
+	int r;
+
+	r = net_loopback_up(pid, err);
+	if (r < 0)
+		return r;
+	m->rec.pid = pid;
+	(void)proc_start_time(pid, &m->rec.pid_start);
+	m->rec.state = BERTH_CTR_RUNNING;
+	m->rec.started = time(NULL);
+	m->rec.monitor_pid = getpid();
+	(void)proc_start_time(getpid(), &m->rec.monitor_start);
+	m->rec.oom_killed = false;
+	free(m->rec.error);
+	m->rec.error = NULL;
+	return record_write(m->dir, &m->rec, err);
+}
+
+/* The container is over (or never started): runtime state and cgroup, overlay, record;
+ * with --rm the whole container. */
+static void finish(struct mon *m, bool started, int status, const struct berth_error *failure)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->dir);
+	_cleanup_close_ int lock = -EBADF;
+	struct berth_stats st;
+
+	if (started && berth_container_stats(m->rtroot, m->id, &st, NULL) == 0)
+		m->rec.oom_killed = st.oom_kills > 0;
+	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
+	/* gone already: `berth rm -f` removed it while we finished */
+	if (!rootfs || record_lock(m->dir, &lock) < 0)
+		return;
+	(void)overlay_umount(rootfs, NULL);
+	(void)unlinkat(m->dirfd, MON_ATTACH_SOCKET, 0);
+	if (m->rec.auto_remove) {
+		(void)rm_rf(m->dir);
+		return;
+	}
+	m->rec.pid = 0;
+	m->rec.pid_start = 0;
+	m->rec.monitor_pid = 0;
+	m->rec.monitor_start = 0;
+	m->rec.exit_code = status;
+	m->rec.finished = time(NULL);
+	if (failure) {
+		/* docker: a container whose process could not be started stays "created" */
+		m->rec.state = BERTH_CTR_CREATED;
+		m->rec.error = strdup(berth_error_message(failure));
+	} else {
+		m->rec.state = BERTH_CTR_EXITED;
+	}
+	(void)record_write(m->dir, &m->rec, NULL);
+}
+
+/* stdio: /dev/null, but stderr goes to $BERTH_MONITOR_LOG when it is set (the tests
+ * read the sanitizers' reports there) */
+static int open_devnull_stdio(void)
+{
+	const char *log = getenv("BERTH_MONITOR_LOG");
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC), lfd = -1;
+
+	if (fd < 0)
+		return -errno;
+	if (log && *log)
+		lfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	for (int i = 0; i < 3; i++)
+		if (dup2(i == 2 && lfd >= 0 ? lfd : fd, i) < 0)
+			return -errno;
+	if (fd > 2)
+		close(fd);
+	if (lfd > 2)
+		close(lfd);
+	return 0;
+}
+
+int monitor_main(const struct monitor_opts *o)
+{
+	struct mon m = {
+		.id = o->id,
+		.dirfd = -1,
+		.log_fd = -1,
+		.out = { -1, -1 },
+		.in = -1,
+		.listen_fd = -1,
+	};
+	_cleanup_close_ int sigfd = -EBADF, cin = -EBADF, cout = -EBADF, cerr = -EBADF;
+	_cleanup_free_ char *cdir = record_containers_dir(o->store_root);
+	struct berth_error *e = NULL;
+	struct berth_create_opts co = {
+		.stdio = { -1, -1, -1 },
+		.on_created = on_created,
+		.userdata = &m,
+	};
+	int pty = -EBADF, status = 255, r;
+	sigset_t mask;
+
+	/* a session of its own: the terminal's signals and hangup are not ours */
+	(void)setsid();
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	(void)prctl(PR_SET_NAME, "berth-monitor");
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigdelset(&mask, SIGTERM);
+	sigdelset(&mask, SIGINT);
+	sigdelset(&mask, SIGHUP);
+	sigdelset(&mask, SIGQUIT);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (chdir("/") < 0 || open_devnull_stdio() < 0 || sigfd < 0 || !cdir) {
+		r = berth_error_set(&e, errno ? errno : ENOMEM, "monitor set-up");
+		goto fail_early;
+	}
+	m.dir = xasprintf("%s/%s", cdir, o->id);
+	m.rtroot = record_runtime_root(o->store_root);
+	if (!m.dir || !m.rtroot) {
+		r = berth_error_set(&e, ENOMEM, "monitor set-up");
+		goto fail_early;
+	}
+	r = record_read(m.dir, &m.rec, &e);
+	if (r < 0)
+		goto fail_early;
+	m.dirfd = open(m.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m.dirfd < 0) {
+		r = berth_error_set(&e, errno, "open '%s'", m.dir);
+		goto fail_early;
+	}
+	m.log_fd = openat(m.dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (m.log_fd < 0) {
+		r = berth_error_set(&e, errno, "open log of '%s'", o->id);
+		goto fail_early;
+	}
+	if (o->client_fd >= 0)
+		client_add(&m, o->client_fd);
+
+	co.bundle = m.dir;
+	if (m.rec.tty) {
+		co.ret_pty_master = &pty;
+	} else {
+		int po[2], pe[2], pi[2];
+
+		if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+			r = berth_error_set(&e, errno, "pipe");
+			goto fail_early;
+		}
+		m.out[0] = po[0];
+		cout = po[1];
+		m.out[1] = pe[0];
+		cerr = pe[1];
+		if (m.rec.open_stdin) {
+			if (pipe2(pi, O_CLOEXEC) < 0) {
+				r = berth_error_set(&e, errno, "pipe");
+				goto fail_early;
+			}
+			cin = pi[0];
+			m.in = pi[1];
+			(void)fd_set_nonblock(m.in, true);
+		} else {
+			cin = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+		co.stdio[0] = cin;
+		co.stdio[1] = cout;
+		co.stdio[2] = cerr;
+	}
+	r = berth_container_launch(m.rtroot, o->id, &co, &m.init, &e);
+	if (r < 0) {
+		int code = e && e->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127
+			   : e && e->kind == BERTH_ERROR_EXEC_DENIED  ? 126
+								      : 128;
+
+		finish(&m, false, code, e);
+		(void)sync_send_error(o->sync_fd, -r, e);
+		goto out;
+	}
+	/* the container holds its ends now */
+	cin = safe_close(cin);
+	cout = safe_close(cout);
+	cerr = safe_close(cerr);
+	if (m.rec.tty) {
+		m.out[0] = pty;
+		m.in = m.rec.open_stdin ? pty : -1;
+	}
+	for (int w = 0; w < 2; w++)
+		if (m.out[w] >= 0)
+			(void)fd_set_nonblock(m.out[w], true);
+	(void)listen_attach(&m);
+	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
+	close(o->sync_fd);
+
+	loop(&m, sigfd);
+	/* the init may have exited between the last poll and the drain deadline */
+	if (!m.init_exited) {
+		int st;
+
+		while (waitpid(m.init, &st, 0) < 0 && errno == EINTR)
+			;
+		m.status = exit_status(st);
+	}
+	finish(&m, true, m.status, NULL);
+	send_exit(&m, m.status);
+	status = 0;
+	goto out;
+
+fail_early:
+	/* the CLI mounted the overlay and wrote the record: undo as after a failed start */
+	if (m.rec.id && m.dirfd >= 0)
+		finish(&m, false, 125, e);
+	(void)sync_send_error(o->sync_fd, -r, e);
+out:
+	while (m.n_clients)
+		client_drop(&m, m.n_clients - 1);
+	for (int w = 0; w < 2; w++)
+		if (m.out[w] >= 0)
+			close(m.out[w]);
+	if (m.in >= 0 && !m.rec.tty)
+		close(m.in);
+	if (m.listen_fd >= 0)
+		close(m.listen_fd);
+	if (m.log_fd >= 0)
+		close(m.log_fd);
+	if (m.dirfd >= 0)
+		close(m.dirfd);
+	free(m.in_pending);
+	free(m.dir);
+	free(m.rtroot);
+	record_clear(&m.rec);
+	berth_error_free(e);
+	return status;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "berth/image.h"
+#include "cleanup.h"
+#include "record.h"
+#include "runtime/state.h"
+#include "util.h"
+
+static const char *const ctr_state_names[_BERTH_CTR_STATE_MAX] = {
+	[BERTH_CTR_CREATED] = "created",
+	[BERTH_CTR_RUNNING] = "running",
+	[BERTH_CTR_EXITED] = "exited",
+};
+
+void record_clear(struct record *r)
+{
+	free(r->id);
+	free(r->name);
+	free(r->image);
+	free(r->image_id);
+	strv_free(r->args);
+	free(r->stop_signal);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+char *record_containers_dir(const char *store_root)
+{
+	return xasprintf("%s/containers", store_root);
+}
+
+char *record_runtime_root(const char *store_root)
+{
+	if (streq(store_root, BERTH_STORE_DEFAULT_ROOT))
+		return strdup("/run/berth");
+	return xasprintf("%s/run", store_root);
+}
+
+int record_lock(const char *dir, int *ret_fd)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0)
+		return -errno;
+	/* removed while we waited: the directory is unlinked, or its record is */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0 ||
+	    faccessat(fd, "container.json", F_OK, 0) < 0)
+		return -ENOENT;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+bool record_pid_alive(pid_t pid, uint64_t start_time)
+{
+	uint64_t t;
+
+	return pid > 0 && proc_start_time(pid, &t) == 0 && t == start_time;
+}
+
+int record_monitor_pidfd(const struct record *r, int *ret_fd)
+{
+	int fd;
+
+	if (r->monitor_pid <= 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, r->monitor_pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* checked after the pidfd is held: the pid cannot be reused under it any more */
+	if (!record_pid_alive(r->monitor_pid, r->monitor_start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int set_str(json_t *o, const char *key, const char *v)
+{
+	return v ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+int record_write(const char *dir, const struct record *r, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/container.json", dir), *text = NULL;
+	json_t *o = json_object(), *a = json_array();
+	int k;
+
+	if (!path || !o || !a) {
+		json_decref(o);
+		json_decref(a);
+		return -ENOMEM;
+	}
+	for (char **i = r->args; i && *i; i++)
+		json_array_append_new(a, json_string(*i));
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "image", json_string(r->image));
+	json_object_set_new(o, "image_id", json_string(r->image_id ? r->image_id : ""));
+	json_object_set_new(o, "args", a);
+	json_object_set_new(o, "created", json_integer(r->created));
+	json_object_set_new(o, "started", json_integer(r->started));
+	json_object_set_new(o, "finished", json_integer(r->finished));
+	json_object_set_new(o, "state", json_string(ctr_state_names[r->state]));
+	json_object_set_new(o, "exit_code", json_integer(r->exit_code));
+	json_object_set_new(o, "pid", json_integer(r->pid));
+	json_object_set_new(o, "pid_start", json_integer((json_int_t)r->pid_start));
+	json_object_set_new(o, "monitor_pid", json_integer(r->monitor_pid));
+	json_object_set_new(o, "monitor_start", json_integer((json_int_t)r->monitor_start));
+	json_object_set_new(o, "auto_remove", json_boolean(r->auto_remove));
+	json_object_set_new(o, "tty", json_boolean(r->tty));
+	json_object_set_new(o, "open_stdin", json_boolean(r->open_stdin));
+	json_object_set_new(o, "oom_killed", json_boolean(r->oom_killed));
+	json_object_set_new(o, "restart_count", json_integer(r->restart_count));
+	set_str(o, "stop_signal", r->stop_signal);
+	set_str(o, "error", r->error);
+	text = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	k = write_file_atomic(path, text, strlen(text), 0600);
+	if (k < 0)
+		return berth_error_set(err, -k, "write '%s'", path);
+	return 0;
+}
+
+static char *dup_opt(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? strdup(v) : NULL;
+}
+
+int record_read(const char *dir, struct record *ret, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/container.json", dir);
+	struct record r = { 0 };
+	json_error_t je;
+	json_t *o, *a, *v;
+	const char *st;
+	size_t i;
+
+	if (!path)
+		return -ENOMEM;
+	o = json_load_file(path, 0, &je);
+	if (!o)
+		return berth_error_new(err, errno == ENOENT ? ENOENT : EINVAL, "read '%s': %s", path,
+				       je.text);
+	r.id = strdup(json_string_value(json_object_get(o, "id")) ?: "");
+	r.name = strdup(json_string_value(json_object_get(o, "name")) ?: "");
+	r.image = strdup(json_string_value(json_object_get(o, "image")) ?: "");
+	r.image_id = strdup(json_string_value(json_object_get(o, "image_id")) ?: "");
+	a = json_object_get(o, "args");
+	json_array_foreach(a, i, v)
+	{
+		if (json_is_string(v))
+			(void)strv_extend(&r.args, json_string_value(v));
+	}
+	r.created = json_integer_value(json_object_get(o, "created"));
+	r.started = json_integer_value(json_object_get(o, "started"));
+	r.finished = json_integer_value(json_object_get(o, "finished"));
+	st = json_string_value(json_object_get(o, "state")) ?: "exited";
+	r.state = streq(st, "created") ? BERTH_CTR_CREATED
+		  : streq(st, "running") ? BERTH_CTR_RUNNING
+					 : BERTH_CTR_EXITED;
+	r.exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
+	r.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	r.pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
+	r.monitor_pid = (pid_t)json_integer_value(json_object_get(o, "monitor_pid"));
+	r.monitor_start = (uint64_t)json_integer_value(json_object_get(o, "monitor_start"));
+	r.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
+	r.tty = json_is_true(json_object_get(o, "tty"));
+	r.open_stdin = json_is_true(json_object_get(o, "open_stdin"));
+	r.oom_killed = json_is_true(json_object_get(o, "oom_killed"));
+	r.restart_count = (int)json_integer_value(json_object_get(o, "restart_count"));
+	r.stop_signal = dup_opt(o, "stop_signal");
+	r.error = dup_opt(o, "error");
+	json_decref(o);
+	if (!r.id || !r.name || !r.image || !r.image_id) {
+		record_clear(&r);
+		return -ENOMEM;
+	}
+	/* Running while its monitor lives (it writes the end), or while the init lives
+	 * (a monitor that was killed leaves it orphaned, still running). Neither: the
+	 * engine died under it. */
+	if (r.state == BERTH_CTR_RUNNING && !record_pid_alive(r.monitor_pid, r.monitor_start) &&
+	    !record_pid_alive(r.pid, r.pid_start)) {
+		r.state = BERTH_CTR_EXITED;
+		r.exit_code = 255;
+	}
+	*ret = r;
+	return 0;
+}
+
+int record_find(const char *store_root, const char *key, char **ret_dir, struct record *ret_rec,
+		struct berth_error **err)
+{
+	_cleanup_free_ char *cdir = record_containers_dir(store_root), *match = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int prefix_hits = 0;
+
+	if (!cdir)
+		return -ENOMEM;
+	d = opendir(cdir);
+	if (!d && errno != ENOENT)
+		return berth_error_set(err, errno, "open '%s'", cdir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *dir = NULL;
+		struct record r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = xasprintf("%s/%s", cdir, de->d_name);
+		if (!dir)
+			return -ENOMEM;
+		if (record_read(dir, &r, NULL) < 0)
+			continue;
+		if (streq(r.id, key) || streq(r.name, key)) {
+			*ret_dir = TAKE_PTR(dir);
+			if (ret_rec)
+				*ret_rec = r;
+			else
+				record_clear(&r);
+			return 0;
+		}
+		if (startswith(r.id, key)) {
+			prefix_hits++;
+			free(match);
+			match = TAKE_PTR(dir);
+		}
+		record_clear(&r);
+	}
+	if (prefix_hits == 1) {
+		if (ret_rec && record_read(match, ret_rec, err) < 0)
+			return -EIO;
+		*ret_dir = TAKE_PTR(match);
+		return 0;
+	}
+	if (prefix_hits > 1)
+		return berth_error_new(err, EINVAL, "container id prefix '%s' is ambiguous", key);
+	return berth_error_new(err, ENOENT, "no such container: %s", key);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A container's record: <store>/containers/<id>/container.json, what `ps`, `inspect`
+ * and the monitor read and write. Internal to the engine; linked into berth and into
+ * berth-monitor (so it needs jansson and lib/core only, not the image store).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth/engine.h"
+#include "berth/error.h"
+
+struct record {
+	char *id;
+	char *name;
+	char *image;
+	char *image_id;
+	char **args;
+	int64_t created, started, finished; /* unix seconds */
+	enum berth_ctr_state state;
+	int exit_code;
+	pid_t pid;                /* the container's init while it runs */
+	uint64_t pid_start;       /* its start time (/proc/PID/stat), against pid reuse */
+	pid_t monitor_pid;        /* the monitor (berth-monitor) while it lives */
+	uint64_t monitor_start;
+	bool auto_remove;         /* --rm */
+	bool tty;                 /* -t: the process has a terminal */
+	bool open_stdin;          /* -i */
+	bool oom_killed;          /* the last run ended with an OOM kill in its cgroup */
+	char *stop_signal;        /* NULL: SIGTERM */
+	char *error;              /* why the last start failed, NULL: it did not */
+	int restart_count;
+};
+
+void record_clear(struct record *r);
+
+/* <store>/containers, and the runtime root of the store's containers: /run/berth for
+ * the system store (tmpfs), <store>/run otherwise. malloc'd. */
+char *record_containers_dir(const char *store_root);
+char *record_runtime_root(const char *store_root);
+
+int record_write(const char *dir, const struct record *r, struct berth_error **err);
+
+/* Read dir/container.json. A record that says running while neither its monitor nor
+ * its init lives any more (their engine died) reads as exited with code 255. */
+int record_read(const char *dir, struct record *ret, struct berth_error **err);
+
+/* Find a record by exact id, exact name, or unique id prefix: *ret_dir (and *ret_rec
+ * when not NULL). -ENOENT "no such container", -EINVAL for an ambiguous prefix. */
+int record_find(const char *store_root, const char *key, char **ret_dir, struct record *ret_rec,
+		struct berth_error **err);
+
+/* Every change to a container's directory after it was created happens under a flock of
+ * the directory: the monitor finishing and a concurrent `berth rm -f` must not
+ * interleave. -ENOENT when the container is gone (or going). */
+int record_lock(const char *dir, int *ret_fd);
+
+/* Whether pid is still the process that started at start_time (not a reused pid). */
+bool record_pid_alive(pid_t pid, uint64_t start_time);
+
+/* The monitor of a running container, as a pidfd (-ESRCH when it is gone). */
+int record_monitor_pidfd(const struct record *r, int *ret_fd);

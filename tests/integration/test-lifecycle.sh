@@ -1,0 +1,303 @@
+# berth's container lifecycle under the monitor: run -d, create/start, stop, kill,
+# restart, wait, logs, attach, detach keys, as a docker user meets them.
+
+import_bb() {
+	local d="$BERTH_TEST_TMP/img"
+	mkdir -p "$d"
+	tar -xf "$BUSYBOX_TAR" -C "$d"
+	cp "$PROBE" "$d/probe"
+	tar -C "$d" -cf "$BERTH_TEST_TMP/bb.tar" .
+	engine import "$BERTH_TEST_TMP/bb.tar" bb >/dev/null
+}
+
+cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
+
+# the STATUS column of `ps -a` for container NAME
+status_of() { engine ps -a | awk -F '   +' -v n="$1" '$NF == n { print $5 }'; }
+
+test_run_detached_then_logs_stop_and_rm() {
+	import_bb
+	local id mon
+	id=$(engine run -d --name d1 "$(cgp)" bb sh -c 'echo started; echo to-stderr >&2; exec sleep 600')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed '$id', not an id"
+	run engine ps
+	assert_contains "$output" "d1"
+	assert_contains "$output" "Up "
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs d1 2>/dev/null | grep -q started"
+	# stdout and stderr stay apart
+	assert_eq started "$(engine logs d1 2>/dev/null)"
+	assert_eq to-stderr "$(engine logs d1 2>&1 >/dev/null)"
+	mon=$(jq -r .monitor_pid "$BERTH_STORE/containers/$id/container.json")
+	[ "$mon" -gt 0 ] && kill -0 "$mon" || fail "no live monitor ($mon)"
+	assert_eq berth-monitor "$(cat "/proc/$mon/comm")"
+	# sleep as pid 1 ignores SIGTERM: killed after the timeout
+	run engine stop -t 1 d1
+	assert_eq 0 "$status" "$output"
+	assert_eq d1 "$output"
+	assert_contains "$(engine ps -a)" "Exited (137)"
+	wait_for 5 sh -c "! kill -0 $mon 2>/dev/null"
+	# nothing of it runs or stays mounted; the record and the log stay until rm
+	assert_eq "" "$(grep -F "$BERTH_STORE/containers/$id" /proc/self/mountinfo || true)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/run")"
+	assert_eq started "$(engine logs d1 2>/dev/null)"
+	engine rm d1 >/dev/null
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+}
+
+test_stop_sends_the_stop_signal_first() {
+	import_bb
+	engine run -d --name graceful "$(cgp)" bb sh -c \
+		'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs graceful | grep -q ready"
+	run engine stop -t 60 graceful
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(engine logs graceful)" "got TERM"
+	assert_contains "$(status_of graceful)" "Exited (0)"
+	# --stop-signal and stop -s name another signal
+	engine run -d --name usr1 --stop-signal USR1 "$(cgp)" bb sh -c \
+		'trap "echo got USR1; exit 5" USR1; echo ready; while :; do sleep 0.1; done' >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs usr1 | grep -q ready"
+	engine stop -t 60 usr1 >/dev/null
+	assert_contains "$(engine logs usr1)" "got USR1"
+	assert_contains "$(status_of usr1)" "Exited (5)"
+	engine start usr1 >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs usr1 | grep -c ready | grep -q 2"
+	engine stop -s HUP -t 1 usr1 >/dev/null
+	assert_contains "$(status_of usr1)" "Exited (137)"
+	# stopping what does not run is no error, as with docker
+	run engine stop usr1
+	assert_eq 0 "$status" "$output"
+	run engine stop -s NOSUCH usr1
+	assert_eq 125 "$status"
+	assert_contains "$output" "NOSUCH"
+	engine rm graceful usr1 >/dev/null
+}
+
+test_kill_and_wait() {
+	import_bb
+	engine run -d --name k1 "$(cgp)" bb sh -c \
+		'trap "echo got USR2" USR2; echo ready; while :; do sleep 0.1; done' >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs k1 | grep -q ready"
+	run engine kill -s USR2 k1
+	assert_eq k1 "$output"
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs k1 | grep -q 'got USR2'"
+	assert_contains "$(status_of k1)" "Up"
+	engine kill k1 >/dev/null
+	run engine wait k1
+	assert_eq 0 "$status"
+	assert_eq 137 "$output"
+	run engine kill k1
+	assert_eq 1 "$status"
+	assert_contains "$output" "is not running"
+	# wait blocks until the end and prints each code
+	engine run -d --name w1 "$(cgp)" bb sh -c 'sleep 0.5; exit 42' >/dev/null
+	engine run -d --name w2 "$(cgp)" bb sh -c 'exit 3' >/dev/null
+	run engine wait w1 w2
+	assert_eq "42
+3" "$output"
+	run engine wait nosuch
+	assert_eq 1 "$status"
+	assert_contains "$output" "no such container"
+	engine rm k1 w1 w2 >/dev/null
+}
+
+test_logs_tail_timestamps_partial_lines_and_time_bounds() {
+	import_bb
+	engine run --name lg "$(cgp)" bb sh -c \
+		'for i in 1 2 3 4 5; do echo line$i; done; printf "no-newline"; printf " end\n"' >/dev/null
+	run engine logs lg
+	assert_eq "line1
+line2
+line3
+line4
+line5
+no-newline end" "$output"
+	assert_eq "line5
+no-newline end" "$(engine logs --tail 2 lg)"
+	assert_eq "" "$(engine logs -n 0 lg)"
+	assert_eq 6 "$(engine logs --tail all lg | wc -l)"
+	# -t: each line with its RFC 3339 time, a line written in two parts once
+	run engine logs -t --tail 2 lg
+	[[ "$(sed -n 1p <<<"$output")" =~ ^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{9}Z\ line5$ ]] ||
+		fail "unexpected -t line: $(sed -n 1p <<<"$output")"
+	[[ "$(sed -n 2p <<<"$output")" =~ ^20[^\ ]*Z\ no-newline\ end$ ]] ||
+		fail "unexpected -t line: $(sed -n 2p <<<"$output")"
+	assert_eq 6 "$(engine logs --since 10m lg | wc -l)"
+	assert_eq 0 "$(engine logs --until 10m lg | wc -l)"
+	assert_eq 6 "$(engine logs --since 2000-01-01T00:00:00Z --until "$(date -u -d '+1 hour' +%s)" lg | wc -l)"
+	run engine logs --since yesterday lg
+	assert_eq 125 "$status"
+	assert_contains "$output" "yesterday"
+	run engine logs nosuch
+	assert_eq 125 "$status"
+	assert_contains "$output" "no such container: nosuch"
+	engine rm lg >/dev/null
+}
+
+test_logs_follow_until_the_container_stops() {
+	import_bb
+	engine run -d --name f1 "$(cgp)" bb sh -c \
+		'for i in 1 2 3 4; do echo n$i; sleep 0.3; done; echo bye >&2' >/dev/null
+	run engine logs -f f1
+	assert_eq 0 "$status"
+	assert_eq "n1
+n2
+n3
+n4
+bye" "$output"
+	# of a stopped container: what there is, then it returns
+	run engine logs -f f1
+	assert_contains "$output" "bye"
+	engine rm f1 >/dev/null
+}
+
+test_create_start_and_the_upper_layer_kept() {
+	import_bb
+	local id
+	id=$(engine create --name c1 "$(cgp)" bb sh -c 'cat /count 2>/dev/null; echo x >> /count')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]] || fail "create printed '$id'"
+	assert_contains "$(status_of c1)" "Created"
+	assert_eq "" "$(grep -F "$BERTH_STORE" /proc/self/mountinfo || true)"
+	run engine start -a c1
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$output"
+	# a second start sees what the first wrote
+	run engine start -a c1
+	assert_eq x "$output"
+	engine start c1 >/dev/null
+	engine wait c1 >/dev/null
+	assert_eq "x
+x
+x" "$(cat "$BERTH_STORE/containers/$id/upper/count")"
+	# the log keeps every run's output: nothing, then x, then x x
+	assert_eq "x
+x
+x" "$(engine logs c1)"
+	engine rm c1 >/dev/null
+}
+
+test_restart_a_running_container() {
+	import_bb
+	local first second
+	engine run -d --name r1 "$(cgp)" bb sh -c 'echo boot; exec sleep 600' >/dev/null
+	first=$(jq -r .pid "$BERTH_STORE"/containers/*/container.json)
+	run engine restart -t 1 r1
+	assert_eq 0 "$status" "$output"
+	assert_eq r1 "$output"
+	second=$(jq -r .pid "$BERTH_STORE"/containers/*/container.json)
+	assert_ne "$first" "$second"
+	assert_contains "$(status_of r1)" "Up"
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs r1 | grep -c boot | grep -q 2"
+	engine rm -f r1 >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+}
+
+test_rm_force_of_a_detached_container_leaves_nothing() {
+	import_bb
+	local id mon
+	id=$(engine run -d --name gone "$(cgp)" bb sleep 600)
+	mon=$(jq -r .monitor_pid "$BERTH_STORE/containers/$id/container.json")
+	run engine rm gone
+	assert_eq 1 "$status"
+	assert_contains "$output" "running"
+	run engine rm -f gone
+	assert_eq 0 "$status" "$output"
+	wait_for 5 sh -c "! kill -0 $mon 2>/dev/null"
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+	assert_eq "" "$(ls -A "$BERTH_STORE/run")"
+}
+
+test_run_detached_rm_removes_it_at_exit() {
+	import_bb
+	engine run -d --rm --name once "$(cgp)" bb sh -c 'sleep 0.3' >/dev/null
+	run engine wait once
+	assert_eq 0 "$status"
+	wait_for 5 sh -c "[ -z \"\$(ls -A '$BERTH_STORE/containers')\" ]"
+	assert_eq "" "$(ls -A "$BERTH_STORE/run")"
+}
+
+test_container_outlives_a_killed_cli() {
+	import_bb
+	engine run --name survivor "$(cgp)" bb sh -c 'echo up; exec sleep 600' >/dev/null &
+	local cli=$!
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs survivor 2>/dev/null | grep -q up"
+	kill -KILL "$cli"
+	wait "$cli" 2>/dev/null || true
+	sleep 0.2
+	assert_contains "$(status_of survivor)" "Up"
+	engine stop -t 1 survivor >/dev/null
+	assert_contains "$(status_of survivor)" "Exited (137)"
+	engine rm survivor >/dev/null
+}
+
+test_attach_relays_stdin_and_output() {
+	import_bb
+	engine run -d -i --name cat1 "$(cgp)" bb sh -c 'echo hello-from-cat; cat; echo cat-done' >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs cat1 | grep -q hello-from-cat"
+	# what we type goes in, what it writes comes out; our EOF closes its stdin
+	run sh -c "printf 'one\ntwo\n' | '$BERTH' --root '$BERTH_STORE' attach cat1"
+	assert_eq 0 "$status" "$output"
+	assert_eq "one
+two
+cat-done" "$output"
+	assert_contains "$(status_of cat1)" "Exited (0)"
+	run engine attach cat1
+	assert_eq 125 "$status"
+	assert_contains "$output" "start it first"
+	engine rm cat1 >/dev/null
+}
+
+test_interactive_terminal_and_detach_keys() {
+	import_bb
+	# a real terminal (a pty from python): -it, type a command, read its answer, then
+	# ctrl-p ctrl-q leaves the container running
+	run python3 - "$BERTH" "$BERTH_STORE" "$(cgp)" <<'EOF'
+import os, pty, sys, time, select
+berth, store, cgp = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(berth, [berth, "--root", store, "run", "-it", "--name", "tty1", cgp, "bb", "sh"])
+def read_until(word, timeout=10):
+    buf, end = b"", time.time() + timeout
+    while word not in buf and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                buf += os.read(fd, 4096)
+            except OSError:
+                break
+    return buf
+read_until(b"# ")
+os.write(fd, b"tty; echo answer-$((6*7))\r")
+out = read_until(b"answer-42")
+print("tty:", b"/dev/pts/" in out, "answer:", b"answer-42" in out)
+os.write(fd, b"\x10\x11")
+_, st = os.waitpid(pid, 0)
+print("cli exit:", os.waitstatus_to_exitcode(st))
+EOF
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "tty: True answer: True"
+	assert_contains "$output" "cli exit: 0"
+	assert_contains "$(status_of tty1)" "Up"
+	# the terminal's output is in the log too
+	assert_contains "$(engine logs tty1)" "answer-42"
+	engine rm -f tty1 >/dev/null
+}
+
+test_usage_errors() {
+	import_bb
+	run engine create -d bb true
+	assert_eq 125 "$status"
+	run engine run --stop-signal NOPE bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "NOPE"
+	run engine stop
+	assert_eq 125 "$status"
+	assert_contains "$output" "requires at least 1 argument"
+	run engine logs --tail x bb
+	assert_eq 125 "$status"
+	run engine start -a nosuch
+	assert_eq 125 "$status"
+	assert_contains "$output" "no such container"
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null)"
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine's on-disk pieces the monitor and the CLI share: the container log
+ * (logfile.c: entries written per read, parsed back, times) and the container record
+ * (record.c: written and read back, found by name, id and prefix, a dead engine's
+ * "running" record).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth/error.h"
+#include "cleanup.h"
+#include "engine/logfile.h"
+#include "engine/record.h"
+#include "runtime/state.h"
+#include "test.h"
+#include "util.h"
+
+DEFINE_FREEP(struct berth_error, berth_error_free)
+
+static char *tmpdir(void)
+{
+	char t[] = "/tmp/berth-unit-engine.XXXXXX";
+
+	return mkdtemp(t) ? strdup(t) : NULL;
+}
+
+/* every entry of a log file, as "stream F|P text" lines */
+static char *entries(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	char *out = calloc(1, 4096);
+	size_t n, used = 0;
+
+	if (!out || read_full_file(path, &text, &n) < 0)
+		return out;
+	for (char *line = text; line < text + n;) {
+		char *nl = memchr(line, '\n', (size_t)(text + n - line));
+		struct log_entry e;
+
+		if (!nl || logfile_parse(line, (size_t)(nl - line), &e) < 0)
+			break;
+		used += (size_t)snprintf(out + used, 4096 - used, "%s %c %.*s|",
+					 e.stream == LOG_STDOUT ? "out" : "err", e.partial ? 'P' : 'F',
+					 (int)e.len, e.text);
+		line = nl + 1;
+	}
+	return out;
+}
+
+TEST(log_lines_and_partial_lines)
+{
+	_cleanup_free_ char *dir = tmpdir(), *path = NULL, *got = NULL;
+	_cleanup_close_ int fd = -EBADF;
+
+	ASSERT_TRUE(dir);
+	path = xasprintf("%s/log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ASSERT_TRUE(fd >= 0);
+	/* two lines and the start of a third, then its end and an empty line */
+	ASSERT_EQ(logfile_write(fd, LOG_STDOUT, "a\nbb\ncc", 7), 0);
+	ASSERT_EQ(logfile_write(fd, LOG_STDERR, "dd\n\n", 4), 0);
+	ASSERT_EQ(logfile_write(fd, LOG_STDOUT, "", 0), 0);
+	got = entries(path);
+	ASSERT_STREQ(got, "out F a|out F bb|out P cc|err F dd|err F |");
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST(log_times_round_trip)
+{
+	struct timespec ts;
+	struct log_entry e;
+	char stamp[32], line[128];
+	int64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	logfile_format_time(ns, stamp);
+	ASSERT_EQ(strlen(stamp), 30);
+	ASSERT_EQ(stamp[strlen(stamp) - 1], 'Z');
+	snprintf(line, sizeof(line), "%s stdout F hello world", stamp);
+	ASSERT_EQ(logfile_parse(line, strlen(line), &e), 0);
+	ASSERT_EQ(e.time_ns, ns);
+	ASSERT_EQ(e.len, 11);
+	ASSERT_TRUE(!memcmp(e.text, "hello world", 11));
+	/* a known instant, and fewer fraction digits */
+	logfile_format_time(0, stamp);
+	ASSERT_STREQ(stamp, "1970-01-01T00:00:00.000000000Z");
+	strcpy(line, "2026-12-05T10:10:26.5Z stderr P x");
+	ASSERT_EQ(logfile_parse(line, strlen(line), &e), 0);
+	ASSERT_EQ(e.time_ns, 1796465426500000000LL);
+	ASSERT_EQ(e.stream, LOG_STDERR);
+	ASSERT_TRUE(e.partial);
+}
+
+TEST(log_rejects_what_is_not_an_entry)
+{
+	static const char *const bad[] = {
+		"",
+		"hello",
+		"2026-12-05T10:10:26Z stdin F x",
+		"2026-12-05T10:10:26Z stdout X x",
+		"2026-12-05T10:10:26Z stdout Fx",
+		"not-a-time-at-all-here stdout F x",
+	};
+	struct log_entry e;
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		if (logfile_parse(bad[i], strlen(bad[i]), &e) != -EINVAL)
+			TEST_FAIL_("accepted '%s'", bad[i]);
+	/* an empty line of output */
+	ASSERT_EQ(logfile_parse("2026-12-05T10:10:26Z stdout F", 29, &e), 0);
+	ASSERT_EQ(e.len, 0);
+}
+
+static int write_record(const char *cdir, const char *id, const char *name, bool running,
+			pid_t pid)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", cdir, id);
+	struct record r = {
+		.id = (char *)id,
+		.name = (char *)name,
+		.image = (char *)"bb",
+		.image_id = (char *)"sha256:00",
+		.state = running ? BERTH_CTR_RUNNING : BERTH_CTR_EXITED,
+		.pid = pid,
+		.stop_signal = (char *)"SIGUSR1",
+		.tty = true,
+		.exit_code = 3,
+	};
+
+	if (!dir || mkdir(dir, 0700) < 0)
+		return -errno;
+	if (running)
+		(void)proc_start_time(pid, &r.pid_start);
+	return record_write(dir, &r, NULL);
+}
+
+TEST(record_round_trip_and_find)
+{
+	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *dir = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct record r = { 0 };
+
+	ASSERT_TRUE(root);
+	cdir = record_containers_dir(root);
+	ASSERT_EQ(mkdir(cdir, 0700), 0);
+	ASSERT_EQ(write_record(cdir, "abc111", "first", false, 0), 0);
+	ASSERT_EQ(write_record(cdir, "abc222", "second", true, getpid()), 0);
+	/* by name, by id, by a unique prefix */
+	ASSERT_EQ(record_find(root, "first", &dir, &r, &err), 0);
+	ASSERT_STREQ(r.id, "abc111");
+	ASSERT_STREQ(r.stop_signal, "SIGUSR1");
+	ASSERT_TRUE(r.tty);
+	ASSERT_EQ(r.exit_code, 3);
+	ASSERT_EQ(r.state, BERTH_CTR_EXITED);
+	record_clear(&r);
+	free(TAKE_PTR(dir));
+	ASSERT_EQ(record_find(root, "abc2", &dir, &r, &err), 0);
+	ASSERT_STREQ(r.name, "second");
+	/* we are alive: running stays running */
+	ASSERT_EQ(r.state, BERTH_CTR_RUNNING);
+	record_clear(&r);
+	free(TAKE_PTR(dir));
+	ASSERT_EQ(record_find(root, "abc", &dir, &r, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "ambiguous");
+	err = berth_error_free(err);
+	ASSERT_EQ(record_find(root, "nosuch", &dir, &r, &err), -ENOENT);
+	ASSERT_CONTAINS(err->msg, "no such container: nosuch");
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
+TEST(record_of_a_dead_engine_reads_exited)
+{
+	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *dir = NULL;
+	struct record r = { 0 };
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	ASSERT_TRUE(child > 0);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	ASSERT_TRUE(root);
+	cdir = record_containers_dir(root);
+	ASSERT_EQ(mkdir(cdir, 0700), 0);
+	/* "running", with a pid that is gone and no monitor */
+	ASSERT_EQ(write_record(cdir, "dead01", "dead", true, child), 0);
+	ASSERT_EQ(record_find(root, "dead", &dir, &r, NULL), 0);
+	ASSERT_EQ(r.state, BERTH_CTR_EXITED);
+	ASSERT_EQ(r.exit_code, 255);
+	record_clear(&r);
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
+TEST_MAIN()
