@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "berth/error.h"
 #include "berth/image.h"
 
@@ -39,6 +41,11 @@ struct berth_command {
 
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_pause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_unpause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_restart(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
@@ -63,6 +70,16 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+
+/* inspect, of containers and images (type NULL), or of one type only ("container",
+ * "image"): `berth inspect` and `berth image inspect` (inspect.c) */
+int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
+		struct berth_error **err);
+
+/* docker's --format for JSON objects: a subset of Go's text/template, {{.A.B}} (a
+ * string as it is, other values as JSON), {{json .A}} and {{.}}, with text between.
+ * One output per object. -EINVAL with the reason for what it cannot do. */
+int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **err);
 
 /* --- helpers (format.c) --- */
 

@@ -206,42 +206,10 @@ out:
 	return r;
 }
 
-int cmd_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+static int cmd_image_inspect(int argc, char **argv, struct berth_cli *cli,
+			     struct berth_error **err)
 {
-	_cleanup_(storep) struct berth_store *store = NULL;
-	int r, failed = 0;
-	bool first = true;
-
-	r = help_only(argc, argv, cli,
-		      "Usage:  berth inspect IMAGE [IMAGE...]\n\n"
-		      "Display detailed information on one or more images, as a JSON array\n",
-		      err);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (optind >= argc)
-		return cli_usage_error(cli, err, "\"inspect\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
-	if (r < 0)
-		return r;
-	printf("[");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *json = NULL;
-		struct berth_error *e = NULL;
-
-		if (berth_image_inspect(store, argv[i], &json, &e) < 0) {
-			fprintf(stderr, "berth: inspect '%s': %s\n", argv[i],
-				berth_error_message(e));
-			berth_error_free(e);
-			failed = 1;
-			continue;
-		}
-		printf("%s\n%s", first ? "" : ",", json);
-		first = false;
-	}
-	printf("%s]\n", first ? "" : "\n");
-	if (fflush(stdout) != 0)
-		return berth_error_set(err, errno, "write");
-	return failed;
+	return cli_inspect(argc, argv, cli, "image", err);
 }
 
 static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -301,7 +269,7 @@ int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	static const struct berth_command sub[] = {
 	    {"history", cmd_history, "Show the history of an image"},
 	    {"import", cmd_import, "Import a tarball as an image"},
-	    {"inspect", cmd_inspect, "Display detailed information on images"},
+	    {"inspect", cmd_image_inspect, "Display detailed information on images"},
 	    {"load", cmd_load, "Load images from an archive"},
 	    {"ls", cmd_images, "List images"},
 	    {"prune", cmd_image_prune, "Remove unused images"},

@@ -93,12 +93,14 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		}
 		format_since(l[i]->created, now, created, sizeof(created));
 		if (l[i]->state == BERTH_CTR_RUNNING) {
-			format_since(l[i]->created, now, since, sizeof(since));
+			format_since(l[i]->started ? l[i]->started : l[i]->created, now, since,
+				     sizeof(since));
 			/* "Up 3 seconds": docker drops the " ago" */
 			char *ago = strstr(since, " ago");
 			if (ago)
 				*ago = 0;
-			snprintf(status, sizeof(status), "Up %s", since);
+			snprintf(status, sizeof(status), "Up %s%s", since,
+				 l[i]->paused ? " (Paused)" : "");
 		} else if (l[i]->state == BERTH_CTR_CREATED) {
 			snprintf(status, sizeof(status), "Created");
 		} else {

@@ -97,6 +97,46 @@ struct berth_logs_opts {
 int berth_engine_logs(struct berth_store *s, const char *name_or_id,
 		      const struct berth_logs_opts *o, struct berth_error **err);
 
+struct berth_engine_exec_opts {
+	char **cmd;              /* required */
+	char **env;              /* "K=V" added to the container's */
+	const char *user;        /* docker's -u; NULL: the container's */
+	const char *workdir;     /* NULL: the container's */
+	bool tty, interactive, detach;
+};
+
+/* `berth exec`: run a command in the running container (every namespace and its
+ * cgroup; in-process, not through the monitor). *ret_status is its exit status (0 when
+ * detached). -EINVAL when the container does not run, -EBUSY when it is paused;
+ * err->kind tells a command not found or not executable apart, as for run. */
+int berth_engine_exec(struct berth_store *s, const char *name_or_id,
+		      const struct berth_engine_exec_opts *o, int *ret_status,
+		      struct berth_error **err);
+
+/* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
+int berth_engine_pause(struct berth_store *s, const char *name_or_id, bool pause,
+		       struct berth_error **err);
+
+/* `berth top`: the pids of the running container (malloc'd). */
+int berth_engine_pids(struct berth_store *s, const char *name_or_id, pid_t **ret, size_t *ret_n,
+		      struct berth_error **err);
+
+/* One reading of `berth stats`. */
+struct berth_engine_stats {
+	uint64_t read_ns;        /* CLOCK_MONOTONIC when read */
+	uint64_t cpu_ns;         /* CPU time used, all processes */
+	uint64_t memory_usage, memory_limit;
+	uint64_t pids;
+	uint64_t net_rx, net_tx; /* bytes, every interface of its network namespace but lo */
+};
+int berth_engine_stats(struct berth_store *s, const char *name_or_id,
+		       struct berth_engine_stats *ret, struct berth_error **err);
+
+/* `berth inspect CONTAINER`: docker's container object (Id, State, Config, HostConfig,
+ * GraphDriver, the paths) as JSON text, malloc'd. -ENOENT: no such container. */
+int berth_engine_inspect(struct berth_store *s, const char *name_or_id, char **ret_json,
+			 struct berth_error **err);
+
 enum berth_ctr_state {
 	BERTH_CTR_CREATED,
 	BERTH_CTR_RUNNING,
@@ -111,8 +151,10 @@ struct berth_ctr_info {
 	char *image_id;          /* "sha256:..." of the image it was created from */
 	char *command;           /* args joined with spaces */
 	int64_t created;         /* unix seconds */
+	int64_t started;         /* unix seconds, 0 before it first ran */
 	int64_t finished;        /* unix seconds, 0 while running */
 	enum berth_ctr_state state;
+	bool paused;             /* running, but frozen */
 	int exit_code;
 	pid_t pid;
 };

@@ -159,6 +159,11 @@ struct berth_stats {
 int berth_container_stats(const char *root, const char *id, struct berth_stats *ret,
 			  struct berth_error **err);
 
+/* The OOM kills counted in the container's cgroup, of a stopped container too (until it
+ * is deleted): how the engine learns that its process was OOM-killed. */
+int berth_container_oom_kills(const char *root, const char *id, uint64_t *ret,
+			      struct berth_error **err);
+
 /* Change the resources of a running container. Fields left at their "unset" value
  * (see berth_update_init) are not touched. */
 struct berth_update {

@@ -236,7 +236,10 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = recv(sock, buf, sizeof(buf), 0);
-			if (n < 0 && errno == EINTR)
+			/* ECONNRESET: the monitor closed while something we sent was unread
+			 * there. The kernel reports that before the frames still queued here
+			 * (MON_EXIT among them), and only once: read on. */
+			if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 				continue;
 			if (n <= 0) {
 				r = -EPIPE;

@@ -494,6 +494,19 @@ out:
 	return r;
 }
 
+/* A paused container's processes take no signal until they are thawed: stop and rm -f
+ * resume it first, as docker does. */
+static void thaw_if_paused(const char *rtroot, const char *id)
+{
+	struct berth_state st;
+
+	if (berth_container_state(rtroot, id, &st, NULL) < 0)
+		return;
+	if (st.status == BERTH_STATUS_PAUSED)
+		(void)berth_container_resume(rtroot, id, NULL);
+	berth_state_clear(&st);
+}
+
 /* Wait until the container's monitor has finished (its record is final), at most
  * timeout_ms (-1: for ever). 0 when it has, -ETIMEDOUT when not. */
 static int wait_monitor(const struct record *rec, int timeout_ms)
@@ -557,6 +570,7 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 		goto out;
 	if (timeout_s < 0)
 		timeout_s = 10;
+	thaw_if_paused(rtroot, rec.id);
 	if (timeout_s > 0) {
 		r = berth_container_kill(rtroot, rec.id, sig, false, NULL);
 		if (r >= 0 && wait_monitor(&rec, timeout_s * 1000) == 0) {
@@ -640,7 +654,8 @@ static char *join_args(char **args)
 int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err)
 {
-	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
+	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s)),
+			    *rtroot = store_runtime_root(s);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct berth_ctr_info **l = NULL;
 	size_t n = 0;
@@ -683,11 +698,20 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 			.image_id = TAKE_PTR(r.image_id),
 			.command = join_args(r.args),
 			.created = r.created,
+			.started = r.started,
 			.finished = r.finished,
 			.state = r.state,
 			.exit_code = r.exit_code,
 			.pid = r.state == BERTH_CTR_RUNNING ? r.pid : 0,
 		};
+		if (r.state == BERTH_CTR_RUNNING && rtroot) {
+			struct berth_state st;
+
+			if (berth_container_state(rtroot, c->id, &st, NULL) == 0) {
+				c->paused = st.status == BERTH_STATUS_PAUSED;
+				berth_state_clear(&st);
+			}
+		}
 		l[n++] = c;
 		record_clear(&r);
 	}
@@ -723,6 +747,7 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 	if (rec.state == BERTH_CTR_RUNNING) {
 		/* killed; its monitor records the end and unmounts, and takes the lock for
 		 * that: wait for it before taking the lock ourselves */
+		thaw_if_paused(rtroot, rec.id);
 		(void)berth_container_kill(rtroot, rec.id, SIGKILL, false, NULL);
 		(void)wait_monitor(&rec, 10000);
 	}

@@ -60,11 +60,24 @@ struct mon {
 	int status;
 };
 
+/* Closed at once, removed from the array only by clients_compact() at the top of the
+ * loop: the poll set's indices stay valid while one iteration is handled. */
 static void client_drop(struct mon *m, size_t i)
 {
-	close(m->clients[i].fd);
+	if (m->clients[i].fd >= 0)
+		close(m->clients[i].fd);
 	free(m->clients[i].pending);
-	m->clients[i] = m->clients[--m->n_clients];
+	m->clients[i] = (struct client){ .fd = -1 };
+}
+
+static void clients_compact(struct mon *m)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_clients; i++)
+		if (m->clients[i].fd >= 0)
+			m->clients[k++] = m->clients[i];
+	m->n_clients = k;
 }
 
 static void client_add(struct mon *m, int fd)
@@ -95,10 +108,13 @@ static void broadcast(struct mon *m, uint8_t type, const void *data, size_t n)
 		n = MON_FRAME_MAX;
 	frame[0] = (char)type;
 	memcpy(frame + 1, data, n);
-	for (size_t i = 0; i < m->n_clients;) {
+	for (size_t i = 0; i < m->n_clients; i++) {
 		struct client *c = &m->clients[i];
-		ssize_t k = send(c->fd, frame, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t k;
 
+		if (c->fd < 0)
+			continue;
+		k = send(c->fd, frame, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->pending = malloc(n + 1);
 			if (!c->pending) {
@@ -109,9 +125,7 @@ static void broadcast(struct mon *m, uint8_t type, const void *data, size_t n)
 			c->pending_len = n + 1;
 		} else if (k < 0) {
 			client_drop(m, i);
-			continue;
 		}
-		i++;
 	}
 }
 
@@ -267,9 +281,12 @@ static void loop(struct mon *m, int sigfd)
 	for (;;) {
 		struct pollfd p[4 + MAX_CLIENTS];
 		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
-		bool blocked = any_pending(m);
+		bool blocked;
 		size_t np = 0;
 		int timeout = -1;
+
+		clients_compact(m);
+		blocked = any_pending(m);
 
 		if (m->init_exited) {
 			if (m->out[0] < 0 && m->out[1] < 0)
@@ -318,12 +335,11 @@ static void loop(struct mon *m, int sigfd)
 				output(m, w);
 		if (idx_in >= 0 && (p[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)))
 			stdin_flush(m);
-		/* clients last, from the highest index: dropping one moves the last into its
-		 * place, which was already handled */
-		for (size_t i = m->n_clients; i-- > 0;) {
+		/* the clients polled in this round (an accepted one comes after them) */
+		for (size_t i = 0; i < m->n_clients && idx_client + (int)i < (int)np; i++) {
 			short re;
 
-			if (idx_client + (int)i >= (int)np)
+			if (m->clients[i].fd < 0)
 				continue;
 			re = p[idx_client + (int)i].revents;
 			if ((re & POLLOUT) && client_flush(m, i) < 0) {
@@ -350,13 +366,19 @@ static void send_exit(struct mon *m, int status)
 
 	frame[0] = MON_EXIT;
 	memcpy(frame + 1, &v, sizeof(v));
+	clients_compact(m);
 	for (size_t i = 0; i < m->n_clients; i++) {
 		struct client *c = &m->clients[i];
+		char in[1 + MON_FRAME_MAX];
 
 		(void)fd_set_nonblock(c->fd, false);
 		if (c->pending)
 			(void)send(c->fd, c->pending, c->pending_len, MSG_NOSIGNAL);
 		(void)send(c->fd, frame, sizeof(frame), MSG_NOSIGNAL);
+		/* what the client sent and we did not read (a window size, input): closing on
+		 * it would reset the connection ahead of the frames the client has to read */
+		while (recv(c->fd, in, sizeof(in), MSG_DONTWAIT) > 0)
+			;
 	}
 }
 
@@ -403,10 +425,10 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 {
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->dir);
 	_cleanup_close_ int lock = -EBADF;
-	struct berth_stats st;
+	uint64_t oom = 0;
 
-	if (started && berth_container_stats(m->rtroot, m->id, &st, NULL) == 0)
-		m->rec.oom_killed = st.oom_kills > 0;
+	if (started && berth_container_oom_kills(m->rtroot, m->id, &oom, NULL) == 0)
+		m->rec.oom_killed = oom > 0;
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	/* gone already: `berth rm -f` removed it while we finished */
 	if (!rootfs || record_lock(m->dir, &lock) < 0)
@@ -592,8 +614,8 @@ fail_early:
 		finish(&m, false, 125, e);
 	(void)sync_send_error(o->sync_fd, -r, e);
 out:
-	while (m.n_clients)
-		client_drop(&m, m.n_clients - 1);
+	for (size_t i = 0; i < m.n_clients; i++)
+		client_drop(&m, i);
 	for (int w = 0; w < 2; w++)
 		if (m.out[w] >= 0)
 			close(m.out[w]);

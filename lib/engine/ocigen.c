@@ -98,7 +98,7 @@ static int lookup_db(const char *rootfs, const char *db, const char *name, uint3
 	return -ENOENT;
 }
 
-static int parse_user(const char *rootfs, const char *spec, uint32_t *uid, uint32_t *gid,
+int ocigen_parse_user(const char *rootfs, const char *spec, uint32_t *uid, uint32_t *gid,
 		      struct berth_error **err)
 {
 	_cleanup_free_ char *u = strdup(spec);
@@ -211,7 +211,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		const char *u = o->user ? o->user : img->user;
 
 		if (*u) {
-			r = parse_user(in->rootfs, u, &uid, &gid, err);
+			r = ocigen_parse_user(in->rootfs, u, &uid, &gid, err);
 			if (r < 0)
 				return r;
 		}

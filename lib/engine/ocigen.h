@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "berth/engine.h"
@@ -21,3 +22,8 @@ struct ocigen_input {
  * the caller) for the record. Returns the JSON text (malloc'd) in *ret. */
 int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		  struct berth_error **err);
+
+/* docker's --user: "uid", "name", "uid:gid", "name:group" (names looked up in the
+ * rootfs's /etc/passwd and /etc/group; a user name also gives its group). */
+int ocigen_parse_user(const char *rootfs, const char *spec, uint32_t *uid, uint32_t *gid,
+		      struct berth_error **err);

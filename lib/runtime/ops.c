@@ -99,6 +99,25 @@ int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *
 	return cg->ops->pids(cg, ret, ret_n, err);
 }
 
+int berth_container_oom_kills(const char *root, const char *id, uint64_t *ret,
+			      struct berth_error **err)
+{
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_close_ int dirfd = -EBADF;
+	struct cgroup_stats s = { 0 };
+	int r;
+
+	r = open_running(root, id, LIVE | STATUS_BIT(BERTH_STATUS_STOPPED), "read stats of",
+			 &dirfd, &cg, NULL, err);
+	if (r < 0)
+		return r;
+	r = cgroup_stats(cg, &s, err);
+	if (r < 0)
+		return r;
+	*ret = s.oom_kills;
+	return 0;
+}
+
 int berth_container_stats(const char *root, const char *id, struct berth_stats *ret,
 			  struct berth_error **err)
 {

@@ -301,3 +301,140 @@ test_usage_errors() {
 	assert_contains "$output" "no such container"
 	assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null)"
 }
+
+test_exec_runs_in_the_container() {
+	import_bb
+	engine run -d --name x1 -h boxname -e FROM_RUN=1 "$(cgp)" bb sleep 600 >/dev/null
+	# its namespaces: hostname, pid 1 is the container's init, its env
+	assert_eq boxname "$(engine exec x1 hostname)"
+	assert_eq "sleep" "$(engine exec x1 cat /proc/1/comm)"
+	assert_eq "1 2" "$(engine exec -e ADDED=2 x1 sh -c 'echo $FROM_RUN $ADDED')"
+	assert_eq "65534 /tmp" "$(engine exec -u nobody -w /tmp x1 sh -c 'echo $(id -u) $(pwd)')"
+	# in the container's cgroup: the exec'd shell is among its processes
+	assert_eq same "$(engine exec x1 sh -c 'grep -qx $$ /sys/fs/cgroup/pids/cgroup.procs && echo same')"
+	run engine exec x1 sh -c 'echo out; echo err >&2; exit 9'
+	assert_eq 9 "$status"
+	assert_contains "$output" "out"
+	assert_contains "$output" "err"
+	run engine exec x1 nosuchcommand
+	assert_eq 127 "$status"
+	assert_contains "$output" "not found"
+	# -i passes our stdin; without it the process reads nothing
+	assert_eq piped "$(echo piped | engine exec -i x1 cat)"
+	assert_eq "" "$(echo piped | engine exec x1 cat)"
+	# -t gives it a terminal
+	run script -qec "'$BERTH' --root '$BERTH_STORE' exec -t x1 /probe tty" /dev/null
+	assert_contains "$output" "0:tty 1:tty 2:tty"
+	# -d returns at once; what it does happens in the container
+	run engine exec -d x1 sh -c 'sleep 0.2; echo done > /from-exec'
+	assert_eq 0 "$status"
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' exec x1 cat /from-exec 2>/dev/null | grep -q done"
+	engine stop -t 1 x1 >/dev/null
+	run engine exec x1 true
+	assert_eq 125 "$status"
+	assert_contains "$output" "is not running"
+	engine rm x1 >/dev/null
+}
+
+test_pause_and_unpause() {
+	import_bb
+	local a b
+	engine run -d --name p1 "$(cgp)" bb sh -c 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done' >/dev/null
+	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' exec p1 cat /count >/dev/null 2>&1"
+	run engine pause p1
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(status_of p1)" "(Paused)"
+	assert_eq "paused true" "$(engine inspect -f '{{.State.Status}} {{.State.Paused}}' p1)"
+	a=$(cat "$(engine inspect -f '{{.GraphDriver.Data.UpperDir}}' p1)/count")
+	sleep 0.5
+	b=$(cat "$(engine inspect -f '{{.GraphDriver.Data.UpperDir}}' p1)/count")
+	assert_eq "$a" "$b" "the counter moved while paused"
+	run engine exec p1 true
+	assert_eq 125 "$status"
+	assert_contains "$output" "paused"
+	run engine pause p1
+	assert_eq 1 "$status"
+	assert_contains "$output" "already paused"
+	engine unpause p1 >/dev/null
+	wait_for 10 sh -c "[ \"\$(cat '$(engine inspect -f '{{.GraphDriver.Data.UpperDir}}' p1)/count')\" != '$b' ]"
+	assert_contains "$(status_of p1)" "Up"
+	assert_not_contains "$(status_of p1)" "Paused"
+	# a paused container stops (it is thawed for its signals)
+	engine pause p1 >/dev/null
+	run engine stop -t 1 p1
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(status_of p1)" "Exited"
+	run engine unpause p1
+	assert_eq 1 "$status"
+	assert_contains "$output" "not running"
+	engine rm p1 >/dev/null
+}
+
+test_inspect_a_container() {
+	import_bb
+	local id
+	id=$(engine run -d --name in1 -m 64m --cpus 0.5 --pids-limit 20 "$(cgp)" bb sleep 600)
+	assert_eq "running /in1 $id" "$(engine inspect -f '{{.State.Status}} {{.Name}} {{.Id}}' in1)"
+	assert_eq "67108864 500000000 20" \
+		"$(engine inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' in1)"
+	assert_eq '["sleep","600"]' "$(engine inspect -f '{{json .Config.Cmd}}' in1)"
+	# the pid is the container's init as the host sees it
+	assert_eq sleep "$(cat /proc/"$(engine inspect -f '{{.State.Pid}}' in1)"/comm)"
+	# the JSON array of docker's shape, containers and images alike
+	run engine inspect in1 bb
+	assert_eq 0 "$status"
+	assert_eq 2 "$(jq length <<<"$output")"
+	assert_eq "$id" "$(jq -r '.[0].Id' <<<"$output")"
+	assert_eq "sha256:" "$(jq -r '.[1].Id' <<<"$output" | cut -c1-7)"
+	engine stop -t 1 in1 >/dev/null
+	assert_eq "exited 137 false 0" \
+		"$(engine inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}} {{.State.Pid}}' in1)"
+	assert_ne "0001-01-01T00:00:00Z" "$(engine inspect -f '{{.State.FinishedAt}}' in1)"
+	# an OOM kill is recorded
+	engine run --name oom -m 32m "$(cgp)" bb /probe alloc 200 >/dev/null 2>&1 || true
+	assert_eq "true 137" "$(engine inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom)"
+	assert_eq "false" "$(engine inspect -f '{{.State.OOMKilled}}' in1)"
+	# errors: unknown names, types and templates
+	run engine inspect nosuch
+	assert_eq 1 "$status"
+	assert_contains "$output" "no such object: nosuch"
+	run engine inspect --type image in1
+	assert_eq 1 "$status"
+	run engine inspect -f '{{range .Args}}x{{end}}' in1
+	assert_eq 125 "$status"
+	assert_contains "$output" "template"
+	engine rm in1 oom >/dev/null
+}
+
+test_stats_and_top() {
+	import_bb
+	engine run -d --name busy -m 64m "$(cgp)" bb sh -c 'while :; do :; done' >/dev/null
+	engine run -d --name idle "$(cgp)" bb sleep 600 >/dev/null
+	run engine stats --no-stream
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "CONTAINER ID"
+	assert_contains "$output" "MEM USAGE / LIMIT"
+	local busy_cpu idle_pids
+	busy_cpu=$(awk '$2 == "busy" { sub("%", "", $3); print int($3) }' <<<"$output")
+	[ "$busy_cpu" -ge 5 ] || fail "a busy loop at ${busy_cpu}% CPU"
+	assert_contains "$(grep busy <<<"$output")" "/ 64MiB"
+	idle_pids=$(awk '$2 == "idle" { print $NF }' <<<"$output")
+	assert_eq 1 "$idle_pids"
+	run engine stats --no-stream idle
+	assert_not_contains "$output" "busy"
+	assert_contains "$output" "idle"
+	run engine stats --no-stream nosuch
+	assert_eq 125 "$status"
+	# top: ps's rows of the container's processes only
+	run engine top idle
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(head -1 <<<"$output")" "PID"
+	assert_contains "$output" "sleep 600"
+	assert_not_contains "$output" "while"
+	assert_eq 2 "$(wc -l <<<"$output")"
+	run engine top idle -o pid,comm
+	assert_eq "sleep" "$(tail -1 <<<"$output" | awk '{ print $2 }')"
+	engine rm -f busy idle >/dev/null
+	run engine top idle
+	assert_eq 125 "$status"
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_HELP = 0x100 };
+	static const struct option options[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{},
+	};
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
+	struct berth_engine_exec_opts o = { 0 };
+	const char *key;
+	int c, r, status = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:dite:u:w:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=')) {
+				const char *v = getenv(optarg);
+				_cleanup_free_ char *kv = NULL;
+
+				if (!v)
+					break;
+				kv = xasprintf("%s=%s", optarg, v);
+				if (!kv || strv_extend(&env, kv) < 0)
+					return -ENOMEM;
+				break;
+			}
+			if (strv_extend(&env, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				return cli_usage_error(cli, err,
+						       "the working directory '%s' is not absolute",
+						       optarg);
+			o.workdir = optarg;
+			break;
+		case OPT_HELP:
+			printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+			       "Run a command in a running container\n\nOptions:\n"
+			       "  -d, --detach              Run it in the background\n"
+			       "  -e, --env K=V             Set an environment variable\n"
+			       "  -i, --interactive         Keep STDIN open\n"
+			       "  -t, --tty                 Allocate a pseudo-TTY\n"
+			       "  -u, --user USER[:GROUP]   User name or uid, and group\n"
+			       "  -w, --workdir DIR         Working directory inside the container\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(cli, err, "\"berth exec\" requires at least 2 arguments");
+	key = argv[optind++];
+	for (int i = optind; i < argc; i++)
+		if (strv_extend(&cmd, argv[i]) < 0)
+			return -ENOMEM;
+	o.cmd = cmd;
+	o.env = env;
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_exec(store, key, &o, &status, err);
+	if (r < 0 && *err && ((*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ||
+			      (*err)->kind == BERTH_ERROR_EXEC_DENIED)) {
+		/* docker's codes: the command could not be found (127) or run (126) */
+		int code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
+
+		fprintf(stderr, "berth: %s\n", berth_error_message(*err));
+		*err = berth_error_free(*err);
+		return code;
+	}
+	return r < 0 ? r : status;
+}

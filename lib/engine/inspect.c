@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth inspect CONTAINER`: docker's container JSON (the fields docker users script
+ * against: State, Config, HostConfig, GraphDriver, the paths), from the record and the
+ * container's OCI config.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "berth/engine.h"
+#include "berth/image.h"
+#include "berth/runtime.h"
+#include "cleanup.h"
+#include "logfile.h"
+#include "record.h"
+#include "util.h"
+
+static json_t *time_string(int64_t secs)
+{
+	char buf[32];
+
+	if (secs <= 0)
+		return json_string("0001-01-01T00:00:00Z");
+	logfile_format_time(secs * 1000000000, buf);
+	return json_string(buf);
+}
+
+static json_t *strv_json(char *const *l)
+{
+	json_t *a = json_array();
+
+	for (char *const *i = l; a && i && *i; i++)
+		json_array_append_new(a, json_string(*i));
+	return a;
+}
+
+static json_t *path_in(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+
+	return json_string(p ? p : "");
+}
+
+static json_int_t get_int(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(json_object_get(o, a), b);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* docker's HostConfig and Config, from what the OCI config says */
+static void from_config(json_t *cfg, json_t *host, json_t *config)
+{
+	json_t *proc = json_object_get(cfg, "process"), *res;
+	json_t *user = json_object_get(proc, "user");
+	json_int_t quota, period;
+	char ubuf[48];
+
+	json_object_set(config, "Env", json_object_get(proc, "env") ?: json_array());
+	json_object_set_new(config, "WorkingDir",
+			    json_string(json_string_value(json_object_get(proc, "cwd")) ?: ""));
+	json_object_set_new(config, "Tty", json_boolean(json_is_true(json_object_get(proc, "terminal"))));
+	json_object_set(config, "Hostname", json_object_get(cfg, "hostname") ?: json_string(""));
+	snprintf(ubuf, sizeof(ubuf), "%lld:%lld", (long long)get_int(proc, "user", "uid"),
+		 (long long)get_int(proc, "user", "gid"));
+	json_object_set_new(config, "User", json_string(user ? ubuf : ""));
+
+	res = json_object_get(json_object_get(cfg, "linux"), "resources");
+	json_object_set_new(host, "Memory", json_integer(get_int(res, "memory", "limit")));
+	json_object_set_new(host, "MemorySwap", json_integer(get_int(res, "memory", "swap")));
+	quota = get_int(res, "cpu", "quota");
+	period = get_int(res, "cpu", "period");
+	json_object_set_new(host, "CpuQuota", json_integer(quota));
+	json_object_set_new(host, "CpuPeriod", json_integer(period));
+	json_object_set_new(host, "NanoCpus",
+			    json_integer(quota > 0 && period > 0 ? quota * 1000000000 / period : 0));
+	json_object_set_new(host, "PidsLimit", json_integer(get_int(res, "pids", "limit")));
+	{
+		const char *cg = json_string_value(
+			json_object_get(json_object_get(cfg, "linux"), "cgroupsPath"));
+		_cleanup_free_ char *parent = cg ? strdup(cg) : NULL;
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+
+		if (slash)
+			*slash = 0;
+		json_object_set_new(host, "CgroupParent", json_string(parent ? parent : ""));
+	}
+}
+
+int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json,
+			 struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *rtroot = record_runtime_root(berth_store_root(s)),
+			    *cfgpath = NULL, *name = NULL;
+	struct berth_image *img = NULL;
+	struct record rec;
+	json_t *root, *state, *config, *host, *gd, *gdd, *cfg;
+	bool paused = false;
+	const char *status;
+	char *text;
+	int r;
+
+	if (!rtroot)
+		return -ENOMEM;
+	r = record_find(berth_store_root(s), key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (rec.state == BERTH_CTR_RUNNING) {
+		struct berth_state st;
+
+		if (berth_container_state(rtroot, rec.id, &st, NULL) == 0) {
+			paused = st.status == BERTH_STATUS_PAUSED;
+			berth_state_clear(&st);
+		}
+	}
+	status = rec.state == BERTH_CTR_RUNNING ? (paused ? "paused" : "running")
+		 : rec.state == BERTH_CTR_CREATED ? "created"
+						  : "exited";
+	cfgpath = xasprintf("%s/config.json", dir);
+	name = xasprintf("/%s", rec.name);
+	cfg = cfgpath ? json_load_file(cfgpath, 0, NULL) : NULL;
+	root = json_object();
+	state = json_object();
+	config = json_object();
+	host = json_object();
+	gd = json_object();
+	gdd = json_object();
+	if (!name || !root || !state || !config || !host || !gd || !gdd) {
+		json_decref(cfg);
+		json_decref(root);
+		json_decref(state);
+		json_decref(config);
+		json_decref(host);
+		json_decref(gd);
+		json_decref(gdd);
+		record_clear(&rec);
+		return -ENOMEM;
+	}
+	json_object_set_new(root, "Id", json_string(rec.id));
+	json_object_set_new(root, "Created", time_string(rec.created));
+	json_object_set_new(root, "Path", json_string(rec.args && rec.args[0] ? rec.args[0] : ""));
+	json_object_set_new(root, "Args", strv_json(rec.args && rec.args[0] ? rec.args + 1 : NULL));
+
+	json_object_set_new(state, "Status", json_string(status));
+	json_object_set_new(state, "Running", json_boolean(rec.state == BERTH_CTR_RUNNING));
+	json_object_set_new(state, "Paused", json_boolean(paused));
+	json_object_set_new(state, "Restarting", json_false());
+	json_object_set_new(state, "OOMKilled", json_boolean(rec.oom_killed));
+	json_object_set_new(state, "Dead", json_false());
+	json_object_set_new(state, "Pid", json_integer(rec.state == BERTH_CTR_RUNNING ? rec.pid : 0));
+	json_object_set_new(state, "ExitCode", json_integer(rec.exit_code));
+	json_object_set_new(state, "Error", json_string(rec.error ? rec.error : ""));
+	json_object_set_new(state, "StartedAt", time_string(rec.started));
+	json_object_set_new(state, "FinishedAt",
+			    time_string(rec.state == BERTH_CTR_RUNNING ? 0 : rec.finished));
+	json_object_set_new(root, "State", state);
+
+	json_object_set_new(root, "Image", json_string(rec.image_id));
+	json_object_set_new(root, "ResolvConfPath", path_in(dir, "resolv.conf"));
+	json_object_set_new(root, "HostnamePath", path_in(dir, "hostname"));
+	json_object_set_new(root, "HostsPath", path_in(dir, "hosts"));
+	json_object_set_new(root, "LogPath", path_in(dir, LOG_FILE));
+	json_object_set_new(root, "Name", json_string(name));
+	json_object_set_new(root, "RestartCount", json_integer(rec.restart_count));
+	json_object_set_new(root, "Driver", json_string("overlay"));
+	json_object_set_new(root, "Platform", json_string("linux"));
+
+	json_object_set_new(host, "AutoRemove", json_boolean(rec.auto_remove));
+	json_object_set_new(config, "Image", json_string(rec.image));
+	json_object_set_new(config, "OpenStdin", json_boolean(rec.open_stdin));
+	json_object_set_new(config, "StopSignal",
+			    json_string(rec.stop_signal ? rec.stop_signal : "SIGTERM"));
+	json_object_set_new(config, "Cmd", strv_json(rec.args));
+	if (cfg)
+		from_config(cfg, host, config);
+	json_object_set_new(root, "HostConfig", host);
+
+	/* the image's layers as the overlay has them */
+	if (berth_image_lookup(s, rec.image_id, &img, NULL) == 0) {
+		size_t len = 0;
+		char *lower;
+
+		for (char **l = img->layer_dirs; l && *l; l++)
+			len += strlen(*l) + 1;
+		lower = calloc(1, len + 1);
+		for (char **l = img->layer_dirs; lower && l && *l; l++) {
+			if (l != img->layer_dirs)
+				strcat(lower, ":");
+			strcat(lower, *l);
+		}
+		json_object_set_new(gdd, "LowerDir", json_string(lower ? lower : ""));
+		free(lower);
+		berth_image_free(img);
+	}
+	json_object_set_new(gdd, "UpperDir", path_in(dir, "upper"));
+	json_object_set_new(gdd, "WorkDir", path_in(dir, "work"));
+	json_object_set_new(gdd, "MergedDir", path_in(dir, "rootfs"));
+	json_object_set_new(gd, "Data", gdd);
+	json_object_set_new(gd, "Name", json_string("overlay"));
+	json_object_set_new(root, "GraphDriver", gd);
+	json_object_set_new(root, "Config", config);
+
+	text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	json_decref(cfg);
+	record_clear(&rec);
+	if (!text)
+		return -ENOMEM;
+	*ret_json = text;
+	return 0;
+}

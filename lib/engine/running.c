@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The verbs on a running container that go straight to the runtime: exec, pause,
+ * unpause, top, stats.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth/engine.h"
+#include "berth/image.h"
+#include "berth/runtime.h"
+#include "cleanup.h"
+#include "ocigen.h"
+#include "record.h"
+#include "util.h"
+
+/* The running container key names: its directory, record and runtime root. */
+struct running {
+	char *dir, *rtroot;
+	struct record rec;
+	bool paused;
+};
+
+static void running_release(struct running *r)
+{
+	free(r->dir);
+	free(r->rtroot);
+	record_clear(&r->rec);
+}
+
+static int find_running(struct berth_store *s, const char *key, struct running *ret,
+			struct berth_error **err)
+{
+	struct running r = { 0 };
+	struct berth_state st;
+	int k;
+
+	k = record_find(berth_store_root(s), key, &r.dir, &r.rec, err);
+	if (k < 0)
+		return k;
+	r.rtroot = record_runtime_root(berth_store_root(s));
+	if (!r.rtroot) {
+		running_release(&r);
+		return -ENOMEM;
+	}
+	if (r.rec.state != BERTH_CTR_RUNNING ||
+	    berth_container_state(r.rtroot, r.rec.id, &st, NULL) < 0) {
+		running_release(&r);
+		return berth_error_new(err, EINVAL, "container %s is not running", key);
+	}
+	r.paused = st.status == BERTH_STATUS_PAUSED;
+	berth_state_clear(&st);
+	*ret = r;
+	return 0;
+}
+
+int berth_engine_exec(struct berth_store *s, const char *key, const struct berth_engine_exec_opts *o,
+		      int *ret_status, struct berth_error **err)
+{
+	_cleanup_(running_release) struct running r = { 0 };
+	_cleanup_close_ int devnull = -EBADF;
+	_cleanup_free_ char *rootfs = NULL;
+	struct berth_exec_opts eo = {
+		.args = o->cmd,
+		.tty = o->tty,
+		.detach = o->detach,
+		.cwd = o->workdir,
+		.env = o->env,
+		.stdio = { -1, -1, -1 },
+	};
+	int k;
+
+	if (!o->cmd || !o->cmd[0])
+		return berth_error_new(err, EINVAL, "no command to execute");
+	k = find_running(s, key, &r, err);
+	if (k < 0)
+		return k;
+	if (r.paused)
+		return berth_error_new(err, EBUSY,
+				       "container %s is paused, unpause the container before exec",
+				       key);
+	if (o->user) {
+		rootfs = xasprintf("%s/rootfs", r.dir);
+		if (!rootfs)
+			return -ENOMEM;
+		k = ocigen_parse_user(rootfs, o->user, &eo.uid, &eo.gid, err);
+		if (k < 0)
+			return k;
+		eo.has_user = true;
+	}
+	/* docker: without -i the process's stdin is closed (here: /dev/null); detached,
+	 * none of its stdio is ours */
+	if (!o->interactive || o->detach) {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0)
+			return berth_error_set(err, errno, "open '/dev/null'");
+		eo.stdio[0] = devnull;
+		if (o->detach)
+			eo.stdio[1] = eo.stdio[2] = devnull;
+	}
+	k = berth_container_exec(r.rtroot, r.rec.id, &eo, ret_status, err);
+	if (k >= 0 && o->detach)
+		*ret_status = 0;
+	return k;
+}
+
+int berth_engine_pause(struct berth_store *s, const char *key, bool pause,
+		       struct berth_error **err)
+{
+	_cleanup_(running_release) struct running r = { 0 };
+	int k;
+
+	k = find_running(s, key, &r, err);
+	if (k < 0)
+		return k;
+	if (pause && r.paused)
+		return berth_error_new(err, EINVAL, "container %s is already paused", key);
+	if (!pause && !r.paused)
+		return berth_error_new(err, EINVAL, "container %s is not paused", key);
+	return pause ? berth_container_pause(r.rtroot, r.rec.id, err)
+		     : berth_container_resume(r.rtroot, r.rec.id, err);
+}
+
+int berth_engine_pids(struct berth_store *s, const char *key, pid_t **ret, size_t *ret_n,
+		      struct berth_error **err)
+{
+	_cleanup_(running_release) struct running r = { 0 };
+	int k;
+
+	k = find_running(s, key, &r, err);
+	if (k < 0)
+		return k;
+	return berth_container_pids(r.rtroot, r.rec.id, ret, ret_n, err);
+}
+
+/* Bytes received and sent on every interface but lo, read from the container's own
+ * network namespace through its init's /proc/PID/net/dev. */
+static void net_io(pid_t pid, uint64_t *rx, uint64_t *tx)
+{
+	char path[64], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	*rx = *tx = 0;
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char name[64];
+		unsigned long long r, t;
+
+		if (sscanf(line, " %63[^:]: %llu %*u %*u %*u %*u %*u %*u %*u %llu", name, &r,
+			   &t) != 3 || streq(name, "lo"))
+			continue;
+		*rx += r;
+		*tx += t;
+	}
+}
+
+int berth_engine_stats(struct berth_store *s, const char *key, struct berth_engine_stats *ret,
+		       struct berth_error **err)
+{
+	_cleanup_(running_release) struct running r = { 0 };
+	struct berth_stats st;
+	struct timespec ts;
+	int k;
+
+	k = find_running(s, key, &r, err);
+	if (k < 0)
+		return k;
+	k = berth_container_stats(r.rtroot, r.rec.id, &st, err);
+	if (k < 0)
+		return k;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*ret = (struct berth_engine_stats){
+		.read_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec,
+		.cpu_ns = st.cpu_usage_ns,
+		.memory_usage = st.memory_usage,
+		.memory_limit = st.memory_limit,
+		.pids = st.pids_current,
+	};
+	net_io(r.rec.pid, &ret->net_rx, &ret->net_tx);
+	return 0;
+}
