@@ -93,6 +93,14 @@ int cli_for_each(int argc, char **argv, struct berth_store *store,
 			   struct berth_error **err),
 		 void *data, bool print_names);
 
+/* docker's -e: "K=V" as it is, "K" with our value of K (nothing when K is unset).
+ * -ENOMEM. */
+int cli_env_add(char ***env, const char *arg);
+
+/* When *err says the container's command was not found or not executable: print it,
+ * free it and return docker's exit code (127, 126). Else 0, *err left alone. */
+int cli_exec_failure(struct berth_error **err);
+
 /* For _cleanup_(cli_store_free). */
 void cli_store_free(struct berth_store **s);
 

@@ -27,7 +27,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
 	struct berth_engine_exec_opts o = { 0 };
 	const char *key;
-	int c, r, status = 0;
+	int c, r, code, status = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:dite:u:w:", options, NULL)) >= 0) {
@@ -42,18 +42,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			o.tty = true;
 			break;
 		case 'e':
-			if (!strchr(optarg, '=')) {
-				const char *v = getenv(optarg);
-				_cleanup_free_ char *kv = NULL;
-
-				if (!v)
-					break;
-				kv = xasprintf("%s=%s", optarg, v);
-				if (!kv || strv_extend(&env, kv) < 0)
-					return -ENOMEM;
-				break;
-			}
-			if (strv_extend(&env, optarg) < 0)
+			if (cli_env_add(&env, optarg) < 0)
 				return -ENOMEM;
 			break;
 		case 'u':
@@ -92,14 +81,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	if (r < 0)
 		return r;
 	r = berth_engine_exec(store, key, &o, &status, err);
-	if (r < 0 && *err && ((*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ||
-			      (*err)->kind == BERTH_ERROR_EXEC_DENIED)) {
-		/* docker's codes: the command could not be found (127) or run (126) */
-		int code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
-
-		fprintf(stderr, "berth: %s\n", berth_error_message(*err));
-		*err = berth_error_free(*err);
+	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
-	}
 	return r < 0 ? r : status;
 }

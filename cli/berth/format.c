@@ -40,6 +40,35 @@ int cli_for_each(int argc, char **argv, struct berth_store *store,
 	return failed;
 }
 
+int cli_env_add(char ***env, const char *arg)
+{
+	_cleanup_free_ char *kv = NULL;
+	const char *v;
+
+	if (strchr(arg, '='))
+		return strv_extend(env, arg);
+	/* docker: "-e NAME" passes NAME from our environment, if set */
+	v = getenv(arg);
+	if (!v)
+		return 0;
+	kv = xasprintf("%s=%s", arg, v);
+	return kv ? strv_extend(env, kv) : -ENOMEM;
+}
+
+int cli_exec_failure(struct berth_error **err)
+{
+	int code;
+
+	if (!*err || ((*err)->kind != BERTH_ERROR_EXEC_NOT_FOUND &&
+		      (*err)->kind != BERTH_ERROR_EXEC_DENIED))
+		return 0;
+	/* docker's codes: the command could not be found (127) or run (126) */
+	code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
+	fprintf(stderr, "berth: %s\n", berth_error_message(*err));
+	*err = berth_error_free(*err);
+	return code;
+}
+
 void cli_store_free(struct berth_store **s)
 {
 	berth_store_free(*s);

@@ -7,9 +7,9 @@
 #include "cleanup.h"
 #include "cli.h"
 
-static void storep(struct berth_store **s)
+static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
 {
-	berth_store_free(*s);
+	return berth_engine_remove(s, key, *(bool *)data, err);
 }
 
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -19,9 +19,9 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
 	bool force = false;
-	int c, r, failed = 0;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) >= 0) {
@@ -44,16 +44,5 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	if (r < 0)
 		return r;
 	/* like docker: remove what can be removed, report each failure, exit 1 if any */
-	for (int i = optind; i < argc; i++) {
-		struct berth_error *e = NULL;
-
-		if (berth_engine_remove(store, argv[i], force, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_message(e));
-			berth_error_free(e);
-			failed = 1;
-			continue;
-		}
-		puts(argv[i]);
-	}
-	return failed;
+	return cli_for_each(argc, argv, store, rm_one, &force, true);
 }

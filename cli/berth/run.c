@@ -87,7 +87,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_run_opts o = { 0 };
-	int c, r, status = 0;
+	int c, r, code, status = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:d", options, NULL)) >= 0) {
@@ -115,19 +115,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			o.name = optarg;
 			break;
 		case 'e':
-			if (!strchr(optarg, '=')) {
-				const char *v = getenv(optarg);
-				_cleanup_free_ char *kv = NULL;
-
-				/* docker: "-e NAME" passes NAME from our environment, if set */
-				if (!v)
-					break;
-				kv = xasprintf("%s=%s", optarg, v);
-				if (!kv || strv_extend(&env, kv) < 0)
-					return -ENOMEM;
-				break;
-			}
-			if (strv_extend(&env, optarg) < 0)
+			if (cli_env_add(&env, optarg) < 0)
 				return -ENOMEM;
 			break;
 		case 'w':
@@ -214,15 +202,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		return 0;
 	}
 	r = berth_engine_run(store, &o, &id, &status, err);
-	if (r < 0 && *err && ((*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ||
-			      (*err)->kind == BERTH_ERROR_EXEC_DENIED)) {
-		/* docker's codes: the command could not be found (127) or run (126) */
-		int code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
-
-		fprintf(stderr, "berth: %s\n", berth_error_message(*err));
-		*err = berth_error_free(*err);
+	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
-	}
 	if (r < 0)
 		return r;
 	if (o.detach) {

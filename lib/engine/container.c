@@ -293,21 +293,96 @@ static int final_status(const char *dir, pid_t monitor, int *ret_status)
 	return 0;
 }
 
+/* A paused container's processes take no signal until they are thawed: stop and rm -f
+ * resume it first, as docker does. */
+static void thaw_if_paused(const char *rtroot, const char *id)
+{
+	struct berth_state st;
+
+	if (berth_container_state(rtroot, id, &st, NULL) < 0)
+		return;
+	if (st.status == BERTH_STATUS_PAUSED)
+		(void)berth_container_resume(rtroot, id, NULL);
+	berth_state_clear(&st);
+}
+
+/* Wait until the container's monitor has finished (its record is final), at most
+ * timeout_ms (-1: for ever). 0 when it has, -ETIMEDOUT when not. */
+static int wait_monitor(const struct record *rec, int timeout_ms)
+{
+	_cleanup_close_ int pfd = -EBADF;
+	struct pollfd p;
+
+	if (record_monitor_pidfd(rec, &pfd) < 0)
+		return 0;
+	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
+	for (;;) {
+		int k = poll(&p, 1, timeout_ms);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		return k == 0 ? -ETIMEDOUT : 0;
+	}
+}
+
+/* Relay our stdio to the container's monitor on sock until the container exits
+ * (*ret_status) or we detach (0). monitor > 0: the monitor is our child (start), reaped
+ * here. */
+static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin, int *ret_status,
+		 struct berth_error **err)
+{
+	struct proxy_ctx pc = { .rtroot = c->rtroot, .id = c->rec.id };
+	struct attach_opts ao = {
+		.send_stdin = c->rec.open_stdin && !no_stdin,
+		.tty = c->rec.tty,
+		.detach_keys = c->rec.tty && c->rec.open_stdin && !no_stdin,
+		.signal = proxy_signal,
+		.userdata = &pc,
+	};
+	int r;
+
+	r = attach_relay(sock, &ao, ret_status, err);
+	if (r == 1) {
+		/* detached (ctrl-p ctrl-q): the container runs on */
+		*ret_status = 0;
+		return 0;
+	}
+	if (r == -EPIPE) {
+		/* no MON_EXIT: the record says how it ended, once the monitor is done */
+		if (err && *err)
+			*err = berth_error_free(*err);
+		if (monitor <= 0)
+			(void)wait_monitor(&c->rec, 10000);
+		if (final_status(c->dir, monitor, ret_status) < 0)
+			return berth_error_new(err, EPIPE, "the monitor of %.12s went away",
+					       c->rec.id);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (monitor > 0)
+		while (waitpid(monitor, NULL, 0) < 0 && errno == EINTR)
+			;
+	return 0;
+}
+
 /* Start the container of dir under a new monitor. The overlay is mounted first unless
  * the caller did. With attach, relay our stdio until it exits (*ret_status); else
  * return once it runs. */
-static int start_dir(struct berth_store *s, const char *dir, struct record *rec, bool mounted,
-		     bool attach, int *ret_status, struct berth_error **err)
+static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool attach,
+		     int *ret_status, struct berth_error **err)
 {
+	const char *dir = c->dir, *rtroot = c->rtroot;
+	struct record *rec = &c->rec;
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir), *upper = xasprintf("%s/upper", dir),
-			    *work = xasprintf("%s/work", dir), *rtroot = store_runtime_root(s);
+			    *work = xasprintf("%s/work", dir);
 	_cleanup_close_ int sock = -EBADF;
 	struct berth_image *img = NULL;
 	int sv[2] = { -1, -1 };
 	pid_t monitor = 0;
 	int r;
 
-	if (!rootfs || !upper || !work || !rtroot)
+	if (!rootfs || !upper || !work)
 		return -ENOMEM;
 	if (!mounted) {
 		r = berth_image_lookup(s, rec->image_id, &img, err);
@@ -350,265 +425,145 @@ static int start_dir(struct berth_store *s, const char *dir, struct record *rec,
 		return r;
 	if (!attach)
 		return 0;
-	{
-		struct proxy_ctx pc = { .rtroot = rtroot, .id = rec->id };
-		struct attach_opts ao = {
-			.send_stdin = rec->open_stdin,
-			.tty = rec->tty,
-			.detach_keys = rec->tty && rec->open_stdin,
-			.signal = proxy_signal,
-			.userdata = &pc,
-		};
-
-		r = attach_relay(sock, &ao, ret_status, err);
-	}
-	if (r == 1) {
-		/* detached (ctrl-p ctrl-q): the container runs on */
-		*ret_status = 0;
-		return 0;
-	}
-	if (r == -EPIPE) {
-		if (err && *err)
-			*err = berth_error_free(*err);
-		if (final_status(dir, monitor, ret_status) < 0)
-			return berth_error_new(err, EPIPE, "the monitor of %.12s went away",
-					       rec->id);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	while (waitpid(monitor, NULL, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	return relay(sock, c, monitor, false, ret_status, err);
 }
 
 int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
 		     int *ret_status, struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL;
-	struct record rec;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
-	r = create_mounted(s, o, &dir, &rec, err);
+	c.rtroot = store_runtime_root(s);
+	if (!c.rtroot)
+		return -ENOMEM;
+	r = create_mounted(s, o, &c.dir, &c.rec, err);
 	if (r < 0)
 		return r;
-	r = start_dir(s, dir, &rec, true, !o->detach, ret_status, err);
+	r = start_dir(s, &c, true, !o->detach, ret_status, err);
 	if (r >= 0 && ret_id)
-		*ret_id = TAKE_PTR(rec.id);
-	record_clear(&rec);
+		*ret_id = TAKE_PTR(c.rec.id);
 	return r;
 }
 
 int berth_engine_start(struct berth_store *s, const char *key, bool attach, int *ret_status,
 		       struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	_cleanup_free_ char *lockpath = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	struct record rec;
 	int r;
 
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	r = record_lock(dir, &lock);
-	if (r < 0) {
-		r = berth_error_new(err, ENOENT, "no such container: %s", key);
-		goto out;
-	}
-	if (rec.state == BERTH_CTR_RUNNING) {
+	/* one start at a time: a second one waits, then finds it running. (Not the
+	 * directory's lock: the monitor takes that when a start fails.) */
+	lockpath = xasprintf("%s/start.lock", c.dir);
+	if (!lockpath)
+		return -ENOMEM;
+	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return berth_error_set(err, errno, "lock '%s'", lockpath);
+	record_clear(&c.rec);
+	r = record_read(c.dir, &c.rec, NULL);
+	if (r < 0)
+		return berth_error_new(err, ENOENT, "no such container: %s", key);
+	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* docker: starting a running container is no error */
 		lock = safe_close_fd(lock);
-		if (attach)
-			r = berth_engine_attach(s, rec.id, false, ret_status, err);
-		else
-			r = 0;
-		goto out;
+		return attach ? berth_engine_attach(s, c.rec.id, false, ret_status, err) : 0;
 	}
-	lock = safe_close_fd(lock);
-	if (rec.finished)
-		rec.restart_count++;
-	r = record_write(dir, &rec, err);
+	if (c.rec.finished)
+		c.rec.restart_count++;
+	r = record_write(c.dir, &c.rec, err);
 	if (r < 0)
-		goto out;
-	r = start_dir(s, dir, &rec, false, attach, ret_status, err);
-out:
-	record_clear(&rec);
-	return r;
+		return r;
+	return start_dir(s, &c, false, attach, ret_status, err);
 }
 
 int berth_engine_attach(struct berth_store *s, const char *key, bool no_stdin, int *ret_status,
 			struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
+	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_close_ int sock = -EBADF;
-	struct record rec;
 	int r;
 
-	if (!rtroot)
-		return -ENOMEM;
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (rec.state != BERTH_CTR_RUNNING) {
-		r = berth_error_new(err, EINVAL,
-				    "you cannot attach to a stopped container, start it first");
-		goto out;
-	}
-	r = monitor_connect(dir, &sock, err);
+	if (c.rec.state != BERTH_CTR_RUNNING)
+		return berth_error_new(err, EINVAL,
+				       "you cannot attach to a stopped container, start it first");
+	r = monitor_connect(c.dir, &sock, err);
 	if (r < 0)
-		goto out;
-	{
-		struct proxy_ctx pc = { .rtroot = rtroot, .id = rec.id };
-		struct attach_opts ao = {
-			.send_stdin = rec.open_stdin && !no_stdin,
-			.tty = rec.tty,
-			.detach_keys = rec.tty && rec.open_stdin && !no_stdin,
-			.signal = proxy_signal,
-			.userdata = &pc,
-		};
-
-		r = attach_relay(sock, &ao, ret_status, err);
-	}
-	if (r == 1) {
-		*ret_status = 0;
-		r = 0;
-	} else if (r == -EPIPE) {
-		if (err && *err)
-			*err = berth_error_free(*err);
-		/* the monitor is not our child: wait for its record */
-		{
-			_cleanup_close_ int pfd = -EBADF;
-
-			if (record_monitor_pidfd(&rec, &pfd) == 0) {
-				struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-				(void)poll(&p, 1, 10000);
-			}
-		}
-		r = final_status(dir, 0, ret_status) < 0
-			    ? berth_error_new(err, EPIPE, "the monitor of %.12s went away", rec.id)
-			    : 0;
-	}
-out:
-	record_clear(&rec);
-	return r;
-}
-
-/* A paused container's processes take no signal until they are thawed: stop and rm -f
- * resume it first, as docker does. */
-static void thaw_if_paused(const char *rtroot, const char *id)
-{
-	struct berth_state st;
-
-	if (berth_container_state(rtroot, id, &st, NULL) < 0)
-		return;
-	if (st.status == BERTH_STATUS_PAUSED)
-		(void)berth_container_resume(rtroot, id, NULL);
-	berth_state_clear(&st);
-}
-
-/* Wait until the container's monitor has finished (its record is final), at most
- * timeout_ms (-1: for ever). 0 when it has, -ETIMEDOUT when not. */
-static int wait_monitor(const struct record *rec, int timeout_ms)
-{
-	_cleanup_close_ int pfd = -EBADF;
-	struct pollfd p;
-
-	if (record_monitor_pidfd(rec, &pfd) < 0)
-		return 0;
-	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
-	for (;;) {
-		int k = poll(&p, 1, timeout_ms);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		return k == 0 ? -ETIMEDOUT : 0;
-	}
+		return r;
+	return relay(sock, &c, 0, no_stdin, ret_status, err);
 }
 
 int berth_engine_kill(struct berth_store *s, const char *key, int sig, struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
-	struct record rec;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
-	if (!rtroot)
-		return -ENOMEM;
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (rec.state != BERTH_CTR_RUNNING)
-		r = berth_error_new(err, EINVAL, "container %s is not running", key);
-	else
-		r = berth_container_kill(rtroot, rec.id, sig, false, err);
-	record_clear(&rec);
-	return r;
+	if (c.rec.state != BERTH_CTR_RUNNING)
+		return berth_error_new(err, EINVAL, "container %s is not running", key);
+	return berth_container_kill(c.rtroot, c.rec.id, sig, false, err);
 }
 
 int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, const char *signal,
 		      struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
-	struct record rec;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	const char *name;
 	int sig = SIGTERM, r;
 
-	if (!rtroot)
-		return -ENOMEM;
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (signal || rec.stop_signal) {
-		sig = berth_signal_parse(signal ? signal : rec.stop_signal);
-		if (sig <= 0) {
-			r = berth_error_new(err, EINVAL, "invalid stop signal '%s'",
-					    signal ? signal : rec.stop_signal);
-			goto out;
-		}
+	name = signal ? signal : c.rec.stop_signal;
+	if (name) {
+		sig = berth_signal_parse(name);
+		if (sig <= 0)
+			return berth_error_new(err, EINVAL, "invalid stop signal '%s'", name);
 	}
 	/* docker: stopping a container that does not run is no error */
-	if (rec.state != BERTH_CTR_RUNNING)
-		goto out;
+	if (c.rec.state != BERTH_CTR_RUNNING)
+		return 0;
 	if (timeout_s < 0)
 		timeout_s = 10;
-	thaw_if_paused(rtroot, rec.id);
-	if (timeout_s > 0) {
-		r = berth_container_kill(rtroot, rec.id, sig, false, NULL);
-		if (r >= 0 && wait_monitor(&rec, timeout_s * 1000) == 0) {
-			r = 0;
-			goto out;
-		}
-	}
-	r = berth_container_kill(rtroot, rec.id, SIGKILL, false, NULL);
-	(void)wait_monitor(&rec, -1);
-	r = 0;
-out:
-	record_clear(&rec);
-	return r;
+	thaw_if_paused(c.rtroot, c.rec.id);
+	if (timeout_s > 0 && berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
+	    wait_monitor(&c.rec, timeout_s * 1000) == 0)
+		return 0;
+	(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
+	(void)wait_monitor(&c.rec, -1);
+	return 0;
 }
 
 int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
 		      struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL;
-	struct record rec;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (rec.state == BERTH_CTR_RUNNING) {
-		(void)wait_monitor(&rec, -1);
-		record_clear(&rec);
-		r = record_read(dir, &rec, NULL);
-		if (r < 0) {
+	if (c.rec.state == BERTH_CTR_RUNNING) {
+		(void)wait_monitor(&c.rec, -1);
+		record_clear(&c.rec);
+		if (record_read(c.dir, &c.rec, NULL) < 0) {
 			/* --rm: gone with its record; docker reports the code it had, which
 			 * is not known any more */
 			*ret_code = 0;
 			return 0;
 		}
 	}
-	*ret_code = rec.exit_code;
-	record_clear(&rec);
+	*ret_code = c.rec.exit_code;
 	return 0;
 }
 
@@ -727,46 +682,37 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 			struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = store_runtime_root(s);
+	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_close_ int lock = -EBADF;
-	struct record rec;
 	int r;
 
-	if (!rtroot)
-		return -ENOMEM;
-	r = find(s, key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (rec.state == BERTH_CTR_RUNNING && !force) {
-		r = berth_error_new(err, EBUSY,
-				    "cannot remove running container %.12s: stop it first or use "
-				    "--force",
-				    rec.id);
-		goto out;
-	}
-	if (rec.state == BERTH_CTR_RUNNING) {
+	if (c.rec.state == BERTH_CTR_RUNNING && !force)
+		return berth_error_new(err, EBUSY,
+				       "cannot remove running container %.12s: stop it first or use "
+				       "--force",
+				       c.rec.id);
+	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* killed; its monitor records the end and unmounts, and takes the lock for
 		 * that: wait for it before taking the lock ourselves */
-		thaw_if_paused(rtroot, rec.id);
-		(void)berth_container_kill(rtroot, rec.id, SIGKILL, false, NULL);
-		(void)wait_monitor(&rec, 10000);
+		thaw_if_paused(c.rtroot, c.rec.id);
+		(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
+		(void)wait_monitor(&c.rec, 10000);
 	}
-	r = record_lock(dir, &lock);
-	if (r < 0) {
+	r = record_lock(c.dir, &lock);
+	if (r < 0)
 		/* --rm: the monitor removed it */
-		r = rec.auto_remove ? 0 : berth_error_new(err, ENOENT, "no such container: %s", key);
-		goto out;
-	}
+		return c.rec.auto_remove ? 0
+					 : berth_error_new(err, ENOENT, "no such container: %s", key);
 	/* the runtime kills what still runs, waits for it, and removes its cgroup */
-	r = berth_container_delete(rtroot, rec.id, true, err);
+	r = berth_container_delete(c.rtroot, c.rec.id, true, err);
 	if (r < 0 && r != -ENOENT)
-		goto out;
+		return r;
 	if (err && *err && r == -ENOENT)
 		*err = berth_error_free(*err);
-	r = remove_files(dir, err);
-out:
-	record_clear(&rec);
-	return r;
+	return remove_files(c.dir, err);
 }
 
 /* Files the engine bind-mounts over the container's own (ocigen.c): when the image

@@ -94,34 +94,35 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json,
 			 struct berth_error **err)
 {
-	_cleanup_free_ char *dir = NULL, *rtroot = record_runtime_root(berth_store_root(s)),
-			    *cfgpath = NULL, *name = NULL;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	_cleanup_free_ char *cfgpath = NULL, *name = NULL;
 	struct berth_image *img = NULL;
-	struct record rec;
+	const struct record *rec;
+	const char *dir;
 	json_t *root, *state, *config, *host, *gd, *gdd, *cfg;
 	bool paused = false;
 	const char *status;
 	char *text;
 	int r;
 
-	if (!rtroot)
-		return -ENOMEM;
-	r = record_find(berth_store_root(s), key, &dir, &rec, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
-	if (rec.state == BERTH_CTR_RUNNING) {
+	rec = &c.rec;
+	dir = c.dir;
+	if (rec->state == BERTH_CTR_RUNNING) {
 		struct berth_state st;
 
-		if (berth_container_state(rtroot, rec.id, &st, NULL) == 0) {
+		if (berth_container_state(c.rtroot, rec->id, &st, NULL) == 0) {
 			paused = st.status == BERTH_STATUS_PAUSED;
 			berth_state_clear(&st);
 		}
 	}
-	status = rec.state == BERTH_CTR_RUNNING ? (paused ? "paused" : "running")
-		 : rec.state == BERTH_CTR_CREATED ? "created"
+	status = rec->state == BERTH_CTR_RUNNING ? (paused ? "paused" : "running")
+		 : rec->state == BERTH_CTR_CREATED ? "created"
 						  : "exited";
 	cfgpath = xasprintf("%s/config.json", dir);
-	name = xasprintf("/%s", rec.name);
+	name = xasprintf("/%s", rec->name);
 	cfg = cfgpath ? json_load_file(cfgpath, 0, NULL) : NULL;
 	root = json_object();
 	state = json_object();
@@ -137,50 +138,49 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 		json_decref(host);
 		json_decref(gd);
 		json_decref(gdd);
-		record_clear(&rec);
 		return -ENOMEM;
 	}
-	json_object_set_new(root, "Id", json_string(rec.id));
-	json_object_set_new(root, "Created", time_string(rec.created));
-	json_object_set_new(root, "Path", json_string(rec.args && rec.args[0] ? rec.args[0] : ""));
-	json_object_set_new(root, "Args", strv_json(rec.args && rec.args[0] ? rec.args + 1 : NULL));
+	json_object_set_new(root, "Id", json_string(rec->id));
+	json_object_set_new(root, "Created", time_string(rec->created));
+	json_object_set_new(root, "Path", json_string(rec->args && rec->args[0] ? rec->args[0] : ""));
+	json_object_set_new(root, "Args", strv_json(rec->args && rec->args[0] ? rec->args + 1 : NULL));
 
 	json_object_set_new(state, "Status", json_string(status));
-	json_object_set_new(state, "Running", json_boolean(rec.state == BERTH_CTR_RUNNING));
+	json_object_set_new(state, "Running", json_boolean(rec->state == BERTH_CTR_RUNNING));
 	json_object_set_new(state, "Paused", json_boolean(paused));
 	json_object_set_new(state, "Restarting", json_false());
-	json_object_set_new(state, "OOMKilled", json_boolean(rec.oom_killed));
+	json_object_set_new(state, "OOMKilled", json_boolean(rec->oom_killed));
 	json_object_set_new(state, "Dead", json_false());
-	json_object_set_new(state, "Pid", json_integer(rec.state == BERTH_CTR_RUNNING ? rec.pid : 0));
-	json_object_set_new(state, "ExitCode", json_integer(rec.exit_code));
-	json_object_set_new(state, "Error", json_string(rec.error ? rec.error : ""));
-	json_object_set_new(state, "StartedAt", time_string(rec.started));
+	json_object_set_new(state, "Pid", json_integer(rec->state == BERTH_CTR_RUNNING ? rec->pid : 0));
+	json_object_set_new(state, "ExitCode", json_integer(rec->exit_code));
+	json_object_set_new(state, "Error", json_string(rec->error ? rec->error : ""));
+	json_object_set_new(state, "StartedAt", time_string(rec->started));
 	json_object_set_new(state, "FinishedAt",
-			    time_string(rec.state == BERTH_CTR_RUNNING ? 0 : rec.finished));
+			    time_string(rec->state == BERTH_CTR_RUNNING ? 0 : rec->finished));
 	json_object_set_new(root, "State", state);
 
-	json_object_set_new(root, "Image", json_string(rec.image_id));
+	json_object_set_new(root, "Image", json_string(rec->image_id));
 	json_object_set_new(root, "ResolvConfPath", path_in(dir, "resolv.conf"));
 	json_object_set_new(root, "HostnamePath", path_in(dir, "hostname"));
 	json_object_set_new(root, "HostsPath", path_in(dir, "hosts"));
 	json_object_set_new(root, "LogPath", path_in(dir, LOG_FILE));
 	json_object_set_new(root, "Name", json_string(name));
-	json_object_set_new(root, "RestartCount", json_integer(rec.restart_count));
+	json_object_set_new(root, "RestartCount", json_integer(rec->restart_count));
 	json_object_set_new(root, "Driver", json_string("overlay"));
 	json_object_set_new(root, "Platform", json_string("linux"));
 
-	json_object_set_new(host, "AutoRemove", json_boolean(rec.auto_remove));
-	json_object_set_new(config, "Image", json_string(rec.image));
-	json_object_set_new(config, "OpenStdin", json_boolean(rec.open_stdin));
+	json_object_set_new(host, "AutoRemove", json_boolean(rec->auto_remove));
+	json_object_set_new(config, "Image", json_string(rec->image));
+	json_object_set_new(config, "OpenStdin", json_boolean(rec->open_stdin));
 	json_object_set_new(config, "StopSignal",
-			    json_string(rec.stop_signal ? rec.stop_signal : "SIGTERM"));
-	json_object_set_new(config, "Cmd", strv_json(rec.args));
+			    json_string(rec->stop_signal ? rec->stop_signal : "SIGTERM"));
+	json_object_set_new(config, "Cmd", strv_json(rec->args));
 	if (cfg)
 		from_config(cfg, host, config);
 	json_object_set_new(root, "HostConfig", host);
 
 	/* the image's layers as the overlay has them */
-	if (berth_image_lookup(s, rec.image_id, &img, NULL) == 0) {
+	if (berth_image_lookup(s, rec->image_id, &img, NULL) == 0) {
 		size_t len = 0;
 		char *lower;
 
@@ -207,7 +207,6 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 	text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	json_decref(cfg);
-	record_clear(&rec);
 	if (!text)
 		return -ENOMEM;
 	*ret_json = text;

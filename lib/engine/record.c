@@ -253,3 +253,28 @@ int record_find(const char *store_root, const char *key, char **ret_dir, struct 
 		return berth_error_new(err, EINVAL, "container id prefix '%s' is ambiguous", key);
 	return berth_error_new(err, ENOENT, "no such container: %s", key);
 }
+
+void ctr_release(struct ctr *c)
+{
+	free(c->dir);
+	free(c->rtroot);
+	record_clear(&c->rec);
+	c->dir = c->rtroot = NULL;
+}
+
+int ctr_find(const char *store_root, const char *key, struct ctr *ret, struct berth_error **err)
+{
+	struct ctr c = { 0 };
+	int r;
+
+	c.rtroot = record_runtime_root(store_root);
+	if (!c.rtroot)
+		return -ENOMEM;
+	r = record_find(store_root, key, &c.dir, &c.rec, err);
+	if (r < 0) {
+		free(c.rtroot);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}

@@ -64,3 +64,15 @@ bool record_pid_alive(pid_t pid, uint64_t start_time);
 
 /* The monitor of a running container, as a pidfd (-ESRCH when it is gone). */
 int record_monitor_pidfd(const struct record *r, int *ret_fd);
+
+/* A container as the verbs find it: its directory, its record and the runtime root of
+ * its store. */
+struct ctr {
+	char *dir;
+	char *rtroot;
+	struct record rec;
+};
+
+/* record_find() plus the runtime root; ctr_release() undoes it (also of a zeroed one). */
+int ctr_find(const char *store_root, const char *key, struct ctr *ret, struct berth_error **err);
+void ctr_release(struct ctr *c);

@@ -19,18 +19,15 @@
 #include "record.h"
 #include "util.h"
 
-/* The running container key names: its directory, record and runtime root. */
+/* The running container key names, and whether it is paused. */
 struct running {
-	char *dir, *rtroot;
-	struct record rec;
+	struct ctr c;
 	bool paused;
 };
 
 static void running_release(struct running *r)
 {
-	free(r->dir);
-	free(r->rtroot);
-	record_clear(&r->rec);
+	ctr_release(&r->c);
 }
 
 static int find_running(struct berth_store *s, const char *key, struct running *ret,
@@ -40,16 +37,11 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 	struct berth_state st;
 	int k;
 
-	k = record_find(berth_store_root(s), key, &r.dir, &r.rec, err);
+	k = ctr_find(berth_store_root(s), key, &r.c, err);
 	if (k < 0)
 		return k;
-	r.rtroot = record_runtime_root(berth_store_root(s));
-	if (!r.rtroot) {
-		running_release(&r);
-		return -ENOMEM;
-	}
-	if (r.rec.state != BERTH_CTR_RUNNING ||
-	    berth_container_state(r.rtroot, r.rec.id, &st, NULL) < 0) {
+	if (r.c.rec.state != BERTH_CTR_RUNNING ||
+	    berth_container_state(r.c.rtroot, r.c.rec.id, &st, NULL) < 0) {
 		running_release(&r);
 		return berth_error_new(err, EINVAL, "container %s is not running", key);
 	}
@@ -85,7 +77,7 @@ int berth_engine_exec(struct berth_store *s, const char *key, const struct berth
 				       "container %s is paused, unpause the container before exec",
 				       key);
 	if (o->user) {
-		rootfs = xasprintf("%s/rootfs", r.dir);
+		rootfs = xasprintf("%s/rootfs", r.c.dir);
 		if (!rootfs)
 			return -ENOMEM;
 		k = ocigen_parse_user(rootfs, o->user, &eo.uid, &eo.gid, err);
@@ -103,7 +95,7 @@ int berth_engine_exec(struct berth_store *s, const char *key, const struct berth
 		if (o->detach)
 			eo.stdio[1] = eo.stdio[2] = devnull;
 	}
-	k = berth_container_exec(r.rtroot, r.rec.id, &eo, ret_status, err);
+	k = berth_container_exec(r.c.rtroot, r.c.rec.id, &eo, ret_status, err);
 	if (k >= 0 && o->detach)
 		*ret_status = 0;
 	return k;
@@ -122,8 +114,8 @@ int berth_engine_pause(struct berth_store *s, const char *key, bool pause,
 		return berth_error_new(err, EINVAL, "container %s is already paused", key);
 	if (!pause && !r.paused)
 		return berth_error_new(err, EINVAL, "container %s is not paused", key);
-	return pause ? berth_container_pause(r.rtroot, r.rec.id, err)
-		     : berth_container_resume(r.rtroot, r.rec.id, err);
+	return pause ? berth_container_pause(r.c.rtroot, r.c.rec.id, err)
+		     : berth_container_resume(r.c.rtroot, r.c.rec.id, err);
 }
 
 int berth_engine_pids(struct berth_store *s, const char *key, pid_t **ret, size_t *ret_n,
@@ -135,7 +127,7 @@ int berth_engine_pids(struct berth_store *s, const char *key, pid_t **ret, size_
 	k = find_running(s, key, &r, err);
 	if (k < 0)
 		return k;
-	return berth_container_pids(r.rtroot, r.rec.id, ret, ret_n, err);
+	return berth_container_pids(r.c.rtroot, r.c.rec.id, ret, ret_n, err);
 }
 
 /* Bytes received and sent on every interface but lo, read from the container's own
@@ -171,7 +163,7 @@ int berth_engine_stats(struct berth_store *s, const char *key, struct berth_engi
 	k = find_running(s, key, &r, err);
 	if (k < 0)
 		return k;
-	k = berth_container_stats(r.rtroot, r.rec.id, &st, err);
+	k = berth_container_stats(r.c.rtroot, r.c.rec.id, &st, err);
 	if (k < 0)
 		return k;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -182,6 +174,6 @@ int berth_engine_stats(struct berth_store *s, const char *key, struct berth_engi
 		.memory_limit = st.memory_limit,
 		.pids = st.pids_current,
 	};
-	net_io(r.rec.pid, &ret->net_rx, &ret->net_tx);
+	net_io(r.c.rec.pid, &ret->net_rx, &ret->net_tx);
 	return 0;
 }

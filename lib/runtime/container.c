@@ -518,6 +518,15 @@ static void run_late_hooks(const char *bundle, const char *config, enum rt_hook_
 	rt_config_free(cfg);
 }
 
+/* the pty master to the caller that asked for it (else closed) */
+static void hand_over_pty(const struct berth_create_opts *opts, int pty)
+{
+	if (opts->ret_pty_master)
+		*opts->ret_pty_master = pty;
+	else if (pty >= 0)
+		close(pty);
+}
+
 int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,
 			   struct berth_error **err)
 {
@@ -528,10 +537,7 @@ int berth_container_create(const char *root, const char *id, const struct berth_
 	r = create_internal(root, id, opts, true, &pid, NULL, &pty, NULL, err);
 	if (r < 0)
 		return r;
-	if (opts->ret_pty_master)
-		*opts->ret_pty_master = pty;
-	else if (pty >= 0)
-		close(pty);
+	hand_over_pty(opts, pty);
 	return 0;
 }
 
@@ -890,10 +896,7 @@ int berth_container_launch(const char *root, const char *id, const struct berth_
 	r = launch(root, id, opts, ret_pid, &pty, err);
 	if (r < 0)
 		return r;
-	if (opts->ret_pty_master)
-		*opts->ret_pty_master = pty;
-	else if (pty >= 0)
-		close(pty);
+	hand_over_pty(opts, pty);
 	return 0;
 }
 

@@ -21,7 +21,7 @@
 #   BERTH_FILE_TMP per-file dir for setup_file (checked and removed after teardown_file)
 # Helpers: make_bundle, jq_edit, run, assert_eq, assert_ne, assert_contains,
 #   assert_not_contains, assert_status, assert_file_exists, wait_for, rt, engine,
-#   skip, fail.
+#   import_probe_image, skip, fail.
 #
 # Running: tests/run integration [FILTER], or directly:
 #   tests/integration/lib.sh --build DIR [--verbose] [FILTER] [FILE...]
@@ -147,6 +147,18 @@ jq_edit()
 rt()
 {
 	"$BERTH_RUNTIME" --root "$RUNTIME_ROOT" "$@"
+}
+
+# import_probe_image [NAME]: the busybox image with /probe in it, imported into this
+# test's store as NAME (default "bb").
+import_probe_image()
+{
+	local d="$BERTH_TEST_TMP/img"
+	mkdir -p "$d"
+	tar -xf "$BUSYBOX_TAR" -C "$d"
+	cp "$PROBE" "$d/probe"
+	tar -C "$d" -cf "$BERTH_TEST_TMP/bb.tar" .
+	engine import "$BERTH_TEST_TMP/bb.tar" "${1:-bb}" >/dev/null
 }
 
 # engine ARGS...: the engine under test with this test's store.

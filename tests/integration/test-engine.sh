@@ -1,14 +1,7 @@
 # berth (the engine): import, images, run, ps, rm, as a docker user meets them.
 
 # A busybox image with /probe in it, imported into this test's store as "bb".
-import_bb() {
-	local d="$BERTH_TEST_TMP/img"
-	mkdir -p "$d"
-	tar -xf "$BUSYBOX_TAR" -C "$d"
-	cp "$PROBE" "$d/probe"
-	tar -C "$d" -cf "$BERTH_TEST_TMP/bb.tar" .
-	engine import "$BERTH_TEST_TMP/bb.tar" bb >/dev/null
-}
+import_bb() { import_probe_image bb; }
 
 cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
