@@ -51,6 +51,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 int cmd_restart(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_stop(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_volume(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
@@ -92,6 +93,11 @@ int cli_for_each(int argc, char **argv, struct berth_store *store,
 		 int (*fn)(struct berth_store *s, const char *key, void *data,
 			   struct berth_error **err),
 		 void *data, bool print_names);
+
+/* A command group (`berth image ...`, `berth volume ...`): its help, or the subcommand
+ * argv[1] with argv shifted by one. */
+int cli_group(int argc, char **argv, struct berth_cli *cli, const char *group, const char *summary,
+	      const struct berth_command *sub, size_t n, struct berth_error **err);
 
 /* docker's -e: "K=V" as it is, "K" with our value of K (nothing when K is unset).
  * -ENOMEM. */

@@ -40,6 +40,24 @@ int cli_for_each(int argc, char **argv, struct berth_store *store,
 	return failed;
 }
 
+int cli_group(int argc, char **argv, struct berth_cli *cli, const char *group, const char *summary,
+	      const struct berth_command *sub, size_t n, struct berth_error **err)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+		printf("Usage:  berth %s COMMAND\n\n%s\n\nCommands:\n", group, summary);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-9s %s\n", sub[i].name, sub[i].summary);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (streq(sub[i].name, argv[1])) {
+			cli->command = sub[i].name;
+			optind = 0;
+			return sub[i].fn(argc - 1, argv + 1, cli, err);
+		}
+	return cli_usage_error(cli, err, "unknown command '%s %s'", group, argv[1]);
+}
+
 int cli_env_add(char ***env, const char *arg)
 {
 	_cleanup_free_ char *kv = NULL;

@@ -280,17 +280,5 @@ int cmd_image(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	    {"tag", cmd_tag, "Tag an image"},
 	};
 
-	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-		printf("Usage:  berth image COMMAND\n\nManage images\n\nCommands:\n");
-		for (size_t i = 0; i < ELEMENTSOF(sub); i++)
-			printf("  %-9s %s\n", sub[i].name, sub[i].summary);
-		return 0;
-	}
-	for (size_t i = 0; i < ELEMENTSOF(sub); i++)
-		if (streq(sub[i].name, argv[1])) {
-			cli->command = sub[i].name;
-			optind = 0;
-			return sub[i].fn(argc - 1, argv + 1, cli, err);
-		}
-	return cli_usage_error(cli, err, "unknown command 'image %s'", argv[1]);
+	return cli_group(argc, argv, cli, "image", "Manage images", sub, ELEMENTSOF(sub), err);
 }

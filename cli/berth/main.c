@@ -49,6 +49,7 @@ static const struct berth_command commands[] = {
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"volume", cmd_volume, "Manage volumes"},
     {"wait", cmd_wait, "Block until containers stop, then print their exit codes"},
 };
 

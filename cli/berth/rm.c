@@ -7,32 +7,43 @@
 #include "cleanup.h"
 #include "cli.h"
 
+struct rm_args {
+	bool force, volumes;
+};
+
 static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
 {
-	return berth_engine_remove(s, key, *(bool *)data, err);
+	const struct rm_args *a = data;
+
+	return berth_engine_remove(s, key, a->force, a->volumes, err);
 }
 
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "volumes", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	_cleanup_(cli_store_free) struct berth_store *store = NULL;
-	bool force = false;
+	struct rm_args a = { 0 };
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:fvh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
-			force = true;
+			a.force = true;
+			break;
+		case 'v':
+			a.volumes = true;
 			break;
 		case 'h':
 			printf("Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 			       "Remove one or more containers\n\nOptions:\n"
-			       "  -f, --force   Kill and remove a running container\n");
+			       "  -f, --force     Kill and remove a running container\n"
+			       "  -v, --volumes   Remove its anonymous volumes too\n");
 			return 0;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
@@ -44,5 +55,5 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	if (r < 0)
 		return r;
 	/* like docker: remove what can be removed, report each failure, exit 1 if any */
-	return cli_for_each(argc, argv, store, rm_one, &force, true);
+	return cli_for_each(argc, argv, store, rm_one, &a, true);
 }

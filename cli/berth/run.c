@@ -35,10 +35,13 @@ static void usage(FILE *f, bool create)
 		"      --memory-swap SIZE    Memory plus swap limit, -1 for unlimited swap\n"
 		"      --name NAME           Name the container\n"
 		"      --pids-limit N        Limit the number of processes\n"
+		"      --read-only           Mount the container's root filesystem read-only\n"
 		"      --rm                  Remove the container when it exits\n"
 		"      --stop-signal SIGNAL  Signal that stops the container (default SIGTERM)\n"
 		"  -t, --tty                 Allocate a pseudo-TTY\n"
 		"  -u, --user USER[:GROUP]   User name or uid, and group\n"
+		"  -v, --volume SPEC         Bind mount HOST:DEST[:ro], volume NAME:DEST[:ro],\n"
+		"                            or an anonymous volume at DEST\n"
 		"  -w, --workdir DIR         Working directory inside the container\n"
 		"      --help                Print this help\n");
 }
@@ -62,6 +65,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_SWAP,
 		OPT_HELP,
 		OPT_STOP_SIGNAL,
+		OPT_READ_ONLY,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -80,17 +84,19 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
 		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 		{ "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL;
+	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_run_opts o = { 0 };
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:d", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -105,6 +111,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			if (create)
 				return cli_usage_error(cli, err, "unknown shorthand flag: 'd' in -d");
 			o.detach = true;
+			break;
+		case 'v':
+			if (strv_extend(&volumes, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case OPT_READ_ONLY:
+			o.read_only = true;
 			break;
 		case OPT_STOP_SIGNAL:
 			if (berth_signal_parse(optarg) <= 0)
@@ -190,6 +203,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.cmd = cmd;
 	o.env = env;
 	o.entrypoint = entrypoint;
+	o.volumes = volumes;
 
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)

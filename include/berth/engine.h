@@ -39,6 +39,8 @@ struct berth_run_opts {
 	bool interactive;
 	bool tty;
 	bool detach;               /* run: return once it runs */
+	char **volumes;            /* docker's -v specs: HOST:DEST[:ro], NAME:DEST[:ro], DEST */
+	bool read_only;            /* --read-only: the root filesystem is mounted read-only */
 };
 
 /*
@@ -137,6 +139,24 @@ int berth_engine_stats(struct berth_store *s, const char *name_or_id,
 int berth_engine_inspect(struct berth_store *s, const char *name_or_id, char **ret_json,
 			 struct berth_error **err);
 
+/* `berth volume`: the store's named volumes, <store>/volumes/<name>/_data. */
+int berth_volume_list(struct berth_store *s, char ***ret_names, struct berth_error **err);
+void berth_volume_list_free(char **names);
+/* name NULL: a random one; *ret_name the volume's name. Creating one that exists is no
+ * error (docker's behaviour). */
+int berth_volume_create(struct berth_store *s, const char *name, char **ret_name,
+			struct berth_error **err);
+/* docker's volume object as JSON text. -ENOENT: no such volume. */
+int berth_volume_inspect(struct berth_store *s, const char *name, char **ret_json,
+			 struct berth_error **err);
+/* -EBUSY while a container (running or not) mounts it, -ENOENT when there is none. */
+int berth_volume_remove(struct berth_store *s, const char *name, bool force,
+			struct berth_error **err);
+/* Remove the volumes no container mounts: anonymous ones, with all every one.
+ * *ret_removed: their names. */
+int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
+		       struct berth_error **err);
+
 enum berth_ctr_state {
 	BERTH_CTR_CREATED,
 	BERTH_CTR_RUNNING,
@@ -165,9 +185,10 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
 
 /* Remove a container by name, id or unique id prefix: refused while it runs unless
- * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files. */
+ * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files; with
+ * volumes, its anonymous volumes too (docker's rm -v). */
 int berth_engine_remove(struct berth_store *s, const char *name_or_id, bool force,
-			struct berth_error **err);
+			bool volumes, struct berth_error **err);
 
 /*
  * `berth rmi`: untag ref_or_id; when that leaves the image without refs (or it is named

@@ -29,6 +29,7 @@
 #include "monitor.h"
 #include "ocigen.h"
 #include "record.h"
+#include "volume.h"
 #include "runtime/state.h"
 #include "util.h"
 
@@ -137,6 +138,8 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 			    *cgpath = NULL, *name = NULL, *cfgpath = NULL;
 	struct berth_image *img = NULL;
 	struct record rec = { 0 };
+	struct volume_mount *vols = NULL;
+	size_t n_vols = 0;
 	char id[65];
 	bool mounted = false;
 	int r;
@@ -201,6 +204,22 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		r = -ENOMEM;
 		goto fail;
 	}
+	vols = calloc(strv_length(o->volumes) + 1, sizeof(*vols));
+	if (!vols) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (char **v = o->volumes; v && *v; v++) {
+		r = volume_resolve(berth_store_root(s), *v, &vols[n_vols], err);
+		if (r < 0)
+			goto fail;
+		if (vols[n_vols].name && strv_extend(&rec.volumes, vols[n_vols].name) < 0) {
+			n_vols++;
+			r = -ENOMEM;
+			goto fail;
+		}
+		n_vols++;
+	}
 	r = record_write(dir, &rec, err);
 	if (r < 0)
 		goto fail;
@@ -209,6 +228,12 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	if (r < 0)
 		goto fail;
 	mounted = true;
+	/* a new volume starts with what the image has at its path, as docker's do */
+	for (size_t i = 0; i < n_vols; i++) {
+		r = volume_copy_up(rootfs, &vols[i], err);
+		if (r < 0)
+			goto fail;
+	}
 	{
 		struct ocigen_input in = {
 			.opts = o,
@@ -217,6 +242,8 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 			.rootfs = rootfs,
 			.ctr_dir = dir,
 			.cgroups_path = cgpath,
+			.volumes = vols,
+			.n_volumes = n_vols,
 		};
 
 		r = ocigen_config(&in, &config, &rec.args, err);
@@ -240,7 +267,14 @@ fail:
 		(void)overlay_umount(rootfs, NULL);
 	if (dir)
 		(void)rm_rf(dir);
+	/* volumes made for this container only */
+	for (size_t i = 0; i < n_vols; i++)
+		if (vols[i].anonymous)
+			(void)volume_delete(berth_store_root(s), vols[i].name, NULL);
 out:
+	for (size_t i = 0; i < n_vols; i++)
+		volume_mount_clear(&vols[i]);
+	free(vols);
 	record_clear(&rec);
 	berth_image_free(img);
 	return r;
@@ -679,7 +713,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 	return 0;
 }
 
-int berth_engine_remove(struct berth_store *s, const char *key, bool force,
+int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool volumes,
 			struct berth_error **err)
 {
 	_cleanup_(ctr_release) struct ctr c = { 0 };
@@ -712,7 +746,10 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force,
 		return r;
 	if (err && *err && r == -ENOENT)
 		*err = berth_error_free(*err);
-	return remove_files(c.dir, err);
+	r = remove_files(c.dir, err);
+	if (r >= 0 && volumes)
+		volume_delete_anonymous(berth_store_root(s), c.rec.volumes);
+	return r;
 }
 
 /* Files the engine bind-mounts over the container's own (ocigen.c): when the image

@@ -30,6 +30,7 @@
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "util.h"
+#include "volume.h"
 
 #define MAX_CLIENTS 32
 /* after the init exits, how long its output may still take to drain (a process that
@@ -43,6 +44,7 @@ struct client {
 };
 
 struct mon {
+	const char *store_root;
 	char *dir, *rtroot;
 	const char *id;
 	struct record rec;
@@ -436,7 +438,9 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	(void)overlay_umount(rootfs, NULL);
 	(void)unlinkat(m->dirfd, MON_ATTACH_SOCKET, 0);
 	if (m->rec.auto_remove) {
+		/* as docker's --rm: its anonymous volumes go with it */
 		(void)rm_rf(m->dir);
+		volume_delete_anonymous(m->store_root, m->rec.volumes);
 		return;
 	}
 	m->rec.pid = 0;
@@ -479,6 +483,7 @@ static int open_devnull_stdio(void)
 int monitor_main(const struct monitor_opts *o)
 {
 	struct mon m = {
+		.store_root = o->store_root,
 		.id = o->id,
 		.dirfd = -1,
 		.log_fd = -1,

@@ -63,6 +63,37 @@ static json_t *mount_json(const char *dest, const char *type, const char *src, c
 	return m;
 }
 
+static size_t depth(json_t *m)
+{
+	const char *d = json_string_value(json_object_get(m, "destination"));
+	size_t n = 0;
+
+	for (; d && *d; d++)
+		n += *d == '/';
+	return n;
+}
+
+/* Mounts in order of their destination's depth, else as given (a stable insertion
+ * sort), as docker orders them: a volume at /etc comes before the /etc/hosts bind that
+ * goes on top of it. */
+static void sort_by_depth(json_t *mounts)
+{
+	size_t n = json_array_size(mounts);
+
+	for (size_t i = 1; i < n; i++) {
+		json_t *m = json_incref(json_array_get(mounts, i));
+		size_t j = i, dm = depth(m);
+
+		while (j > 0 && depth(json_array_get(mounts, j - 1)) > dm)
+			j--;
+		if (j != i) {
+			json_array_remove(mounts, i);
+			json_array_insert(mounts, j, m);
+		}
+		json_decref(m);
+	}
+}
+
 /* Look `name` up in <rootfs>/etc/passwd or /etc/group: field 3 is the id, 4 the gid. */
 static int lookup_db(const char *rootfs, const char *db, const char *name, uint32_t *ret_id,
 		     uint32_t *ret_gid)
@@ -272,7 +303,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	{
 		json_t *r0 = json_object();
 		json_object_set_new(r0, "path", json_string("rootfs"));
-		json_object_set_new(r0, "readonly", json_false());
+		json_object_set_new(r0, "readonly", json_boolean(o->read_only));
 		json_object_set_new(root, "root", r0);
 	}
 	json_object_set_new(root, "hostname", json_string(hostname));
@@ -292,6 +323,12 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	json_array_append_new(mounts, mount_json("/etc/hostname", "bind", hn_path, "rbind,rprivate"));
 	json_array_append_new(mounts, mount_json("/etc/hosts", "bind", hosts_path, "rbind,rprivate"));
 	json_array_append_new(mounts, mount_json("/etc/resolv.conf", "bind", resolv_path, "rbind,rprivate"));
+	for (size_t i = 0; i < in->n_volumes; i++)
+		json_array_append_new(mounts, mount_json(in->volumes[i].destination, "bind",
+							 in->volumes[i].source,
+							 in->volumes[i].readonly ? "rbind,rprivate,ro"
+										 : "rbind,rprivate,rw"));
+	sort_by_depth(mounts);
 	json_object_set_new(root, "mounts", mounts);
 
 	linux_ = json_object();

@@ -7,6 +7,7 @@
 #include "berth/engine.h"
 #include "berth/error.h"
 #include "berth/image.h"
+#include "volume.h"
 
 struct ocigen_input {
 	const struct berth_run_opts *opts;
@@ -15,6 +16,8 @@ struct ocigen_input {
 	const char *rootfs;      /* the mounted overlay, for user name lookups */
 	const char *ctr_dir;     /* holds hostname, hosts, resolv.conf */
 	const char *cgroups_path;
+	const struct volume_mount *volumes; /* bind mounts of -v, in order */
+	size_t n_volumes;
 };
 
 /* The OCI config.json for a container, docker's defaults: its capability set, masked

@@ -30,6 +30,7 @@ void record_clear(struct record *r)
 	strv_free(r->args);
 	free(r->stop_signal);
 	free(r->error);
+	strv_free(r->volumes);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -126,6 +127,13 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	json_object_set_new(o, "restart_count", json_integer(r->restart_count));
 	set_str(o, "stop_signal", r->stop_signal);
 	set_str(o, "error", r->error);
+	if (r->volumes) {
+		json_t *v = json_array();
+
+		for (char **i = r->volumes; v && *i; i++)
+			json_array_append_new(v, json_string(*i));
+		json_object_set_new(o, "volumes", v);
+	}
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)
@@ -186,6 +194,11 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	r.oom_killed = json_is_true(json_object_get(o, "oom_killed"));
 	r.restart_count = (int)json_integer_value(json_object_get(o, "restart_count"));
 	r.stop_signal = dup_opt(o, "stop_signal");
+	json_array_foreach(json_object_get(o, "volumes"), i, v)
+	{
+		if (json_is_string(v))
+			(void)strv_extend(&r.volumes, json_string_value(v));
+	}
 	r.error = dup_opt(o, "error");
 	json_decref(o);
 	if (!r.id || !r.name || !r.image || !r.image_id) {

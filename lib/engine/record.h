@@ -33,6 +33,7 @@ struct record {
 	bool oom_killed;          /* the last run ended with an OOM kill in its cgroup */
 	char *stop_signal;        /* NULL: SIGTERM */
 	char *error;              /* why the last start failed, NULL: it did not */
+	char **volumes;           /* the names of the volumes it mounts */
 	int restart_count;
 };
 

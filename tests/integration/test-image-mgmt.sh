@@ -128,7 +128,7 @@ test_inspect_prints_docker_shaped_json() {
 	# docker's `image inspect` spelling, and a missing image among good ones
 	run engine image inspect busybox nosuch
 	assert_eq 1 "$status"
-	assert_contains "$output" "inspect 'nosuch': no such image"
+	assert_contains "$output" "no such image: 'nosuch'"
 	assert_contains "$output" "\"Id\": \"$id\""
 }
 

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * berth volume create|ls|inspect|rm|prune
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "berth/engine.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "util.h"
+
+/* the only flags of a subcommand: -h, and those in `flags` (each a letter) */
+static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage, const char *opts,
+		 const struct option *longopts, bool *set, struct berth_error **err)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) >= 0) {
+		const char *at = strchr(opts + 2, c);
+
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (!at || c == ':')
+			return cli_getopt_error(cli, argv, c, err);
+		set[at - (opts + 2)] = true;
+	}
+	return 0;
+}
+
+static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_free_ char *name = NULL;
+	bool set[1] = { false };
+	int r;
+
+	r = flags(argc, argv, cli, "Usage:  berth volume create [NAME]\n\nCreate a volume\n",
+		  "+:h", lo, set, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (argc - optind > 1)
+		return cli_usage_error(cli, err, "\"volume create\" takes at most 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_create(store, optind < argc ? argv[optind] : NULL, &name, err);
+	if (r < 0)
+		return r;
+	puts(name);
+	return 0;
+}
+
+static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = { { "quiet", no_argument, NULL, 'q' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
+	static const char *const headers[] = { "DRIVER", "VOLUME NAME" };
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	struct table *t;
+	bool set[1] = { false };
+	int r;
+
+	r = flags(argc, argv, cli,
+		  "Usage:  berth volume ls [-q]\n\nList volumes\n\nOptions:\n"
+		  "  -q, --quiet   Only the names\n",
+		  "+:qh", lo, set, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_list(store, &names, err);
+	if (r < 0)
+		return r;
+	if (set[0]) {
+		for (char **n = names; *n; n++)
+			puts(*n);
+		return 0;
+	}
+	t = table_new(2, headers);
+	for (char **n = names; t && *n; n++) {
+		const char *cells[2] = { "local", *n };
+
+		(void)table_add_row(t, cells);
+	}
+	if (t)
+		(void)table_print(t, stdout);
+	table_free(t);
+	return 0;
+}
+
+static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	bool set[1] = { false }, first = true;
+	int r, failed = 0;
+
+	r = flags(argc, argv, cli,
+		  "Usage:  berth volume inspect VOLUME [VOLUME...]\n\n"
+		  "Display detailed information on volumes, as a JSON array\n",
+		  "+:h", lo, set, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "\"volume inspect\" requires at least 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	printf("[");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_free_ char *json = NULL;
+		struct berth_error *e = NULL;
+
+		if (berth_volume_inspect(store, argv[i], &json, &e) < 0) {
+			fprintf(stderr, "berth: %s\n", berth_error_message(e));
+			berth_error_free(e);
+			failed = 1;
+			continue;
+		}
+		printf("%s\n%s", first ? "" : ",", json);
+		first = false;
+	}
+	printf("%s]\n", first ? "" : "\n");
+	return failed;
+}
+
+static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+{
+	return berth_volume_remove(s, key, *(bool *)data, err);
+}
+
+static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = { { "force", no_argument, NULL, 'f' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	bool set[1] = { false };
+	int r;
+
+	r = flags(argc, argv, cli,
+		  "Usage:  berth volume rm [-f] VOLUME [VOLUME...]\n\n"
+		  "Remove volumes (not one a container uses)\n",
+		  "+:fh", lo, set, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "\"volume rm\" requires at least 1 argument");
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	return cli_for_each(argc, argv, store, rm_one, &set[0], true);
+}
+
+static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = { { "all", no_argument, NULL, 'a' },
+					    { "force", no_argument, NULL, 'f' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
+	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_strv_free_ char **removed = NULL;
+	bool set[2] = { false, false };
+	int r;
+
+	r = flags(argc, argv, cli,
+		  "Usage:  berth volume prune [-a] [-f]\n\n"
+		  "Remove the anonymous volumes no container uses (with -a: every unused one)\n",
+		  "+:afh", lo, set, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_prune(store, set[0], &removed, err);
+	if (r < 0)
+		return r;
+	if (removed[0]) {
+		printf("Deleted Volumes:\n");
+		for (char **n = removed; *n; n++)
+			puts(*n);
+	}
+	return 0;
+}
+
+int cmd_volume(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct berth_command sub[] = {
+		{ "create", cmd_volume_create, "Create a volume" },
+		{ "inspect", cmd_volume_inspect, "Display detailed information on volumes" },
+		{ "ls", cmd_volume_ls, "List volumes" },
+		{ "prune", cmd_volume_prune, "Remove unused volumes" },
+		{ "rm", cmd_volume_rm, "Remove volumes" },
+	};
+
+	return cli_group(argc, argv, cli, "volume", "Manage volumes", sub, ELEMENTSOF(sub), err);
+}

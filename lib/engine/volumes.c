@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth volume`: create, ls, inspect, rm, prune over the store's volumes (volume.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "berth/engine.h"
+#include "berth/image.h"
+#include "cleanup.h"
+#include "record.h"
+#include "util.h"
+#include "volume.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void berth_volume_list_free(char **names)
+{
+	strv_free(names);
+}
+
+int berth_volume_list(struct berth_store *s, char ***ret, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/volumes", berth_store_root(s));
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	struct dirent *de;
+
+	if (!dir)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d && errno != ENOENT)
+		return berth_error_set(err, errno, "open '%s'", dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *meta = NULL;
+
+		if (!volume_name_valid(de->d_name))
+			continue;
+		meta = xasprintf("%s/%s/volume.json", dir, de->d_name);
+		if (!meta)
+			return -ENOMEM;
+		if (access(meta, F_OK) == 0 && strv_extend(&names, de->d_name) < 0)
+			return -ENOMEM;
+	}
+	if (!names && !(names = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	qsort(names, strv_length(names), sizeof(char *), cmp_str);
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+int berth_volume_create(struct berth_store *s, const char *name, char **ret_name,
+			struct berth_error **err)
+{
+	char anon[65];
+	int r;
+
+	if (!name) {
+		uint8_t b[32];
+
+		if (getrandom(b, sizeof(b), 0) != sizeof(b))
+			return berth_error_set(err, errno, "getrandom");
+		for (int i = 0; i < 32; i++)
+			sprintf(anon + 2 * i, "%02x", b[i]);
+		name = anon;
+	}
+	r = volume_create(berth_store_root(s), name, false, NULL, err);
+	if (r < 0)
+		return r;
+	*ret_name = strdup(name);
+	return *ret_name ? 0 : -ENOMEM;
+}
+
+int berth_volume_inspect(struct berth_store *s, const char *name, char **ret_json,
+			 struct berth_error **err)
+{
+	_cleanup_free_ char *meta = xasprintf("%s/volumes/%s/volume.json", berth_store_root(s), name),
+			    *mp = xasprintf("%s/volumes/%s/_data", berth_store_root(s), name);
+	json_t *o, *out;
+	char *text;
+
+	if (!meta || !mp)
+		return -ENOMEM;
+	o = volume_name_valid(name) ? json_load_file(meta, 0, NULL) : NULL;
+	if (!o)
+		return berth_error_new(err, ENOENT, "no such volume: %s", name);
+	out = json_pack("{s:O?, s:s, s:{}, s:s, s:s, s:{}, s:s}", "CreatedAt",
+			json_object_get(o, "CreatedAt"), "Driver", "local", "Labels", "Mountpoint",
+			mp, "Name", name, "Options", "Scope", "local");
+	json_decref(o);
+	text = out ? json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(out);
+	if (!text)
+		return -ENOMEM;
+	*ret_json = text;
+	return 0;
+}
+
+/* The first container (name) whose record mounts the volume, NULL when none does. */
+static char *user_of(struct berth_store *s, const char *name)
+{
+	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
+	_cleanup_closedir_ DIR *d = cdir ? opendir(cdir) : NULL;
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && !found && (de = readdir(d))) {
+		_cleanup_free_ char *dir = NULL;
+		struct record r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = xasprintf("%s/%s", cdir, de->d_name);
+		if (!dir || record_read(dir, &r, NULL) < 0)
+			continue;
+		if (strv_contains(r.volumes, name))
+			found = strdup(r.name);
+		record_clear(&r);
+	}
+	return found;
+}
+
+int berth_volume_remove(struct berth_store *s, const char *name, bool force,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *user = user_of(s, name);
+
+	/* docker refuses even with --force while a container (running or not) has it */
+	if (user)
+		return berth_error_new(err, EBUSY,
+				       "remove %s: volume is in use by container %s", name, user);
+	(void)force;
+	return volume_delete(berth_store_root(s), name, err);
+}
+
+int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
+		       struct berth_error **err)
+{
+	_cleanup_strv_free_ char **names = NULL, **removed = NULL;
+	int r;
+
+	r = berth_volume_list(s, &names, err);
+	if (r < 0)
+		return r;
+	for (char **n = names; *n; n++) {
+		_cleanup_free_ char *user = NULL;
+
+		/* docker: only anonymous ones unless --all */
+		if (!all && !volume_is_anonymous(berth_store_root(s), *n))
+			continue;
+		user = user_of(s, *n);
+		if (user)
+			continue;
+		if (volume_delete(berth_store_root(s), *n, NULL) == 0 && strv_extend(&removed, *n) < 0)
+			return -ENOMEM;
+	}
+	if (!removed && !(removed = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	*ret_removed = TAKE_PTR(removed);
+	return 0;
+}
