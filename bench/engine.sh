@@ -90,7 +90,7 @@ pm_default=(podman --root "$pmdir/root" --runroot "$pmdir/runroot" --tmpdir "$pm
 	--storage-driver overlay --cgroup-manager cgroupfs --events-backend file
 	--hooks-dir "$pmdir/hooks" --network-config-dir "$pmdir/networks")
 pm=("${pm_default[@]}" --runtime /usr/sbin/runc)
-b=("$berth" --root "$root")
+b=("$tmp/bin/berth" --root "$root")
 
 # pids under /proc whose comm is $1 and whose command line contains $2 (ours, provably)
 pids_of() {
@@ -142,6 +142,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# a copy of the two binaries, so that a rebuild of DIR during the run changes nothing
+# (berth runs the berth-monitor beside it)
+mkdir "$tmp/bin"
+cp "$build/cli/berth" "$build/cli/berth-monitor" "$tmp/bin/"
+berth_built=$(date -r "$build/cli/berth" '+%Y-%m-%d %H:%M')
+berth=$tmp/bin/berth
 
 # --- the image, in both stores ---
 "$src/scripts/make-busybox-rootfs.sh" "$tmp/busybox-rootfs.tar" >/dev/null
@@ -303,7 +310,7 @@ fi
 	echo "kernel=$(uname -r)"
 	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) x $(nproc)"
 	echo "memory=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "berth=$berth, git $(cd "$src" && git describe --always --dirty 2>/dev/null || echo "?")"
+	echo "berth=$build/cli/berth ($("$berth" --version), built $berth_built; source tree git $(cd "$src" && git describe --always --dirty 2>/dev/null || echo "?"))"
 	if [[ -z $podman_skip ]]; then
 		echo "podman=$(podman --version), $(conmon --version | head -n 1), $(runc --version | head -n 1)"
 	else

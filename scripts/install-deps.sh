@@ -10,6 +10,8 @@ packages=(
 	build-essential meson ninja-build pkg-config
 	libjansson-dev libarchive-dev libseccomp-dev libcap-dev
 	busybox-static jq iproute2 util-linux procps
+	# the engine's bridge networks: NAT and published ports (nft)
+	nftables
 	hyperfine runc crun python3
 	# orchestrator tests (tests/integration/test-{containerd,cri,podman}.sh): containerd
 	# and its runc v2 shim, podman (with conmon), CNI plugins (host-device, static IPAM)

@@ -42,6 +42,7 @@ struct berth_command {
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_network(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_pause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

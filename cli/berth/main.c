@@ -34,6 +34,7 @@ static const struct berth_command commands[] = {
     {"login", cmd_login, "Log in to a registry"},
     {"logout", cmd_logout, "Log out from a registry"},
     {"logs", cmd_logs, "Fetch the output of a container"},
+    {"network", cmd_network, "Manage networks"},
     {"pause", cmd_pause, "Pause all processes within one or more containers"},
     {"ps", cmd_ps, "List containers"},
     {"pull", cmd_pull, "Download an image from a registry"},

@@ -41,7 +41,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		{},
 	};
 	static const char *const headers[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					       "STATUS", "NAMES" };
+					       "STATUS", "PORTS", "NAMES" };
 	_cleanup_(storep) struct berth_store *store = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
 	struct berth_ctr_info **l = NULL;
@@ -84,7 +84,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	}
 	for (size_t i = 0; i < n; i++) {
 		char id[13], created[64], since[64], status[96], cmd[64];
-		const char *cells[6];
+		const char *cells[7];
 
 		snprintf(id, sizeof(id), "%s", l[i]->id);
 		if (quiet) {
@@ -117,7 +117,8 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		cells[2] = cmd;
 		cells[3] = created;
 		cells[4] = status;
-		cells[5] = l[i]->name;
+		cells[5] = l[i]->ports ? l[i]->ports : "";
+		cells[6] = l[i]->name;
 		if (table_add_row(t, cells) < 0) {
 			berth_ctr_info_list_free(l, n);
 			return -ENOMEM;

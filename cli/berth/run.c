@@ -34,6 +34,9 @@ static void usage(FILE *f, bool create)
 		"  -m, --memory SIZE         Memory limit (e.g. 512m, 1g)\n"
 		"      --memory-swap SIZE    Memory plus swap limit, -1 for unlimited swap\n"
 		"      --name NAME           Name the container\n"
+		"      --network NET         bridge (default), none, host, container:NAME, or\n"
+		"                            a network made with `berth network create`\n"
+		"  -p, --publish SPEC        Publish a port: [IP:]HOSTPORT:CTRPORT[/tcp|/udp]\n"
 		"      --pids-limit N        Limit the number of processes\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
 		"      --rm                  Remove the container when it exits\n"
@@ -66,6 +69,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_HELP,
 		OPT_STOP_SIGNAL,
 		OPT_READ_ONLY,
+		OPT_NETWORK,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -85,18 +89,22 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 		{ "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
 		{ "volume", required_argument, NULL, 'v' },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "net", required_argument, NULL, OPT_NETWORK },
+		{ "publish", required_argument, NULL, 'p' },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(storep) struct berth_store *store = NULL;
-	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL;
+	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
+				   **publish = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_run_opts o = { 0 };
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:p:", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -115,6 +123,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case 'v':
 			if (strv_extend(&volumes, optarg) < 0)
 				return -ENOMEM;
+			break;
+		case 'p':
+			if (strv_extend(&publish, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case OPT_NETWORK:
+			o.network = optarg;
 			break;
 		case OPT_READ_ONLY:
 			o.read_only = true;
@@ -204,6 +219,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.env = env;
 	o.entrypoint = entrypoint;
 	o.volumes = volumes;
+	o.publish = publish;
 
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)

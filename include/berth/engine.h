@@ -40,6 +40,9 @@ struct berth_run_opts {
 	bool tty;
 	bool detach;               /* run: return once it runs */
 	char **volumes;            /* docker's -v specs: HOST:DEST[:ro], NAME:DEST[:ro], DEST */
+	const char *network;       /* NULL: "bridge"; "none", "host", "container:NAME|ID", or a
+				    * network's name */
+	char **publish;            /* docker's -p specs: [IP:]HOSTPORT:CTRPORT[/tcp|/udp] */
 	bool read_only;            /* --read-only: the root filesystem is mounted read-only */
 };
 
@@ -157,6 +160,25 @@ int berth_volume_remove(struct berth_store *s, const char *name, bool force,
 int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
 		       struct berth_error **err);
 
+/* `berth network`: bridge networks (lib/net/network.h); "bridge" is the default one. */
+struct berth_network_info {
+	char *name, *id, *subnet, *gateway, *bridge;
+	int64_t created;
+};
+int berth_network_list(struct berth_store *s, struct berth_network_info ***ret, size_t *ret_n,
+		       struct berth_error **err);
+void berth_network_info_list_free(struct berth_network_info **l, size_t n);
+/* subnet "a.b.c.d/N" and gateway may be NULL (the next free /16, its first address).
+ * *ret_id the new network's id. -EEXIST: the name is taken; -EINVAL: a bad or
+ * overlapping subnet. */
+int berth_network_create(struct berth_store *s, const char *name, const char *subnet,
+			 const char *gateway, char **ret_id, struct berth_error **err);
+/* -EBUSY while a container is connected to it; "bridge" cannot be removed. */
+int berth_network_remove(struct berth_store *s, const char *name, struct berth_error **err);
+/* docker's network object (IPAM, Containers with their addresses) as JSON text. */
+int berth_network_inspect(struct berth_store *s, const char *name, char **ret_json,
+			  struct berth_error **err);
+
 enum berth_ctr_state {
 	BERTH_CTR_CREATED,
 	BERTH_CTR_RUNNING,
@@ -175,6 +197,8 @@ struct berth_ctr_info {
 	int64_t finished;        /* unix seconds, 0 while running */
 	enum berth_ctr_state state;
 	bool paused;             /* running, but frozen */
+	char *ports;             /* its published ports while it runs, docker's way:
+				  * "0.0.0.0:8080->80/tcp, ..."; "" for none */
 	int exit_code;
 	pid_t pid;
 };

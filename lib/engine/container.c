@@ -30,6 +30,7 @@
 #include "ocigen.h"
 #include "record.h"
 #include "volume.h"
+#include "net/network.h"
 #include "runtime/state.h"
 #include "util.h"
 
@@ -127,6 +128,43 @@ static char *unique_name(struct berth_store *s)
 	return name;
 }
 
+/* What --network names: *ret_name for the record ("none", "host", "container:<id>" or
+ * a network that exists), *ret_netns_path the namespace to join for container:X. */
+static int network_for(struct berth_store *s, const char *network, char **ret_name,
+		       char **ret_netns_path, struct berth_error **err)
+{
+	const char *other = startswith(network, "container:");
+	int r;
+
+	if (streq(network, "none") || streq(network, "host")) {
+		*ret_name = strdup(network);
+		return *ret_name ? 0 : -ENOMEM;
+	}
+	if (other) {
+		_cleanup_(ctr_release) struct ctr c = { 0 };
+
+		r = ctr_find(berth_store_root(s), other, &c, err);
+		if (r < 0)
+			return berth_error_wrap(err, "--network %s", network);
+		if (c.rec.state != BERTH_CTR_RUNNING)
+			return berth_error_new(err, EINVAL,
+					       "--network %s: container %s is not running", network,
+					       other);
+		*ret_name = xasprintf("container:%s", c.rec.id);
+		*ret_netns_path = xasprintf("/proc/%d/ns/net", (int)c.rec.pid);
+		return *ret_name && *ret_netns_path ? 0 : -ENOMEM;
+	} else {
+		struct net_config n;
+
+		r = network_load(berth_store_root(s), network, &n, err);
+		if (r < 0)
+			return r;
+		net_config_clear(&n);
+		*ret_name = strdup(network);
+		return *ret_name ? 0 : -ENOMEM;
+	}
+}
+
 /* The container's directory, record and config.json; its overlay is left mounted (the
  * config's user lookups read the image's /etc/passwd through it). On failure nothing
  * is left. */
@@ -140,6 +178,8 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	struct record rec = { 0 };
 	struct volume_mount *vols = NULL;
 	size_t n_vols = 0;
+	_cleanup_free_ char *netns_path = NULL;
+	const char *network = o->network ? o->network : NET_DEFAULT;
 	char id[65];
 	bool mounted = false;
 	int r;
@@ -204,6 +244,31 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		r = -ENOMEM;
 		goto fail;
 	}
+	r = network_for(s, network, &rec.network, &netns_path, err);
+	if (r < 0)
+		goto fail;
+	for (char **pp = o->publish; pp && *pp; pp++) {
+		struct port_map pm;
+		char canon[32];
+
+		if (startswith(rec.network, "container:") || streq(rec.network, "none") ||
+		    streq(rec.network, "host")) {
+			r = berth_error_new(err, EINVAL,
+					    "conflicting options: port publishing and the network "
+					    "mode %s",
+					    network);
+			goto fail;
+		}
+		r = port_parse(*pp, &pm, err);
+		if (r < 0)
+			goto fail;
+		snprintf(canon, sizeof(canon), "%u:%u/%s", pm.host_port, pm.ctr_port,
+			 pm.udp ? "udp" : "tcp");
+		if (strv_extend(&rec.ports, canon) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	vols = calloc(strv_length(o->volumes) + 1, sizeof(*vols));
 	if (!vols) {
 		r = -ENOMEM;
@@ -244,6 +309,10 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 			.cgroups_path = cgpath,
 			.volumes = vols,
 			.n_volumes = n_vols,
+			.host_network = streq(rec.network, "host"),
+			.netns_path = netns_path,
+			.dns = !netns_path && !streq(rec.network, "host") &&
+			       !streq(rec.network, "none"),
 		};
 
 		r = ocigen_config(&in, &config, &rec.args, err);
@@ -601,6 +670,25 @@ int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
 	return 0;
 }
 
+/* "0.0.0.0:8080->80/tcp, ..." of the record's "8080:80/tcp" entries */
+static char *format_ports(char *const *ports)
+{
+	char *s = strdup("");
+
+	for (char *const *p = ports; s && p && *p; p++) {
+		struct port_map pm;
+		char one[64], *more;
+
+		if (port_parse(*p, &pm, NULL) < 0)
+			continue;
+		port_format(&pm, one, sizeof(one));
+		more = xasprintf("%s%s%s", s, *s ? ", " : "", one);
+		free(s);
+		s = more;
+	}
+	return s;
+}
+
 static int cmp_created(const void *a, const void *b)
 {
 	const struct berth_ctr_info *x = *(struct berth_ctr_info *const *)a;
@@ -617,6 +705,7 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
 		free(l[i]->image);
 		free(l[i]->image_id);
 		free(l[i]->command);
+		free(l[i]->ports);
 		free(l[i]);
 	}
 	free(l);
@@ -693,6 +782,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 			.exit_code = r.exit_code,
 			.pid = r.state == BERTH_CTR_RUNNING ? r.pid : 0,
 		};
+		c->ports = format_ports(r.state == BERTH_CTR_RUNNING ? r.ports : NULL);
 		if (r.state == BERTH_CTR_RUNNING && rtroot) {
 			struct berth_state st;
 

@@ -16,6 +16,7 @@
 #include "berth/runtime.h"
 #include "cleanup.h"
 #include "logfile.h"
+#include "net/network.h"
 #include "record.h"
 #include "util.h"
 
@@ -89,6 +90,39 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 			*slash = 0;
 		json_object_set_new(host, "CgroupParent", json_string(parent ? parent : ""));
 	}
+}
+
+/* docker's NetworkSettings: the address on its network while it runs, the ports */
+static json_t *network_settings(struct berth_store *s, const struct record *rec)
+{
+	json_t *ns = json_object(), *nets = json_object(), *ports = json_object();
+	struct net_config n;
+	char gw[16];
+
+	for (char *const *p = rec->ports; p && *p; p++) {
+		struct port_map pm;
+		char key[16], hp[8];
+
+		if (port_parse(*p, &pm, NULL) < 0)
+			continue;
+		snprintf(key, sizeof(key), "%u/%s", pm.ctr_port, pm.udp ? "udp" : "tcp");
+		snprintf(hp, sizeof(hp), "%u", pm.host_port);
+		json_object_set_new(ports, key,
+				    json_pack("[{s:s, s:s}]", "HostIp", "0.0.0.0", "HostPort", hp));
+	}
+	json_object_set_new(ns, "Ports", ports);
+	json_object_set_new(ns, "IPAddress", json_string(rec->ip ? rec->ip : ""));
+	if (rec->network && network_load(berth_store_root(s), rec->network, &n, NULL) == 0) {
+		json_object_set_new(ns, "Gateway", json_string(rec->ip ? ip_string(n.gateway, gw) : ""));
+		json_object_set_new(nets, rec->network,
+				    json_pack("{s:s, s:s, s:s, s:i}", "NetworkID", n.id, "IPAddress",
+					      rec->ip ? rec->ip : "", "Gateway",
+					      rec->ip ? ip_string(n.gateway, gw) : "", "IPPrefixLen",
+					      rec->ip ? n.prefix : 0));
+		net_config_clear(&n);
+	}
+	json_object_set_new(ns, "Networks", nets);
+	return ns;
 }
 
 int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json,
@@ -203,6 +237,8 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 	json_object_set_new(gd, "Name", json_string("overlay"));
 	json_object_set_new(root, "GraphDriver", gd);
 	json_object_set_new(root, "Config", config);
+	json_object_set_new(root, "NetworkSettings", network_settings(s, rec));
+	json_object_set_new(host, "NetworkMode", json_string(rec->network ? rec->network : "none"));
 
 	text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	json_decref(root);

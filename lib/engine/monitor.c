@@ -25,6 +25,10 @@
 #include "logfile.h"
 #include "monitor.h"
 #include "net/netns.h"
+#include "net/dns.h"
+#include "net/network.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "record.h"
 #include "runtime/foreground.h"
 #include "runtime/state.h"
@@ -60,6 +64,23 @@ struct mon {
 	pid_t init;
 	bool init_exited;
 	int status;
+	/* its network, while it is connected */
+	struct net_config net;
+	uint32_t ip;
+	struct port_map *ports;
+	size_t n_ports;
+	bool attached, published;
+	/* its resolver (dns.h): the socket in its namespace, one to the host's servers, the
+	 * queries sent on */
+	int dns_fd, up_fd;
+	struct sockaddr_in upstream[3];
+	size_t n_upstream;
+	struct forward {
+		uint16_t id, orig_id;
+		struct sockaddr_in client;
+		bool used;
+	} fwd[64];
+	uint16_t next_id;
 };
 
 /* Closed at once, removed from the array only by clients_compact() at the top of the
@@ -276,13 +297,125 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The address of a container on our network by its name or id (a prefix of 12 or more),
+ * 0 when there is none. */
+static uint32_t lookup_container(struct mon *m, const char *name)
+{
+	_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
+	_cleanup_free_ char *cdir = record_containers_dir(m->store_root);
+	uint32_t found = 0;
+
+	if (!cdir || network_leases(m->store_root, m->net.name, &ids, &ips) < 0)
+		return 0;
+	for (size_t i = 0; ids[i] && !found; i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", cdir, ids[i]);
+		struct record r;
+		struct in_addr a;
+
+		if (!dir || record_read(dir, &r, NULL) < 0)
+			continue;
+		if ((streq(r.name, name) || (strlen(name) >= 12 && startswith(r.id, name))) &&
+		    inet_pton(AF_INET, ips[i], &a) == 1)
+			found = a.s_addr;
+		record_clear(&r);
+	}
+	return found;
+}
+
+/* The host's nameservers, as the monitor's namespace sees /etc/resolv.conf */
+static void read_upstream(struct mon *m)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+
+	if (read_full_file("/etc/resolv.conf", &text, NULL) < 0)
+		return;
+	for (char *l = strtok_r(text, "\n", &save); l && m->n_upstream < ELEMENTSOF(m->upstream);
+	     l = strtok_r(NULL, "\n", &save)) {
+		char ip[64];
+		struct sockaddr_in *sa = &m->upstream[m->n_upstream];
+
+		if (sscanf(l, " nameserver %63s", ip) != 1)
+			continue;
+		*sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(53) };
+		if (inet_pton(AF_INET, ip, &sa->sin_addr) == 1)
+			m->n_upstream++;
+	}
+}
+
+static void dns_query(struct mon *m)
+{
+	uint8_t q[1500], out[1600];
+	struct sockaddr_in client;
+	socklen_t cl = sizeof(client);
+	char name[256];
+	uint16_t type;
+	size_t end;
+	ssize_t n = recvfrom(m->dns_fd, q, sizeof(q), 0, (struct sockaddr *)&client, &cl);
+	uint32_t addr;
+	int k;
+
+	if (n < 12 || dns_question(q, (size_t)n, name, &type, &end) < 0)
+		return;
+	addr = lookup_container(m, name);
+	if (addr || !strchr(name, '.') || !m->n_upstream || m->up_fd < 0) {
+		/* ours, or a single label nothing on the network has: no need to ask */
+		k = dns_reply(q, (size_t)n, addr ? DNS_NOERROR : (m->n_upstream || !strchr(name, '.') ? DNS_NXDOMAIN : DNS_SERVFAIL),
+			      addr, out, sizeof(out));
+		if (k > 0)
+			(void)sendto(m->dns_fd, out, (size_t)k, 0, (struct sockaddr *)&client, cl);
+		return;
+	}
+	/* someone else's: to the host's servers under an id of ours */
+	for (size_t i = 0; i < ELEMENTSOF(m->fwd); i++) {
+		struct forward *f = &m->fwd[(m->next_id + i) % ELEMENTSOF(m->fwd)];
+
+		if (f->used && i + 1 < ELEMENTSOF(m->fwd))
+			continue;
+		f->used = true;
+		f->id = ++m->next_id;
+		f->orig_id = (uint16_t)((q[0] << 8) | q[1]);
+		f->client = client;
+		q[0] = (uint8_t)(f->id >> 8);
+		q[1] = (uint8_t)f->id;
+		for (size_t u = 0; u < m->n_upstream; u++)
+			(void)sendto(m->up_fd, q, (size_t)n, 0, (struct sockaddr *)&m->upstream[u],
+				     sizeof(m->upstream[u]));
+		return;
+	}
+}
+
+static void dns_answer(struct mon *m)
+{
+	uint8_t a[4096];
+	ssize_t n = recv(m->up_fd, a, sizeof(a), 0);
+	uint16_t id;
+
+	if (n < 12)
+		return;
+	id = (uint16_t)((a[0] << 8) | a[1]);
+	for (size_t i = 0; i < ELEMENTSOF(m->fwd); i++) {
+		struct forward *f = &m->fwd[i];
+
+		if (!f->used || f->id != id)
+			continue;
+		a[0] = (uint8_t)(f->orig_id >> 8);
+		a[1] = (uint8_t)f->orig_id;
+		(void)sendto(m->dns_fd, a, (size_t)n, 0, (struct sockaddr *)&f->client,
+			     sizeof(f->client));
+		f->used = false;
+		return;
+	}
+}
+
 static void loop(struct mon *m, int sigfd)
 {
 	int64_t deadline = 0;
 
 	for (;;) {
-		struct pollfd p[4 + MAX_CLIENTS];
+		struct pollfd p[6 + MAX_CLIENTS];
 		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
+		int idx_dns = -1, idx_up = -1;
 		bool blocked;
 		size_t np = 0;
 		int timeout = -1;
@@ -313,6 +446,14 @@ static void loop(struct mon *m, int sigfd)
 			idx_in = (int)np;
 			p[np++] = (struct pollfd){ .fd = m->in, .events = POLLOUT };
 		}
+		if (m->dns_fd >= 0) {
+			idx_dns = (int)np;
+			p[np++] = (struct pollfd){ .fd = m->dns_fd, .events = POLLIN };
+		}
+		if (m->up_fd >= 0) {
+			idx_up = (int)np;
+			p[np++] = (struct pollfd){ .fd = m->up_fd, .events = POLLIN };
+		}
 		idx_client = (int)np;
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[np++] = (struct pollfd){
@@ -337,6 +478,10 @@ static void loop(struct mon *m, int sigfd)
 				output(m, w);
 		if (idx_in >= 0 && (p[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)))
 			stdin_flush(m);
+		if (idx_dns >= 0 && (p[idx_dns].revents & POLLIN))
+			dns_query(m);
+		if (idx_up >= 0 && (p[idx_up].revents & POLLIN))
+			dns_answer(m);
 		/* the clients polled in this round (an accepted one comes after them) */
 		for (size_t i = 0; i < m->n_clients && idx_client + (int)i < (int)np; i++) {
 			short re;
@@ -401,14 +546,96 @@ static int listen_attach(struct mon *m)
 	return 0;
 }
 
+/* The container's own line in its /etc/hosts (the file bind-mounted from its directory,
+ * rewritten in place): its address instead of 127.0.1.1. */
+static void hosts_set_ip(struct mon *m, const char *ip)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL, *path = xasprintf("%s/hosts", m->dir);
+	_cleanup_close_ int fd = -EBADF;
+	const char *line;
+
+	if (!path || read_full_file(path, &text, NULL) < 0)
+		return;
+	line = strstr(text, "127.0.1.1\t");
+	if (!line)
+		return;
+	out = xasprintf("%.*s%s\t%s", (int)(line - text), text, ip, line + strlen("127.0.1.1\t"));
+	fd = openat(m->dirfd, "hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (out && fd >= 0)
+		(void)loop_write(fd, out, strlen(out));
+}
+
+/* The bridge network of the record: an address, the veth, the published ports. */
+static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
+{
+	char ip[16];
+	int r;
+
+	r = network_load(m->store_root, m->rec.network, &m->net, err);
+	if (r < 0)
+		return r;
+	r = network_attach(m->store_root, &m->net, m->id, pid, &m->ip, err);
+	if (r < 0)
+		return r;
+	m->attached = true;
+	m->ports = calloc(strv_length(m->rec.ports) + 1, sizeof(*m->ports));
+	if (!m->ports)
+		return -ENOMEM;
+	for (char **p = m->rec.ports; p && *p; p++) {
+		r = port_parse(*p, &m->ports[m->n_ports], err);
+		if (r < 0)
+			return r;
+		m->n_ports++;
+	}
+	r = ports_publish(m->ports, m->n_ports, m->ip, err);
+	if (r < 0)
+		return r;
+	m->published = true;
+	r = net_udp_socket_in(pid, DNS_ADDRESS, 53, &m->dns_fd, err);
+	if (r < 0)
+		return berth_error_wrap(err, "the resolver at %s", DNS_ADDRESS);
+	read_upstream(m);
+	m->up_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	free(m->rec.ip);
+	m->rec.ip = strdup(ip_string(m->ip, ip));
+	hosts_set_ip(m, ip);
+	return 0;
+}
+
+static void disconnect_network(struct mon *m)
+{
+	if (m->published)
+		ports_unpublish(m->ports, m->n_ports);
+	if (m->attached)
+		network_detach(m->store_root, &m->net, m->id, m->ip);
+	m->published = m->attached = false;
+	free(m->rec.ip);
+	m->rec.ip = NULL;
+}
+
+static bool own_network(const struct record *r)
+{
+	return r->network && !streq(r->network, "none") && !streq(r->network, "host") &&
+	       !startswith(r->network, "container:");
+}
+
 static int on_created(pid_t pid, void *userdata, struct berth_error **err)
 {
 	struct mon *m = userdata;
 	int r;
 
-	r = net_loopback_up(pid, err);
-	if (r < 0)
-		return r;
+	/* a network namespace of its own (not the host's, not another container's) */
+	if (!m->rec.network || (!streq(m->rec.network, "host") &&
+				!startswith(m->rec.network, "container:"))) {
+		r = net_loopback_up(pid, err);
+		if (r < 0)
+			return r;
+	}
+	if (own_network(&m->rec)) {
+		r = connect_network(m, pid, err);
+		if (r < 0)
+			return r;
+	}
 	m->rec.pid = pid;
 	(void)proc_start_time(pid, &m->rec.pid_start);
 	m->rec.state = BERTH_CTR_RUNNING;
@@ -432,6 +659,7 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	if (started && berth_container_oom_kills(m->rtroot, m->id, &oom, NULL) == 0)
 		m->rec.oom_killed = oom > 0;
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
+	disconnect_network(m);
 	/* gone already: `berth rm -f` removed it while we finished */
 	if (!rootfs || record_lock(m->dir, &lock) < 0)
 		return;
@@ -490,6 +718,8 @@ int monitor_main(const struct monitor_opts *o)
 		.out = { -1, -1 },
 		.in = -1,
 		.listen_fd = -1,
+		.dns_fd = -1,
+		.up_fd = -1,
 	};
 	_cleanup_close_ int sigfd = -EBADF, cin = -EBADF, cout = -EBADF, cerr = -EBADF;
 	_cleanup_free_ char *cdir = record_containers_dir(o->store_root);
@@ -628,11 +858,17 @@ out:
 		close(m.in);
 	if (m.listen_fd >= 0)
 		close(m.listen_fd);
+	if (m.dns_fd >= 0)
+		close(m.dns_fd);
+	if (m.up_fd >= 0)
+		close(m.up_fd);
 	if (m.log_fd >= 0)
 		close(m.log_fd);
 	if (m.dirfd >= 0)
 		close(m.dirfd);
 	free(m.in_pending);
+	free(m.ports);
+	net_config_clear(&m.net);
 	free(m.dir);
 	free(m.rtroot);
 	record_clear(&m.rec);

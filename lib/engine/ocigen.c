@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "net/dns.h"
 #include "ocigen.h"
 #include "util.h"
 
@@ -270,6 +271,23 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			return -ENOMEM;
 		if (read_full_file("/etc/resolv.conf", &resolv, NULL) < 0)
 			resolv = strdup("");
+		if (resolv && in->dns) {
+			/* the monitor answers (net/dns.h); the host's search domains stay */
+			_cleanup_free_ char *host = TAKE_PTR(resolv);
+			char *save = NULL;
+
+			resolv = strdup("nameserver " DNS_ADDRESS "\noptions ndots:0\n");
+			for (char *l = strtok_r(host, "\n", &save); resolv && l;
+			     l = strtok_r(NULL, "\n", &save)) {
+				char *more;
+
+				if (!startswith(l, "search ") && !startswith(l, "domain "))
+					continue;
+				more = xasprintf("%s%s\n", resolv, l);
+				free(resolv);
+				resolv = more;
+			}
+		}
 		if (!resolv)
 			return -ENOMEM;
 		if ((r = write_file_atomic(hn_path, hn, strlen(hn), 0644)) < 0 ||
@@ -381,8 +399,15 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	{
 		static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
 		for (size_t i = 0; i < ELEMENTSOF(types); i++) {
-			json_t *n = json_object();
+			json_t *n;
+
+			/* --network host: the host's (the engine's) network namespace */
+			if (streq(types[i], "network") && in->host_network)
+				continue;
+			n = json_object();
 			json_object_set_new(n, "type", json_string(types[i]));
+			if (streq(types[i], "network") && in->netns_path)
+				json_object_set_new(n, "path", json_string(in->netns_path));
 			json_array_append_new(ns, n);
 		}
 	}

@@ -18,6 +18,9 @@ struct ocigen_input {
 	const char *cgroups_path;
 	const struct volume_mount *volumes; /* bind mounts of -v, in order */
 	size_t n_volumes;
+	bool host_network;       /* --network host: no network namespace of its own */
+	const char *netns_path;  /* --network container:X: join this one; NULL: its own */
+	bool dns;                /* on a bridge network: its resolver is the monitor's */
 };
 
 /* The OCI config.json for a container, docker's defaults: its capability set, masked

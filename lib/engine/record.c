@@ -31,6 +31,9 @@ void record_clear(struct record *r)
 	free(r->stop_signal);
 	free(r->error);
 	strv_free(r->volumes);
+	free(r->network);
+	free(r->ip);
+	strv_free(r->ports);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -93,6 +96,32 @@ static int set_str(json_t *o, const char *key, const char *v)
 	return v ? json_object_set_new(o, key, json_string(v)) : 0;
 }
 
+static int set_strv(json_t *o, const char *key, char *const *l)
+{
+	json_t *a;
+
+	if (!l)
+		return 0;
+	a = json_array();
+	for (char *const *i = l; a && *i; i++)
+		json_array_append_new(a, json_string(*i));
+	return json_object_set_new(o, key, a);
+}
+
+static char **get_strv(json_t *o, const char *key)
+{
+	char **l = NULL;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, key), i, v)
+	{
+		if (json_is_string(v))
+			(void)strv_extend(&l, json_string_value(v));
+	}
+	return l;
+}
+
 int record_write(const char *dir, const struct record *r, struct berth_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/container.json", dir), *text = NULL;
@@ -127,13 +156,10 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	json_object_set_new(o, "restart_count", json_integer(r->restart_count));
 	set_str(o, "stop_signal", r->stop_signal);
 	set_str(o, "error", r->error);
-	if (r->volumes) {
-		json_t *v = json_array();
-
-		for (char **i = r->volumes; v && *i; i++)
-			json_array_append_new(v, json_string(*i));
-		json_object_set_new(o, "volumes", v);
-	}
+	set_str(o, "network", r->network);
+	set_str(o, "ip", r->ip);
+	set_strv(o, "volumes", r->volumes);
+	set_strv(o, "ports", r->ports);
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)
@@ -156,9 +182,8 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	_cleanup_free_ char *path = xasprintf("%s/container.json", dir);
 	struct record r = { 0 };
 	json_error_t je;
-	json_t *o, *a, *v;
+	json_t *o;
 	const char *st;
-	size_t i;
 
 	if (!path)
 		return -ENOMEM;
@@ -170,12 +195,7 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	r.name = strdup(json_string_value(json_object_get(o, "name")) ?: "");
 	r.image = strdup(json_string_value(json_object_get(o, "image")) ?: "");
 	r.image_id = strdup(json_string_value(json_object_get(o, "image_id")) ?: "");
-	a = json_object_get(o, "args");
-	json_array_foreach(a, i, v)
-	{
-		if (json_is_string(v))
-			(void)strv_extend(&r.args, json_string_value(v));
-	}
+	r.args = get_strv(o, "args");
 	r.created = json_integer_value(json_object_get(o, "created"));
 	r.started = json_integer_value(json_object_get(o, "started"));
 	r.finished = json_integer_value(json_object_get(o, "finished"));
@@ -194,11 +214,10 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	r.oom_killed = json_is_true(json_object_get(o, "oom_killed"));
 	r.restart_count = (int)json_integer_value(json_object_get(o, "restart_count"));
 	r.stop_signal = dup_opt(o, "stop_signal");
-	json_array_foreach(json_object_get(o, "volumes"), i, v)
-	{
-		if (json_is_string(v))
-			(void)strv_extend(&r.volumes, json_string_value(v));
-	}
+	r.volumes = get_strv(o, "volumes");
+	r.network = dup_opt(o, "network");
+	r.ip = dup_opt(o, "ip");
+	r.ports = get_strv(o, "ports");
 	r.error = dup_opt(o, "error");
 	json_decref(o);
 	if (!r.id || !r.name || !r.image || !r.image_id) {

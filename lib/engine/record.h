@@ -34,6 +34,9 @@ struct record {
 	char *stop_signal;        /* NULL: SIGTERM */
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */
+	char *network;            /* a network's name, "none", "host" or "container:<id>" */
+	char *ip;                 /* its address on the network while it runs, else NULL */
+	char **ports;             /* published ports, "HOST:CTR/PROTO" */
 	int restart_count;
 };
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -44,4 +46,37 @@ int net_loopback_up(pid_t pid, struct berth_error **err)
 	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
 		r = berth_error_set(err, errno, "return to our network namespace");
 	return r;
+}
+
+int net_udp_socket_in(pid_t pid, const char *addr, uint16_t port, int *ret_fd,
+		      struct berth_error **err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int target = -EBADF, sock = -EBADF;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	char path[64];
+	int r = 0;
+
+	if (self < 0)
+		return berth_error_set(err, errno, "open our network namespace");
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return berth_error_new(err, EINVAL, "invalid address '%s'", addr);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	if (setns(target, CLONE_NEWNET) < 0)
+		return berth_error_set(err, errno, "enter the container's network namespace");
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sock < 0)
+		r = berth_error_set(err, errno, "socket");
+	else if (bind(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = berth_error_set(err, errno, "bind %s:%u", addr, port);
+	/* the socket stays in the container's namespace wherever we are */
+	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
+		r = berth_error_set(err, errno, "return to our network namespace");
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(sock);
+	return 0;
 }

@@ -231,6 +231,9 @@ harness_procs_under()
 	local dir=$1 cg=$2 self=$BASHPID roots
 	{
 		grep -l -F -- "$cg/" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3
+		# the engine's monitors: their command line names the test's store (the
+		# bracket keeps this grep from finding its own command line)
+		grep -l -e "$dir/[s]tore" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
 		find /proc -mindepth 2 -maxdepth 2 \( -name cwd -o -name exe -o -name root \) \
 			-printf '%p %l\n' 2>/dev/null |
 			awk -v d="$dir" 'index($2, d) == 1 { split($1, a, "/"); print a[3] }'
@@ -384,6 +387,17 @@ harness_run_one()
 	mkdir -p "$RUNTIME_ROOT" "$BERTH_STORE"
 	out=$(mktemp /tmp/berth-test-out.XXXXXX)
 	timed_out=$out.timeout
+	# The engine runs in a network namespace of the test's own: its bridge, NAT rules,
+	# published ports and ip_forward never touch the host's. $BERTH is a wrapper that
+	# enters it; the namespace goes with the test.
+	BERTH_TEST_NETNS=berth-test-$$-$((++HARNESS_NETNS_SEQ))
+	export BERTH_TEST_NETNS
+	ip netns add "$BERTH_TEST_NETNS" && ip -n "$BERTH_TEST_NETNS" link set lo up
+	mkdir -p "$BERTH_TEST_TMP/.bin"
+	printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$BERTH_TEST_NETNS" \
+		"$HARNESS_BERTH" >"$BERTH_TEST_TMP/.bin/berth"
+	chmod +x "$BERTH_TEST_TMP/.bin/berth"
+	export BERTH=$BERTH_TEST_TMP/.bin/berth
 	# the engine's monitors write their stderr (sanitizer reports) here
 	export BERTH_MONITOR_LOG=$out.monitor
 
@@ -416,6 +430,7 @@ harness_run_one()
 	fi
 
 	leak_out=$(harness_check_and_clean "$BERTH_TEST_TMP") || leaked=1
+	ip netns del "$BERTH_TEST_NETNS" 2>/dev/null
 	[[ -n "$leak_out" ]] && printf '%s\n' "$leak_out" >>"$out"
 	if grep -q -e 'Sanitizer' -e 'runtime error:' "$BERTH_MONITOR_LOG" 2>/dev/null; then
 		echo "# a monitor reported:" >>"$out"
@@ -435,7 +450,8 @@ harness_run_one()
 		rc=1
 	fi
 	rm -f "$out" "$timed_out" "$BERTH_MONITOR_LOG"
-	unset BERTH_TEST_TMP RUNTIME_ROOT BERTH_STORE BERTH_MONITOR_LOG
+	unset BERTH_TEST_TMP RUNTIME_ROOT BERTH_STORE BERTH_MONITOR_LOG BERTH_TEST_NETNS
+	export BERTH=$HARNESS_BERTH
 	((rc == 77 && !leaked)) && return 77
 	((rc == 0)) && return 0
 	return 1
@@ -569,6 +585,8 @@ harness_main()
 
 	export BERTH_RUNTIME=${BERTH_RUNTIME_OVERRIDE:-$build/cli/berth-runtime}
 	export BERTH=$build/cli/berth
+	HARNESS_BERTH=$BERTH
+	HARNESS_NETNS_SEQ=0
 	export PROBE=$build/tests/probe
 	[[ -x "$PROBE" ]] || { echo "harness: $PROBE not built" >&2; return 2; }
 	[[ -x "$BERTH_RUNTIME" ]] || echo "# note: $BERTH_RUNTIME not built yet"

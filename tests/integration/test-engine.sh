@@ -87,7 +87,11 @@ test_isolation_defaults() {
 	assert_contains "$output" "CapBnd:	00000000a80425fb"
 	run engine run --rm "$(cgp)" bb /probe writable /proc/sys/kernel/domainname
 	assert_eq readonly "$output"
+	# a network namespace of its own: loopback, and eth0 on the default bridge network
 	run engine run --rm "$(cgp)" bb cat /proc/net/dev
+	assert_contains "$output" "lo:"
+	assert_contains "$output" "eth0"
+	run engine run --rm --network none "$(cgp)" bb cat /proc/net/dev
 	assert_contains "$output" "lo:"
 	assert_not_contains "$output" "eth0"
 }

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "netlink.h"
+#include "network.h"
+#include "util.h"
+
+const char *ip_string(uint32_t addr, char buf[16])
+{
+	struct in_addr a = { .s_addr = addr };
+
+	return inet_ntop(AF_INET, &a, buf, 16) ? buf : "?";
+}
+
+static uint32_t mask_of(int prefix)
+{
+	return prefix <= 0 ? 0 : htonl(~(uint32_t)0 << (32 - prefix));
+}
+
+static int parse_cidr(const char *s, uint32_t *ret_net, int *ret_prefix)
+{
+	char ip[32];
+	const char *slash = strchr(s, '/');
+	struct in_addr a;
+	int64_t p;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = 0;
+	if (inet_pton(AF_INET, ip, &a) != 1 || parse_i64(slash + 1, &p) < 0 || p < 8 || p > 30)
+		return -EINVAL;
+	*ret_net = a.s_addr & mask_of((int)p);
+	*ret_prefix = (int)p;
+	return 0;
+}
+
+void net_config_clear(struct net_config *n)
+{
+	free(n->name);
+	free(n->id);
+	free(n->bridge);
+	*n = (struct net_config){ 0 };
+}
+
+static char *net_dir(const char *store_root, const char *name)
+{
+	return xasprintf("%s/networks/%s", store_root, name);
+}
+
+static bool name_valid(const char *n)
+{
+	if (!n || !*n || strlen(n) > 64)
+		return false;
+	for (const char *p = n; *p; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+
+		if (!alnum && (p == n || !strchr("_.-", *p)))
+			return false;
+	}
+	return true;
+}
+
+static int read_config(const char *dir, struct net_config *ret)
+{
+	_cleanup_free_ char *path = xasprintf("%s/network.json", dir);
+	struct net_config n = { 0 };
+	struct in_addr gw;
+	const char *subnet, *g;
+	json_t *o;
+
+	if (!path)
+		return -ENOMEM;
+	o = json_load_file(path, 0, NULL);
+	if (!o)
+		return -ENOENT;
+	subnet = json_string_value(json_object_get(o, "Subnet"));
+	g = json_string_value(json_object_get(o, "Gateway"));
+	n.name = strdup(json_string_value(json_object_get(o, "Name")) ?: "");
+	n.id = strdup(json_string_value(json_object_get(o, "Id")) ?: "");
+	n.bridge = strdup(json_string_value(json_object_get(o, "Bridge")) ?: "");
+	n.created = json_integer_value(json_object_get(o, "Created"));
+	if (!subnet || !g || parse_cidr(subnet, &n.subnet, &n.prefix) < 0 ||
+	    inet_pton(AF_INET, g, &gw) != 1 || !n.name || !n.id || !n.bridge) {
+		json_decref(o);
+		net_config_clear(&n);
+		return -EINVAL;
+	}
+	n.gateway = gw.s_addr;
+	json_decref(o);
+	*ret = n;
+	return 0;
+}
+
+int network_list(const char *store_root, char ***ret, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks", store_root);
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	struct dirent *de;
+
+	if (!dir)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d && errno != ENOENT)
+		return berth_error_set(err, errno, "open '%s'", dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+
+		if (!name_valid(de->d_name))
+			continue;
+		p = xasprintf("%s/%s/network.json", dir, de->d_name);
+		if (!p)
+			return -ENOMEM;
+		if (access(p, F_OK) == 0 && strv_extend(&names, de->d_name) < 0)
+			return -ENOMEM;
+	}
+	if (!names && !(names = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	for (size_t i = 1; names[i]; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+/* Networks are made and removed under <store>/networks/.lock */
+static int lock_networks(const char *store_root, int *ret_fd)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks", store_root), *p = NULL;
+	int fd, r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = mkdir_p(dir, 0700);
+	if (r < 0)
+		return r;
+	p = xasprintf("%s/.lock", dir);
+	if (!p)
+		return -ENOMEM;
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static bool overlaps(uint32_t a, int pa, uint32_t b, int pb)
+{
+	int p = pa < pb ? pa : pb;
+
+	return (a & mask_of(p)) == (b & mask_of(p));
+}
+
+/* Does subnet/prefix overlap a network of the store? */
+static bool subnet_taken(const char *store_root, uint32_t subnet, int prefix, char **ret_name)
+{
+	_cleanup_strv_free_ char **names = NULL;
+
+	if (network_list(store_root, &names, NULL) < 0)
+		return false;
+	for (char **n = names; *n; n++) {
+		_cleanup_free_ char *dir = net_dir(store_root, *n);
+		struct net_config c;
+		bool hit;
+
+		if (!dir || read_config(dir, &c) < 0)
+			continue;
+		hit = overlaps(c.subnet, c.prefix, subnet, prefix);
+		net_config_clear(&c);
+		if (hit) {
+			if (ret_name)
+				*ret_name = strdup(*n);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int write_config(const char *store_root, const char *name, const char *bridge,
+			uint32_t subnet, int prefix, uint32_t gateway, struct net_config *ret,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *dir = net_dir(store_root, name), *path = NULL, *leases = NULL,
+			    *text = NULL;
+	char id[65], s[16], g[16], cidr[24];
+	uint8_t b[32];
+	json_t *o;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return berth_error_set(err, errno, "getrandom");
+	for (int i = 0; i < 32; i++)
+		sprintf(id + 2 * i, "%02x", b[i]);
+	snprintf(cidr, sizeof(cidr), "%s/%d", ip_string(subnet, s), prefix);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "Name", name, "Id", id, "Driver",
+		      "bridge", "Subnet", cidr, "Gateway", ip_string(gateway, g), "Bridge",
+		      bridge ? bridge : "", "Created", (json_int_t)time(NULL));
+	if (o && !bridge) {
+		/* docker's br-<id> */
+		char br[16];
+
+		snprintf(br, sizeof(br), "br-%.12s", id);
+		json_object_set_new(o, "Bridge", json_string(br));
+	}
+	text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
+	path = xasprintf("%s/network.json", dir);
+	leases = xasprintf("%s/leases", dir);
+	if (!text || !path || !leases)
+		return -ENOMEM;
+	r = mkdir_p(leases, 0700);
+	if (r >= 0)
+		r = write_file_atomic(path, text, strlen(text), 0600);
+	if (r < 0)
+		return berth_error_set(err, -r, "write network '%s'", name);
+	return ret ? read_config(dir, ret) : 0;
+}
+
+int network_create(const char *store_root, const char *name, const char *subnet,
+		   const char *gateway, struct net_config *ret, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL, *other = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	uint32_t net = 0, gw;
+	int prefix = 16, r;
+
+	if (!name_valid(name))
+		return berth_error_new(err, EINVAL,
+				       "invalid network name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+				       "are allowed",
+				       name);
+	if (streq(name, "none") || streq(name, "host"))
+		return berth_error_new(err, EINVAL, "network name '%s' is reserved", name);
+	r = lock_networks(store_root, &lock);
+	if (r < 0)
+		return berth_error_set(err, -r, "lock the networks");
+	dir = net_dir(store_root, name);
+	path = xasprintf("%s/network.json", dir ? dir : "");
+	if (!dir || !path)
+		return -ENOMEM;
+	if (access(path, F_OK) == 0)
+		return berth_error_new(err, EEXIST, "network with name %s already exists", name);
+	if (subnet) {
+		if (parse_cidr(subnet, &net, &prefix) < 0)
+			return berth_error_new(err, EINVAL,
+					       "invalid subnet '%s': an IPv4 a.b.c.d/N with N 8..30",
+					       subnet);
+		if (subnet_taken(store_root, net, prefix, &other))
+			return berth_error_new(err, EINVAL,
+					       "subnet %s overlaps network %s", subnet,
+					       other ? other : "?");
+	} else {
+		bool found = false;
+
+		for (int i = 0; i < 12 && !found; i++) {
+			char cand[24];
+
+			if (i < 2)
+				snprintf(cand, sizeof(cand), "172.%d.0.0/16", 30 + i);
+			else
+				snprintf(cand, sizeof(cand), "10.%d.0.0/16", 90 + i - 2);
+			(void)parse_cidr(cand, &net, &prefix);
+			found = !subnet_taken(store_root, net, prefix, NULL);
+		}
+		if (!found)
+			return berth_error_new(err, ENOSPC,
+					       "no free subnet left for network %s: give --subnet",
+					       name);
+	}
+	if (gateway) {
+		struct in_addr g;
+
+		if (inet_pton(AF_INET, gateway, &g) != 1 || (g.s_addr & mask_of(prefix)) != net)
+			return berth_error_new(err, EINVAL,
+					       "invalid gateway '%s': an address in the subnet",
+					       gateway);
+		gw = g.s_addr;
+	} else {
+		gw = htonl(ntohl(net) + 1);
+	}
+	return write_config(store_root, name, NULL, net, prefix, gw, ret, err);
+}
+
+int network_load(const char *store_root, const char *name, struct net_config *ret,
+		 struct berth_error **err)
+{
+	_cleanup_free_ char *dir = net_dir(store_root, name);
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!name_valid(name))
+		return berth_error_new(err, ENOENT, "network %s not found", name);
+	r = read_config(dir, ret);
+	if (r == -ENOENT && streq(name, NET_DEFAULT)) {
+		_cleanup_close_ int lock = -EBADF;
+		uint32_t net;
+		int prefix;
+
+		r = lock_networks(store_root, &lock);
+		if (r < 0)
+			return berth_error_set(err, -r, "lock the networks");
+		/* made by someone else while we waited? */
+		if (read_config(dir, ret) == 0)
+			return 0;
+		(void)parse_cidr(NET_DEFAULT_SUBNET, &net, &prefix);
+		return write_config(store_root, NET_DEFAULT, NET_DEFAULT_BRIDGE, net, prefix,
+				    htonl(ntohl(net) + 1), ret, err);
+	}
+	if (r == -ENOENT)
+		return berth_error_new(err, ENOENT, "network %s not found", name);
+	if (r < 0)
+		return berth_error_new(err, -r, "network %s: unreadable network.json", name);
+	return 0;
+}
+
+int network_leases(const char *store_root, const char *name, char ***ret_ids, char ***ret_ips)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks/%s/leases", store_root, name);
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
+	struct dirent *de;
+
+	if (!dir)
+		return -ENOMEM;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL, *id = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (!p || read_one_line_at(AT_FDCWD, p, &id) < 0)
+			continue;
+		if (strv_extend(&ids, id) < 0 || strv_extend(&ips, de->d_name) < 0)
+			return -ENOMEM;
+	}
+	if (!ids && (!(ids = calloc(1, sizeof(char *))) || !(ips = calloc(1, sizeof(char *)))))
+		return -ENOMEM;
+	*ret_ids = TAKE_PTR(ids);
+	*ret_ips = TAKE_PTR(ips);
+	return 0;
+}
+
+int network_remove(const char *store_root, const char *name, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = net_dir(store_root, name), *path = NULL;
+	_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct net_config n;
+	struct nl nl = NL_INIT;
+	int r, idx;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!name_valid(name) || read_config(dir, &n) < 0)
+		return berth_error_new(err, ENOENT, "network %s not found", name);
+	r = lock_networks(store_root, &lock);
+	if (r < 0) {
+		net_config_clear(&n);
+		return berth_error_set(err, -r, "lock the networks");
+	}
+	if (network_leases(store_root, name, &ids, &ips) == 0 && ids[0]) {
+		net_config_clear(&n);
+		return berth_error_new(err, EBUSY,
+				       "network %s has active endpoints (container %.12s)", name,
+				       ids[0]);
+	}
+	/* its bridge, where it is (in our network namespace) */
+	if (nl_open(&nl, -1, NULL) == 0) {
+		if (nl_link_index(&nl, n.bridge, &idx) == 0)
+			(void)nl_link_del(&nl, idx, NULL);
+		nl_close(&nl);
+	}
+	net_config_clear(&n);
+	path = xasprintf("%s/network.json", dir);
+	if (!path)
+		return -ENOMEM;
+	if (unlink(path) < 0)
+		return berth_error_set(err, errno, "remove network %s", name);
+	r = rm_rf(dir);
+	if (r < 0)
+		return berth_error_set(err, -r, "remove '%s'", dir);
+	return 0;
+}
+
+/* Run nft with script on its stdin; its error text in err. */
+static int nft(const char *script, struct berth_error **err)
+{
+	_cleanup_free_ char *out = NULL;
+	int in[2], eo[2], st;
+	size_t n = 0;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return berth_error_set(err, errno, "pipe");
+	if (pipe2(eo, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return berth_error_set(err, errno, "pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(in[0]);
+		close(in[1]);
+		close(eo[0]);
+		close(eo[1]);
+		return berth_error_set(err, errno, "fork");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		dup2(in[0], 0);
+		dup2(null >= 0 ? null : eo[1], 1);
+		dup2(eo[1], 2);
+		execlp("nft", "nft", "-f", "-", (char *)NULL);
+		dprintf(2, "cannot run nft: %m (install nftables)");
+		_exit(127);
+	}
+	close(in[0]);
+	close(eo[1]);
+	(void)loop_write(in[1], script, strlen(script));
+	close(in[1]);
+	(void)read_full_fd(eo[0], &out, &n);
+	close(eo[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (out) {
+		/* nft's first line says it */
+		char *nl = strchr(out, '\n');
+
+		if (nl)
+			*nl = 0;
+	}
+	return berth_error_new(err, EIO, "nft: %s", out && *out ? out : "failed");
+}
+
+static int write_sysctl(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return loop_write(fd, value, strlen(value));
+}
+
+/* The bridge up with the gateway's address, NAT for the subnet: once per namespace
+ * (each step is idempotent). */
+static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
+		     struct berth_error **err)
+{
+	_cleanup_free_ char *script = NULL, *rl = NULL;
+	char net[16];
+	int idx, r;
+
+	r = nl_link_index(nl, n->bridge, &idx);
+	if (r == -ENODEV) {
+		r = nl_bridge_add(nl, n->bridge, err);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		r = nl_link_index(nl, n->bridge, &idx);
+	}
+	if (r < 0)
+		return berth_error_set(err, -r, "bridge '%s'", n->bridge);
+	r = nl_addr_add(nl, idx, n->gateway, n->prefix, err);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	r = nl_link_set(nl, idx, NULL, 0, true, err);
+	if (r < 0)
+		return r;
+	/* routing for the containers, and 127.0.0.1 DNAT'ed to them (published ports) */
+	(void)write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+	rl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
+	if (rl)
+		(void)write_sysctl(rl, "1");
+	script = xasprintf(
+		"table ip berth {\n"
+		"  set masq { type ipv4_addr; flags interval; }\n"
+		"  set bridges { type ifname; }\n"
+		"  map ports_tcp { type inet_service : ipv4_addr . inet_service; }\n"
+		"  map ports_udp { type inet_service : ipv4_addr . inet_service; }\n"
+		"  chain ports { }\n"
+		"  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+		"  chain output { type nat hook output priority -100; policy accept; }\n"
+		"  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+		"}\n"
+		/* the rules once: a fresh table (flush, then add) */
+		"flush chain ip berth ports\n"
+		"flush chain ip berth prerouting\n"
+		"flush chain ip berth output\n"
+		"flush chain ip berth postrouting\n"
+		"add rule ip berth ports dnat ip to tcp dport map @ports_tcp\n"
+		"add rule ip berth ports dnat ip to udp dport map @ports_udp\n"
+		"add rule ip berth prerouting fib daddr type local jump ports\n"
+		"add rule ip berth output fib daddr type local jump ports\n"
+		"add rule ip berth postrouting ip saddr @masq oifname != @bridges masquerade\n"
+		"add rule ip berth postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
+		"add element ip berth masq { %s/%d }\n"
+		"add element ip berth bridges { \"%s\" }\n",
+		ip_string(n->subnet, net), n->prefix, n->bridge);
+	if (!script)
+		return -ENOMEM;
+	r = nft(script, err);
+	if (r < 0)
+		return berth_error_wrap(err, "NAT for network %s", n->name);
+	*ret_index = idx;
+	return 0;
+}
+
+static int lease(const char *store_root, const struct net_config *n, const char *ctr_id,
+		 uint32_t *ret_ip, struct berth_error **err)
+{
+	uint32_t first = ntohl(n->subnet) + 1, last = ntohl(n->subnet) + (~ntohl(mask_of(n->prefix))) - 1;
+
+	for (uint32_t a = first; a <= last; a++) {
+		_cleanup_free_ char *p = NULL;
+		_cleanup_close_ int fd = -EBADF;
+		char s[16];
+
+		if (htonl(a) == n->gateway)
+			continue;
+		p = xasprintf("%s/networks/%s/leases/%s", store_root, n->name, ip_string(htonl(a), s));
+		if (!p)
+			return -ENOMEM;
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return berth_error_set(err, errno, "lease '%s'", p);
+		if (dprintf(fd, "%s\n", ctr_id) < 0) {
+			unlink(p);
+			return berth_error_set(err, EIO, "lease '%s'", p);
+		}
+		*ret_ip = htonl(a);
+		return 0;
+	}
+	return berth_error_new(err, ENOSPC, "network %s has no free address", n->name);
+}
+
+static void unlease(const char *store_root, const struct net_config *n, const char *ctr_id,
+		    uint32_t ip)
+{
+	_cleanup_free_ char *p = NULL, *who = NULL;
+	char s[16];
+
+	p = xasprintf("%s/networks/%s/leases/%s", store_root, n->name, ip_string(ip, s));
+	/* only our own */
+	if (p && read_one_line_at(AT_FDCWD, p, &who) == 0 && streq(who, ctr_id))
+		(void)unlink(p);
+}
+
+/* the host end's name: "veth" and 8 hex of the container id, +1 per retry */
+static void veth_name(const char *ctr_id, unsigned attempt, char buf[16])
+{
+	snprintf(buf, 16, "veth%.7s%x", ctr_id, attempt & 0xf);
+}
+
+int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
+		   pid_t pid, uint32_t *ret_ip, struct berth_error **err)
+{
+	_cleanup_close_ int netns = -EBADF;
+	struct nl host = NL_INIT, ctr = NL_INIT;
+	char path[64], veth[16];
+	uint32_t ip = 0;
+	int br = 0, hidx = -1, cidx, r;
+	bool leased = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	r = nl_open(&host, -1, err);
+	if (r < 0)
+		goto fail;
+	r = nl_open(&ctr, netns, err);
+	if (r < 0)
+		goto fail;
+	r = bridge_up(&host, n, &br, err);
+	if (r < 0)
+		goto fail;
+	r = lease(store_root, n, ctr_id, &ip, err);
+	if (r < 0)
+		goto fail;
+	leased = true;
+	/* a name another container's veth has (the same id prefix): the next */
+	for (unsigned i = 0;; i++) {
+		struct berth_error *e = NULL;
+
+		veth_name(ctr_id, i, veth);
+		r = nl_veth_add(&host, veth, "eth0", netns, &e);
+		if (r == -EEXIST && i < 15) {
+			berth_error_free(e);
+			continue;
+		}
+		if (r < 0 && err) {
+			berth_error_free(*err);
+			*err = e;
+		} else {
+			berth_error_free(e);
+		}
+		break;
+	}
+	if (r < 0)
+		goto fail;
+	r = nl_link_index(&host, veth, &hidx);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "veth '%s'", veth);
+		goto fail;
+	}
+	r = nl_link_set(&host, hidx, NULL, br, true, err);
+	if (r < 0)
+		goto fail;
+	r = nl_link_index(&ctr, "eth0", &cidx);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "eth0 in the container");
+		goto fail;
+	}
+	r = nl_addr_add(&ctr, cidx, ip, n->prefix, err);
+	if (r < 0)
+		goto fail;
+	r = nl_link_set(&ctr, cidx, NULL, 0, true, err);
+	if (r < 0)
+		goto fail;
+	r = nl_route_default(&ctr, n->gateway, err);
+	if (r < 0)
+		goto fail;
+	nl_close(&host);
+	nl_close(&ctr);
+	*ret_ip = ip;
+	return 0;
+fail:
+	if (hidx > 0)
+		(void)nl_link_del(&host, hidx, NULL);
+	if (leased)
+		unlease(store_root, n, ctr_id, ip);
+	nl_close(&host);
+	nl_close(&ctr);
+	return berth_error_wrap(err, "network %s", n->name);
+}
+
+void network_detach(const char *store_root, const struct net_config *n, const char *ctr_id,
+		    uint32_t ip)
+{
+	unlease(store_root, n, ctr_id, ip);
+}
+
+int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
+{
+	_cleanup_free_ char *s = strdup(spec);
+	char *parts[3] = { 0 }, *proto, *p;
+	int n = 0;
+	int64_t hp, cp;
+
+	if (!s)
+		return -ENOMEM;
+	proto = strchr(s, '/');
+	if (proto)
+		*proto++ = 0;
+	for (p = s; n < 3;) {
+		parts[n++] = p;
+		p = strchr(p, ':');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	if (p || n < 2)
+		return berth_error_new(err, EINVAL,
+				       "invalid port '%s': [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+				       spec);
+	if (n == 3 && *parts[0] && !streq(parts[0], "0.0.0.0") && !streq(parts[0], "127.0.0.1"))
+		return berth_error_new(err, EINVAL,
+				       "invalid port '%s': ports are published on every local "
+				       "address (0.0.0.0); another host address is not supported",
+				       spec);
+	if (parse_i64(parts[n - 2], &hp) < 0 || hp < 1 || hp > 65535 ||
+	    parse_i64(parts[n - 1], &cp) < 0 || cp < 1 || cp > 65535)
+		return berth_error_new(err, EINVAL, "invalid port '%s': ports are 1..65535", spec);
+	if (proto && !streq(proto, "tcp") && !streq(proto, "udp"))
+		return berth_error_new(err, EINVAL, "invalid port '%s': protocol tcp or udp", spec);
+	*ret = (struct port_map){
+		.host_port = (uint16_t)hp,
+		.ctr_port = (uint16_t)cp,
+		.udp = proto && streq(proto, "udp"),
+	};
+	return 0;
+}
+
+void port_format(const struct port_map *p, char *buf, size_t n)
+{
+	snprintf(buf, n, "0.0.0.0:%u->%u/%s", p->host_port, p->ctr_port, p->udp ? "udp" : "tcp");
+}
+
+int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_error **err)
+{
+	char s[16];
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *script = xasprintf(
+			"create element ip berth ports_%s { %u : %s . %u }\n", p[i].udp ? "udp" : "tcp",
+			p[i].host_port, ip_string(ip, s), p[i].ctr_port);
+		int r;
+
+
+		if (!script)
+			return -ENOMEM;
+		struct berth_error *e = NULL;
+
+		r = nft(script, &e);
+		if (r < 0) {
+			ports_unpublish(p, i);
+			if (e && strstr(berth_error_message(e), "File exists")) {
+				berth_error_free(e);
+				return berth_error_new(err, EADDRINUSE,
+						       "publish port %u/%s: it is already allocated",
+						       p[i].host_port, p[i].udp ? "udp" : "tcp");
+			}
+			if (err) {
+				berth_error_free(*err);
+				*err = e;
+			} else {
+				berth_error_free(e);
+			}
+			return berth_error_wrap(err, "publish port %u", p[i].host_port);
+		}
+	}
+	return 0;
+}
+
+void ports_unpublish(const struct port_map *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *script = xasprintf("delete element ip berth ports_%s { %u }\n",
+							p[i].udp ? "udp" : "tcp", p[i].host_port);
+
+		if (script)
+			(void)nft(script, NULL);
+	}
+}

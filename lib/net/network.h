@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Bridge networks (internal to the engine), docker's model:
+ *
+ *   <store>/networks/<name>/network.json   name, id, subnet, gateway, bridge
+ *   <store>/networks/<name>/leases/<ip>    one file per address in use: the container id
+ *
+ * A container on a network gets a veth pair: one end on the network's bridge (made on
+ * first use, with the gateway's address), the other its eth0 with the next free address
+ * and a default route through the gateway. Traffic leaving through any other interface
+ * is masqueraded, and published ports are DNAT'ed (nftables, table "ip berth": the
+ * sets masq and bridges, the maps ports_tcp and ports_udp). All of it happens in the
+ * network namespace the engine runs in.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "berth/error.h"
+
+#define NET_DEFAULT "bridge"     /* the network of a container that names none */
+#define NET_DEFAULT_BRIDGE "berth0"
+#define NET_DEFAULT_SUBNET "172.29.0.0/16"
+
+struct net_config {
+	char *name;
+	char *id;                /* 64 hex */
+	char *bridge;
+	uint32_t subnet;         /* network byte order */
+	int prefix;
+	uint32_t gateway;        /* network byte order */
+	int64_t created;         /* unix seconds */
+};
+
+void net_config_clear(struct net_config *n);
+
+/* Read a network ("bridge" is made when it does not exist yet). -ENOENT: no such
+ * network. */
+int network_load(const char *store_root, const char *name, struct net_config *ret,
+		 struct berth_error **err);
+
+/* Make a network: subnet "a.b.c.d/len", or NULL for the first /16 no other network
+ * overlaps among 172.30.0.0 .. 172.31.0.0 and 10.90.0.0 .. 10.99.0.0; gateway NULL: the
+ * subnet's first address. -EEXIST when the name is taken, -EINVAL for a subnet that
+ * overlaps another network's. */
+int network_create(const char *store_root, const char *name, const char *subnet,
+		   const char *gateway, struct net_config *ret, struct berth_error **err);
+
+/* Remove a network no container is on (-EBUSY naming one), its bridge if it exists. */
+int network_remove(const char *store_root, const char *name, struct berth_error **err);
+
+/* Names of the store's networks, sorted ("bridge" among them once it exists). */
+int network_list(const char *store_root, char ***ret, struct berth_error **err);
+
+/* The containers (ids) on a network, with their addresses ("a.b.c.d"): two
+ * NULL-terminated lists of the same length. */
+int network_leases(const char *store_root, const char *name, char ***ret_ids, char ***ret_ips);
+
+/* Connect the container whose init is pid (in its own network namespace) to the network:
+ * lease an address for ctr_id, bridge and NAT set up if needed, veth, eth0, route.
+ * *ret_ip in network byte order. On failure nothing is left (lease, veth). */
+int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
+		   pid_t pid, uint32_t *ret_ip, struct berth_error **err);
+
+/* Give the address back (the veth goes with the container's network namespace; it is
+ * deleted here when it is still there). */
+void network_detach(const char *store_root, const struct net_config *n, const char *ctr_id,
+		    uint32_t ip);
+
+struct port_map {
+	uint16_t host_port, ctr_port;
+	bool udp;
+};
+
+/* docker's -p: "[IP:]HOSTPORT:CTRPORT[/tcp|/udp]" (an IP other than 0.0.0.0 or
+ * 127.0.0.1 is refused: the ports are published on every local address). -EINVAL names
+ * what is wrong. */
+int port_parse(const char *spec, struct port_map *ret, struct berth_error **err);
+
+/* "8080->80/tcp" */
+void port_format(const struct port_map *p, char *buf, size_t n);
+
+/* DNAT the host ports to ip. -EADDRINUSE names a port another container has. On failure
+ * none of them is left published. */
+int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_error **err);
+void ports_unpublish(const struct port_map *p, size_t n);
+
+/* "a.b.c.d" of addr (network byte order) into buf (>= 16 bytes) */
+const char *ip_string(uint32_t addr, char buf[16]);

@@ -1,0 +1,187 @@
+# berth's networks: the default bridge, user networks, DNS between containers,
+# published ports, NAT, and the none/host/container: modes. The engine runs in the
+# test's own network namespace ($BERTH_TEST_NETNS, lib.sh): everything below happens
+# there (and in one more namespace a test makes itself).
+
+cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
+
+# a command in the engine's network namespace (the test's)
+in_ns() { nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"; }
+
+# http_get URL: the body, from the engine's namespace (python: busybox's static wget
+# crashes on this host's NSS configuration)
+http_get() {
+	in_ns python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode().strip())' "$1" 2>&1
+}
+
+test_default_network_addresses_and_routes() {
+	import_probe_image bb
+	run engine run --rm "$(cgp)" bb sh -c 'ip -4 -o addr show eth0; ip route'
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "inet 172.29.0.2/16"
+	assert_contains "$output" "default via 172.29.0.1 dev eth0"
+	# the bridge is the engine's, in the engine's namespace only
+	assert_contains "$(in_ns ip -4 -o addr show berth0)" "172.29.0.1/16"
+	# the address is given back: the next container gets it again
+	run engine run --rm "$(cgp)" bb ip -4 -o addr show eth0
+	assert_contains "$output" "inet 172.29.0.2/16"
+	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")"
+}
+
+test_containers_reach_each_other_and_inspect_shows_it() {
+	import_probe_image bb
+	local ip1
+	engine run -d --name one "$(cgp)" bb sleep 600 >/dev/null
+	ip1=$(engine inspect -f '{{.NetworkSettings.IPAddress}}' one)
+	[[ "$ip1" =~ ^172\.29\.0\.[0-9]+$ ]] || fail "address '$ip1'"
+	assert_eq "$ip1" "$(engine inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' one)"
+	assert_eq "172.29.0.1" "$(engine inspect -f '{{.NetworkSettings.Gateway}}' one)"
+	run engine run --rm "$(cgp)" bb ping -c 1 -W 5 "$ip1"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "1 packets received"
+	# the container's own /etc/hosts names its address
+	assert_contains "$(engine exec one cat /etc/hosts)" "$ip1"
+	engine rm -f one >/dev/null
+	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")"
+	assert_eq "" "$(engine inspect -f '{{.NetworkSettings.IPAddress}}' one 2>/dev/null || true)"
+}
+
+test_user_network_with_dns_between_containers() {
+	import_probe_image bb
+	local ip
+	run engine network create --subnet 10.77.0.0/24 appnet
+	assert_eq 0 "$status" "$output"
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]] || fail "network create printed '$output'"
+	assert_contains "$(engine network ls)" "appnet"
+	engine run -d --name db --network appnet "$(cgp)" bb sleep 600 >/dev/null
+	ip=$(engine inspect -f '{{.NetworkSettings.IPAddress}}' db)
+	assert_eq 10.77.0.2 "$ip"
+	assert_eq "db 10.77.0.2/24" \
+		"$(engine network inspect appnet | jq -r '.[0].Containers[] | .Name + " " + .IPv4Address')"
+	# the monitor's resolver answers the names of the network's containers
+	run engine run --rm --network appnet "$(cgp)" bb sh -c \
+		'cat /etc/resolv.conf; nslookup db; ping -c 1 -W 5 db'
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "nameserver 127.0.0.11"
+	assert_contains "$output" "Address: 10.77.0.2"
+	assert_contains "$output" "1 packets received"
+	run engine run --rm --network appnet "$(cgp)" bb nslookup nosuchcontainer
+	assert_ne 0 "$status"
+	assert_contains "$output" "NXDOMAIN"
+	# in use: not removed; then removed with its bridge
+	run engine network rm appnet
+	assert_eq 1 "$status"
+	assert_contains "$output" "active endpoints"
+	engine rm -f db >/dev/null
+	run engine network rm appnet
+	assert_eq 0 "$status" "$output"
+	assert_not_contains "$(engine network ls)" "appnet"
+	assert_eq "" "$(in_ns ip -o link show | grep br- || true)"
+}
+
+test_published_port_reaches_the_container() {
+	import_probe_image bb
+	engine run -d --name web -p 8080:80 "$(cgp)" bb sh -c \
+		'echo served-by-web > /index.html; exec httpd -f -p 80 -h /' >/dev/null
+	assert_contains "$(engine ps)" "0.0.0.0:8080->80/tcp"
+	assert_eq '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}' \
+		"$(engine inspect -f '{{json .NetworkSettings.Ports}}' web)"
+	# from the engine's namespace, on 127.0.0.1 and on the bridge's address
+	for _ in $(seq 50); do
+		[[ "$(http_get http://127.0.0.1:8080/index.html)" == served-by-web ]] && break
+		sleep 0.2
+	done
+	assert_eq served-by-web "$(http_get http://127.0.0.1:8080/index.html)"
+	assert_eq served-by-web "$(http_get http://172.29.0.1:8080/index.html)"
+	# the port is taken: a second container cannot have it, and leaves nothing
+	run engine run -d --name web2 -p 8080:80 "$(cgp)" bb sleep 600
+	assert_eq 125 "$status"
+	assert_contains "$output" "port 8080/tcp: it is already allocated"
+	# as docker: it stays "Created", with the reason, and holds no address
+	assert_contains "$(engine ps -a | grep web2)" "Created"
+	assert_contains "$(engine inspect -f '{{.State.Error}}' web2)" "already allocated"
+	assert_eq 1 "$(ls "$BERTH_STORE/networks/bridge/leases" | wc -l)"
+	engine rm web2 >/dev/null
+	engine stop -t 1 web >/dev/null
+	assert_contains "$(http_get http://127.0.0.1:8080/index.html)" "Connection refused"
+	assert_eq "" "$(in_ns nft list map ip berth ports_tcp | grep 8080 || true)"
+	engine rm web >/dev/null
+}
+
+test_traffic_leaves_through_nat() {
+	import_probe_image bb
+	local out="berth-out-$$"
+	# another "host" the engine's namespace reaches through a veth; it has no route
+	# back to the containers' subnet: only masqueraded traffic gets answers
+	ip netns add "$out"
+	ip link add vout type veth peer name vin netns "$out"
+	ip link set vout netns "$BERTH_TEST_NETNS"
+	in_ns ip addr add 192.0.2.1/24 dev vout
+	in_ns ip link set vout up
+	ip -n "$out" addr add 192.0.2.2/24 dev vin
+	ip -n "$out" link set vin up
+	ip -n "$out" link set lo up
+	mkdir -p "$BERTH_TEST_TMP/www"
+	echo outside > "$BERTH_TEST_TMP/www/x"
+	ip netns exec "$out" busybox httpd -p 9000 -h "$BERTH_TEST_TMP/www"
+	run engine run --rm "$(cgp)" bb sh -c 'printf "GET /x HTTP/1.0\r\n\r\n" | nc -w 5 192.0.2.2 9000' 
+	ip netns pids "$out" | xargs -r kill
+	ip netns del "$out"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "200 OK"
+	assert_eq outside "$(tail -1 <<<"$output")"
+}
+
+test_network_modes_none_host_and_container() {
+	import_probe_image bb
+	local ip
+	# none: loopback only
+	run engine run --rm --network none "$(cgp)" bb ip -o link
+	assert_contains "$output" "lo:"
+	assert_not_contains "$output" "eth0"
+	# host: the engine's namespace (here the test's), its berth0 among its links
+	in_ns ip link add hostonly-test type veth peer name hostonly-peer
+	run engine run --rm --network host "$(cgp)" bb ip -o link
+	assert_contains "$output" "hostonly-test"
+	in_ns ip link del hostonly-test
+	# container:X shares X's namespace, address and all
+	engine run -d --name base "$(cgp)" bb sleep 600 >/dev/null
+	ip=$(engine inspect -f '{{.NetworkSettings.IPAddress}}' base)
+	run engine run --rm --network container:base "$(cgp)" bb ip -4 -o addr show eth0
+	assert_contains "$output" "inet $ip/16"
+	assert_eq bridge "$(engine inspect -f '{{.HostConfig.NetworkMode}}' base)"
+	engine rm -f base >/dev/null
+}
+
+test_network_errors() {
+	import_probe_image bb
+	run engine run --rm --network nosuch "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "network nosuch not found"
+	run engine run --rm --network none -p 8080:80 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "conflicting options"
+	run engine run --rm -p 99999:80 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid port '99999:80'"
+	run engine run --rm --network container:nosuch "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "no such container: nosuch"
+	run engine network create --subnet 300.1.0.0/16 bad
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid subnet"
+	engine network create --subnet 10.1.0.0/16 first >/dev/null
+	run engine network create --subnet 10.1.2.0/24 second
+	assert_eq 125 "$status"
+	assert_contains "$output" "overlaps network first"
+	run engine network create first
+	assert_eq 125 "$status"
+	assert_contains "$output" "already exists"
+	run engine network rm bridge
+	assert_eq 1 "$status"
+	assert_contains "$output" "pre-defined"
+	engine network rm first >/dev/null
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases" 2>/dev/null)"
+}

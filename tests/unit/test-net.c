@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pure parts of the engine's networking: DNS questions and replies (dns.c) and
+ * docker's -p specs (network.c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "berth/error.h"
+#include "cleanup.h"
+#include "net/dns.h"
+#include "net/network.h"
+#include "test.h"
+#include "util.h"
+
+DEFINE_FREEP(struct berth_error, berth_error_free)
+
+/* a query for name (dotted) of type, id 0x1234, RD set */
+static size_t query(uint8_t *q, const char *name, uint16_t type)
+{
+	size_t i = 12;
+
+	memset(q, 0, 12);
+	q[0] = 0x12;
+	q[1] = 0x34;
+	q[2] = 0x01;
+	q[5] = 1;
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		q[i++] = (uint8_t)l;
+		memcpy(q + i, p, l);
+		i += l;
+		p += l + (dot ? 1 : 0);
+	}
+	q[i++] = 0;
+	q[i++] = (uint8_t)(type >> 8);
+	q[i++] = (uint8_t)type;
+	q[i++] = 0;
+	q[i++] = 1;
+	return i;
+}
+
+TEST(dns_question_of_a_query)
+{
+	uint8_t q[512];
+	char name[256];
+	uint16_t type;
+	size_t n = query(q, "Db.Example", DNS_TYPE_A), end;
+
+	ASSERT_EQ(dns_question(q, n, name, &type, &end), 0);
+	ASSERT_STREQ(name, "db.example");
+	ASSERT_EQ(type, DNS_TYPE_A);
+	ASSERT_EQ(end, n);
+	/* truncated, two questions, an answer rather than a query */
+	ASSERT_EQ(dns_question(q, n - 3, name, &type, &end), -EINVAL);
+	q[5] = 2;
+	ASSERT_EQ(dns_question(q, n, name, &type, &end), -EINVAL);
+	q[5] = 1;
+	q[2] |= 0x80;
+	ASSERT_EQ(dns_question(q, n, name, &type, &end), -EINVAL);
+	/* a compression pointer has no place in a question */
+	n = query(q, "db", DNS_TYPE_A);
+	q[12] = 0xc0;
+	ASSERT_EQ(dns_question(q, n, name, &type, &end), -EINVAL);
+}
+
+TEST(dns_reply_with_an_address_and_without)
+{
+	uint8_t q[512], r[600];
+	struct in_addr a;
+	size_t n = query(q, "db", DNS_TYPE_A);
+	int k;
+
+	inet_pton(AF_INET, "10.77.0.2", &a);
+	k = dns_reply(q, n, DNS_NOERROR, a.s_addr, r, sizeof(r));
+	ASSERT_EQ(k, (int)n + 16);
+	ASSERT_EQ(r[0], 0x12);
+	ASSERT_EQ(r[1], 0x34);
+	ASSERT_TRUE(r[2] & 0x80);          /* a response */
+	ASSERT_TRUE(r[2] & 0x01);          /* RD kept */
+	ASSERT_EQ(r[3] & 0x0f, DNS_NOERROR);
+	ASSERT_EQ(r[7], 1);                /* one answer */
+	ASSERT_TRUE(!memcmp(r + n + 12, &a.s_addr, 4));
+	/* NXDOMAIN: no answer */
+	k = dns_reply(q, n, DNS_NXDOMAIN, 0, r, sizeof(r));
+	ASSERT_EQ(k, (int)n);
+	ASSERT_EQ(r[3] & 0x0f, DNS_NXDOMAIN);
+	ASSERT_EQ(r[7], 0);
+	/* AAAA for a known name: no error, no IPv4 answer */
+	n = query(q, "db", 28);
+	k = dns_reply(q, n, DNS_NOERROR, a.s_addr, r, sizeof(r));
+	ASSERT_EQ(k, (int)n);
+	ASSERT_EQ(r[7], 0);
+	/* no room */
+	ASSERT_EQ(dns_reply(q, n, DNS_NOERROR, a.s_addr, r, n), -EINVAL);
+}
+
+TEST(port_specs)
+{
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct port_map p;
+	char buf[64];
+
+	ASSERT_EQ(port_parse("8080:80", &p, &err), 0);
+	ASSERT_EQ(p.host_port, 8080);
+	ASSERT_EQ(p.ctr_port, 80);
+	ASSERT_TRUE(!p.udp);
+	port_format(&p, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "0.0.0.0:8080->80/tcp");
+	ASSERT_EQ(port_parse("127.0.0.1:53:5353/udp", &p, &err), 0);
+	ASSERT_EQ(p.host_port, 53);
+	ASSERT_EQ(p.ctr_port, 5353);
+	ASSERT_TRUE(p.udp);
+	ASSERT_EQ(port_parse("0.0.0.0:1:2/tcp", &p, &err), 0);
+	static const char *const bad[] = { "80", "a:b", "0:80", "65536:1", "1:2/sctp",
+					   "10.0.0.1:1:2", "1:2:3:4", "" };
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		err = berth_error_free(err);
+		if (port_parse(bad[i], &p, &err) != -EINVAL)
+			TEST_FAIL_("accepted '%s'", bad[i]);
+		ASSERT_CONTAINS(err->msg, "invalid port");
+	}
+}
+
+TEST_MAIN()
