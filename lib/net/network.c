@@ -472,8 +472,9 @@ static int write_sysctl(const char *path, const char *value)
 	return loop_write(fd, value, strlen(value));
 }
 
-/* The bridge up with the gateway's address, NAT for the subnet: once per namespace
- * (each step is idempotent). */
+/* The bridge up with the gateway's address, NAT for the subnet. Done by whoever makes
+ * the bridge (each step is idempotent, and nft applies its script atomically); a bridge
+ * that is there is taken as set up, which keeps nft off a container's start. */
 static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		     struct berth_error **err)
 {
@@ -482,6 +483,10 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 	int idx, r;
 
 	r = nl_link_index(nl, n->bridge, &idx);
+	if (r == 0) {
+		*ret_index = idx;
+		return 0;
+	}
 	if (r == -ENODEV) {
 		r = nl_bridge_add(nl, n->bridge, err);
 		if (r < 0 && r != -EEXIST)
