@@ -92,7 +92,10 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 			continue;
 		}
 		format_since(l[i]->created, now, created, sizeof(created));
-		if (l[i]->state == BERTH_CTR_RUNNING) {
+		if (l[i]->restarting) {
+			format_since(l[i]->finished, now, since, sizeof(since));
+			snprintf(status, sizeof(status), "Restarting (%d) %s", l[i]->exit_code, since);
+		} else if (l[i]->state == BERTH_CTR_RUNNING) {
 			format_since(l[i]->started ? l[i]->started : l[i]->created, now, since,
 				     sizeof(since));
 			/* "Up 3 seconds": docker drops the " ago" */

@@ -39,6 +39,7 @@ static void usage(FILE *f, bool create)
 		"  -p, --publish SPEC        Publish a port: [IP:]HOSTPORT:CTRPORT[/tcp|/udp]\n"
 		"      --pids-limit N        Limit the number of processes\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
+		"      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
 		"      --rm                  Remove the container when it exits\n"
 		"      --stop-signal SIGNAL  Signal that stops the container (default SIGTERM)\n"
 		"  -t, --tty                 Allocate a pseudo-TTY\n"
@@ -70,6 +71,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_STOP_SIGNAL,
 		OPT_READ_ONLY,
 		OPT_NETWORK,
+		OPT_RESTART,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -92,6 +94,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "net", required_argument, NULL, OPT_NETWORK },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
@@ -130,6 +133,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_NETWORK:
 			o.network = optarg;
+			break;
+		case OPT_RESTART:
+			o.restart = optarg;
 			break;
 		case OPT_READ_ONLY:
 			o.read_only = true;

@@ -43,6 +43,7 @@ struct berth_run_opts {
 	const char *network;       /* NULL: "bridge"; "none", "host", "container:NAME|ID", or a
 				    * network's name */
 	char **publish;            /* docker's -p specs: [IP:]HOSTPORT:CTRPORT[/tcp|/udp] */
+	const char *restart;       /* --restart: no, always, unless-stopped, on-failure[:N] */
 	bool read_only;            /* --read-only: the root filesystem is mounted read-only */
 };
 
@@ -197,6 +198,7 @@ struct berth_ctr_info {
 	int64_t finished;        /* unix seconds, 0 while running */
 	enum berth_ctr_state state;
 	bool paused;             /* running, but frozen */
+	bool restarting;         /* between two runs of --restart */
 	char *ports;             /* its published ports while it runs, docker's way:
 				  * "0.0.0.0:8080->80/tcp, ..."; "" for none */
 	int exit_code;

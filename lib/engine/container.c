@@ -238,6 +238,19 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		.tty = o->tty,
 		.open_stdin = o->interactive,
 	};
+	if (o->restart) {
+		if (restart_policy_parse(o->restart, &rec.restart_policy, &rec.restart_max) < 0) {
+			r = berth_error_new(err, EINVAL,
+					    "invalid restart policy '%s': no, always, unless-stopped "
+					    "or on-failure[:N]",
+					    o->restart);
+			goto fail;
+		}
+		if (o->rm && !streq(rec.restart_policy, "no")) {
+			r = berth_error_new(err, EINVAL, "conflicting options: --restart and --rm");
+			goto fail;
+		}
+	}
 	if (o->stop_signal || img->stop_signal)
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
 	if (!rec.id || !rec.name || !rec.image || !rec.image_id) {
@@ -394,6 +407,16 @@ static int final_status(const char *dir, pid_t monitor, int *ret_status)
 	*ret_status = rec.exit_code;
 	record_clear(&rec);
 	return 0;
+}
+
+/* The user stops it: its monitor must not restart it (--restart). */
+static void mark_manual_stop(const char *dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/" MANUAL_STOP, dir);
+	int fd = p ? open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd >= 0)
+		close(fd);
 }
 
 /* A paused container's processes take no signal until they are thawed: stop and rm -f
@@ -577,8 +600,14 @@ int berth_engine_start(struct berth_store *s, const char *key, bool attach, int 
 		lock = safe_close_fd(lock);
 		return attach ? berth_engine_attach(s, c.rec.id, false, ret_status, err) : 0;
 	}
-	if (c.rec.finished)
-		c.rec.restart_count++;
+	/* a start by the user: the restart policy counts from here again */
+	c.rec.restart_count = 0;
+	{
+		_cleanup_free_ char *marker = xasprintf("%s/" MANUAL_STOP, c.dir);
+
+		if (marker)
+			(void)unlink(marker);
+	}
 	r = record_write(c.dir, &c.rec, err);
 	if (r < 0)
 		return r;
@@ -614,6 +643,7 @@ int berth_engine_kill(struct berth_store *s, const char *key, int sig, struct be
 		return r;
 	if (c.rec.state != BERTH_CTR_RUNNING)
 		return berth_error_new(err, EINVAL, "container %s is not running", key);
+	mark_manual_stop(c.dir);
 	return berth_container_kill(c.rtroot, c.rec.id, sig, false, err);
 }
 
@@ -638,6 +668,12 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 		return 0;
 	if (timeout_s < 0)
 		timeout_s = 10;
+	mark_manual_stop(c.dir);
+	if (c.rec.restarting) {
+		/* between two runs: its monitor sees the mark and ends */
+		(void)wait_monitor(&c.rec, -1);
+		return 0;
+	}
 	thaw_if_paused(c.rtroot, c.rec.id);
 	if (timeout_s > 0 && berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
 	    wait_monitor(&c.rec, timeout_s * 1000) == 0)
@@ -781,6 +817,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 			.state = r.state,
 			.exit_code = r.exit_code,
 			.pid = r.state == BERTH_CTR_RUNNING ? r.pid : 0,
+			.restarting = r.state == BERTH_CTR_RUNNING && r.restarting,
 		};
 		c->ports = format_ports(r.state == BERTH_CTR_RUNNING ? r.ports : NULL);
 		if (r.state == BERTH_CTR_RUNNING && rtroot) {
@@ -821,6 +858,7 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* killed; its monitor records the end and unmounts, and takes the lock for
 		 * that: wait for it before taking the lock ourselves */
+		mark_manual_stop(c.dir);
 		thaw_if_paused(c.rtroot, c.rec.id);
 		(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
 		(void)wait_monitor(&c.rec, 10000);

@@ -152,7 +152,8 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 			berth_state_clear(&st);
 		}
 	}
-	status = rec->state == BERTH_CTR_RUNNING ? (paused ? "paused" : "running")
+	status = rec->restarting			  ? "restarting"
+		 : rec->state == BERTH_CTR_RUNNING ? (paused ? "paused" : "running")
 		 : rec->state == BERTH_CTR_CREATED ? "created"
 						  : "exited";
 	cfgpath = xasprintf("%s/config.json", dir);
@@ -182,7 +183,7 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 	json_object_set_new(state, "Status", json_string(status));
 	json_object_set_new(state, "Running", json_boolean(rec->state == BERTH_CTR_RUNNING));
 	json_object_set_new(state, "Paused", json_boolean(paused));
-	json_object_set_new(state, "Restarting", json_false());
+	json_object_set_new(state, "Restarting", json_boolean(rec->restarting));
 	json_object_set_new(state, "OOMKilled", json_boolean(rec->oom_killed));
 	json_object_set_new(state, "Dead", json_false());
 	json_object_set_new(state, "Pid", json_integer(rec->state == BERTH_CTR_RUNNING ? rec->pid : 0));
@@ -204,6 +205,10 @@ int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json
 	json_object_set_new(root, "Platform", json_string("linux"));
 
 	json_object_set_new(host, "AutoRemove", json_boolean(rec->auto_remove));
+	json_object_set_new(host, "RestartPolicy",
+			    json_pack("{s:s, s:i}", "Name",
+				      rec->restart_policy ? rec->restart_policy : "no",
+				      "MaximumRetryCount", rec->restart_max));
 	json_object_set_new(config, "Image", json_string(rec->image));
 	json_object_set_new(config, "OpenStdin", json_boolean(rec->open_stdin));
 	json_object_set_new(config, "StopSignal",

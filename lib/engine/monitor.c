@@ -639,6 +639,7 @@ static int on_created(pid_t pid, void *userdata, struct berth_error **err)
 	m->rec.pid = pid;
 	(void)proc_start_time(pid, &m->rec.pid_start);
 	m->rec.state = BERTH_CTR_RUNNING;
+	m->rec.restarting = false;
 	m->rec.started = time(NULL);
 	m->rec.monitor_pid = getpid();
 	(void)proc_start_time(getpid(), &m->rec.monitor_start);
@@ -650,16 +651,42 @@ static int on_created(pid_t pid, void *userdata, struct berth_error **err)
 
 /* The container is over (or never started): runtime state and cgroup, overlay, record;
  * with --rm the whole container. */
-static void finish(struct mon *m, bool started, int status, const struct berth_error *failure)
+/* One run of the container is over: its OOM kills, runtime state and cgroup, network;
+ * its stdio closed. (The overlay and the record stay: finish() or a restart.) */
+static void end_run(struct mon *m, bool started)
 {
-	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->dir);
-	_cleanup_close_ int lock = -EBADF;
 	uint64_t oom = 0;
 
 	if (started && berth_container_oom_kills(m->rtroot, m->id, &oom, NULL) == 0)
 		m->rec.oom_killed = oom > 0;
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	disconnect_network(m);
+	for (int w = 0; w < 2; w++)
+		m->out[w] = safe_close(m->out[w]);
+	if (m->in >= 0 && !m->rec.tty)
+		close(m->in);
+	m->in = -1;
+	free(m->in_pending);
+	m->in_pending = NULL;
+	if (m->dns_fd >= 0)
+		m->dns_fd = safe_close(m->dns_fd);
+	if (m->up_fd >= 0)
+		m->up_fd = safe_close(m->up_fd);
+	m->n_upstream = 0;
+	free(m->ports);
+	m->ports = NULL;
+	m->n_ports = 0;
+	net_config_clear(&m->net);
+	m->init = 0;
+	m->init_exited = false;
+}
+
+static void finish(struct mon *m, bool started, int status, const struct berth_error *failure)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->dir);
+	_cleanup_close_ int lock = -EBADF;
+
+	end_run(m, started);
 	/* gone already: `berth rm -f` removed it while we finished */
 	if (!rootfs || record_lock(m->dir, &lock) < 0)
 		return;
@@ -677,6 +704,7 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	m->rec.monitor_start = 0;
 	m->rec.exit_code = status;
 	m->rec.finished = time(NULL);
+	m->rec.restarting = false;
 	if (failure) {
 		/* docker: a container whose process could not be started stays "created" */
 		m->rec.state = BERTH_CTR_CREATED;
@@ -685,6 +713,47 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 		m->rec.state = BERTH_CTR_EXITED;
 	}
 	(void)record_write(m->dir, &m->rec, NULL);
+}
+
+/* docker's codes for a process that could not be started */
+static int launch_failure_code(const struct berth_error *e)
+{
+	return e && e->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127
+	       : e && e->kind == BERTH_ERROR_EXEC_DENIED  ? 126
+							  : 128;
+}
+
+/* Whether --restart wants the container back after it ended with status: not when the
+ * user stopped it (the engine leaves MANUAL_STOP for us), "on-failure[:N]" for a
+ * non-zero status N times at most, "always" and "unless-stopped" every time. */
+static bool restart_wanted(struct mon *m, int status)
+{
+	const char *p = m->rec.restart_policy;
+
+	if (!p || streq(p, "no") || faccessat(m->dirfd, MANUAL_STOP, F_OK, 0) == 0)
+		return false;
+	if (streq(p, "on-failure"))
+		return status != 0 &&
+		       (m->rec.restart_max <= 0 || m->rec.restart_count < m->rec.restart_max);
+	return streq(p, "always") || streq(p, "unless-stopped");
+}
+
+/* docker's delay before a restart: 100 ms, doubled each time up to a minute. False when
+ * the user stopped it meanwhile. */
+static bool backoff(struct mon *m, unsigned restarts)
+{
+	int64_t ms = 100LL << (restarts < 10 ? restarts : 10);
+
+	if (ms > 60000)
+		ms = 60000;
+	for (int64_t waited = 0; waited < ms; waited += 50) {
+		struct timespec t = { .tv_nsec = 50 * 1000000 };
+
+		if (faccessat(m->dirfd, MANUAL_STOP, F_OK, 0) == 0)
+			return false;
+		nanosleep(&t, NULL);
+	}
+	return faccessat(m->dirfd, MANUAL_STOP, F_OK, 0) < 0;
 }
 
 /* stdio: /dev/null, but stderr goes to $BERTH_MONITOR_LOG when it is set (the tests
@@ -708,6 +777,59 @@ static int open_devnull_stdio(void)
 	return 0;
 }
 
+/* Create and start the container: its stdio (pipes, or the pty), the runtime in-process,
+ * the network from on_created. */
+static int launch(struct mon *m, struct berth_error **err)
+{
+	_cleanup_close_ int cin = -EBADF, cout = -EBADF, cerr = -EBADF;
+	struct berth_create_opts co = {
+		.bundle = m->dir,
+		.stdio = { -1, -1, -1 },
+		.on_created = on_created,
+		.userdata = m,
+	};
+	int pty = -EBADF, r;
+
+	if (m->rec.tty) {
+		co.ret_pty_master = &pty;
+	} else {
+		int po[2], pe[2], pi[2];
+
+		if (pipe2(po, O_CLOEXEC) < 0)
+			return berth_error_set(err, errno, "pipe");
+		m->out[0] = po[0];
+		cout = po[1];
+		if (pipe2(pe, O_CLOEXEC) < 0)
+			return berth_error_set(err, errno, "pipe");
+		m->out[1] = pe[0];
+		cerr = pe[1];
+		if (m->rec.open_stdin) {
+			if (pipe2(pi, O_CLOEXEC) < 0)
+				return berth_error_set(err, errno, "pipe");
+			cin = pi[0];
+			m->in = pi[1];
+			(void)fd_set_nonblock(m->in, true);
+		} else {
+			cin = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+		co.stdio[0] = cin;
+		co.stdio[1] = cout;
+		co.stdio[2] = cerr;
+	}
+	r = berth_container_launch(m->rtroot, m->id, &co, &m->init, err);
+	if (r < 0)
+		return r;
+	/* the container holds its ends now */
+	if (m->rec.tty) {
+		m->out[0] = pty;
+		m->in = m->rec.open_stdin ? pty : -1;
+	}
+	for (int w = 0; w < 2; w++)
+		if (m->out[w] >= 0)
+			(void)fd_set_nonblock(m->out[w], true);
+	return 0;
+}
+
 int monitor_main(const struct monitor_opts *o)
 {
 	struct mon m = {
@@ -721,15 +843,10 @@ int monitor_main(const struct monitor_opts *o)
 		.dns_fd = -1,
 		.up_fd = -1,
 	};
-	_cleanup_close_ int sigfd = -EBADF, cin = -EBADF, cout = -EBADF, cerr = -EBADF;
+	_cleanup_close_ int sigfd = -EBADF;
 	_cleanup_free_ char *cdir = record_containers_dir(o->store_root);
 	struct berth_error *e = NULL;
-	struct berth_create_opts co = {
-		.stdio = { -1, -1, -1 },
-		.on_created = on_created,
-		.userdata = &m,
-	};
-	int pty = -EBADF, status = 255, r;
+	int status = 255, r;
 	sigset_t mask;
 
 	/* a session of its own: the terminal's signals and hangup are not ours */
@@ -775,69 +892,51 @@ int monitor_main(const struct monitor_opts *o)
 	if (o->client_fd >= 0)
 		client_add(&m, o->client_fd);
 
-	co.bundle = m.dir;
-	if (m.rec.tty) {
-		co.ret_pty_master = &pty;
-	} else {
-		int po[2], pe[2], pi[2];
-
-		if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-			r = berth_error_set(&e, errno, "pipe");
-			goto fail_early;
-		}
-		m.out[0] = po[0];
-		cout = po[1];
-		m.out[1] = pe[0];
-		cerr = pe[1];
-		if (m.rec.open_stdin) {
-			if (pipe2(pi, O_CLOEXEC) < 0) {
-				r = berth_error_set(&e, errno, "pipe");
-				goto fail_early;
-			}
-			cin = pi[0];
-			m.in = pi[1];
-			(void)fd_set_nonblock(m.in, true);
-		} else {
-			cin = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		}
-		co.stdio[0] = cin;
-		co.stdio[1] = cout;
-		co.stdio[2] = cerr;
-	}
-	r = berth_container_launch(m.rtroot, o->id, &co, &m.init, &e);
+	r = launch(&m, &e);
 	if (r < 0) {
-		int code = e && e->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127
-			   : e && e->kind == BERTH_ERROR_EXEC_DENIED  ? 126
-								      : 128;
-
-		finish(&m, false, code, e);
+		finish(&m, false, launch_failure_code(e), e);
 		(void)sync_send_error(o->sync_fd, -r, e);
 		goto out;
 	}
-	/* the container holds its ends now */
-	cin = safe_close(cin);
-	cout = safe_close(cout);
-	cerr = safe_close(cerr);
-	if (m.rec.tty) {
-		m.out[0] = pty;
-		m.in = m.rec.open_stdin ? pty : -1;
-	}
-	for (int w = 0; w < 2; w++)
-		if (m.out[w] >= 0)
-			(void)fd_set_nonblock(m.out[w], true);
 	(void)listen_attach(&m);
 	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
 	close(o->sync_fd);
 
-	loop(&m, sigfd);
-	/* the init may have exited between the last poll and the drain deadline */
-	if (!m.init_exited) {
-		int st;
+	for (unsigned restarts = 0;; restarts++) {
+		loop(&m, sigfd);
+		/* the init may have exited between the last poll and the drain deadline */
+		if (!m.init_exited) {
+			int st;
 
-		while (waitpid(m.init, &st, 0) < 0 && errno == EINTR)
-			;
-		m.status = exit_status(st);
+			while (waitpid(m.init, &st, 0) < 0 && errno == EINTR)
+				;
+			m.status = exit_status(st);
+		}
+		if (!restart_wanted(&m, m.status))
+			break;
+		/* --restart: the same container again, its clients told of this end */
+		end_run(&m, true);
+		send_exit(&m, m.status);
+		for (size_t i = 0; i < m.n_clients; i++)
+			client_drop(&m, i);
+		m.rec.exit_code = m.status;
+		m.rec.restart_count++;
+		m.rec.restarting = true;
+		m.rec.pid = 0;
+		m.rec.pid_start = 0;
+		m.rec.finished = time(NULL);
+		free(m.rec.ip);
+		m.rec.ip = NULL;
+		(void)record_write(m.dir, &m.rec, NULL);
+		if (!backoff(&m, restarts))
+			goto stopped;
+		r = launch(&m, &e);
+		if (r < 0) {
+			finish(&m, false, launch_failure_code(e), e);
+			goto out;
+		}
 	}
+stopped:
 	finish(&m, true, m.status, NULL);
 	send_exit(&m, m.status);
 	status = 0;

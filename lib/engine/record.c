@@ -21,6 +21,20 @@ static const char *const ctr_state_names[_BERTH_CTR_STATE_MAX] = {
 	[BERTH_CTR_EXITED] = "exited",
 };
 
+int restart_policy_parse(const char *s, char **ret_policy, int *ret_max)
+{
+	const char *n = startswith(s, "on-failure");
+	int64_t max = 0;
+
+	if (n && *n && (*n != ':' || parse_i64(n + 1, &max) < 0 || max < 0 || max > 1000000))
+		return -EINVAL;
+	if (!n && !streq(s, "no") && !streq(s, "always") && !streq(s, "unless-stopped"))
+		return -EINVAL;
+	*ret_policy = strdup(n ? "on-failure" : s);
+	*ret_max = (int)max;
+	return *ret_policy ? 0 : -ENOMEM;
+}
+
 void record_clear(struct record *r)
 {
 	free(r->id);
@@ -34,6 +48,7 @@ void record_clear(struct record *r)
 	free(r->network);
 	free(r->ip);
 	strv_free(r->ports);
+	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -160,6 +175,9 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	set_str(o, "ip", r->ip);
 	set_strv(o, "volumes", r->volumes);
 	set_strv(o, "ports", r->ports);
+	set_str(o, "restart_policy", r->restart_policy);
+	json_object_set_new(o, "restart_max", json_integer(r->restart_max));
+	json_object_set_new(o, "restarting", json_boolean(r->restarting));
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)
@@ -218,6 +236,9 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	r.network = dup_opt(o, "network");
 	r.ip = dup_opt(o, "ip");
 	r.ports = get_strv(o, "ports");
+	r.restart_policy = dup_opt(o, "restart_policy");
+	r.restart_max = (int)json_integer_value(json_object_get(o, "restart_max"));
+	r.restarting = json_is_true(json_object_get(o, "restarting"));
 	r.error = dup_opt(o, "error");
 	json_decref(o);
 	if (!r.id || !r.name || !r.image || !r.image_id) {

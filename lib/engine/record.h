@@ -37,8 +37,18 @@ struct record {
 	char *network;            /* a network's name, "none", "host" or "container:<id>" */
 	char *ip;                 /* its address on the network while it runs, else NULL */
 	char **ports;             /* published ports, "HOST:CTR/PROTO" */
+	char *restart_policy;     /* NULL or "no", "always", "unless-stopped", "on-failure" */
+	int restart_max;          /* on-failure:N; 0: no limit */
+	bool restarting;          /* its monitor waits to start it again (--restart) */
 	int restart_count;
 };
+
+/* In a container's directory while the user has stopped it (stop, kill, rm -f): its
+ * monitor does not restart it (--restart). start removes it. */
+#define MANUAL_STOP "manual-stop"
+
+/* Parse --restart: "no", "always", "unless-stopped", "on-failure[:N]". -EINVAL. */
+int restart_policy_parse(const char *s, char **ret_policy, int *ret_max);
 
 void record_clear(struct record *r);
 

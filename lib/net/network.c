@@ -107,6 +107,11 @@ static int read_config(const char *dir, struct net_config *ret)
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int network_list(const char *store_root, char ***ret, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/networks", store_root);
@@ -132,13 +137,7 @@ int network_list(const char *store_root, char ***ret, struct berth_error **err)
 	}
 	if (!names && !(names = calloc(1, sizeof(char *))))
 		return -ENOMEM;
-	for (size_t i = 1; names[i]; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
+	qsort(names, strv_length(names), sizeof(char *), cmp_str);
 	*ret = TAKE_PTR(names);
 	return 0;
 }

@@ -431,3 +431,41 @@ test_stats_and_top() {
 	run engine top idle
 	assert_eq 125 "$status"
 }
+
+test_restart_policies() {
+	import_bb
+	# on-failure:2: the first run and two more, then it stays exited
+	engine run -d --name onf --restart on-failure:2 "$(cgp)" bb sh -c 'echo ran; exit 3' >/dev/null
+	run engine wait onf
+	assert_eq 3 "$output"
+	assert_eq 3 "$(engine logs onf | grep -c ran)"
+	assert_eq "2 exited 3" \
+		"$(engine inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' onf)"
+	assert_eq '{"Name":"on-failure","MaximumRetryCount":2}' \
+		"$(engine inspect -f '{{json .HostConfig.RestartPolicy}}' onf)"
+	# on-failure and a clean exit: no restart
+	engine run -d --name ok --restart on-failure "$(cgp)" bb true >/dev/null
+	engine wait ok >/dev/null
+	assert_eq 0 "$(engine inspect -f '{{.RestartCount}}' ok)"
+	# always: back after each exit, until the user stops it
+	engine run -d --name alw --restart always "$(cgp)" bb sh -c 'echo up; sleep 0.2' >/dev/null
+	wait_for 20 sh -c "[ \$('$BERTH' --root '$BERTH_STORE' logs alw | grep -c up) -ge 3 ]"
+	run engine stop -t 2 alw
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(status_of alw)" "Exited"
+	local n
+	n=$(engine logs alw | grep -c up)
+	sleep 1
+	assert_eq "$n" "$(engine logs alw | grep -c up)" "it came back after stop"
+	# a manual start runs it again (and the policy with it)
+	engine start alw >/dev/null
+	wait_for 20 sh -c "[ \$('$BERTH' --root '$BERTH_STORE' logs alw | grep -c up) -ge $((n + 2)) ]"
+	engine rm -f onf ok alw >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+	run engine run --rm --restart always "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "conflicting options"
+	run engine run --restart sometimes "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid restart policy 'sometimes'"
+}
