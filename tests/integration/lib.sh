@@ -390,14 +390,18 @@ harness_run_one()
 	# The engine runs in a network namespace of the test's own: its bridge, NAT rules,
 	# published ports and ip_forward never touch the host's. $BERTH is a wrapper that
 	# enters it; the namespace goes with the test.
-	BERTH_TEST_NETNS=berth-test-$$-$((++HARNESS_NETNS_SEQ))
-	export BERTH_TEST_NETNS
-	ip netns add "$BERTH_TEST_NETNS" && ip -n "$BERTH_TEST_NETNS" link set lo up
-	mkdir -p "$BERTH_TEST_TMP/.bin"
-	printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$BERTH_TEST_NETNS" \
-		"$HARNESS_BERTH" >"$BERTH_TEST_TMP/.bin/berth"
-	chmod +x "$BERTH_TEST_TMP/.bin/berth"
-	export BERTH=$BERTH_TEST_TMP/.bin/berth
+	# (A file that sets ENGINE_IN_HOST_NETNS=1 keeps the host's and runs every container
+	# with --network none.)
+	if [[ ${ENGINE_IN_HOST_NETNS:-0} != 1 ]]; then
+		BERTH_TEST_NETNS=berth-test-$$-$((++HARNESS_NETNS_SEQ))
+		export BERTH_TEST_NETNS
+		ip netns add "$BERTH_TEST_NETNS" && ip -n "$BERTH_TEST_NETNS" link set lo up
+		mkdir -p "$BERTH_TEST_TMP/.bin"
+		printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' \
+			"$BERTH_TEST_NETNS" "$HARNESS_BERTH" >"$BERTH_TEST_TMP/.bin/berth"
+		chmod +x "$BERTH_TEST_TMP/.bin/berth"
+		export BERTH=$BERTH_TEST_TMP/.bin/berth
+	fi
 	# the engine's monitors write their stderr (sanitizer reports) here
 	export BERTH_MONITOR_LOG=$out.monitor
 
@@ -430,7 +434,7 @@ harness_run_one()
 	fi
 
 	leak_out=$(harness_check_and_clean "$BERTH_TEST_TMP") || leaked=1
-	ip netns del "$BERTH_TEST_NETNS" 2>/dev/null
+	[[ -n "${BERTH_TEST_NETNS:-}" ]] && ip netns del "$BERTH_TEST_NETNS" 2>/dev/null
 	[[ -n "$leak_out" ]] && printf '%s\n' "$leak_out" >>"$out"
 	if grep -q -e 'Sanitizer' -e 'runtime error:' "$BERTH_MONITOR_LOG" 2>/dev/null; then
 		echo "# a monitor reported:" >>"$out"

@@ -6,6 +6,11 @@
 
 cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
+# The registries listen on the host's 127.0.0.1: the engine runs in the host's network
+# namespace here (lib.sh), so every container of this file runs with --network none and
+# no bridge, NAT rule or address of the engine's touches the host.
+ENGINE_IN_HOST_NETNS=1
+
 REG_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)
 
 REG_USER=berth
@@ -177,7 +182,7 @@ test_push_and_pull_back_runs_the_image() {
 	assert_eq "$id" "$(engine2 pull -q "$ref")"
 	run engine2 images
 	assert_contains "$output" "127.0.0.1:$plain_PORT/plain/busybox"
-	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	run engine2 run --rm --network none "$(cgp)" "$ref" echo hi
 	assert_eq 0 "$status" "$output"
 	assert_eq "hi" "$output"
 
@@ -223,7 +228,7 @@ test_pull_what_skopeo_pushed() {
 	run engine pull "$ref"
 	assert_eq 0 "$status" "$output"
 	assert_eq "$id" "$(tail -n 1 <<<"$output")"
-	run engine run --rm "$(cgp)" "$ref" cat /added
+	run engine run --rm --network none "$(cgp)" "$ref" cat /added
 	assert_eq 0 "$status" "$output"
 	assert_eq "hello from layer 2" "$output"
 	# The layer records keep the registry's media types: pushing back gives docker's.
@@ -354,7 +359,7 @@ test_basic_auth_login_push_pull_logout() {
 	run engine2 pull -q "$ref"
 	assert_eq 0 "$status" "$output"
 	assert_eq "$id" "$output"
-	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	run engine2 run --rm --network none "$(cgp)" "$ref" echo hi
 	assert_eq "hi" "$output"
 	# skopeo reads the credentials berth wrote.
 	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
@@ -414,7 +419,7 @@ test_token_auth_login_push_pull() {
 	assert_eq 0 "$status" "$output"
 	assert_eq "$id" "$(tail -n 1 <<<"$output")"
 	assert_eq "$id" "$(engine2 pull -q "$reg/tok/copy:1")"
-	run engine2 run --rm "$(cgp)" "$ref" echo hi
+	run engine2 run --rm --network none "$(cgp)" "$ref" echo hi
 	assert_eq "hi" "$output"
 	run skopeo inspect --tls-verify=false --authfile "$cfg" "docker://$ref"
 	assert_eq 0 "$status" "$output"
@@ -600,7 +605,7 @@ test_tls_registry_needs_tls_verify_false_for_a_self_signed_certificate() {
 test_commit_tag_push_and_pull_elsewhere() {
 	local reg=127.0.0.1:$plain_PORT id
 	engine import "$BUSYBOX_TAR" busybox >/dev/null
-	engine run "$(cgp)" --name maker busybox sh -c 'echo committed >/made; rm /bin/ls'
+	engine run --network none "$(cgp)" --name maker busybox sh -c 'echo committed >/made; rm /bin/ls'
 	id=$(engine commit -c 'CMD ["cat", "/made"]' maker)
 	engine rm maker >/dev/null
 	run engine tag "$id" "$reg/team/made:1"
