@@ -21,7 +21,8 @@
 # containers.conf (file locks, file events, no default ulimits: podman's default RLIMIT_NOFILE
 # of 1048576 is above this machine's hard limit) under the same temp dir, --cgroup-manager
 # cgroupfs, --events-backend file, --cgroup-parent /berth-bench-podman, --network none
-# (berth has no networks yet: both get a network namespace with only loopback), and
+# (and berth --network none where it has networks: both get a network namespace with only
+# loopback, as berth's default bridge has no counterpart in podman's none), and
 # --runtime /usr/sbin/runc: podman's default runtime here, crun 1.8, refuses this machine's
 # hybrid cgroup layout. podman's `rm -f` is given -t 0 (docker's and berth's rm -f kill at
 # once; podman's would first wait 10 s for a sleep that ignores SIGTERM as pid 1).
@@ -49,7 +50,7 @@ while (($# > 0)); do
 	--monitors) monitors=$2; shift 2 ;;
 	--max-wait) max_wait=$2; shift 2 ;;
 	--json-dir) jsondir=$2; shift 2 ;;
-	-h | --help) sed -n '4,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/engine.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -149,6 +150,10 @@ mkdir "$tmp/bin"
 cp "$build/cli/berth" "$build/cli/berth-monitor" "$tmp/bin/"
 berth_built=$(date -r "$build/cli/berth" '+%Y-%m-%d %H:%M')
 berth=$tmp/bin/berth
+# both engines' containers get a network namespace with only loopback: berth's default
+# bridge network (veth, address, nftables) has no counterpart in podman's --network none
+bnet=()
+[[ "$("$berth" run --help 2>&1)" == *--network* ]] && bnet=(--network none)
 
 # --- the image, in both stores ---
 "$src/scripts/make-busybox-rootfs.sh" "$tmp/busybox-rootfs.tar" >/dev/null
@@ -199,8 +204,8 @@ check() # LABEL CMD...: run once, fail loudly
 		return 1
 	fi
 }
-check "berth run --rm" "${b[@]}" run --rm --cgroup-parent "$cgparent" busybox true
-id=$("${b[@]}" run -d --cgroup-parent "$cgparent" busybox sleep 60)
+check "berth run --rm" "${b[@]}" run --rm "${bnet[@]}" --cgroup-parent "$cgparent" busybox true
+id=$("${b[@]}" run -d "${bnet[@]}" --cgroup-parent "$cgparent" busybox sleep 60)
 check "berth rm -f" "${b[@]}" rm -f "$id"
 [[ -z "$(ls -A "$root/containers")" ]] ||
 	{ echo "error: berth left containers behind: $(ls -A "$root/containers")" >&2; exit 1; }
@@ -236,6 +241,7 @@ echo "load average before the run: $loadavg (waited ${waited}s)"
 rm -rf "$jsondir"
 mkdir -p "$jsondir"
 b_s="${b[*]}"
+bn_s="${bnet[*]}"
 pm_s="${pm[*]}"
 bench() # NAME BERTH-CMD PODMAN-CMD [BERTH-PREPARE PODMAN-PREPARE]
 {
@@ -251,17 +257,17 @@ bench() # NAME BERTH-CMD PODMAN-CMD [BERTH-PREPARE PODMAN-PREPARE]
 	hyperfine "${args[@]}" </dev/null
 }
 bench run-rm \
-	"$b_s run --rm --cgroup-parent $cgparent busybox true" \
+	"$b_s run --rm $bn_s --cgroup-parent $cgparent busybox true" \
 	"$pm_s run --rm --network none --cgroup-parent $pm_cgparent $pm_image true"
 bench run-d \
-	"$b_s run -d --name bench-d --cgroup-parent $cgparent busybox sleep 60" \
+	"$b_s run -d --name bench-d $bn_s --cgroup-parent $cgparent busybox sleep 60" \
 	"$pm_s run -d --name bench-d --network none --cgroup-parent $pm_cgparent $pm_image sleep 60" \
 	"sh -c '$b_s rm -f bench-d >/dev/null 2>&1; true'" \
 	"sh -c '$pm_s rm -f -t 0 bench-d >/dev/null 2>&1; true'"
 "${b[@]}" rm -f bench-d >/dev/null
 [[ -z $podman_skip ]] && "${pm[@]}" rm -f -t 0 bench-d >/dev/null
 bench run-d-rm \
-	"sh -c '$b_s rm -f \$($b_s run -d --cgroup-parent $cgparent busybox sleep 60) >/dev/null'" \
+	"sh -c '$b_s rm -f \$($b_s run -d $bn_s --cgroup-parent $cgparent busybox sleep 60) >/dev/null'" \
 	"sh -c '$pm_s rm -f -t 0 \$($pm_s run -d --network none --cgroup-parent $pm_cgparent $pm_image sleep 60) >/dev/null'"
 [[ -z "$(ls -A "$root/containers")" ]] || echo "warning: berth left containers behind: $(ls -A "$root/containers")" >&2
 if [[ -z $podman_skip && -n "$("${pm[@]}" ps -a -q)" ]]; then
@@ -276,7 +282,7 @@ smaps() # PID -> "Rss Pss Private_Dirty" in KiB
 }
 declare -a bids=() bpids=() pids=()
 for ((i = 1; i <= monitors; i++)); do
-	bids+=("$("${b[@]}" run -d --name "bench-m$i" --cgroup-parent "$cgparent" busybox sleep 300)")
+	bids+=("$("${b[@]}" run -d --name "bench-m$i" "${bnet[@]}" --cgroup-parent "$cgparent" busybox sleep 300)")
 done
 for id in "${bids[@]}"; do
 	p=$(jq -r .monitor_pid "$root/containers/$id/container.json")
@@ -319,6 +325,7 @@ fi
 	echo "hyperfine=$(hyperfine --version), $runs runs after $warmup warmup runs"
 	echo "load=$loadavg (waited ${waited}s of at most ${max_wait}s for 1.0)"
 	echo "monitors=$monitors"
+	echo "network=berth ${bnet[*]:-(no --network: loopback only)}, podman --network none"
 } >"$jsondir/meta"
 python3 - "$jsondir" <<'PY' | tee "$jsondir/engine.md"
 import json, statistics, sys
@@ -351,7 +358,7 @@ for name, label in (("berth-monitor", "berth-monitor"), ("conmon", "conmon (podm
     m = [statistics.mean(v[i] for v in vals) for i in range(3)]
     print(f"| {label} | {m[0]:.0f} | {m[1]:.0f} | {m[2]:.0f} |")
 print()
-for k in ("kernel", "cpu", "memory", "berth", "podman", "hyperfine", "load"):
+for k in ("kernel", "cpu", "memory", "berth", "podman", "network", "hyperfine", "load"):
     print(f"- {k}: {meta[k]}")
 PY
 echo "wrote $jsondir"

@@ -108,6 +108,12 @@ int cli_env_add(char ***env, const char *arg);
  * free it and return docker's exit code (127, 126). Else 0, *err left alone. */
 int cli_exec_failure(struct berth_error **err);
 
+/* inspect's output: a JSON array of what fn gives for each argument from optind on,
+ * each failure printed as "berth: <error>". Returns 1 when any failed, else 0. */
+int cli_json_array(int argc, char **argv, struct berth_store *store,
+		   int (*fn)(struct berth_store *s, const char *name, char **ret_json,
+			     struct berth_error **err));
+
 /* For _cleanup_(cli_store_free). */
 void cli_store_free(struct berth_store **s);
 

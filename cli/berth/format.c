@@ -87,6 +87,31 @@ int cli_exec_failure(struct berth_error **err)
 	return code;
 }
 
+int cli_json_array(int argc, char **argv, struct berth_store *store,
+		   int (*fn)(struct berth_store *s, const char *name, char **ret_json,
+			     struct berth_error **err))
+{
+	bool first = true;
+	int failed = 0;
+
+	printf("[");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_free_ char *json = NULL;
+		struct berth_error *e = NULL;
+
+		if (fn(store, argv[i], &json, &e) < 0) {
+			fprintf(stderr, "berth: %s\n", berth_error_message(e));
+			berth_error_free(e);
+			failed = 1;
+			continue;
+		}
+		printf("%s\n%s", first ? "" : ",", json);
+		first = false;
+	}
+	printf("%s]\n", first ? "" : "\n");
+	return fflush(stdout) == 0 ? failed : 1;
+}
+
 void cli_store_free(struct berth_store **s)
 {
 	berth_store_free(*s);

@@ -122,8 +122,7 @@ static int cmd_network_inspect(int argc, char **argv, struct berth_cli *cli,
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
 	_cleanup_(cli_store_free) struct berth_store *store = NULL;
-	bool first = true;
-	int c, r, failed = 0;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) >= 0) {
@@ -139,22 +138,7 @@ static int cmd_network_inspect(int argc, char **argv, struct berth_cli *cli,
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	printf("[");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *json = NULL;
-		struct berth_error *e = NULL;
-
-		if (berth_network_inspect(store, argv[i], &json, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_message(e));
-			berth_error_free(e);
-			failed = 1;
-			continue;
-		}
-		printf("%s\n%s", first ? "" : ",", json);
-		first = false;
-	}
-	printf("%s]\n", first ? "" : "\n");
-	return failed;
+	return cli_json_array(argc, argv, store, berth_network_inspect);
 }
 
 static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)

@@ -102,8 +102,8 @@ static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, stru
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
 	_cleanup_(cli_store_free) struct berth_store *store = NULL;
-	bool set[1] = { false }, first = true;
-	int r, failed = 0;
+	bool set[1] = { false };
+	int r;
 
 	r = flags(argc, argv, cli,
 		  "Usage:  berth volume inspect VOLUME [VOLUME...]\n\n"
@@ -116,22 +116,7 @@ static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, stru
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	printf("[");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *json = NULL;
-		struct berth_error *e = NULL;
-
-		if (berth_volume_inspect(store, argv[i], &json, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_message(e));
-			berth_error_free(e);
-			failed = 1;
-			continue;
-		}
-		printf("%s\n%s", first ? "" : ",", json);
-		first = false;
-	}
-	printf("%s]\n", first ? "" : "\n");
-	return failed;
+	return cli_json_array(argc, argv, store, berth_volume_inspect);
 }
 
 static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)

@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -488,5 +490,64 @@ int passwd_lookup(const char *path, uint32_t uid, char **ret_name, char **ret_ho
 		}
 		return 1;
 	}
+	return 0;
+}
+
+bool object_name_valid(const char *n, size_t min_len, size_t max_len)
+{
+	size_t len = n ? strlen(n) : 0;
+
+	if (len < min_len || len > max_len || len == 0)
+		return false;
+	for (const char *p = n; *p; p++) {
+		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+
+		if (!alnum && (p == n || !strchr("_.-", *p)))
+			return false;
+	}
+	return true;
+}
+
+int random_hex_id(char ret[65])
+{
+	uint8_t b[32];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	for (int i = 0; i < 32; i++)
+		sprintf(ret + 2 * i, "%02x", b[i]);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_list_marked(const char *dir, const char *marker, bool (*valid)(const char *name),
+		    char ***ret)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_strv_free_ char **names = NULL;
+	struct dirent *de;
+
+	if (!d && errno != ENOENT)
+		return -errno;
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+
+		if (de->d_name[0] == '.' || (valid && !valid(de->d_name)))
+			continue;
+		p = xasprintf("%s/%s/%s", dir, de->d_name, marker);
+		if (!p)
+			return -ENOMEM;
+		if (access(p, F_OK) == 0 && strv_extend(&names, de->d_name) < 0)
+			return -ENOMEM;
+	}
+	if (!names && !(names = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	qsort(names, strv_length(names), sizeof(char *), cmp_str);
+	*ret = TAKE_PTR(names);
 	return 0;
 }

@@ -49,6 +49,18 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf_at(int dirfd, const char *name);  /* does not cross mount points */
 int rm_rf(const char *path);
 bool path_exists(const char *path);
+
+/* docker's names of containers, volumes and networks: [a-zA-Z0-9][a-zA-Z0-9_.-]*, of
+ * min_len to max_len characters. */
+bool object_name_valid(const char *name, size_t min_len, size_t max_len);
+
+/* 64 random lowercase hex digits (an id), NUL-terminated. -errno of getrandom. */
+int random_hex_id(char ret[65]);
+
+/* The names of the entries of dir that hold a file `marker` and pass valid (may be
+ * NULL), sorted; an empty list (not NULL) when there are none or no dir. -errno. */
+int dir_list_marked(const char *dir, const char *marker, bool (*valid)(const char *name),
+		    char ***ret);
 /* path as it is when absolute (or base is NULL), else base/path; malloc'd, NULL on ENOMEM.
  * (A bundle's root.path, mount sources and config file are relative to the bundle.) */
 char *path_under(const char *base, const char *path);

@@ -34,16 +34,6 @@
 #include "runtime/state.h"
 #include "util.h"
 
-static int random_id(char ret[65])
-{
-	uint8_t b[32];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	for (int i = 0; i < 32; i++)
-		sprintf(ret + 2 * i, "%02x", b[i]);
-	return 0;
-}
 
 static int safe_close_fd(int fd)
 {
@@ -61,21 +51,14 @@ static const char *const nouns[] = {
 	"keel", "lighthouse", "mooring", "pier", "quay", "schooner", "tugboat", "wharf",
 };
 
-static bool isalnum_ascii(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 static int validate_name(const char *n, struct berth_error **err)
 {
-	if (!*n || !(isalnum_ascii(n[0])))
-		goto bad;
-	for (const char *p = n; *p; p++)
-		if (!isalnum_ascii(*p) && !strchr("_.-", *p))
-			goto bad;
-	return 0;
-bad:
-	return berth_error_new(err, EINVAL, "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+	if (object_name_valid(n, 1, 255))
+		return 0;
+	return berth_error_new(err, EINVAL,
+			       "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+			       "allowed",
+			       n);
 }
 
 static int remove_files(const char *dir, struct berth_error **err)
@@ -192,7 +175,7 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 			berth_error_new(err, ENOENT, "unable to find image '%s' locally", o->image);
 		return r;
 	}
-	r = random_id(id);
+	r = random_hex_id(id);
 	if (r < 0) {
 		r = berth_error_set(err, -r, "getrandom");
 		goto out;

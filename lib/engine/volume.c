@@ -34,16 +34,7 @@ void volume_mount_clear(struct volume_mount *m)
 
 bool volume_name_valid(const char *n)
 {
-	if (!n || strlen(n) < 2 || strlen(n) > 255)
-		return false;
-	for (const char *p = n; *p; p++) {
-		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-
-		if (!alnum && (p == n || !strchr("_.-", *p)))
-			return false;
-	}
-	return true;
+	return object_name_valid(n, 2, 255);
 }
 
 int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
@@ -88,16 +79,6 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	return 0;
 }
 
-static int random_name(char ret[65])
-{
-	uint8_t b[32];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	for (int i = 0; i < 32; i++)
-		sprintf(ret + 2 * i, "%02x", b[i]);
-	return 0;
-}
 
 /* "/a/b/" and "/a//b" as "/a/b"; "" when not absolute */
 static char *clean_path(const char *p, size_t n)
@@ -185,7 +166,7 @@ int volume_resolve(const char *store_root, const char *spec, struct volume_mount
 		if (src) {
 			m.name = strndup(src, src_len);
 		} else {
-			r = random_name(anon);
+			r = random_hex_id(anon);
 			if (r < 0) {
 				r = berth_error_set(err, -r, "getrandom");
 				goto fail;

@@ -18,11 +18,6 @@
 #include "util.h"
 #include "volume.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void berth_volume_list_free(char **names)
 {
 	strv_free(names);
@@ -31,30 +26,13 @@ void berth_volume_list_free(char **names)
 int berth_volume_list(struct berth_store *s, char ***ret, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/volumes", berth_store_root(s));
-	_cleanup_closedir_ DIR *d = NULL;
-	_cleanup_strv_free_ char **names = NULL;
-	struct dirent *de;
+	int r;
 
 	if (!dir)
 		return -ENOMEM;
-	d = opendir(dir);
-	if (!d && errno != ENOENT)
-		return berth_error_set(err, errno, "open '%s'", dir);
-	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *meta = NULL;
-
-		if (!volume_name_valid(de->d_name))
-			continue;
-		meta = xasprintf("%s/%s/volume.json", dir, de->d_name);
-		if (!meta)
-			return -ENOMEM;
-		if (access(meta, F_OK) == 0 && strv_extend(&names, de->d_name) < 0)
-			return -ENOMEM;
-	}
-	if (!names && !(names = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	qsort(names, strv_length(names), sizeof(char *), cmp_str);
-	*ret = TAKE_PTR(names);
+	r = dir_list_marked(dir, "volume.json", volume_name_valid, ret);
+	if (r < 0)
+		return berth_error_set(err, -r, "list '%s'", dir);
 	return 0;
 }
 
@@ -65,12 +43,9 @@ int berth_volume_create(struct berth_store *s, const char *name, char **ret_name
 	int r;
 
 	if (!name) {
-		uint8_t b[32];
-
-		if (getrandom(b, sizeof(b), 0) != sizeof(b))
-			return berth_error_set(err, errno, "getrandom");
-		for (int i = 0; i < 32; i++)
-			sprintf(anon + 2 * i, "%02x", b[i]);
+		r = random_hex_id(anon);
+		if (r < 0)
+			return berth_error_set(err, -r, "getrandom");
 		name = anon;
 	}
 	r = volume_create(berth_store_root(s), name, false, NULL, err);

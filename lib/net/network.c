@@ -64,16 +64,7 @@ static char *net_dir(const char *store_root, const char *name)
 
 static bool name_valid(const char *n)
 {
-	if (!n || !*n || strlen(n) > 64)
-		return false;
-	for (const char *p = n; *p; p++) {
-		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-
-		if (!alnum && (p == n || !strchr("_.-", *p)))
-			return false;
-	}
-	return true;
+	return object_name_valid(n, 1, 64);
 }
 
 static int read_config(const char *dir, struct net_config *ret)
@@ -107,38 +98,16 @@ static int read_config(const char *dir, struct net_config *ret)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int network_list(const char *store_root, char ***ret, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/networks", store_root);
-	_cleanup_closedir_ DIR *d = NULL;
-	_cleanup_strv_free_ char **names = NULL;
-	struct dirent *de;
+	int r;
 
 	if (!dir)
 		return -ENOMEM;
-	d = opendir(dir);
-	if (!d && errno != ENOENT)
-		return berth_error_set(err, errno, "open '%s'", dir);
-	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *p = NULL;
-
-		if (!name_valid(de->d_name))
-			continue;
-		p = xasprintf("%s/%s/network.json", dir, de->d_name);
-		if (!p)
-			return -ENOMEM;
-		if (access(p, F_OK) == 0 && strv_extend(&names, de->d_name) < 0)
-			return -ENOMEM;
-	}
-	if (!names && !(names = calloc(1, sizeof(char *))))
-		return -ENOMEM;
-	qsort(names, strv_length(names), sizeof(char *), cmp_str);
-	*ret = TAKE_PTR(names);
+	r = dir_list_marked(dir, "network.json", name_valid, ret);
+	if (r < 0)
+		return berth_error_set(err, -r, "list '%s'", dir);
 	return 0;
 }
 
@@ -206,16 +175,14 @@ static int write_config(const char *store_root, const char *name, const char *br
 	_cleanup_free_ char *dir = net_dir(store_root, name), *path = NULL, *leases = NULL,
 			    *text = NULL;
 	char id[65], s[16], g[16], cidr[24];
-	uint8_t b[32];
 	json_t *o;
 	int r;
 
 	if (!dir)
 		return -ENOMEM;
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return berth_error_set(err, errno, "getrandom");
-	for (int i = 0; i < 32; i++)
-		sprintf(id + 2 * i, "%02x", b[i]);
+	r = random_hex_id(id);
+	if (r < 0)
+		return berth_error_set(err, -r, "getrandom");
 	snprintf(cidr, sizeof(cidr), "%s/%d", ip_string(subnet, s), prefix);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "Name", name, "Id", id, "Driver",
 		      "bridge", "Subnet", cidr, "Gateway", ip_string(gateway, g), "Bridge",
