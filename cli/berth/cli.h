@@ -40,6 +40,8 @@ struct berth_command {
 };
 
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_container_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_network(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

@@ -120,16 +120,19 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 			break;
 		case OPT_TYPE:
 			if (type || (!streq(optarg, "container") && !streq(optarg, "image")))
+				/* (a group's inspect has its type: a --type of its own is an error) */
 				return cli_usage_error(cli, err, "invalid --type '%s'", optarg);
 			type = optarg;
 			break;
 		case OPT_HELP:
-			printf("Usage:  berth %sinspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+			printf("Usage:  berth %s%sinspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
 			       "Display detailed information on %s, as a JSON array\n\n"
 			       "Options:\n"
 			       "  -f, --format TEMPLATE   Print {{.Field.Path}} or {{json .Field}} of "
 			       "each\n%s",
-			       type ? "image " : "", type ? "images" : "containers and images",
+			       type ? type : "", type ? " " : "",
+			       type ? (streq(type, "image") ? "images" : "containers")
+				    : "containers and images",
 			       type ? "" : "      --type TYPE         container or image only\n");
 			return 0;
 		default:
@@ -188,4 +191,9 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 int cmd_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	return cli_inspect(argc, argv, cli, NULL, err);
+}
+
+int cmd_container_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	return cli_inspect(argc, argv, cli, "container", err);
 }

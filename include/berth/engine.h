@@ -216,6 +216,10 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
 int berth_engine_remove(struct berth_store *s, const char *name_or_id, bool force,
 			bool volumes, struct berth_error **err);
 
+/* `berth container prune`: remove every container that does not run. *ret_removed:
+ * their ids. */
+int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_error **err);
+
 /*
  * `berth rmi`: untag ref_or_id; when that leaves the image without refs (or it is named
  * by id), delete it. An image that a container uses is not deleted: -EBUSY naming the

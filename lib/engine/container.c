@@ -1030,3 +1030,30 @@ out:
 	record_clear(&rec);
 	return r;
 }
+
+int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_error **err)
+{
+	struct berth_ctr_info **l = NULL;
+	_cleanup_strv_free_ char **removed = NULL;
+	size_t n = 0;
+	int r;
+
+	r = berth_engine_list(s, true, &l, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		/* docker: every container that does not run */
+		if (l[i]->state == BERTH_CTR_RUNNING)
+			continue;
+		if (berth_engine_remove(s, l[i]->id, false, false, NULL) == 0 &&
+		    strv_extend(&removed, l[i]->id) < 0) {
+			berth_ctr_info_list_free(l, n);
+			return -ENOMEM;
+		}
+	}
+	berth_ctr_info_list_free(l, n);
+	if (!removed && !(removed = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	*ret_removed = TAKE_PTR(removed);
+	return 0;
+}

@@ -469,3 +469,22 @@ test_restart_policies() {
 	assert_eq 125 "$status"
 	assert_contains "$output" "invalid restart policy 'sometimes'"
 }
+
+test_container_group_and_prune() {
+	import_bb
+	engine run --name done1 "$(cgp)" bb true
+	engine create --name made "$(cgp)" bb true >/dev/null
+	engine run -d --name live "$(cgp)" bb sleep 600 >/dev/null
+	# docker's spellings of the verbs
+	assert_eq "$(engine ps -aq | sort)" "$(engine container ls -aq | sort)"
+	assert_eq running "$(engine container inspect -f '{{.State.Status}}' live)"
+	run engine container inspect bb
+	assert_eq 1 "$status"
+	run engine container prune -f
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Deleted Containers:"
+	assert_eq 2 "$(grep -c '^[0-9a-f]\{64\}$' <<<"$output")"
+	assert_eq live "$(engine ps -a | awk 'NR > 1 { print $NF }')"
+	engine container rm -f live >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+}
