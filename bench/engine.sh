@@ -86,7 +86,11 @@ cgparent=/berth-bench
 pm_cgparent=/berth-bench-podman
 pmdir=$tmp/podman
 export CONTAINERS_CONF=$pmdir/containers.conf
-# podman with our private everything; pm_default with its default runtime (crun), pm with runc
+# podman with our private everything; pm_default with its default runtime (crun), pm with runc.
+# Every call, the first (load) included, gets the same storage flags: podman records the
+# graph driver in its database at the first call, and conmon's exit command (`podman container
+# cleanup`, which gets the flags but not CONTAINERS_STORAGE_CONF) refuses a mismatch, after
+# which each `podman run` waits 20 s for a cleanup that never comes.
 pm_default=(podman --root "$pmdir/root" --runroot "$pmdir/runroot" --tmpdir "$pmdir/tmp"
 	--storage-driver overlay --cgroup-manager cgroupfs --events-backend file
 	--hooks-dir "$pmdir/hooks" --network-config-dir "$pmdir/networks")
@@ -147,7 +151,9 @@ trap 'exit 130' INT TERM
 # a copy of the two binaries, so that a rebuild of DIR during the run changes nothing
 # (berth runs the berth-monitor beside it)
 mkdir "$tmp/bin"
+# berth finds berth-monitor and berth-full (its archive and registry commands) beside it
 cp "$build/cli/berth" "$build/cli/berth-monitor" "$tmp/bin/"
+[[ -x "$build/cli/berth-full" ]] && cp "$build/cli/berth-full" "$tmp/bin/"
 berth_built=$(date -r "$build/cli/berth" '+%Y-%m-%d %H:%M')
 berth=$tmp/bin/berth
 # both engines' containers get a network namespace with only loopback: berth's default

@@ -239,14 +239,16 @@ done
 } >"$jsondir/meta"
 
 python3 "$src/bench/report.py" "$jsondir" "$jsondir/meta" $ops >"$out.new"
-# keep the sections other benchmarks write into the same file (bench/images.sh: "## Images")
+# keep the sections other benchmarks own in the same file (bench/images.sh: "## Images",
+# bench/engine.sh: "## Engine")
 python3 - "$out" "$out.new" <<'PY'
 import os, re, sys
 old = open(sys.argv[1]).read() if os.path.exists(sys.argv[1]) else ""
 new = open(sys.argv[2]).read()
-m = re.search(r"\n## Images\n.*?(?=\n## |\Z)", old, flags=re.S)
-if m and "\n## Images\n" not in new:
-    new = new.rstrip("\n") + "\n" + m.group(0).rstrip("\n") + "\n"
+for section in ("Images", "Engine"):
+    m = re.search(r"\n## " + section + r"\n.*?(?=\n## |\Z)", old, flags=re.S)
+    if m and "\n## " + section + "\n" not in new:
+        new = new.rstrip("\n") + "\n" + m.group(0).rstrip("\n") + "\n"
 open(sys.argv[1], "w").write(new)
 PY
 rm -f "$out.new"

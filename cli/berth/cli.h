@@ -25,7 +25,14 @@ struct berth_cli {
 	bool debug;	     /* --debug */
 	const char *command; /* the running command's name, NULL before dispatch */
 	bool usage_error;    /* set by cli_usage_error(): main() adds a "See ..." line */
+	char **argv;         /* the whole command line, as main() got it */
 };
+
+/* `berth` is the small front door: the commands that read and write archives and talk to
+ * registries (commit, export, import, load, login, logout, pull, push, save) link
+ * libarchive and libcurl, 40-odd shared objects that cost every other command ~25 ms to
+ * load. In `berth` they are stubs (delegate.c) that execute berth-full, the same front
+ * door with everything linked, with the same command line. */
 
 /*
  * A subcommand. argv[0] is the command's name; parse the rest with getopt_long

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'v'},
 	    {},
 	};
-	struct berth_cli cli = {0};
+	struct berth_cli cli = {.argv = argv};
 	struct berth_error *err = NULL;
 	const struct berth_command *cmd = NULL;
 	int c, r;

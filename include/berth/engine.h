@@ -52,6 +52,10 @@ struct berth_run_opts {
  * their stdio and log and records how they end; the CLI may come and go.
  */
 
+/* Where berth's helper programs (berth-monitor, berth-full) are: beside the running
+ * binary (the build tree, or one bin directory), else in the libexec directory. */
+char *berth_helper_path(const char *name);
+
 /* `berth create`: the container's directory, record and OCI config; not started.
  * *ret_id is its id. -ENOENT for a missing image. */
 int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,

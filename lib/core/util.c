@@ -551,3 +551,22 @@ int dir_list_marked(const char *dir, const char *marker, bool (*valid)(const cha
 	*ret = TAKE_PTR(names);
 	return 0;
 }
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t len = 1, sl = strlen(sep);
+	char *s, *p;
+
+	for (char *const *a = l; a && *a; a++)
+		len += strlen(*a) + sl;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	*p = 0;
+	for (char *const *a = l; a && *a; a++) {
+		if (a != l)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, *a);
+	}
+	return s;
+}

@@ -38,6 +38,7 @@ int strv_push(char ***l, char *s);          /* takes s, even on failure */
 int strv_extend(char ***l, const char *s);  /* copies s */
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+char *strv_join(char *const *l, const char *sep);  /* "" for NULL or empty; NULL: ENOMEM */
 
 /* Files. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);

@@ -19,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "berth/engine.h"
 #include "cleanup.h"
 #include "monitor.h"
 #include "runtime/sync.h"
@@ -29,16 +30,11 @@
 #define BERTH_LIBEXECDIR "/usr/local/libexec/berth"
 #endif
 
-/* BERTH_MONITOR, else berth-monitor beside our own binary (the build tree, or an
- * installation into one bindir), else in the libexec directory. */
-static char *monitor_binary(void)
+char *berth_helper_path(const char *name)
 {
 	char self[PATH_MAX];
-	const char *env = getenv("BERTH_MONITOR");
 	ssize_t n;
 
-	if (env && *env)
-		return strdup(env);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		char *slash, *p;
@@ -47,13 +43,23 @@ static char *monitor_binary(void)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = 0;
-			p = xasprintf("%s/berth-monitor", self);
+			p = xasprintf("%s/%s", self, name);
 			if (!p || access(p, X_OK) == 0)
 				return p;
 			free(p);
 		}
 	}
-	return strdup(BERTH_LIBEXECDIR "/berth-monitor");
+	return xasprintf(BERTH_LIBEXECDIR "/%s", name);
+}
+
+/* BERTH_MONITOR, else berth-monitor where berth_helper_path() finds it */
+static char *monitor_binary(void)
+{
+	const char *env = getenv("BERTH_MONITOR");
+
+	if (env && *env)
+		return strdup(env);
+	return berth_helper_path("berth-monitor");
 }
 
 static _Noreturn void exec_monitor(const char *bin, const char *store_root, const char *id,

@@ -18,13 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-
 #include "berth/engine.h"
 #include "berth/runtime.h"
 #include "cleanup.h"
 #include "image/overlay.h"
-#include "image/tarwrite.h"
 #include "net/netns.h"
 #include "monitor.h"
 #include "ocigen.h"
@@ -730,23 +727,6 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
 	free(l);
 }
 
-static char *join_args(char **args)
-{
-	size_t len = 1;
-	char *s;
-
-	for (char **a = args; a && *a; a++)
-		len += strlen(*a) + 1;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (char **a = args; a && *a; a++) {
-		if (a != args)
-			strcat(s, " ");
-		strcat(s, *a);
-	}
-	return s;
-}
 
 int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err)
@@ -793,7 +773,7 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 			.name = TAKE_PTR(r.name),
 			.image = TAKE_PTR(r.image),
 			.image_id = TAKE_PTR(r.image_id),
-			.command = join_args(r.args),
+			.command = strv_join(r.args, " "),
 			.created = r.created,
 			.started = r.started,
 			.finished = r.finished,
@@ -860,174 +840,6 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 	r = remove_files(c.dir, err);
 	if (r >= 0 && volumes)
 		volume_delete_anonymous(berth_store_root(s), c.rec.volumes);
-	return r;
-}
-
-/* Files the engine bind-mounts over the container's own (ocigen.c): when the image
- * lacks them, their mount targets are created empty in the upper dir. They are the
- * engine's, not the container's changes. */
-static char engine_hostname[] = "etc/hostname", engine_hosts[] = "etc/hosts",
-	    engine_resolv[] = "etc/resolv.conf";
-static char *const engine_mount_targets[] = {engine_hostname, engine_hosts, engine_resolv, NULL};
-
-int berth_engine_commit(struct berth_store *s, const char *key, const struct berth_commit_opts *o,
-			char **ret_id, struct berth_error **err)
-{
-	_cleanup_free_ char *dir = NULL, *upper = NULL, *by = NULL;
-	struct berth_commit_opts co = *o;
-	struct record rec;
-	int r;
-
-	r = find(s, key, &dir, &rec, err);
-	if (r < 0)
-		return r;
-	upper = xasprintf("%s/upper", dir);
-	by = join_args(rec.args);
-	if (!upper || !by) {
-		record_clear(&rec);
-		return berth_error_set(err, ENOMEM, "commit");
-	}
-	if (!co.created_by)
-		co.created_by = by;
-	co.skip_empty = engine_mount_targets;
-	r = berth_image_commit(s, rec.image_id, upper, &co, ret_id, err);
-	if (r < 0 && r == -ENOENT)
-		berth_error_wrap(err, "image %.19s of container %.12s", rec.image_id, rec.id);
-	record_clear(&rec);
-	return r;
-}
-
-/* In a child with its own mount namespace: mount the container's overlay read-only
- * on its rootfs dir and tar it to out_fd. The mount dies with the child's namespace,
- * whatever happens. Errors go back through err_fd. */
-static _Noreturn void export_child(char **layers, const char *upper, const char *work,
-				   const char *rootfs, int out_fd, int err_fd)
-{
-	struct berth_error *e = NULL;
-	struct archive *a;
-	int fd = -EBADF, r;
-
-	if (unshare(CLONE_NEWNS) < 0) {
-		r = berth_error_set(&e, errno, "unshare mount namespace");
-		goto out;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		r = berth_error_set(&e, errno, "make mounts private");
-		goto out;
-	}
-	r = overlay_mount(layers, upper, work, rootfs, true, &e);
-	if (r < 0)
-		goto out;
-	fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		r = berth_error_set(&e, errno, "open '%s'", rootfs);
-		goto out;
-	}
-	r = -ENOMEM;
-	a = tar_writer_new(&out_fd);
-	if (a) {
-		r = tar_write_tree(a, fd, NULL, 0, &e);
-		if (r >= 0)
-			r = tar_writer_close(a, &e);
-		else
-			archive_write_free(a);
-	}
-out:
-	if (r < 0 && e)
-		(void)loop_write(err_fd, berth_error_message(e), strlen(berth_error_message(e)));
-	_exit(r < 0 ? 1 : 0);
-}
-
-int berth_engine_export(struct berth_store *s, const char *key, int out_fd,
-			struct berth_error **err)
-{
-	_cleanup_free_ char *dir = NULL, *upper = NULL, *work = NULL, *rootfs = NULL;
-	_cleanup_close_ int lock = -EBADF, rfd = -EBADF;
-	struct berth_image *img = NULL;
-	struct record rec;
-	int pipefd[2], status, r;
-	char msg[1024];
-	ssize_t n;
-	pid_t pid;
-
-	r = find(s, key, &dir, &rec, err);
-	if (r < 0)
-		return r;
-	upper = xasprintf("%s/upper", dir);
-	work = xasprintf("%s/work", dir);
-	rootfs = xasprintf("%s/rootfs", dir);
-	if (!upper || !work || !rootfs) {
-		r = berth_error_set(err, ENOMEM, "export");
-		goto out;
-	}
-	/* Hold the container's lock: no `rm` underneath us. */
-	r = record_lock(dir, &lock);
-	if (r < 0) {
-		r = berth_error_new(err, ENOENT, "no such container: %s", key);
-		goto out;
-	}
-	if (rec.state == BERTH_CTR_RUNNING) {
-		/* Its overlay is mounted: read it where it is. */
-		struct archive *a;
-
-		rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rfd < 0) {
-			r = berth_error_set(err, errno, "open '%s'", rootfs);
-			goto out;
-		}
-		a = tar_writer_new(&out_fd);
-		if (!a) {
-			r = berth_error_set(err, ENOMEM, "export");
-			goto out;
-		}
-		r = tar_write_tree(a, rfd, NULL, 0, err);
-		if (r >= 0)
-			r = tar_writer_close(a, err);
-		else
-			archive_write_free(a);
-		goto out;
-	}
-	r = berth_image_lookup(s, rec.image_id, &img, err);
-	if (r < 0) {
-		berth_error_wrap(err, "image of container %.12s", rec.id);
-		goto out;
-	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = berth_error_set(err, errno, "pipe");
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = berth_error_set(err, errno, "fork");
-		close(pipefd[0]);
-		close(pipefd[1]);
-		goto out;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		export_child(img->layer_dirs, upper, work, rootfs, out_fd, pipefd[1]);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], msg, sizeof(msg) - 1);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		msg[n > 0 ? n : 0] = '\0';
-		if (n > 0)
-			r = berth_error_new(err, EIO, "%s", msg);
-		else if (WIFSIGNALED(status))
-			r = berth_error_new(err, EIO, "export: killed by signal %d%s",
-					    WTERMSIG(status),
-					    WTERMSIG(status) == SIGPIPE ? " (output closed)" : "");
-		else
-			r = berth_error_new(err, EIO, "export failed");
-		goto out;
-	}
-	r = 0;
-out:
-	berth_image_free(img);
-	record_clear(&rec);
 	return r;
 }
 

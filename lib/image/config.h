@@ -27,6 +27,12 @@ struct image_config {
 /* Accepts NULL; returns NULL. */
 struct image_config *image_config_free(struct image_config *c);
 
+struct berth_store;
+
+/* The config blob of image id (its digest) from the store, parsed. */
+int image_config_load(struct berth_store *s, const char *id, struct image_config **ret,
+		      struct berth_error **err);
+
 /* Parse and validate a config blob. -EINVAL with a message naming the field. */
 int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		       struct berth_error **err);

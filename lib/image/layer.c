@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "image/store.h"
 #include "image/layer.h"
 #include "util.h"
 
@@ -87,27 +88,6 @@ static int archive_err(struct archive *a, struct berth_error **err, const char *
 	if (e <= 0 || e == EILSEQ)
 		e = EINVAL;
 	return berth_error_new(err, e, "%s: %s", ctx, msg ? msg : strerror(e));
-}
-
-int layer_chain_id(const char *parent, const char *diff_id, char **ret)
-{
-	_cleanup_free_ char *s = NULL;
-	char hex[SHA256_HEX_SIZE];
-	char *r;
-
-	if (!parent) {
-		r = strdup(diff_id);
-	} else {
-		s = xasprintf("%s %s", parent, diff_id);
-		if (!s)
-			return -ENOMEM;
-		sha256_hex(s, strlen(s), hex);
-		r = xasprintf("sha256:%s", hex);
-	}
-	if (!r)
-		return -ENOMEM;
-	*ret = r;
-	return 0;
 }
 
 const char *layer_media_type(enum layer_compression c)
@@ -865,4 +845,33 @@ int layer_unpack(int tar_fd, int dir_fd, const struct layer_limits *limits,
 		*ret_stats = u.stats;
 	unpack_release(&u);
 	return r < 0 ? r : 0;
+}
+
+/* (here, not in store.c: only what unpacks layers links the archive code) */
+int store_layer_prepare(struct berth_store *s, int tar_fd, struct layer_record *rec, char **ret_tmp,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int diff_fd = -EBADF;
+	struct layer_stats stats;
+	int r;
+
+	r = store_layer_begin(s, rec, &tmp, &diff_fd, err);
+	if (r < 0)
+		return r;
+	r = layer_unpack(tar_fd, diff_fd, NULL, &stats, err);
+	if (r < 0) {
+		berth_error_wrap(err, "unpack layer");
+		goto fail;
+	}
+	rec->size = (int64_t)stats.size;
+	rec->entries = (int64_t)stats.entries;
+	r = store_layer_end(s, tmp, diff_fd, rec, err);
+	if (r < 0)
+		goto fail;
+	*ret_tmp = TAKE_PTR(tmp);
+	return 0;
+fail:
+	store_layer_discard(s, tmp);
+	return r;
 }

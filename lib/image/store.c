@@ -605,12 +605,11 @@ void store_layer_discard(struct berth_store *s, const char *tmp)
 		store_rm_tree_at(s->layers_fd, tmp);
 }
 
-int store_layer_prepare(struct berth_store *s, int tar_fd, struct layer_record *rec, char **ret_tmp,
-			struct berth_error **err)
+int store_layer_begin(struct berth_store *s, const struct layer_record *rec, char **ret_tmp,
+		      int *ret_diff_fd, struct berth_error **err)
 {
-	_cleanup_free_ char *tmp = NULL, *json = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int tmp_fd = -EBADF, diff_fd = -EBADF;
-	struct layer_stats stats;
 	int r;
 
 	if (!digest_hex(rec->chain_id))
@@ -634,34 +633,34 @@ int store_layer_prepare(struct berth_store *s, int tar_fd, struct layer_record *
 		r = berth_error_set(err, errno, "open layer diff dir");
 		goto fail;
 	}
-	r = layer_unpack(tar_fd, diff_fd, NULL, &stats, err);
-	if (r < 0) {
-		berth_error_wrap(err, "unpack layer");
-		goto fail;
-	}
-	rec->size = (int64_t)stats.size;
-	rec->entries = (int64_t)stats.entries;
-	json = layer_record_format(rec);
-	if (!json) {
-		r = berth_error_set(err, ENOMEM, "layer record");
-		goto fail;
-	}
-	r = write_atomic_at(tmp_fd, STORE_LAYER_RECORD, json, strlen(json), 0600);
-	if (r < 0) {
-		berth_error_set(err, -r, "write layer record");
-		goto fail;
-	}
-	/* One syncfs instead of an fsync per unpacked file: the layer's content is on
-	 * disk before its name appears. */
-	if (syncfs(diff_fd) < 0) {
-		r = berth_error_set(err, errno, "sync layer");
-		goto fail;
-	}
 	*ret_tmp = TAKE_PTR(tmp);
+	*ret_diff_fd = TAKE_FD(diff_fd);
 	return 0;
 fail:
 	store_layer_discard(s, tmp);
 	return r;
+}
+
+int store_layer_end(struct berth_store *s, const char *tmp, int diff_fd,
+		    const struct layer_record *rec, struct berth_error **err)
+{
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int tmp_fd = openat(s->layers_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (tmp_fd < 0)
+		return berth_error_set(err, errno, "open layer dir");
+	json = layer_record_format(rec);
+	if (!json)
+		return berth_error_set(err, ENOMEM, "layer record");
+	r = write_atomic_at(tmp_fd, STORE_LAYER_RECORD, json, strlen(json), 0600);
+	if (r < 0)
+		return berth_error_set(err, -r, "write layer record");
+	/* One syncfs instead of an fsync per unpacked file: the layer's content is on
+	 * disk before its name appears. */
+	if (syncfs(diff_fd) < 0)
+		return berth_error_set(err, errno, "sync layer");
+	return 0;
 }
 
 int store_layer_commit(struct berth_store *s, const char *tmp, const char *chain_id,
@@ -945,5 +944,27 @@ int store_index_save(struct berth_store *s, const struct store_index *idx, struc
 	if (r < 0)
 		return berth_error_set(err, -r, "write image index '%s/images/%s'", s->root,
 				       STORE_INDEX);
+	return 0;
+}
+
+/* (here, not in layer.c: what only looks images up links no archive code) */
+int layer_chain_id(const char *parent, const char *diff_id, char **ret)
+{
+	_cleanup_free_ char *s = NULL;
+	char hex[SHA256_HEX_SIZE];
+	char *r;
+
+	if (!parent) {
+		r = strdup(diff_id);
+	} else {
+		s = xasprintf("%s %s", parent, diff_id);
+		if (!s)
+			return -ENOMEM;
+		sha256_hex(s, strlen(s), hex);
+		r = xasprintf("sha256:%s", hex);
+	}
+	if (!r)
+		return -ENOMEM;
+	*ret = r;
 	return 0;
 }

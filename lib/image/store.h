@@ -110,6 +110,14 @@ int store_layer_commit(struct berth_store *s, const char *tmp, const char *chain
 		       bool *ret_created, struct berth_error **err);
 /* Remove a prepared, uncommitted layer dir. NULL is ignored. */
 void store_layer_discard(struct berth_store *s, const char *tmp);
+
+/* The two halves of store_layer_prepare() that are the store's (layer.c does the
+ * unpacking between them): a temp layer dir with an empty diff dir (*ret_diff_fd), and
+ * its record written and everything synced. */
+int store_layer_begin(struct berth_store *s, const struct layer_record *rec, char **ret_tmp,
+		      int *ret_diff_fd, struct berth_error **err);
+int store_layer_end(struct berth_store *s, const char *tmp, int diff_fd,
+		    const struct layer_record *rec, struct berth_error **err);
 /* Rename out of sight, then delete. */
 int store_layer_remove(struct berth_store *s, const char *chain_id, struct berth_error **err);
 /* Whether any layer record other than except_chain_id names blob. */
