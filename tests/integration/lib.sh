@@ -392,6 +392,8 @@ harness_run_one()
 	# enters it; the namespace goes with the test.
 	# (A file that sets ENGINE_IN_HOST_NETNS=1 keeps the host's and runs every container
 	# with --network none.)
+	local host_bridge_before=no
+	ip link show berth0 >/dev/null 2>&1 && host_bridge_before=yes
 	if [[ ${ENGINE_IN_HOST_NETNS:-0} != 1 ]]; then
 		BERTH_TEST_NETNS=berth-test-$$-$((++HARNESS_NETNS_SEQ))
 		export BERTH_TEST_NETNS
@@ -435,6 +437,13 @@ harness_run_one()
 
 	leak_out=$(harness_check_and_clean "$BERTH_TEST_TMP") || leaked=1
 	[[ -n "${BERTH_TEST_NETNS:-}" ]] && ip netns del "$BERTH_TEST_NETNS" 2>/dev/null
+	# a file that keeps the engine in the host's namespace must not give it a bridge there
+	if [[ -z "${BERTH_TEST_NETNS:-}" && $host_bridge_before == no ]] && ip link show berth0 >/dev/null 2>&1; then
+		echo "# LEAK: the engine made its bridge berth0 in the host's network namespace (a container without --network none)" >>"$out"
+		ip link del berth0 2>/dev/null
+		nft delete table ip berth 2>/dev/null
+		leaked=1
+	fi
 	[[ -n "$leak_out" ]] && printf '%s\n' "$leak_out" >>"$out"
 	if grep -q -e 'Sanitizer' -e 'runtime error:' "$BERTH_MONITOR_LOG" 2>/dev/null; then
 		echo "# a monitor reported:" >>"$out"

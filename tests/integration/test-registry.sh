@@ -491,7 +491,7 @@ test_push_mounts_layers_from_another_repository_of_the_registry() {
 	assert_eq 1 "$(uploads_to mnt/b)" "the config only"
 	run engine2 pull "$reg/mnt/b:1"
 	assert_eq 0 "$status" "$output"
-	run engine2 run --rm "$(cgp)" "$reg/mnt/b:1" cat /added
+	run engine2 run --rm --network none "$(cgp)" "$reg/mnt/b:1" cat /added
 	assert_eq "hello from layer 2" "$output"
 
 	# A pull is remembered too: from the second store, pushing to c mounts from b.
@@ -615,9 +615,9 @@ test_commit_tag_push_and_pull_elsewhere() {
 	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" pull "$reg/team/made:1"
 	assert_eq 0 "$status" "$output"
 	assert_contains "$output" "$id"
-	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm "$(cgp)" "$reg/team/made:1"
+	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm --network none "$(cgp)" "$reg/team/made:1"
 	assert_eq "committed" "$output"
-	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm "$(cgp)" "$reg/team/made:1" \
+	run "$BERTH" --root "$BERTH_TEST_TMP/elsewhere" run --rm --network none "$(cgp)" "$reg/team/made:1" \
 		sh -c 'test -e /bin/ls || echo whiteout-kept'
 	assert_eq "whiteout-kept" "$output"
 }
