@@ -36,6 +36,8 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 build=$src/build
 runs=30
 warmup=3
@@ -235,14 +237,7 @@ fi
 [[ -n $podman_skip ]] && echo "note: podman is not measured: $podman_skip"
 
 # --- wait for a quiet machine (others may share it), record the load either way ---
-waited=0
-while awk '{ exit !($1 > 1.0) }' /proc/loadavg && ((waited < max_wait)); do
-	((waited == 0)) && echo "load average $(cut -d' ' -f1-3 /proc/loadavg) > 1.0; waiting up to ${max_wait}s"
-	sleep 15
-	waited=$((waited + 15))
-done
-loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "load average before the run: $loadavg (waited ${waited}s)"
+wait_for_quiet_machine "$max_wait"
 
 rm -rf "$jsondir"
 mkdir -p "$jsondir"

@@ -728,78 +728,72 @@ void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
 }
 
 
+struct list_ctx {
+	bool all;
+	const char *rtroot;
+	struct berth_ctr_info **l;
+	size_t n;
+};
+
+static int list_one(const char *dir, struct record *r, void *data)
+{
+	struct list_ctx *x = data;
+	struct berth_ctr_info *c, **nl;
+
+	if (!x->all && r->state != BERTH_CTR_RUNNING)
+		return 0;
+	nl = realloc(x->l, (x->n + 1) * sizeof(*x->l));
+	if (!nl)
+		return -ENOMEM;
+	x->l = nl;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = (struct berth_ctr_info){
+		.id = TAKE_PTR(r->id),
+		.name = TAKE_PTR(r->name),
+		.image = TAKE_PTR(r->image),
+		.image_id = TAKE_PTR(r->image_id),
+		.command = strv_join(r->args, " "),
+		.created = r->created,
+		.started = r->started,
+		.finished = r->finished,
+		.state = r->state,
+		.exit_code = r->exit_code,
+		.pid = r->state == BERTH_CTR_RUNNING ? r->pid : 0,
+		.restarting = r->state == BERTH_CTR_RUNNING && r->restarting,
+	};
+	c->ports = format_ports(r->state == BERTH_CTR_RUNNING ? r->ports : NULL);
+	if (r->state == BERTH_CTR_RUNNING && x->rtroot) {
+		struct berth_state st;
+
+		if (berth_container_state(x->rtroot, c->id, &st, NULL) == 0) {
+			c->paused = st.status == BERTH_STATUS_PAUSED;
+			berth_state_clear(&st);
+		}
+	}
+	x->l[x->n++] = c;
+	return 0;
+}
+
 int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err)
 {
-	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s)),
-			    *rtroot = store_runtime_root(s);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct berth_ctr_info **l = NULL;
-	size_t n = 0;
-	struct dirent *de;
+	_cleanup_free_ char *rtroot = store_runtime_root(s);
+	struct list_ctx x = { .all = all, .rtroot = rtroot };
+	int r;
 
-	if (!cdir)
-		return -ENOMEM;
-	d = opendir(cdir);
-	if (!d && errno != ENOENT)
-		return berth_error_set(err, errno, "open '%s'", cdir);
-	while (d && (de = readdir(d))) {
-		_cleanup_free_ char *dir = NULL;
-		struct berth_ctr_info *c, **nl;
-		struct record r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = xasprintf("%s/%s", cdir, de->d_name);
-		if (!dir || record_read(dir, &r, NULL) < 0)
-			continue;
-		if (!all && r.state != BERTH_CTR_RUNNING) {
-			record_clear(&r);
-			continue;
-		}
-		c = calloc(1, sizeof(*c));
-		nl = realloc(l, (n + 1) * sizeof(*l));
-		if (!c || !nl) {
-			free(c);
-			record_clear(&r);
-			if (nl)
-				l = nl;
-			berth_ctr_info_list_free(l, n);
-			return -ENOMEM;
-		}
-		l = nl;
-		*c = (struct berth_ctr_info){
-			.id = TAKE_PTR(r.id),
-			.name = TAKE_PTR(r.name),
-			.image = TAKE_PTR(r.image),
-			.image_id = TAKE_PTR(r.image_id),
-			.command = strv_join(r.args, " "),
-			.created = r.created,
-			.started = r.started,
-			.finished = r.finished,
-			.state = r.state,
-			.exit_code = r.exit_code,
-			.pid = r.state == BERTH_CTR_RUNNING ? r.pid : 0,
-			.restarting = r.state == BERTH_CTR_RUNNING && r.restarting,
-		};
-		c->ports = format_ports(r.state == BERTH_CTR_RUNNING ? r.ports : NULL);
-		if (r.state == BERTH_CTR_RUNNING && rtroot) {
-			struct berth_state st;
-
-			if (berth_container_state(rtroot, c->id, &st, NULL) == 0) {
-				c->paused = st.status == BERTH_STATUS_PAUSED;
-				berth_state_clear(&st);
-			}
-		}
-		l[n++] = c;
-		record_clear(&r);
+	r = record_each(berth_store_root(s), list_one, &x, err);
+	if (r < 0) {
+		berth_ctr_info_list_free(x.l, x.n);
+		return r;
 	}
-	if (n)
-		qsort(l, n, sizeof(*l), cmp_created);
-	else if (!(l = calloc(1, sizeof(*l))))
+	if (x.n)
+		qsort(x.l, x.n, sizeof(*x.l), cmp_created);
+	else if (!(x.l = calloc(1, sizeof(*x.l))))
 		return -ENOMEM;
-	*ret = l;
-	*ret_n = n;
+	*ret = x.l;
+	*ret_n = x.n;
 	return 0;
 }
 

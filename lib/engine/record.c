@@ -257,20 +257,21 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	return 0;
 }
 
-int record_find(const char *store_root, const char *key, char **ret_dir, struct record *ret_rec,
+int record_each(const char *store_root,
+		int (*fn)(const char *dir, struct record *r, void *data), void *data,
 		struct berth_error **err)
 {
-	_cleanup_free_ char *cdir = record_containers_dir(store_root), *match = NULL;
+	_cleanup_free_ char *cdir = record_containers_dir(store_root);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int prefix_hits = 0;
+	int k = 0;
 
 	if (!cdir)
 		return -ENOMEM;
 	d = opendir(cdir);
 	if (!d && errno != ENOENT)
 		return berth_error_set(err, errno, "open '%s'", cdir);
-	while (d && (de = readdir(d))) {
+	while (d && k == 0 && (de = readdir(d))) {
 		_cleanup_free_ char *dir = NULL;
 		struct record r;
 
@@ -281,30 +282,71 @@ int record_find(const char *store_root, const char *key, char **ret_dir, struct 
 			return -ENOMEM;
 		if (record_read(dir, &r, NULL) < 0)
 			continue;
-		if (streq(r.id, key) || streq(r.name, key)) {
-			*ret_dir = TAKE_PTR(dir);
-			if (ret_rec)
-				*ret_rec = r;
-			else
-				record_clear(&r);
-			return 0;
-		}
-		if (startswith(r.id, key)) {
-			prefix_hits++;
-			free(match);
-			match = TAKE_PTR(dir);
-		}
+		k = fn(dir, &r, data);
 		record_clear(&r);
 	}
-	if (prefix_hits == 1) {
-		if (ret_rec && record_read(match, ret_rec, err) < 0)
-			return -EIO;
-		*ret_dir = TAKE_PTR(match);
+	return k;
+}
+
+struct find_ctx {
+	const char *key;
+	char *exact, *prefix;
+	struct record exact_rec;  /* the exact match's record, taken whole */
+	int prefix_hits;
+};
+
+static int find_one(const char *dir, struct record *r, void *data)
+{
+	struct find_ctx *f = data;
+
+	if (streq(r->id, f->key) || streq(r->name, f->key)) {
+		f->exact = strdup(dir);
+		if (!f->exact)
+			return -ENOMEM;
+		f->exact_rec = *r;
+		*r = (struct record){ 0 };
+		return 1;
+	}
+	if (startswith(r->id, f->key)) {
+		f->prefix_hits++;
+		free(f->prefix);
+		f->prefix = strdup(dir);
+		if (!f->prefix)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int record_find(const char *store_root, const char *key, char **ret_dir, struct record *ret_rec,
+		struct berth_error **err)
+{
+	struct find_ctx f = { .key = key };
+	_cleanup_free_ char *exact = NULL, *prefix = NULL;
+	int k;
+
+	k = record_each(store_root, find_one, &f, err);
+	exact = f.exact;
+	prefix = f.prefix;
+	if (k < 0) {
+		record_clear(&f.exact_rec);
+		return k;
+	}
+	if (exact) {
+		if (ret_rec)
+			*ret_rec = f.exact_rec;
+		else
+			record_clear(&f.exact_rec);
+		*ret_dir = TAKE_PTR(exact);
 		return 0;
 	}
-	if (prefix_hits > 1)
+	if (f.prefix_hits > 1)
 		return berth_error_new(err, EINVAL, "container id prefix '%s' is ambiguous", key);
-	return berth_error_new(err, ENOENT, "no such container: %s", key);
+	if (f.prefix_hits == 0)
+		return berth_error_new(err, ENOENT, "no such container: %s", key);
+	if (ret_rec && record_read(prefix, ret_rec, err) < 0)
+		return -EIO;
+	*ret_dir = TAKE_PTR(prefix);
+	return 0;
 }
 
 void ctr_release(struct ctr *c)

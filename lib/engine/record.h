@@ -63,6 +63,13 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
  * its init lives any more (their engine died) reads as exited with code 255. */
 int record_read(const char *dir, struct record *ret, struct berth_error **err);
 
+/* Call fn for every readable record of the store (dir: its directory). fn returns < 0 to
+ * stop with that error, > 0 to stop, 0 to go on; it may take fields of r (leaving NULL
+ * behind), the rest is cleared after it. Returns fn's last result, or -errno. */
+int record_each(const char *store_root,
+		int (*fn)(const char *dir, struct record *r, void *data), void *data,
+		struct berth_error **err);
+
 /* Find a record by exact id, exact name, or unique id prefix: *ret_dir (and *ret_rec
  * when not NULL). -ENOENT "no such container", -EINVAL for an ambiguous prefix. */
 int record_find(const char *store_root, const char *key, char **ret_dir, struct record *ret_rec,

@@ -80,28 +80,28 @@ int berth_volume_inspect(struct berth_store *s, const char *name, char **ret_jso
 	return 0;
 }
 
+struct user_ctx {
+	const char *volume;
+	char *found;
+};
+
+static int mounts_it(const char *dir, struct record *r, void *data)
+{
+	struct user_ctx *u = data;
+
+	if (!strv_contains(r->volumes, u->volume))
+		return 0;
+	u->found = TAKE_PTR(r->name);
+	return 1;
+}
+
 /* The first container (name) whose record mounts the volume, NULL when none does. */
 static char *user_of(struct berth_store *s, const char *name)
 {
-	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
-	_cleanup_closedir_ DIR *d = cdir ? opendir(cdir) : NULL;
-	struct dirent *de;
-	char *found = NULL;
+	struct user_ctx u = { .volume = name };
 
-	while (d && !found && (de = readdir(d))) {
-		_cleanup_free_ char *dir = NULL;
-		struct record r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = xasprintf("%s/%s", cdir, de->d_name);
-		if (!dir || record_read(dir, &r, NULL) < 0)
-			continue;
-		if (strv_contains(r.volumes, name))
-			found = strdup(r.name);
-		record_clear(&r);
-	}
-	return found;
+	(void)record_each(berth_store_root(s), mounts_it, &u, NULL);
+	return u.found;
 }
 
 int berth_volume_remove(struct berth_store *s, const char *name, bool force,
