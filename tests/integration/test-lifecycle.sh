@@ -373,8 +373,9 @@ test_inspect_a_container() {
 	assert_eq '["sleep","600"]' "$(engine inspect -f '{{json .Config.Cmd}}' in1)"
 	# the pid is the container's init as the host sees it
 	assert_eq sleep "$(cat /proc/"$(engine inspect -f '{{.State.Pid}}' in1)"/comm)"
-	# the JSON array of docker's shape, containers and images alike
-	run engine inspect in1 bb
+	# the JSON array of docker's shape, containers and images alike (bb:latest: "bb" alone
+	# is also a prefix of one in 256 container ids, and ids are looked up first, as docker's)
+	run engine inspect in1 bb:latest
 	assert_eq 0 "$status"
 	assert_eq 2 "$(jq length <<<"$output")"
 	assert_eq "$id" "$(jq -r '.[0].Id' <<<"$output")"
@@ -478,7 +479,7 @@ test_container_group_and_prune() {
 	# docker's spellings of the verbs
 	assert_eq "$(engine ps -aq | sort)" "$(engine container ls -aq | sort)"
 	assert_eq running "$(engine container inspect -f '{{.State.Status}}' live)"
-	run engine container inspect bb
+	run engine container inspect bb:latest
 	assert_eq 1 "$status"
 	run engine container prune -f
 	assert_eq 0 "$status" "$output"
