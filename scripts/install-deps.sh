@@ -24,6 +24,9 @@ packages=(
 	skopeo zstd umoci
 	# a Debian image from the Debian mirror (tests/integration/test-debian.sh)
 	debootstrap
+	# the guest suite (tests/vm): a Debian 12 guest with systemd under QEMU, its disks
+	# made and read with e2fsprogs
+	qemu-system-x86 e2fsprogs
 	# docker's own load/save, against a dockerd the test starts on private roots
 	docker.io
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)

@@ -23,6 +23,7 @@
 struct berth_cli {
 	const char *root;    /* --root; NULL means BERTH_STORE_DEFAULT_ROOT */
 	bool debug;	     /* --debug */
+	const char *cgroup_manager; /* --cgroup-manager; NULL: the host's default */
 	const char *command; /* the running command's name, NULL before dispatch */
 	bool usage_error;    /* set by cli_usage_error(): main() adds a "See ..." line */
 	char **argv;         /* the whole command line, as main() got it */

@@ -64,6 +64,9 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"      --root DIR   Store images and containers in DIR (default %s)\n"
+		"      --cgroup-manager systemd|cgroupfs\n"
+		"                   The containers' cgroup driver (default: systemd where it\n"
+		"                   is the init system on a cgroup v2 host, else cgroupfs)\n"
 		"  -D, --debug      Print debugging information\n"
 		"  -h, --help       Print this help\n"
 		"  -v, --version    Print the version\n"
@@ -92,9 +95,10 @@ static int fail(const struct berth_cli *cli, struct berth_error *err)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 0x100 };
+	enum { OPT_ROOT = 0x100, OPT_CGROUP_MANAGER };
 	static const struct option options[] = {
 	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
 	    {"debug", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
@@ -112,6 +116,15 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_ROOT:
 			cli.root = optarg;
+			break;
+		case OPT_CGROUP_MANAGER:
+			if (!streq(optarg, "systemd") && !streq(optarg, "cgroupfs")) {
+				cli_usage_error(&cli, &err,
+						"unknown cgroup manager '%s' (systemd or cgroupfs)",
+						optarg);
+				return fail(&cli, err);
+			}
+			cli.cgroup_manager = optarg;
 			break;
 		case 'D':
 			cli.debug = true;

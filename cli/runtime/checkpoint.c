@@ -179,7 +179,8 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 		{ "no-pivot", no_argument, NULL, O_IGNORED },
 		{},
 	};
-	struct berth_create_opts co = { .bundle = ".", .stdio = { -1, -1, -1 } };
+	struct berth_create_opts co = {
+	    .bundle = ".", .stdio = {-1, -1, -1}, .systemd_cgroup = cli->systemd_cgroup};
 	struct berth_restore_opts o = { .criu.image_path = "checkpoint" };
 	struct berth_error *err = NULL;
 	int c, k, status = 0;

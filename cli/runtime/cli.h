@@ -11,6 +11,7 @@ struct rt_cli {
 	const char *log_path;
 	bool log_json;
 	bool debug;
+	bool systemd_cgroup;  /* --systemd-cgroup, --cgroup-manager systemd */
 	const char *criu;     /* --criu: the criu binary (NULL: "criu" in PATH) */
 };
 

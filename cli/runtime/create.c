@@ -29,7 +29,8 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 	};
 	int c;
 
-	*o = (struct berth_create_opts){ .bundle = ".", .stdio = { -1, -1, -1 } };
+	*o = (struct berth_create_opts){
+	    .bundle = ".", .stdio = {-1, -1, -1}, .systemd_cgroup = cli->systemd_cgroup};
 	while ((c = getopt_long(argc, argv, "b:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':

@@ -27,7 +27,7 @@ int cmd_features(int argc, char **argv, const struct rt_cli *cli)
 		printf("%s\"%s\"", first ? "" : ", ", n);
 		first = 0;
 	}
-	printf("],\n    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, "
+	printf("],\n    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": true, "
 	       "\"systemdUser\": false, \"rdma\": false},\n"
 	       "    \"seccomp\": {\"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
 	       "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "

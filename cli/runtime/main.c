@@ -184,8 +184,11 @@ static void usage(FILE *f)
 	      "   --debug                 print debug messages (to --log if given)\n"
 	      "   --log FILE              write errors, warnings and debug messages to FILE\n"
 	      "   --log-format text|json  the format of --log\n"
-	      "   --root DIR              state directory (default: " BERTH_RUNTIME_DEFAULT_ROOT ")\n"
-	      "   --cgroup-manager NAME   cgroupfs (the only one: systemd is not PID 1 here)\n"
+	      "   --root DIR              state directory (default: " BERTH_RUNTIME_DEFAULT_ROOT
+	      ")\n"
+	      "   --systemd-cgroup        the container's cgroup is a transient systemd scope;\n"
+	      "                           cgroupsPath is \"slice:prefix:name\"\n"
+	      "   --cgroup-manager NAME   cgroupfs (default) or systemd (as --systemd-cgroup)\n"
 	      "   --help, -h              show help\n"
 	      "   --version, -v           print the version\n",
 	      f);
@@ -275,15 +278,13 @@ int main(int argc, char **argv)
 			cli.debug = true;
 			break;
 		case 's':
-			return cli_usage_error(&cli, "--systemd-cgroup",
-					       "the systemd cgroup driver needs systemd running as "
-					       "PID 1, and it is not (use the default cgroupfs driver)");
+			cli.systemd_cgroup = true;
+			break;
 		case 'm': /* crun's spelling */
-			if (streq(optarg, "systemd"))
-				return cli_usage_error(&cli, "--cgroup-manager",
-						       "the systemd cgroup driver needs systemd "
-						       "running as PID 1, and it is not (use "
-						       "cgroupfs)");
+			if (streq(optarg, "systemd") || streq(optarg, "cgroupfs")) {
+				cli.systemd_cgroup = streq(optarg, "systemd");
+				break;
+			}
 			if (streq(optarg, "disabled"))
 				return cli_usage_error(&cli, "--cgroup-manager",
 						       "'disabled' is not supported: berth-runtime "

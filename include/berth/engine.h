@@ -33,7 +33,9 @@ struct berth_run_opts {
 	int64_t memory_swap;     /* bytes (memory+swap), 0: unset, -1: unlimited */
 	double cpus;             /* 0: unlimited */
 	int64_t pids_limit;      /* 0: unlimited */
-	const char *cgroup_parent; /* NULL: "/berth" */
+	const char *cgroup_parent;  /* NULL: "/berth" (cgroupfs), "system.slice" (systemd) */
+	const char *cgroup_manager; /* "systemd" or "cgroupfs"; NULL: the host's default,
+				     * berth_cgroup_manager_default() */
 	const char *stop_signal;   /* NULL: the image's, else SIGTERM */
 	bool rm;
 	bool interactive;

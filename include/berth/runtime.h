@@ -47,9 +47,16 @@ struct berth_create_opts {
 	 * the create. */
 	int (*on_created)(pid_t pid, void *userdata, struct berth_error **err);
 	void *userdata;
+	bool systemd_cgroup;	     /* the systemd cgroup driver: cgroupsPath is
+				      * "slice:prefix:name", the cgroup a transient scope */
 	bool keep;                   /* run: leave the stopped container (state, cgroup) for
 				      * a later delete instead of deleting it on exit */
 };
+
+/* The cgroup driver a host runs containers with by default, as docker and podman choose:
+ * "systemd" where systemd is the init system and cgroups are unified (v2 only),
+ * "cgroupfs" elsewhere. */
+const char *berth_cgroup_manager_default(void);
 
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's
  * process is executed. On failure nothing is left (cgroup, state dir, processes). */

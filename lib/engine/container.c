@@ -145,6 +145,35 @@ static int network_for(struct berth_store *s, const char *network, char **ret_na
 	}
 }
 
+/* The container's cgroupsPath: "<parent>/<id>" with the cgroupfs driver, "<slice>:berth:<id>"
+ * (the scope berth-<id>.scope, as docker's docker-<id>.scope) with systemd's. */
+static int engine_cgroups_path(const struct berth_run_opts *o, const char *id, bool *ret_systemd,
+			       char **ret, struct berth_error **err)
+{
+	const char *mgr = o->cgroup_manager ? o->cgroup_manager : berth_cgroup_manager_default();
+
+	if (streq(mgr, "systemd")) {
+		const char *slice = o->cgroup_parent ? o->cgroup_parent : "system.slice";
+		size_t n = strlen(slice);
+
+		if (n <= 6 || !streq(slice + n - 6, ".slice") || strchr(slice, '/') ||
+		    strchr(slice, ':'))
+			return berth_error_new(err, EINVAL,
+					       "cgroup-parent for systemd cgroup should be a valid "
+					       "slice named as \"xxx.slice\", not '%s'",
+					       slice);
+		*ret = xasprintf("%s:berth:%s", slice, id);
+		*ret_systemd = true;
+	} else if (streq(mgr, "cgroupfs")) {
+		*ret = xasprintf("%s/%s", o->cgroup_parent ? o->cgroup_parent : "/berth", id);
+		*ret_systemd = false;
+	} else {
+		return berth_error_new(err, EINVAL,
+				       "unknown cgroup manager '%s' (systemd or cgroupfs)", mgr);
+	}
+	return *ret ? 0 : berth_error_set(err, ENOMEM, "cgroup");
+}
+
 /* The container's directory, record and config.json; its overlay is left mounted (the
  * config's user lookups read the image's /etc/passwd through it). On failure nothing
  * is left. */
@@ -161,7 +190,7 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	_cleanup_free_ char *netns_path = NULL;
 	const char *network = o->network ? o->network : NET_DEFAULT;
 	char id[65];
-	bool mounted = false;
+	bool mounted = false, systemd = false;
 	int r;
 
 	if (!cdir)
@@ -197,7 +226,9 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	upper = xasprintf("%s/upper", dir);
 	work = xasprintf("%s/work", dir);
 	cfgpath = xasprintf("%s/config.json", dir);
-	cgpath = xasprintf("%s/%s", o->cgroup_parent ? o->cgroup_parent : "/berth", id);
+	r = engine_cgroups_path(o, id, &systemd, &cgpath, err);
+	if (r < 0)
+		goto out;
 	if (!name || !dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
 		r = -ENOMEM;
 		goto out;
@@ -208,15 +239,16 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		goto fail;
 	}
 	rec = (struct record){
-		.id = strdup(id),
-		.name = strdup(name),
-		.image = strdup(o->image),
-		.image_id = strdup(img->id),
-		.created = time(NULL),
-		.state = BERTH_CTR_CREATED,
-		.auto_remove = o->rm,
-		.tty = o->tty,
-		.open_stdin = o->interactive,
+	    .id = strdup(id),
+	    .name = strdup(name),
+	    .image = strdup(o->image),
+	    .image_id = strdup(img->id),
+	    .created = time(NULL),
+	    .state = BERTH_CTR_CREATED,
+	    .auto_remove = o->rm,
+	    .tty = o->tty,
+	    .open_stdin = o->interactive,
+	    .systemd_cgroup = systemd,
 	};
 	if (o->restart) {
 		if (restart_policy_parse(o->restart, &rec.restart_policy, &rec.restart_max) < 0) {

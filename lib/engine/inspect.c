@@ -84,10 +84,13 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 		const char *cg = json_string_value(
 			json_object_get(json_object_get(cfg, "linux"), "cgroupsPath"));
 		_cleanup_free_ char *parent = cg ? strdup(cg) : NULL;
-		char *slash = parent ? strrchr(parent, '/') : NULL;
+		/* "<slice>:berth:<id>" (systemd) or "<parent>/<id>" (cgroupfs) */
+		char *end = parent ? strchr(parent, ':') : NULL;
 
-		if (slash)
-			*slash = 0;
+		if (!end && parent)
+			end = strrchr(parent, '/');
+		if (end)
+			*end = 0;
 		json_object_set_new(host, "CgroupParent", json_string(parent ? parent : ""));
 	}
 }

@@ -783,10 +783,11 @@ static int launch(struct mon *m, struct berth_error **err)
 {
 	_cleanup_close_ int cin = -EBADF, cout = -EBADF, cerr = -EBADF;
 	struct berth_create_opts co = {
-		.bundle = m->dir,
-		.stdio = { -1, -1, -1 },
-		.on_created = on_created,
-		.userdata = m,
+	    .bundle = m->dir,
+	    .stdio = {-1, -1, -1},
+	    .on_created = on_created,
+	    .userdata = m,
+	    .systemd_cgroup = m->rec.systemd_cgroup,
 	};
 	int pty = -EBADF, r;
 

@@ -166,6 +166,8 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	json_object_set_new(o, "monitor_start", json_integer((json_int_t)r->monitor_start));
 	json_object_set_new(o, "auto_remove", json_boolean(r->auto_remove));
 	json_object_set_new(o, "tty", json_boolean(r->tty));
+	if (r->systemd_cgroup)
+		json_object_set_new(o, "systemd_cgroup", json_true());
 	json_object_set_new(o, "open_stdin", json_boolean(r->open_stdin));
 	json_object_set_new(o, "oom_killed", json_boolean(r->oom_killed));
 	json_object_set_new(o, "restart_count", json_integer(r->restart_count));
@@ -228,6 +230,7 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 	r.monitor_start = (uint64_t)json_integer_value(json_object_get(o, "monitor_start"));
 	r.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
 	r.tty = json_is_true(json_object_get(o, "tty"));
+	r.systemd_cgroup = json_is_true(json_object_get(o, "systemd_cgroup"));
 	r.open_stdin = json_is_true(json_object_get(o, "open_stdin"));
 	r.oom_killed = json_is_true(json_object_get(o, "oom_killed"));
 	r.restart_count = (int)json_integer_value(json_object_get(o, "restart_count"));

@@ -31,6 +31,7 @@ struct record {
 	bool tty;                 /* -t: the process has a terminal */
 	bool open_stdin;          /* -i */
 	bool oom_killed;          /* the last run ended with an OOM kill in its cgroup */
+	bool systemd_cgroup;	  /* its cgroup is a systemd scope (--cgroup-manager systemd) */
 	char *stop_signal;        /* NULL: SIGTERM */
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */

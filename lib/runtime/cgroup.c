@@ -1086,6 +1086,9 @@ struct cgroup *cgroup_free(struct cgroup *cg)
 	free(cg->hiers);
 	free(cg->root);
 	free(cg->rel_path);
+	free(cg->unit);
+	free(cg->slice);
+	free(cg->sd_res.devices);
 	free(cg);
 	return NULL;
 }

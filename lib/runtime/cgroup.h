@@ -68,6 +68,13 @@ struct cgroup {
 	char *rel_path;         /* the configured path, as given */
 	struct cgroup_hier *hiers; /* v1 hierarchies, then the v2 one (hybrid/v2) */
 	size_t n_hiers;
+	/* The systemd driver (cgroup-systemd.c): the scope unit and its slice, and the
+	 * resources apply() was given before the unit existed, for enter() to start it
+	 * with (their device rules owned here). NULL/false with cgroupfs. */
+	char *unit;
+	char *slice;
+	bool sd_pending;
+	struct rt_resources sd_res;
 };
 
 /* Detect the layout under `root` (NULL: /sys/fs/cgroup). Reads /proc/self/mountinfo
@@ -97,6 +104,20 @@ int cgroup_destroy(struct cgroup *cg, struct berth_error **err);
  * controller CTRL"). Only the paths change; nothing is created. */
 int cgroup_use_sub(struct cgroup *cg, const char *const *subs, struct berth_error **err);
 
+/* The systemd driver. cgroup_new_systemd() takes runc's "slice:prefix:name" (empty or
+ * NULL: "system.slice:berth:<id>") and makes a handle whose cgroup is the scope
+ * "prefix-name.scope" in that slice; the unit is started by enter() with the container's
+ * init (and the resources an earlier apply() asked for), stopped by destroy().
+ * -ENOMEDIUM when systemd is not the init system, -EOPNOTSUPP on a host without the
+ * unified hierarchy, -EINVAL for a malformed path. cgroup_open_unit() opens a cgroup
+ * that state recorded: through systemd when `unit` is set (cgroupfs otherwise). */
+int cgroup_new_systemd(const char *spec, const char *id, struct cgroup **ret,
+		       struct berth_error **err);
+int cgroup_open_unit(const char *path, const char *unit, struct cgroup **ret,
+		     struct berth_error **err);
+/* Whether systemd is the init system (sd_booted()). */
+bool cgroup_systemd_running(void);
+
 /* Accepts NULL; returns NULL. Does not touch the filesystem. */
 struct cgroup *cgroup_free(struct cgroup *cg);
 
@@ -113,3 +134,4 @@ uint64_t cgroup_shares_to_weight(uint64_t shares);
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
 extern const struct cgroup_ops cgroup_hybrid_ops;
+extern const struct cgroup_ops cgroup_systemd_ops;

@@ -75,11 +75,6 @@ static int default_cgroup_path(const struct rt_config *cfg, const char *id, char
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int open_cgroup(const char *path, struct cgroup **ret, struct berth_error **err)
-{
-	return cgroup_new(path, NULL, NULL, NULL, ret, err);
-}
-
 /* runc's specconv.AllowedDevices: what every container may use whatever its own rules
  * say (appended after them, so they win), plus /dev/console. A linux.devices entry is only
  * created, never allowed by itself: it needs its own allow rule (as with runc, a device
@@ -163,20 +158,30 @@ int container_rootfs(const struct rt_config *cfg, const char *bundle, char **ret
 	return 0;
 }
 
-int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
-			   char **ret_path, struct berth_error **err)
+int container_cgroup_setup(const struct rt_config *cfg, const char *id, bool systemd,
+			   struct cgroup **ret_cg, char **ret_path, struct berth_error **err)
 {
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 	_cleanup_free_ char *cgpath = NULL;
 	int r;
 
-	r = default_cgroup_path(cfg, id, &cgpath);
-	if (r < 0)
-		return r;
-	rt_debug("cgroup of '%s': '%s'", id, cgpath);
-	r = open_cgroup(cgpath, &cg, err);
-	if (r < 0)
-		return r;
+	if (systemd) {
+		r = cgroup_new_systemd(cfg->cgroups_path, id, &cg, err);
+		if (r < 0)
+			return r;
+		cgpath = strdup(cg->rel_path);
+		if (!cgpath)
+			return berth_error_set(err, ENOMEM, "cgroup");
+		rt_debug("cgroup of '%s': '%s', unit '%s'", id, cgpath, cg->unit);
+	} else {
+		r = default_cgroup_path(cfg, id, &cgpath);
+		if (r < 0)
+			return r;
+		rt_debug("cgroup of '%s': '%s'", id, cgpath);
+		r = cgroup_open_unit(cgpath, NULL, &cg, err);
+		if (r < 0)
+			return r;
+	}
 	{
 		bool frozen = false;
 
@@ -344,7 +349,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 		goto fail;
 
 	rt_debug("create '%s': bundle '%s', rootfs '%s'", id, bundle, rootfs);
-	r = container_cgroup_setup(cfg, id, &cg, &cgpath, err);
+	r = container_cgroup_setup(cfg, id, opts->systemd_cgroup, &cg, &cgpath, err);
 	if (r < 0)
 		goto fail;
 	cg_made = true;
@@ -439,6 +444,7 @@ static int create_internal(const char *root, const char *id, const struct berth_
 	st.rootfs = rootfs;
 	st.created = now_rfc3339();
 	st.cgroup_path = cgpath;
+	st.systemd_unit = cg ? cg->unit : NULL;
 	st.has_poststart = cfg->n_hooks[RT_HOOK_POSTSTART] > 0;
 	st.has_poststop = cfg->n_hooks[RT_HOOK_POSTSTOP] > 0;
 	st.has_rootfs_bind = bound;
@@ -689,7 +695,7 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
 	if (all) {
 		_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
 
-		r = open_cgroup(st.cgroup_path, &cg, err);
+		r = cgroup_open_unit(st.cgroup_path, st.systemd_unit, &cg, err);
 		if (r >= 0 && cg->ops->kill)
 			r = cg->ops->kill(cg, sig, err);
 		goto out;
@@ -724,9 +730,9 @@ static int wait_pidfd(int pidfd, int timeout_ms)
  * (a v1 freezer cgroup made by hand, say): the kill stays pending until it thaws. It is
  * the container's process, so it goes back into the container's own cgroups, which are
  * thawed, and dies there. Best effort: the caller still reports an init that lives on. */
-static void reclaim_init(struct cgroup **cg, const char *cgroup_path, pid_t pid)
+static void reclaim_init(struct cgroup **cg, const char *cgroup_path, const char *unit, pid_t pid)
 {
-	if (!*cg && open_cgroup(cgroup_path, cg, NULL) < 0)
+	if (!*cg && cgroup_open_unit(cgroup_path, unit, cg, NULL) < 0)
 		return;
 	rt_debug("delete: init %d did not die: moving it back into cgroup '%s'", (int)pid,
 		 cgroup_path);
@@ -752,7 +758,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 	}
 	if (status == BERTH_STATUS_PAUSED && st.cgroup_path && *st.cgroup_path) {
 		/* a frozen process does not die of SIGKILL until it is thawed */
-		r = open_cgroup(st.cgroup_path, &cg, err);
+		r = cgroup_open_unit(st.cgroup_path, st.systemd_unit, &cg, err);
 		if (r >= 0)
 			r = cgroup_freeze(cg, false, err);
 		if (r < 0)
@@ -764,7 +770,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		if (pidfd >= 0) {
 			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 			if (wait_pidfd(pidfd, 200) < 0 && st.cgroup_path && *st.cgroup_path)
-				reclaim_init(&cg, st.cgroup_path, st.pid);
+				reclaim_init(&cg, st.cgroup_path, st.systemd_unit, st.pid);
 			if (wait_pidfd(pidfd, 10000) < 0) {
 				r = berth_error_new(err, ETIMEDOUT,
 						    "container '%s' did not die after SIGKILL", id);
@@ -773,7 +779,7 @@ int berth_container_delete(const char *root, const char *id, bool force, struct 
 		}
 	}
 	if (st.cgroup_path && *st.cgroup_path) {
-		r = cg ? 0 : open_cgroup(st.cgroup_path, &cg, err);
+		r = cg ? 0 : cgroup_open_unit(st.cgroup_path, st.systemd_unit, &cg, err);
 		if (r >= 0)
 			r = cgroup_destroy(cg, err);
 		if (r < 0) {

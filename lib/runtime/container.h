@@ -16,8 +16,8 @@
  * container gets applied. On success *ret_cg and *ret_path (the path as configured) are
  * the caller's, who destroys the cgroup if a later step fails; on failure nothing was
  * created. */
-int container_cgroup_setup(const struct rt_config *cfg, const char *id, struct cgroup **ret_cg,
-			   char **ret_path, struct berth_error **err);
+int container_cgroup_setup(const struct rt_config *cfg, const char *id, bool systemd,
+			   struct cgroup **ret_cg, char **ret_path, struct berth_error **err);
 
 /* The bundle (opts->bundle, else the working directory) as an absolute path and its config
  * (opts->config), which must have a process to `verb` a container. */

@@ -772,7 +772,7 @@ int berth_container_checkpoint(const char *root, const char *id,
 	if (r >= 0)
 		r = check_joined_ns(cfg, "checkpoint", id, err);
 	if (r >= 0 && st.cgroup_path && *st.cgroup_path)
-		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
+		r = cgroup_open_unit(st.cgroup_path, st.systemd_unit, &cg, err);
 	if (r >= 0)
 		r = open_dirs(&o->criu, true, &images, &work, err);
 	if (r < 0)
@@ -871,17 +871,19 @@ static int load_descriptors(const char *image_path, char *ret[3], struct berth_e
 
 /* State and pid file of the restored init, as create writes them. */
 static int record_restored(int dirfd, const char *id, pid_t pid, const char *bundle,
-			   const char *rootfs, const char *cgpath, const struct rt_config *cfg,
-			   const char *pid_file, struct berth_error **err)
+			   const char *rootfs, const char *cgpath, const char *unit,
+			   const struct rt_config *cfg, const char *pid_file,
+			   struct berth_error **err)
 {
 	struct state_file st = {
-		.id = (char *)id,
-		.pid = pid,
-		.bundle = (char *)bundle,
-		.rootfs = (char *)rootfs,
-		.cgroup_path = (char *)cgpath,
-		.has_poststart = cfg->n_hooks[RT_HOOK_POSTSTART] > 0,
-		.has_poststop = cfg->n_hooks[RT_HOOK_POSTSTOP] > 0,
+	    .id = (char *)id,
+	    .pid = pid,
+	    .bundle = (char *)bundle,
+	    .rootfs = (char *)rootfs,
+	    .cgroup_path = (char *)cgpath,
+	    .systemd_unit = (char *)unit,
+	    .has_poststart = cfg->n_hooks[RT_HOOK_POSTSTART] > 0,
+	    .has_poststop = cfg->n_hooks[RT_HOOK_POSTSTOP] > 0,
 	};
 	_cleanup_free_ char *created = now_rfc3339();
 	int r;
@@ -1174,7 +1176,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		}
 	}
 
-	r = container_cgroup_setup(cfg, id, &cg, &cgpath, err);
+	r = container_cgroup_setup(cfg, id, co->systemd_cgroup, &cg, &cgpath, err);
 	if (r < 0)
 		goto fail;
 	cg_made = true;
@@ -1248,7 +1250,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 				    "checkpoint had none", id);
 		goto fail;
 	}
-	r = record_restored(dirfd, id, pid, bundle, rootfs, cgpath, cfg, co->pid_file, err);
+	r = record_restored(dirfd, id, pid, bundle, rootfs, cgpath, cg ? cg->unit : NULL, cfg,
+			    co->pid_file, err);
 	if (r < 0)
 		goto fail;
 	if (ctx.pty >= 0 && co->console_socket) {

@@ -135,11 +135,18 @@ int dev_prepare_nodes(const struct rt_config *cfg, int dirfd, int *ret_fds,
 			r = berth_error_set(err, errno, "bind device '%s'", d->path);
 			goto fail;
 		}
-		ret_fds[i] = fd;
 		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
-			r = berth_error_set(err, errno, "set mount flags of device '%s'", d->path);
+			r = -errno;
+			close(fd);
+			/* Before 5.12 (no mount_setattr) the clone keeps the state directory's
+			 * nodev: the init binds the host's node instead, as where mknod is not
+			 * allowed (a device the host lacks then fails there, naming it). */
+			if (r == -ENOSYS)
+				continue;
+			r = berth_error_set(err, -r, "set mount flags of device '%s'", d->path);
 			goto fail;
 		}
+		ret_fds[i] = fd;
 	}
 	return 0;
 fail:

@@ -214,7 +214,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	if (r < 0)
 		goto out;
 	if (st.cgroup_path && *st.cgroup_path) {
-		r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, &cg, err);
+		r = cgroup_open_unit(st.cgroup_path, st.systemd_unit, &cg, err);
 		if (r >= 0)
 			r = use_sub_cgroups(cg, o->sub_cgroups, err);
 		if (r < 0)

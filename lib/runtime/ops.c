@@ -31,7 +31,7 @@ static int open_running(const char *root, const char *id, unsigned allowed, cons
 		r = berth_error_new(err, ENOENT, "container '%s' has no cgroup", id);
 		goto out;
 	}
-	r = cgroup_new(st.cgroup_path, NULL, NULL, NULL, ret_cg, err);
+	r = cgroup_open_unit(st.cgroup_path, st.systemd_unit, ret_cg, err);
 	if (r < 0)
 		goto out;
 	*ret_dirfd = TAKE_FD(dirfd);

@@ -207,8 +207,15 @@ int rootfs_host_bind(const char *rootfs, uint64_t *ret_mnt_id, struct berth_erro
 		return berth_error_set(err, errno, "bind rootfs '%s'", rootfs);
 	r = 0;
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-		    sizeof(attr)) < 0)
+		    sizeof(attr)) < 0) {
+		char buf[32];
+
 		r = -errno;
+		/* before 5.12: the attached bind through its fd, with mount(2) */
+		if (r == -ENOSYS &&
+		    mount(NULL, fd_path(buf, tree), NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+			r = 0;
+	}
 	if (r >= 0)
 		r = mount_id(tree, &id);
 	if (r < 0) {

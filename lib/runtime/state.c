@@ -23,6 +23,7 @@ void state_file_clear(struct state_file *s)
 	free(s->rootfs);
 	free(s->created);
 	free(s->cgroup_path);
+	free(s->systemd_unit);
 	strv_free(s->annotations);
 	memset(s, 0, sizeof(*s));
 }
@@ -108,6 +109,8 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 	json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
 	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
 	json_object_set_new(o, "cgroup_path", json_string(s->cgroup_path ? s->cgroup_path : ""));
+	if (s->systemd_unit)
+		json_object_set_new(o, "systemd_unit", json_string(s->systemd_unit));
 	for (char **a = s->annotations; a && a[0] && a[1]; a += 2)
 		json_object_set_new(ann, a[0], json_string(a[1]));
 	json_object_set_new(o, "annotations", ann);
@@ -178,6 +181,7 @@ int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_e
 	s.rootfs = get_str(o, "rootfs");
 	s.created = get_str(o, "created");
 	s.cgroup_path = get_str(o, "cgroup_path");
+	s.systemd_unit = get_str(o, "systemd_unit");
 	s.has_poststart = json_is_true(json_object_get(o, "poststart"));
 	s.has_poststop = json_is_true(json_object_get(o, "poststop"));
 	v = json_object_get(o, "rootfs_bind_id");

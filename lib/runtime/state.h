@@ -23,6 +23,7 @@ struct state_file {
 	char *rootfs;
 	char *created;
 	char *cgroup_path;
+	char *systemd_unit;	/* the systemd driver's scope of the cgroup, else NULL */
 	char **annotations;     /* key, value, ... */
 	bool has_poststart;     /* the config has poststart hooks (start runs them) */
 	bool has_poststop;      /* ... poststop hooks (delete runs them) */

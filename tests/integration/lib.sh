@@ -161,10 +161,31 @@ import_probe_image()
 	engine import "$BERTH_TEST_TMP/bb.tar" "${1:-bb}" >/dev/null
 }
 
-# engine ARGS...: the engine under test with this test's store.
+# engine ARGS...: the engine under test with this test's store (and the cgroup driver
+# BERTH_TEST_CGROUP_MANAGER names, when set: systemd or cgroupfs).
 engine()
 {
-	"$BERTH" --root "$BERTH_STORE" "$@"
+	"$BERTH" --root "$BERTH_STORE" ${BERTH_TEST_CGROUP_MANAGER:+--cgroup-manager "$BERTH_TEST_CGROUP_MANAGER"} "$@"
+}
+
+# engine_sh: the engine's command line as `engine` runs it, quoted for a shell command
+# string (sh -c, script -c).
+engine_sh()
+{
+	printf '%q --root %q' "$BERTH" "$BERTH_STORE"
+	[[ -n ${BERTH_TEST_CGROUP_MANAGER:-} ]] && printf ' --cgroup-manager %q' "$BERTH_TEST_CGROUP_MANAGER"
+	return 0
+}
+
+# cgp: the --cgroup-parent flag that puts a container below the run's cgroup parent
+# (with the systemd driver: in the run's slice, berthtest<pid>.slice).
+cgp()
+{
+	if [[ ${BERTH_TEST_CGROUP_MANAGER:-} == systemd ]]; then
+		echo "--cgroup-parent=${BERTH_TEST_CGROUP#/}"
+	else
+		echo "--cgroup-parent=$BERTH_TEST_CGROUP"
+	fi
 }
 
 # make_bundle DIR [ARGS...]: a runnable OCI bundle: busybox rootfs + /probe, config.json
@@ -345,6 +366,7 @@ harness_remove_cgroup_parent()
 {
 	local base
 	[[ -n "${BERTH_TEST_CGROUP:-}" ]] || return 0
+	[[ $BERTH_TEST_CGROUP == *.slice ]] && systemctl stop "${BERTH_TEST_CGROUP#/}" 2>/dev/null
 	for base in /sys/fs/cgroup"$BERTH_TEST_CGROUP" /sys/fs/cgroup/*"$BERTH_TEST_CGROUP"; do
 		[[ -d "$base" ]] || continue
 		if ! harness_is_cgroupfs "$base"; then
@@ -603,7 +625,13 @@ harness_main()
 	export PROBE=$build/tests/probe
 	[[ -x "$PROBE" ]] || { echo "harness: $PROBE not built" >&2; return 2; }
 	[[ -x "$BERTH_RUNTIME" ]] || echo "# note: $BERTH_RUNTIME not built yet"
-	export BERTH_TEST_CGROUP=/berth-test-$$
+	# With the engine's systemd driver the run's containers are scopes in a slice of its
+	# own (a slice's name is its path: no '-', which would nest it)
+	if [[ ${BERTH_TEST_CGROUP_MANAGER:-} == systemd ]]; then
+		export BERTH_TEST_CGROUP=/berthtest$$.slice
+	else
+		export BERTH_TEST_CGROUP=/berth-test-$$
+	fi
 	HARNESS_TMP=$(mktemp -d /tmp/berth-harness.XXXXXX)
 	# shellcheck disable=SC2064
 	trap "harness_remove_cgroup_parent; rm -rf '$HARNESS_TMP'" EXIT
@@ -615,7 +643,7 @@ harness_main()
 	fi
 	export BUSYBOX_TAR
 	export -f run fail skip assert_eq assert_ne assert_contains assert_not_contains \
-		assert_status assert_file_exists wait_for jq_edit rt engine make_bundle
+		assert_status assert_file_exists wait_for jq_edit rt engine engine_sh cgp make_bundle
 
 	echo "# integration: runtime $BERTH_RUNTIME, engine $BERTH, cgroup parent $BERTH_TEST_CGROUP"
 	counts=$HARNESS_TMP/counts

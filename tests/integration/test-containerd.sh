@@ -360,3 +360,27 @@ test_ctr_run_seccomp_default_profile() {
 	run ctrd_run ctr13 --rm --seccomp -- "$CTRD_IMAGE" unshare -U true
 	assert_ne 0 "$status" "$output"
 }
+
+# containerd's runc shim with SystemdCgroup (what kubeadm and the kubelet set up on
+# systemd hosts) and berth-runtime as its binary: the shim passes --systemd-cgroup and a
+# "slice:prefix:name" cgroupsPath, and the task is a systemd scope while it runs. Needs
+# systemd as the init system: the guest suite (tests/vm) runs it.
+test_ctr_systemd_cgroup() {
+	[[ -d /run/systemd/system ]] || skip "needs systemd as the init system (tests/vm)"
+	ctrd_begin ctrsd
+	local u=berthtest-ctrsd.scope
+	ctrd run --runc-binary "$WRAP" --runc-root "$CTRD_DIR/runc" --fifo-dir "$CTRD_DIR/fifo" \
+		--runc-systemd-cgroup --cgroup "system.slice:berthtest:ctrsd" -d \
+		--memory-limit 67108864 "$CTRD_IMAGE" ctrsd sleep 1000
+	wait_for 10 ctrd_task_is ctrsd RUNNING
+	assert_eq active "$(systemctl show -P ActiveState "$u")"
+	assert_eq 67108864 "$(systemctl show -P MemoryMax "$u")"
+	assert_eq 67108864 "$(cat "/sys/fs/cgroup/system.slice/$u/memory.max")"
+	grep -q -- ' --systemd-cgroup ' "$RTLOG"
+	run ctrd_exec ctrsd e1 -- echo from-exec
+	assert_eq 0 "$status" "$output"
+	assert_eq from-exec "$output"
+	ctrd_remove ctrsd
+	[[ -z $(systemctl list-units --all --no-legend "$u") ]]
+	[[ ! -d /sys/fs/cgroup/system.slice/$u ]]
+}

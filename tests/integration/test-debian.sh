@@ -3,7 +3,6 @@
 # saved, loaded elsewhere and exchanged with skopeo. BERTH_DEBIAN_ROOTFS=DIR reuses an
 # existing debootstrap tree instead (it is only read).
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 setup_file() {
 	local rootfs=${BERTH_DEBIAN_ROOTFS:-} mirror

@@ -1,7 +1,6 @@
 # Images in and out: save (docker-archive, OCI layout), load of what berth, skopeo and
 # podman write, commit of a container's changes, export, import --change.
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 # other_engine ARGS...: berth on a second, empty store ("another machine").
 other_engine() {
@@ -204,9 +203,9 @@ test_export_of_a_running_container() {
 	engine import "$BUSYBOX_TAR" busybox >/dev/null
 	engine run "$(cgp)" --name live busybox sh -c 'echo live >/state; sleep 30' &
 	local pid=$!
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' ps | grep -q live"
+	wait_for 10 sh -c "$(engine_sh) ps | grep -q live"
 	wait_for 10 test -e "$(ls -d "$BERTH_STORE"/containers/*/upper)/state"
-	run sh -c "'$BERTH' --root '$BERTH_STORE' export live | tar -xOf - state"
+	run sh -c "$(engine_sh) export live | tar -xOf - state"
 	assert_eq "live" "$output"
 	engine rm -f live >/dev/null
 	wait "$pid" || true

@@ -1,6 +1,5 @@
 # Image management: tag, rmi (with the in-use check), history, inspect, image prune.
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 import_busybox() {
 	engine import "$BUSYBOX_TAR" "${1:-busybox}"
@@ -68,7 +67,7 @@ test_rmi_refuses_an_image_a_container_uses_unless_forced() {
 	# a running container's image cannot go, not even forced
 	engine run "$(cgp)" --name user2 busybox sleep 30 &
 	local pid=$!
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' ps | grep -q user2"
+	wait_for 10 sh -c "$(engine_sh) ps | grep -q user2"
 	run engine rmi -f busybox
 	assert_eq 1 "$status"
 	assert_contains "$output" "cannot be forced"

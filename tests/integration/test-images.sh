@@ -1,6 +1,5 @@
 # Multi-layer images: `berth load` of a docker-archive built here from $BUSYBOX_TAR.
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 # make_docker_archive OUT: a 2-layer docker-archive (`docker save` format). Layer 1 is
 # the busybox rootfs as is; layer 2 (gzipped) adds /added and whites out /etc/group

@@ -3,7 +3,6 @@
 
 import_bb() { import_probe_image bb; }
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 # the STATUS column of `ps -a` for container NAME
 status_of() { engine ps -a | awk -F '   +' -v n="$1" '$NF == n { print $5 }'; }
@@ -16,7 +15,7 @@ test_run_detached_then_logs_stop_and_rm() {
 	run engine ps
 	assert_contains "$output" "d1"
 	assert_contains "$output" "Up "
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs d1 2>/dev/null | grep -q started"
+	wait_for 10 sh -c "$(engine_sh) logs d1 2>/dev/null | grep -q started"
 	# stdout and stderr stay apart
 	assert_eq started "$(engine logs d1 2>/dev/null)"
 	assert_eq to-stderr "$(engine logs d1 2>&1 >/dev/null)"
@@ -41,7 +40,7 @@ test_stop_sends_the_stop_signal_first() {
 	import_bb
 	engine run -d --name graceful "$(cgp)" bb sh -c \
 		'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs graceful | grep -q ready"
+	wait_for 10 sh -c "$(engine_sh) logs graceful | grep -q ready"
 	run engine stop -t 60 graceful
 	assert_eq 0 "$status" "$output"
 	assert_contains "$(engine logs graceful)" "got TERM"
@@ -49,12 +48,12 @@ test_stop_sends_the_stop_signal_first() {
 	# --stop-signal and stop -s name another signal
 	engine run -d --name usr1 --stop-signal USR1 "$(cgp)" bb sh -c \
 		'trap "echo got USR1; exit 5" USR1; echo ready; while :; do sleep 0.1; done' >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs usr1 | grep -q ready"
+	wait_for 10 sh -c "$(engine_sh) logs usr1 | grep -q ready"
 	engine stop -t 60 usr1 >/dev/null
 	assert_contains "$(engine logs usr1)" "got USR1"
 	assert_contains "$(status_of usr1)" "Exited (5)"
 	engine start usr1 >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs usr1 | grep -c ready | grep -q 2"
+	wait_for 10 sh -c "$(engine_sh) logs usr1 | grep -c ready | grep -q 2"
 	engine stop -s HUP -t 1 usr1 >/dev/null
 	assert_contains "$(status_of usr1)" "Exited (137)"
 	# stopping what does not run is no error, as with docker
@@ -70,10 +69,10 @@ test_kill_and_wait() {
 	import_bb
 	engine run -d --name k1 "$(cgp)" bb sh -c \
 		'trap "echo got USR2" USR2; echo ready; while :; do sleep 0.1; done' >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs k1 | grep -q ready"
+	wait_for 10 sh -c "$(engine_sh) logs k1 | grep -q ready"
 	run engine kill -s USR2 k1
 	assert_eq k1 "$output"
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs k1 | grep -q 'got USR2'"
+	wait_for 10 sh -c "$(engine_sh) logs k1 | grep -q 'got USR2'"
 	assert_contains "$(status_of k1)" "Up"
 	engine kill k1 >/dev/null
 	run engine wait k1
@@ -180,7 +179,7 @@ test_restart_a_running_container() {
 	second=$(jq -r .pid "$BERTH_STORE"/containers/*/container.json)
 	assert_ne "$first" "$second"
 	assert_contains "$(status_of r1)" "Up"
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs r1 | grep -c boot | grep -q 2"
+	wait_for 10 sh -c "$(engine_sh) logs r1 | grep -c boot | grep -q 2"
 	engine rm -f r1 >/dev/null
 	assert_eq "" "$(engine ps -aq)"
 }
@@ -213,7 +212,7 @@ test_container_outlives_a_killed_cli() {
 	import_bb
 	engine run --name survivor "$(cgp)" bb sh -c 'echo up; exec sleep 600' >/dev/null &
 	local cli=$!
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs survivor 2>/dev/null | grep -q up"
+	wait_for 10 sh -c "$(engine_sh) logs survivor 2>/dev/null | grep -q up"
 	kill -KILL "$cli"
 	wait "$cli" 2>/dev/null || true
 	sleep 0.2
@@ -226,9 +225,9 @@ test_container_outlives_a_killed_cli() {
 test_attach_relays_stdin_and_output() {
 	import_bb
 	engine run -d -i --name cat1 "$(cgp)" bb sh -c 'echo hello-from-cat; cat; echo cat-done' >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' logs cat1 | grep -q hello-from-cat"
+	wait_for 10 sh -c "$(engine_sh) logs cat1 | grep -q hello-from-cat"
 	# what we type goes in, what it writes comes out; our EOF closes its stdin
-	run sh -c "printf 'one\ntwo\n' | '$BERTH' --root '$BERTH_STORE' attach cat1"
+	run sh -c "printf 'one\ntwo\n' | $(engine_sh) attach cat1"
 	assert_eq 0 "$status" "$output"
 	assert_eq "one
 two
@@ -316,12 +315,12 @@ test_exec_runs_in_the_container() {
 	assert_eq piped "$(echo piped | engine exec -i x1 cat)"
 	assert_eq "" "$(echo piped | engine exec x1 cat)"
 	# -t gives it a terminal
-	run script -qec "'$BERTH' --root '$BERTH_STORE' exec -t x1 /probe tty" /dev/null
+	run script -qec "$(engine_sh) exec -t x1 /probe tty" /dev/null
 	assert_contains "$output" "0:tty 1:tty 2:tty"
 	# -d returns at once; what it does happens in the container
 	run engine exec -d x1 sh -c 'sleep 0.2; echo done > /from-exec'
 	assert_eq 0 "$status"
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' exec x1 cat /from-exec 2>/dev/null | grep -q done"
+	wait_for 10 sh -c "$(engine_sh) exec x1 cat /from-exec 2>/dev/null | grep -q done"
 	engine stop -t 1 x1 >/dev/null
 	run engine exec x1 true
 	assert_eq 125 "$status"
@@ -333,7 +332,7 @@ test_pause_and_unpause() {
 	import_bb
 	local a b
 	engine run -d --name p1 "$(cgp)" bb sh -c 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.05; done' >/dev/null
-	wait_for 10 sh -c "'$BERTH' --root '$BERTH_STORE' exec p1 cat /count >/dev/null 2>&1"
+	wait_for 10 sh -c "$(engine_sh) exec p1 cat /count >/dev/null 2>&1"
 	run engine pause p1
 	assert_eq 0 "$status" "$output"
 	assert_contains "$(status_of p1)" "(Paused)"
@@ -450,7 +449,7 @@ test_restart_policies() {
 	assert_eq 0 "$(engine inspect -f '{{.RestartCount}}' ok)"
 	# always: back after each exit, until the user stops it
 	engine run -d --name alw --restart always "$(cgp)" bb sh -c 'echo up; sleep 0.2' >/dev/null
-	wait_for 20 sh -c "[ \$('$BERTH' --root '$BERTH_STORE' logs alw | grep -c up) -ge 3 ]"
+	wait_for 20 sh -c "[ \$($(engine_sh) logs alw | grep -c up) -ge 3 ]"
 	run engine stop -t 2 alw
 	assert_eq 0 "$status" "$output"
 	assert_contains "$(status_of alw)" "Exited"
@@ -460,7 +459,7 @@ test_restart_policies() {
 	assert_eq "$n" "$(engine logs alw | grep -c up)" "it came back after stop"
 	# a manual start runs it again (and the policy with it)
 	engine start alw >/dev/null
-	wait_for 20 sh -c "[ \$('$BERTH' --root '$BERTH_STORE' logs alw | grep -c up) -ge $((n + 2)) ]"
+	wait_for 20 sh -c "[ \$($(engine_sh) logs alw | grep -c up) -ge $((n + 2)) ]"
 	engine rm -f onf ok alw >/dev/null
 	assert_eq "" "$(engine ps -aq)"
 	run engine run --rm --restart always "$(cgp)" bb true

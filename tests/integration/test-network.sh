@@ -3,7 +3,6 @@
 # test's own network namespace ($BERTH_TEST_NETNS, lib.sh): everything below happens
 # there (and in one more namespace a test makes itself).
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 # a command in the engine's network namespace (the test's)
 in_ns() { nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"; }

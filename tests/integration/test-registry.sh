@@ -4,7 +4,6 @@
 # tests/helpers/token-server.py. skopeo checks that what berth pushes and pulls is what
 # other tools expect. Every process started here is killed by PID in teardown_file.
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 # The registries listen on the host's 127.0.0.1: the engine runs in the host's network
 # namespace here (lib.sh), so every container of this file runs with --network none and

@@ -500,10 +500,18 @@ test_crun_cgroup_manager_option() {
 	run "$BERTH_RUNTIME" --cgroup-manager cgroupfs --root "$RUNTIME_ROOT" run \
 		--bundle "$BERTH_TEST_TMP/cm" cm
 	assert_eq 0 "$status" "$output"
-	run "$BERTH_RUNTIME" --cgroup-manager systemd --root "$RUNTIME_ROOT" run \
-		--bundle "$BERTH_TEST_TMP/cm" cm
-	assert_eq 1 "$status"
-	assert_contains "$output" "--cgroup-manager: the systemd cgroup driver needs systemd"
+	# systemd as the init system is what the driver needs; where it is not (this host
+	# of the tests; the guest suite runs the driver for real), the error says so
+	if [[ ! -d /run/systemd/system ]]; then
+		for flag in "--cgroup-manager systemd" --systemd-cgroup; do
+			# shellcheck disable=SC2086
+			run "$BERTH_RUNTIME" $flag --root "$RUNTIME_ROOT" run \
+				--bundle "$BERTH_TEST_TMP/cm" cm
+			assert_eq 1 "$status"
+			assert_contains "$output" "the systemd cgroup driver needs systemd as the init system, and it is not running here"
+			[ ! -e "$RUNTIME_ROOT/cm" ]
+		done
+	fi
 	run "$BERTH_RUNTIME" --cgroup-manager bogus --root "$RUNTIME_ROOT" list
 	assert_eq 1 "$status"
 	assert_contains "$output" "unknown cgroup manager 'bogus'"

@@ -1,6 +1,5 @@
 # berth's volumes: -v binds and named and anonymous volumes, `berth volume`, --read-only.
 
-cgp() { echo "--cgroup-parent=$BERTH_TEST_CGROUP"; }
 
 test_bind_mounts_read_write_and_read_only() {
 	import_probe_image bb

@@ -1252,6 +1252,58 @@ TEST(overlay_legacy_escapes_separators)
 	ASSERT_EQ(overlay_umount(merged, &err), 0);
 }
 
+/* Kernels without "lowerdir+" (before 6.8) take an image's layers in one page of mount(2)
+ * options: 55 layers named as the store names them (<store>/layers/<sha256>/diff, ~80
+ * bytes each) need more than a page with absolute paths and mount relative to the
+ * directory they share; each layer's file is seen through the mount. 600 do not fit even
+ * so, and the error says why. */
+TEST(overlay_legacy_many_layers)
+{
+	_cleanup_tmpdir_ char *dir = make_tmpdir();
+	_cleanup_(umountp) char *merged = NULL;
+	_cleanup_err_ struct berth_error *err = NULL;
+	enum { FIT = 55, TOO_MANY = 600 };
+	char *lowers[TOO_MANY + 1] = {};
+	size_t total = 0;
+
+	SKIP_UNLESS_ROOT();
+	ASSERT_EQ(private_mount_ns(), 0);
+	ASSERT_TRUE(dir);
+	merged = xasprintf("%s/merged", dir);
+	ASSERT_EQ(mkdir(merged, 0755), 0);
+	for (int i = 0; i < TOO_MANY; i++) {
+		_cleanup_free_ char *layer = xasprintf("%s/layers/%064x", dir, i), *f = NULL;
+
+		lowers[i] = xasprintf("%s/diff", layer);
+		total += strlen(lowers[i]) + 1;
+		ASSERT_EQ(mkdir_p(lowers[i], 0755), 0);
+		if (i < FIT) {
+			f = xasprintf("%s/f%d", lowers[i], i);
+			ASSERT_EQ(write_file_atomic(f, "x", 1, 0644), 0);
+		}
+	}
+	{
+		char *saved = lowers[FIT];
+
+		lowers[FIT] = NULL;
+		ASSERT_TRUE(total * FIT / TOO_MANY > (size_t)sysconf(_SC_PAGESIZE));
+		if (overlay_mount_legacy(lowers, NULL, NULL, merged, true, &err) < 0)
+			TEST_FAIL_("legacy mount of %d layers: %s", FIT, berth_error_message(err));
+		lowers[FIT] = saved;
+	}
+	for (int i = 0; i < FIT; i++) {
+		_cleanup_free_ char *name = xasprintf("f%d", i);
+
+		ASSERT_TRUE(exists_at(merged, name));
+	}
+	ASSERT_EQ(overlay_umount(merged, &err), 0);
+	ASSERT_EQ(overlay_mount_legacy(lowers, NULL, NULL, merged, true, &err), -E2BIG);
+	ASSERT_TRUE(strstr(berth_error_message(err), "600 layers need") != NULL);
+	ASSERT_TRUE(!is_mounted(merged));
+	for (int i = 0; i < TOO_MANY; i++)
+		free(lowers[i]);
+}
+
 /* The real thing: a static busybox rootfs imported, mounted, and run. */
 TEST(overlay_runs_busybox)
 {
