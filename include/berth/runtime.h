@@ -166,6 +166,15 @@ struct berth_stats {
 int berth_container_stats(const char *root, const char *id, struct berth_stats *ret,
 			  struct berth_error **err);
 
+/* The container's cgroup v2 memory.events, opened for poll(2) (POLLPRI: it changed, an
+ * OOM kill among what changes it), for a caller that must see OOM kills in a cgroup that
+ * goes away with the container's last process, as the systemd driver's scope does.
+ * -ENOENT where the cgroup has no such file (cgroup v1). berth_oom_watch_read() reads
+ * the oom_kill count from it (-ENODEV once the cgroup is gone). */
+int berth_container_oom_watch(const char *root, const char *id, int *ret_fd,
+			      struct berth_error **err);
+int berth_oom_watch_read(int fd, uint64_t *ret);
+
 /* The OOM kills counted in the container's cgroup, of a stopped container too (until it
  * is deleted): how the engine learns that its process was OOM-killed. */
 int berth_container_oom_kills(const char *root, const char *id, uint64_t *ret,

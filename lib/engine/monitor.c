@@ -73,6 +73,10 @@ struct mon {
 	/* its resolver (dns.h): the socket in its namespace, one to the host's servers, the
 	 * queries sent on */
 	int dns_fd, up_fd;
+	/* with the systemd driver, whose scope goes with the last process: memory.events,
+	 * watched while it runs, and the OOM kills seen in it */
+	int oom_fd;
+	uint64_t oom_seen;
 	struct sockaddr_in upstream[3];
 	size_t n_upstream;
 	struct forward {
@@ -408,6 +412,20 @@ static void dns_answer(struct mon *m)
 	}
 }
 
+/* memory.events changed: keep the highest OOM kill count seen (the cgroup, and with it
+ * the count, may be gone when the run is over); once it is gone, stop watching. */
+static void oom_check(struct mon *m)
+{
+	uint64_t n;
+
+	if (berth_oom_watch_read(m->oom_fd, &n) < 0) {
+		m->oom_fd = safe_close(m->oom_fd);
+		return;
+	}
+	if (n > m->oom_seen)
+		m->oom_seen = n;
+}
+
 static void loop(struct mon *m, int sigfd)
 {
 	int64_t deadline = 0;
@@ -415,7 +433,7 @@ static void loop(struct mon *m, int sigfd)
 	for (;;) {
 		struct pollfd p[6 + MAX_CLIENTS];
 		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
-		int idx_dns = -1, idx_up = -1;
+		int idx_dns = -1, idx_up = -1, idx_oom = -1;
 		bool blocked;
 		size_t np = 0;
 		int timeout = -1;
@@ -454,6 +472,10 @@ static void loop(struct mon *m, int sigfd)
 			idx_up = (int)np;
 			p[np++] = (struct pollfd){ .fd = m->up_fd, .events = POLLIN };
 		}
+		if (m->oom_fd >= 0) {
+			idx_oom = (int)np;
+			p[np++] = (struct pollfd){ .fd = m->oom_fd, .events = POLLPRI };
+		}
 		idx_client = (int)np;
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[np++] = (struct pollfd){
@@ -478,6 +500,8 @@ static void loop(struct mon *m, int sigfd)
 				output(m, w);
 		if (idx_in >= 0 && (p[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)))
 			stdin_flush(m);
+		if (idx_oom >= 0 && (p[idx_oom].revents & (POLLPRI | POLLERR)))
+			oom_check(m);
 		if (idx_dns >= 0 && (p[idx_dns].revents & POLLIN))
 			dns_query(m);
 		if (idx_up >= 0 && (p[idx_up].revents & POLLIN))
@@ -657,8 +681,15 @@ static void end_run(struct mon *m, bool started)
 {
 	uint64_t oom = 0;
 
+	if (m->oom_fd >= 0) {
+		oom_check(m);
+		m->oom_fd = safe_close(m->oom_fd);
+	}
 	if (started && berth_container_oom_kills(m->rtroot, m->id, &oom, NULL) == 0)
 		m->rec.oom_killed = oom > 0;
+	if (m->oom_seen > 0)
+		m->rec.oom_killed = true;
+	m->oom_seen = 0;
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	disconnect_network(m);
 	for (int w = 0; w < 2; w++)
@@ -820,6 +851,11 @@ static int launch(struct mon *m, struct berth_error **err)
 	r = berth_container_launch(m->rtroot, m->id, &co, &m->init, err);
 	if (r < 0)
 		return r;
+	/* the systemd driver's scope goes with the last process, the OOM kills it counted
+	 * with it: they are watched while it runs (read once now: one may be there already) */
+	if (m->rec.systemd_cgroup &&
+	    berth_container_oom_watch(m->rtroot, m->id, &m->oom_fd, NULL) == 0)
+		oom_check(m);
 	/* the container holds its ends now */
 	if (m->rec.tty) {
 		m->out[0] = pty;
@@ -843,6 +879,7 @@ int monitor_main(const struct monitor_opts *o)
 		.listen_fd = -1,
 		.dns_fd = -1,
 		.up_fd = -1,
+		.oom_fd = -1,
 	};
 	_cleanup_close_ int sigfd = -EBADF;
 	_cleanup_free_ char *cdir = record_containers_dir(o->store_root);

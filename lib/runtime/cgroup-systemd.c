@@ -178,6 +178,7 @@ int cgroup_open_unit(const char *path, const char *unit, struct cgroup **ret,
 		if (!cg->unit)
 			return berth_error_set(err, ENOMEM, "cgroup '%s'", path);
 		cg->ops = &cgroup_systemd_ops;
+		cg->sd_owned = true; /* state recorded it: the container's own */
 	}
 	*ret = TAKE_PTR(cg);
 	return 0;
@@ -484,7 +485,11 @@ static bool started(const struct cgroup *cg)
 static int sd_create(struct cgroup *cg, struct berth_error **err)
 {
 	/* The scope is made with its first process, in enter(): systemd refuses an empty
-	 * scope. */
+	 * scope. One that is there already is another container's: refused here, before
+	 * anything of ours exists that a failure would have to undo. */
+	if (started(cg))
+		return berth_error_new(err, EEXIST, "unit '%s' already exists (another container's)",
+				       cg->unit);
 	return 0;
 }
 
@@ -492,9 +497,11 @@ static int sd_apply(struct cgroup *cg, const struct rt_resources *r, struct bert
 {
 	int k;
 
-	if (!started(cg) && !cg->sd_pending) {
-		/* Kept for enter(): the pointers stay the caller's (its config outlives the
-		 * create), but for the device rules, which it builds for this call only. */
+	/* Not the container's unit yet (create): kept for enter(), which starts the unit with
+	 * them (never applied to another container's that got the name meanwhile). The
+	 * pointers stay the caller's (its config outlives the create), but for the device
+	 * rules, which it builds for this call only. */
+	if (!cg->sd_owned) {
 		struct rt_device_rule *d = NULL;
 
 		if (r->n_devices > 0) {
@@ -503,6 +510,7 @@ static int sd_apply(struct cgroup *cg, const struct rt_resources *r, struct bert
 				return berth_error_set(err, ENOMEM, "unit '%s'", cg->unit);
 			memcpy(d, r->devices, r->n_devices * sizeof(*d));
 		}
+		free(cg->sd_res.devices);
 		cg->sd_res = *r;
 		cg->sd_res.devices = d;
 		cg->sd_pending = true;
@@ -518,11 +526,15 @@ static int sd_enter(struct cgroup *cg, pid_t pid, struct berth_error **err)
 {
 	int k;
 
-	if (started(cg))
+	/* The container's own scope (exec): join it. Else this is the container's init: it
+	 * starts the unit, which fails if another container has the name (also one that
+	 * got it after create() looked: never join that one). */
+	if (cg->sd_owned)
 		return cgroup_v2_ops.enter(cg, pid, err);
 	k = unit_start(cg, pid, cg->sd_pending ? &cg->sd_res : NULL, err);
 	if (k < 0)
 		return k;
+	cg->sd_owned = true;
 	if (cg->sd_pending) {
 		k = cgroup_v2_ops.apply(cg, &cg->sd_res, err);
 		if (k < 0)
@@ -535,6 +547,10 @@ static int sd_destroy(struct cgroup *cg, struct berth_error **err)
 {
 	int k;
 
+	/* A unit this handle did not start (a create that lost the race for the name to
+	 * another container) is not ours to stop. */
+	if (!cg->sd_owned)
+		return 0;
 	/* The processes go first (the cgroupfs way: cgroup.kill, then each one), so that
 	 * stopping the unit has nothing to wait for; then the unit, then whatever cgroups
 	 * the container made below its own that systemd left. */

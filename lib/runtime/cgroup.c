@@ -577,6 +577,13 @@ struct cgroup_hier *cgroup_unified(const struct cgroup *cg)
 	return &cg->hiers[cg->n_hiers - 1];
 }
 
+const char *cgroup_v2_dir(const struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cgroup_unified(cg);
+
+	return h ? h->path : NULL;
+}
+
 bool cgroup_v2_available(const struct cgroup_hier *h, const char *controller)
 {
 	_cleanup_free_ char *s = NULL;

@@ -74,6 +74,7 @@ struct cgroup {
 	char *unit;
 	char *slice;
 	bool sd_pending;
+	bool sd_owned; /* the unit is this container's (started here, or recorded in state) */
 	struct rt_resources sd_res;
 };
 
@@ -115,6 +116,9 @@ int cgroup_new_systemd(const char *spec, const char *id, struct cgroup **ret,
 		       struct berth_error **err);
 int cgroup_open_unit(const char *path, const char *unit, struct cgroup **ret,
 		     struct berth_error **err);
+/* The cgroup's directory in the cgroup2 hierarchy (v2, hybrid), NULL on v1. */
+const char *cgroup_v2_dir(const struct cgroup *cg);
+
 /* Whether systemd is the init system (sd_booted()). */
 bool cgroup_systemd_running(void);
 

@@ -99,6 +99,46 @@ int berth_container_pids(const char *root, const char *id, pid_t **ret, size_t *
 	return cg->ops->pids(cg, ret, ret_n, err);
 }
 
+int berth_container_oom_watch(const char *root, const char *id, int *ret_fd,
+			      struct berth_error **err)
+{
+	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+	_cleanup_close_ int dirfd = -EBADF;
+	_cleanup_free_ char *path = NULL;
+	const char *dir;
+	int r, fd;
+
+	r = open_running(root, id, LIVE, "watch", &dirfd, &cg, NULL, err);
+	if (r < 0)
+		return r;
+	dir = cgroup_v2_dir(cg);
+	if (!dir)
+		return berth_error_new(err, ENOENT, "container '%s': no cgroup v2 hierarchy", id);
+	path = xasprintf("%s/memory.events", dir);
+	if (!path)
+		return berth_error_set(err, ENOMEM, "watch '%s'", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	*ret_fd = fd;
+	return 0;
+}
+
+int berth_oom_watch_read(int fd, uint64_t *ret)
+{
+	char buf[512], *p;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	p = strstr(buf, "oom_kill ");
+	if (!p || (p != buf && p[-1] != '\n'))
+		return -ENOENT;
+	*ret = strtoull(p + strlen("oom_kill "), NULL, 10);
+	return 0;
+}
+
 int berth_container_oom_kills(const char *root, const char *id, uint64_t *ret,
 			      struct berth_error **err)
 {

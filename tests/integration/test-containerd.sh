@@ -369,10 +369,11 @@ test_ctr_systemd_cgroup() {
 	[[ -d /run/systemd/system ]] || skip "needs systemd as the init system (tests/vm)"
 	ctrd_begin ctrsd
 	local u=berthtest-ctrsd.scope
-	ctrd run --runc-binary "$WRAP" --runc-root "$CTRD_DIR/runc" --fifo-dir "$CTRD_DIR/fifo" \
+	run ctrd run --runc-binary "$WRAP" --runc-root "$CTRD_DIR/runc" --fifo-dir "$CTRD_DIR/fifo" \
 		--runc-systemd-cgroup --cgroup "system.slice:berthtest:ctrsd" -d \
 		--memory-limit 67108864 "$CTRD_IMAGE" ctrsd sleep 1000
-	wait_for 10 ctrd_task_is ctrsd RUNNING
+	assert_eq 0 "$status" "$output"
+	wait_for 30 ctrd_task_is ctrsd RUNNING
 	assert_eq active "$(systemctl show -P ActiveState "$u")"
 	assert_eq 67108864 "$(systemctl show -P MemoryMax "$u")"
 	assert_eq 67108864 "$(cat "/sys/fs/cgroup/system.slice/$u/memory.max")"
@@ -381,6 +382,12 @@ test_ctr_systemd_cgroup() {
 	assert_eq 0 "$status" "$output"
 	assert_eq from-exec "$output"
 	ctrd_remove ctrsd
-	[[ -z $(systemctl list-units --all --no-legend "$u") ]]
-	[[ ! -d /sys/fs/cgroup/system.slice/$u ]]
+	# the delete stopped the unit: nothing of it is left
+	wait_for 10 unit_gone "$u" ||
+		fail "unit $u is left: $(systemctl list-units --all --no-legend "$u")"
+	[[ ! -d /sys/fs/cgroup/system.slice/$u ]] || fail "the scope's cgroup is left"
+}
+
+unit_gone() {
+	[[ -z $(systemctl list-units --all --no-legend "$1") ]]
 }

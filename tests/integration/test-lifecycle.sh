@@ -302,8 +302,11 @@ test_exec_runs_in_the_container() {
 	assert_eq "sleep" "$(engine exec x1 cat /proc/1/comm)"
 	assert_eq "1 2" "$(engine exec -e ADDED=2 x1 sh -c 'echo $FROM_RUN $ADDED')"
 	assert_eq "65534 /tmp" "$(engine exec -u nobody -w /tmp x1 sh -c 'echo $(id -u) $(pwd)')"
-	# in the container's cgroup: the exec'd shell is among its processes
-	assert_eq same "$(engine exec x1 sh -c 'grep -qx $$ /sys/fs/cgroup/pids/cgroup.procs && echo same')"
+	# in the container's cgroup: the exec'd shell is among its processes (its own
+	# cgroup is /sys/fs/cgroup on a cgroup v2 host, the pids hierarchy's root on v1)
+	local procs=/sys/fs/cgroup/pids/cgroup.procs
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && procs=/sys/fs/cgroup/cgroup.procs
+	assert_eq same "$(engine exec x1 sh -c "grep -qx \$\$ $procs && echo same")"
 	run engine exec x1 sh -c 'echo out; echo err >&2; exit 9'
 	assert_eq 9 "$status"
 	assert_contains "$output" "out"

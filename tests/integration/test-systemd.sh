@@ -139,11 +139,13 @@ test_a_scope_name_in_use_is_refused() {
 	sd_bundle "$c" same /probe exit 0
 	rt --systemd-cgroup run -d --bundle "$b" s5
 	run rt --systemd-cgroup run --bundle "$c" s6
-	assert_eq 1 "$status"
+	assert_eq 1 "$status" "$output"
 	assert_contains "$output" "unit '$(sd_unit same)' already exists"
 	[ ! -e "$RUNTIME_ROOT/s6" ]
-	# the first container is untouched
+	# the first container is untouched: its scope, its process
 	assert_eq running "$(rt state s5 | jq -r .status)"
+	assert_eq active "$(unit_prop "$(sd_unit same)" ActiveState)"
+	kill -0 "$(rt state s5 | jq .pid)"
 	rt delete --force s5
 	[[ -z $(systemctl list-units --all --no-legend "$(sd_unit same)") ]]
 }
@@ -190,4 +192,34 @@ test_engine_default_driver_follows_the_host() {
 	run "$BERTH" --root "$BERTH_STORE" --cgroup-manager nope run --rm bb true
 	assert_eq 125 "$status"
 	assert_contains "$output" "unknown cgroup manager 'nope'"
+}
+
+# Containers racing for one scope name: exactly one gets it, and the losers' failure
+# paths leave the winner's scope and process alone (they did not start the unit, so they
+# do not stop it).
+test_racing_for_a_scope_name_one_wins() {
+	need_systemd
+	local round i ok winner
+	sd_bundle "$BERTH_TEST_TMP/r" race /bin/sleep 100
+	for round in 1 2 3 4 5; do
+		for i in 1 2 3 4; do
+			rt --systemd-cgroup run -d --bundle "$BERTH_TEST_TMP/r" "r$round-$i" \
+				>"$BERTH_TEST_TMP/out-$i" 2>&1 &
+		done
+		wait || true
+		ok=0 winner=""
+		for i in 1 2 3 4; do
+			if [[ -e $RUNTIME_ROOT/r$round-$i ]]; then
+				ok=$((ok + 1))
+				winner=r$round-$i
+			else
+				assert_contains "$(cat "$BERTH_TEST_TMP/out-$i")" "already exists"
+			fi
+		done
+		assert_eq 1 "$ok" "round $round: $(cat "$BERTH_TEST_TMP"/out-*)"
+		assert_eq running "$(rt state "$winner" | jq -r .status)"
+		assert_eq active "$(unit_prop "$(sd_unit race)" ActiveState)"
+		rt delete --force "$winner"
+		[[ -z $(systemctl list-units --all --no-legend "$(sd_unit race)") ]]
+	done
 }

@@ -6,7 +6,7 @@
 # tests listed in /payload/subset. Output is TAP-like, as the host harness prints it; the
 # last line is "# N passed, N failed, N skipped".
 set -uo pipefail
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/payload/bin LC_ALL=C
 cd /payload || exit 2
 P=/payload
 B=$P/build

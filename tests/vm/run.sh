@@ -39,6 +39,8 @@ cp "$build"/tests/probe "$build"/tests/reaper "$pl/build/tests/" || exit 2
 cp -r "$src/tests/integration" "$src/tests/helpers" "$pl/tests/"
 cp "$subset" "$pl/subset"
 cp "$src/tests/vm/guest.sh" "$pl/run.sh"
+# the host's static busybox, which some tests run outside containers (httpd, nc)
+mkdir -p "$pl/bin" && cp /bin/busybox "$pl/bin/"
 (cd "$src" && scripts/make-busybox-rootfs.sh "$pl/busybox.tar") >/dev/null || exit 2
 
 out=$(mktemp /tmp/berth-vm-out.XXXXXX)
