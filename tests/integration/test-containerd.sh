@@ -381,7 +381,8 @@ test_ctr_systemd_cgroup() {
 	run ctrd_exec ctrsd e1 -- echo from-exec
 	assert_eq 0 "$status" "$output"
 	assert_eq from-exec "$output"
-	ctrd_remove ctrsd
+	# (ctrd_remove is best effort: its resume of a task that is not paused fails)
+	ctrd_remove ctrsd || true
 	# the delete stopped the unit: nothing of it is left
 	wait_for 10 unit_gone "$u" ||
 		fail "unit $u is left: $(systemctl list-units --all --no-legend "$u")"
