@@ -103,7 +103,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
 				   **publish = NULL;
 	_cleanup_free_ char *id = NULL;
-	struct berth_run_opts o = {.cgroup_manager = cli->cgroup_manager};
+	struct berth_run_opts o = { .cgroup_manager = cli->cgroup_manager };
 	int c, r, code, status = 0;
 
 	opterr = 0;

@@ -239,16 +239,16 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		goto fail;
 	}
 	rec = (struct record){
-	    .id = strdup(id),
-	    .name = strdup(name),
-	    .image = strdup(o->image),
-	    .image_id = strdup(img->id),
-	    .created = time(NULL),
-	    .state = BERTH_CTR_CREATED,
-	    .auto_remove = o->rm,
-	    .tty = o->tty,
-	    .open_stdin = o->interactive,
-	    .systemd_cgroup = systemd,
+		.id = strdup(id),
+		.name = strdup(name),
+		.image = strdup(o->image),
+		.image_id = strdup(img->id),
+		.created = time(NULL),
+		.state = BERTH_CTR_CREATED,
+		.auto_remove = o->rm,
+		.tty = o->tty,
+		.open_stdin = o->interactive,
+		.systemd_cgroup = systemd,
 	};
 	if (o->restart) {
 		if (restart_policy_parse(o->restart, &rec.restart_policy, &rec.restart_max) < 0) {

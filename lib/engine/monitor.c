@@ -431,7 +431,8 @@ static void loop(struct mon *m, int sigfd)
 	int64_t deadline = 0;
 
 	for (;;) {
-		struct pollfd p[6 + MAX_CLIENTS];
+		/* sigfd, out[2], listen, in, dns, up, oom, the clients */
+		struct pollfd p[8 + MAX_CLIENTS];
 		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
 		int idx_dns = -1, idx_up = -1, idx_oom = -1;
 		bool blocked;
@@ -814,11 +815,11 @@ static int launch(struct mon *m, struct berth_error **err)
 {
 	_cleanup_close_ int cin = -EBADF, cout = -EBADF, cerr = -EBADF;
 	struct berth_create_opts co = {
-	    .bundle = m->dir,
-	    .stdio = {-1, -1, -1},
-	    .on_created = on_created,
-	    .userdata = m,
-	    .systemd_cgroup = m->rec.systemd_cgroup,
+		.bundle = m->dir,
+		.stdio = { -1, -1, -1 },
+		.on_created = on_created,
+		.userdata = m,
+		.systemd_cgroup = m->rec.systemd_cgroup,
 	};
 	int pty = -EBADF, r;
 
