@@ -294,9 +294,9 @@ static int add_listen_env(struct rt_process *p, unsigned n, struct berth_error *
 	return 0;
 }
 
-static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
-			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
-			   bool *ret_poststart, struct berth_error **err)
+static int create_steps(const char *root, const char *id, const struct berth_create_opts *opts,
+			bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
+			bool *ret_poststart, struct berth_error **err)
 {
 	_cleanup_(rt_config_freep) struct rt_config *cfg = NULL;
 	_cleanup_(cgroup_freep) struct cgroup *cg = NULL;
@@ -531,6 +531,22 @@ static void hand_over_pty(const struct berth_create_opts *opts, int pty)
 		*opts->ret_pty_master = pty;
 	else if (pty >= 0)
 		close(pty);
+}
+
+/* create_steps(), and what an ENOSYS from any step means: the kernel lacks a system
+ * call berth relies on (openat2, pidfds, the new mount API: all there since 5.10, the
+ * oldest kernel berth supports and is tested on; calls newer than that have fallbacks). */
+static int create_internal(const char *root, const char *id, const struct berth_create_opts *opts,
+			   bool use_fifo, pid_t *ret_pid, int *ret_sock, int *ret_pty,
+			   bool *ret_poststart, struct berth_error **err)
+{
+	int r =
+	    create_steps(root, id, opts, use_fifo, ret_pid, ret_sock, ret_pty, ret_poststart, err);
+
+	if (r == -ENOSYS)
+		berth_error_wrap(err, "this kernel lacks a system call berth needs (Linux 5.10 or "
+				      "newer)");
+	return r;
 }
 
 int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,

@@ -35,7 +35,7 @@ trap 'rm -rf "$pl"' EXIT
 mkdir -p "$pl/build/cli" "$pl/build/tests" "$pl/tests"
 cp "$build"/cli/berth "$build"/cli/berth-full "$build"/cli/berth-monitor \
 	"$build"/cli/berth-runtime "$pl/build/cli/" || exit 2
-cp "$build"/tests/probe "$build"/tests/reaper "$pl/build/tests/" || exit 2
+cp "$build"/tests/probe "$build"/tests/reaper "$build"/tests/nosys "$pl/build/tests/" || exit 2
 cp -r "$src/tests/integration" "$src/tests/helpers" "$pl/tests/"
 cp "$subset" "$pl/subset"
 cp "$src/tests/vm/guest.sh" "$pl/run.sh"
