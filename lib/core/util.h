@@ -28,6 +28,13 @@ static inline const char *startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+/* Whether s ends with suffix. */
+static inline bool endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* asprintf that returns the string or NULL. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -154,9 +154,8 @@ static int engine_cgroups_path(const struct berth_run_opts *o, const char *id, b
 
 	if (streq(mgr, "systemd")) {
 		const char *slice = o->cgroup_parent ? o->cgroup_parent : "system.slice";
-		size_t n = strlen(slice);
 
-		if (n <= 6 || !streq(slice + n - 6, ".slice") || strchr(slice, '/') ||
+		if (streq(slice, ".slice") || !endswith(slice, ".slice") || strchr(slice, '/') ||
 		    strchr(slice, ':'))
 			return berth_error_new(err, EINVAL,
 					       "cgroup-parent for systemd cgroup should be a valid "

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "berth/runtime.h"
 #include "cleanup.h"
@@ -40,10 +42,12 @@ bool cgroup_systemd_running(void)
 
 const char *berth_cgroup_manager_default(void)
 {
-	enum cgroup_layout l;
+	struct statfs fs;
 
-	if (cgroup_systemd_running() && cgroup_detect(NULL, NULL, NULL, &l, NULL) >= 0 &&
-	    l == CGROUP_LAYOUT_V2)
+	/* one statfs where systemd runs (what systemd and docker check), rather than the
+	 * mountinfo walk of cgroup_detect(): the engine asks on every create */
+	if (cgroup_systemd_running() && statfs("/sys/fs/cgroup", &fs) == 0 &&
+	    fs.f_type == CGROUP2_SUPER_MAGIC)
 		return "systemd";
 	return "cgroupfs";
 }
@@ -72,13 +76,6 @@ static int expand_slice(const char *slice, char **ret)
 	}
 	*ret = TAKE_PTR(out);
 	return 0;
-}
-
-static bool endswith(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && streq(s + n - k, suffix);
 }
 
 /* systemd's unit name characters: ASCII letters and digits, ":-_.\\@" */

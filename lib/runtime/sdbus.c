@@ -497,15 +497,22 @@ static int error_errno(const char *name)
 	    {".NoSuchUnit", ENOENT},  {".UnitExists", EEXIST},	    {".AccessDenied", EACCES},
 	    {".InvalidArgs", EINVAL}, {".PropertyReadOnly", EPERM}, {".UnknownMethod", EOPNOTSUPP},
 	};
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < ELEMENTSOF(map); i++) {
-		size_t k = strlen(map[i].suffix);
-
-		if (n >= k && streq(name + n - k, map[i].suffix))
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (endswith(name, map[i].suffix))
 			return map[i].errnum;
-	}
 	return EIO;
+}
+
+/* One header field (code, variant of signature sig) whose value is a string. */
+static void put_field(struct sdbus_buf *m, uint8_t code, const char *sig, const char *value)
+{
+	sdbus_struct_begin(m);
+	sdbus_put_u8(m, code);
+	sdbus_put_sig(m, sig);
+	if (streq(sig, "g"))
+		sdbus_put_sig(m, value);
+	else
+		sdbus_put_str(m, value);
 }
 
 int sdbus_call(struct sdbus *bus, const char *path, const char *iface, const char *member,
@@ -527,28 +534,12 @@ int sdbus_call(struct sdbus *bus, const char *path, const char *iface, const cha
 	sdbus_put_u32(&m, body_len);
 	sdbus_put_u32(&m, serial);
 	fields = sdbus_array_begin(&m, 8);
-	sdbus_struct_begin(&m);
-	sdbus_put_u8(&m, FIELD_PATH);
-	sdbus_put_sig(&m, "o");
-	sdbus_put_str(&m, path);
-	sdbus_struct_begin(&m);
-	sdbus_put_u8(&m, FIELD_INTERFACE);
-	sdbus_put_sig(&m, "s");
-	sdbus_put_str(&m, iface);
-	sdbus_struct_begin(&m);
-	sdbus_put_u8(&m, FIELD_MEMBER);
-	sdbus_put_sig(&m, "s");
-	sdbus_put_str(&m, member);
-	sdbus_struct_begin(&m);
-	sdbus_put_u8(&m, FIELD_DESTINATION);
-	sdbus_put_sig(&m, "s");
-	sdbus_put_str(&m, "org.freedesktop.systemd1");
-	if (sig && *sig) {
-		sdbus_struct_begin(&m);
-		sdbus_put_u8(&m, FIELD_SIGNATURE);
-		sdbus_put_sig(&m, "g");
-		sdbus_put_sig(&m, sig);
-	}
+	put_field(&m, FIELD_PATH, "o", path);
+	put_field(&m, FIELD_INTERFACE, "s", iface);
+	put_field(&m, FIELD_MEMBER, "s", member);
+	put_field(&m, FIELD_DESTINATION, "s", "org.freedesktop.systemd1");
+	if (sig && *sig)
+		put_field(&m, FIELD_SIGNATURE, "g", sig);
 	sdbus_array_end(&m, fields);
 	pad(&m, 8);
 	if (body && body->len) {
