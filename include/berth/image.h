@@ -153,6 +153,11 @@ int berth_image_resolve(struct berth_store *s, const char *ref_or_id, char **ret
 int berth_image_tag(struct berth_store *s, const char *source, const char *target,
 		    struct berth_error **err);
 
+/* Remove the ref ref_or_id names (every ref of an image named by id) and keep the image,
+ * dangling when no ref is left: what `rmi --force` does to an image a container uses.
+ * Returns 0. */
+int berth_image_untag(struct berth_store *s, const char *ref_or_id, struct berth_error **err);
+
 /* Remove the image ref_or_id names with all its refs (what `rmi --force` does with an
  * id that several tags name), and the layers no other image uses. Returns 1. */
 int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct berth_error **err);

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <poll.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 #include "berth/runtime.h"
 #include "cleanup.h"
 #include "image/overlay.h"
+#include "images.h"
 #include "net/netns.h"
 #include "monitor.h"
 #include "ocigen.h"
@@ -68,16 +71,10 @@ static int remove_files(const char *dir, struct berth_error **err)
 	r = overlay_umount(rootfs, err);
 	if (r < 0)
 		return r;
-	r = rm_rf(dir);
+	r = record_remove_dir(dir);
 	if (r < 0)
 		return berth_error_set(err, -r, "remove '%s'", dir);
 	return 0;
-}
-
-static int find(struct berth_store *s, const char *key, char **ret_dir, struct record *ret_rec,
-		struct berth_error **err)
-{
-	return record_find(berth_store_root(s), key, ret_dir, ret_rec, err);
 }
 
 static char *store_runtime_root(struct berth_store *s)
@@ -90,7 +87,6 @@ static char *unique_name(struct berth_store *s)
 	char *name = NULL;
 
 	for (int tries = 0; tries < 64; tries++) {
-		_cleanup_free_ char *other = NULL;
 		uint32_t x;
 
 		if (getrandom(&x, sizeof(x), 0) != sizeof(x))
@@ -102,7 +98,7 @@ static char *unique_name(struct berth_store *s)
 		else
 			name = xasprintf("%s_%s", adjectives[x % ELEMENTSOF(adjectives)],
 					 nouns[(x / 32) % ELEMENTSOF(nouns)]);
-		if (!name || find(s, name, &other, NULL, NULL) < 0)
+		if (!name || !record_name_taken(berth_store_root(s), name, NULL))
 			break;
 	}
 	return name;
@@ -176,12 +172,93 @@ static int engine_cgroups_path(const struct berth_run_opts *o, const char *id, b
 /* The container's directory, record and config.json; its overlay is left mounted (the
  * config's user lookups read the image's /etc/passwd through it). On failure nothing
  * is left. */
+static int mkdirat_p(const char *dir, const char *name, mode_t mode)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+
+	return p ? mkdir_p(p, mode) : -ENOMEM;
+}
+
+/* Remove what killed creators and removers left in <containers>: .new-<id> (only while
+ * the store's containers lock is held: a creator holds it from mkdir to rename) and
+ * .rm-<id> that no remover holds. */
+static void sweep_leftovers(const char *cdir)
+{
+	_cleanup_closedir_ DIR *d = opendir(cdir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *dir = NULL, *rootfs = NULL;
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!startswith(de->d_name, RECORD_NEW_PREFIX) &&
+		    !startswith(de->d_name, RECORD_RM_PREFIX))
+			continue;
+		dir = xasprintf("%s/%s", cdir, de->d_name);
+		rootfs = xasprintf("%s/rootfs", dir ?: "");
+		if (!dir || !rootfs)
+			return;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		(void)overlay_umount(rootfs, NULL);
+		(void)rm_rf(dir);
+	}
+}
+
+/* Claim the container's name and publish its record: under the store's containers lock,
+ * the name is checked (or one is made up), the image checked to be still there (an rmi
+ * that ran since the lookup wins cleanly; one that runs after sees the container), and
+ * the directory built as .new-<id> and renamed to <id>. */
+static int publish(struct berth_store *s, const struct berth_run_opts *o, const char *image_id,
+		   const char *cdir, struct record *rec, struct berth_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s/" RECORD_NEW_PREFIX "%s", cdir, rec->id),
+			    *final = xasprintf("%s/%s", cdir, rec->id), *id = NULL,
+			    *other = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	if (!tmp || !final)
+		return berth_error_set(err, ENOMEM, "create");
+	r = mkdir_p(cdir, 0700);
+	if (r < 0)
+		return berth_error_set(err, -r, "create '%s'", cdir);
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
+	sweep_leftovers(cdir);
+	if (berth_image_resolve(s, image_id, &id, NULL, NULL, NULL) < 0)
+		return berth_error_new(err, ENOENT, "image '%s' was removed while the container "
+				       "was created", o->image);
+	if (o->name && record_name_taken(berth_store_root(s), o->name, &other))
+		return berth_error_new(err, EEXIST,
+				       "Conflict. The container name \"/%s\" is already in use by "
+				       "container \"%s\". You have to remove (or rename) that "
+				       "container to be able to reuse that name.",
+				       o->name, other ?: "");
+	rec->name = o->name ? strdup(o->name) : unique_name(s);
+	if (!rec->name)
+		return berth_error_set(err, ENOMEM, "create");
+	if ((r = mkdir_p(tmp, 0700)) < 0 || (r = mkdirat_p(tmp, "rootfs", 0755)) < 0 ||
+	    (r = mkdirat_p(tmp, "upper", 0755)) < 0 || (r = mkdirat_p(tmp, "work", 0700)) < 0) {
+		(void)rm_rf(tmp);
+		return berth_error_set(err, -r, "create '%s'", tmp);
+	}
+	r = record_write(tmp, rec, err);
+	if (r >= 0 && rename(tmp, final) < 0)
+		r = berth_error_set(err, errno, "rename '%s'", tmp);
+	if (r < 0)
+		(void)rm_rf(tmp);
+	return r;
+}
+
 static int create_mounted(struct berth_store *s, const struct berth_run_opts *o, char **ret_dir,
 			  struct record *ret_rec, struct berth_error **err)
 {
 	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s)), *dir = NULL,
 			    *rootfs = NULL, *upper = NULL, *work = NULL, *config = NULL,
-			    *cgpath = NULL, *name = NULL, *cfgpath = NULL;
+			    *cgpath = NULL, *cfgpath = NULL;
 	struct berth_image *img = NULL;
 	struct record rec = { 0 };
 	struct volume_mount *vols = NULL;
@@ -189,7 +266,7 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	_cleanup_free_ char *netns_path = NULL;
 	const char *network = o->network ? o->network : NET_DEFAULT;
 	char id[65];
-	bool mounted = false, systemd = false;
+	bool mounted = false, published = false, systemd = false;
 	int r;
 
 	if (!cdir)
@@ -206,19 +283,9 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		goto out;
 	}
 	if (o->name) {
-		_cleanup_free_ char *other = NULL;
-
 		r = validate_name(o->name, err);
 		if (r < 0)
 			goto out;
-		if (find(s, o->name, &other, NULL, NULL) == 0 && !startswith(id, o->name)) {
-			r = berth_error_new(err, EEXIST,
-					    "the container name '%s' is already in use", o->name);
-			goto out;
-		}
-		name = strdup(o->name);
-	} else {
-		name = unique_name(s);
 	}
 	dir = xasprintf("%s/%s", cdir, id);
 	rootfs = xasprintf("%s/rootfs", dir);
@@ -228,18 +295,12 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	r = engine_cgroups_path(o, id, &systemd, &cgpath, err);
 	if (r < 0)
 		goto out;
-	if (!name || !dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
+	if (!dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = mkdir_p(dir, 0700)) < 0 || (r = mkdir_p(rootfs, 0755)) < 0 ||
-	    (r = mkdir_p(upper, 0755)) < 0 || (r = mkdir_p(work, 0700)) < 0) {
-		r = berth_error_set(err, -r, "create '%s'", dir);
-		goto fail;
-	}
 	rec = (struct record){
 		.id = strdup(id),
-		.name = strdup(name),
 		.image = strdup(o->image),
 		.image_id = strdup(img->id),
 		.created = time(NULL),
@@ -264,7 +325,7 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	}
 	if (o->stop_signal || img->stop_signal)
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
-	if (!rec.id || !rec.name || !rec.image || !rec.image_id) {
+	if (!rec.id || !rec.image || !rec.image_id) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -309,9 +370,10 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		}
 		n_vols++;
 	}
-	r = record_write(dir, &rec, err);
+	r = publish(s, o, img->id, cdir, &rec, err);
 	if (r < 0)
 		goto fail;
+	published = true;
 
 	r = overlay_mount(img->layer_dirs, upper, work, rootfs, false, err);
 	if (r < 0)
@@ -358,8 +420,8 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 fail:
 	if (mounted)
 		(void)overlay_umount(rootfs, NULL);
-	if (dir)
-		(void)rm_rf(dir);
+	if (published)
+		(void)record_remove_dir(dir);
 	/* volumes made for this container only */
 	for (size_t i = 0; i < n_vols; i++)
 		if (vols[i].anonymous)
@@ -443,14 +505,101 @@ static void thaw_if_paused(const char *rtroot, const char *id)
 	berth_state_clear(&st);
 }
 
-/* Wait until the container's monitor has finished (its record is final), at most
- * timeout_ms (-1: for ever). 0 when it has, -ETIMEDOUT when not. */
+static int init_pidfd(const struct record *r, int *ret_fd)
+{
+	int fd;
+
+	if (r->pid <= 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	if (fd < 0)
+		return -errno;
+	if (!record_pid_alive(r->pid, r->pid_start)) {
+		close(fd);
+		return -ESRCH;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static bool own_network(const struct record *r)
+{
+	return r->network && !streq(r->network, "none") && !streq(r->network, "host") &&
+	       !startswith(r->network, "container:");
+}
+
+/* The address and published ports of a run whose monitor did not give them back */
+static void release_network(struct berth_store *s, const struct record *r)
+{
+	_cleanup_free_ struct port_map *pm = NULL;
+	struct net_config net = { 0 };
+	struct in_addr a;
+	size_t n = 0;
+
+	if (!r->ip || !own_network(r) || inet_pton(AF_INET, r->ip, &a) != 1)
+		return;
+	pm = calloc(strv_length(r->ports) + 1, sizeof(*pm));
+	for (char **p = r->ports; pm && p && *p; p++)
+		if (port_parse(*p, &pm[n], NULL) == 0)
+			n++;
+	if (pm)
+		ports_unpublish(pm, n);
+	if (network_load(berth_store_root(s), r->network, &net, NULL) == 0)
+		network_detach(berth_store_root(s), &net, r->id, a.s_addr);
+	net_config_clear(&net);
+}
+
+/* What a container's monitor does at the end of a run, for a container whose monitor
+ * was killed (the OOM killer, kill -9) and whose init has ended since: the runtime's
+ * container deleted (what still runs in it killed, its cgroup removed), its address and
+ * published ports given back, its rootfs unmounted, and the record ended with code (or,
+ * with --rm, removed). Nothing when a monitor still owns it. c->rec is updated. */
+static void reap(struct berth_store *s, struct ctr *c, int code)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", c->dir),
+			    *sock = xasprintf("%s/" MON_ATTACH_SOCKET, c->dir);
+	_cleanup_close_ int lock = -EBADF;
+	struct record r;
+
+	if (!rootfs || !sock || record_lock(c->dir, &lock) < 0)
+		return;
+	if (record_read(c->dir, &r, NULL) < 0)
+		return;
+	if (!r.orphaned) {
+		record_clear(&r);
+		return;
+	}
+	(void)berth_container_delete(c->rtroot, r.id, true, NULL);
+	release_network(s, &r);
+	(void)overlay_umount(rootfs, NULL);
+	(void)unlink(sock);
+	if (r.auto_remove) {
+		(void)record_remove_dir(c->dir);
+		volume_delete_anonymous(berth_store_root(s), r.volumes);
+	} else {
+		free(r.ip);
+		r.ip = NULL;
+		r.pid = r.monitor_pid = 0;
+		r.pid_start = r.monitor_start = 0;
+		r.exit_code = code;
+		r.finished = time(NULL);
+		r.restarting = false;
+		(void)record_write(c->dir, &r, NULL);
+	}
+	r.orphaned = false;
+	record_clear(&c->rec);
+	c->rec = r;
+}
+
+/* Wait until the container's run has ended, at most timeout_ms (-1: for ever): its
+ * monitor finished (the record is final) or, when its monitor was killed, its init
+ * exited (reap() then does the monitor's part). 0 when it has, -ETIMEDOUT when not. */
 static int wait_monitor(const struct record *rec, int timeout_ms)
 {
 	_cleanup_close_ int pfd = -EBADF;
 	struct pollfd p;
 
-	if (record_monitor_pidfd(rec, &pfd) < 0)
+	if (record_monitor_pidfd(rec, &pfd) < 0 && init_pidfd(rec, &pfd) < 0)
 		return 0;
 	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
 	for (;;) {
@@ -550,7 +699,7 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool at
 		(void)overlay_umount(rootfs, NULL);
 		if (record_lock(dir, &lock) == 0) {
 			if (rec->auto_remove) {
-				(void)rm_rf(dir);
+				(void)record_remove_dir(dir);
 			} else {
 				rec->state = BERTH_CTR_CREATED;
 				rec->exit_code = 128;
@@ -606,6 +755,8 @@ int berth_engine_start(struct berth_store *s, const char *key, bool attach, int 
 	r = record_read(c.dir, &c.rec, NULL);
 	if (r < 0)
 		return berth_error_new(err, ENOENT, "no such container: %s", key);
+	if (c.rec.orphaned)
+		reap(s, &c, 255);
 	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* docker: starting a running container is no error */
 		lock = safe_close_fd(lock);
@@ -664,6 +815,7 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	const char *name;
 	int sig = SIGTERM, r;
+	bool orphan;
 
 	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
@@ -674,6 +826,8 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 		if (sig <= 0)
 			return berth_error_new(err, EINVAL, "invalid stop signal '%s'", name);
 	}
+	if (c.rec.orphaned)
+		reap(s, &c, 255);
 	/* docker: stopping a container that does not run is no error */
 	if (c.rec.state != BERTH_CTR_RUNNING)
 		return 0;
@@ -685,12 +839,19 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 		(void)wait_monitor(&c.rec, -1);
 		return 0;
 	}
+	/* its monitor killed: the init is waited for here, and what the monitor would
+	 * have done at the end is done here (the code as the signal says: the init's
+	 * status went to whoever inherited it) */
+	orphan = !record_pid_alive(c.rec.monitor_pid, c.rec.monitor_start);
 	thaw_if_paused(c.rtroot, c.rec.id);
-	if (timeout_s > 0 && berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
-	    wait_monitor(&c.rec, timeout_s * 1000) == 0)
-		return 0;
-	(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
-	(void)wait_monitor(&c.rec, -1);
+	if (!(timeout_s > 0 && berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
+	      wait_monitor(&c.rec, timeout_s * 1000) == 0)) {
+		sig = SIGKILL;
+		(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
+		(void)wait_monitor(&c.rec, -1);
+	}
+	if (orphan)
+		reap(s, &c, 128 + sig);
 	return 0;
 }
 
@@ -713,6 +874,8 @@ int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
 			return 0;
 		}
 	}
+	if (c.rec.orphaned)
+		reap(s, &c, 255);
 	*ret_code = c.rec.exit_code;
 	return 0;
 }
@@ -858,6 +1021,18 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 					 : berth_error_new(err, ENOENT, "no such container: %s", key);
 	/* the runtime kills what still runs, waits for it, and removes its cgroup */
 	r = berth_container_delete(c.rtroot, c.rec.id, true, err);
+	/* a run whose monitor was killed: its address and ports are given back here */
+	{
+		struct record now;
+
+		if (record_read(c.dir, &now, NULL) == 0) {
+			if (now.orphaned ||
+			    (now.state == BERTH_CTR_RUNNING &&
+			     !record_pid_alive(now.monitor_pid, now.monitor_start)))
+				release_network(s, &now);
+			record_clear(&now);
+		}
+	}
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (err && *err && r == -ENOENT)
@@ -865,6 +1040,8 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 	r = remove_files(c.dir, err);
 	if (r >= 0 && volumes)
 		volume_delete_anonymous(berth_store_root(s), c.rec.volumes);
+	if (r >= 0)
+		image_release_held(s, c.rec.image_id);
 	return r;
 }
 

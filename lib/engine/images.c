@@ -5,11 +5,16 @@
  * of containers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "cleanup.h"
+#include "images.h"
+#include "record.h"
 #include "util.h"
 
 struct ctr_list {
@@ -38,17 +43,60 @@ static const struct berth_ctr_info *user_of(const struct ctr_list *c, const char
 	return found;
 }
 
+/* <store>/held-images/<hex>: an image `rmi -f` untagged and kept for the containers
+ * that use it; it goes with the last of them (image_release_held). */
+static int hold_mark(struct berth_store *s, const char *id, bool set)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/held-images", berth_store_root(s)),
+			    *path = xasprintf("%s/held-images/%s", berth_store_root(s),
+					      startswith(id, "sha256:") ?: id);
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!dir || !path)
+		return -ENOMEM;
+	if (!set)
+		return unlink(path) < 0 ? -errno : 0;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : 0;
+}
+
+void image_release_held(struct berth_store *s, const char *id)
+{
+	_cleanup_(ctr_list_release) struct ctr_list ctrs = {0};
+	_cleanup_free_ char *path = xasprintf("%s/held-images/%s", berth_store_root(s),
+					      startswith(id, "sha256:") ?: id),
+			    *found = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	size_t refs = 0;
+
+	if (!path || access(path, F_OK) < 0)
+		return;
+	if (record_store_lock(berth_store_root(s), &lock, NULL) < 0 ||
+	    berth_engine_list(s, true, &ctrs.l, &ctrs.n, NULL) < 0 || user_of(&ctrs, id))
+		return;
+	if (berth_image_resolve(s, id, &found, &refs, NULL, NULL) == 0 && refs == 0)
+		(void)berth_image_delete(s, id, NULL);
+	(void)hold_mark(s, id, false);
+}
+
 int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool force,
 			      char ***ret_untagged, bool *ret_deleted, struct berth_error **err)
 {
 	_cleanup_(ctr_list_release) struct ctr_list ctrs = {0};
 	_cleanup_strv_free_ char **before = NULL, **after = NULL, **gone = NULL;
 	_cleanup_free_ char *id = NULL;
-	const struct berth_ctr_info *user;
+	_cleanup_close_ int lock = -EBADF;
+	const struct berth_ctr_info *user = NULL;
 	size_t refs;
 	bool by_ref;
 	int r;
 
+	/* no container is published while we look at them and remove */
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
 	r = berth_image_resolve(s, ref_or_id, &id, &refs, &by_ref, err);
 	if (r < 0)
 		return r;
@@ -61,24 +109,42 @@ int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool
 		r = berth_engine_list(s, true, &ctrs.l, &ctrs.n, err);
 		if (r < 0)
 			return r;
+		/* docker's conflicts: a name goes when forced (the image stays for its
+		 * containers); an id never while a container runs it */
 		user = user_of(&ctrs, id);
-		if (user && user->state == BERTH_CTR_RUNNING)
+		if (user && by_ref && !force)
+			return berth_error_new(err, EBUSY,
+					       "conflict: unable to remove repository reference \"%s\" "
+					       "(must force) - container %.12s is using its referenced "
+					       "image %.12s",
+					       ref_or_id, user->id, startswith(id, "sha256:") ?: id);
+		if (user && !by_ref && user->state == BERTH_CTR_RUNNING)
 			return berth_error_new(err, EBUSY,
 					       "conflict: unable to delete %s (cannot be forced) - "
 					       "image is being used by running container %.12s",
 					       ref_or_id, user->id);
-		if (user && !force)
+		if (user && !by_ref && !force)
 			return berth_error_new(err, EBUSY,
-					       "conflict: unable to remove %s (must force) - "
-					       "container %.12s is using its image %.19s",
-					       ref_or_id, user->id, id);
+					       "conflict: unable to delete %s (must be forced) - "
+					       "image is being used by stopped container %.12s",
+					       ref_or_id, user->id);
 		if (!by_ref && refs > 1 && !force)
 			return berth_error_new(err, EBUSY,
 					       "conflict: unable to delete %s (must be forced) - "
 					       "image is referenced in %zu tags",
 					       ref_or_id, refs);
 	}
-	r = force && !by_ref ? berth_image_delete(s, id, err) : berth_image_remove(s, ref_or_id, err);
+	/* A container holds its image: forced, the image loses its names and stays
+	 * (dangling) until the last container using it is removed. */
+	if (user) {
+		r = berth_image_untag(s, ref_or_id, err);
+		if (r >= 0)
+			(void)hold_mark(s, id, true);
+	}
+	else if (force && !by_ref)
+		r = berth_image_delete(s, id, err);
+	else
+		r = berth_image_remove(s, ref_or_id, err);
 	if (r < 0)
 		return r;
 	if (ret_untagged) {
@@ -113,8 +179,13 @@ int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_delete
 	size_t n = 0;
 	int r;
 
+	_cleanup_close_ int lock = -EBADF;
+
 	if (!deleted)
 		return berth_error_set(err, ENOMEM, "prune");
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
 	r = berth_image_store_usage(s, &before, err);
 	if (r < 0)
 		return r;

@@ -726,7 +726,7 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	(void)unlinkat(m->dirfd, MON_ATTACH_SOCKET, 0);
 	if (m->rec.auto_remove) {
 		/* as docker's --rm: its anonymous volumes go with it */
-		(void)rm_rf(m->dir);
+		(void)record_remove_dir(m->dir);
 		volume_delete_anonymous(m->store_root, m->rec.volumes);
 		return;
 	}

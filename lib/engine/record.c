@@ -81,6 +81,71 @@ int record_lock(const char *dir, int *ret_fd)
 	return 0;
 }
 
+int record_store_lock(const char *store_root, int *ret_fd, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers.lock", store_root);
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "containers lock");
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berth_error_set(err, errno, "lock '%s'", path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+struct name_ctx {
+	const char *name;
+	char *id;
+};
+
+static int name_is(const char *dir, struct record *r, void *data)
+{
+	struct name_ctx *n = data;
+
+	(void)dir;
+	if (!streq(r->name, n->name))
+		return 0;
+	n->id = TAKE_PTR(r->id);
+	return 1;
+}
+
+bool record_name_taken(const char *store_root, const char *name, char **ret_id)
+{
+	struct name_ctx n = { .name = name };
+	bool taken = record_each(store_root, name_is, &n, NULL) > 0;
+
+	if (ret_id)
+		*ret_id = n.id;
+	else
+		free(n.id);
+	return taken;
+}
+
+int record_remove_dir(const char *dir)
+{
+	_cleanup_free_ char *away = NULL;
+	const char *base = strrchr(dir, '/');
+	int r;
+
+	if (!base || !base[1])
+		return -EINVAL;
+	base++;
+	if (startswith(base, RECORD_RM_PREFIX))
+		return rm_rf(dir);
+	away = xasprintf("%.*s" RECORD_RM_PREFIX "%s", (int)(base - dir), dir, base);
+	if (!away)
+		return -ENOMEM;
+	if (rename(dir, away) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = rm_rf(away);
+	return r;
+}
+
 bool record_pid_alive(pid_t pid, uint64_t start_time)
 {
 	uint64_t t;
@@ -197,7 +262,7 @@ static char *dup_opt(json_t *o, const char *key)
 	return v ? strdup(v) : NULL;
 }
 
-int record_read(const char *dir, struct record *ret, struct berth_error **err)
+static int parse_record(const char *dir, struct record *ret, struct berth_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/container.json", dir);
 	struct record r = { 0 };
@@ -248,16 +313,35 @@ int record_read(const char *dir, struct record *ret, struct berth_error **err)
 		record_clear(&r);
 		return -ENOMEM;
 	}
-	/* Running while its monitor lives (it writes the end), or while the init lives
-	 * (a monitor that was killed leaves it orphaned, still running). Neither: the
-	 * engine died under it. */
-	if (r.state == BERTH_CTR_RUNNING && !record_pid_alive(r.monitor_pid, r.monitor_start) &&
-	    !record_pid_alive(r.pid, r.pid_start)) {
-		r.state = BERTH_CTR_EXITED;
-		r.exit_code = 255;
-	}
 	*ret = r;
 	return 0;
+}
+
+static bool record_orphaned(const struct record *r)
+{
+	return r->state == BERTH_CTR_RUNNING &&
+	       !record_pid_alive(r->monitor_pid, r->monitor_start) &&
+	       !record_pid_alive(r->pid, r->pid_start);
+}
+
+int record_read(const char *dir, struct record *ret, struct berth_error **err)
+{
+	int k = parse_record(dir, ret, err);
+
+	/* Running while its monitor lives (it writes the end), or while the init lives
+	 * (a monitor that was killed leaves it orphaned, still running). Neither: either
+	 * the monitor wrote the end and exited after the file was read, so the file is
+	 * read again, or the engine died under it. */
+	if (k == 0 && record_orphaned(ret)) {
+		record_clear(ret);
+		k = parse_record(dir, ret, err);
+		if (k == 0 && record_orphaned(ret)) {
+			ret->state = BERTH_CTR_EXITED;
+			ret->exit_code = 255;
+			ret->orphaned = true;
+		}
+	}
+	return k;
 }
 
 int record_each(const char *store_root,

@@ -42,6 +42,9 @@ struct record {
 	int restart_max;          /* on-failure:N; 0: no limit */
 	bool restarting;          /* its monitor waits to start it again (--restart) */
 	int restart_count;
+	bool orphaned;            /* read as running with neither monitor nor init alive
+				   (not stored): what its monitor would have cleaned is
+				   still there, see reap in container.c */
 };
 
 /* In a container's directory while the user has stopped it (stop, kill, rm -f): its
@@ -61,7 +64,8 @@ char *record_runtime_root(const char *store_root);
 int record_write(const char *dir, const struct record *r, struct berth_error **err);
 
 /* Read dir/container.json. A record that says running while neither its monitor nor
- * its init lives any more (their engine died) reads as exited with code 255. */
+ * its init lives any more (their engine died) reads as exited with code 255, and
+ * orphaned. */
 int record_read(const char *dir, struct record *ret, struct berth_error **err);
 
 /* Call fn for every readable record of the store (dir: its directory). fn returns < 0 to
@@ -80,6 +84,25 @@ int record_find(const char *store_root, const char *key, char **ret_dir, struct 
  * the directory: the monitor finishing and a concurrent `berth rm -f` must not
  * interleave. -ENOENT when the container is gone (or going). */
 int record_lock(const char *dir, int *ret_fd);
+
+/* A container is built under <containers>/.new-<id> and published by renaming it to
+ * <id>; it is removed by renaming it to .rm-<id> first. Readers see a container whole
+ * or not at all, and what a killed process left has a name that says so. */
+#define RECORD_NEW_PREFIX ".new-"
+#define RECORD_RM_PREFIX ".rm-"
+
+/* The lock of a store's set of containers (<store>/containers.lock, exclusive): held
+ * while a container is published (its name claimed, its image checked) and while an
+ * image is removed, so that names stay unique and no image goes under a new container.
+ * Released by closing *ret_fd. */
+int record_store_lock(const char *store_root, int *ret_fd, struct berth_error **err);
+
+/* Whether a container (any state) has this name; *ret_id (if not NULL): its id. */
+bool record_name_taken(const char *store_root, const char *name, char **ret_id);
+
+/* Remove a container's directory (its rootfs unmounted by the caller): renamed to
+ * .rm-<id>, then deleted. */
+int record_remove_dir(const char *dir);
 
 /* Whether pid is still the process that started at start_time (not a reused pid). */
 bool record_pid_alive(pid_t pid, uint64_t start_time);

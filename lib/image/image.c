@@ -368,7 +368,7 @@ int berth_image_tag(struct berth_store *s, const char *source, const char *targe
 }
 
 static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_refs,
-			struct berth_error **err)
+			bool keep, struct berth_error **err)
 {
 	_cleanup_(store_index_releasep) struct store_index idx = {0};
 	_cleanup_(image_config_freep) struct image_config *c = NULL;
@@ -399,7 +399,7 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 		while (first_ref(&idx, id))
 			store_index_remove_ref(&idx, first_ref(&idx, id));
 	}
-	if (store_index_refs_to(&idx, id) > 0) {
+	if (keep || store_index_refs_to(&idx, id) > 0) {
 		r = store_index_save(s, &idx, err);
 		return r < 0 ? r : 0;
 	}
@@ -425,7 +425,12 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 
 int berth_image_remove(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
 {
-	return remove_image(s, ref_or_id, false, err);
+	return remove_image(s, ref_or_id, false, false, err);
+}
+
+int berth_image_untag(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
+{
+	return remove_image(s, ref_or_id, true, true, err);
 }
 
 int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct berth_error **err)
@@ -437,7 +442,7 @@ int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct bert
 	r = berth_image_resolve(s, ref_or_id, &id, NULL, NULL, err);
 	if (r < 0)
 		return r;
-	return remove_image(s, id, true, err);
+	return remove_image(s, id, true, false, err);
 }
 
 int berth_image_config(struct berth_store *s, const char *id, char **ret_json, size_t *ret_n,

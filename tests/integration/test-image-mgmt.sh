@@ -59,25 +59,34 @@ test_rmi_refuses_an_image_a_container_uses_unless_forced() {
 	run engine rmi busybox
 	assert_eq 1 "$status"
 	assert_contains "$output" "must force"
-	assert_contains "$output" "is using its image ${id:0:19}"
+	assert_contains "$output" "is using its referenced image ${id:7:12}"
+	run engine rmi "${id:7:12}"
+	assert_eq 1 "$status"
+	assert_contains "$output" "(must be forced) - image is being used by stopped container"
 	# nothing changed
 	run engine images -q
 	assert_eq "${id:7:12}" "$output"
 
-	# a running container's image cannot go, not even forced
+	# a running container's image cannot go by id, not even forced
 	engine run "$(cgp)" --name user2 busybox sleep 30 &
 	local pid=$!
 	wait_for 10 sh -c "$(engine_sh) ps | grep -q user2"
-	run engine rmi -f busybox
+	run engine rmi -f "${id:7:12}"
 	assert_eq 1 "$status"
 	assert_contains "$output" "cannot be forced"
-	engine rm -f user2 >/dev/null
-	wait "$pid" || true
-
+	# by name, forced: untagged, the image stays for its containers
 	run engine rmi -f busybox
 	assert_eq 0 "$status" "$output"
-	assert_contains "$output" "Deleted: $id"
+	assert_contains "$output" "Untagged: busybox"
+	assert_not_contains "$output" "Deleted"
+	assert_eq 0 "$(engine exec user2 ls /bin/busybox >/dev/null; echo $?)"
+	engine rm -f user2 >/dev/null
+	wait "$pid" || true
+	# kept while user1 needs it, gone with it
+	assert_eq "${id:7:12}" "$(engine images -q)"
+	assert_ne "" "$(ls "$BERTH_STORE/layers")"
 	engine rm user1 >/dev/null
+	assert_eq "" "$(engine images -q)"
 	assert_eq "" "$(ls "$BERTH_STORE/layers")"
 }
 

@@ -201,4 +201,70 @@ TEST(record_of_a_dead_engine_reads_exited)
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
+/* The monitor writes the end, then exits. A reader that read the file before the
+ * write and checked the monitor after its exit once reported 255 ("the engine died
+ * under it") for a container that exited with its own code: `berth wait` right after
+ * `berth kill` printed 255 now and then. A reader spins while a monitor-like child
+ * writes the end and is reaped at once, many times over. */
+TEST(record_read_racing_the_monitors_end_never_reads_255)
+{
+	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *dir = NULL;
+	int bad = 0;
+
+	ASSERT_TRUE(root);
+	cdir = record_containers_dir(root);
+	dir = xasprintf("%s/race01", cdir);
+	ASSERT_EQ(mkdir(cdir, 0700), 0);
+	ASSERT_EQ(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 1000; i++) {
+		struct record r = {
+			.id = (char *)"race01", .name = (char *)"race", .image = (char *)"bb",
+			.image_id = (char *)"sha256:00", .state = BERTH_CTR_RUNNING,
+		};
+		int go[2], st = 0;
+		pid_t mon, reader;
+
+		ASSERT_EQ(pipe(go), 0);
+		mon = fork();
+		ASSERT_TRUE(mon >= 0);
+		if (mon == 0) {
+			char c;
+
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(2);
+			r.state = BERTH_CTR_EXITED;
+			r.exit_code = 7;
+			_exit(record_write(dir, &r, NULL) < 0 ? 3 : 0);
+		}
+		close(go[0]);
+		r.monitor_pid = mon;
+		ASSERT_EQ(proc_start_time(mon, &r.monitor_start), 0);
+		ASSERT_EQ(record_write(dir, &r, NULL), 0);
+		reader = fork();
+		ASSERT_TRUE(reader >= 0);
+		if (reader == 0) {
+			for (;;) {
+				struct record got;
+
+				if (record_read(dir, &got, NULL) < 0)
+					_exit(4);
+				if (got.state != BERTH_CTR_RUNNING)
+					_exit(got.exit_code == 7 ? 0 : 1);
+				record_clear(&got);
+			}
+		}
+		ASSERT_EQ(write(go[1], "x", 1), 1);
+		close(go[1]);
+		ASSERT_EQ(waitpid(mon, &st, 0), mon);
+		ASSERT_EQ(st, 0);
+		ASSERT_EQ(waitpid(reader, &st, 0), reader);
+		ASSERT_TRUE(WIFEXITED(st));
+		ASSERT_TRUE(WEXITSTATUS(st) <= 1);
+		bad += WEXITSTATUS(st);
+	}
+	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
 TEST_MAIN()

@@ -1,0 +1,158 @@
+# berth (the engine) under many clients at once and processes killed at any moment:
+# names stay unique, no image goes under a container, nothing is left half made.
+
+# N background jobs of `engine ARGS...`, each writing its exit status and output to
+# $BERTH_TEST_TMP/par.<i>; waits for all of them.
+parallel_engine()
+{
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		(
+			st=0
+			out=$(engine "$@" 2>&1) || st=$?
+			echo "$st $out" >"$BERTH_TEST_TMP/par.$i"
+		) &
+	done
+	wait
+}
+
+# how many of the parallel_engine results begin with STATUS
+count_status()
+{
+	cat "$BERTH_TEST_TMP"/par.* | grep -c "^$1 " || true
+}
+
+test_one_container_per_name_under_concurrency() {
+	import_probe_image bb
+	local round
+	for round in 1 2 3; do
+		# create, then run -d
+		rm -f "$BERTH_TEST_TMP"/par.*
+		parallel_engine 20 create --name same2 --network none "$(cgp)" bb true
+		assert_eq 1 "$(count_status 0)" "create round $round"
+		assert_eq 19 "$(count_status 125)"
+		assert_eq 1 "$(engine ps -aq | wc -l)"
+		engine rm same2 >/dev/null
+		rm -f "$BERTH_TEST_TMP"/par.*
+		parallel_engine 16 run -d --name same --network none "$(cgp)" bb sleep 30
+		assert_eq 1 "$(count_status 0)" "round $round: $(cat "$BERTH_TEST_TMP"/par.*)"
+		assert_eq 15 "$(count_status 125)" "round $round"
+		grep -h "^125 " "$BERTH_TEST_TMP"/par.* | while read -r line; do
+			assert_contains "$line" 'The container name "/same" is already in use by container'
+		done
+		assert_eq 1 "$(engine ps -aq | wc -l)"
+		assert_eq /same "$(engine inspect -f '{{.Name}}' "$(engine ps -aq)")"
+		engine rm -f same >/dev/null
+	done
+	# nothing left half made by the losers
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+}
+
+test_rmi_racing_run_never_takes_the_image_from_a_container() {
+	import_probe_image uimg
+	local i out
+	for ((i = 0; i < 30; i++)); do
+		engine run -d --name "rr$i" --network none "$(cgp)" uimg sleep 100 \
+			>"$BERTH_TEST_TMP/run.$i" 2>&1 &
+		# the removal lands at a different point of the creation each time
+		sleep "0.00$((i % 8))"
+		engine rmi -f uimg >/dev/null 2>&1
+		wait $! || true
+		out=$(cat "$BERTH_TEST_TMP/run.$i")
+		if engine inspect "rr$i" >/dev/null 2>&1; then
+			# it won: it runs on its image's files, and the image stays for it
+			assert_eq running "$(engine inspect -f '{{.State.Status}}' "rr$i")" "$out"
+			run engine exec "rr$i" ls /bin/busybox
+			assert_eq 0 "$status" "try $i: $output"
+			assert_eq /bin/busybox "$output"
+			engine rm -f "rr$i" >/dev/null
+		else
+			# the rmi won: a clear error, nothing left
+			assert_contains "$out" "uimg" "try $i"
+		fi
+		assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null || true)" "try $i"
+		engine image prune -f >/dev/null
+		engine import "$BERTH_TEST_TMP/bb.tar" uimg >/dev/null
+	done
+}
+
+test_rmi_force_of_an_image_a_stopped_container_uses_keeps_it() {
+	import_probe_image uimg
+	engine create --name keep --network none "$(cgp)" uimg cat /etc/passwd >/dev/null
+	run engine rmi uimg
+	assert_eq 1 "$status"
+	assert_contains "$output" "must force"
+	run engine rmi -f uimg
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Untagged: uimg"
+	assert_not_contains "$output" "Deleted"
+	# the container still starts on its image, which stays until nothing uses it
+	run engine start -a keep
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "root:"
+	engine image prune -af >/dev/null
+	run engine start -a keep
+	assert_eq 0 "$status" "$output"
+	# it goes with the last container that used it
+	engine rm keep >/dev/null
+	assert_eq "" "$(engine images -q)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/layers")"
+}
+
+# the monitor of a running container, by its record
+monitor_of() { engine inspect -f '{{.State.Pid}}' "$1" >/dev/null; jq -r .monitor_pid "$BERTH_STORE/containers/$(engine inspect -f '{{.Id}}' "$1")/container.json"; }
+
+in_ns() { nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"; }
+
+test_every_verb_works_on_a_container_whose_monitor_was_killed() {
+	import_probe_image bb
+	local i mon init
+	for ((i = 0; i < 5; i++)); do
+		engine run -d --name km -p 18081:80 "$(cgp)" bb sleep 1000 >/dev/null
+		mon=$(monitor_of km)
+		init=$(engine inspect -f '{{.State.Pid}}' km)
+		kill -9 "$mon"
+		wait_for 5 sh -c "! kill -0 $mon 2>/dev/null"
+		# still running: its init lives
+		assert_contains "$(engine ps)" km
+		assert_eq 1 "$(ls "$BERTH_STORE/networks/bridge/leases" | wc -l)"
+		case $((i % 3)) in
+		0)
+			# stop stops it (sleep ignores SIGTERM as pid 1: killed after 1 s)
+			run engine stop -t 1 km
+			assert_eq 0 "$status" "$output"
+			assert_eq 1 "$(kill -0 "$init" 2>/dev/null; echo $?)"
+			assert_eq exited "$(engine inspect -f '{{.State.Status}}' km)"
+			assert_eq 137 "$(engine inspect -f '{{.State.ExitCode}}' km)"
+			assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")"
+			# and it starts again, with its port
+			run engine start km
+			assert_eq 0 "$status" "$output"
+			assert_eq running "$(engine inspect -f '{{.State.Status}}' km)"
+			engine rm -f km >/dev/null
+			;;
+		1)
+			# rm -f removes it and all it had
+			run engine rm -f km
+			assert_eq 0 "$status" "$output"
+			;;
+		2)
+			# its init dies on its own: a later verb finds it exited and reaps it
+			kill -9 "$init"
+			wait_for 5 sh -c "! kill -0 $init 2>/dev/null"
+			run engine start km
+			assert_eq 0 "$status" "$output"
+			assert_eq running "$(engine inspect -f '{{.State.Status}}' km)"
+			engine rm -f km >/dev/null
+			;;
+		esac
+		assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")" "try $i"
+		assert_eq "" "$(in_ns nft list map ip berth ports_tcp | grep 18081 || true)" "try $i"
+		assert_eq "" "$(ls -A "$BERTH_STORE/run" 2>/dev/null || true)" "try $i"
+		# the port is free for the next one
+		run engine run -d --name next -p 18081:80 "$(cgp)" bb sleep 1000
+		assert_eq 0 "$status" "try $i: $output"
+		engine rm -f next >/dev/null
+	done
+}
