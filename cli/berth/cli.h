@@ -56,6 +56,7 @@ int cmd_network(int argc, char **argv, struct berth_cli *cli, struct berth_error
 int cmd_pause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_unpause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

@@ -62,6 +62,7 @@ int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_err
 		{ "logs", cmd_logs, "Fetch the output of a container" },
 		{ "ls", cmd_ps, "List containers" },
 		{ "pause", cmd_pause, "Pause all processes within one or more containers" },
+		{ "port", cmd_port, "List port mappings or a specific mapping for the container" },
 		{ "prune", cmd_container_prune, "Remove all stopped containers" },
 		{ "restart", cmd_restart, "Restart one or more containers" },
 		{ "rm", cmd_rm, "Remove one or more containers" },

@@ -36,7 +36,9 @@ static void usage(FILE *f, bool create)
 		"      --name NAME           Name the container\n"
 		"      --network NET         bridge (default), none, host, container:NAME, or\n"
 		"                            a network made with `berth network create`\n"
-		"  -p, --publish SPEC        Publish a port: [IP:]HOSTPORT:CTRPORT[/tcp|/udp]\n"
+		"  -p, --publish SPEC        Publish a port: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp]\n"
+		"                            (no HOSTPORT: a free one, see `berth port`)\n"
+		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
 		"      --pids-limit N        Limit the number of processes\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
 		"      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
@@ -94,6 +96,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "net", required_argument, NULL, OPT_NETWORK },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "publish-all", no_argument, NULL, 'P' },
 		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -107,7 +110,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:p:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:p:P", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -130,6 +133,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case 'p':
 			if (strv_extend(&publish, optarg) < 0)
 				return -ENOMEM;
+			break;
+		case 'P':
+			o.publish_all = true;
 			break;
 		case OPT_NETWORK:
 			o.network = optarg;

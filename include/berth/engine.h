@@ -44,7 +44,8 @@ struct berth_run_opts {
 	char **volumes;            /* docker's -v specs: HOST:DEST[:ro], NAME:DEST[:ro], DEST */
 	const char *network;       /* NULL: "bridge"; "none", "host", "container:NAME|ID", or a
 				    * network's name */
-	char **publish;            /* docker's -p specs: [IP:]HOSTPORT:CTRPORT[/tcp|/udp] */
+	char **publish;            /* docker's -p specs: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp] */
+	bool publish_all;          /* -P: every port the image exposes, on picked host ports */
 	const char *restart;       /* --restart: no, always, unless-stopped, on-failure[:N] */
 	bool read_only;            /* --read-only: the root filesystem is mounted read-only */
 };
@@ -127,6 +128,12 @@ int berth_engine_exec(struct berth_store *s, const char *name_or_id,
 
 /* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
 int berth_engine_pause(struct berth_store *s, const char *name_or_id, bool pause,
+		       struct berth_error **err);
+
+/* `berth port`: the container's published ports while it runs, each as
+ * "CTRPORT/PROTO\tHOSTIP:HOSTPORT" (a NULL-terminated strv, empty when it does not run
+ * or publishes nothing). */
+int berth_engine_ports(struct berth_store *s, const char *name_or_id, char ***ret,
 		       struct berth_error **err);
 
 /* `berth top`: the pids of the running container (malloc'd). */

@@ -55,6 +55,7 @@ struct berth_image {
 	char *workdir;	   /* NULL when unset */
 	char *user;	   /* NULL when unset */
 	char *stop_signal; /* NULL when unset ("SIGTERM" then) */
+	char **exposed;	   /* the ports the image exposes, "80/tcp"; never NULL */
 	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };

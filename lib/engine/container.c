@@ -181,8 +181,9 @@ static int mkdirat_p(const char *dir, const char *name, mode_t mode)
 
 /* Remove what killed creators and removers left in <containers>: .new-<id> (only while
  * the store's containers lock is held: a creator holds it from mkdir to rename) and
- * .rm-<id> that no remover holds. */
-static void sweep_leftovers(const char *cdir)
+ * .rm-<id> that no remover holds; with recordless, also directories without a record
+ * (left by versions that built containers in place). */
+static void sweep_leftovers(const char *cdir, bool recordless)
 {
 	_cleanup_closedir_ DIR *d = opendir(cdir);
 	struct dirent *de;
@@ -191,9 +192,17 @@ static void sweep_leftovers(const char *cdir)
 		_cleanup_free_ char *dir = NULL, *rootfs = NULL;
 		_cleanup_close_ int fd = -EBADF;
 
-		if (!startswith(de->d_name, RECORD_NEW_PREFIX) &&
-		    !startswith(de->d_name, RECORD_RM_PREFIX))
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		if (!startswith(de->d_name, RECORD_NEW_PREFIX) &&
+		    !startswith(de->d_name, RECORD_RM_PREFIX)) {
+			_cleanup_free_ char *rec = xasprintf("%s/%s/container.json", cdir,
+							     de->d_name);
+
+			if (!recordless || de->d_name[0] == '.' || !rec ||
+			    access(rec, F_OK) == 0 || errno != ENOENT)
+				continue;
+		}
 		dir = xasprintf("%s/%s", cdir, de->d_name);
 		rootfs = xasprintf("%s/rootfs", dir ?: "");
 		if (!dir || !rootfs)
@@ -227,7 +236,7 @@ static int publish(struct berth_store *s, const struct berth_run_opts *o, const 
 	r = record_store_lock(berth_store_root(s), &lock, err);
 	if (r < 0)
 		return r;
-	sweep_leftovers(cdir);
+	sweep_leftovers(cdir, false);
 	if (berth_image_resolve(s, image_id, &id, NULL, NULL, NULL) < 0)
 		return berth_error_new(err, ENOENT, "image '%s' was removed while the container "
 				       "was created", o->image);
@@ -251,6 +260,55 @@ static int publish(struct berth_store *s, const struct berth_run_opts *o, const 
 	if (r < 0)
 		(void)rm_rf(tmp);
 	return r;
+}
+
+/* The record's ports: -p as given (canonical), and with -P every port the image
+ * exposes that -p does not name, on a host port picked at start. */
+static int ports_of(const struct berth_run_opts *o, const struct berth_image *img,
+		    struct record *rec, const char *network, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **specs = strv_copy(o->publish);
+	int r;
+
+	if (o->publish && !specs)
+		return -ENOMEM;
+	for (char **e = o->publish_all ? img->exposed : NULL; e && *e; e++) {
+		_cleanup_free_ char *spec = NULL;
+		struct port_map want;
+		bool named = false;
+
+		if (port_parse(*e, &want, NULL) < 0)
+			continue; /* a range or what berth does not publish */
+		for (char **pp = o->publish; pp && *pp && !named; pp++) {
+			struct port_map pm;
+
+			named = port_parse(*pp, &pm, NULL) == 0 && pm.ctr_port == want.ctr_port &&
+				pm.udp == want.udp;
+		}
+		if (named)
+			continue;
+		spec = xasprintf("%u/%s", want.ctr_port, want.udp ? "udp" : "tcp");
+		if (!spec || strv_extend(&specs, spec) < 0)
+			return -ENOMEM;
+	}
+	for (char **pp = specs; pp && *pp; pp++) {
+		struct port_map pm;
+		char canon[48];
+
+		if (startswith(rec->network, "container:") || streq(rec->network, "none") ||
+		    streq(rec->network, "host"))
+			return berth_error_new(err, EINVAL,
+					       "conflicting options: port publishing and the network "
+					       "mode %s",
+					       network);
+		r = port_parse(*pp, &pm, err);
+		if (r < 0)
+			return r;
+		port_canon(&pm, canon, sizeof(canon));
+		if (strv_extend(&rec->ports, canon) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int create_mounted(struct berth_store *s, const struct berth_run_opts *o, char **ret_dir,
@@ -332,28 +390,9 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	r = network_for(s, network, &rec.network, &netns_path, err);
 	if (r < 0)
 		goto fail;
-	for (char **pp = o->publish; pp && *pp; pp++) {
-		struct port_map pm;
-		char canon[32];
-
-		if (startswith(rec.network, "container:") || streq(rec.network, "none") ||
-		    streq(rec.network, "host")) {
-			r = berth_error_new(err, EINVAL,
-					    "conflicting options: port publishing and the network "
-					    "mode %s",
-					    network);
-			goto fail;
-		}
-		r = port_parse(*pp, &pm, err);
-		if (r < 0)
-			goto fail;
-		snprintf(canon, sizeof(canon), "%u:%u/%s", pm.host_port, pm.ctr_port,
-			 pm.udp ? "udp" : "tcp");
-		if (strv_extend(&rec.ports, canon) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
-	}
+	r = ports_of(o, img, &rec, network, err);
+	if (r < 0)
+		goto fail;
 	vols = calloc(strv_length(o->volumes) + 1, sizeof(*vols));
 	if (!vols) {
 		r = -ENOMEM;
@@ -538,8 +577,10 @@ static void release_network(struct berth_store *s, const struct record *r)
 
 	if (!r->ip || !own_network(r) || inet_pton(AF_INET, r->ip, &a) != 1)
 		return;
-	pm = calloc(strv_length(r->ports) + 1, sizeof(*pm));
-	for (char **p = r->ports; pm && p && *p; p++)
+	char *const *ports = r->published ?: r->ports;
+
+	pm = calloc(strv_length((char **)ports) + 1, sizeof(*pm));
+	for (char *const *p = ports; pm && p && *p; p++)
 		if (port_parse(*p, &pm[n], NULL) == 0)
 			n++;
 	if (pm)
@@ -855,6 +896,34 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 	return 0;
 }
 
+int berth_engine_ports(struct berth_store *s, const char *key, char ***ret,
+		       struct berth_error **err)
+{
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	int r;
+
+	if (!l)
+		return berth_error_set(err, ENOMEM, "port");
+	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0)
+		return r;
+	for (char **p = c.rec.state == BERTH_CTR_RUNNING ? c.rec.published : NULL; p && *p; p++) {
+		_cleanup_free_ char *line = NULL;
+		struct port_map pm;
+		char ip[16];
+
+		if (port_parse(*p, &pm, NULL) < 0)
+			continue;
+		line = xasprintf("%u/%s\t%s:%u", pm.ctr_port, pm.udp ? "udp" : "tcp",
+				 ip_string(pm.host_ip, ip), pm.host_port);
+		if (!line || strv_extend(&l, line) < 0)
+			return berth_error_set(err, ENOMEM, "port");
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
 int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
 		      struct berth_error **err)
 {
@@ -957,7 +1026,7 @@ static int list_one(const char *dir, struct record *r, void *data)
 		.pid = r->state == BERTH_CTR_RUNNING ? r->pid : 0,
 		.restarting = r->state == BERTH_CTR_RUNNING && r->restarting,
 	};
-	c->ports = format_ports(r->state == BERTH_CTR_RUNNING ? r->ports : NULL);
+	c->ports = format_ports(r->state == BERTH_CTR_RUNNING ? r->published : NULL);
 	if (r->state == BERTH_CTR_RUNNING && x->rtroot) {
 		struct berth_state st;
 
@@ -1047,10 +1116,22 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 
 int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_error **err)
 {
+	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
 	struct berth_ctr_info **l = NULL;
 	_cleanup_strv_free_ char **removed = NULL;
 	size_t n = 0;
 	int r;
+
+	if (!cdir)
+		return -ENOMEM;
+	{
+		_cleanup_close_ int lock = -EBADF;
+
+		r = record_store_lock(berth_store_root(s), &lock, err);
+		if (r < 0)
+			return r;
+		sweep_leftovers(cdir, true);
+	}
 
 	r = berth_engine_list(s, true, &l, &n, err);
 	if (r < 0)

@@ -102,16 +102,23 @@ static json_t *network_settings(struct berth_store *s, const struct record *rec)
 	struct net_config n;
 	char gw[16];
 
-	for (char *const *p = rec->ports; p && *p; p++) {
+	/* docker: the ports as published while it runs */
+	for (char *const *p = rec->published; p && *p; p++) {
 		struct port_map pm;
-		char key[16], hp[8];
+		char key[16], hp[8], ip[16];
+		json_t *l;
 
 		if (port_parse(*p, &pm, NULL) < 0)
 			continue;
 		snprintf(key, sizeof(key), "%u/%s", pm.ctr_port, pm.udp ? "udp" : "tcp");
 		snprintf(hp, sizeof(hp), "%u", pm.host_port);
-		json_object_set_new(ports, key,
-				    json_pack("[{s:s, s:s}]", "HostIp", "0.0.0.0", "HostPort", hp));
+		l = json_object_get(ports, key);
+		if (!l) {
+			l = json_array();
+			json_object_set_new(ports, key, l);
+		}
+		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp",
+						   ip_string(pm.host_ip, ip), "HostPort", hp));
 	}
 	json_object_set_new(ns, "Ports", ports);
 	json_object_set_new(ns, "IPAddress", json_string(rec->ip ? rec->ip : ""));

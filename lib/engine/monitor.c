@@ -69,7 +69,8 @@ struct mon {
 	uint32_t ip;
 	struct port_map *ports;
 	size_t n_ports;
-	bool attached, published;
+	int *port_fds;            /* the host ports held (ports_reserve) */
+	bool attached, published, reserved;
 	/* its resolver (dns.h): the socket in its namespace, one to the host's servers, the
 	 * queries sent on */
 	int dns_fd, up_fd;
@@ -606,16 +607,32 @@ static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
 	m->ports = calloc(strv_length(m->rec.ports) + 1, sizeof(*m->ports));
 	if (!m->ports)
 		return -ENOMEM;
+	m->port_fds = calloc(strv_length(m->rec.ports) + 1, sizeof(int));
+	if (!m->port_fds)
+		return -ENOMEM;
 	for (char **p = m->rec.ports; p && *p; p++) {
 		r = port_parse(*p, &m->ports[m->n_ports], err);
 		if (r < 0)
 			return r;
 		m->n_ports++;
 	}
+	/* the host ports held while it runs (picked ones filled in), then DNAT'ed */
+	r = ports_reserve(m->ports, m->n_ports, m->port_fds, err);
+	if (r < 0)
+		return r;
+	m->reserved = true;
 	r = ports_publish(m->ports, m->n_ports, m->ip, err);
 	if (r < 0)
 		return r;
 	m->published = true;
+	strv_free(m->rec.published);
+	m->rec.published = calloc(m->n_ports + 1, sizeof(char *));
+	for (size_t i = 0; m->rec.published && i < m->n_ports; i++) {
+		char canon[48];
+
+		port_canon(&m->ports[i], canon, sizeof(canon));
+		m->rec.published[i] = strdup(canon);
+	}
 	r = net_udp_socket_in(pid, DNS_ADDRESS, 53, &m->dns_fd, err);
 	if (r < 0)
 		return berth_error_wrap(err, "the resolver at %s", DNS_ADDRESS);
@@ -631,9 +648,16 @@ static void disconnect_network(struct mon *m)
 {
 	if (m->published)
 		ports_unpublish(m->ports, m->n_ports);
+	for (size_t i = 0; m->reserved && i < m->n_ports; i++)
+		if (m->port_fds[i] >= 0)
+			close(m->port_fds[i]);
+	free(m->port_fds);
+	m->port_fds = NULL;
+	strv_free(m->rec.published);
+	m->rec.published = NULL;
 	if (m->attached)
 		network_detach(m->store_root, &m->net, m->id, m->ip);
-	m->published = m->attached = false;
+	m->published = m->attached = m->reserved = false;
 	free(m->rec.ip);
 	m->rec.ip = NULL;
 }
@@ -1006,6 +1030,7 @@ out:
 		close(m.dirfd);
 	free(m.in_pending);
 	free(m.ports);
+	free(m.port_fds);
 	net_config_clear(&m.net);
 	free(m.dir);
 	free(m.rtroot);

@@ -48,6 +48,7 @@ void record_clear(struct record *r)
 	free(r->network);
 	free(r->ip);
 	strv_free(r->ports);
+	strv_free(r->published);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
 }
@@ -242,6 +243,7 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	set_str(o, "ip", r->ip);
 	set_strv(o, "volumes", r->volumes);
 	set_strv(o, "ports", r->ports);
+	set_strv(o, "published", r->published);
 	set_str(o, "restart_policy", r->restart_policy);
 	json_object_set_new(o, "restart_max", json_integer(r->restart_max));
 	json_object_set_new(o, "restarting", json_boolean(r->restarting));
@@ -304,6 +306,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.network = dup_opt(o, "network");
 	r.ip = dup_opt(o, "ip");
 	r.ports = get_strv(o, "ports");
+	r.published = get_strv(o, "published");
 	r.restart_policy = dup_opt(o, "restart_policy");
 	r.restart_max = (int)json_integer_value(json_object_get(o, "restart_max"));
 	r.restarting = json_is_true(json_object_get(o, "restarting"));

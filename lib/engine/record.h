@@ -37,7 +37,10 @@ struct record {
 	char **volumes;           /* the names of the volumes it mounts */
 	char *network;            /* a network's name, "none", "host" or "container:<id>" */
 	char *ip;                 /* its address on the network while it runs, else NULL */
-	char **ports;             /* published ports, "HOST:CTR/PROTO" */
+	char **ports;             /* ports to publish, "[IP:]HOST:CTR/PROTO" (HOST 0: one
+				     picked at each start) */
+	char **published;         /* the same while it runs, as published (picked ports
+				     filled in); NULL when it does not run */
 	char *restart_policy;     /* NULL or "no", "always", "unless-stopped", "on-failure" */
 	int restart_max;          /* on-failure:N; 0: no limit */
 	bool restarting;          /* its monitor waits to start it again (--restart) */

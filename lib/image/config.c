@@ -27,6 +27,7 @@ struct image_config *image_config_free(struct image_config *c)
 		free(c->workdir);
 		free(c->user);
 		free(c->stop_signal);
+		strv_free(c->exposed);
 		strv_free(c->diff_ids);
 		free(c);
 	}
@@ -227,6 +228,23 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 	    (r = get_str(cfg, "StopSignal", "image config: config.StopSignal", &c->stop_signal,
 			 err)) < 0)
 		return r;
+
+	c->exposed = calloc(1, sizeof(char *));
+	if (!c->exposed)
+		return berth_error_set(err, ENOMEM, "image config");
+	{
+		json_t *ex = cfg ? json_object_get(cfg, "ExposedPorts") : NULL;
+		const char *key;
+		json_t *v;
+
+		if (ex && !json_is_null(ex) && !json_is_object(ex))
+			return berth_error_new(err, EINVAL,
+					       "image config: config.ExposedPorts: expected an "
+					       "object");
+		json_object_foreach(ex, key, v)
+			if (strv_extend(&c->exposed, key) < 0)
+				return berth_error_set(err, ENOMEM, "image config");
+	}
 
 	rootfs = json_object_get(root, "rootfs");
 	if (!json_is_object(rootfs))

@@ -39,6 +39,7 @@ struct berth_image *berth_image_free(struct berth_image *img)
 		free(img->workdir);
 		free(img->user);
 		free(img->stop_signal);
+		strv_free(img->exposed);
 		free(img);
 	}
 	return NULL;
@@ -131,6 +132,7 @@ static int load_image(struct berth_store *s, const char *id, const char *ref_ful
 	img->workdir = TAKE_PTR(c->workdir);
 	img->user = TAKE_PTR(c->user);
 	img->stop_signal = TAKE_PTR(c->stop_signal);
+	img->exposed = TAKE_PTR(c->exposed);
 	img->created = c->created;
 	*ret = TAKE_PTR(img);
 	return 0;

@@ -230,6 +230,8 @@ const char *berth_store_root(const struct berth_store *s)
 	return s->root;
 }
 
+static void sweep_dir(int dir_fd);
+
 int berth_store_open(const char *root, struct berth_store **ret_store, struct berth_error **err)
 {
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -267,13 +269,18 @@ int berth_store_open(const char *root, struct berth_store **ret_store, struct be
 		return berth_error_set(err, -r, "store '%s': layers", real);
 	if ((r = open_subdir(s->root_fd, "images", &s->images_fd)) < 0)
 		return berth_error_set(err, -r, "store '%s': images", real);
+	/* what an interrupted load, import, commit or pull left goes at the next open */
+	sweep_dir(s->blobs_fd);
+	sweep_dir(s->layers_fd);
+	sweep_dir(s->images_fd);
 	*ret_store = TAKE_PTR(s);
 	return 0;
 }
 
 /* Remove what writers that died left behind. Writers make their temp files without
  * the lock (so that a long unpack blocks nobody) and name them by pid: what belongs to
- * a live process stays. */
+ * a live process stays, so no lock is needed (done at every open and under the
+ * exclusive lock). */
 static void sweep_dir(int dir_fd)
 {
 	_cleanup_closedir_ DIR *d = NULL;

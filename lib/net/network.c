@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -478,6 +480,8 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		"  set bridges { type ifname; }\n"
 		"  map ports_tcp { type inet_service : ipv4_addr . inet_service; }\n"
 		"  map ports_udp { type inet_service : ipv4_addr . inet_service; }\n"
+		"  map hports_tcp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n"
+		"  map hports_udp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n"
 		"  chain ports { }\n"
 		"  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
 		"  chain output { type nat hook output priority -100; policy accept; }\n"
@@ -488,6 +492,8 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		"flush chain ip berth prerouting\n"
 		"flush chain ip berth output\n"
 		"flush chain ip berth postrouting\n"
+		"add rule ip berth ports dnat ip to ip daddr . tcp dport map @hports_tcp\n"
+		"add rule ip berth ports dnat ip to ip daddr . udp dport map @hports_udp\n"
 		"add rule ip berth ports dnat ip to tcp dport map @ports_tcp\n"
 		"add rule ip berth ports dnat ip to udp dport map @ports_udp\n"
 		"add rule ip berth prerouting fib daddr type local jump ports\n"
@@ -647,8 +653,9 @@ int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
 {
 	_cleanup_free_ char *s = strdup(spec);
 	char *parts[3] = { 0 }, *proto, *p;
+	struct in_addr a = { 0 };
 	int n = 0;
-	int64_t hp, cp;
+	int64_t hp = 0, cp;
 
 	if (!s)
 		return -ENOMEM;
@@ -662,21 +669,21 @@ int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
 			break;
 		*p++ = 0;
 	}
-	if (p || n < 2)
+	if (p || !*parts[n - 1])
 		return berth_error_new(err, EINVAL,
-				       "invalid port '%s': [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+				       "invalid port '%s': [[IP:][HOSTPORT]:]CONTAINERPORT[/tcp|/udp]",
 				       spec);
-	if (n == 3 && *parts[0] && !streq(parts[0], "0.0.0.0") && !streq(parts[0], "127.0.0.1"))
-		return berth_error_new(err, EINVAL,
-				       "invalid port '%s': ports are published on every local "
-				       "address (0.0.0.0); another host address is not supported",
-				       spec);
-	if (parse_i64(parts[n - 2], &hp) < 0 || hp < 1 || hp > 65535 ||
+	if (n == 3 && *parts[0] && inet_pton(AF_INET, parts[0], &a) != 1)
+		return berth_error_new(err, EINVAL, "invalid port '%s': '%s' is not an IPv4 address",
+				       spec, parts[0]);
+	if ((n >= 2 && *parts[n - 2] &&
+	     (parse_i64(parts[n - 2], &hp) < 0 || hp < 0 || hp > 65535)) ||
 	    parse_i64(parts[n - 1], &cp) < 0 || cp < 1 || cp > 65535)
 		return berth_error_new(err, EINVAL, "invalid port '%s': ports are 1..65535", spec);
 	if (proto && !streq(proto, "tcp") && !streq(proto, "udp"))
 		return berth_error_new(err, EINVAL, "invalid port '%s': protocol tcp or udp", spec);
 	*ret = (struct port_map){
+		.host_ip = a.s_addr,
 		.host_port = (uint16_t)hp,
 		.ctr_port = (uint16_t)cp,
 		.udp = proto && streq(proto, "udp"),
@@ -684,9 +691,104 @@ int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
 	return 0;
 }
 
+void port_canon(const struct port_map *p, char *buf, size_t n)
+{
+	char ip[16];
+
+	if (p->host_ip)
+		snprintf(buf, n, "%s:%u:%u/%s", ip_string(p->host_ip, ip), p->host_port,
+			 p->ctr_port, p->udp ? "udp" : "tcp");
+	else
+		snprintf(buf, n, "%u:%u/%s", p->host_port, p->ctr_port, p->udp ? "udp" : "tcp");
+}
+
 void port_format(const struct port_map *p, char *buf, size_t n)
 {
-	snprintf(buf, n, "0.0.0.0:%u->%u/%s", p->host_port, p->ctr_port, p->udp ? "udp" : "tcp");
+	char ip[16];
+
+	snprintf(buf, n, "%s:%u->%u/%s", ip_string(p->host_ip, ip), p->host_port, p->ctr_port,
+		 p->udp ? "udp" : "tcp");
+}
+
+/* whether the host port is in berth's maps (another container has it) */
+static bool port_published(const struct port_map *p)
+{
+	char ip[16];
+	_cleanup_free_ char *script =
+		p->host_ip ? xasprintf("get element ip berth hports_%s { %s . %u }\n",
+				       p->udp ? "udp" : "tcp", ip_string(p->host_ip, ip),
+				       p->host_port)
+			   : xasprintf("get element ip berth ports_%s { %u }\n",
+				       p->udp ? "udp" : "tcp", p->host_port);
+
+	return script && nft(script, NULL) == 0;
+}
+
+int ports_reserve(struct port_map *p, size_t n, int *fds, struct berth_error **err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = -1;
+	for (i = 0; i < n; i++) {
+		struct sockaddr_in sa = {
+			.sin_family = AF_INET,
+			.sin_port = htons(p[i].host_port),
+			.sin_addr.s_addr = p[i].host_ip,
+		};
+		socklen_t len = sizeof(sa);
+		char ip[16];
+		int one = 1, fd;
+
+		fd = socket(AF_INET, (p[i].udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto fail;
+		fds[i] = fd;
+		/* TCP: a port in TIME_WAIT is free; a listening socket still is not */
+		if (!p[i].udp)
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    (!p[i].udp && listen(fd, 1) < 0))
+			goto fail;
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+			goto fail;
+		p[i].host_port = ntohs(sa.sin_port);
+		continue;
+	fail: {
+		int e = errno;
+
+		for (size_t k = 0; k <= i; k++)
+			if (fds[k] >= 0) {
+				close(fds[k]);
+				fds[k] = -1;
+			}
+		if (e == EADDRINUSE && port_published(&p[i]))
+			return berth_error_new(err, EADDRINUSE,
+					       "Bind for %s:%u failed: port is already allocated",
+					       ip_string(p[i].host_ip, ip), p[i].host_port);
+		return berth_error_set(err, e, "publish port: listen %s4 %s:%u",
+				       p[i].udp ? "udp" : "tcp", ip_string(p[i].host_ip, ip),
+				       p[i].host_port);
+	}
+	}
+	return 0;
+}
+
+static char *publish_script(const struct port_map *p, const char *verb, uint32_t ip)
+{
+	char hs[16], cs[16];
+	const char *proto = p->udp ? "udp" : "tcp";
+
+	if (!verb[0]) /* delete */
+		return p->host_ip ? xasprintf("delete element ip berth hports_%s { %s . %u }\n",
+					      proto, ip_string(p->host_ip, hs), p->host_port)
+				  : xasprintf("delete element ip berth ports_%s { %u }\n", proto,
+					      p->host_port);
+	return p->host_ip ? xasprintf("%s element ip berth hports_%s { %s . %u : %s . %u }\n",
+				      verb, proto, ip_string(p->host_ip, hs), p->host_port,
+				      ip_string(ip, cs), p->ctr_port)
+			  : xasprintf("%s element ip berth ports_%s { %u : %s . %u }\n", verb, proto,
+				      p->host_port, ip_string(ip, cs), p->ctr_port);
 }
 
 int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_error **err)
@@ -694,24 +796,21 @@ int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_
 	char s[16];
 
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *script = xasprintf(
-			"create element ip berth ports_%s { %u : %s . %u }\n", p[i].udp ? "udp" : "tcp",
-			p[i].host_port, ip_string(ip, s), p[i].ctr_port);
+		_cleanup_free_ char *script = publish_script(&p[i], "create", ip);
+		struct berth_error *e = NULL;
 		int r;
-
 
 		if (!script)
 			return -ENOMEM;
-		struct berth_error *e = NULL;
-
 		r = nft(script, &e);
 		if (r < 0) {
 			ports_unpublish(p, i);
 			if (e && strstr(berth_error_message(e), "File exists")) {
 				berth_error_free(e);
 				return berth_error_new(err, EADDRINUSE,
-						       "publish port %u/%s: it is already allocated",
-						       p[i].host_port, p[i].udp ? "udp" : "tcp");
+						       "Bind for %s:%u failed: port is already "
+						       "allocated",
+						       ip_string(p[i].host_ip, s), p[i].host_port);
 			}
 			if (err) {
 				berth_error_free(*err);
@@ -728,8 +827,7 @@ int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_
 void ports_unpublish(const struct port_map *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *script = xasprintf("delete element ip berth ports_%s { %u }\n",
-							p[i].udp ? "udp" : "tcp", p[i].host_port);
+		_cleanup_free_ char *script = publish_script(&p[i], "", 0);
 
 		if (script)
 			(void)nft(script, NULL);

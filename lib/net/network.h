@@ -71,20 +71,32 @@ void network_detach(const char *store_root, const struct net_config *n, const ch
 		    uint32_t ip);
 
 struct port_map {
-	uint16_t host_port, ctr_port;
+	uint32_t host_ip;          /* network byte order; 0: every local address */
+	uint16_t host_port;        /* 0: one the kernel picks (ports_reserve) */
+	uint16_t ctr_port;
 	bool udp;
 };
 
-/* docker's -p: "[IP:]HOSTPORT:CTRPORT[/tcp|/udp]" (an IP other than 0.0.0.0 or
- * 127.0.0.1 is refused: the ports are published on every local address). -EINVAL names
- * what is wrong. */
+/* docker's -p: "[[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp]" (no HOSTPORT: a free port picked
+ * when the container starts). -EINVAL names what is wrong. */
 int port_parse(const char *spec, struct port_map *ret, struct berth_error **err);
 
-/* "8080->80/tcp" */
+/* The form records keep: "[IP:]HOSTPORT:CTRPORT/PROTO" (HOSTPORT 0: picked at start) */
+void port_canon(const struct port_map *p, char *buf, size_t n);
+
+/* docker's "0.0.0.0:8080->80/tcp" */
 void port_format(const struct port_map *p, char *buf, size_t n);
 
-/* DNAT the host ports to ip. -EADDRINUSE names a port another container has. On failure
- * none of them is left published. */
+/* Hold each host port as docker's proxy does, so that nothing else on the host takes it
+ * while the container runs: a listening TCP socket (a bound UDP socket) on the host
+ * address and port, in the caller's network namespace. A port 0 is given the one the
+ * kernel picked. fds[i] (close-on-exec) are the caller's to close. -EADDRINUSE names
+ * the port and who has it; on failure no socket is left. */
+int ports_reserve(struct port_map *p, size_t n, int *fds, struct berth_error **err);
+
+/* DNAT the host ports (on their address, or on every local address) to ip.
+ * -EADDRINUSE names a port another container has. On failure none of them is left
+ * published. */
 int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_error **err);
 void ports_unpublish(const struct port_map *p, size_t n);
 

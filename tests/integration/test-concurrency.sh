@@ -17,6 +17,13 @@ parallel_engine()
 	wait
 }
 
+# engine_bg ARGS...: the engine in the background as $! itself (not a subshell running
+# it), so that kill -9 $! kills the engine
+engine_bg()
+{
+	(exec "$BERTH" --root "$BERTH_STORE" ${BERTH_TEST_CGROUP_MANAGER:+--cgroup-manager "$BERTH_TEST_CGROUP_MANAGER"} "$@" >/dev/null 2>&1) &
+}
+
 # how many of the parallel_engine results begin with STATUS
 count_status()
 {
@@ -155,4 +162,85 @@ test_every_verb_works_on_a_container_whose_monitor_was_killed() {
 		assert_eq 0 "$status" "try $i: $output"
 		engine rm -f next >/dev/null
 	done
+}
+
+test_a_cli_killed_early_leaves_nothing_unlisted() {
+	import_probe_image bb
+	local i pid n_dirs
+	for ((i = 0; i < 24; i++)); do
+		engine_bg run -d --name "kc$i" --network none "$(cgp)" bb sleep 100
+		pid=$!
+		sleep "0.0$((i % 12))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	# whatever was published is listed, by its name, and goes with rm -f
+	n_dirs=$(find "$BERTH_STORE/containers" -mindepth 1 -maxdepth 1 -not -name '.*' | wc -l)
+	assert_eq "$n_dirs" "$(engine ps -aq | wc -l)"
+	for id in $(engine ps -aq); do
+		run engine rm -f "$id"
+		assert_eq 0 "$status" "$output"
+	done
+	# same for rm -f killed early
+	for ((i = 0; i < 12; i++)); do
+		engine run -d --name "kr$i" --network none "$(cgp)" bb sleep 100 >/dev/null
+		engine_bg rm -f "kr$i"
+		pid=$!
+		sleep "0.0$((i % 6))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	n_dirs=$(find "$BERTH_STORE/containers" -mindepth 1 -maxdepth 1 -not -name '.*' | wc -l)
+	assert_eq "$n_dirs" "$(engine ps -aq | wc -l)"
+	for id in $(engine ps -aq); do
+		run engine rm -f "$id"
+		assert_eq 0 "$status" "$output"
+	done
+	# what the killed ones left half made goes with the next prune
+	engine container prune -f >/dev/null
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+}
+
+test_prune_sweeps_what_killed_processes_left() {
+	import_probe_image bb
+	engine create --name kept --network none "$(cgp)" bb true >/dev/null
+	# as a creator or remover killed half way leaves them (and an older berth's
+	# directory without a record)
+	mkdir -p "$BERTH_STORE/containers/.new-0123/rootfs" "$BERTH_STORE/containers/.rm-4567/upper" \
+		"$BERTH_STORE/containers/89ab/work"
+	assert_eq 1 "$(engine ps -aq | wc -l)"
+	engine container prune -f >/dev/null
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+}
+
+test_interrupted_loads_are_reclaimed_at_the_next_open() {
+	import_probe_image bb
+	local d="$BERTH_TEST_TMP/big" i pid
+	mkdir -p "$d"
+	head -c 40000000 /dev/urandom >"$d/blob"
+	tar -C "$d" -cf "$BERTH_TEST_TMP/big.tar" .
+	engine import "$BERTH_TEST_TMP/big.tar" big >/dev/null
+	engine save -o "$BERTH_TEST_TMP/big-save.tar" big
+	engine rmi big >/dev/null
+	local before
+	before=$(du -sk "$BERTH_STORE" | cut -f1)
+	for ((i = 0; i < 8; i++)); do
+		engine_bg load -i "$BERTH_TEST_TMP/big-save.tar"
+		pid=$!
+		sleep "0.0$((i + 2))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		# an interrupted import too
+		engine_bg import "$BERTH_TEST_TMP/big.tar" big2
+		pid=$!
+		sleep "0.0$((i + 2))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	engine images >/dev/null
+	assert_eq "" "$(find "$BERTH_STORE" -name '.tmp-*')"
+	engine rmi big big2 >/dev/null 2>&1 || true
+	# nothing of them is left but what a finished load or import kept
+	(( $(du -sk "$BERTH_STORE" | cut -f1) < before + 2000 )) ||
+		fail "store grew from ${before} KiB to $(du -sk "$BERTH_STORE" | cut -f1) KiB"
 }

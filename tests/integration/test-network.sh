@@ -96,7 +96,7 @@ test_published_port_reaches_the_container() {
 	# the port is taken: a second container cannot have it, and leaves nothing
 	run engine run -d --name web2 -p 8080:80 "$(cgp)" bb sleep 600
 	assert_eq 125 "$status"
-	assert_contains "$output" "port 8080/tcp: it is already allocated"
+	assert_contains "$output" "Bind for 0.0.0.0:8080 failed: port is already allocated"
 	# as docker: it stays "Created", with the reason, and holds no address
 	assert_contains "$(engine ps -a | grep web2)" "Created"
 	assert_contains "$(engine inspect -f '{{.State.Error}}' web2)" "already allocated"
@@ -183,4 +183,108 @@ test_network_errors() {
 	engine network rm first >/dev/null
 	assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null)"
 	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases" 2>/dev/null)"
+}
+
+# tcp_reach HOST PORT: "open" when a TCP connection to HOST:PORT succeeds from the
+# engine's namespace, else "closed"
+tcp_reach() {
+	in_ns python3 -c 'import socket, sys
+s = socket.socket(); s.settimeout(2)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); print("open")
+except OSError:
+    print("closed")' "$1" "$2"
+}
+
+test_published_port_on_one_host_address_only() {
+	import_probe_image bb
+	engine run -d --name lo8 -p 127.0.0.1:8081:80 "$(cgp)" bb sh -c \
+		'echo on-loopback > /index.html; exec httpd -f -p 80 -h /' >/dev/null
+	assert_contains "$(engine ps)" "127.0.0.1:8081->80/tcp"
+	assert_eq '{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}' \
+		"$(engine inspect -f '{{json .NetworkSettings.Ports}}' lo8)"
+	assert_eq "80/tcp -> 127.0.0.1:8081" "$(engine port lo8)"
+	wait_for 10 sh -c "[ \"\$(nsenter --net=/run/netns/$BERTH_TEST_NETNS python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:8081/index.html\", timeout=2).read().decode().strip())' 2>/dev/null)\" = on-loopback ]"
+	# not on the bridge's address, from the host side or from another container
+	assert_eq closed "$(tcp_reach 172.29.0.1 8081)"
+	run engine run --rm "$(cgp)" bb sh -c 'printf "GET /index.html HTTP/1.0\r\n\r\n" | nc -w 2 172.29.0.1 8081'
+	assert_not_contains "$output" "on-loopback"
+	# the same port on another address is another mapping
+	in_ns ip addr add 198.51.100.7/32 dev lo
+	engine run -d --name other8 -p 198.51.100.7:8081:80 "$(cgp)" bb sh -c \
+		'echo on-other > /index.html; exec httpd -f -p 80 -h /' >/dev/null
+	wait_for 10 sh -c "[ \"\$(nsenter --net=/run/netns/$BERTH_TEST_NETNS python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://198.51.100.7:8081/index.html\", timeout=2).read().decode().strip())' 2>/dev/null)\" = on-other ]"
+	assert_eq on-loopback "$(http_get http://127.0.0.1:8081/index.html)"
+	engine rm -f lo8 other8 >/dev/null
+	assert_eq "" "$(in_ns nft list map ip berth hports_tcp | grep 8081 || true)"
+	run engine run --rm -p 300.1.2.3:8081:80 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "'300.1.2.3' is not an IPv4 address"
+}
+
+test_a_port_the_host_uses_is_refused_and_a_published_one_is_held() {
+	import_probe_image bb
+	local srv
+	# a server of the host's own listens on 8090
+	(exec nsenter --net="/run/netns/$BERTH_TEST_NETNS" python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8090)); s.listen(); time.sleep(60)') &
+	srv=$!
+	wait_for 10 sh -c "nsenter --net=/run/netns/$BERTH_TEST_NETNS ss -ltn | grep -q ':8090 '"
+	run engine run -d --name clash -p 8090:80 "$(cgp)" bb sleep 600
+	kill "$srv"
+	wait "$srv" 2>/dev/null || true
+	assert_eq 125 "$status"
+	assert_contains "$output" "listen tcp4 0.0.0.0:8090"
+	assert_contains "$output" "Address already in use"
+	assert_eq "" "$(in_ns nft list map ip berth ports_tcp | grep 8090 || true)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")"
+	engine rm clash >/dev/null
+	# while a container has a port, the host cannot take it (udp too)
+	engine run -d --name holder -p 8091:80 -p 8091:53/udp "$(cgp)" bb sleep 600 >/dev/null
+	run in_ns python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8091)); s.listen()'
+	assert_ne 0 "$status"
+	assert_contains "$output" "Address already in use"
+	run in_ns python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 8091))'
+	assert_ne 0 "$status"
+	assert_contains "$output" "Address already in use"
+	engine rm -f holder >/dev/null
+	# and it is the host's again
+	run in_ns python3 -c 'import socket
+s = socket.socket(); s.bind(("0.0.0.0", 8091)); s.listen()'
+	assert_eq 0 "$status" "$output"
+}
+
+test_picked_host_ports_publish_all_and_port() {
+	import_probe_image bb
+	engine commit -c 'EXPOSE 80' -c 'EXPOSE 53/udp' \
+		"$(engine create --network none "$(cgp)" bb true)" exposer >/dev/null
+	engine run -d --name pick -p 80 "$(cgp)" bb sh -c \
+		'echo picked > /index.html; exec httpd -f -p 80 -h /' >/dev/null
+	local hp
+	hp=$(engine port pick 80)
+	[[ "$hp" =~ ^0\.0\.0\.0:[0-9]+$ ]] || fail "port: '$hp'"
+	hp=${hp#0.0.0.0:}
+	assert_ne 80 "$hp"
+	assert_eq "80/tcp -> 0.0.0.0:$hp" "$(engine port pick)"
+	assert_contains "$(engine ps)" "0.0.0.0:$hp->80/tcp"
+	wait_for 10 sh -c "[ \"\$(nsenter --net=/run/netns/$BERTH_TEST_NETNS python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:$hp/index.html\", timeout=2).read().decode().strip())' 2>/dev/null)\" = picked ]"
+	run engine port pick 81
+	assert_eq 1 "$status"
+	assert_contains "$output" "No public port '81/tcp' published for pick"
+	# -P: every exposed port, each on a picked port; -p still wins for its port
+	engine run -d --name all -P -p 8095:80 "$(cgp)" exposer sleep 600 >/dev/null
+	run engine port all
+	assert_contains "$output" "80/tcp -> 0.0.0.0:8095"
+	assert_contains "$output" "53/udp -> 0.0.0.0:"
+	assert_eq 2 "$(wc -l <<<"$output")"
+	engine rm -f pick all >/dev/null
+	# not running: nothing to list
+	engine create --name stopped -p 8096:80 "$(cgp)" bb true >/dev/null
+	assert_eq "" "$(engine port stopped)"
+	engine rm stopped >/dev/null
+	assert_eq "" "$(in_ns nft list map ip berth ports_tcp | grep -v -e '^table' -e '^}' -e 'map ports_tcp' -e 'type ' -e '^[[:space:]]*}' || true)"
 }

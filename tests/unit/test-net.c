@@ -115,9 +115,25 @@ TEST(port_specs)
 	ASSERT_EQ(p.host_port, 53);
 	ASSERT_EQ(p.ctr_port, 5353);
 	ASSERT_TRUE(p.udp);
+	ASSERT_EQ(p.host_ip, htonl(0x7f000001));
+	port_format(&p, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "127.0.0.1:53->5353/udp");
+	port_canon(&p, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "127.0.0.1:53:5353/udp");
 	ASSERT_EQ(port_parse("0.0.0.0:1:2/tcp", &p, &err), 0);
-	static const char *const bad[] = { "80", "a:b", "0:80", "65536:1", "1:2/sctp",
-					   "10.0.0.1:1:2", "1:2:3:4", "" };
+	ASSERT_EQ(p.host_ip, 0u);
+	/* no host port: one picked at start (0) */
+	ASSERT_EQ(port_parse("80", &p, &err), 0);
+	ASSERT_EQ(p.host_port, 0);
+	ASSERT_EQ(p.ctr_port, 80);
+	ASSERT_EQ(port_parse("10.0.0.1::80/udp", &p, &err), 0);
+	ASSERT_EQ(p.host_port, 0);
+	port_canon(&p, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "10.0.0.1:0:80/udp");
+	ASSERT_EQ(port_parse(buf, &p, &err), 0);
+	ASSERT_EQ(p.host_ip, htonl(0x0a000001));
+	static const char *const bad[] = { "a:b", "80:0", "65536:1", "1:2/sctp", "1.2.3:1:2",
+					   "300.0.0.1:1:2", "1:2:3:4", "", "80:", "1:-2" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		err = berth_error_free(err);
 		if (port_parse(bad[i], &p, &err) != -EINVAL)
