@@ -27,6 +27,9 @@ packages=(
 	# the guest suite (tests/vm): a Debian 12 guest with systemd under QEMU, its disks
 	# made and read with e2fsprogs
 	qemu-system-x86 e2fsprogs
+	# a system call slowed at will, to kill a process in the middle of it
+	# (tests/integration/test-concurrency.sh)
+	strace
 	# docker's own load/save, against a dockerd the test starts on private roots
 	docker.io
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)

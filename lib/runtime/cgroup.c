@@ -812,7 +812,12 @@ static int choose_layout(const char *root, const struct mount_table *t, size_t *
 			idx[n++] = i;
 	}
 	if (n == 0 && v2 == SIZE_MAX)
-		return berth_error_new(err, ENOMEDIUM, "no cgroup filesystem is mounted under '%s'",
+		/* `ip netns exec` runs its command in a mount namespace of its own with a
+		 * fresh /sys, without the cgroup mounts */
+		return berth_error_new(err, ENOMEDIUM,
+				       "no cgroup filesystem is mounted under '%s' (under `ip netns "
+				       "exec`, which mounts a /sys of its own without them, use "
+				       "`nsenter --net=/run/netns/NAME` instead)",
 				       root);
 	if (n == 0) {
 		idx[0] = v2;

@@ -353,6 +353,18 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 	if (r < 0)
 		goto fail;
 	cg_made = true;
+	/* A state without an init yet (status "stopped"): should the creating process be
+	 * killed from here on, a forced delete still finds the cgroup (and the rootfs bind,
+	 * written again below) and removes them. Completed once the init runs. */
+	st.id = (char *)id;
+	st.bundle = bundle;
+	st.config = config;
+	st.rootfs = rootfs;
+	st.cgroup_path = cgpath;
+	st.systemd_unit = cg ? cg->unit : NULL;
+	r = state_write(dirfd, &st, err);
+	if (r < 0)
+		goto fail;
 
 	if (use_fifo) {
 		if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 ||
@@ -407,6 +419,11 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 		if (r < 0)
 			goto fail;
 		bound = true;
+		st.has_rootfs_bind = true;
+		st.rootfs_bind_id = bind_id;
+		r = state_write(dirfd, &st, err);
+		if (r < 0)
+			goto fail;
 	}
 
 	pctx = (struct process_ctx){

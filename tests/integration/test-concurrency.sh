@@ -244,3 +244,33 @@ test_interrupted_loads_are_reclaimed_at_the_next_open() {
 	(( $(du -sk "$BERTH_STORE" | cut -f1) < before + 2000 )) ||
 		fail "store grew from ${before} KiB to $(du -sk "$BERTH_STORE" | cut -f1) KiB"
 }
+
+test_a_monitor_killed_during_start_up_leaves_nothing_after_rm() {
+	import_probe_image bb
+	local sc pid mon
+	# the container's start-up slowed at one system call (strace's delay injection),
+	# its monitor killed there; rm -f then removes everything it made
+	for sc in mount pivot_root; do
+		strace -f -o /dev/null -e trace="$sc" -e inject="$sc:delay_enter=300000:when=2+" \
+			"$BERTH" --root "$BERTH_STORE" run -d --name "s-$sc" --network none "$(cgp)" \
+			bb sleep 100 >/dev/null 2>&1 &
+		pid=$!
+		mon=""
+		for _ in $(seq 100); do
+			mon=$(pgrep -f "berth-monitor --root $BERTH_STORE" | head -1 || true)
+			[[ -n $mon ]] && break
+			sleep 0.01
+		done
+		[[ -n $mon ]] || fail "$sc: no monitor"
+		sleep 0.2
+		kill -9 "$mon" 2>/dev/null || true
+		# strace lets go of what it traces when it dies; the CLI then ends on its own
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		wait_for 20 sh -c "! pgrep -f 'nam[e] s-$sc' >/dev/null"
+		run engine rm -f "s-$sc"
+		assert_eq 0 "$status" "$sc: $output"
+		assert_eq "" "$(ls -A "$BERTH_STORE/run" 2>/dev/null || true)" "$sc"
+		assert_eq "" "$(ls -A "$BERTH_STORE/containers")" "$sc"
+	done
+}

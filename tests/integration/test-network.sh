@@ -288,3 +288,16 @@ test_picked_host_ports_publish_all_and_port() {
 	engine rm stopped >/dev/null
 	assert_eq "" "$(in_ns nft list map ip berth ports_tcp | grep -v -e '^table' -e '^}' -e 'map ports_tcp' -e 'type ' -e '^[[:space:]]*}' || true)"
 }
+
+test_under_ip_netns_exec_the_error_says_what_to_do() {
+	import_probe_image bb
+	run ip netns exec "$BERTH_TEST_NETNS" "$BERTH" --root "$BERTH_STORE" run --name ipne "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "no cgroup filesystem is mounted under '/sys/fs/cgroup'"
+	assert_contains "$output" "nsenter --net=/run/netns/NAME"
+	engine rm -f ipne >/dev/null
+	# what it says works
+	run nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$BERTH" --root "$BERTH_STORE" run --rm "$(cgp)" bb echo fine
+	assert_eq 0 "$status" "$output"
+	assert_eq fine "$output"
+}
