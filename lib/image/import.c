@@ -152,7 +152,16 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 	if (r < 0)
 		goto out;
 
-	/* 2. Its diff id: the digest of the uncompressed tar. */
+	/* 2. Something to import: a tar of only end-of-archive blocks (e.g. a file of
+	 * zeros) reads as a valid empty tar, but has no files to make an image of. Docker
+	 * refuses it too. */
+	r = layer_has_entries(w.fd, err);
+	if (r == 0)
+		r = berth_error_new(err, EINVAL, "no files in the tarball: nothing to import");
+	if (r < 0)
+		goto out;
+
+	/* 3. Its diff id: the digest of the uncompressed tar. */
 	r = layer_diff_id(w.fd, NULL, hex, &comp, err);
 	if (r < 0)
 		goto out;
@@ -162,7 +171,7 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 		goto out;
 	}
 
-	/* 3. The config: the same image's again, or a new one. Imports run one at a time
+	/* 4. The config: the same image's again, or a new one. Imports run one at a time
 	 * from here: two of the same tarball must not both find none and make two images
 	 * that differ only in their time. */
 	r = store_import_lock(s, &import_lock, err);
@@ -174,7 +183,7 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 	if (r < 0)
 		goto out;
 
-	/* 4. The store's one commit path: unpack (once per chain id), then blob, layer,
+	/* 5. The store's one commit path: unpack (once per chain id), then blob, layer,
 	 * config and index under the lock. */
 	{
 		const struct commit_layer layer = {

@@ -169,6 +169,23 @@ int layer_diff_id(int tar_fd, const struct layer_limits *limits, char ret_hex[SH
 	return 0;
 }
 
+int layer_has_entries(int tar_fd, struct berth_error **err)
+{
+	_cleanup_(archive_freep) struct archive *a = NULL;
+	struct archive_entry *e;
+	int r;
+
+	a = archive_open_layer(tar_fd, false, err);
+	if (!a)
+		return err && *err ? -(*err)->errnum : -EINVAL;
+	r = archive_read_next_header(a, &e);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN)
+		return archive_err(a, err, "read tar");
+	return 1;
+}
+
 /* --- the unpacker --- */
 
 struct dir_meta {

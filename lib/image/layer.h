@@ -69,6 +69,13 @@ enum layer_compression {
 const char *layer_media_type(enum layer_compression c);
 
 /*
+ * Whether the (maybe compressed) tar in tar_fd has at least one entry: 1 if so, 0 when
+ * it is only end-of-archive blocks (as the empty layers of pulled images are), or
+ * -errno (-EINVAL not a tar). Reads from the start of tar_fd.
+ */
+int layer_has_entries(int tar_fd, struct berth_error **err);
+
+/*
  * The diff id of the (maybe compressed) tar in tar_fd: sha256 of the uncompressed
  * stream, as 64 hex digits. When the stream is not compressed, *ret_compression is
  * LAYER_COMPRESSION_NONE and ret_hex is left alone: the diff id is then the blob

@@ -182,3 +182,27 @@ test_prune_collects_garbage_left_in_the_store() {
 	run engine run --rm "$(cgp)" busybox echo still-works
 	assert_eq "still-works" "$output"
 }
+
+test_import_refuses_a_tar_without_entries() {
+	# only end-of-archive zero blocks: a valid but empty tar is no image (docker refuses
+	# it too), plain or compressed, and leaves nothing in the store
+	head -c 1024 /dev/zero >zeros.tar
+	head -c 1024 /dev/zero | gzip >zeros.tar.gz
+	local f
+	for f in zeros.tar zeros.tar.gz; do
+		run engine import "$f" img
+		assert_eq 125 "$status" "$output"
+		assert_contains "$output" "import '$f': no files in the tarball"
+	done
+	run engine import - img <zeros.tar
+	assert_eq 125 "$status" "$output"
+	assert_contains "$output" "no files in the tarball"
+	run engine images -q
+	assert_eq "" "$output"
+	assert_eq "" "$(find "$BERTH_STORE/blobs" "$BERTH_STORE/layers" -mindepth 1 ! -path "$BERTH_STORE/blobs/sha256")"
+	assert_eq "" "$(find "$BERTH_STORE" -name '*tmp*' -o -name '.*' -type f)"
+	# an image with one file still imports
+	mkdir d && echo x >d/f && tar -C d -cf one.tar f
+	run engine import one.tar img
+	assert_eq 0 "$status" "$output"
+}
