@@ -688,7 +688,9 @@ static int unpack_node(struct unpack *u, struct archive_entry *e, int dir_fd, co
 }
 
 /* AUFS-style whiteouts, as docker and the OCI image spec use in layer tars, become
- * overlayfs whiteouts so the diff dir can be a lowerdir as is. */
+ * overlayfs whiteouts so the diff dir can be a lowerdir as is. Only the name makes a
+ * marker, whatever the entry's type: some tools write ".wh..wh..opq" as a directory,
+ * and docker and containerd make its parent opaque all the same. */
 static int unpack_whiteout(struct unpack *u, struct archive_entry *e, int dir_fd, const char *base,
 			   const char *entry, struct berth_error **err)
 {
@@ -713,6 +715,27 @@ static int unpack_whiteout(struct unpack *u, struct archive_entry *e, int dir_fd
 	return apply_owner(u, dir_fd, name, -1, e, entry, err);
 }
 
+/* A whiteout is a marker, never a directory: an entry below one (say
+ * "d/.wh..wh..opq/x", from a tool that wrote the marker as a directory with content)
+ * would make a directory of that name in the layer, visible in the container. The
+ * layer is refused rather than half-applied. AUFS bookkeeping directories
+ * (.wh..wh.plnk/ and the like) are not markers and are left as they were. Returns the
+ * length of parent up to the end of its first whiteout component, or 0. */
+static size_t whiteout_in_parent(const char *parent)
+{
+	for (const char *p = parent; *p;) {
+		const char *slash = strchrnul(p, '/');
+		size_t len = (size_t)(slash - p);
+		bool opaque = len == strlen(WHITEOUT_OPAQUE) && startswith(p, WHITEOUT_OPAQUE);
+
+		if (startswith(p, WHITEOUT_PREFIX) &&
+		    (opaque || !startswith(p, WHITEOUT_META_PREFIX)))
+			return (size_t)(slash - parent);
+		p = *slash ? slash + 1 : slash;
+	}
+	return 0;
+}
+
 static int unpack_entry(struct unpack *u, struct archive_entry *e, struct berth_error **err)
 {
 	const char *entry = archive_entry_pathname(e), *hardlink = archive_entry_hardlink(e);
@@ -720,6 +743,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e, struct berth_
 	_cleanup_close_ int dir_fd = -EBADF;
 	const char *parent, *base;
 	mode_t type = archive_entry_filetype(e);
+	size_t n;
 	int r;
 
 	if (!entry)
@@ -739,6 +763,11 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e, struct berth_
 			    err, EINVAL, "entry '%s': the layer root must be a directory", entry);
 		return unpack_dir(u, e, u->root_fd, "", path, entry, err);
 	}
+
+	n = whiteout_in_parent(parent);
+	if (n > 0)
+		return berth_error_new(err, EINVAL, "entry '%s': inside the whiteout '%.*s'", entry,
+				       (int)n, parent);
 
 	r = open_parent(u, entry, parent, &dir_fd, err);
 	if (r < 0)

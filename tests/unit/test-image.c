@@ -883,6 +883,62 @@ TEST(whiteouts)
 	ASSERT_TRUE(lgetxattr(p, "trusted.overlay.opaque", v, sizeof(v)) < 0);
 }
 
+/* Some tools write the opaque marker as a directory: only the name makes a marker (as
+ * for docker and containerd), so the parent becomes opaque and no directory of that
+ * name is left; content below a marker is no layer anyone can mean, and is refused. */
+TEST(opaque_marker_as_directory)
+{
+	_cleanup_tmpdir_ char *dir = make_tmpdir();
+	_cleanup_free_ char *tar = NULL, *bad = NULL, *root = NULL, *id = NULL, *p = NULL,
+			    *layers = NULL;
+	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(imagep) struct berth_image *img = NULL;
+	_cleanup_err_ struct berth_error *err = NULL;
+	static const struct tent ents[] = {
+	    {'d', "b", NULL, 0755},
+	    {'d', "b/.wh..wh..opq", NULL, 0755},
+	    {'f', "b/keep", "k", 0},
+	};
+	static const struct tent below[] = {
+	    {'d', "c/.wh..wh..opq", NULL, 0755},
+	    {'f', "c/.wh..wh..opq/x", "x", 0},
+	};
+	static const struct tent below_wh[] = {
+	    {'f', "d/.wh.gone/y", "y", 0},
+	};
+	char v[8];
+
+	SKIP_UNLESS_ROOT();
+	ASSERT_TRUE(dir);
+	tar = xasprintf("%s/opq.tar", dir);
+	bad = xasprintf("%s/bad.tar", dir);
+	root = xasprintf("%s/store", dir);
+	layers = xasprintf("%s/layers", root);
+	ASSERT_EQ(make_tar(tar, ents, ELEMENTSOF(ents), false), 0);
+	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
+	ASSERT_EQ(berth_image_import(store, tar, "opq", &id, &err), 0);
+	ASSERT_EQ(berth_image_lookup(store, "opq", &img, &err), 0);
+	ASSERT_TRUE(!exists_at(img->layer_dirs[0], "b/.wh..wh..opq"));
+	ASSERT_TRUE(exists_at(img->layer_dirs[0], "b/keep"));
+	p = xasprintf("%s/b", img->layer_dirs[0]);
+	ASSERT_EQ(lgetxattr(p, "trusted.overlay.opaque", v, sizeof(v)), 1);
+	ASSERT_EQ(v[0], 'y');
+
+	free(id);
+	id = NULL;
+	ASSERT_EQ(make_tar(bad, below, ELEMENTSOF(below), false), 0);
+	ASSERT_EQ(berth_image_import(store, bad, "bad", &id, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "entry 'c/.wh..wh..opq/x': inside the whiteout 'c/.wh..wh..opq'");
+	ASSERT_TRUE(id == NULL);
+	berth_error_free(err);
+	err = NULL;
+	ASSERT_EQ(make_tar(bad, below_wh, ELEMENTSOF(below_wh), false), 0);
+	ASSERT_EQ(berth_image_import(store, bad, "bad", &id, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "entry 'd/.wh.gone/y': inside the whiteout 'd/.wh.gone'");
+	ASSERT_TRUE(id == NULL);
+	ASSERT_EQ(count_entries(layers), 1);
+}
+
 /* --- remove --- */
 
 TEST(remove_untags_then_deletes)
