@@ -61,6 +61,25 @@ static int validate_name(const char *n, struct berth_error **err)
 			       n);
 }
 
+/* As docker: from 0.01 CPU (a 1 ms quota per 100 ms period, the kernel's minimum) to
+ * the CPUs online now, the count docker uses too. */
+static int validate_cpus(double cpus, struct berth_error **err)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long long nano = (long long)(cpus * 1e9 + 0.5);
+
+	if (cpus <= 0)
+		return 0; /* unlimited */
+	if (n < 1)
+		n = 1;
+	if (nano < 10000000LL || nano > (long long)n * 1000000000LL)
+		return berth_error_new(
+		    err, EINVAL,
+		    "range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n,
+		    n);
+	return 0;
+}
+
 static int remove_files(const char *dir, struct berth_error **err)
 {
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
@@ -345,6 +364,9 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 		if (r < 0)
 			goto out;
 	}
+	r = validate_cpus(o->cpus, err);
+	if (r < 0)
+		goto out;
 	dir = xasprintf("%s/%s", cdir, id);
 	rootfs = xasprintf("%s/rootfs", dir);
 	upper = xasprintf("%s/upper", dir);

@@ -154,3 +154,21 @@ test_interactive_stdin() {
 	run sh -c "echo from-stdin | $(engine_sh) run --rm $(cgp) bb cat"
 	assert_eq "" "$output"
 }
+
+test_cpus_above_the_online_cpus_is_refused() {
+	import_bb
+	local n
+	n=$(getconf _NPROCESSORS_ONLN)
+	# as docker: from 0.01 to the number of online CPUs, and nothing created otherwise
+	for cpus in $((n + 1)) "$n.5" 0.001; do
+		run engine run --rm --cpus "$cpus" "$(cgp)" bb true
+		assert_eq 125 "$status" "--cpus $cpus: $output"
+		assert_contains "$output" "range of CPUs is from 0.01 to $n.00, as there are only $n CPUs available"
+		run engine create --cpus "$cpus" "$(cgp)" bb true
+		assert_eq 125 "$status" "create --cpus $cpus: $output"
+	done
+	assert_eq "" "$(engine ps -aq)"
+	run engine run --rm --cpus "$n" "$(cgp)" bb echo ok
+	assert_eq 0 "$status" "$output"
+	assert_eq ok "$output"
+}
