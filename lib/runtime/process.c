@@ -705,7 +705,8 @@ static int child_stage1(struct child *c, struct berth_error **err)
 	/* CLONE_PARENT: the init becomes the runtime's child, as in the one-stage path. */
 	pid = raw_clone(CLONE_PARENT);
 	if (pid < 0)
-		return berth_error_set(err, errno, "clone container init");
+		return berth_error_set(err, errno, "clone %s",
+				       c->ctx->exec ? "the exec process" : "container init");
 	if (pid == 0) {
 		struct berth_error *e = NULL;
 

@@ -172,3 +172,16 @@ test_cpus_above_the_online_cpus_is_refused() {
 	assert_eq 0 "$status" "$output"
 	assert_eq ok "$output"
 }
+
+test_exec_at_the_pids_limit_names_the_exec_process() {
+	import_bb
+	# three sleeps and the shell, which becomes a fourth, fill a limit of 4
+	engine run -d --name full --pids-limit 4 "$(cgp)" bb \
+		sh -c 'sleep 1000 & sleep 1000 & sleep 1000 & exec sleep 1000' >/dev/null
+	wait_for 10 sh -c "! $(engine_sh) exec full true"
+	run engine exec full true
+	engine rm -f full >/dev/null
+	assert_ne 0 "$status" "$output"
+	assert_contains "$output" "clone the exec process: Resource temporarily unavailable"
+	assert_not_contains "$output" "init"
+}
