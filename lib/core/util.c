@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 #include "cleanup.h"
 #include "util.h"
@@ -174,6 +176,24 @@ int read_full_file(const char *path, char **ret, size_t *ret_size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
+	if (fd < 0)
+		return -errno;
+	return read_full_fd(fd, ret, ret_size);
+}
+
+int read_file_in_root(const char *root, const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	if (rfd < 0)
+		return -errno;
+	while (*path == '/')
+		path++;
+	fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
 	return read_full_fd(fd, ret, ret_size);

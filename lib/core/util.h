@@ -50,6 +50,9 @@ char *strv_join(char *const *l, const char *sep);  /* "" for NULL or empty; NULL
 /* Files. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
 int read_full_fd(int fd, char **ret, size_t *ret_size);
+/* read_full_file() of path resolved inside root (openat2 RESOLVE_IN_ROOT): symlinks in
+ * it, absolute or through "..", stay below root, as they would in a container */
+int read_file_in_root(const char *root, const char *path, char **ret, size_t *ret_size);
 int read_one_line_at(int dirfd, const char *path, char **ret); /* strips the newline */
 int write_string_at(int dirfd, const char *path, const char *s); /* O_WRONLY, no create */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);

@@ -95,16 +95,18 @@ static void sort_by_depth(json_t *mounts)
 	}
 }
 
-/* Look `name` up in <rootfs>/etc/passwd or /etc/group: field 3 is the id, 4 the gid. */
+/* Look `name` up in the rootfs' /etc/passwd or /etc/group: field 3 is the id, 4 the gid. */
 static int lookup_db(const char *rootfs, const char *db, const char *name, uint32_t *ret_id,
 		     uint32_t *ret_gid)
 {
-	_cleanup_free_ char *path = xasprintf("%s/etc/%s", rootfs, db), *text = NULL;
+	_cleanup_free_ char *path = xasprintf("/etc/%s", db), *text = NULL;
 	char *save = NULL;
 
 	if (!path)
 		return -ENOMEM;
-	if (read_full_file(path, &text, NULL) < 0)
+	/* the image's file as the container sees it: a symlink in the image cannot make
+	 * this read the host's */
+	if (read_file_in_root(rootfs, path, &text, NULL) < 0)
 		return -ENOENT;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[5] = { 0 };

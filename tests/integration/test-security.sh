@@ -129,3 +129,33 @@ test_dev_symlink_stays_in_rootfs() {
 		done
 	done
 }
+
+# The engine reads the image's /etc/passwd and /etc/group (-u NAME) as the container
+# would see them: an image whose files are symlinks to absolute paths or through ".."
+# must not make it read the host's.
+test_engine_user_lookup_stays_in_the_image() {
+	local d="$BERTH_TEST_TMP/pwimg" target
+	mkdir -p "$d"
+	tar -xf "$BUSYBOX_TAR" -C "$d"
+	cp "$PROBE" "$d/probe"
+	mkdir -p "$d/srv"
+	printf 'root:x:0:0::/root:/bin/sh\nimguser:x:4242:4343::/:/bin/sh\n' >"$d/srv/passwd"
+	printf 'root:x:0:\nimggroup:x:4444:\n' >"$d/srv/group"
+	for target in /srv ../../srv; do
+		rm -f "$d/etc/passwd" "$d/etc/group"
+		ln -s "$target/passwd" "$d/etc/passwd"
+		ln -s "$target/group" "$d/etc/group"
+		tar -C "$d" -cf "$BERTH_TEST_TMP/pw.tar" .
+		engine import "$BERTH_TEST_TMP/pw.tar" pw >/dev/null
+		# the image's entries, as the container resolves the links
+		run engine run --rm -u imguser:imggroup "$(cgp)" pw /probe ids
+		assert_eq 0 "$status" "$target: $output"
+		assert_contains "$output" "uid=4242"
+		assert_contains "$output" "gid=4444"
+		# a user only the host has is not found
+		run engine run --rm -u _apt "$(cgp)" pw true
+		assert_eq 125 "$status" "$target: $output"
+		assert_contains "$output" "unable to find user _apt"
+		engine rmi pw >/dev/null
+	done
+}
