@@ -59,7 +59,9 @@ struct berth_create_opts {
 const char *berth_cgroup_manager_default(void);
 
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's
- * process is executed. On failure nothing is left (cgroup, state dir, processes). */
+ * process is executed. On failure nothing is left (cgroup, state dir, processes).
+ * A process with a terminal needs opts->console_socket or opts->ret_pty_master:
+ * -EINVAL without either, before anything is made. */
 int berth_container_create(const char *root, const char *id, const struct berth_create_opts *opts,
 			   struct berth_error **err);
 

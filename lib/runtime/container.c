@@ -328,6 +328,16 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 			goto fail;
 		}
 	}
+	/* runc's and crun's refusal: a detached container's terminal with no console socket
+	 * to send it to and no caller to hand it to would be closed, the process left with a
+	 * pty nobody reads or writes */
+	if (cfg->process.terminal && !opts->console_socket && !ret_pty) {
+		r = berth_error_new(err, EINVAL,
+				    "'%s' has a terminal (process.terminal) but no console socket: "
+				    "cannot allocate a tty when detached without --console-socket",
+				    id);
+		goto fail;
+	}
 	r = add_listen_env(&cfg->process, opts->listen_fds, err);
 	if (r < 0)
 		goto fail;
@@ -573,7 +583,9 @@ int berth_container_create(const char *root, const char *id, const struct berth_
 	int pty = -EBADF;
 	int r;
 
-	r = create_internal(root, id, opts, true, &pid, NULL, &pty, NULL, err);
+	/* without opts->ret_pty_master the pty has nowhere to go but the console socket */
+	r = create_internal(root, id, opts, true, &pid, NULL, opts->ret_pty_master ? &pty : NULL,
+			    NULL, err);
 	if (r < 0)
 		return r;
 	hand_over_pty(opts, pty);

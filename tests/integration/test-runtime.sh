@@ -419,6 +419,24 @@ PY
 	assert_contains "$(cat "$BERTH_TEST_TMP/pty-out")" "0:tty"
 }
 
+test_detached_terminal_without_console_socket_refused() {
+	local b="$BERTH_TEST_TMP/b23d" how d
+	make_bundle "$b" /probe sleep 30
+	jq_edit "$b/config.json" '.process.terminal = true'
+	for how in create "run -d"; do
+		# shellcheck disable=SC2086 # "run -d" is two words
+		run rt $how --bundle "$b" b23d
+		assert_eq 1 "$status" "$how: $output"
+		assert_contains "$output" "berth-runtime: ${how% *}: 'b23d' has a terminal"
+		assert_contains "$output" "without --console-socket"
+		[ ! -e "$RUNTIME_ROOT/b23d" ] || fail "$how left its state dir"
+		for d in /sys/fs/cgroup"$BERTH_TEST_CGROUP"/b23d /sys/fs/cgroup/*"$BERTH_TEST_CGROUP"/b23d; do
+			[ ! -e "$d" ] || fail "$how left its cgroup $d"
+		done
+		assert_eq "" "$(rt list -q)"
+	done
+}
+
 test_log_json_records_errors() {
 	local b="$BERTH_TEST_TMP/b24"
 	make_bundle "$b" /probe exit 0
