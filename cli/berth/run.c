@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "berth/runtime.h"
@@ -223,6 +224,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	if (o.memory_swap > 0 && o.memory > 0 && o.memory_swap < o.memory)
 		return cli_usage_error(cli, err,
 				       "minimum memoryswap limit should be larger than memory limit");
+	/* docker's check: -it in the foreground proxies our stdin to the container's pty in
+	 * raw mode; from a pipe that echoes and then hangs for ever. Refused as docker does
+	 * (its words, its exit code 1), before anything is made. */
+	if (!create && !o.detach && o.interactive && o.tty && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "berth: the input device is not a TTY\n");
+		return 1;
+	}
 	o.image = argv[optind++];
 	for (int i = optind; i < argc; i++)
 		if (strv_extend(&cmd, argv[i]) < 0)

@@ -276,6 +276,24 @@ EOF
 	engine rm -f tty1 >/dev/null
 }
 
+test_interactive_terminal_needs_a_terminal_on_stdin() {
+	import_bb
+	# -it from a pipe: docker's refusal (it would echo and hang for ever), nothing made
+	run timeout -k 1 10 sh -c "exec $(engine_sh) run -it --name notty $(cgp) bb sh" < <(echo x)
+	assert_eq 1 "$status" "$output"
+	assert_eq "berth: the input device is not a TTY" "$output"
+	assert_eq "" "$(engine ps -aq)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers" 2>/dev/null)"
+	# -i alone and -t alone from a pipe run as before
+	run timeout 20 sh -c "echo piped-in | $(engine_sh) run -i --rm $(cgp) bb cat"
+	assert_eq 0 "$status" "$output"
+	assert_eq "piped-in" "$output"
+	run timeout 20 sh -c "echo x | $(engine_sh) run -t --rm $(cgp) bb echo with-a-tty"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "with-a-tty"
+	assert_eq "" "$(engine ps -aq)"
+}
+
 test_usage_errors() {
 	import_bb
 	run engine create -d bb true
