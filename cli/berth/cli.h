@@ -91,7 +91,9 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 
 /* docker's --format for JSON objects: a subset of Go's text/template, {{.A.B}} (a
  * string as it is, other values as JSON), {{json .A}} and {{.}}, with text between.
- * One output per object. -EINVAL with the reason for what it cannot do. */
+ * One output per object. -EINVAL with the reason for what it cannot do; -ENOENT, as Go's
+ * missingkey=error, for a path with a key its object lacks (out may hold part of the
+ * output then). */
 int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **err);
 
 /* --- helpers (format.c) --- */

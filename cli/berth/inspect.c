@@ -14,8 +14,10 @@
 #include "cli.h"
 #include "util.h"
 
-/* The value at a dotted path (".State.Pid"; "." is obj itself). NULL when absent. */
-static json_t *lookup(json_t *obj, const char *path, size_t len)
+/* The value at a dotted path (".State.Pid"; "." is obj itself). NULL when absent; when
+ * a key is absent from an object, *ret_missing and *ret_missing_len name it. */
+static json_t *lookup(json_t *obj, const char *path, size_t len, const char **ret_missing,
+		      size_t *ret_missing_len)
 {
 	json_t *v = obj;
 	size_t i = 0;
@@ -26,6 +28,7 @@ static json_t *lookup(json_t *obj, const char *path, size_t len)
 	while (i < len && v) {
 		size_t j = i;
 		char key[128];
+		json_t *next;
 
 		while (j < len && path[j] != '.')
 			j++;
@@ -33,10 +36,39 @@ static json_t *lookup(json_t *obj, const char *path, size_t len)
 			return NULL;
 		memcpy(key, path + i, j - i);
 		key[j - i] = 0;
-		v = json_object_get(v, key);
+		next = json_object_get(v, key);
+		if (!next && json_is_object(v)) {
+			*ret_missing = path + i;
+			*ret_missing_len = j - i;
+			return NULL;
+		}
+		v = next;
 		i = j + 1;
 	}
 	return v;
+}
+
+/* Go's text/template with missingkey=error (docker's inspect over the raw JSON): "at
+ * <.A.B>: map has no entry for key "A"", at line:column of the path's last field. */
+static int missing_key(const char *tmpl, const char *path, size_t len, const char *key,
+		       size_t key_len, struct berth_error **err)
+{
+	const char *last = path + len, *line = tmpl;
+	unsigned lineno = 1;
+
+	while (last > path && last[-1] != '.')
+		last--;
+	if (last > path)
+		last--;
+	for (const char *c = tmpl; c < last; c++)
+		if (*c == '\n') {
+			lineno++;
+			line = c + 1;
+		}
+	return berth_error_new(err, ENOENT,
+			       "template: :%u:%zu: executing \"\" at <%.*s>: map has no entry for "
+			       "key \"%.*s\"",
+			       lineno, (size_t)(last - line), (int)len, path, (int)key_len, key);
 }
 
 static void print_value(json_t *v, bool as_json, FILE *out)
@@ -64,6 +96,7 @@ int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **
 	while (*p) {
 		const char *open = strstr(p, "{{"), *close, *a, *b;
 		bool as_json = false;
+		json_t *v;
 
 		if (!open) {
 			fputs(p, out);
@@ -90,7 +123,17 @@ int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **
 					       "template: '%.*s': only {{.Field.Path}} and "
 					       "{{json .Field.Path}} are supported",
 					       (int)(close - open - 2), open + 2);
-		print_value(b - a == 1 ? obj : lookup(obj, a, (size_t)(b - a)), as_json, out);
+		if (b - a == 1) {
+			v = obj;
+		} else {
+			const char *key = NULL;
+			size_t key_len = 0;
+
+			v = lookup(obj, a, (size_t)(b - a), &key, &key_len);
+			if (key)
+				return missing_key(tmpl, a, (size_t)(b - a), key, key_len, err);
+		}
+		print_value(v, as_json, out);
 		p = close + 2;
 	}
 	fputc('\n', out);
@@ -169,13 +212,31 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 		}
 		if (format) {
 			json_t *o = json_loads(json, 0, NULL);
+			_cleanup_free_ char *text = NULL;
+			size_t n = 0;
+			FILE *f = open_memstream(&text, &n);
 
-			r = cli_template(format, o, stdout, &e);
+			if (!f) {
+				json_decref(o);
+				return berth_error_set(err, errno, "format '%s'", argv[i]);
+			}
+			/* into a buffer: a failed template prints nothing of its object */
+			r = cli_template(format, o, f, &e);
 			json_decref(o);
+			if (fclose(f) != 0 && r >= 0)
+				r = berth_error_set(&e, errno, "format '%s'", argv[i]);
+			/* a key it does not have: that object's failure, as docker's (exit 1) */
+			if (r == -ENOENT) {
+				fprintf(stderr, "berth: %s\n", berth_error_message(e));
+				berth_error_free(e);
+				failed = 1;
+				continue;
+			}
 			if (r < 0) {
 				*err = e;
 				return r;
 			}
+			fwrite(text, 1, n, stdout);
 			continue;
 		}
 		printf("%s\n%s", first ? "" : ",", json);

@@ -420,6 +420,29 @@ test_inspect_a_container() {
 	engine rm in1 oom >/dev/null
 }
 
+test_inspect_format_of_a_missing_key_fails() {
+	import_bb
+	engine create --name mk1 "$(cgp)" bb true >/dev/null
+	# Go's missingkey=error, as docker's inspect: the key path named, exit 1, no output
+	run engine inspect -f '{{.Nope.Deeper}}' mk1
+	assert_eq 1 "$status" "$output"
+	assert_eq 'berth: template: :1:7: executing "" at <.Nope.Deeper>: map has no entry for key "Nope"' \
+		"$output"
+	run engine inspect -f 'status {{.State.Status}} {{json .State.Nope}}' mk1
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" 'at <.State.Nope>: map has no entry for key "Nope"'
+	assert_not_contains "$output" "status created"
+	# each object on its own: the others still print
+	run engine inspect -f '{{.Config.Image}}' mk1 bb:latest
+	assert_eq 1 "$status" "$output"
+	assert_contains "$output" "bb"
+	assert_contains "$output" 'map has no entry for key "Image"'
+	# keys that are there still print
+	assert_eq 'created /mk1 ["true"]' \
+		"$(engine inspect -f '{{.State.Status}} {{.Name}} {{json .Config.Cmd}}' mk1)"
+	engine rm mk1 >/dev/null
+}
+
 test_stats_and_top() {
 	import_bb
 	engine run -d --name busy -m 64m "$(cgp)" bb sh -c 'while :; do :; done' >/dev/null
