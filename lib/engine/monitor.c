@@ -54,6 +54,9 @@ struct mon {
 	struct record rec;
 	int dirfd;
 	int log_fd;
+	uint64_t log_lost;       /* lines the log could not take (a full disk) since the last
+				    marker */
+	int log_errno;           /* why */
 	int out[2];              /* stdout, stderr (or the pty master in out[0]) */
 	int in;                  /* the container's stdin: pipe, or the pty master; -1 */
 	char *in_pending;        /* input the container has not taken yet */
@@ -253,6 +256,50 @@ static void client_read(struct mon *m, size_t i)
 	}
 }
 
+/* Append entries of buf to the log. What a full disk (or any write error) refuses is
+ * counted, the partial entry taken back, and a marker entry says how many lines were lost
+ * once the log takes entries again (as conmon does), instead of losing them silently. */
+static int log_append(struct mon *m, enum log_stream st, const char *buf, size_t n)
+{
+	struct stat before;
+	int r;
+
+	if (fstat(m->log_fd, &before) < 0)
+		return -errno;
+	r = logfile_write(m->log_fd, st, buf, n);
+	if (r < 0)
+		(void)ftruncate(m->log_fd, before.st_size);
+	return r;
+}
+
+static void log_output(struct mon *m, enum log_stream st, const char *buf, size_t n)
+{
+	int r;
+
+	if (m->log_lost > 0) {
+		char marker[160];
+		int k = snprintf(marker, sizeof(marker),
+				 "berth: %llu line(s) of output lost: the log could not be "
+				 "written (%s)\n",
+				 (unsigned long long)m->log_lost, strerror(m->log_errno));
+
+		if (log_append(m, LOG_STDERR, marker, (size_t)k) < 0) {
+			for (size_t i = 0; i < n; i++)
+				m->log_lost += buf[i] == '\n';
+			m->log_lost += n > 0 && buf[n - 1] != '\n';
+			return;
+		}
+		m->log_lost = 0;
+	}
+	r = log_append(m, st, buf, n);
+	if (r < 0) {
+		m->log_errno = -r;
+		for (size_t i = 0; i < n; i++)
+			m->log_lost += buf[i] == '\n';
+		m->log_lost += n > 0 && buf[n - 1] != '\n';
+	}
+}
+
 static void output(struct mon *m, int which)
 {
 	char buf[MON_FRAME_MAX];
@@ -269,7 +316,7 @@ static void output(struct mon *m, int which)
 		return;
 	}
 	if (m->log_fd >= 0)
-		(void)logfile_write(m->log_fd, which == 0 ? LOG_STDOUT : LOG_STDERR, buf, (size_t)n);
+		log_output(m, which == 0 ? LOG_STDOUT : LOG_STDERR, buf, (size_t)n);
 	broadcast(m, which == 0 ? MON_STDOUT : MON_STDERR, buf, (size_t)n);
 }
 
@@ -742,6 +789,9 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->dir);
 	_cleanup_close_ int lock = -EBADF;
 
+	/* the marker of lines a full disk lost, if the log takes it now */
+	if (m->log_lost > 0 && m->log_fd >= 0)
+		log_output(m, LOG_STDERR, "", 0);
 	end_run(m, started);
 	/* gone already: `berth rm -f` removed it while we finished */
 	if (!rootfs || record_lock(m->dir, &lock) < 0)

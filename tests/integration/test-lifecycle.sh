@@ -532,3 +532,28 @@ test_container_group_and_prune() {
 	engine container rm -f live >/dev/null
 	assert_eq "" "$(engine ps -aq)"
 }
+
+test_log_lines_a_full_disk_refuses_are_counted_and_marked() {
+	# a store on a small tmpfs of its own, nearly filled
+	local store="$BERTH_TEST_TMP/small" out
+	mkdir -p "$store"
+	mount -t tmpfs -o size=12m berthsmall "$store"
+	"$BERTH" --root "$store" import "$BUSYBOX_TAR" bb >/dev/null
+	head -c $(( $(stat -f -c '%a*%S' "$store") - 64 * 1024 )) /dev/zero >"$store/filler" 2>/dev/null || true
+	# 20000 lines (about 1 MB of log) cannot be written; then room again, then one more
+	"$BERTH" --root "$store" run -d --name full --network none "$(cgp)" bb sh -c \
+		'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done; touch /tmp/wrote
+		 while [ ! -e /tmp/go ]; do sleep 0.1; done; echo after-the-disk-had-room' >/dev/null
+	wait_for 30 "$BERTH" --root "$store" exec full test -e /tmp/wrote
+	rm -f "$store/filler"
+	"$BERTH" --root "$store" exec full touch /tmp/go
+	run "$BERTH" --root "$store" wait full
+	assert_eq 0 "$output"
+	out=$("$BERTH" --root "$store" logs full 2>&1)
+	assert_contains "$out" "line(s) of output lost: the log could not be written (No space left on device)"
+	assert_contains "$out" "after-the-disk-had-room"
+	# the log stays well-formed: every line is a whole entry
+	assert_eq "" "$(grep -v -E '^[0-9TZ:.-]+ (stdout|stderr) [FP] ' "$store/containers/"*/container.log || true)"
+	"$BERTH" --root "$store" rm full >/dev/null
+	umount "$store"
+}
