@@ -227,17 +227,30 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 			} else {
 				if (o->detach_keys && o->tty) {
 					/* ctrl-p ctrl-q, as docker: the CLI leaves, the container
-					 * runs on (a ctrl-p alone is sent along with what follows) */
+					 * runs on. A ctrl-p is held back until the next key says
+					 * what it is: sent before that key, or never (a detach). */
+					char out[1 + MON_FRAME_MAX];
+					size_t k = 0;
+
 					for (ssize_t i = 0; i < n; i++) {
-						if (saw_ctrl_p && buf[i] == 0x11) {
-							r = 1;
-							goto out;
+						if (saw_ctrl_p) {
+							saw_ctrl_p = false;
+							if (buf[i] == 0x11) {
+								r = 1;
+								goto out;
+							}
+							out[k++] = 0x10;
 						}
-						saw_ctrl_p = buf[i] == 0x10;
+						if (buf[i] == 0x10)
+							saw_ctrl_p = true;
+						else
+							out[k++] = buf[i];
 					}
-				}
-				if (send_frame(sock, MON_STDIN, buf, (size_t)n) < 0)
+					if (k > 0 && send_frame(sock, MON_STDIN, out, k) < 0)
+						in_open = false;
+				} else if (send_frame(sock, MON_STDIN, buf, (size_t)n) < 0) {
 					in_open = false;
+				}
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {

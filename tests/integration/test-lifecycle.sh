@@ -557,3 +557,42 @@ test_log_lines_a_full_disk_refuses_are_counted_and_marked() {
 	"$BERTH" --root "$store" rm full >/dev/null
 	umount "$store"
 }
+
+test_a_ctrl_p_is_held_until_the_next_key() {
+	import_bb
+	# the container reads one raw byte: a lone ctrl-p must not reach it (it may be the
+	# start of ctrl-p ctrl-q); the next key sends it on, ahead of that key
+	run python3 - "$BERTH" "$BERTH_STORE" "$(cgp)" <<'EOF'
+import os, pty, sys, time, select
+berth, store, cgp = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(berth, [berth, "--root", store, "run", "-it", "--name", "hold1", cgp, "bb", "sh",
+                     "-c", "stty raw -echo; echo ready; dd bs=1 count=1 2>/dev/null | od -An -tx1; echo done"])
+def read_until(word, timeout=10):
+    buf, end = b"", time.time() + timeout
+    while word not in buf and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                buf += os.read(fd, 4096)
+            except OSError:
+                break
+    return buf
+read_until(b"ready")
+time.sleep(0.3)
+os.write(fd, b"\x10")
+early = read_until(b"done", timeout=1.5)
+print("after ctrl-p alone:", b"done" in early)
+os.write(fd, b"y")
+out = early + read_until(b"done")
+print("bytes:", out.split(b"done")[0].split(b"ready")[-1].strip().decode(errors="replace"))
+_, st = os.waitpid(pid, 0)
+print("cli exit:", os.waitstatus_to_exitcode(st))
+EOF
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "after ctrl-p alone: False"
+	assert_contains "$output" "bytes: 10"
+	assert_contains "$output" "cli exit: 0"
+	engine rm -f hold1 >/dev/null
+}
