@@ -12,11 +12,6 @@
 #include "cli.h"
 #include "util.h"
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
@@ -27,7 +22,7 @@ int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_strv_free_ char **changes = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_commit_opts o = {0};
@@ -83,7 +78,7 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct cli_output o;
 	const char *out = NULL;
 	int c, r;

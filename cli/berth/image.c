@@ -17,11 +17,6 @@
 #include "cli.h"
 #include "util.h"
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 /* Parse only -h/--help (and the given extra flags elsewhere): returns 1 when help was
  * printed, 0 to go on, < 0 on a usage error. */
 static int help_only(int argc, char **argv, struct berth_cli *cli, const char *help,
@@ -45,7 +40,7 @@ static int help_only(int argc, char **argv, struct berth_cli *cli, const char *h
 
 int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	int r;
 
 	r = help_only(argc, argv, cli,
@@ -70,7 +65,7 @@ int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	bool force = false;
 	int c, r, failed = 0;
 
@@ -127,7 +122,7 @@ int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error
 	};
 	static const char *const headers[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE",
 					      "COMMENT"};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct berth_history *h = NULL;
 	struct table *t = NULL;
 	bool quiet = false, no_trunc = false;
@@ -220,7 +215,7 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_strv_free_ char **deleted = NULL;
 	uint64_t reclaimed = 0;
 	bool all = false;

@@ -24,11 +24,6 @@ static void usage(FILE *f)
 		   "  -h, --help       Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 static void tablep(struct table **t)
 {
 	table_free(*t);
@@ -65,7 +60,7 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {},
 	};
 	static const char *const headers[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(image_list_release) struct image_list l = {0};
 	_cleanup_(tablep) struct table *t = NULL;
 	_cleanup_strv_free_ char **seen = NULL;

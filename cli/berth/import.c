@@ -23,11 +23,6 @@ static void usage(FILE *f)
 		   "  -h, --help          Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
@@ -35,7 +30,7 @@ int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_free_ char *id = NULL;
 	_cleanup_strv_free_ char **changes = NULL;
 	struct timespec t0, t1;

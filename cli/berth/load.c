@@ -21,11 +21,6 @@ static void usage(FILE *f)
 		   "  -h, --help         Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
@@ -33,7 +28,7 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_strv_free_ char **ids = NULL;
 	const char *path = "-";
 	int c, r;

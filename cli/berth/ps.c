@@ -20,11 +20,6 @@ static void usage(FILE *f)
 		   "  -h, --help       Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 static void tablep(struct table **t)
 {
 	table_free(*t);
@@ -42,7 +37,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	};
 	static const char *const headers[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					       "STATUS", "PORTS", "NAMES" };
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
 	struct berth_ctr_info **l = NULL;
 	bool all = false, quiet = false, no_trunc = false;

@@ -35,11 +35,6 @@ static void usage(FILE *f)
 		   "  -h, --help              Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
 		   struct berth_error **err)
 {
@@ -163,7 +158,7 @@ int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
 
 int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_registry_options o = {.progress = cli_progress};
 	int r;

@@ -29,14 +29,9 @@ static void usage(FILE *f)
 		   "  -h, --help              Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_free_ char *digest = NULL;
 	struct berth_registry_options o = {.progress = cli_progress};
 	const char *image, *dest;

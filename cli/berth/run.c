@@ -53,11 +53,6 @@ static void usage(FILE *f, bool create)
 		"      --help                Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 /* run and create: the same flags (create has no --detach) */
 static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool create,
 			 struct berth_error **err)
@@ -103,7 +98,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
 				   **publish = NULL;
 	_cleanup_free_ char *id = NULL;

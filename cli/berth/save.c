@@ -23,11 +23,6 @@ static void usage(FILE *f)
 		   "  -h, --help          Print this help\n");
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
-
 int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	enum { OPT_FORMAT = 0x100 };
@@ -37,7 +32,7 @@ int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct cli_output o;
 	enum berth_archive_format format = BERTH_ARCHIVE_DOCKER;
 	const char *out = NULL;

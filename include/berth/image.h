@@ -42,6 +42,12 @@ int berth_store_open(const char *root, struct berth_store **ret_store, struct be
 /* Accepts NULL; returns NULL. */
 struct berth_store *berth_store_free(struct berth_store *s);
 
+/* For _cleanup_(berth_store_freep): frees *s; *s may be NULL. */
+static inline void berth_store_freep(struct berth_store **s)
+{
+	berth_store_free(*s);
+}
+
 /* The absolute path of the store root; owned by the store. */
 const char *berth_store_root(const struct berth_store *s);
 

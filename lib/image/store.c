@@ -223,7 +223,6 @@ struct berth_store *berth_store_free(struct berth_store *s)
 	}
 	return NULL;
 }
-DEFINE_FREEP(struct berth_store, berth_store_free)
 
 const char *berth_store_root(const struct berth_store *s)
 {

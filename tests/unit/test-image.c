@@ -46,10 +46,6 @@ static char *make_tmpdir(void)
 	return mkdtemp(t) ? strdup(t) : NULL;
 }
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
 static void imagep(struct berth_image **i)
 {
 	berth_image_free(*i);
@@ -429,7 +425,7 @@ TEST(import_and_lookup)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *link = NULL, *s = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL, *byid = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	char target[64], prefix[32];
@@ -532,7 +528,7 @@ TEST(import_reuses_layer_and_image)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *tgz = NULL, *root = NULL, *id1 = NULL, *id2 = NULL,
 			    *id3 = NULL, *layers = NULL, *blobs = NULL, *marker = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *a = NULL, *b = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct berth_image **list = NULL;
@@ -585,7 +581,7 @@ TEST(reimport_reuses_older_image)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id1 = NULL, *id2 = NULL, *old = NULL,
 			    *json = NULL, *diff_id = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct store_index idx = {0};
@@ -627,7 +623,7 @@ TEST(import_gzip_from_stdin)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tgz = NULL, *root = NULL, *id = NULL, *s = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	int fd, saved;
@@ -656,7 +652,7 @@ TEST(import_rejects_bad_input)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *root = NULL, *junk = NULL, *id = NULL, *layers = NULL, *blobs = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 
 	ASSERT_TRUE(dir);
@@ -690,7 +686,7 @@ TEST(import_rejects_hostile_tars)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *root = NULL, *outside = NULL, *layers = NULL, *blobs = NULL,
 			    *images = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct hostile cases[] = {
 	    {"dotdot", {{'f', "../evil", "x", 0}}, 1, "'../evil'"},
 	    {"deep dotdot", {{'f', "a/../../evil", "x", 0}}, 1, "'a/../../evil'"},
@@ -845,7 +841,7 @@ TEST(whiteouts)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *p = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent ents[] = {
@@ -891,7 +887,7 @@ TEST(opaque_marker_as_directory)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *bad = NULL, *root = NULL, *id = NULL, *p = NULL,
 			    *layers = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent ents[] = {
@@ -946,7 +942,7 @@ TEST(remove_untags_then_deletes)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *id2 = NULL, *layer = NULL,
 			    *layers = NULL, *blobs = NULL, *cfg = NULL, *other = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct berth_image **list = NULL;
@@ -1018,7 +1014,7 @@ TEST(retag_leaves_untagged_image)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *t1 = NULL, *t2 = NULL, *root = NULL, *id1 = NULL, *id2 = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent other[] = {{'f', "other", "o", 0}};
 	struct berth_image **list = NULL;
@@ -1052,7 +1048,7 @@ TEST(store_sweeps_stale_temp_files)
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *root = NULL, *dead_dir = NULL, *dead_blob = NULL, *live = NULL,
 			    *ours = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	pid_t dead = fork();
 
@@ -1087,7 +1083,7 @@ TEST(concurrent_imports)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *layers = NULL, *blobs = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct berth_image **list = NULL;
 	pid_t pids[6];
@@ -1137,7 +1133,7 @@ TEST(corrupt_blob_detected)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *cfg = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 
@@ -1170,7 +1166,7 @@ TEST(overlay_mount_and_unmount)
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *upper = NULL, *work = NULL,
 			    *s = NULL, *p = NULL;
 	_cleanup_(umountp) char *merged = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	int fd;
@@ -1228,7 +1224,7 @@ TEST(overlay_whiteouts_hide_lower_files)
 	_cleanup_free_ char *t1 = NULL, *t2 = NULL, *root = NULL, *id1 = NULL, *id2 = NULL,
 			    *p = NULL;
 	_cleanup_(umountp) char *merged = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *lower = NULL, *top = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	static const struct tent base[] = {
@@ -1367,7 +1363,7 @@ TEST(overlay_runs_busybox)
 	_cleanup_free_ char *tar = NULL, *root = NULL, *id = NULL, *upper = NULL, *work = NULL,
 			    *s = NULL;
 	_cleanup_(umountp) char *merged = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	_cleanup_free_ char *busybox = NULL;

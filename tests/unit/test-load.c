@@ -31,10 +31,6 @@ static void tmpdir_cleanup(char **p)
 }
 #define _cleanup_tmpdir_ _cleanup_(tmpdir_cleanup)
 
-static void storep(struct berth_store **s)
-{
-	berth_store_free(*s);
-}
 static void imagep(struct berth_image **i)
 {
 	berth_image_free(*i);
@@ -340,7 +336,7 @@ TEST(load_docker_archive_shares_layers)
 	_cleanup_free_ char *root = NULL, *a1 = NULL, *a2 = NULL, *c1 = NULL, *c2 = NULL,
 			    *layers_dir = NULL;
 	_cleanup_strv_free_ char **ids = NULL, **ids2 = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL, *img2 = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct layers l = {0}, m = {0};
@@ -393,7 +389,7 @@ TEST(load_oci_layout_from_stdin)
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a = NULL, *c = NULL;
 	_cleanup_strv_free_ char **ids = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct layers l = {0};
@@ -449,7 +445,7 @@ TEST(load_refuses_digest_mismatch)
 {
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a = NULL, *b = NULL, *c = NULL, *wrong = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct layers l = {0};
 	char t[] = "/tmp/berth-test-load-XXXXXX";
 
@@ -479,7 +475,7 @@ TEST(load_refuses_hostile_layer)
 {
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a = NULL, *c = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	struct layers l = {0};
 	char t[] = "/tmp/berth-test-load-XXXXXX";
 
@@ -501,7 +497,7 @@ TEST(load_refuses_garbage)
 {
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a = NULL;
-	_cleanup_(storep) struct berth_store *store = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_mbuf_ struct mbuf out = {0};
 	const struct ment ents[] = {
 	    {'f', "manifest.json", "[{\"Config\":\"../x.json\",\"Layers\":[]}]", 0},
