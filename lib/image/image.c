@@ -22,11 +22,6 @@ DEFINE_FREEP(struct image_config, image_config_free)
 DEFINE_FREEP(struct berth_image, berth_image_free)
 DEFINE_FREEP(struct layer_record, layer_record_free)
 
-static void store_index_releasep(struct store_index *idx)
-{
-	store_index_release(idx);
-}
-
 struct berth_image *berth_image_free(struct berth_image *img)
 {
 	if (img) {

@@ -23,11 +23,6 @@
 
 DEFINE_FREEP(struct image_config, image_config_free)
 
-static void store_index_releasep(struct store_index *idx)
-{
-	store_index_release(idx);
-}
-
 /* The config of an image already in the store that `berth import` of these layers would
  * produce byte for byte, but for the time: reused, so importing the same tarball twice
  * gives the same image id (docker would make a new one each time). 1 and the config

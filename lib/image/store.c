@@ -761,11 +761,6 @@ void store_index_release(struct store_index *idx)
 	*idx = (struct store_index){0};
 }
 
-static void store_index_releasep(struct store_index *idx)
-{
-	store_index_release(idx);
-}
-
 const char *store_index_ref(const struct store_index *idx, const char *name)
 {
 	for (size_t i = 0; i < idx->n_refs; i++)

@@ -138,6 +138,11 @@ struct store_index {
 };
 
 void store_index_release(struct store_index *idx);
+/* For _cleanup_(store_index_releasep) on a struct store_index on the stack. */
+static inline void store_index_releasep(struct store_index *idx)
+{
+	store_index_release(idx);
+}
 /* A missing index is an empty one. */
 int store_index_load(struct berth_store *s, struct store_index *ret, struct berth_error **err);
 int store_index_save(struct berth_store *s, const struct store_index *idx,
