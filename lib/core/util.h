@@ -94,6 +94,9 @@ int parse_size(const char *s, int64_t *ret);
  * EINTR, never raises SIGPIPE. */
 int send_with_fd(int sock, const void *data, size_t len, int fd);
 
+/* CLOCK_MONOTONIC in milliseconds, for deadlines of bounded waits. */
+uint64_t now_ms(void);
+
 /* fds */
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);

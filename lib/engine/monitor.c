@@ -341,14 +341,6 @@ static int safe_close(int fd)
 	return -EBADF;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The address of a container on our network by its name or id (a prefix of 12 or more),
  * 0 when there is none. */
 static uint32_t lookup_container(struct mon *m, const char *name)

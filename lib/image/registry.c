@@ -286,14 +286,6 @@ struct pull_state {
 	uint64_t *shown_ms; /* gets index -> when its bytes were last shown */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* From the unpack threads: layer l is being unpacked, or is ready. */
 static void unpack_state(size_t l, enum reg_unpack_state st, void *data)
 {

@@ -76,8 +76,7 @@ bool cgroup_list_has(const char *list, const char *seps, const char *word);
  * at its mount point). Used by hybrid to decide which controllers are driven through v2. */
 bool cgroup_v2_available(const struct cgroup_hier *h, const char *controller);
 
-/* CLOCK_MONOTONIC in milliseconds, and a sleep that survives EINTR, for bounded polling. */
-uint64_t cgroup_now_ms(void);
+/* A sleep that survives EINTR, for bounded polling (with now_ms() of util.h). */
 void cgroup_sleep_ms(unsigned ms);
 
 /* Replace *dst with *src (which is taken); with dst NULL, *src is freed. Returns -errnum. */

@@ -637,7 +637,7 @@ static int v1_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
 {
 	const char *want = frozen ? "FROZEN" : "THAWED";
 	struct cgroup_hier *h = cgroup_v1_hier(cg, "freezer"), *u;
-	uint64_t deadline = cgroup_now_ms() + 1000;
+	uint64_t deadline = now_ms() + 1000;
 
 	if (!h) {
 		u = cgroup_unified(cg);
@@ -659,7 +659,7 @@ static int v1_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
 			return r;
 		if (streq(state, want))
 			return 0;
-		if (cgroup_now_ms() >= deadline) {
+		if (now_ms() >= deadline) {
 			if (frozen) /* do not leave it half frozen */
 				(void)cgroup_write(h->path, "freezer.state", "THAWED", NULL);
 			return berth_error_new(err, ETIMEDOUT,
@@ -785,7 +785,7 @@ static int v1_kill(struct cgroup *cg, int sig, struct berth_error **err)
 
 static int v1_destroy(struct cgroup *cg, struct berth_error **err)
 {
-	uint64_t deadline = cgroup_now_ms() + 2000;
+	uint64_t deadline = now_ms() + 2000;
 	int r, first = 0;
 
 	/* Kill until every hierarchy is empty (a process may have been moved out of some of
@@ -802,7 +802,7 @@ static int v1_destroy(struct cgroup *cg, struct berth_error **err)
 		if (found == 0)
 			break;
 		thaw_if_frozen(cg);
-		if (cgroup_now_ms() >= deadline)
+		if (now_ms() >= deadline)
 			return berth_error_new(
 			    err, EBUSY, "destroy cgroup '%s': %d processes still there after 2s",
 			    cg->rel_path, found);

@@ -498,7 +498,7 @@ int cgroup_v2_freeze_hier(const struct cgroup_hier *h, bool frozen, struct berth
 	if (r < 0)
 		return r;
 	/* The write only starts freezing; cgroup.events says when every task has stopped. */
-	deadline = cgroup_now_ms() + 1000;
+	deadline = now_ms() + 1000;
 	for (;;) {
 		bool state;
 
@@ -507,7 +507,7 @@ int cgroup_v2_freeze_hier(const struct cgroup_hier *h, bool frozen, struct berth
 			return r;
 		if (state == frozen)
 			return 0;
-		if (cgroup_now_ms() >= deadline)
+		if (now_ms() >= deadline)
 			return berth_error_new(err, ETIMEDOUT,
 					       "%s '%s': cgroup.events does not say 'frozen %d' "
 					       "after 1s",
@@ -630,7 +630,7 @@ static int v2_kill(struct cgroup *cg, int sig, struct berth_error **err)
 static int v2_destroy(struct cgroup *cg, struct berth_error **err)
 {
 	const struct cgroup_hier *h = hier(cg);
-	uint64_t deadline = cgroup_now_ms() + 2000;
+	uint64_t deadline = now_ms() + 2000;
 	int r;
 
 	/* Frozen tasks still die from SIGKILL on cgroup2, no thaw needed. */
@@ -643,7 +643,7 @@ static int v2_destroy(struct cgroup *cg, struct berth_error **err)
 			return r;
 		if (r == 0)
 			break;
-		if (cgroup_now_ms() >= deadline)
+		if (now_ms() >= deadline)
 			return berth_error_new(err, EBUSY,
 					       "destroy '%s': %d processes still there after 2s",
 					       h->path, r);

@@ -28,14 +28,6 @@ int (*cgroup_write_hook)(const char *dir, const char *file, const char *value);
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers */
 
-uint64_t cgroup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void cgroup_sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -442,7 +434,7 @@ static int rmdir_tree(const char *dir, uint64_t deadline, struct berth_error **e
 	for (;;) {
 		if (rmdir(dir) >= 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || cgroup_now_ms() >= deadline)
+		if (errno != EBUSY || now_ms() >= deadline)
 			return berth_error_set(err, errno, "rmdir '%s'", dir);
 		cgroup_sleep_ms(10);
 	}
@@ -450,7 +442,7 @@ static int rmdir_tree(const char *dir, uint64_t deadline, struct berth_error **e
 
 int cgroup_hier_rmdir(const struct cgroup_hier *h, struct berth_error **err)
 {
-	return rmdir_tree(h->path, cgroup_now_ms() + 1000, err);
+	return rmdir_tree(h->path, now_ms() + 1000, err);
 }
 
 /* ---------------------------------------------------------------------------------------- */

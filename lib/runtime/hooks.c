@@ -36,14 +36,6 @@ struct capture {
 	bool truncated;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Read what is there; closes the fd at EOF or on error. */
 static void capture_read(struct capture *c)
 {

@@ -250,14 +250,6 @@ struct sdbus *sdbus_close(struct sdbus *bus)
 	return NULL;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read exactly n bytes before the deadline. */
 static int read_full(int fd, void *buf, size_t n, int64_t deadline)
 {
@@ -338,7 +330,7 @@ static int wait_consumed(int fd, int64_t deadline)
 			return -errno;
 		if (n == 0)
 			return 0;
-		if (now_ms() >= deadline)
+		if ((int64_t)now_ms() >= deadline)
 			return -ETIMEDOUT;
 		(void)poll(NULL, 0, 1);
 	}
