@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "config.h"
+#include "idmap.h"
+
+static const char *json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
 
 /* The OCI features document (runtime-spec features.md) for what berth implements. */
 int cmd_features(int argc, char **argv, const struct rt_cli *cli)
@@ -28,7 +35,7 @@ int cmd_features(int argc, char **argv, const struct rt_cli *cli)
 		first = 0;
 	}
 	printf("],\n    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": true, "
-	       "\"systemdUser\": false, \"rdma\": false},\n"
+	       "\"systemdUser\": false, \"rdma\": %s},\n"
 	       "    \"seccomp\": {\"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
 	       "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "
 	       "\"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\", \"SCMP_ACT_NOTIFY\", "
@@ -39,8 +46,9 @@ int cmd_features(int argc, char **argv, const struct rt_cli *cli)
 	       "    \"apparmor\": {\"enabled\": false},\n"
 	       "    \"selinux\": {\"enabled\": false},\n"
 	       "    \"intelRdt\": {\"enabled\": false},\n"
-	       "    \"mountExtensions\": {\"idmap\": {\"enabled\": false}}\n"
+	       "    \"mountExtensions\": {\"idmap\": {\"enabled\": %s}}\n"
 	       "  },\n"
-	       "  \"annotations\": {\"org.opencontainers.runtime-spec.features\": \"berth\"}\n}\n");
+	       "  \"annotations\": {\"org.opencontainers.runtime-spec.features\": \"berth\"}\n}\n",
+	       json_bool(cgroup_rdma_supported()), json_bool(idmap_mounts_supported()));
 	return 0;
 }

@@ -364,6 +364,13 @@ int cgroup_v2_apply_hugetlb(const struct cgroup *cg, const struct cgroup_hier *h
 	return 0;
 }
 
+bool cgroup_rdma_supported(void)
+{
+	/* cgroup_v2_apply_rdma() below, and cgroup-v1.c's apply_rdma() (which falls back to
+	 * it for an rdma controller on the unified hierarchy of a hybrid host) */
+	return true;
+}
+
 int cgroup_v2_apply_rdma(const struct cgroup *cg, const struct cgroup_hier *h,
 			 const struct rt_resources *r, struct berth_error **err)
 {

@@ -116,6 +116,10 @@ int cgroup_new_systemd(const char *spec, const char *id, struct cgroup **ret,
 		       struct berth_error **err);
 int cgroup_open_unit(const char *path, const char *unit, struct cgroup **ret,
 		     struct berth_error **err);
+/* Whether linux.resources.rdma is applied (rdma.max, by the v1 and the v2 backends). What
+ * `berth-runtime features` reports as linux.cgroup.rdma. */
+bool cgroup_rdma_supported(void);
+
 /* The cgroup's directory in the cgroup2 hierarchy (v2, hybrid), NULL on v1. */
 const char *cgroup_v2_dir(const struct cgroup *cg);
 

@@ -11,6 +11,11 @@
  * The user namespace that carries a mount's mapping is made by a short-lived child.
  */
 
+/* Whether idmapped mounts are implemented: the mount options "idmap" and "ridmap" and a
+ * mount's uidMappings/gidMappings. What `berth-runtime features` reports as
+ * linux.mountExtensions.idmap.enabled. */
+bool idmap_mounts_supported(void);
+
 /* For each mount of cfg with idmap: a detached, idmapped tree fd in ret_fds[i]
  * (-1 for the others). ret_fds has cfg->n_mounts entries; the caller closes them. */
 int idmap_prepare(const struct rt_config *cfg, int *ret_fds, struct berth_error **err);

@@ -121,6 +121,9 @@ test_features_document() {
 	assert_eq 0 "$status"
 	echo "$output" | jq -e '.ociVersionMax == "1.2.0" and (.linux.namespaces | index("user")) != null
 		and (.linux.capabilities | index("CAP_SYS_ADMIN")) != null'
+	# implemented: idmapped mounts ("idmap"/"ridmap") and the rdma controller
+	echo "$output" | jq -e '.linux.mountExtensions.idmap.enabled == true
+		and .linux.cgroup.rdma == true'
 }
 
 test_exec_process_file() {
