@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
 
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)

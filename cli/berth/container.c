@@ -8,9 +8,9 @@
 #include <stdio.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static int cmd_container_prune(int argc, char **argv, struct berth_cli *cli,
 			       struct berth_error **err)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
 
 static int delegate(struct berth_cli *cli, struct berth_error **err)

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {

@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* Parse only -h/--help (and the given extra flags elsewhere): returns 1 when help was
  * printed, 0 to go on, < 0 on a usage error. */

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 #define SHORT_ID_LEN 12
 

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* The value at a dotted path (".State.Pid"; "." is obj itself). NULL when absent; when
  * a key is absent from an object, *ret_missing and *ret_missing_len name it. */

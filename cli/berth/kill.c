@@ -6,7 +6,7 @@
 
 #include "berth/engine.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
 
 static int kill_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)

@@ -12,9 +12,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static void login_usage(FILE *f)
 {

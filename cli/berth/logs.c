@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* docker's --since/--until: a duration back from now ("10m", "1h30m", "90s"), unix
  * seconds ("1733400000", "1733400000.5"), or an RFC 3339 time in UTC

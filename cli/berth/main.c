@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cleanup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/util.h"
 
 /* One row per command; keep sorted by name (the help lists them in this order). */
 static const struct berth_command commands[] = {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
 
 static int pause_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)

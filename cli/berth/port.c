@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {

@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static void usage(FILE *f)
 {

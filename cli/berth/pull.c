@@ -15,9 +15,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static void usage(FILE *f)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
 
 struct rm_args {

@@ -8,9 +8,9 @@
 
 #include "berth/engine.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static void usage(FILE *f, bool create)
 {

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* docker's units.BytesSize: binary units, 4 significant digits ("1.234MiB") */
 static void format_binary(uint64_t bytes, char *buf, size_t n)

@@ -5,9 +5,9 @@
 
 #include "berth/engine.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 struct stop_args {
 	int timeout;

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* ps's output, with argv as ps's arguments */
 static int run_ps(char **args, char **ret, struct berth_error **err)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* the only flags of a subcommand: -h, and those in `flags` (each a letter) */
 static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage, const char *opts,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * berth-monitor: the per-container monitor (lib/engine/monitor.h). Started by berth
+ * berth-monitor: the per-container monitor (include/berth/monitor.h, lib/monitor/). Started by berth
  * only, never by hand:
  *
  *     berth-monitor --root STORE --id ID --sync-fd FD [--attach-fd FD]
@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/monitor.h"
-#include "util.h"
+#include "berth/monitor.h"
+#include "berth/util.h"
 
 int main(int argc, char **argv)
 {

@@ -5,7 +5,7 @@
 
 #include "berth/runtime.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* Shared by create and run: --bundle, --config, --pid-file, --console-socket, --detach. */
 int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const char *cmd,

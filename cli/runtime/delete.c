@@ -8,8 +8,8 @@
 
 #include "berth/runtime.h"
 #include "cli.h"
-#include "cleanup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/util.h"
 
 static int delete_one(const struct rt_cli *cli, const char *id, bool force)
 {

@@ -8,7 +8,7 @@
 
 #include "berth/runtime.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* The fields of runc's stats that berth has, in runc's shape. OOM kills are not a stats
  * field there (tools wait for the "oom" event, and some grep the stream for "oom"). */

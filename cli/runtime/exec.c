@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "config.h"
-#include "util.h"
+#include "berth/runtime.h"
+#include "berth/util.h"
 
 static int parse_user(const char *s, struct berth_exec_opts *o)
 {
@@ -99,7 +99,7 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 			o.process_path = optarg;
 			break;
 		case 'c':
-			cap = rt_cap_from_name(optarg);
+			cap = berth_cap_from_name(optarg);
 			if (cap < 0)
 				return cli_usage_error(cli, "exec", "unknown capability '%s'", optarg);
 			o.add_caps |= 1ULL << cap;

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* The user owning the container's state directory (runc's "owner"). */
 static const char *owner_of(const char *root, const char *id)

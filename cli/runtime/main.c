@@ -14,7 +14,7 @@
 
 #include "berth/runtime.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* --log FILE, opened (and created, as runc does) at start; --debug lines go to it, or to
  * a copy of stderr without --log. Both are high close-on-exec descriptors: the

@@ -7,9 +7,9 @@
 #include <sys/types.h>
 
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 static bool has_pid(const pid_t *pids, size_t n, long pid)
 {

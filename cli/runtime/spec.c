@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
-#include "util.h"
+#include "berth/runtime.h"
+#include "berth/util.h"
 
 int cmd_spec(int argc, char **argv, const struct rt_cli *cli)
 {
@@ -36,7 +36,7 @@ int cmd_spec(int argc, char **argv, const struct rt_cli *cli)
 			return cli_usage_error(cli, "spec", "usage: spec [--bundle DIR] [--rootless]");
 		}
 	}
-	json = rt_config_default_json(rootless);
+	json = berth_runtime_default_spec(rootless);
 	path = xasprintf("%s/config.json", bundle);
 	if (!json || !path)
 		return cli_usage_error(cli, "spec", "out of memory");

@@ -7,7 +7,7 @@
 
 #include "berth/runtime.h"
 #include "cli.h"
-#include "util.h"
+#include "berth/util.h"
 
 int cmd_update(int argc, char **argv, const struct rt_cli *cli)
 {

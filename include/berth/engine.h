@@ -19,6 +19,7 @@
 
 #include "berth/error.h"
 #include "berth/image.h"
+#include "berth/record.h"  /* enum berth_ctr_state */
 
 struct berth_run_opts {
 	const char *image;
@@ -51,7 +52,7 @@ struct berth_run_opts {
 };
 
 /*
- * Containers run under a monitor each (berth-monitor: lib/engine/monitor.h), which holds
+ * Containers run under a monitor each (berth-monitor: lib/monitor/monitor.c), which holds
  * their stdio and log and records how they end; the CLI may come and go.
  */
 
@@ -174,7 +175,7 @@ int berth_volume_remove(struct berth_store *s, const char *name, bool force,
 int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
 		       struct berth_error **err);
 
-/* `berth network`: bridge networks (lib/net/network.h); "bridge" is the default one. */
+/* `berth network`: bridge networks (lib/net, include/berth/net.h); "bridge" is the default one. */
 struct berth_network_info {
 	char *name, *id, *subnet, *gateway, *bridge;
 	int64_t created;
@@ -192,13 +193,6 @@ int berth_network_remove(struct berth_store *s, const char *name, struct berth_e
 /* docker's network object (IPAM, Containers with their addresses) as JSON text. */
 int berth_network_inspect(struct berth_store *s, const char *name, char **ret_json,
 			  struct berth_error **err);
-
-enum berth_ctr_state {
-	BERTH_CTR_CREATED,
-	BERTH_CTR_RUNNING,
-	BERTH_CTR_EXITED,
-	_BERTH_CTR_STATE_MAX,
-};
 
 struct berth_ctr_info {
 	char *id;

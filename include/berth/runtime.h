@@ -271,3 +271,17 @@ int berth_container_restore(const char *root, const char *id, const struct berth
  * container's program: write each line with one write(2) to a descriptor opened before. */
 typedef void (*berth_debug_handler)(const char *msg);
 void berth_set_debug_handler(berth_debug_handler h);
+
+/* Capabilities by name, as config.json spells them: "CAP_SYS_ADMIN" -> 21, -EINVAL when
+ * unknown; berth_cap_to_name(21) -> "CAP_SYS_ADMIN", NULL when unknown. */
+int berth_cap_from_name(const char *name);
+const char *berth_cap_to_name(int cap);
+
+/* The config.json `spec` writes (runc's default, or its rootless variant): malloc'ed
+ * JSON text, NULL when out of memory. */
+char *berth_runtime_default_spec(bool rootless);
+
+/* The OCI features document (runtime-spec features.md) of what this build of the
+ * runtime implements, probed where it depends on the kernel (idmapped mounts, the rdma
+ * controller): malloc'ed JSON text, NULL when out of memory. */
+char *berth_runtime_features(void);

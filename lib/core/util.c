@@ -12,13 +12,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/util.h"
 
 char *xasprintf(const char *fmt, ...)
 {
@@ -598,4 +600,51 @@ uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int tty_set_raw(int fd, struct termios *saved)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	*saved = t;
+	cfmakeraw(&t);
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return -errno;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ret)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	char *p;
+	char state;
+	unsigned long long st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_full_file(path, &text, NULL) < 0)
+		return -ESRCH;
+	/* comm may hold spaces and parentheses: parse from the last ')' */
+	p = strrchr(text, ')');
+	if (!p)
+		return -EIO;
+	if (sscanf(p + 1,
+		   " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &st) != 2)
+		return -EIO;
+	if (state == 'Z' || state == 'X')
+		return -ESRCH;
+	*ret = st;
+	return 0;
+}
+
+int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
 }

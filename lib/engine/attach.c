@@ -20,11 +20,10 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
-#include "monitor.h"
-#include "runtime/sync.h"
-#include "runtime/tty.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/monitor.h"
+#include "berth/sync.h"
+#include "berth/util.h"
 
 #ifndef BERTH_LIBEXECDIR
 #define BERTH_LIBEXECDIR "/usr/local/libexec/berth"

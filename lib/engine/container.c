@@ -22,17 +22,16 @@
 
 #include "berth/engine.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
-#include "image/overlay.h"
+#include "berth/cleanup.h"
+#include "berth/overlay.h"
 #include "images.h"
-#include "net/netns.h"
-#include "monitor.h"
+#include "berth/net.h"
+#include "berth/monitor.h"
 #include "ocigen.h"
-#include "record.h"
-#include "volume.h"
-#include "net/network.h"
-#include "runtime/state.h"
-#include "util.h"
+#include "berth/record.h"
+#include "berth/volume.h"
+#include "berth/net.h"
+#include "berth/util.h"
 
 
 static int safe_close_fd(int fd)

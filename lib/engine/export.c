@@ -18,11 +18,11 @@
 
 #include "berth/engine.h"
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/overlay.h"
-#include "image/tarwrite.h"
-#include "record.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/overlay.h"
+#include "berth/tarwrite.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 /* In a child with its own mount namespace: mount the container's overlay read-only
  * on its rootfs dir and tar it to out_fd. The mount dies with the child's namespace,

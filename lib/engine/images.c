@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "images.h"
-#include "record.h"
-#include "util.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 struct ctr_list {
 	struct berth_ctr_info **l;

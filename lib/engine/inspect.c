@@ -14,11 +14,11 @@
 #include "berth/engine.h"
 #include "berth/image.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
-#include "logfile.h"
-#include "net/network.h"
-#include "record.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/logfile.h"
+#include "berth/net.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 static json_t *time_string(int64_t secs)
 {

@@ -12,10 +12,10 @@
 
 #include "berth/engine.h"
 #include "berth/image.h"
-#include "cleanup.h"
-#include "logfile.h"
-#include "record.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/logfile.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 struct printer {
 	const struct berth_logs_opts *o;

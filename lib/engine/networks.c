@@ -10,11 +10,11 @@
 
 #include "berth/engine.h"
 #include "berth/image.h"
-#include "cleanup.h"
-#include "logfile.h"
-#include "net/network.h"
-#include "record.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/logfile.h"
+#include "berth/net.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 void berth_network_info_list_free(struct berth_network_info **l, size_t n)
 {

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "net/dns.h"
+#include "berth/cleanup.h"
+#include "berth/net.h"
 #include "ocigen.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* docker's default capability set */
 static const char *const default_caps[] = {

@@ -7,7 +7,7 @@
 #include "berth/engine.h"
 #include "berth/error.h"
 #include "berth/image.h"
-#include "volume.h"
+#include "berth/volume.h"
 
 struct ocigen_input {
 	const struct berth_run_opts *opts;

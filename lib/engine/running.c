@@ -14,10 +14,10 @@
 #include "berth/engine.h"
 #include "berth/image.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "ocigen.h"
-#include "record.h"
-#include "util.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 /* The running container key names, and whether it is paused. */
 struct running {

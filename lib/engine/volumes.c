@@ -13,10 +13,10 @@
 
 #include "berth/engine.h"
 #include "berth/image.h"
-#include "cleanup.h"
-#include "record.h"
-#include "util.h"
-#include "volume.h"
+#include "berth/cleanup.h"
+#include "berth/record.h"
+#include "berth/util.h"
+#include "berth/volume.h"
 
 void berth_volume_list_free(char **names)
 {

@@ -24,14 +24,14 @@
 #include <unistd.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/commit.h"
-#include "image/config.h"
-#include "image/layer.h"
-#include "image/reference.h"
-#include "image/store.h"
-#include "image/tarwrite.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "commit.h"
+#include "config.h"
+#include "layer.h"
+#include "reference.h"
+#include "store.h"
+#include "berth/tarwrite.h"
+#include "berth/util.h"
 
 #define ARCHIVE_MAX_MEMBERS 4096
 #define ARCHIVE_MAX_JSON (UINT64_C(16) << 20)

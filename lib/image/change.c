@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cleanup.h"
-#include "image/config.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "config.h"
+#include "berth/util.h"
 
 static json_t *obj_member(json_t *o, const char *key)
 {

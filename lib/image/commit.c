@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "image/commit.h"
-#include "image/layer.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "commit.h"
+#include "layer.h"
+#include "store.h"
+#include "berth/util.h"
 
 int image_commit(struct berth_store *s, const char *config, size_t config_len,
 		 char *const *diff_ids, const struct commit_layer *layers, size_t n_layers,

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "berth/error.h"
-#include "image/store.h"
+#include "store.h"
 
 /* One layer of the image to commit, bottom first. */
 struct commit_layer {

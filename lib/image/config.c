@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "image/config.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "config.h"
+#include "berth/util.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/registry.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "registry.h"
+#include "berth/util.h"
 
 #define CRED_MAX_FILE (UINT64_C(1) << 20)
 

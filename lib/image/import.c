@@ -13,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/commit.h"
-#include "image/config.h"
-#include "image/layer.h"
-#include "image/reference.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "commit.h"
+#include "config.h"
+#include "layer.h"
+#include "reference.h"
+#include "store.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct image_config, image_config_free)
 

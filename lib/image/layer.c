@@ -14,10 +14,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/store.h"
-#include "image/layer.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "store.h"
+#include "layer.h"
+#include "berth/util.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."

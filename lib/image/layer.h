@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "berth/error.h"
-#include "image/sha256.h"
+#include "sha256.h"
 
 struct layer_limits {
 	uint64_t max_entries;	 /* tar headers */

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/config.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "config.h"
+#include "berth/util.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 

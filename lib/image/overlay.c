@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/overlay.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/overlay.h"
+#include "berth/util.h"
 
 /* Read what the kernel logged into the fs context ("e overlay: ..." lines) so the user
  * sees why, not just EINVAL. */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "image/reference.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "reference.h"
+#include "berth/util.h"
 
 static bool is_lower_alnum(char c)
 {

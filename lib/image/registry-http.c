@@ -27,10 +27,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/registry.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "registry.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define REG_MAX_ERROR_BODY (64 * 1024)
 #define REG_USER_AGENT "berth/0.1"

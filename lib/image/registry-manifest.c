@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "image/config.h"
-#include "image/registry.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "config.h"
+#include "registry.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 #define MT_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"

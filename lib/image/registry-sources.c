@@ -22,10 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/registry.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "registry.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define REG_SOURCES_FILE "blob-sources.json"
 #define REG_SOURCES_MAX 8

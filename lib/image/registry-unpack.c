@@ -22,11 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/layer.h"
-#include "image/registry.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "layer.h"
+#include "registry.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define UNPACK_MAX_THREADS 4
 

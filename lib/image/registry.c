@@ -32,15 +32,15 @@
 #include <unistd.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/commit.h"
-#include "image/config.h"
-#include "image/layer.h"
-#include "image/reference.h"
-#include "image/registry.h"
-#include "image/sha256.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "commit.h"
+#include "config.h"
+#include "layer.h"
+#include "reference.h"
+#include "registry.h"
+#include "sha256.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define ACCEPT_MANIFESTS                                                                           \
 	MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST

@@ -24,7 +24,7 @@
 
 #include "berth/error.h"
 #include "berth/image.h"
-#include "image/store.h"
+#include "store.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"

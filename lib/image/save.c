@@ -17,12 +17,12 @@
 #include <archive_entry.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/config.h"
-#include "image/reference.h"
-#include "image/store.h"
-#include "image/tarwrite.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "config.h"
+#include "reference.h"
+#include "store.h"
+#include "berth/tarwrite.h"
+#include "berth/util.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 

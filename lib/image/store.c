@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "image/store.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "store.h"
+#include "berth/util.h"
 
 #define INDEX_SCHEMA_VERSION 1
 #define COPY_BLOCK (128 * 1024)

@@ -11,8 +11,8 @@
 
 #include "berth/error.h"
 #include "berth/image.h"
-#include "image/layer.h"
-#include "image/sha256.h"
+#include "layer.h"
+#include "sha256.h"
 
 #define STORE_TMP_PREFIX ".tmp-" /* in-progress writes; swept under the lock */
 #define STORE_INDEX "index.json"

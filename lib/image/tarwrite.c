@@ -17,9 +17,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "cleanup.h"
-#include "image/tarwrite.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/tarwrite.h"
+#include "berth/util.h"
 
 #define OVL_OPAQUE "trusted.overlay.opaque"
 #define WHITEOUT_PREFIX ".wh."

@@ -16,14 +16,14 @@
 #include <archive.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "image/commit.h"
-#include "image/config.h"
-#include "image/layer.h"
-#include "image/reference.h"
-#include "image/store.h"
-#include "image/tarwrite.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "commit.h"
+#include "config.h"
+#include "layer.h"
+#include "reference.h"
+#include "store.h"
+#include "berth/tarwrite.h"
+#include "berth/util.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "dns.h"
+#include "berth/net.h"
 
 int dns_question(const uint8_t *q, size_t n, char name[256], uint16_t *ret_type,
 		 size_t *ret_end)

@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "netns.h"
+#include "berth/cleanup.h"
+#include "berth/net.h"
 
 /* The calling thread into the network namespace of pid; *ret_self is ours, for
  * leave(). */

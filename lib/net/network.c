@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "netlink.h"
-#include "network.h"
-#include "util.h"
+#include "berth/net.h"
+#include "berth/util.h"
 
 const char *ip_string(uint32_t addr, char buf[16])
 {

@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "bpf-devices.h"
-#include "cleanup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/util.h"
 
 #define INSN(c, d, s, o, i)                                                                        \
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})

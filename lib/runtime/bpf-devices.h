@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "berth/error.h"
-#include "runtime/config.h"
+#include "config.h"
 
 struct bpf_insn;
 

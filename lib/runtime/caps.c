@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "cleanup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/util.h"
 
 int caps_last_cap(void)
 {

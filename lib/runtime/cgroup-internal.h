@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "berth/error.h"
-#include "runtime/cgroup.h"
+#include "cgroup.h"
 
 /* v1 reports "no limit" as LONG_MAX rounded down to the page size (0x7ffffffffffff000 with 4k
  * pages); anything at or above this is unlimited whatever the page size (up to 1 MiB). */

@@ -25,10 +25,10 @@
 #include <linux/magic.h>
 
 #include "berth/runtime.h"
-#include "cleanup.h"
-#include "runtime/cgroup-internal.h"
-#include "runtime/sdbus.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "cgroup-internal.h"
+#include "sdbus.h"
+#include "berth/util.h"
 
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "runtime/cgroup-internal.h"
-#include "runtime/cgroup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "cgroup-internal.h"
+#include "cgroup.h"
+#include "berth/util.h"
 
 #define MEMSW "memory.memsw.limit_in_bytes"
 #define MEMORY_LIMIT "memory.limit_in_bytes"

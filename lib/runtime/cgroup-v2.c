@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "runtime/bpf-devices.h"
-#include "runtime/cgroup-internal.h"
-#include "runtime/cgroup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "bpf-devices.h"
+#include "cgroup-internal.h"
+#include "cgroup.h"
+#include "berth/util.h"
 
 #define CONTROLLER_SEPS " \t\n"
 

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "runtime/cgroup-internal.h"
-#include "runtime/cgroup.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "cgroup-internal.h"
+#include "cgroup.h"
+#include "berth/util.h"
 
 #define DEFAULT_ROOT "/sys/fs/cgroup"
 

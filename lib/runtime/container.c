@@ -20,7 +20,7 @@
 
 #include "berth/runtime.h"
 #include "cgroup.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "container.h"
 #include "debug.h"
@@ -33,7 +33,7 @@
 #include "rootfs.h"
 #include "state.h"
 #include "tty.h"
-#include "util.h"
+#include "berth/util.h"
 
 static const char *const status_names[_BERTH_STATUS_MAX] = {
 	[BERTH_STATUS_CREATING] = "creating", [BERTH_STATUS_CREATED] = "created",

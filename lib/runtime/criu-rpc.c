@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "criu-rpc.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Writing */

@@ -35,7 +35,7 @@
 
 #include "berth/runtime.h"
 #include "cgroup.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "container.h"
 #include "criu-rpc.h"
@@ -45,7 +45,7 @@
 #include "mount.h"
 #include "state.h"
 #include "tty.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Running criu */

@@ -10,11 +10,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "dev.h"
 #include "idmap.h"
 #include "mount.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* where dev_prepare_nodes() makes the nodes, in the state directory */
 #define PREPARED_DIR "devices"

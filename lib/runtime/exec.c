@@ -12,7 +12,7 @@
 
 #include "berth/runtime.h"
 #include "cgroup.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "debug.h"
 #include "foreground.h"
@@ -21,7 +21,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "tty.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* Turn the container's config into the exec'd process's: every namespace the container
  * has is joined through its init's /proc/<pid>/ns links. */

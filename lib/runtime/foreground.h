@@ -22,5 +22,3 @@ int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int *re
 
 void foreground_end(struct foreground *f);
 
-/* exit code or 128+signal, as a shell reports it */
-int exit_status(int wait_status);

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "lsm.h"
-#include "util.h"
+#include "berth/util.h"
 
 bool lsm_apparmor_enabled(void)
 {

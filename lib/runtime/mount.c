@@ -12,10 +12,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "idmap.h"
 #include "mount.h"
-#include "util.h"
+#include "berth/util.h"
 
 int openat_in_root(int rootfd, const char *path, int flags, bool no_symlinks)
 {

@@ -12,10 +12,10 @@
 #include <strings.h>
 #include <sys/resource.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "berth/runtime.h"
 #include "config.h"
-#include "util.h"
+#include "berth/util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -183,4 +183,14 @@ int berth_signal_parse(const char *s)
 	if (startswith(n, "RTMIN+") && parse_i64(n + 6, &v) == 0 && SIGRTMIN + v <= SIGRTMAX)
 		return SIGRTMIN + (int)v;
 	return -EINVAL;
+}
+
+int berth_cap_from_name(const char *name)
+{
+	return rt_cap_from_name(name);
+}
+
+const char *berth_cap_to_name(int cap)
+{
+	return rt_cap_to_name(cap);
 }

@@ -8,10 +8,10 @@
 
 #include "berth/runtime.h"
 #include "cgroup.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "state.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* Lock, read the state, check the status is one of `allowed` (bit mask of statuses),
  * and open the cgroup. The lock stays held in *ret_dirfd. */

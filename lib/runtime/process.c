@@ -24,12 +24,12 @@
 #include "lsm.h"
 #include "sched.h"
 #include "seccomp.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "process.h"
 #include "rootfs.h"
-#include "sync.h"
+#include "berth/sync.h"
 #include "tty.h"
-#include "util.h"
+#include "berth/util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "runtime/sdbus.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "sdbus.h"
+#include "berth/util.h"
 
 const char *sdbus_socket_path = "/run/systemd/private";
 #define SDBUS_MAX_MESSAGE (1u << 24)

@@ -21,11 +21,11 @@
 #include <string.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "sched.h"
 #include "spec-internal.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* ---- names ------------------------------------------------------------------------ */
 

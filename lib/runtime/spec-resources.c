@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "spec-internal.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* A string that is a single line without blanks: it becomes part of a cgroup control file
  * line ("eth0 5", "mlx5_0 hca_handle=2"), so a space or newline would inject another one. */

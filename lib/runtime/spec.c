@@ -34,10 +34,10 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "config.h"
 #include "spec-internal.h"
-#include "util.h"
+#include "berth/util.h"
 
 /* Older libc headers lack the newer flags; the values are kernel ABI. */
 #ifndef MS_LAZYTIME

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "state.h"
-#include "util.h"
+#include "berth/util.h"
 
 void state_file_clear(struct state_file *s)
 {
@@ -203,31 +203,6 @@ int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_e
 		return berth_error_new(err, EINVAL, "state of '%s' is corrupt: no id", id);
 	}
 	*ret = s;
-	return 0;
-}
-
-int proc_start_time(pid_t pid, uint64_t *ret)
-{
-	char path[64];
-	_cleanup_free_ char *text = NULL;
-	char *p;
-	char state;
-	unsigned long long st;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_full_file(path, &text, NULL) < 0)
-		return -ESRCH;
-	/* comm may hold spaces and parentheses: parse from the last ')' */
-	p = strrchr(text, ')');
-	if (!p)
-		return -EIO;
-	if (sscanf(p + 1,
-		   " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &state, &st) != 2)
-		return -EIO;
-	if (state == 'Z' || state == 'X')
-		return -ESRCH;
-	*ret = st;
 	return 0;
 }
 

@@ -43,8 +43,6 @@ int state_lock(const char *root, const char *id, bool create, int *ret_dirfd,
 int state_write(int dirfd, const struct state_file *s, struct berth_error **err);
 int state_read(int dirfd, const char *id, struct state_file *ret, struct berth_error **err);
 
-/* Start time of pid, or -ESRCH when it is gone or a zombie. */
-int proc_start_time(pid_t pid, uint64_t *ret);
 
 enum berth_status state_status(int dirfd, const struct state_file *s);
 

@@ -12,10 +12,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "mount.h"
 #include "tty.h"
-#include "util.h"
+#include "berth/util.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -86,19 +86,6 @@ int tty_send_to_socket(const char *path, int master, struct berth_error **err)
 	r = send_with_fd(s, name, sizeof(name) - 1, master);
 	if (r < 0)
 		return berth_error_set(err, -r, "send pty to console socket '%s'", path);
-	return 0;
-}
-
-int tty_set_raw(int fd, struct termios *saved)
-{
-	struct termios t;
-
-	if (tcgetattr(fd, &t) < 0)
-		return -errno;
-	*saved = t;
-	cfmakeraw(&t);
-	if (tcsetattr(fd, TCSANOW, &t) < 0)
-		return -errno;
 	return 0;
 }
 

@@ -19,8 +19,6 @@ int tty_make_controlling(int slave, struct berth_error **err);
 /* Send the pty master over the unix socket at `path` (OCI --console-socket). */
 int tty_send_to_socket(const char *path, int master, struct berth_error **err);
 
-/* Put `fd` in raw mode, saving the old settings in *saved. */
-int tty_set_raw(int fd, struct termios *saved);
 
 /* Copy between our stdin/stdout and `master` until the master hangs up and `pidfd`
  * (the container init) has exited; forwards SIGWINCH sizes and the signals in the

@@ -72,14 +72,14 @@ cflags=(
 	-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
-	-I"$src/include" -I"$src/lib/core" -I"$src/lib"
+	-I"$src/include" -I"$src/lib"
 )
 read -ra more <<<"$(pkg-config --cflags jansson libseccomp) ${FUZZ_CFLAGS:-}"
 cflags+=("${more[@]}")
 read -ra libs <<<"$(pkg-config --libs jansson libseccomp)"
 
 cd "$src"
-headers=(include/berth/*.h lib/core/*.h lib/runtime/*.h)
+headers=(include/berth/*.h lib/runtime/*.h)
 for harness in tests/fuzz/fuzz-*.c; do
 	name=$(basename "$harness" .c)
 	bin=$out/$name

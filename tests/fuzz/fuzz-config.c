@@ -22,7 +22,7 @@
 
 #include "berth/error.h"
 #include "runtime/config.h"
-#include "util.h"
+#include "berth/util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/bpf-devices.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 static struct rt_device_rule rule(bool allow, char type, int64_t major, int64_t minor,
 				  const char *access)

@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/cgroup-internal.h"
 #include "runtime/cgroup.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

@@ -14,11 +14,11 @@
 #include <archive_entry.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "image/config.h"
-#include "image/tarwrite.h"
+#include "berth/tarwrite.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 static char *apply(const char *base, const char *change, int *ret)
 {

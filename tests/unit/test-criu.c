@@ -11,14 +11,14 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/criu-rpc.h"
 #include "runtime/criu.h"
 #include "parse-config.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
-#include "engine/logfile.h"
-#include "engine/record.h"
+#include "berth/cleanup.h"
+#include "berth/logfile.h"
+#include "berth/record.h"
 #include "runtime/state.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/config.h"
 #include "runtime/hooks.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

@@ -16,15 +16,15 @@
 
 #include "berth/error.h"
 #include "berth/image.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "image/config.h"
 #include "image/layer.h"
-#include "image/overlay.h"
+#include "berth/overlay.h"
 #include "image/reference.h"
 #include "image/sha256.h"
 #include "image/store.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 #define MTIME 1500000000
 

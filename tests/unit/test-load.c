@@ -13,12 +13,12 @@
 
 #include "berth/error.h"
 #include "berth/image.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "image/config.h"
 #include "image/sha256.h"
 #include "image/store.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 #define TAR_MAX (1 << 20)
 

@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
-#include "net/dns.h"
-#include "net/network.h"
+#include "berth/cleanup.h"
+#include "berth/net.h"
+#include "berth/net.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/caps.h"
 #include "runtime/process.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 struct bins {
 	char *base;

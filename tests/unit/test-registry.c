@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "image/config.h"
 #include "image/registry.h"
 #include "image/store.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define DIGEST "sha256:" HEX64

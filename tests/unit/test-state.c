@@ -18,10 +18,10 @@
 
 #include "berth/error.h"
 #include "berth/runtime.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "runtime/state.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 DEFINE_FREEP(struct berth_error, berth_error_free)
 

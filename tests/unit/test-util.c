@@ -2,9 +2,9 @@
 #include <errno.h>
 
 #include "berth/error.h"
-#include "cleanup.h"
+#include "berth/cleanup.h"
 #include "test.h"
-#include "util.h"
+#include "berth/util.h"
 
 TEST(error_chain)
 {

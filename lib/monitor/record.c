@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include "berth/image.h"
-#include "cleanup.h"
-#include "record.h"
-#include "runtime/state.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/record.h"
+#include "berth/util.h"
 
 static const char *const ctr_state_names[_BERTH_CTR_STATE_MAX] = {
 	[BERTH_CTR_CREATED] = "created",

@@ -6,8 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logfile.h"
-#include "util.h"
+#include "berth/logfile.h"
+#include "berth/util.h"
 
 static const char *const stream_names[] = { [LOG_STDOUT] = "stdout", [LOG_STDERR] = "stderr" };
 

@@ -16,13 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "berth/engine.h"
 #include "berth/image.h"
-#include "cleanup.h"
-#include "logfile.h"
-#include "record.h"
-#include "util.h"
-#include "volume.h"
+#include "berth/cleanup.h"
+#include "berth/logfile.h"
+#include "berth/record.h"
+#include "berth/util.h"
+#include "berth/volume.h"
 
 void volume_mount_clear(struct volume_mount *m)
 {

@@ -3,7 +3,7 @@
 
 /*
  * A container's record: <store>/containers/<id>/container.json, what `ps`, `inspect`
- * and the monitor read and write. Internal to the engine; linked into berth and into
+ * and the monitor read and write. Part of lib/monitor, linked into berth and into
  * berth-monitor (so it needs jansson and lib/core only, not the image store).
  */
 
@@ -11,8 +11,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "berth/engine.h"
 #include "berth/error.h"
+
+/* What a container is doing, as `ps` says it (paused and restarting are flags beside it). */
+enum berth_ctr_state {
+	BERTH_CTR_CREATED,
+	BERTH_CTR_RUNNING,
+	BERTH_CTR_EXITED,
+	_BERTH_CTR_STATE_MAX,
+};
 
 struct record {
 	char *id;

@@ -2,7 +2,9 @@
 #pragma once
 
 /*
- * Bridge networks (internal to the engine), docker's model:
+ * lib/net: bridge networks, published ports, and the containers' DNS.
+ *
+ * Bridge networks, docker's model:
  *
  *   <store>/networks/<name>/network.json   name, id, subnet, gateway, bridge
  *   <store>/networks/<name>/leases/<ip>    one file per address in use: the container id
@@ -16,6 +18,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -102,3 +105,42 @@ void ports_unpublish(const struct port_map *p, size_t n);
 
 /* "a.b.c.d" of addr (network byte order) into buf (>= 16 bytes) */
 const char *ip_string(uint32_t addr, char buf[16]);
+
+/* In a container's network namespace */
+
+/* Bring up the loopback interface in the network namespace of `pid`. The calling thread
+ * enters that namespace for the two ioctls and returns to its own. */
+int net_loopback_up(pid_t pid, struct berth_error **err);
+
+/* A UDP socket bound to addr:port inside the network namespace of pid (non-blocking,
+ * close-on-exec): it keeps working there from our own namespace. */
+int net_udp_socket_in(pid_t pid, const char *addr, uint16_t port, int *ret_fd,
+		      struct berth_error **err);
+
+/*
+ * DNS between containers: each container on a bridge network asks its monitor's
+ * resolver at 127.0.0.11:53 (a socket the monitor made inside the container's network
+ * namespace). A name of a container on the same network (its name, or its id as a
+ * prefix of 12 or more) is answered from the network's leases; every other query goes
+ * to the host's nameservers from the monitor's own namespace, and their answers back.
+ */
+
+#define DNS_ADDRESS "127.0.0.11"
+
+enum {
+	DNS_NOERROR = 0,
+	DNS_SERVFAIL = 2,
+	DNS_NXDOMAIN = 3,
+	DNS_TYPE_A = 1,
+	DNS_TYPE_ANY = 255,
+};
+
+/* The single question of a query: its name (lowercase, without the final dot), type,
+ * and where it ends. -EINVAL when q is not a query with one question. */
+int dns_question(const uint8_t *q, size_t n, char name[256], uint16_t *ret_type,
+		 size_t *ret_end);
+
+/* The reply to query q: rcode, and with DNS_NOERROR and addr (network byte order, 0:
+ * none) one A record when the question asks for A. Returns its length in out, or
+ * -EINVAL. */
+int dns_reply(const uint8_t *q, size_t n, int rcode, uint32_t addr, uint8_t *out, size_t cap);

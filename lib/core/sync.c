@@ -5,9 +5,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "cleanup.h"
-#include "sync.h"
-#include "util.h"
+#include "berth/cleanup.h"
+#include "berth/sync.h"
+#include "berth/util.h"
 
 static const char *const sync_names[_SYNC_MAX] = {
 	[SYNC_GO] = "go",

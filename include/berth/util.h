@@ -100,3 +100,12 @@ uint64_t now_ms(void);
 /* fds */
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);
+
+/* Processes and terminals, shared by the runtime and the monitor. */
+struct termios;
+/* Start time of pid (field 22 of /proc/<pid>/stat), or -ESRCH when it is gone or a zombie. */
+int proc_start_time(pid_t pid, uint64_t *ret);
+/* exit code or 128+signal, as a shell reports it (255 for anything else) */
+int exit_status(int wait_status);
+/* Put terminal `fd` in raw mode, saving the old settings in *saved. */
+int tty_set_raw(int fd, struct termios *saved);

@@ -20,21 +20,19 @@
 #include <unistd.h>
 
 #include "berth/runtime.h"
-#include "cleanup.h"
-#include "image/overlay.h"
-#include "logfile.h"
-#include "monitor.h"
-#include "net/netns.h"
-#include "net/dns.h"
-#include "net/network.h"
+#include "berth/cleanup.h"
+#include "berth/overlay.h"
+#include "berth/logfile.h"
+#include "berth/monitor.h"
+#include "berth/net.h"
+#include "berth/net.h"
+#include "berth/net.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include "record.h"
-#include "runtime/foreground.h"
-#include "runtime/state.h"
-#include "runtime/sync.h"
-#include "util.h"
-#include "volume.h"
+#include "berth/record.h"
+#include "berth/sync.h"
+#include "berth/util.h"
+#include "berth/volume.h"
 
 #define MAX_CLIENTS 32
 /* after the init exits, how long its output may still take to drain (a process that
