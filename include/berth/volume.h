@@ -36,13 +36,17 @@ int volume_copy_up(const char *rootfs, const struct volume_mount *m, struct bert
 bool volume_name_valid(const char *name);
 
 /* Make the named volume (no error when it exists; *ret_created says whether it was
- * made). */
+ * made: of many processes making it at once, exactly one is told it made it). */
 int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
 		  struct berth_error **err);
 
 bool volume_is_anonymous(const char *store_root, const char *name);
 
-/* Remove a volume and its data (in-use checks are the caller's). -ENOENT: none. */
+/* The store has the volume `name` (made whole: its volume.json is written last). */
+bool volume_exists(const char *store_root, const char *name);
+
+/* Remove a volume and its data (in-use checks are the caller's, under the containers
+ * lock: record_store_lock()). -ENOENT: none. */
 int volume_delete(const char *store_root, const char *name, struct berth_error **err);
 
 /* Remove those of the named volumes that are anonymous (a container's, at rm -v or

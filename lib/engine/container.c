@@ -258,6 +258,10 @@ static int publish(struct berth_store *s, const struct berth_run_opts *o, const 
 	if (berth_image_resolve(s, image_id, &id, NULL, NULL, NULL) < 0)
 		return berth_error_new(err, ENOENT, "image '%s' was removed while the container "
 				       "was created", o->image);
+	for (char **v = rec->volumes; v && *v; v++)
+		if (!volume_exists(berth_store_root(s), *v))
+			return berth_error_new(err, ENOENT, "volume '%s' was removed while the "
+					       "container was created", *v);
 	if (o->name && record_name_taken(berth_store_root(s), o->name, &other))
 		return berth_error_new(err, EEXIST,
 				       "Conflict. The container name \"/%s\" is already in use by "

@@ -107,8 +107,16 @@ static char *user_of(struct berth_store *s, const char *name)
 int berth_volume_remove(struct berth_store *s, const char *name, bool force,
 			struct berth_error **err)
 {
-	_cleanup_free_ char *user = user_of(s, name);
+	_cleanup_free_ char *user = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
 
+	/* under the containers lock: no container is published with it between the check
+	 * and the removal (publish() checks its volumes are still there) */
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
+	user = user_of(s, name);
 	/* docker refuses even with --force while a container (running or not) has it */
 	if (user)
 		return berth_error_new(err, EBUSY,
@@ -121,8 +129,12 @@ int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
 		       struct berth_error **err)
 {
 	_cleanup_strv_free_ char **names = NULL, **removed = NULL;
+	_cleanup_close_ int lock = -EBADF;
 	int r;
 
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
 	r = berth_volume_list(s, &names, err);
 	if (r < 0)
 		return r;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -36,10 +37,38 @@ bool volume_name_valid(const char *n)
 	return object_name_valid(n, 2, 255);
 }
 
+/* <store>/volumes.lock, held while a volume is made or deleted: of many processes
+ * making the same new volume, exactly one makes it (and fills it from the image). Taken
+ * last: nothing else is locked while it is held. */
+static int volumes_lock(const char *store_root, int *ret_fd, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/volumes.lock", store_root);
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "volumes lock");
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return berth_error_set(err, errno, "open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berth_error_set(err, errno, "lock '%s'", path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+bool volume_exists(const char *store_root, const char *name)
+{
+	_cleanup_free_ char *meta = xasprintf("%s/volumes/%s/volume.json", store_root, name);
+
+	return meta && volume_name_valid(name) && access(meta, F_OK) == 0;
+}
+
 int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
 		  struct berth_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *data = NULL, *meta = NULL, *text = NULL;
+	_cleanup_close_ int lock = -EBADF;
 	char stamp[32];
 	json_t *o;
 	int r;
@@ -54,6 +83,9 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	meta = xasprintf("%s/volume.json", dir ? dir : "");
 	if (!dir || !data || !meta)
 		return -ENOMEM;
+	r = volumes_lock(store_root, &lock, err);
+	if (r < 0)
+		return r;
 	if (access(meta, F_OK) == 0) {
 		if (ret_created)
 			*ret_created = false;
@@ -340,10 +372,14 @@ int volume_delete(const char *store_root, const char *name, struct berth_error *
 {
 	_cleanup_free_ char *dir = xasprintf("%s/volumes/%s", store_root, name),
 			    *meta = xasprintf("%s/volumes/%s/volume.json", store_root, name);
+	_cleanup_close_ int lock = -EBADF;
 	int r;
 
 	if (!dir || !meta)
 		return -ENOMEM;
+	r = volumes_lock(store_root, &lock, err);
+	if (r < 0)
+		return r;
 	if (!volume_name_valid(name) || access(meta, F_OK) < 0)
 		return berth_error_new(err, ENOENT, "no such volume: %s", name);
 	/* the metadata first: a half-removed volume is no volume any more */

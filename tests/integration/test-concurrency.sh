@@ -274,3 +274,54 @@ test_a_monitor_killed_during_start_up_leaves_nothing_after_rm() {
 		assert_eq "" "$(ls -A "$BERTH_STORE/containers")" "$sc"
 	done
 }
+
+test_a_new_volume_is_filled_once_under_concurrency() {
+	import_probe_image bb
+	local round want
+	want=$(tar -tf "$BUSYBOX_TAR" | sed -n 's@^\(\./\)\{0,1\}etc/\([^/][^/]*\)$@\2@p' | sort | tr '\n' ' ')
+	[ -n "$want" ] || fail "the busybox image has no /etc files"
+	for round in 1 2 3; do
+		rm -f "$BERTH_TEST_TMP"/par.*
+		# every create names the same new volume: exactly one of them makes it and copies
+		# the image's /etc in; the others use it as it is
+		parallel_engine 12 create --network none -v "vc$round:/etc" "$(cgp)" bb true
+		assert_eq 12 "$(count_status 0)" "round $round: $(cat "$BERTH_TEST_TMP"/par.*)"
+		assert_eq "$want" "$(ls -A "$BERTH_STORE/volumes/vc$round/_data" | sort | tr '\n' ' ')"
+		engine rm $(engine ps -aq) >/dev/null
+		engine volume rm "vc$round" >/dev/null
+	done
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+}
+
+test_volume_rm_racing_run_never_takes_the_volume_from_a_container() {
+	import_probe_image bb
+	local i out
+	for ((i = 0; i < 30; i++)); do
+		engine volume create "rv$i" >/dev/null
+		engine run -d --name "vr$i" --network none -v "rv$i:/data" "$(cgp)" bb sleep 100 \
+			>"$BERTH_TEST_TMP/run.$i" 2>&1 &
+		sleep "0.00$((i % 8))"
+		# refused (in use) when the container was published first
+		engine volume rm "rv$i" >/dev/null 2>&1 || true
+		wait $! || true
+		out=$(cat "$BERTH_TEST_TMP/run.$i")
+		if engine inspect "vr$i" >/dev/null 2>&1; then
+			# it won: the volume is still there, mounted, and listed as in use
+			assert_eq running "$(engine inspect -f '{{.State.Status}}' "vr$i")" "$out"
+			[ -d "$BERTH_STORE/volumes/rv$i/_data" ] || fail "try $i: the volume of a running container was removed"
+			run engine exec "vr$i" sh -c 'echo x > /data/f && cat /data/f'
+			assert_eq 0 "$status" "try $i: $output"
+			assert_eq "x" "$(cat "$BERTH_STORE/volumes/rv$i/_data/f")" "try $i"
+			run engine volume rm "rv$i"
+			assert_eq 1 "$status"
+			assert_contains "$output" "volume is in use by container vr$i"
+			engine rm -f "vr$i" >/dev/null
+			engine volume rm "rv$i" >/dev/null
+		else
+			# the removal won: a clear error naming the volume, nothing left
+			assert_contains "$out" "rv$i" "try $i"
+		fi
+	done
+	assert_eq "" "$(ls -A "$BERTH_STORE/containers")"
+	assert_eq "" "$(engine volume ls -q)"
+}
