@@ -15,7 +15,7 @@ int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool no_stdin = false;
 	int c, r, status = 0;
 
@@ -37,9 +37,9 @@ int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"berth attach\" requires exactly 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_attach(store, argv[optind], no_stdin, &status, err);
+	r = berth_engine_attach(engine, argv[optind], no_stdin, &status, err);
 	return r < 0 ? r : status;
 }

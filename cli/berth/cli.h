@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "berth/error.h"
+#include "berth/engine.h"
 #include "berth/image.h"
 
 /* Keep in step with project() in meson.build. */
@@ -98,13 +99,15 @@ int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **
 
 /* --- helpers (format.c) --- */
 
+/* The image store alone (image commands), or the engine on it (--root, --cgroup-manager). */
 int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err);
+int cli_open_engine(const struct berth_cli *cli, struct berth_engine **ret, struct berth_error **err);
 
 /* Call fn for each argument from optind on, as docker's multi-container verbs do: every
  * one is tried, each failure printed as "berth: <error>", each success as the argument
  * itself when print_names. Returns 1 when any failed, else 0. */
-int cli_for_each(int argc, char **argv, struct berth_store *store,
-		 int (*fn)(struct berth_store *s, const char *key, void *data,
+int cli_for_each(int argc, char **argv, struct berth_engine *engine,
+		 int (*fn)(struct berth_engine *e, const char *key, void *data,
 			   struct berth_error **err),
 		 void *data, bool print_names);
 
@@ -123,12 +126,9 @@ int cli_exec_failure(struct berth_error **err);
 
 /* inspect's output: a JSON array of what fn gives for each argument from optind on,
  * each failure printed as "berth: <error>". Returns 1 when any failed, else 0. */
-int cli_json_array(int argc, char **argv, struct berth_store *store,
-		   int (*fn)(struct berth_store *s, const char *name, char **ret_json,
+int cli_json_array(int argc, char **argv, struct berth_engine *engine,
+		   int (*fn)(struct berth_engine *e, const char *name, char **ret_json,
 			     struct berth_error **err));
-
-/* For _cleanup_(cli_store_free). */
-void cli_store_free(struct berth_store **s);
 
 /* "berth: debug: ..." on stderr when --debug was given. */
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)

@@ -22,7 +22,7 @@ int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **changes = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_commit_opts o = {0};
@@ -61,10 +61,10 @@ int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 		return cli_usage_error(cli, err, "\"commit\" requires 1 or 2 arguments");
 	o.ref = argc - optind == 2 ? argv[optind + 1] : NULL;
 	o.changes = changes;
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_commit(store, argv[optind], &o, &id, err);
+	r = berth_engine_commit(engine, argv[optind], &o, &id, err);
 	if (r < 0)
 		return berth_error_wrap(err, "commit '%s'", argv[optind]);
 	printf("%s\n", id);
@@ -78,7 +78,7 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct cli_output o;
 	const char *out = NULL;
 	int c, r;
@@ -99,13 +99,13 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"export\" requires exactly 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	r = cli_output_open(cli, &o, out, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_export(store, argv[optind], o.fd, err);
+	r = berth_engine_export(engine, argv[optind], o.fd, err);
 	r = cli_output_finish(&o, r, err);
 	if (r < 0)
 		return berth_error_wrap(err, "export '%s'", argv[optind]);

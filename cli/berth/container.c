@@ -18,7 +18,7 @@ static int cmd_container_prune(int argc, char **argv, struct berth_cli *cli,
 	static const struct option lo[] = { { "force", no_argument, NULL, 'f' },
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **removed = NULL;
 	int c, r;
 
@@ -35,10 +35,10 @@ static int cmd_container_prune(int argc, char **argv, struct berth_cli *cli,
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_prune(store, &removed, err);
+	r = berth_engine_prune(engine, &removed, err);
 	if (r < 0)
 		return r;
 	if (removed[0]) {

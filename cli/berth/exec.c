@@ -23,7 +23,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
 	struct berth_engine_exec_opts o = { 0 };
 	const char *key;
@@ -77,10 +77,10 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			return -ENOMEM;
 	o.cmd = cmd;
 	o.env = env;
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_exec(store, key, &o, &status, err);
+	r = berth_engine_exec(engine, key, &o, &status, err);
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
 	return r < 0 ? r : status;

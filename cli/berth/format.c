@@ -18,8 +18,16 @@ int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct
 	return berth_store_open(cli->root, ret, err);
 }
 
-int cli_for_each(int argc, char **argv, struct berth_store *store,
-		 int (*fn)(struct berth_store *s, const char *key, void *data,
+int cli_open_engine(const struct berth_cli *cli, struct berth_engine **ret, struct berth_error **err)
+{
+	struct berth_engine_opts o = { .root = cli->root, .cgroup_manager = cli->cgroup_manager };
+
+	cli_debug(cli, "store root '%s'", cli->root ? cli->root : BERTH_STORE_DEFAULT_ROOT);
+	return berth_engine_open(&o, ret, err);
+}
+
+int cli_for_each(int argc, char **argv, struct berth_engine *engine,
+		 int (*fn)(struct berth_engine *e, const char *key, void *data,
 			   struct berth_error **err),
 		 void *data, bool print_names)
 {
@@ -28,7 +36,7 @@ int cli_for_each(int argc, char **argv, struct berth_store *store,
 	for (int i = optind; i < argc; i++) {
 		struct berth_error *e = NULL;
 
-		if (fn(store, argv[i], data, &e) < 0) {
+		if (fn(engine, argv[i], data, &e) < 0) {
 			fprintf(stderr, "berth: %s\n", berth_error_message(e));
 			berth_error_free(e);
 			failed = 1;
@@ -87,8 +95,8 @@ int cli_exec_failure(struct berth_error **err)
 	return code;
 }
 
-int cli_json_array(int argc, char **argv, struct berth_store *store,
-		   int (*fn)(struct berth_store *s, const char *name, char **ret_json,
+int cli_json_array(int argc, char **argv, struct berth_engine *engine,
+		   int (*fn)(struct berth_engine *e, const char *name, char **ret_json,
 			     struct berth_error **err))
 {
 	bool first = true;
@@ -99,7 +107,7 @@ int cli_json_array(int argc, char **argv, struct berth_store *store,
 		_cleanup_free_ char *json = NULL;
 		struct berth_error *e = NULL;
 
-		if (fn(store, argv[i], &json, &e) < 0) {
+		if (fn(engine, argv[i], &json, &e) < 0) {
 			fprintf(stderr, "berth: %s\n", berth_error_message(e));
 			berth_error_free(e);
 			failed = 1;
@@ -110,11 +118,6 @@ int cli_json_array(int argc, char **argv, struct berth_store *store,
 	}
 	printf("%s]\n", first ? "" : "\n");
 	return fflush(stdout) == 0 ? failed : 1;
-}
-
-void cli_store_free(struct berth_store **s)
-{
-	berth_store_free(*s);
 }
 
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)

@@ -40,7 +40,7 @@ static int help_only(int argc, char **argv, struct berth_cli *cli, const char *h
 
 int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int r;
 
 	r = help_only(argc, argv, cli,
@@ -51,10 +51,10 @@ int cmd_tag(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		return r < 0 ? r : 0;
 	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "\"tag\" requires exactly 2 arguments");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_image_tag(store, argv[optind], argv[optind + 1], err);
+	r = berth_image_tag(berth_engine_store(engine), argv[optind], argv[optind + 1], err);
 	return r < 0 ? berth_error_wrap(err, "tag '%s'", argv[optind + 1]) : 0;
 }
 
@@ -65,7 +65,7 @@ int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool force = false;
 	int c, r, failed = 0;
 
@@ -86,7 +86,7 @@ int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"rmi\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	/* like docker: remove what can be, report each failure, exit 1 if any failed */
@@ -96,8 +96,8 @@ int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		struct berth_error *e = NULL;
 		bool deleted = false;
 
-		(void)berth_image_resolve(store, argv[i], &id, NULL, NULL, NULL);
-		if (berth_engine_image_remove(store, argv[i], force, &untagged, &deleted, &e) < 0) {
+		(void)berth_image_resolve(berth_engine_store(engine), argv[i], &id, NULL, NULL, NULL);
+		if (berth_engine_image_remove(engine, argv[i], force, &untagged, &deleted, &e) < 0) {
 			fprintf(stderr, "berth: rmi '%s': %s\n", argv[i], berth_error_message(e));
 			berth_error_free(e);
 			failed = 1;
@@ -122,7 +122,7 @@ int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error
 	};
 	static const char *const headers[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE",
 					      "COMMENT"};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct berth_history *h = NULL;
 	struct table *t = NULL;
 	bool quiet = false, no_trunc = false;
@@ -150,10 +150,10 @@ int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"history\" requires exactly 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_image_history(store, argv[optind], &h, &n, err);
+	r = berth_image_history(berth_engine_store(engine), argv[optind], &h, &n, err);
 	if (r < 0)
 		return berth_error_wrap(err, "history '%s'", argv[optind]);
 	t = table_new(ELEMENTSOF(headers), headers);
@@ -215,7 +215,7 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **deleted = NULL;
 	uint64_t reclaimed = 0;
 	bool all = false;
@@ -242,10 +242,10 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"image prune\" takes no arguments");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_image_prune(store, all, &deleted, &reclaimed, err);
+	r = berth_engine_image_prune(engine, all, &deleted, &reclaimed, err);
 	if (r < 0)
 		return berth_error_wrap(err, "image prune");
 	if (deleted[0]) {

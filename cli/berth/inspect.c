@@ -150,7 +150,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	const char *format = NULL;
 	bool first = true;
 	int c, r, failed = 0;
@@ -184,7 +184,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"inspect\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	if (!format)
@@ -195,10 +195,10 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 
 		r = -ENOENT;
 		if (!type || streq(type, "container"))
-			r = berth_engine_inspect(store, argv[i], &json, &e);
+			r = berth_engine_inspect(engine, argv[i], &json, &e);
 		if (r == -ENOENT && (!type || streq(type, "image"))) {
 			e = berth_error_free(e);
-			r = berth_image_inspect(store, argv[i], &json, &e);
+			r = berth_image_inspect(berth_engine_store(engine), argv[i], &json, &e);
 		}
 		if (r == -ENOENT && !type) {
 			e = berth_error_free(e);

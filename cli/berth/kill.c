@@ -9,9 +9,9 @@
 #include "berth/cleanup.h"
 #include "cli.h"
 
-static int kill_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int kill_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
-	return berth_engine_kill(s, key, *(int *)data, err);
+	return berth_engine_kill(e, key, *(int *)data, err);
 }
 
 int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -21,7 +21,7 @@ int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int c, r, sig = SIGKILL;
 
 	opterr = 0;
@@ -43,8 +43,8 @@ int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth kill\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, kill_one, &sig, true);
+	return cli_for_each(argc, argv, engine, kill_one, &sig, true);
 }

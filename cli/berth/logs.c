@@ -82,7 +82,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct berth_logs_opts o = { .tail = -1 };
 	int c, r;
 
@@ -123,9 +123,9 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"berth logs\" requires exactly 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_logs(store, argv[optind], &o, err);
+	r = berth_engine_logs(engine, argv[optind], &o, err);
 	return r < 0 ? r : 0;
 }

@@ -22,7 +22,7 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_free_ char *id = NULL;
 	const char *subnet = NULL, *gateway = NULL;
 	int c, r;
@@ -56,10 +56,10 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "\"network create\" requires exactly 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_network_create(store, argv[optind], subnet, gateway, &id, err);
+	r = berth_network_create(engine, argv[optind], subnet, gateway, &id, err);
 	if (r < 0)
 		return r;
 	puts(id);
@@ -72,7 +72,7 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
 	static const char *const headers[] = { "NETWORK ID", "NAME", "DRIVER", "SCOPE" };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct berth_network_info **l = NULL;
 	struct table *t = NULL;
 	bool quiet = false;
@@ -92,10 +92,10 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_network_list(store, &l, &n, err);
+	r = berth_network_list(engine, &l, &n, err);
 	if (r < 0)
 		return r;
 	if (!quiet)
@@ -121,7 +121,7 @@ static int cmd_network_inspect(int argc, char **argv, struct berth_cli *cli,
 			       struct berth_error **err)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int c, r;
 
 	opterr = 0;
@@ -135,21 +135,21 @@ static int cmd_network_inspect(int argc, char **argv, struct berth_cli *cli,
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"network inspect\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_json_array(argc, argv, store, berth_network_inspect);
+	return cli_json_array(argc, argv, engine, berth_network_inspect);
 }
 
-static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int rm_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
-	return berth_network_remove(s, key, err);
+	return berth_network_remove(e, key, err);
 }
 
 static int cmd_network_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int c, r;
 
 	opterr = 0;
@@ -163,10 +163,10 @@ static int cmd_network_rm(int argc, char **argv, struct berth_cli *cli, struct b
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"network rm\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, rm_one, NULL, true);
+	return cli_for_each(argc, argv, engine, rm_one, NULL, true);
 }
 
 int cmd_network(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)

@@ -7,9 +7,9 @@
 #include "berth/cleanup.h"
 #include "cli.h"
 
-static int pause_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int pause_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
-	return berth_engine_pause(s, key, *(bool *)data, err);
+	return berth_engine_pause(e, key, *(bool *)data, err);
 }
 
 static int pause_or_unpause(int argc, char **argv, struct berth_cli *cli, bool pause,
@@ -19,7 +19,7 @@ static int pause_or_unpause(int argc, char **argv, struct berth_cli *cli, bool p
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int c, r;
 
 	opterr = 0;
@@ -38,10 +38,10 @@ static int pause_or_unpause(int argc, char **argv, struct berth_cli *cli, bool p
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth %s\" requires at least 1 argument",
 				       pause ? "pause" : "unpause");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, pause_one, &pause, true);
+	return cli_for_each(argc, argv, engine, pause_one, &pause, true);
 }
 
 int cmd_pause(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)

@@ -19,7 +19,7 @@ int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **l = NULL;
 	_cleanup_free_ char *want = NULL;
 	bool found = false;
@@ -51,10 +51,10 @@ int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		if (!want)
 			return -ENOMEM;
 	}
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_ports(store, argv[optind], &l, err);
+	r = berth_engine_ports(engine, argv[optind], &l, err);
 	if (r == -ENOENT) {
 		/* docker: no such container exits 1 */
 		fprintf(stderr, "berth: %s\n", berth_error_message(*err));

@@ -37,7 +37,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	};
 	static const char *const headers[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					       "STATUS", "PORTS", "NAMES" };
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
 	struct berth_ctr_info **l = NULL;
 	bool all = false, quiet = false, no_trunc = false;
@@ -66,10 +66,10 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	}
 	if (optind != argc)
 		return cli_usage_error(cli, err, "\"berth ps\" accepts no arguments");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_list(store, all, &l, &n, err);
+	r = berth_engine_list(engine, all, &l, &n, err);
 	if (r < 0)
 		return r;
 	t = table_new(ELEMENTSOF(headers), headers);

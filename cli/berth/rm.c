@@ -11,11 +11,11 @@ struct rm_args {
 	bool force, volumes;
 };
 
-static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int rm_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	const struct rm_args *a = data;
 
-	return berth_engine_remove(s, key, a->force, a->volumes, err);
+	return berth_engine_remove(e, key, a->force, a->volumes, err);
 }
 
 int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -26,7 +26,7 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct rm_args a = { 0 };
 	int c, r;
 
@@ -51,9 +51,9 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth rm\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	/* like docker: remove what can be removed, report each failure, exit 1 if any */
-	return cli_for_each(argc, argv, store, rm_one, &a, true);
+	return cli_for_each(argc, argv, engine, rm_one, &a, true);
 }

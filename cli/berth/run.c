@@ -98,11 +98,11 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
 				   **publish = NULL;
 	_cleanup_free_ char *id = NULL;
-	struct berth_run_opts o = { .cgroup_manager = cli->cgroup_manager };
+	struct berth_run_opts o = { 0 };
 	int c, r, code, status = 0;
 
 	opterr = 0;
@@ -236,17 +236,17 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.volumes = volumes;
 	o.publish = publish;
 
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	if (create) {
-		r = berth_engine_create(store, &o, &id, err);
+		r = berth_engine_create(engine, &o, &id, err);
 		if (r < 0)
 			return r;
 		puts(id);
 		return 0;
 	}
-	r = berth_engine_run(store, &o, &id, &status, err);
+	r = berth_engine_run(engine, &o, &id, &status, err);
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
 	if (r < 0)

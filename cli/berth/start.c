@@ -7,11 +7,11 @@
 #include "berth/cleanup.h"
 #include "cli.h"
 
-static int start_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int start_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	int status;
 
-	return berth_engine_start(s, key, false, &status, err);
+	return berth_engine_start(e, key, false, &status, err);
 }
 
 int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -22,7 +22,7 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool attach = false;
 	int c, r, status = 0;
 
@@ -49,12 +49,12 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	if (attach && argc - optind > 1)
 		return cli_usage_error(cli, err, "you cannot start and attach multiple containers "
 						 "at once");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	if (attach) {
-		r = berth_engine_start(store, argv[optind], true, &status, err);
+		r = berth_engine_start(engine, argv[optind], true, &status, err);
 		return r < 0 ? r : status;
 	}
-	return cli_for_each(argc, argv, store, start_one, NULL, true);
+	return cli_for_each(argc, argv, engine, start_one, NULL, true);
 }

@@ -99,7 +99,7 @@ static void samples_free(struct sample *s, size_t n)
 }
 
 /* The containers to show: the ones named, or every running one. */
-static int collect(struct berth_store *store, int argc, char **argv, struct sample **ret,
+static int collect(struct berth_engine *engine, int argc, char **argv, struct sample **ret,
 		   size_t *ret_n, struct berth_error **err)
 {
 	struct berth_ctr_info **l = NULL;
@@ -107,7 +107,7 @@ static int collect(struct berth_store *store, int argc, char **argv, struct samp
 	size_t n = 0, nl = 0;
 	int r;
 
-	r = berth_engine_list(store, false, &l, &nl, err);
+	r = berth_engine_list(engine, false, &l, &nl, err);
 	if (r < 0)
 		return r;
 	n = optind < argc ? (size_t)(argc - optind) : nl;
@@ -128,13 +128,13 @@ static int collect(struct berth_store *store, int argc, char **argv, struct samp
 
 /* A reading of each; names and ids from the records. Containers named on the command
  * line that do not run are an error, as docker's are. */
-static int read_all(struct berth_store *store, struct sample *s, size_t n, bool first,
+static int read_all(struct berth_engine *engine, struct sample *s, size_t n, bool first,
 		    bool named, struct berth_error **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct berth_error *e = NULL;
 		struct berth_engine_stats *st = first ? &s[i].a : &s[i].b;
-		int r = berth_engine_stats(store, s[i].key, st, &e);
+		int r = berth_engine_stats(engine, s[i].key, st, &e);
 
 		if (r < 0) {
 			s[i].ok = false;
@@ -151,12 +151,12 @@ static int read_all(struct berth_store *store, struct sample *s, size_t n, bool 
 	return 0;
 }
 
-static void fill_names(struct berth_store *store, struct sample *s, size_t n)
+static void fill_names(struct berth_engine *engine, struct sample *s, size_t n)
 {
 	struct berth_ctr_info **l = NULL;
 	size_t nl = 0;
 
-	if (berth_engine_list(store, true, &l, &nl, NULL) < 0)
+	if (berth_engine_list(engine, true, &l, &nl, NULL) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < nl; k++)
@@ -177,7 +177,7 @@ int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool stream = true;
 	int c, r;
 
@@ -197,23 +197,23 @@ int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	for (bool first = true;; first = false) {
 		struct sample *s = NULL;
 		size_t n = 0;
 
-		r = collect(store, argc, argv, &s, &n, err);
+		r = collect(engine, argc, argv, &s, &n, err);
 		if (r < 0)
 			return r;
-		fill_names(store, s, n);
-		r = read_all(store, s, n, true, optind < argc, err);
+		fill_names(engine, s, n);
+		r = read_all(engine, s, n, true, optind < argc, err);
 		if (r >= 0) {
 			struct timespec d = { .tv_sec = first ? 0 : 1, .tv_nsec = first ? 500000000 : 0 };
 
 			nanosleep(&d, NULL);
-			r = read_all(store, s, n, false, optind < argc, err);
+			r = read_all(engine, s, n, false, optind < argc, err);
 		}
 		if (r < 0) {
 			samples_free(s, n);

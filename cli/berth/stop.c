@@ -15,15 +15,15 @@ struct stop_args {
 	bool restart;
 };
 
-static int stop_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int stop_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	const struct stop_args *a = data;
 	int r, status;
 
-	r = berth_engine_stop(s, key, a->timeout, a->signal, err);
+	r = berth_engine_stop(e, key, a->timeout, a->signal, err);
 	if (r < 0 || !a->restart)
 		return r;
-	return berth_engine_start(s, key, false, &status, err);
+	return berth_engine_start(e, key, false, &status, err);
 }
 
 static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool restart,
@@ -36,7 +36,7 @@ static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool re
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct stop_args a = { .timeout = -1, .restart = restart };
 	int64_t v;
 	int c, r;
@@ -71,10 +71,10 @@ static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool re
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth %s\" requires at least 1 argument",
 				       restart ? "restart" : "stop");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, stop_one, &a, true);
+	return cli_for_each(argc, argv, engine, stop_one, &a, true);
 }
 
 int cmd_stop(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)

@@ -58,7 +58,7 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **args = NULL;
 	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ pid_t *pids = NULL;
@@ -87,10 +87,10 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 			return -ENOMEM;
 	if (argc - optind == 1 && strv_extend(&args, "-ef") < 0)
 		return -ENOMEM;
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_pids(store, argv[optind], &pids, &n_pids, err);
+	r = berth_engine_pids(engine, argv[optind], &pids, &n_pids, err);
 	if (r < 0)
 		return r;
 	r = run_ps(args, &out, err);

@@ -36,7 +36,7 @@ static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage
 static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_free_ char *name = NULL;
 	bool set[1] = { false };
 	int r;
@@ -47,10 +47,10 @@ static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struc
 		return r < 0 ? r : 0;
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "\"volume create\" takes at most 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_create(store, optind < argc ? argv[optind] : NULL, &name, err);
+	r = berth_volume_create(engine, optind < argc ? argv[optind] : NULL, &name, err);
 	if (r < 0)
 		return r;
 	puts(name);
@@ -63,7 +63,7 @@ static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct be
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
 	static const char *const headers[] = { "DRIVER", "VOLUME NAME" };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **names = NULL;
 	struct table *t;
 	bool set[1] = { false };
@@ -75,10 +75,10 @@ static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct be
 		  "+:qh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_list(store, &names, err);
+	r = berth_volume_list(engine, &names, err);
 	if (r < 0)
 		return r;
 	if (set[0]) {
@@ -101,7 +101,7 @@ static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct be
 static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool set[1] = { false };
 	int r;
 
@@ -113,15 +113,15 @@ static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, stru
 		return r < 0 ? r : 0;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"volume inspect\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_json_array(argc, argv, store, berth_volume_inspect);
+	return cli_json_array(argc, argv, engine, berth_volume_inspect);
 }
 
-static int rm_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int rm_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
-	return berth_volume_remove(s, key, *(bool *)data, err);
+	return berth_volume_remove(e, key, *(bool *)data, err);
 }
 
 static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -129,7 +129,7 @@ static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct be
 	static const struct option lo[] = { { "force", no_argument, NULL, 'f' },
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	bool set[1] = { false };
 	int r;
 
@@ -141,10 +141,10 @@ static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct be
 		return r < 0 ? r : 0;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"volume rm\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, rm_one, &set[0], true);
+	return cli_for_each(argc, argv, engine, rm_one, &set[0], true);
 }
 
 static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -153,7 +153,7 @@ static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct
 					    { "force", no_argument, NULL, 'f' },
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **removed = NULL;
 	bool set[2] = { false, false };
 	int r;
@@ -164,10 +164,10 @@ static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct
 		  "+:afh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_prune(store, set[0], &removed, err);
+	r = berth_volume_prune(engine, set[0], &removed, err);
 	if (r < 0)
 		return r;
 	if (removed[0]) {

@@ -7,11 +7,11 @@
 #include "berth/cleanup.h"
 #include "cli.h"
 
-static int wait_one(struct berth_store *s, const char *key, void *data, struct berth_error **err)
+static int wait_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	int code, r;
 
-	r = berth_engine_wait(s, key, &code, err);
+	r = berth_engine_wait(e, key, &code, err);
 	if (r < 0)
 		return r;
 	printf("%d\n", code);
@@ -25,7 +25,7 @@ int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(cli_store_free) struct berth_store *store = NULL;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	int c, r;
 
 	opterr = 0;
@@ -42,8 +42,8 @@ int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth wait\" requires at least 1 argument");
-	r = cli_open_store(cli, &store, err);
+	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	return cli_for_each(argc, argv, store, wait_one, NULL, false);
+	return cli_for_each(argc, argv, engine, wait_one, NULL, false);
 }

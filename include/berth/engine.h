@@ -35,8 +35,6 @@ struct berth_run_opts {
 	double cpus;             /* 0: unlimited */
 	int64_t pids_limit;      /* 0: unlimited */
 	const char *cgroup_parent;  /* NULL: "/berth" (cgroupfs), "system.slice" (systemd) */
-	const char *cgroup_manager; /* "systemd" or "cgroupfs"; NULL: the host's default,
-				     * berth_cgroup_manager_default() */
 	const char *stop_signal;   /* NULL: the image's, else SIGTERM */
 	bool rm;
 	bool interactive;
@@ -52,6 +50,36 @@ struct berth_run_opts {
 };
 
 /*
+ * The engine's handle: one store (images, containers, volumes, networks, under `root`)
+ * and how containers are made there. Every engine call takes it; what a call changes on
+ * disk it locks there (flocks in the store), so many processes may use one store at once.
+ * A handle is not shared between threads.
+ */
+struct berth_engine;
+
+struct berth_engine_opts {
+	const char *root;            /* the store; NULL: BERTH_STORE_DEFAULT_ROOT */
+	const char *cgroup_manager;  /* "systemd" or "cgroupfs"; NULL: the host's default,
+				      * berth_cgroup_manager_default() */
+};
+
+/* Open (and make, when missing) the store at o->root. -EINVAL: an unknown cgroup manager. */
+int berth_engine_open(const struct berth_engine_opts *o, struct berth_engine **ret,
+		      struct berth_error **err);
+
+/* Accepts NULL; returns NULL. */
+struct berth_engine *berth_engine_free(struct berth_engine *e);
+
+/* For _cleanup_(berth_engine_freep). */
+static inline void berth_engine_freep(struct berth_engine **e)
+{
+	berth_engine_free(*e);
+}
+
+/* The image store the engine owns, for the berth_image_* calls (image.h). */
+struct berth_store *berth_engine_store(const struct berth_engine *e);
+
+/*
  * Containers run under a monitor each (berth-monitor: lib/monitor/monitor.c), which holds
  * their stdio and log and records how they end; the CLI may come and go.
  */
@@ -62,7 +90,7 @@ char *berth_helper_path(const char *name);
 
 /* `berth create`: the container's directory, record and OCI config; not started.
  * *ret_id is its id. -ENOENT for a missing image. */
-int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+int berth_engine_create(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
 			struct berth_error **err);
 
 /* `berth run`: create and start. In the foreground (not o->detach) our stdio is relayed
@@ -72,32 +100,32 @@ int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, c
  * returns. Detached, this returns once its process runs, *ret_id its id (when ret_id is
  * not NULL). Errors: -ENOENT for a missing image; err->kind tells when the command was
  * not found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
-int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
 		     int *ret_status, struct berth_error **err);
 
 /* `berth start [-a]`: start a created or exited container again (its changes kept).
  * With attach as run in the foreground; a running container is left as it is. */
-int berth_engine_start(struct berth_store *s, const char *name_or_id, bool attach,
+int berth_engine_start(struct berth_engine *e, const char *name_or_id, bool attach,
 		       int *ret_status, struct berth_error **err);
 
 /* `berth attach`: relay our stdio to a running container until it exits (*ret_status)
  * or we detach (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send
  * ours. -EINVAL when it does not run. */
-int berth_engine_attach(struct berth_store *s, const char *name_or_id, bool no_stdin,
+int berth_engine_attach(struct berth_engine *e, const char *name_or_id, bool no_stdin,
 			int *ret_status, struct berth_error **err);
 
 /* `berth stop`: the stop signal (signal, else the container's, else SIGTERM), then
  * SIGKILL after timeout_s seconds (-1: 10); returns once the container has stopped.
  * A container that does not run is no error. */
-int berth_engine_stop(struct berth_store *s, const char *name_or_id, int timeout_s,
+int berth_engine_stop(struct berth_engine *e, const char *name_or_id, int timeout_s,
 		      const char *signal, struct berth_error **err);
 
 /* `berth kill`: send sig to the container's init. -EINVAL when it does not run. */
-int berth_engine_kill(struct berth_store *s, const char *name_or_id, int sig,
+int berth_engine_kill(struct berth_engine *e, const char *name_or_id, int sig,
 		      struct berth_error **err);
 
 /* `berth wait`: block until the container stops; *ret_code its exit code. */
-int berth_engine_wait(struct berth_store *s, const char *name_or_id, int *ret_code,
+int berth_engine_wait(struct berth_engine *e, const char *name_or_id, int *ret_code,
 		      struct berth_error **err);
 
 struct berth_logs_opts {
@@ -108,7 +136,7 @@ struct berth_logs_opts {
 };
 
 /* `berth logs`: what the container wrote, stdout to our stdout, stderr to our stderr. */
-int berth_engine_logs(struct berth_store *s, const char *name_or_id,
+int berth_engine_logs(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_logs_opts *o, struct berth_error **err);
 
 struct berth_engine_exec_opts {
@@ -123,22 +151,22 @@ struct berth_engine_exec_opts {
  * cgroup; in-process, not through the monitor). *ret_status is its exit status (0 when
  * detached). -EINVAL when the container does not run, -EBUSY when it is paused;
  * err->kind tells a command not found or not executable apart, as for run. */
-int berth_engine_exec(struct berth_store *s, const char *name_or_id,
+int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_engine_exec_opts *o, int *ret_status,
 		      struct berth_error **err);
 
 /* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
-int berth_engine_pause(struct berth_store *s, const char *name_or_id, bool pause,
+int berth_engine_pause(struct berth_engine *e, const char *name_or_id, bool pause,
 		       struct berth_error **err);
 
 /* `berth port`: the container's published ports while it runs, each as
  * "CTRPORT/PROTO\tHOSTIP:HOSTPORT" (a NULL-terminated strv, empty when it does not run
  * or publishes nothing). */
-int berth_engine_ports(struct berth_store *s, const char *name_or_id, char ***ret,
+int berth_engine_ports(struct berth_engine *e, const char *name_or_id, char ***ret,
 		       struct berth_error **err);
 
 /* `berth top`: the pids of the running container (malloc'd). */
-int berth_engine_pids(struct berth_store *s, const char *name_or_id, pid_t **ret, size_t *ret_n,
+int berth_engine_pids(struct berth_engine *e, const char *name_or_id, pid_t **ret, size_t *ret_n,
 		      struct berth_error **err);
 
 /* One reading of `berth stats`. */
@@ -149,30 +177,30 @@ struct berth_engine_stats {
 	uint64_t pids;
 	uint64_t net_rx, net_tx; /* bytes, every interface of its network namespace but lo */
 };
-int berth_engine_stats(struct berth_store *s, const char *name_or_id,
+int berth_engine_stats(struct berth_engine *e, const char *name_or_id,
 		       struct berth_engine_stats *ret, struct berth_error **err);
 
 /* `berth inspect CONTAINER`: docker's container object (Id, State, Config, HostConfig,
  * GraphDriver, the paths) as JSON text, malloc'd. -ENOENT: no such container. */
-int berth_engine_inspect(struct berth_store *s, const char *name_or_id, char **ret_json,
+int berth_engine_inspect(struct berth_engine *e, const char *name_or_id, char **ret_json,
 			 struct berth_error **err);
 
 /* `berth volume`: the store's named volumes, <store>/volumes/<name>/_data. */
-int berth_volume_list(struct berth_store *s, char ***ret_names, struct berth_error **err);
+int berth_volume_list(struct berth_engine *e, char ***ret_names, struct berth_error **err);
 void berth_volume_list_free(char **names);
 /* name NULL: a random one; *ret_name the volume's name. Creating one that exists is no
  * error (docker's behaviour). */
-int berth_volume_create(struct berth_store *s, const char *name, char **ret_name,
+int berth_volume_create(struct berth_engine *e, const char *name, char **ret_name,
 			struct berth_error **err);
 /* docker's volume object as JSON text. -ENOENT: no such volume. */
-int berth_volume_inspect(struct berth_store *s, const char *name, char **ret_json,
+int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			 struct berth_error **err);
 /* -EBUSY while a container (running or not) mounts it, -ENOENT when there is none. */
-int berth_volume_remove(struct berth_store *s, const char *name, bool force,
+int berth_volume_remove(struct berth_engine *e, const char *name, bool force,
 			struct berth_error **err);
 /* Remove the volumes no container mounts: anonymous ones, with all every one.
  * *ret_removed: their names. */
-int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
+int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
 		       struct berth_error **err);
 
 /* `berth network`: bridge networks (lib/net, include/berth/net.h); "bridge" is the default one. */
@@ -180,18 +208,18 @@ struct berth_network_info {
 	char *name, *id, *subnet, *gateway, *bridge;
 	int64_t created;
 };
-int berth_network_list(struct berth_store *s, struct berth_network_info ***ret, size_t *ret_n,
+int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret, size_t *ret_n,
 		       struct berth_error **err);
 void berth_network_info_list_free(struct berth_network_info **l, size_t n);
 /* subnet "a.b.c.d/N" and gateway may be NULL (the next free /16, its first address).
  * *ret_id the new network's id. -EEXIST: the name is taken; -EINVAL: a bad or
  * overlapping subnet. */
-int berth_network_create(struct berth_store *s, const char *name, const char *subnet,
+int berth_network_create(struct berth_engine *e, const char *name, const char *subnet,
 			 const char *gateway, char **ret_id, struct berth_error **err);
 /* -EBUSY while a container is connected to it; "bridge" cannot be removed. */
-int berth_network_remove(struct berth_store *s, const char *name, struct berth_error **err);
+int berth_network_remove(struct berth_engine *e, const char *name, struct berth_error **err);
 /* docker's network object (IPAM, Containers with their addresses) as JSON text. */
-int berth_network_inspect(struct berth_store *s, const char *name, char **ret_json,
+int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			  struct berth_error **err);
 
 struct berth_ctr_info {
@@ -213,19 +241,19 @@ struct berth_ctr_info {
 };
 
 /* Containers of the store, newest first; with all == false only running ones. */
-int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
+int berth_engine_list(struct berth_engine *e, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err);
 void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
 
 /* Remove a container by name, id or unique id prefix: refused while it runs unless
  * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files; with
  * volumes, its anonymous volumes too (docker's rm -v). */
-int berth_engine_remove(struct berth_store *s, const char *name_or_id, bool force,
+int berth_engine_remove(struct berth_engine *e, const char *name_or_id, bool force,
 			bool volumes, struct berth_error **err);
 
 /* `berth container prune`: remove every container that does not run. *ret_removed:
  * their ids. */
-int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_error **err);
+int berth_engine_prune(struct berth_engine *e, char ***ret_removed, struct berth_error **err);
 
 /*
  * `berth rmi`: untag ref_or_id; when that leaves the image without refs (or it is named
@@ -235,7 +263,7 @@ int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_
  * *ret_untagged (familiar refs removed) and *ret_deleted (whether the image went) are
  * filled on success.
  */
-int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool force,
+int berth_engine_image_remove(struct berth_engine *e, const char *ref_or_id, bool force,
 			      char ***ret_untagged, bool *ret_deleted, struct berth_error **err);
 
 /*
@@ -243,17 +271,17 @@ int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool
  * container uses, then garbage-collect unreferenced layers and blobs. *ret_deleted:
  * the ids deleted (NULL-terminated); *ret_reclaimed: bytes freed.
  */
-int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_deleted,
+int berth_engine_image_prune(struct berth_engine *e, bool all, char ***ret_deleted,
 			     uint64_t *ret_reclaimed, struct berth_error **err);
 
 /* `berth commit`: the container's changes (its upper directory, less the engine's own
  * mount targets) as a new image on top of its image; o->created_by defaults to the
  * container's command. *ret_id is the new image's id. */
-int berth_engine_commit(struct berth_store *s, const char *name_or_id,
+int berth_engine_commit(struct berth_engine *e, const char *name_or_id,
 			const struct berth_commit_opts *o, char **ret_id, struct berth_error **err);
 
 /* `berth export`: the container's whole filesystem (image layers plus its changes) as
  * a tar on out_fd. A stopped container's overlay is mounted read-only in a private
  * mount namespace of a child process, so nothing stays mounted. */
-int berth_engine_export(struct berth_store *s, const char *name_or_id, int out_fd,
+int berth_engine_export(struct berth_engine *e, const char *name_or_id, int out_fd,
 			struct berth_error **err);

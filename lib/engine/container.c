@@ -32,6 +32,7 @@
 #include "berth/volume.h"
 #include "berth/net.h"
 #include "berth/util.h"
+#include "handle.h"
 
 
 static int safe_close_fd(int fd)
@@ -161,10 +162,9 @@ static int network_for(struct berth_store *s, const char *network, char **ret_na
 
 /* The container's cgroupsPath: "<parent>/<id>" with the cgroupfs driver, "<slice>:berth:<id>"
  * (the scope berth-<id>.scope, as docker's docker-<id>.scope) with systemd's. */
-static int engine_cgroups_path(const struct berth_run_opts *o, const char *id, bool *ret_systemd,
-			       char **ret, struct berth_error **err)
+static int engine_cgroups_path(const char *mgr, const struct berth_run_opts *o, const char *id,
+			       bool *ret_systemd, char **ret, struct berth_error **err)
 {
-	const char *mgr = o->cgroup_manager ? o->cgroup_manager : berth_cgroup_manager_default();
 
 	if (streq(mgr, "systemd")) {
 		const char *slice = o->cgroup_parent ? o->cgroup_parent : "system.slice";
@@ -333,9 +333,10 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 	return 0;
 }
 
-static int create_mounted(struct berth_store *s, const struct berth_run_opts *o, char **ret_dir,
+static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o, char **ret_dir,
 			  struct record *ret_rec, struct berth_error **err)
 {
+	struct berth_store *s = e->store;
 	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s)), *dir = NULL,
 			    *rootfs = NULL, *upper = NULL, *work = NULL, *config = NULL,
 			    *cgpath = NULL, *cfgpath = NULL;
@@ -375,7 +376,7 @@ static int create_mounted(struct berth_store *s, const struct berth_run_opts *o,
 	upper = xasprintf("%s/upper", dir);
 	work = xasprintf("%s/work", dir);
 	cfgpath = xasprintf("%s/config.json", dir);
-	r = engine_cgroups_path(o, id, &systemd, &cgpath, err);
+	r = engine_cgroups_path(engine_cgroup_manager(e), o, id, &systemd, &cgpath, err);
 	if (r < 0)
 		goto out;
 	if (!dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
@@ -499,14 +500,14 @@ out:
 	return r;
 }
 
-int berth_engine_create(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+int berth_engine_create(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
 			struct berth_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *rootfs = NULL;
 	struct record rec;
 	int r;
 
-	r = create_mounted(s, o, &dir, &rec, err);
+	r = create_mounted(e, o, &dir, &rec, err);
 	if (r < 0)
 		return r;
 	/* mounted again by start */
@@ -780,16 +781,17 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool at
 	return relay(sock, c, monitor, false, ret_status, err);
 }
 
-int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char **ret_id,
+int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
 		     int *ret_status, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
 	c.rtroot = store_runtime_root(s);
 	if (!c.rtroot)
 		return -ENOMEM;
-	r = create_mounted(s, o, &c.dir, &c.rec, err);
+	r = create_mounted(e, o, &c.dir, &c.rec, err);
 	if (r < 0)
 		return r;
 	r = start_dir(s, &c, true, !o->detach, ret_status, err);
@@ -798,9 +800,10 @@ int berth_engine_run(struct berth_store *s, const struct berth_run_opts *o, char
 	return r;
 }
 
-int berth_engine_start(struct berth_store *s, const char *key, bool attach, int *ret_status,
+int berth_engine_start(struct berth_engine *e, const char *key, bool attach, int *ret_status,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_free_ char *lockpath = NULL;
 	_cleanup_close_ int lock = -EBADF;
@@ -826,7 +829,7 @@ int berth_engine_start(struct berth_store *s, const char *key, bool attach, int 
 	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* docker: starting a running container is no error */
 		lock = safe_close_fd(lock);
-		return attach ? berth_engine_attach(s, c.rec.id, false, ret_status, err) : 0;
+		return attach ? berth_engine_attach(e, c.rec.id, false, ret_status, err) : 0;
 	}
 	/* a start by the user: the restart policy counts from here again */
 	c.rec.restart_count = 0;
@@ -842,9 +845,10 @@ int berth_engine_start(struct berth_store *s, const char *key, bool attach, int 
 	return start_dir(s, &c, false, attach, ret_status, err);
 }
 
-int berth_engine_attach(struct berth_store *s, const char *key, bool no_stdin, int *ret_status,
+int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin, int *ret_status,
 			struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_close_ int sock = -EBADF;
 	int r;
@@ -861,8 +865,9 @@ int berth_engine_attach(struct berth_store *s, const char *key, bool no_stdin, i
 	return relay(sock, &c, 0, no_stdin, ret_status, err);
 }
 
-int berth_engine_kill(struct berth_store *s, const char *key, int sig, struct berth_error **err)
+int berth_engine_kill(struct berth_engine *e, const char *key, int sig, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
@@ -875,9 +880,10 @@ int berth_engine_kill(struct berth_store *s, const char *key, int sig, struct be
 	return berth_container_kill(c.rtroot, c.rec.id, sig, false, err);
 }
 
-int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, const char *signal,
+int berth_engine_stop(struct berth_engine *e, const char *key, int timeout_s, const char *signal,
 		      struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	const char *name;
 	int sig = SIGTERM, r;
@@ -921,9 +927,10 @@ int berth_engine_stop(struct berth_store *s, const char *key, int timeout_s, con
 	return 0;
 }
 
-int berth_engine_ports(struct berth_store *s, const char *key, char ***ret,
+int berth_engine_ports(struct berth_engine *e, const char *key, char ***ret,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
 	int r;
@@ -949,9 +956,10 @@ int berth_engine_ports(struct berth_store *s, const char *key, char ***ret,
 	return 0;
 }
 
-int berth_engine_wait(struct berth_store *s, const char *key, int *ret_code,
+int berth_engine_wait(struct berth_engine *e, const char *key, int *ret_code,
 		      struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
@@ -1064,9 +1072,10 @@ static int list_one(const char *dir, struct record *r, void *data)
 	return 0;
 }
 
-int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
+int berth_engine_list(struct berth_engine *e, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *rtroot = store_runtime_root(s);
 	struct list_ctx x = { .all = all, .rtroot = rtroot };
 	int r;
@@ -1085,9 +1094,10 @@ int berth_engine_list(struct berth_store *s, bool all, struct berth_ctr_info ***
 	return 0;
 }
 
-int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool volumes,
+int berth_engine_remove(struct berth_engine *e, const char *key, bool force, bool volumes,
 			struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -1135,12 +1145,13 @@ int berth_engine_remove(struct berth_store *s, const char *key, bool force, bool
 	if (r >= 0 && volumes)
 		volume_delete_anonymous(berth_store_root(s), c.rec.volumes);
 	if (r >= 0)
-		image_release_held(s, c.rec.image_id);
+		image_release_held(e, c.rec.image_id);
 	return r;
 }
 
-int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_error **err)
+int berth_engine_prune(struct berth_engine *e, char ***ret_removed, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *cdir = record_containers_dir(berth_store_root(s));
 	struct berth_ctr_info **l = NULL;
 	_cleanup_strv_free_ char **removed = NULL;
@@ -1158,14 +1169,14 @@ int berth_engine_prune(struct berth_store *s, char ***ret_removed, struct berth_
 		sweep_leftovers(cdir, true);
 	}
 
-	r = berth_engine_list(s, true, &l, &n, err);
+	r = berth_engine_list(e, true, &l, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		/* docker: every container that does not run */
 		if (l[i]->state == BERTH_CTR_RUNNING)
 			continue;
-		if (berth_engine_remove(s, l[i]->id, false, false, NULL) == 0 &&
+		if (berth_engine_remove(e, l[i]->id, false, false, NULL) == 0 &&
 		    strv_extend(&removed, l[i]->id) < 0) {
 			berth_ctr_info_list_free(l, n);
 			return -ENOMEM;

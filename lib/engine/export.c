@@ -65,9 +65,10 @@ out:
 	_exit(r < 0 ? 1 : 0);
 }
 
-int berth_engine_export(struct berth_store *s, const char *key, int out_fd,
+int berth_engine_export(struct berth_engine *e, const char *key, int out_fd,
 			struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *dir = NULL, *upper = NULL, *work = NULL, *rootfs = NULL;
 	_cleanup_close_ int lock = -EBADF, rfd = -EBADF;
 	struct berth_image *img = NULL;
@@ -165,9 +166,10 @@ static char engine_hostname[] = "etc/hostname", engine_hosts[] = "etc/hosts",
 	    engine_resolv[] = "etc/resolv.conf";
 static char *const engine_mount_targets[] = {engine_hostname, engine_hosts, engine_resolv, NULL};
 
-int berth_engine_commit(struct berth_store *s, const char *key, const struct berth_commit_opts *o,
+int berth_engine_commit(struct berth_engine *e, const char *key, const struct berth_commit_opts *o,
 			char **ret_id, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *dir = NULL, *upper = NULL, *by = NULL;
 	struct berth_commit_opts co = *o;
 	struct record rec;

@@ -62,8 +62,9 @@ static int hold_mark(struct berth_store *s, const char *id, bool set)
 	return fd < 0 ? -errno : 0;
 }
 
-void image_release_held(struct berth_store *s, const char *id)
+void image_release_held(struct berth_engine *e, const char *id)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_list_release) struct ctr_list ctrs = {0};
 	_cleanup_free_ char *path = xasprintf("%s/held-images/%s", berth_store_root(s),
 					      startswith(id, "sha256:") ?: id),
@@ -74,16 +75,17 @@ void image_release_held(struct berth_store *s, const char *id)
 	if (!path || access(path, F_OK) < 0)
 		return;
 	if (record_store_lock(berth_store_root(s), &lock, NULL) < 0 ||
-	    berth_engine_list(s, true, &ctrs.l, &ctrs.n, NULL) < 0 || user_of(&ctrs, id))
+	    berth_engine_list(e, true, &ctrs.l, &ctrs.n, NULL) < 0 || user_of(&ctrs, id))
 		return;
 	if (berth_image_resolve(s, id, &found, &refs, NULL, NULL) == 0 && refs == 0)
 		(void)berth_image_delete(s, id, NULL);
 	(void)hold_mark(s, id, false);
 }
 
-int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool force,
+int berth_engine_image_remove(struct berth_engine *e, const char *ref_or_id, bool force,
 			      char ***ret_untagged, bool *ret_deleted, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_list_release) struct ctr_list ctrs = {0};
 	_cleanup_strv_free_ char **before = NULL, **after = NULL, **gone = NULL;
 	_cleanup_free_ char *id = NULL;
@@ -106,7 +108,7 @@ int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool
 	if (!(by_ref && refs > 1)) {
 		/* This removal deletes the image (or, by id with several refs, would with
 		 * force): nothing may use it. */
-		r = berth_engine_list(s, true, &ctrs.l, &ctrs.n, err);
+		r = berth_engine_list(e, true, &ctrs.l, &ctrs.n, err);
 		if (r < 0)
 			return r;
 		/* docker's conflicts: a name goes when forced (the image stays for its
@@ -169,9 +171,10 @@ int berth_engine_image_remove(struct berth_store *s, const char *ref_or_id, bool
 	return 0;
 }
 
-int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_deleted,
+int berth_engine_image_prune(struct berth_engine *e, bool all, char ***ret_deleted,
 			     uint64_t *ret_reclaimed, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_list_release) struct ctr_list ctrs = {0};
 	_cleanup_strv_free_ char **deleted = calloc(1, sizeof(char *));
 	struct berth_image **images = NULL;
@@ -189,7 +192,7 @@ int berth_engine_image_prune(struct berth_store *s, bool all, char ***ret_delete
 	r = berth_image_store_usage(s, &before, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_list(s, true, &ctrs.l, &ctrs.n, err);
+	r = berth_engine_list(e, true, &ctrs.l, &ctrs.n, err);
 	if (r < 0)
 		return r;
 	r = berth_image_list(s, &images, &n, err);

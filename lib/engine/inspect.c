@@ -135,9 +135,10 @@ static json_t *network_settings(struct berth_store *s, const struct record *rec)
 	return ns;
 }
 
-int berth_engine_inspect(struct berth_store *s, const char *key, char **ret_json,
+int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_json,
 			 struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_free_ char *cfgpath = NULL, *name = NULL;
 	struct berth_image *img = NULL;

@@ -100,9 +100,10 @@ static size_t tail_skip(const char *buf, size_t n, int64_t tail)
 	return skip;
 }
 
-int berth_engine_logs(struct berth_store *s, const char *key, const struct berth_logs_opts *o,
+int berth_engine_logs(struct berth_engine *e, const char *key, const struct berth_logs_opts *o,
 		      struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *dir = NULL, *path = NULL, *buf = NULL;
 	_cleanup_close_ int fd = -EBADF, ino = -EBADF, pidfd = -EBADF;
 	struct printer p = { .o = o, .line_start = { true, true } };

@@ -49,9 +49,10 @@ static struct berth_network_info *info_of(const struct net_config *n)
 	return i;
 }
 
-int berth_network_list(struct berth_store *s, struct berth_network_info ***ret, size_t *ret_n,
+int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret, size_t *ret_n,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_strv_free_ char **names = NULL;
 	struct berth_network_info **l;
 	struct net_config def;
@@ -87,9 +88,10 @@ int berth_network_list(struct berth_store *s, struct berth_network_info ***ret, 
 	return 0;
 }
 
-int berth_network_create(struct berth_store *s, const char *name, const char *subnet,
+int berth_network_create(struct berth_engine *e, const char *name, const char *subnet,
 			 const char *gateway, char **ret_id, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	struct net_config c;
 	int r;
 
@@ -101,17 +103,19 @@ int berth_network_create(struct berth_store *s, const char *name, const char *su
 	return *ret_id ? 0 : -ENOMEM;
 }
 
-int berth_network_remove(struct berth_store *s, const char *name, struct berth_error **err)
+int berth_network_remove(struct berth_engine *e, const char *name, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	if (streq(name, NET_DEFAULT))
 		return berth_error_new(err, EPERM, "%s is a pre-defined network and cannot be removed",
 				       name);
 	return network_remove(berth_store_root(s), name, err);
 }
 
-int berth_network_inspect(struct berth_store *s, const char *name, char **ret_json,
+int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			  struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
 	struct net_config c;
 	json_t *o, *ctrs, *ipam, *cfg;

@@ -51,9 +51,10 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 	return 0;
 }
 
-int berth_engine_exec(struct berth_store *s, const char *key, const struct berth_engine_exec_opts *o,
+int berth_engine_exec(struct berth_engine *e, const char *key, const struct berth_engine_exec_opts *o,
 		      int *ret_status, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
 	_cleanup_close_ int devnull = -EBADF;
 	_cleanup_free_ char *rootfs = NULL;
@@ -101,9 +102,10 @@ int berth_engine_exec(struct berth_store *s, const char *key, const struct berth
 	return k;
 }
 
-int berth_engine_pause(struct berth_store *s, const char *key, bool pause,
+int berth_engine_pause(struct berth_engine *e, const char *key, bool pause,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
 	int k;
 
@@ -118,9 +120,10 @@ int berth_engine_pause(struct berth_store *s, const char *key, bool pause,
 		     : berth_container_resume(r.c.rtroot, r.c.rec.id, err);
 }
 
-int berth_engine_pids(struct berth_store *s, const char *key, pid_t **ret, size_t *ret_n,
+int berth_engine_pids(struct berth_engine *e, const char *key, pid_t **ret, size_t *ret_n,
 		      struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
 	int k;
 
@@ -152,9 +155,10 @@ static void net_io(pid_t pid, uint64_t *rx, uint64_t *tx)
 	}
 }
 
-int berth_engine_stats(struct berth_store *s, const char *key, struct berth_engine_stats *ret,
+int berth_engine_stats(struct berth_engine *e, const char *key, struct berth_engine_stats *ret,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
 	struct berth_stats st;
 	struct timespec ts;

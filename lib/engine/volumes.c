@@ -23,8 +23,9 @@ void berth_volume_list_free(char **names)
 	strv_free(names);
 }
 
-int berth_volume_list(struct berth_store *s, char ***ret, struct berth_error **err)
+int berth_volume_list(struct berth_engine *e, char ***ret, struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *dir = xasprintf("%s/volumes", berth_store_root(s));
 	int r;
 
@@ -36,9 +37,10 @@ int berth_volume_list(struct berth_store *s, char ***ret, struct berth_error **e
 	return 0;
 }
 
-int berth_volume_create(struct berth_store *s, const char *name, char **ret_name,
+int berth_volume_create(struct berth_engine *e, const char *name, char **ret_name,
 			struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	char anon[65];
 	int r;
 
@@ -55,9 +57,10 @@ int berth_volume_create(struct berth_store *s, const char *name, char **ret_name
 	return *ret_name ? 0 : -ENOMEM;
 }
 
-int berth_volume_inspect(struct berth_store *s, const char *name, char **ret_json,
+int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			 struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *meta = xasprintf("%s/volumes/%s/volume.json", berth_store_root(s), name),
 			    *mp = xasprintf("%s/volumes/%s/_data", berth_store_root(s), name);
 	json_t *o, *out;
@@ -104,9 +107,10 @@ static char *user_of(struct berth_store *s, const char *name)
 	return u.found;
 }
 
-int berth_volume_remove(struct berth_store *s, const char *name, bool force,
+int berth_volume_remove(struct berth_engine *e, const char *name, bool force,
 			struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *user = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -125,9 +129,10 @@ int berth_volume_remove(struct berth_store *s, const char *name, bool force,
 	return volume_delete(berth_store_root(s), name, err);
 }
 
-int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
+int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
 		       struct berth_error **err)
 {
+	struct berth_store *s = berth_engine_store(e);
 	_cleanup_strv_free_ char **names = NULL, **removed = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -135,7 +140,7 @@ int berth_volume_prune(struct berth_store *s, bool all, char ***ret_removed,
 	r = record_store_lock(berth_store_root(s), &lock, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_list(s, &names, err);
+	r = berth_volume_list(e, &names, err);
 	if (r < 0)
 		return r;
 	for (char **n = names; *n; n++) {
