@@ -39,7 +39,10 @@ int berth_error_set(struct berth_error **err, int errnum, const char *fmt, ...)
 int berth_error_new(struct berth_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prefix context "ctx: " to *err. Returns -(*err)->errnum, or -EIO when *err is unset. */
+/* Prefix context "ctx: " to *err. Returns -(*err)->errnum. When there is no chain (err
+ * NULL, or *err unset by a callee that broke the convention) it keeps the errno of the
+ * last failure recorded on this thread (berth_error_set/new record it even with err
+ * NULL), and only falls back to -EIO when there was none. */
 int berth_error_wrap(struct berth_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

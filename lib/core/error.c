@@ -16,6 +16,12 @@ struct berth_error *berth_error_free(struct berth_error *e)
 	return NULL;
 }
 
+/* The errno of the last failure recorded on this thread, with or without a chain to
+ * record it in: what berth_error_wrap() returns when it has no chain to take it from
+ * (err NULL, or a callee that returned -errno without filling *err), rather than a
+ * made-up EIO that turns e.g. ENOMEM or ENOENT into "Input/output error". */
+static _Thread_local int last_errnum;
+
 static int error_vset(struct berth_error **err, int errnum, bool with_strerror, const char *fmt,
 		      va_list ap)
 {
@@ -26,6 +32,7 @@ static int error_vset(struct berth_error **err, int errnum, bool with_strerror, 
 		errnum = -errnum;
 	if (errnum == 0)
 		errnum = EIO;
+	last_errnum = errnum;
 	if (!err)
 		return -errnum;
 	if (vasprintf(&m, fmt, ap) < 0)
@@ -75,9 +82,10 @@ int berth_error_vwrap(struct berth_error **err, const char *fmt, va_list ap)
 	char *ctx = NULL, *full = NULL;
 
 	if (!err)
-		return -EIO;
+		return -(last_errnum ? last_errnum : EIO);
 	if (!*err)
-		return error_vset(err, EIO, false, fmt, ap);
+		return error_vset(err, last_errnum ? last_errnum : EIO, last_errnum != 0, fmt, ap);
+	last_errnum = (*err)->errnum;
 	if (vasprintf(&ctx, fmt, ap) < 0)
 		return -(*err)->errnum;
 	if (asprintf(&full, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "unknown error") >= 0) {

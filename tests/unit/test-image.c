@@ -523,6 +523,27 @@ TEST(import_and_lookup)
 	ASSERT_EQ(berth_image_lookup(store, "ffffffffffff", &img, &err), -ENOENT);
 }
 
+/* An image whose config blob is not there: ENOENT with or without a chain to fill (it
+ * was EIO without one), and a message naming the image and the blob. */
+TEST(config_of_missing_image_says_enoent)
+{
+	_cleanup_tmpdir_ char *dir = make_tmpdir();
+	_cleanup_free_ char *root = NULL, *json = NULL;
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_err_ struct berth_error *err = NULL;
+	const char *id = "sha256:00000000000000000000000000000000000000000000000000000000000000aa";
+	size_t n;
+
+	ASSERT_TRUE(dir);
+	root = xasprintf("%s/store", dir);
+	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
+	ASSERT_EQ(berth_image_config(store, id, &json, &n, NULL), -ENOENT);
+	ASSERT_EQ(berth_image_config(store, id, &json, &n, &err), -ENOENT);
+	ASSERT_TRUE(err != NULL);
+	ASSERT_TRUE(strstr(err->msg, "image 'sha256:0000") == err->msg);
+	ASSERT_TRUE(strstr(err->msg, ": No such file or directory") != NULL);
+}
+
 TEST(import_reuses_layer_and_image)
 {
 	_cleanup_tmpdir_ char *dir = make_tmpdir();

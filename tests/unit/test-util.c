@@ -32,6 +32,22 @@ TEST(error_null_sink)
 	ASSERT_EQ(berth_error_set(NULL, EPERM, "x"), -EPERM);
 }
 
+/* Without a chain to take it from, wrap keeps the errno of the failure under it: a
+ * callee that could not fill the chain (err NULL, or a hole) used to come out as EIO. */
+TEST(error_wrap_without_chain_keeps_errno)
+{
+	struct berth_error *err = NULL;
+
+	ASSERT_EQ(berth_error_set(NULL, ENOENT, "open '%s'", "/x"), -ENOENT);
+	ASSERT_EQ(berth_error_wrap(NULL, "rootfs"), -ENOENT);
+	ASSERT_EQ(berth_error_new(NULL, ENOMEM, "x"), -ENOMEM);
+	ASSERT_EQ(berth_error_wrap(&err, "rootfs '%s'", "/r"), -ENOMEM);
+	ASSERT_TRUE(err != NULL);
+	ASSERT_EQ(err->errnum, ENOMEM);
+	ASSERT_STREQ(err->msg, "rootfs '/r': Cannot allocate memory");
+	berth_error_free(err);
+}
+
 TEST(parse_size_units)
 {
 	int64_t v;
