@@ -91,7 +91,7 @@ int monitor_spawn(const char *store_root, const char *id, int client_fd, pid_t *
 	pid_t pid;
 
 	if (!bin)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "monitor of container %.12s", id);
 	if (access(bin, X_OK) < 0)
 		return berth_error_set(err, errno, "monitor '%s'", bin);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -86,7 +86,7 @@ static int remove_files(const char *dir, struct berth_error **err)
 	int r;
 
 	if (!rootfs)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "remove '%s'", dir);
 	r = overlay_umount(rootfs, err);
 	if (r < 0)
 		return r;
@@ -133,7 +133,9 @@ static int network_for(struct berth_store *s, const char *network, char **ret_na
 
 	if (streq(network, "none") || streq(network, "host")) {
 		*ret_name = strdup(network);
-		return *ret_name ? 0 : -ENOMEM;
+		if (!*ret_name)
+			return berth_error_set(err, ENOMEM, "network '%s'", network);
+		return 0;
 	}
 	if (other) {
 		_cleanup_(ctr_release) struct ctr c = { 0 };
@@ -156,7 +158,9 @@ static int network_for(struct berth_store *s, const char *network, char **ret_na
 			return r;
 		net_config_clear(&n);
 		*ret_name = strdup(network);
-		return *ret_name ? 0 : -ENOMEM;
+		if (!*ret_name)
+			return berth_error_set(err, ENOMEM, "network '%s'", network);
+		return 0;
 	}
 }
 
@@ -293,7 +297,7 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 	int r;
 
 	if (o->publish && !specs)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "publish ports");
 	for (char **e = o->publish_all ? img->exposed : NULL; e && *e; e++) {
 		_cleanup_free_ char *spec = NULL;
 		struct port_map want;
@@ -311,7 +315,7 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 			continue;
 		spec = xasprintf("%u/%s", want.ctr_port, want.udp ? "udp" : "tcp");
 		if (!spec || strv_extend(&specs, spec) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "publish port '%s'", *e);
 	}
 	for (char **pp = specs; pp && *pp; pp++) {
 		struct port_map pm;
@@ -328,7 +332,7 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 			return r;
 		port_canon(&pm, canon, sizeof(canon));
 		if (strv_extend(&rec->ports, canon) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "publish port '%s'", *pp);
 	}
 	return 0;
 }
@@ -351,7 +355,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	int r;
 
 	if (!cdir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create '%s'", o->image);
 	r = berth_image_lookup(s, o->image, &img, err);
 	if (r < 0) {
 		if (r == -ENOENT)
@@ -736,7 +740,7 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool at
 	int r;
 
 	if (!rootfs || !upper || !work)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "start container %.12s", rec->id);
 	if (!mounted) {
 		r = berth_image_lookup(s, rec->image_id, &img, err);
 		if (r < 0)
@@ -790,7 +794,7 @@ int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o, cha
 
 	c.rtroot = store_runtime_root(s);
 	if (!c.rtroot)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "run '%s'", o->image);
 	r = create_mounted(e, o, &c.dir, &c.rec, err);
 	if (r < 0)
 		return r;
@@ -816,7 +820,7 @@ int berth_engine_start(struct berth_engine *e, const char *key, bool attach, int
 	 * directory's lock: the monitor takes that when a start fails.) */
 	lockpath = xasprintf("%s/start.lock", c.dir);
 	if (!lockpath)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "start '%s'", key);
 	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return berth_error_set(err, errno, "lock '%s'", lockpath);
@@ -1088,7 +1092,7 @@ int berth_engine_list(struct berth_engine *e, bool all, struct berth_ctr_info **
 	if (x.n)
 		qsort(x.l, x.n, sizeof(*x.l), cmp_created);
 	else if (!(x.l = calloc(1, sizeof(*x.l))))
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "list containers");
 	*ret = x.l;
 	*ret_n = x.n;
 	return 0;
@@ -1159,7 +1163,7 @@ int berth_engine_prune(struct berth_engine *e, char ***ret_removed, struct berth
 	int r;
 
 	if (!cdir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "prune containers");
 	{
 		_cleanup_close_ int lock = -EBADF;
 
@@ -1179,12 +1183,12 @@ int berth_engine_prune(struct berth_engine *e, char ***ret_removed, struct berth
 		if (berth_engine_remove(e, l[i]->id, false, false, NULL) == 0 &&
 		    strv_extend(&removed, l[i]->id) < 0) {
 			berth_ctr_info_list_free(l, n);
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "prune containers");
 		}
 	}
 	berth_ctr_info_list_free(l, n);
 	if (!removed && !(removed = calloc(1, sizeof(char *))))
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "prune containers");
 	*ret_removed = TAKE_PTR(removed);
 	return 0;
 }

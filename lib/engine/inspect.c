@@ -184,7 +184,7 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 		json_decref(host);
 		json_decref(gd);
 		json_decref(gdd);
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "inspect '%s'", key);
 	}
 	json_object_set_new(root, "Id", json_string(rec->id));
 	json_object_set_new(root, "Created", time_string(rec->created));
@@ -260,7 +260,7 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_decref(root);
 	json_decref(cfg);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "inspect '%s'", key);
 	*ret_json = text;
 	return 0;
 }

@@ -69,7 +69,7 @@ int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret,
 		return r;
 	l = calloc(strv_length(names) + 1, sizeof(*l));
 	if (!l)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "list networks");
 	for (char **nm = names; *nm; nm++) {
 		struct net_config c;
 
@@ -79,7 +79,7 @@ int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret,
 		net_config_clear(&c);
 		if (!l[n]) {
 			berth_network_info_list_free(l, n);
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "list networks");
 		}
 		n++;
 	}
@@ -149,7 +149,7 @@ int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_j
 	text = o ? json_dumps(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "inspect network '%s'", name);
 	*ret_json = text;
 	return 0;
 }

@@ -140,7 +140,7 @@ int ocigen_parse_user(const char *rootfs, const char *spec, uint32_t *uid, uint3
 	uint64_t v;
 
 	if (!u)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "user '%s'", spec);
 	g = strchr(u, ':');
 	if (g)
 		*g++ = 0;
@@ -215,16 +215,16 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		cmd = NULL;
 	for (char **a = ep; a && *a; a++)
 		if (strv_extend(&args, *a) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "entrypoint");
 	for (char **a = cmd; a && *a; a++)
 		if (strv_extend(&args, *a) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "command");
 	if (!args || !args[0])
 		return berth_error_new(err, EINVAL, "no command specified");
 
 	hostname = o->hostname ? strdup(o->hostname) : strndup(in->id, 12);
 	if (!hostname)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "hostname");
 
 	for (char **e = img->env; e && *e; e++)
 		env_set(&env, *e);
@@ -233,7 +233,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	{
 		_cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname);
 		if (!h)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "hostname");
 		env_set(&env, h);
 	}
 	if (o->tty)
@@ -260,7 +260,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	hosts_path = xasprintf("%s/hosts", in->ctr_dir);
 	resolv_path = xasprintf("%s/resolv.conf", in->ctr_dir);
 	if (!hn_path || !hosts_path || !resolv_path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "container files in '%s'", in->ctr_dir);
 	{
 		_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
 		_cleanup_free_ char *hosts = xasprintf(
@@ -270,7 +270,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		_cleanup_free_ char *resolv = NULL;
 
 		if (!hn || !hosts)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "container files in '%s'", in->ctr_dir);
 		if (read_full_file("/etc/resolv.conf", &resolv, NULL) < 0)
 			resolv = strdup("");
 		if (resolv && in->dns) {
@@ -291,7 +291,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			}
 		}
 		if (!resolv)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "resolv.conf in '%s'", in->ctr_dir);
 		if ((r = write_file_atomic(hn_path, hn, strlen(hn), 0644)) < 0 ||
 		    (r = write_file_atomic(hosts_path, hosts, strlen(hosts), 0644)) < 0 ||
 		    (r = write_file_atomic(resolv_path, resolv, strlen(resolv), 0644)) < 0)
@@ -421,7 +421,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	text = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "config.json");
 	*ret = text;
 	*ret_args = TAKE_PTR(args);
 	return 0;

@@ -80,7 +80,7 @@ int berth_engine_exec(struct berth_engine *e, const char *key, const struct bert
 	if (o->user) {
 		rootfs = xasprintf("%s/rootfs", r.c.dir);
 		if (!rootfs)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "exec in '%s'", key);
 		k = ocigen_parse_user(rootfs, o->user, &eo.uid, &eo.gid, err);
 		if (k < 0)
 			return k;

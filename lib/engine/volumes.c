@@ -30,7 +30,7 @@ int berth_volume_list(struct berth_engine *e, char ***ret, struct berth_error **
 	int r;
 
 	if (!dir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "list volumes");
 	r = dir_list_marked(dir, "volume.json", volume_name_valid, ret);
 	if (r < 0)
 		return berth_error_set(err, -r, "list '%s'", dir);
@@ -67,7 +67,7 @@ int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_js
 	char *text;
 
 	if (!meta || !mp)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "inspect volume '%s'", name);
 	o = volume_name_valid(name) ? json_load_file(meta, 0, NULL) : NULL;
 	if (!o)
 		return berth_error_new(err, ENOENT, "no such volume: %s", name);
@@ -78,7 +78,7 @@ int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_js
 	text = out ? json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(out);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "inspect volume '%s'", name);
 	*ret_json = text;
 	return 0;
 }
@@ -153,10 +153,10 @@ int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
 		if (user)
 			continue;
 		if (volume_delete(berth_store_root(s), *n, NULL) == 0 && strv_extend(&removed, *n) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "prune volumes");
 	}
 	if (!removed && !(removed = calloc(1, sizeof(char *))))
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "prune volumes");
 	*ret_removed = TAKE_PTR(removed);
 	return 0;
 }

@@ -211,7 +211,7 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	if (!path || !o || !a) {
 		json_decref(o);
 		json_decref(a);
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "write the record of container %.12s", r->id);
 	}
 	for (char **i = r->args; i && *i; i++)
 		json_array_append_new(a, json_string(*i));
@@ -249,7 +249,7 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "write the record of container %.12s", r->id);
 	k = write_file_atomic(path, text, strlen(text), 0600);
 	if (k < 0)
 		return berth_error_set(err, -k, "write '%s'", path);
@@ -272,7 +272,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	const char *st;
 
 	if (!path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "read the record in '%s'", dir);
 	o = json_load_file(path, 0, &je);
 	if (!o)
 		return berth_error_new(err, errno == ENOENT ? ENOENT : EINVAL, "read '%s': %s", path,
@@ -313,7 +313,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	json_decref(o);
 	if (!r.id || !r.name || !r.image || !r.image_id) {
 		record_clear(&r);
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "read the record in '%s'", dir);
 	}
 	*ret = r;
 	return 0;
@@ -356,7 +356,7 @@ int record_each(const char *store_root,
 	int k = 0;
 
 	if (!cdir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "containers of store '%s'", store_root);
 	d = opendir(cdir);
 	if (!d && errno != ENOENT)
 		return berth_error_set(err, errno, "open '%s'", cdir);
@@ -368,7 +368,7 @@ int record_each(const char *store_root,
 			continue;
 		dir = xasprintf("%s/%s", cdir, de->d_name);
 		if (!dir)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "containers of store '%s'", store_root);
 		if (record_read(dir, &r, NULL) < 0)
 			continue;
 		k = fn(dir, &r, data);
@@ -453,7 +453,7 @@ int ctr_find(const char *store_root, const char *key, struct ctr *ret, struct be
 
 	c.rtroot = record_runtime_root(store_root);
 	if (!c.rtroot)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "container '%s'", key);
 	r = record_find(store_root, key, &c.dir, &c.rec, err);
 	if (r < 0) {
 		free(c.rtroot);

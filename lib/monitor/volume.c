@@ -82,7 +82,7 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	data = xasprintf("%s/_data", dir ? dir : "");
 	meta = xasprintf("%s/volume.json", dir ? dir : "");
 	if (!dir || !data || !meta)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create volume '%s'", name);
 	r = volumes_lock(store_root, &lock, err);
 	if (r < 0)
 		return r;
@@ -100,7 +100,7 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create volume '%s'", name);
 	/* the metadata last: a volume without it is one whose creation did not finish */
 	r = write_file_atomic(meta, text, strlen(text), 0600);
 	if (r < 0)
@@ -151,7 +151,7 @@ int volume_resolve(const char *store_root, const char *spec, struct volume_mount
 	}
 	m.destination = clean_path(dst, dst_len);
 	if (!m.destination)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "volume '%s'", spec);
 	if (!*m.destination) {
 		r = berth_error_new(err, EINVAL,
 				    "invalid volume '%s': the path in the container must be absolute",
@@ -376,7 +376,7 @@ int volume_delete(const char *store_root, const char *name, struct berth_error *
 	int r;
 
 	if (!dir || !meta)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "remove volume '%s'", name);
 	r = volumes_lock(store_root, &lock, err);
 	if (r < 0)
 		return r;
