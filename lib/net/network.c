@@ -106,7 +106,7 @@ int network_list(const char *store_root, char ***ret, struct berth_error **err)
 	int r;
 
 	if (!dir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "list networks");
 	r = dir_list_marked(dir, "network.json", name_valid, ret);
 	if (r < 0)
 		return berth_error_set(err, -r, "list '%s'", dir);
@@ -181,7 +181,7 @@ static int write_config(const char *store_root, const char *name, const char *br
 	int r;
 
 	if (!dir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create network '%s'", name);
 	r = random_hex_id(id);
 	if (r < 0)
 		return berth_error_set(err, -r, "getrandom");
@@ -201,13 +201,16 @@ static int write_config(const char *store_root, const char *name, const char *br
 	path = xasprintf("%s/network.json", dir);
 	leases = xasprintf("%s/leases", dir);
 	if (!text || !path || !leases)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create network '%s'", name);
 	r = mkdir_p(leases, 0700);
 	if (r >= 0)
 		r = write_file_atomic(path, text, strlen(text), 0600);
 	if (r < 0)
 		return berth_error_set(err, -r, "write network '%s'", name);
-	return ret ? read_config(dir, ret) : 0;
+	r = ret ? read_config(dir, ret) : 0;
+	if (r < 0)
+		return berth_error_set(err, -r, "read network '%s'", name);
+	return 0;
 }
 
 int network_create(const char *store_root, const char *name, const char *subnet,
@@ -231,7 +234,7 @@ int network_create(const char *store_root, const char *name, const char *subnet,
 	dir = net_dir(store_root, name);
 	path = xasprintf("%s/network.json", dir ? dir : "");
 	if (!dir || !path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "create network '%s'", name);
 	if (access(path, F_OK) == 0)
 		return berth_error_new(err, EEXIST, "network with name %s already exists", name);
 	if (subnet) {
@@ -282,7 +285,7 @@ int network_load(const char *store_root, const char *name, struct net_config *re
 	int r;
 
 	if (!dir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "network '%s'", name);
 	if (!name_valid(name))
 		return berth_error_new(err, ENOENT, "network %s not found", name);
 	r = read_config(dir, ret);
@@ -346,7 +349,7 @@ int network_remove(const char *store_root, const char *name, struct berth_error 
 	int r, idx;
 
 	if (!dir)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "remove network '%s'", name);
 	if (!name_valid(name) || read_config(dir, &n) < 0)
 		return berth_error_new(err, ENOENT, "network %s not found", name);
 	r = lock_networks(store_root, &lock);
@@ -369,7 +372,7 @@ int network_remove(const char *store_root, const char *name, struct berth_error 
 	net_config_clear(&n);
 	path = xasprintf("%s/network.json", dir);
 	if (!path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "remove network '%s'", name);
 	if (unlink(path) < 0)
 		return berth_error_set(err, errno, "remove network %s", name);
 	r = rm_rf(dir);
@@ -504,7 +507,7 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		"add element ip berth bridges { \"%s\" }\n",
 		ip_string(n->subnet, net), n->prefix, n->bridge);
 	if (!script)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "NAT for network '%s'", n->name);
 	r = nft(script, err);
 	if (r < 0)
 		return berth_error_wrap(err, "NAT for network %s", n->name);
@@ -526,7 +529,8 @@ static int lease(const char *store_root, const struct net_config *n, const char 
 			continue;
 		p = xasprintf("%s/networks/%s/leases/%s", store_root, n->name, ip_string(htonl(a), s));
 		if (!p)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM,
+					       "lease an address on network '%s'", n->name);
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;
@@ -658,7 +662,7 @@ int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
 	int64_t hp = 0, cp;
 
 	if (!s)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "port '%s'", spec);
 	proto = strchr(s, '/');
 	if (proto)
 		*proto++ = 0;
@@ -801,7 +805,7 @@ int ports_publish(const struct port_map *p, size_t n, uint32_t ip, struct berth_
 		int r;
 
 		if (!script)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "publish port %u", p[i].host_port);
 		r = nft(script, &e);
 		if (r < 0) {
 			ports_unpublish(p, i);
