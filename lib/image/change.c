@@ -130,8 +130,10 @@ static int set_pairs(json_t *cfg, json_t *obj, const char *arg, const char *what
 		if (!*v)
 			return berth_error_new(err, EINVAL, "%s '%s': expected KEY=VALUE", what,
 					       w[0]);
-		return obj ? (json_object_set_new(obj, w[0], json_string(v)) < 0 ? -ENOMEM : 0)
-			   : set_env(cfg, w[0], v);
+		if (obj ? json_object_set_new(obj, w[0], json_string(v)) < 0
+			: set_env(cfg, w[0], v) < 0)
+			return berth_error_set(err, ENOMEM, "%s", what);
+		return 0;
 	}
 	for (size_t i = 0; w[i]; i++) {
 		char *eq = strchr(w[i], '=');

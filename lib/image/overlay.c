@@ -78,7 +78,7 @@ static int no_lowerdir_plus(int fs_fd, int e, const char *what, const char *arg,
 
 	if (e == EINVAL && (!log || strstr(log, "nknown parameter") || strstr(log, "Legacy"))) {
 		lowerdir_plus_missing = true;
-		return -ENOSYS;
+		return -ENOSYS; /* err: unset on purpose, the caller falls back to mount(2) */
 	}
 	return fs_error(e, log, what, arg, err);
 }
@@ -91,7 +91,7 @@ static int mount_new_api(char *const *lower_dirs, const char *upper, const char 
 	_cleanup_close_ int fs_fd = -EBADF, mnt_fd = -EBADF;
 
 	if (lowerdir_plus_missing)
-		return -ENOSYS;
+		return -ENOSYS; /* err: unset on purpose, the caller falls back to mount(2) */
 	fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs_fd < 0)
 		return errno == ENOSYS ? -ENOSYS : berth_error_set(err, errno, "overlay: fsopen");

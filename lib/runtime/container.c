@@ -176,7 +176,7 @@ int container_cgroup_setup(const struct rt_config *cfg, const char *id, bool sys
 	} else {
 		r = default_cgroup_path(cfg, id, &cgpath);
 		if (r < 0)
-			return r;
+			return berth_error_set(err, -r, "cgroup of '%s'", id);
 		rt_debug("cgroup of '%s': '%s'", id, cgpath);
 		r = cgroup_open_unit(cgpath, NULL, &cg, err);
 		if (r < 0)
@@ -863,7 +863,9 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
 	if (!d) {
 		if (errno == ENOENT) {
 			*ret_ids = calloc(1, sizeof(char *));
-			return *ret_ids ? 0 : -ENOMEM;
+			if (!*ret_ids)
+				return berth_error_set(err, ENOMEM, "list containers in '%s'", root);
+			return 0;
 		}
 		return berth_error_set(err, errno, "open state root '%s'", root);
 	}
@@ -871,12 +873,12 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
 		if (streq(de->d_name, ".") || streq(de->d_name, "..") || de->d_type != DT_DIR)
 			continue;
 		if (strv_extend(&ids, de->d_name) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "list containers in '%s'", root);
 	}
 	if (!ids) {
 		ids = calloc(1, sizeof(char *));
 		if (!ids)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "list containers in '%s'", root);
 	}
 	qsort(ids, strv_length(ids), sizeof(char *), cmp_str);
 	*ret_ids = TAKE_PTR(ids);

@@ -380,7 +380,7 @@ int criu_descriptors_parse(const char *json, size_t len, char *ret[3], struct be
 			json_decref(a);
 			free(d[0]);
 			free(d[1]);
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "%s: entry %zu", CRIU_DESCRIPTORS, i);
 		}
 	}
 	json_decref(a);
@@ -643,7 +643,8 @@ static int write_descriptors(const char *image_path, char *const d[3], struct be
 	int r;
 
 	if (!path || !text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM,
+				       "write '%s' in '%s'", CRIU_DESCRIPTORS, image_path);
 	r = write_file_atomic(path, text, strlen(text), 0600);
 	return r < 0 ? berth_error_set(err, -r, "write '%s'", path) : 0;
 }
@@ -688,7 +689,7 @@ static int check_dump_opts(const struct berth_checkpoint_opts *o, struct berth_e
 					       "relative (to the image path)", o->parent_path);
 		parent = xasprintf("%s/%s", o->criu.image_path, o->parent_path);
 		if (!parent)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "--parent-path '%s'", o->parent_path);
 		if (stat(parent, &st) < 0)
 			return berth_error_set(err, errno, "invalid --parent-path: '%s'", parent);
 		if (!S_ISDIR(st.st_mode))
@@ -859,7 +860,8 @@ static int load_descriptors(const char *image_path, char *ret[3], struct berth_e
 	int r;
 
 	if (!path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM,
+				       "read '%s' in '%s'", CRIU_DESCRIPTORS, image_path);
 	r = read_full_file(path, &text, &n);
 	if (r == -ENOENT)
 		return 0;
@@ -895,7 +897,7 @@ static int record_restored(int dirfd, const char *id, pid_t pid, const char *bun
 		if (strv_extend(&st.annotations, cfg->annotations[i].key) < 0 ||
 		    strv_extend(&st.annotations, cfg->annotations[i].value) < 0) {
 			strv_free(st.annotations);
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "record restored container '%s'", id);
 		}
 	r = state_write(dirfd, &st, err);
 	strv_free(st.annotations);
@@ -944,7 +946,7 @@ static int make_restore_mountpoints(const struct rt_config *cfg, const char *bun
 	if (rootfd < 0)
 		return berth_error_set(err, errno, "rootfs '%s'", rootfs);
 	if (!bound)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "mountpoints in rootfs '%s'", rootfs);
 	for (size_t i = 0; r >= 0 && i < cfg->n_mounts; i++) {
 		const struct rt_mount *m = &cfg->mounts[i];
 		_cleanup_free_ char *src = NULL;
@@ -1039,7 +1041,7 @@ static int restore_hooks(struct restore_ctx *x, pid_t pid, struct berth_error **
 	state = hooks_state_json(x->id, "created", pid, x->bundle, x->cfg->annotations,
 				 x->cfg->n_annotations);
 	if (!state)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "hooks of restored container '%s'", x->id);
 	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
 		int r = hooks_run(x->cfg->hooks[kinds[k]], x->cfg->n_hooks[kinds[k]],
 				  rt_hook_kind_name(kinds[k]), state, err);

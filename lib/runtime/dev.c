@@ -184,7 +184,7 @@ static int make_node(int rootfd, const char *path, char type, unsigned major, un
 		userns = false;
 	parent = strdup(path);
 	if (!parent)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "device '%s'", path);
 	slash = strrchr(parent, '/');
 	if (!slash || !slash[1])
 		return berth_error_new(err, EINVAL, "device path '%s' is not a file path", path);
@@ -256,7 +256,7 @@ int dev_setup(int rootfd, const struct rt_config *cfg, bool userns, const int *p
 		_cleanup_free_ char *p = xasprintf("/dev/%s", d->name);
 
 		if (!p)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "device '/dev/%s'", d->name);
 		/* the config's own entry at this path replaces it */
 		if (listed(cfg, p))
 			continue;

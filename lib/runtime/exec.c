@@ -38,7 +38,8 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 			continue;
 		path = xasprintf("/proc/%d/ns/%s", (int)pid, rt_ns_proc_name(i));
 		if (!path)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM,
+					       "join namespace '%s' of pid %d", rt_ns_proc_name(i), (int)pid);
 		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", rt_ns_proc_name(i));
 		/* the container may share this one with us: nothing to join then */
 		if (stat(path, &theirs) == 0 && stat(ours, &self) == 0 &&
@@ -72,13 +73,13 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 	strv_free(cfg->process.args);
 	cfg->process.args = strv_copy(o->args);
 	if (!cfg->process.args)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "exec: the process's arguments");
 	cfg->process.terminal = o->tty;
 	if (o->cwd) {
 		char *c = strdup(o->cwd);
 
 		if (!c)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "exec: cwd '%s'", o->cwd);
 		free(cfg->process.cwd);
 		cfg->process.cwd = c;
 	}
@@ -92,7 +93,8 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 				char *n = strdup(*e);
 
 				if (!n)
-					return -ENOMEM;
+					return berth_error_set(err, ENOMEM,
+							       "exec: env '%.*s'", (int)klen, *e);
 				free(*c);
 				*c = n;
 				replaced = true;
@@ -100,7 +102,7 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 			}
 		}
 		if (!replaced && strv_extend(&cfg->process.env, *e) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "exec: env '%.*s'", (int)klen, *e);
 	}
 	if (o->has_user) {
 		cfg->process.uid = o->uid;
@@ -111,7 +113,7 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 		gid_t *g = calloc(o->n_additional_gids, sizeof(gid_t));
 
 		if (!g)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "exec: additional gids");
 		for (size_t i = 0; i < o->n_additional_gids; i++)
 			g[i] = (gid_t)o->additional_gids[i];
 		free(cfg->process.additional_gids);
@@ -145,7 +147,8 @@ static int use_sub_cgroups(struct cgroup *cg, const char *const *subs, struct be
 		int e;
 
 		if (!procs)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM,
+					       "sub-cgroup of '%s'", cg->hiers[i].path);
 		if (access(procs, W_OK) == 0)
 			continue;
 		e = errno;

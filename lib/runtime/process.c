@@ -131,13 +131,13 @@ static int write_id_map(pid_t pid, const char *file, const struct rt_idmap *m, s
 									? "uidMappings" : "gidMappings");
 	buf = calloc(n, 40);
 	if (!buf)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "write %s of pid %d", file, (int)pid);
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id,
 				       m[i].size);
 	path = xasprintf("/proc/%d/%s", (int)pid, file);
 	if (!path)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "write %s of pid %d", file, (int)pid);
 	r = write_string_at(AT_FDCWD, path, buf);
 	if (r < 0)
 		return berth_error_set(err, -r, "write '%s'", path);
@@ -201,7 +201,8 @@ static int child_before_pivot(void *data, struct berth_error **err)
 		_cleanup_free_ char *state = child_state_json(c, CREATE_HOOK_STATUS);
 
 		if (!state)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM,
+					       "createContainer hooks: container state");
 		r = hooks_run(cfg->hooks[RT_HOOK_CREATE_CONTAINER], cfg->n_hooks[RT_HOOK_CREATE_CONTAINER],
 			      "createContainer", state, err);
 		if (r < 0)
@@ -232,7 +233,7 @@ static int child_seccomp(struct child *c, struct berth_error **err)
 				       "seccomp: a rule notifies but there is no listenerPath");
 	state = child_state_json(c, "creating");
 	if (!state)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "seccomp: container state");
 	r = seccomp_listener_state_json(cfg->seccomp, c->host_pid, state, &msg, err);
 	if (r < 0)
 		return r;
@@ -299,7 +300,7 @@ static int write_sysctls(const struct rt_config *cfg, struct berth_error **err)
 		int r;
 
 		if (!path)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "sysctl '%s'", cfg->sysctl[i].key);
 		for (char *s = path + 10; *s; s++)
 			if (*s == '.')
 				*s = '/';
@@ -580,7 +581,8 @@ static int child_init(struct child *c, bool wait_go, struct berth_error **err)
 		_cleanup_free_ char *state = child_state_json(c, "created");
 
 		if (!state)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM,
+					       "startContainer hooks: container state");
 		r = hooks_run(cfg->hooks[RT_HOOK_START_CONTAINER], cfg->n_hooks[RT_HOOK_START_CONTAINER],
 			      "startContainer", state, err);
 		if (r < 0)

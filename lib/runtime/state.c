@@ -123,7 +123,7 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!text)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "write state.json of '%s'", s->id);
 
 	fd = openat(dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -140,7 +140,7 @@ int state_write(int dirfd, const struct state_file *s, struct berth_error **err)
 oom:
 	json_decref(o);
 	json_decref(ann);
-	return -ENOMEM;
+	return berth_error_set(err, ENOMEM, "write state.json of '%s'", s->id);
 }
 
 static char *get_str(json_t *o, const char *key)
