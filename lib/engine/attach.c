@@ -260,7 +260,8 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 			if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 				continue;
 			if (n <= 0) {
-				r = -EPIPE;
+				r = berth_error_new(err, EPIPE,
+						    "attach: lost the connection to the monitor");
 				goto out;
 			}
 			switch ((uint8_t)buf[0]) {

@@ -384,7 +384,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	if (r < 0)
 		goto out;
 	if (!dir || !rootfs || !upper || !work || !cgpath || !cfgpath) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto out;
 	}
 	rec = (struct record){
@@ -414,7 +414,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	if (o->stop_signal || img->stop_signal)
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
 	if (!rec.id || !rec.image || !rec.image_id) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
 	}
 	r = network_for(s, network, &rec.network, &netns_path, err);
@@ -425,7 +425,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		goto fail;
 	vols = calloc(strv_length(o->volumes) + 1, sizeof(*vols));
 	if (!vols) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "create '%s': volumes", o->image);
 		goto fail;
 	}
 	for (char **v = o->volumes; v && *v; v++) {
@@ -434,7 +434,8 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 			goto fail;
 		if (vols[n_vols].name && strv_extend(&rec.volumes, vols[n_vols].name) < 0) {
 			n_vols++;
-			r = -ENOMEM;
+			r = berth_error_set(err, ENOMEM,
+					    "create '%s': volume '%s'", o->image, vols[n_vols - 1].name);
 			goto fail;
 		}
 		n_vols++;

@@ -116,7 +116,7 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 		return r;
 	path = xasprintf("%s/%s", dir, LOG_FILE);
 	if (!path) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "logs of '%s'", key);
 		goto out;
 	}
 	/* with -f, watched from before the first read: nothing written in between is missed */
@@ -157,7 +157,7 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 			char *nb = realloc(buf, len + (size_t)n);
 
 			if (!nb) {
-				r = -ENOMEM;
+				r = berth_error_set(err, ENOMEM, "logs of '%s'", key);
 				goto out;
 			}
 			buf = nb;

@@ -225,7 +225,7 @@ int volume_resolve(const char *store_root, const char *spec, struct volume_mount
 	*ret = m;
 	return 0;
 nomem:
-	r = -ENOMEM;
+	r = berth_error_set(err, ENOMEM, "volume '%s'", spec);
 fail:
 	volume_mount_clear(&m);
 	return r;

@@ -399,7 +399,7 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 
 	idmap.fds = calloc(cfg->n_mounts ? cfg->n_mounts : 1, sizeof(int));
 	if (!idmap.fds) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "create '%s': mounts", id);
 		goto fail;
 	}
 	r = idmap_prepare(cfg, idmap.fds, err);
@@ -408,7 +408,7 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 	idmap.n = cfg->n_mounts;
 	srcs.fds = calloc(cfg->n_mounts ? cfg->n_mounts : 1, sizeof(int));
 	if (!srcs.fds) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "create '%s': mounts", id);
 		goto fail;
 	}
 	open_bind_sources(cfg, bundle, idmap.fds, srcs.fds);
@@ -416,7 +416,7 @@ static int create_steps(const char *root, const char *id, const struct berth_cre
 	if (cfg->namespaces[RT_NS_USER].enabled && cfg->n_devices) {
 		devs.fds = calloc(cfg->n_devices, sizeof(int));
 		if (!devs.fds) {
-			r = -ENOMEM;
+			r = berth_error_set(err, ENOMEM, "create '%s': devices", id);
 			goto fail;
 		}
 		r = dev_prepare_nodes(cfg, dirfd, devs.fds, err);

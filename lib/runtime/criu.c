@@ -779,8 +779,16 @@ int berth_container_checkpoint(const char *root, const char *id,
 	if (r < 0)
 		goto out;
 	r = criu_ext_mounts(cfg, st.bundle, st.rootfs, cg, st.pid, &mounts, &n_mounts);
-	if (r >= 0)
-		r = read_descriptors(st.pid, desc, &external);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "checkpoint '%s': external mounts", id);
+		goto out;
+	}
+	r = read_descriptors(st.pid, desc, &external);
+	if (r < 0) {
+		r = berth_error_set(err, -r, "checkpoint '%s': descriptors of pid %d", id,
+				    (int)st.pid);
+		goto out;
+	}
 	for (int ns = 0; r >= 0 && ns < _RT_NS_MAX; ns++) {
 		struct stat nst;
 
@@ -793,6 +801,9 @@ int berth_container_checkpoint(const char *root, const char *id,
 		}
 		r = strv_push(&external, xasprintf("%s[%" PRIu64 "]:%s", rt_ns_proc_name(ns),
 						   (uint64_t)nst.st_ino, ext_ns_key(ns)));
+		if (r < 0)
+			r = berth_error_set(err, -r, "checkpoint '%s': %s namespace", id,
+					    rt_ns_name(ns));
 	}
 	if (r < 0)
 		goto out;
@@ -814,8 +825,10 @@ int berth_container_checkpoint(const char *root, const char *id,
 		.external = external,
 	};
 	r = criu_dump_req(&a, &req);
-	if (r < 0)
+	if (r < 0) {
+		r = berth_error_set(err, -r, "checkpoint '%s': criu request", id);
 		goto out;
+	}
 	remove_log(log_dir(&o->criu), "dump.log");
 	r = criu_swrk(&(struct criu_call){ .binary = o->criu.binary, .notify = dump_notify,
 					   .userdata = &ctx },
@@ -962,7 +975,8 @@ static int make_restore_mountpoints(const struct rt_config *cfg, const char *bun
 		if (bind) {
 			src = path_under(bundle, m->source);
 			if (!src) {
-				r = -ENOMEM;
+				r = berth_error_set(err, ENOMEM, "mount '%s': source '%s'",
+						    m->destination, m->source);
 				break;
 			}
 			if (stat(src, &st) < 0) {
@@ -1173,8 +1187,11 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 			inherit[n_pass++] = (char *)ext_ns_key(ns);
 		} else {
 			r = strv_push(&join, xasprintf("%s:%s", rt_ns_proc_name(ns), path));
-			if (r < 0)
+			if (r < 0) {
+				r = berth_error_set(err, -r, "restore '%s': %s namespace", id,
+						    rt_ns_name(ns));
 				goto fail;
+			}
 		}
 	}
 
@@ -1186,8 +1203,10 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	if (r < 0)
 		goto fail;
 	r = criu_ext_mounts(cfg, bundle, rootfs, cg, 0, &mounts, &n_mounts);
-	if (r < 0)
+	if (r < 0) {
+		r = berth_error_set(err, -r, "restore '%s': external mounts", id);
 		goto fail;
+	}
 	sroot = realpath(root, NULL);
 	if (!sroot) {
 		r = berth_error_set(err, errno, "state root '%s'", root);
@@ -1195,7 +1214,7 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	}
 	croot = xasprintf("%s/%s/criu-root", sroot, id);
 	if (!croot) {
-		r = -ENOMEM;
+		r = berth_error_set(err, ENOMEM, "restore '%s': criu root", id);
 		goto fail;
 	}
 	r = bind_criu_root(dirfd, rootfs, croot, err);
@@ -1218,8 +1237,10 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 		};
 
 		r = criu_restore_req(&a, &req);
-		if (r < 0)
+		if (r < 0) {
+			r = berth_error_set(err, -r, "restore '%s': criu request", id);
 			goto fail;
+		}
 	}
 	remove_log(log_dir(&o->criu), "restore.log");
 	{

@@ -132,7 +132,7 @@ int mount_open_target(int rootfd, const char *path, bool dir, bool no_symlinks, 
 			/* splice the link target in front of what is left */
 			target = xasprintf("%s/%s", buf, p);
 			if (!target) {
-				r = -ENOMEM;
+				r = berth_error_set(err, ENOMEM, "open '%s'", path);
 				goto out;
 			}
 			if (buf[0] == '/')

@@ -884,7 +884,8 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 				ctx->id, CREATE_HOOK_STATUS, init, ctx->bundle, cfg->annotations, cfg->n_annotations);
 
 			if (!state) {
-				r = -ENOMEM;
+				r = berth_error_set(err, ENOMEM,
+						    "createRuntime hooks of '%s': container state", ctx->id);
 				goto fail;
 			}
 			r = hooks_run(cfg->hooks[RT_HOOK_PRESTART], cfg->n_hooks[RT_HOOK_PRESTART],
