@@ -17,7 +17,7 @@ static int delegate(struct berth_cli *cli, struct berth_error **err)
 	_cleanup_free_ char *full = berth_helper_path("berth-full");
 
 	if (!full)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "%s: berth-full", cli->command);
 	fflush(stdout);
 	execv(full, cli->argv);
 	return berth_error_set(err, errno, "%s: run '%s'", cli->command, full);

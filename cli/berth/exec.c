@@ -43,7 +43,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			break;
 		case 'e':
 			if (cli_env_add(&env, optarg) < 0)
-				return -ENOMEM;
+				return berth_error_set(err, ENOMEM, "exec: -e '%s'", optarg);
 			break;
 		case 'u':
 			o.user = optarg;
@@ -74,7 +74,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	key = argv[optind++];
 	for (int i = optind; i < argc; i++)
 		if (strv_extend(&cmd, argv[i]) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "exec: the command");
 	o.cmd = cmd;
 	o.env = env;
 	r = cli_open_engine(cli, &engine, err);

@@ -49,7 +49,7 @@ int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			return cli_usage_error(cli, err, "invalid port '%s': PORT[/tcp|/udp]", p);
 		want = xasprintf("%ld/%s", n, *end ? end + 1 : "tcp");
 		if (!want)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "port '%s'", p);
 	}
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)

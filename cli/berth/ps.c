@@ -75,7 +75,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	t = table_new(ELEMENTSOF(headers), headers);
 	if (!t) {
 		berth_ctr_info_list_free(l, n);
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "ps: the table");
 	}
 	for (size_t i = 0; i < n; i++) {
 		char id[13], created[64], since[64], status[96], cmd[64];
@@ -119,7 +119,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		cells[6] = l[i]->name;
 		if (table_add_row(t, cells) < 0) {
 			berth_ctr_info_list_free(l, n);
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "ps: the table");
 		}
 	}
 	berth_ctr_info_list_free(l, n);

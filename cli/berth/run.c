@@ -124,11 +124,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case 'v':
 			if (strv_extend(&volumes, optarg) < 0)
-				return -ENOMEM;
+				return berth_error_set(err, ENOMEM,
+						       "%s: -v '%s'", cli->command, optarg);
 			break;
 		case 'p':
 			if (strv_extend(&publish, optarg) < 0)
-				return -ENOMEM;
+				return berth_error_set(err, ENOMEM,
+						       "%s: -p '%s'", cli->command, optarg);
 			break;
 		case 'P':
 			o.publish_all = true;
@@ -152,7 +154,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case 'e':
 			if (cli_env_add(&env, optarg) < 0)
-				return -ENOMEM;
+				return berth_error_set(err, ENOMEM,
+						       "%s: -e '%s'", cli->command, optarg);
 			break;
 		case 'w':
 			if (optarg[0] != '/')
@@ -204,7 +207,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_ENTRYPOINT:
 			if (strv_extend(&entrypoint, optarg) < 0)
-				return -ENOMEM;
+				return berth_error_set(err, ENOMEM,
+						       "%s: --entrypoint '%s'", cli->command, optarg);
 			break;
 		case OPT_HELP:
 			usage(stdout, create);
@@ -229,7 +233,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.image = argv[optind++];
 	for (int i = optind; i < argc; i++)
 		if (strv_extend(&cmd, argv[i]) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "%s: the command", cli->command);
 	o.cmd = cmd;
 	o.env = env;
 	o.entrypoint = entrypoint;

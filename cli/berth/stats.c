@@ -114,7 +114,7 @@ static int collect(struct berth_engine *engine, int argc, char **argv, struct sa
 	s = calloc(n + 1, sizeof(*s));
 	if (!s) {
 		berth_ctr_info_list_free(l, nl);
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "stats");
 	}
 	for (size_t i = 0; i < n; i++) {
 		s[i].key = strdup(optind < argc ? argv[optind + (int)i] : l[i]->id);

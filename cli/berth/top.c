@@ -81,12 +81,12 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "\"berth top\" requires at least 1 argument");
 	if (strv_extend(&args, "ps") < 0)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "top: the ps arguments");
 	for (int i = optind + 1; i < argc; i++)
 		if (strv_extend(&args, argv[i]) < 0)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "top: the ps arguments");
 	if (argc - optind == 1 && strv_extend(&args, "-ef") < 0)
-		return -ENOMEM;
+		return berth_error_set(err, ENOMEM, "top: the ps arguments");
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
@@ -102,7 +102,7 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		int i = 0;
 
 		if (!copy)
-			return -ENOMEM;
+			return berth_error_set(err, ENOMEM, "top: the ps output");
 		if (header) {
 			/* the PID column, by its title */
 			for (f = strtok_r(copy, " \t", &fs); f; f = strtok_r(NULL, " \t", &fs), i++)

@@ -3,7 +3,7 @@
 """
 tests/structure/check-errors.py: no holes in the error chain.
 
-In lib/, a function whose parameter list has `struct berth_error **err` must fill *err on
+In lib/ (and cli/, whose commands take err too), a function whose parameter list has `struct berth_error **err` must fill *err on
 every failure it returns (berth_error_set / berth_error_new / berth_error_wrap, or a call
 that takes err and so fills it). Otherwise the user reads "berth: unknown error".
 
@@ -25,7 +25,7 @@ with the comment `/* err: set by callee */` on its line (any `/* err: <why> */` 
 is taken, e.g. `/* err: unset on purpose, the caller falls back */`). Prints each hole as
 "file:line: function" and exits 1 if there is any.
 
-Usage: check-errors.py [-q] [FILE|DIR...]   (default: lib/ of the source tree)
+Usage: check-errors.py [-q] [FILE|DIR...]   (default: lib/ and cli/ of the source tree)
 """
 import os
 import re
@@ -453,7 +453,7 @@ def main(argv):
     args = [a for a in argv if a != "-q"]
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if not args:
-        args = [os.path.join(src, "lib")]
+        args = [os.path.join(src, "lib"), os.path.join(src, "cli")]
     files = []
     for a in args:
         if os.path.isdir(a):
@@ -468,7 +468,7 @@ def main(argv):
             print(f"{rel}:{line}: {name}")
             total += 1
     if total:
-        print(f"check-errors: {total} error return(s) in lib/ leave the error chain unset "
+        print(f"check-errors: {total} error return(s) leave the error chain unset "
               f"(fill it with berth_error_set/new/wrap, or mark /* {OPT_OUT} */)",
               file=sys.stderr)
         return 1
