@@ -124,13 +124,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case 'v':
 			if (strv_extend(&volumes, optarg) < 0)
-				return berth_error_set(err, ENOMEM,
-						       "%s: -v '%s'", cli->command, optarg);
+				return berth_error_set(err, ENOMEM, "%s: -v '%s'", cli->command,
+						       optarg);
 			break;
 		case 'p':
 			if (strv_extend(&publish, optarg) < 0)
-				return berth_error_set(err, ENOMEM,
-						       "%s: -p '%s'", cli->command, optarg);
+				return berth_error_set(err, ENOMEM, "%s: -p '%s'", cli->command,
+						       optarg);
 			break;
 		case 'P':
 			o.publish_all = true;
@@ -154,8 +154,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case 'e':
 			if (cli_env_add(&env, optarg) < 0)
-				return berth_error_set(err, ENOMEM,
-						       "%s: -e '%s'", cli->command, optarg);
+				return berth_error_set(err, ENOMEM, "%s: -e '%s'", cli->command,
+						       optarg);
 			break;
 		case 'w':
 			if (optarg[0] != '/')
@@ -207,8 +207,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_ENTRYPOINT:
 			if (strv_extend(&entrypoint, optarg) < 0)
-				return berth_error_set(err, ENOMEM,
-						       "%s: --entrypoint '%s'", cli->command, optarg);
+				return berth_error_set(err, ENOMEM, "%s: --entrypoint '%s'",
+						       cli->command, optarg);
 			break;
 		case OPT_HELP:
 			usage(stdout, create);

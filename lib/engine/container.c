@@ -434,8 +434,8 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 			goto fail;
 		if (vols[n_vols].name && strv_extend(&rec.volumes, vols[n_vols].name) < 0) {
 			n_vols++;
-			r = berth_error_set(err, ENOMEM,
-					    "create '%s': volume '%s'", o->image, vols[n_vols - 1].name);
+			r = berth_error_set(err, ENOMEM, "create '%s': volume '%s'", o->image,
+					    vols[n_vols - 1].name);
 			goto fail;
 		}
 		n_vols++;

@@ -643,12 +643,12 @@ static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
 	m->attached = true;
 	m->ports = calloc(strv_length(m->rec.ports) + 1, sizeof(*m->ports));
 	if (!m->ports)
-		return berth_error_set(err, ENOMEM,
-				       "publish the ports of container %.12s", m->rec.id);
+		return berth_error_set(err, ENOMEM, "publish the ports of container %.12s",
+				       m->rec.id);
 	m->port_fds = calloc(strv_length(m->rec.ports) + 1, sizeof(int));
 	if (!m->port_fds)
-		return berth_error_set(err, ENOMEM,
-				       "publish the ports of container %.12s", m->rec.id);
+		return berth_error_set(err, ENOMEM, "publish the ports of container %.12s",
+				       m->rec.id);
 	for (char **p = m->rec.ports; p && *p; p++) {
 		r = port_parse(*p, &m->ports[m->n_ports], err);
 		if (r < 0)

@@ -247,7 +247,7 @@ int nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix, struct bert
 	req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
 	if (!attr(&r, IFA_LOCAL, &addr, 4) || !attr(&r, IFA_ADDRESS, &addr, 4))
 		return berth_error_new(err, E2BIG,
-				       "add address to link %d: the netlink message is too long", index);
+				       "add address to link %d: netlink message too long", index);
 	k = talk(nl, &r, NULL, 0);
 	if (k < 0 && k != -EEXIST)
 		return berth_error_set(err, -k, "add address to link %d", index);
@@ -269,7 +269,7 @@ int nl_route_default(struct nl *nl, uint32_t gw, struct berth_error **err)
 	req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
 	if (!attr(&r, RTA_GATEWAY, &gw, 4))
 		return berth_error_new(err, E2BIG,
-				       "add the default route: the netlink message is too long");
+				       "add the default route: netlink message too long");
 	k = talk(nl, &r, NULL, 0);
 	if (k < 0)
 		return berth_error_set(err, -k, "add the default route");

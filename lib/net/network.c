@@ -529,8 +529,8 @@ static int lease(const char *store_root, const struct net_config *n, const char 
 			continue;
 		p = xasprintf("%s/networks/%s/leases/%s", store_root, n->name, ip_string(htonl(a), s));
 		if (!p)
-			return berth_error_set(err, ENOMEM,
-					       "lease an address on network '%s'", n->name);
+			return berth_error_set(err, ENOMEM, "lease an address on network '%s'",
+					       n->name);
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;

@@ -864,7 +864,8 @@ int berth_container_list(const char *root, char ***ret_ids, struct berth_error *
 		if (errno == ENOENT) {
 			*ret_ids = calloc(1, sizeof(char *));
 			if (!*ret_ids)
-				return berth_error_set(err, ENOMEM, "list containers in '%s'", root);
+				return berth_error_set(err, ENOMEM, "list containers in '%s'",
+						       root);
 			return 0;
 		}
 		return berth_error_set(err, errno, "open state root '%s'", root);

@@ -643,8 +643,8 @@ static int write_descriptors(const char *image_path, char *const d[3], struct be
 	int r;
 
 	if (!path || !text)
-		return berth_error_set(err, ENOMEM,
-				       "write '%s' in '%s'", CRIU_DESCRIPTORS, image_path);
+		return berth_error_set(err, ENOMEM, "write '%s' in '%s'", CRIU_DESCRIPTORS,
+				       image_path);
 	r = write_file_atomic(path, text, strlen(text), 0600);
 	return r < 0 ? berth_error_set(err, -r, "write '%s'", path) : 0;
 }
@@ -873,8 +873,8 @@ static int load_descriptors(const char *image_path, char *ret[3], struct berth_e
 	int r;
 
 	if (!path)
-		return berth_error_set(err, ENOMEM,
-				       "read '%s' in '%s'", CRIU_DESCRIPTORS, image_path);
+		return berth_error_set(err, ENOMEM, "read '%s' in '%s'", CRIU_DESCRIPTORS,
+				       image_path);
 	r = read_full_file(path, &text, &n);
 	if (r == -ENOENT)
 		return 0;

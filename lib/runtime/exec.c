@@ -38,8 +38,8 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 			continue;
 		path = xasprintf("/proc/%d/ns/%s", (int)pid, rt_ns_proc_name(i));
 		if (!path)
-			return berth_error_set(err, ENOMEM,
-					       "join namespace '%s' of pid %d", rt_ns_proc_name(i), (int)pid);
+			return berth_error_set(err, ENOMEM, "join namespace '%s' of pid %d",
+					       rt_ns_proc_name(i), (int)pid);
 		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", rt_ns_proc_name(i));
 		/* the container may share this one with us: nothing to join then */
 		if (stat(path, &theirs) == 0 && stat(ours, &self) == 0 &&
@@ -93,8 +93,8 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 				char *n = strdup(*e);
 
 				if (!n)
-					return berth_error_set(err, ENOMEM,
-							       "exec: env '%.*s'", (int)klen, *e);
+					return berth_error_set(err, ENOMEM, "exec: env '%.*s'",
+							       (int)klen, *e);
 				free(*c);
 				*c = n;
 				replaced = true;
@@ -147,8 +147,8 @@ static int use_sub_cgroups(struct cgroup *cg, const char *const *subs, struct be
 		int e;
 
 		if (!procs)
-			return berth_error_set(err, ENOMEM,
-					       "sub-cgroup of '%s'", cg->hiers[i].path);
+			return berth_error_set(err, ENOMEM, "sub-cgroup of '%s'",
+					       cg->hiers[i].path);
 		if (access(procs, W_OK) == 0)
 			continue;
 		e = errno;

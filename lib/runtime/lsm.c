@@ -66,8 +66,8 @@ int lsm_apply_exec(const struct rt_process *p, struct berth_error **err)
 		_cleanup_free_ char *v = xasprintf("exec %s", p->apparmor_profile);
 
 		if (!v)
-			return berth_error_set(err, ENOMEM,
-					       "apparmor profile '%s'", p->apparmor_profile);
+			return berth_error_set(err, ENOMEM, "apparmor profile '%s'",
+					       p->apparmor_profile);
 		r = write_attr(paths, v, err);
 		if (r < 0)
 			return r;

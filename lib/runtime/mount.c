@@ -269,8 +269,8 @@ static int mount_cgroup(const struct mount_ctx *ctx, const struct rt_mount *m, i
 					       v2 ? "unified" : h->controllers, m->destination, name);
 		sub = xasprintf("%s/%s", m->destination, name);
 		if (!sub)
-			return berth_error_set(err, ENOMEM,
-					       "mount cgroup '%s/%s'", m->destination, name);
+			return berth_error_set(err, ENOMEM, "mount cgroup '%s/%s'", m->destination,
+					       name);
 		if (m->flags & MS_RDONLY) {
 			if (reopen(ctx, sub, &sfd, err) < 0)
 				return -(*err)->errnum;
@@ -283,8 +283,8 @@ static int mount_cgroup(const struct mount_ctx *ctx, const struct rt_mount *m, i
 			char *save = NULL;
 
 			if (!copy)
-				return berth_error_set(err, ENOMEM,
-						       "mount cgroup '%s/%s'", m->destination, name);
+				return berth_error_set(err, ENOMEM, "mount cgroup '%s/%s'",
+						       m->destination, name);
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 				if (symlinkat(name, *fd, t) < 0 && errno != EEXIST)
 					return berth_error_set(err, errno, "symlink '%s/%s'",

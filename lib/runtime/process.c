@@ -885,7 +885,8 @@ int process_create(const struct process_ctx *ctx, pid_t *ret_pid, int *ret_sock,
 
 			if (!state) {
 				r = berth_error_set(err, ENOMEM,
-						    "createRuntime hooks of '%s': container state", ctx->id);
+						    "createRuntime hooks of '%s': container state",
+						    ctx->id);
 				goto fail;
 			}
 			r = hooks_run(cfg->hooks[RT_HOOK_PRESTART], cfg->n_hooks[RT_HOOK_PRESTART],
