@@ -158,7 +158,11 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0; /* glibc: 0 re-initialises getopt completely for the command */
 	r = cmd->fn(argc, argv, &cli, &err);
-	if (r < 0)
+	if (r < 0) {
+		/* a command that broke the convention: its errno, not "unknown error" */
+		if (!err)
+			berth_error_set(&err, -r, "%s", cmd->name);
 		return fail(&cli, err);
+	}
 	return r;
 }
