@@ -59,7 +59,8 @@ int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	if (r < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = berth_image_import_with(store, path, ref, changes, &id, err);
+	r = streq(path, "-") ? berth_image_import_fd(store, STDIN_FILENO, ref, changes, &id, err)
+			     : berth_image_import_with(store, path, ref, changes, &id, err);
 	if (r < 0)
 		return berth_error_wrap(err, "import '%s'", path);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -51,7 +51,9 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
-	r = berth_image_load(store, path, &ids, err);
+	/* "-" is ours to resolve: the library reads what it is given */
+	r = streq(path, "-") ? berth_image_load_fd(store, STDIN_FILENO, &ids, err)
+			     : berth_image_load(store, path, &ids, err);
 	if (r < 0)
 		return berth_error_wrap(err, "load '%s'", streq(path, "-") ? "stdin" : path);
 	for (size_t i = 0; ids[i]; i++)

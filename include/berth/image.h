@@ -94,12 +94,18 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
 			    char *const *changes, char **ret_id, struct berth_error **err);
 
+/* berth_image_import_with() of the tar read from fd (a pipe will do: `import -` passes
+ * its stdin), from its offset to its end; fd is left open. */
+int berth_image_import_fd(struct berth_store *s, int fd, const char *ref, char *const *changes,
+			  char **ret_id, struct berth_error **err);
+
 /*
  * Load the images of a docker-archive (`docker save`: manifest.json with Config,
  * RepoTags, Layers) or of an OCI image layout (oci-layout, index.json, blobs/sha256/),
- * given as a tar (plain or compressed). path is a file or "-" for stdin. From an OCI
- * index the linux/<host arch> manifest is taken; tags come from RepoTags, or from the
- * io.containerd.image.name or org.opencontainers.image.ref.name annotation.
+ * given as a tar (plain or compressed). path is a file, or a directory (an unpacked
+ * layout). From an OCI index the linux/<host arch> manifest is taken; tags come from
+ * RepoTags, or from the io.containerd.image.name or org.opencontainers.image.ref.name
+ * annotation.
  *
  * Every blob an OCI descriptor names is checked against its digest and every layer's
  * uncompressed content against the config's rootfs.diff_ids before the store changes;
@@ -114,6 +120,10 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
  */
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 		     struct berth_error **err);
+
+/* berth_image_load() of the archive read from fd (a pipe will do: `load` without -i
+ * passes its stdin), from its offset to its end; fd is left open. */
+int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, struct berth_error **err);
 
 /*
  * Find an image by ref ("busybox", "busybox:1.36", "docker.io/library/busybox:latest")

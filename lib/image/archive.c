@@ -4,7 +4,7 @@
  * image layout, both as a tar (plain or compressed).
  *
  * The outer tar is read once, streaming: every regular file in it becomes a temp blob
- * in blobs/sha256, hashed while written, so stdin works and nothing big is held in
+ * in blobs/sha256, hashed while written, so a pipe works and nothing big is held in
  * memory. Then, before anything is named in the store, every image is verified: OCI
  * descriptors against the blob digests, and every layer's uncompressed digest against
  * its config's rootfs.diff_ids. Only then are layers unpacked (once per chain id) and
@@ -610,8 +610,9 @@ static int commit_item(struct berth_store *s, struct load_item *it, char **ret_i
 			    it->n_layers, it->refs, ret_id, err);
 }
 
-int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
-		     struct berth_error **err)
+/* The load of the archive at path, or (path NULL) read from fd, which is left open. */
+static int load_any(struct berth_store *s, const char *path, int fd, char ***ret_ids,
+		    struct berth_error **err)
 {
 	struct archive_files f = {0};
 	struct load_item *items = NULL;
@@ -624,10 +625,10 @@ int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
 
 	if (!ids)
 		return berth_error_set(err, ENOMEM, "load");
-	if (streq(path, "-")) {
-		in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!path) {
+		in_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (in_fd < 0)
-			return berth_error_set(err, errno, "stdin");
+			return berth_error_set(err, errno, "input");
 	} else {
 		in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (in_fd < 0)
@@ -694,4 +695,15 @@ out:
 	free(items);
 	archive_files_release(s, &f);
 	return r;
+}
+
+int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
+		     struct berth_error **err)
+{
+	return load_any(s, path, -EBADF, ret_ids, err);
+}
+
+int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, struct berth_error **err)
+{
+	return load_any(s, NULL, fd, ret_ids, err);
 }

@@ -101,8 +101,9 @@ int berth_image_import(struct berth_store *s, const char *path, const char *ref,
 	return berth_image_import_with(s, path, ref, NULL, ret_id, err);
 }
 
-int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
-			    char *const *changes, char **ret_id, struct berth_error **err)
+/* The import of the tar at path, or (path NULL) read from fd, which is left open. */
+static int import_any(struct berth_store *s, const char *path, int fd, const char *ref,
+		      char *const *changes, char **ret_id, struct berth_error **err)
 {
 	_cleanup_free_ char *full = NULL, *diff_id = NULL, *json = NULL;
 	_cleanup_strv_free_ char **diff_ids = NULL;
@@ -124,10 +125,10 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 	if (r < 0)
 		return r;
 	free(TAKE_PTR(json));
-	if (streq(path, "-")) {
-		in_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!path) {
+		in_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (in_fd < 0)
-			return berth_error_set(err, errno, "stdin");
+			return berth_error_set(err, errno, "input");
 	} else {
 		in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (in_fd < 0)
@@ -182,7 +183,7 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 	 * config and index under the lock. */
 	{
 		const struct commit_layer layer = {
-		    .w = &w, .media_type = layer_media_type(comp), .name = path};
+		    .w = &w, .media_type = layer_media_type(comp), .name = path ?: "-"};
 		char *const refs[] = {full, NULL};
 
 		r = image_commit(s, json, n, diff_ids, &layer, 1, full ? refs : NULL, ret_id, err);
@@ -190,4 +191,16 @@ int berth_image_import_with(struct berth_store *s, const char *path, const char 
 out:
 	store_blob_abort(s, &w);
 	return r;
+}
+
+int berth_image_import_with(struct berth_store *s, const char *path, const char *ref,
+			    char *const *changes, char **ret_id, struct berth_error **err)
+{
+	return import_any(s, path, -EBADF, ref, changes, ret_id, err);
+}
+
+int berth_image_import_fd(struct berth_store *s, int fd, const char *ref, char *const *changes,
+			  char **ret_id, struct berth_error **err)
+{
+	return import_any(s, NULL, fd, ref, changes, ret_id, err);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth/error.h"
@@ -384,7 +385,7 @@ TEST(load_docker_archive_shares_layers)
 	layers_release(&m);
 }
 
-TEST(load_oci_layout_from_stdin)
+TEST(load_oci_layout_from_fd)
 {
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a = NULL, *c = NULL;
@@ -394,7 +395,8 @@ TEST(load_oci_layout_from_stdin)
 	_cleanup_err_ struct berth_error *err = NULL;
 	struct layers l = {0};
 	char t[] = "/tmp/berth-test-load-XXXXXX";
-	int saved, fd, r;
+	int p[2], fd, r, st;
+	pid_t writer;
 
 	SKIP_UNLESS_ROOT();
 	dir = strdup(mkdtemp(t));
@@ -405,14 +407,30 @@ TEST(load_oci_layout_from_stdin)
 	ASSERT_EQ(make_oci_layout(a, &l, c, "quay.io/x/multi:oci", NULL), 0);
 	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
 
-	saved = dup(STDIN_FILENO);
+	/* through a pipe of ours, as `berth load` passes its stdin: not seekable */
 	fd = open(a, O_RDONLY | O_CLOEXEC);
-	ASSERT_TRUE(saved >= 0 && fd >= 0);
-	dup2(fd, STDIN_FILENO);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+	writer = fork();
+	ASSERT_TRUE(writer >= 0);
+	if (writer == 0) {
+		char buf[4096];
+		ssize_t n;
+
+		close(p[0]);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (loop_write(p[1], buf, (size_t)n) < 0)
+				_exit(1);
+		_exit(n < 0);
+	}
 	close(fd);
-	r = berth_image_load(store, "-", &ids, &err);
-	dup2(saved, STDIN_FILENO);
-	close(saved);
+	close(p[1]);
+	r = berth_image_load_fd(store, p[0], &ids, &err);
+	/* the fd is the caller's: still open */
+	ASSERT_TRUE(fcntl(p[0], F_GETFD) >= 0);
+	close(p[0]);
+	ASSERT_EQ(waitpid(writer, &st, 0), writer);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	if (r < 0)
 		TEST_FAIL_("load: %s", berth_error_message(err));
 	expect_id(test_failed_, ids, c);
