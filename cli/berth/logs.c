@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "berth/cleanup.h"
@@ -70,6 +71,15 @@ static int parse_time(const char *s, int64_t *ret)
 	return 0;
 }
 
+/* The container's stdout to ours, its stderr to ours. A failed write is not an error
+ * (a closed pipe ends us with SIGPIPE anyway). */
+static int write_std(int stream, const void *buf, size_t n, void *userdata)
+{
+	(void)userdata;
+	(void)loop_write(stream == BERTH_LOGS_STDERR ? STDERR_FILENO : STDOUT_FILENO, buf, n);
+	return 0;
+}
+
 int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_TAIL, OPT_HELP };
@@ -83,7 +93,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	struct berth_logs_opts o = { .tail = -1 };
+	struct berth_logs_opts o = { .tail = -1, .write = write_std };
 	int c, r;
 
 	opterr = 0;

@@ -128,14 +128,26 @@ int berth_engine_kill(struct berth_engine *e, const char *name_or_id, int sig,
 int berth_engine_wait(struct berth_engine *e, const char *name_or_id, int *ret_code,
 		      struct berth_error **err);
 
+/* The streams of berth_logs_opts.write: docker's numbers (its attach and logs framing). */
+enum {
+	BERTH_LOGS_STDOUT = 1,
+	BERTH_LOGS_STDERR = 2,
+};
+
 struct berth_logs_opts {
 	bool follow;             /* -f: until the container stops */
 	bool timestamps;         /* -t: each line prefixed with its RFC 3339 time */
 	int64_t tail;            /* the last N lines only; -1: all */
 	int64_t since_ns, until_ns; /* entries in [since, until) only; 0: unbounded */
+	/* Where the output goes (required): called with each piece of it in order, stream
+	 * BERTH_LOGS_STDOUT or BERTH_LOGS_STDERR for what the container wrote there. A
+	 * negative errno returned ends berth_engine_logs() with that error. */
+	int (*write)(int stream, const void *buf, size_t n, void *userdata);
+	void *userdata;
 };
 
-/* `berth logs`: what the container wrote, stdout to our stdout, stderr to our stderr. */
+/* `berth logs`: what the container wrote, each stream through o->write, as it wrote it.
+ * -EINVAL without o->write. */
 int berth_engine_logs(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_logs_opts *o, struct berth_error **err);
 

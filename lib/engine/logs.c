@@ -20,23 +20,35 @@
 struct printer {
 	const struct berth_logs_opts *o;
 	bool line_start[2];      /* per stream: the next entry begins a line */
+	int error;               /* what o->write returned when it failed: nothing more */
 };
+
+static void emit(struct printer *p, int stream, const void *buf, size_t n)
+{
+	int r;
+
+	if (p->error < 0)
+		return;
+	r = p->o->write(stream, buf, n, p->o->userdata);
+	if (r < 0)
+		p->error = r;
+}
 
 static void print_entry(struct printer *p, const struct log_entry *e)
 {
-	int fd = e->stream == LOG_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
+	int stream = e->stream == LOG_STDOUT ? BERTH_LOGS_STDOUT : BERTH_LOGS_STDERR;
 
 	if (p->o->since_ns && e->time_ns < p->o->since_ns)
 		return;
 	if (p->o->until_ns && e->time_ns >= p->o->until_ns)
 		return;
 	if (p->o->timestamps && p->line_start[e->stream]) {
-		(void)loop_write(fd, e->time, e->time_len);
-		(void)loop_write(fd, " ", 1);
+		emit(p, stream, e->time, e->time_len);
+		emit(p, stream, " ", 1);
 	}
-	(void)loop_write(fd, e->text, e->len);
+	emit(p, stream, e->text, e->len);
 	if (!e->partial)
-		(void)loop_write(fd, "\n", 1);
+		emit(p, stream, "\n", 1);
 	p->line_start[e->stream] = !e->partial;
 }
 
@@ -52,6 +64,8 @@ static size_t print_buffer(struct printer *p, const char *buf, size_t n, size_t 
 		struct log_entry e;
 
 		if (!nl)
+			break;
+		if (p->error < 0)
 			break;
 		if (logfile_parse(buf + used, (size_t)(nl - buf - used), &e) == 0 &&
 		    entry++ >= skip_entries)
@@ -111,6 +125,8 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 	size_t len = 0, used;
 	int r;
 
+	if (!o->write)
+		return berth_error_new(err, EINVAL, "logs: nowhere to write them");
 	r = record_find(berth_store_root(s), key, &dir, &rec, err);
 	if (r < 0)
 		return r;
@@ -140,7 +156,7 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 	}
 	used = print_buffer(&p, buf ? buf : "", len, buf ? tail_skip(buf, len, o->tail) : 0);
 	r = 0;
-	if (pidfd < 0 || ino < 0)
+	if (p.error < 0 || pidfd < 0 || ino < 0)
 		goto out;
 	/* -f: what is left of the last read, then whatever comes, until the monitor is done */
 	if (buf)
@@ -164,6 +180,8 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 			memcpy(buf + len, chunk, (size_t)n);
 			len += (size_t)n;
 			used = print_buffer(&p, buf, len, 0);
+			if (p.error < 0)
+				goto out;
 			memmove(buf, buf + used, len - used);
 			len -= used;
 		}
@@ -184,6 +202,8 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 			ended = true;
 	}
 out:
+	if (r >= 0 && p.error < 0)
+		r = berth_error_set(err, -p.error, "write the logs");
 	record_clear(&rec);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "berth/engine.h"
 #include "berth/error.h"
 #include "berth/cleanup.h"
 #include "berth/logfile.h"
@@ -264,6 +265,82 @@ TEST(record_read_racing_the_monitors_end_never_reads_255)
 		bad += WEXITSTATUS(st);
 	}
 	ASSERT_EQ(bad, 0);
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
+/* berth_engine_logs() writes nowhere of its own: each stream goes through the callback,
+ * here to pipes of the test's, byte for byte as the container wrote it. */
+static int to_pipes(int stream, const void *buf, size_t n, void *userdata)
+{
+	const int *fds = userdata;
+
+	return loop_write(fds[stream == BERTH_LOGS_STDERR], buf, n);
+}
+
+static int refuse(int stream, const void *buf, size_t n, void *userdata)
+{
+	(void)stream, (void)buf, (void)n;
+	++*(int *)userdata;
+	return -EPIPE;
+}
+
+static char *drain(int fd)
+{
+	char *text = NULL;
+	size_t n;
+
+	return read_full_fd(fd, &text, &n) < 0 ? NULL : text;
+}
+
+TEST(logs_go_to_the_callers_fds)
+{
+	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *log = NULL, *out = NULL,
+			    *errs = NULL;
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct berth_store *store = NULL;
+	struct berth_logs_opts o = { .tail = -1, .write = to_pipes };
+	int po[2], pe[2], fds[2], calls = 0, r;
+	_cleanup_close_ int fd = -EBADF;
+
+	ASSERT_TRUE(root);
+	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
+	cdir = record_containers_dir(root);
+	(void)mkdir(cdir, 0700);
+	ASSERT_EQ(write_record(cdir, "log001", "talker", false, 0), 0);
+	log = xasprintf("%s/log001/" LOG_FILE, cdir);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(logfile_write(fd, LOG_STDOUT, "one\ntw", 6), 0);
+	ASSERT_EQ(logfile_write(fd, LOG_STDERR, "oops\n", 5), 0);
+	ASSERT_EQ(logfile_write(fd, LOG_STDOUT, "o\nthree\n", 8), 0);
+
+	ASSERT_EQ(pipe2(po, O_CLOEXEC), 0);
+	ASSERT_EQ(pipe2(pe, O_CLOEXEC), 0);
+	fds[0] = po[1];
+	fds[1] = pe[1];
+	o.userdata = fds;
+	r = berth_engine_logs(store, "talker", &o, &err);
+	close(po[1]);
+	close(pe[1]);
+	if (r < 0)
+		TEST_FAIL_("logs: %s", berth_error_message(err));
+	out = drain(po[0]);
+	errs = drain(pe[0]);
+	close(po[0]);
+	close(pe[0]);
+	ASSERT_STREQ(out, "one\ntwo\nthree\n");
+	ASSERT_STREQ(errs, "oops\n");
+
+	/* a writer that fails ends it with its error, at the first piece */
+	o.write = refuse;
+	o.userdata = &calls;
+	ASSERT_EQ(berth_engine_logs(store, "talker", &o, &err), -EPIPE);
+	ASSERT_EQ(calls, 1);
+	err = berth_error_free(err);
+	/* and none at all is refused */
+	o.write = NULL;
+	ASSERT_EQ(berth_engine_logs(store, "talker", &o, &err), -EINVAL);
+	berth_store_free(store);
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
