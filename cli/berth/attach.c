@@ -2,10 +2,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "berth/cleanup.h"
 #include "cli.h"
+
+/* the engine relays our own stdio: a front door's to give */
+static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
 
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
@@ -40,6 +44,6 @@ int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_attach(engine, argv[optind], no_stdin, &status, err);
+	r = berth_engine_attach(engine, argv[optind], no_stdin, &our_stdio, &status, err);
 	return r < 0 ? r : status;
 }

@@ -4,11 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "berth/cleanup.h"
 #include "cli.h"
 #include "berth/util.h"
+
+/* the engine relays our own stdio: a front door's to give */
+static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
 
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
@@ -80,7 +84,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_exec(engine, key, &o, &status, err);
+	r = berth_engine_exec(engine, key, &o, &our_stdio, &status, err);
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
 	return r < 0 ? r : status;

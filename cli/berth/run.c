@@ -12,6 +12,9 @@
 #include "cli.h"
 #include "berth/util.h"
 
+/* the engine relays our own stdio: a front door's to give */
+static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+
 static void usage(FILE *f, bool create)
 {
 	fprintf(f,
@@ -250,7 +253,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		puts(id);
 		return 0;
 	}
-	r = berth_engine_run(engine, &o, &id, &status, err);
+	r = berth_engine_run(engine, &o, &our_stdio, &id, &status, err);
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
 	if (r < 0)

@@ -2,16 +2,20 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "berth/engine.h"
 #include "berth/cleanup.h"
 #include "cli.h"
 
+/* the engine relays our own stdio: a front door's to give */
+static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+
 static int start_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	int status;
 
-	return berth_engine_start(e, key, false, &status, err);
+	return berth_engine_start(e, key, NULL, &status, err);
 }
 
 int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
@@ -53,7 +57,7 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	if (r < 0)
 		return r;
 	if (attach) {
-		r = berth_engine_start(engine, argv[optind], true, &status, err);
+		r = berth_engine_start(engine, argv[optind], &our_stdio, &status, err);
 		return r < 0 ? r : status;
 	}
 	return cli_for_each(argc, argv, engine, start_one, NULL, true);

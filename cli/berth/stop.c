@@ -23,7 +23,7 @@ static int stop_one(struct berth_engine *e, const char *key, void *data, struct 
 	r = berth_engine_stop(e, key, a->timeout, a->signal, err);
 	if (r < 0 || !a->restart)
 		return r;
-	return berth_engine_start(e, key, false, &status, err);
+	return berth_engine_start(e, key, NULL, &status, err);
 }
 
 static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool restart,

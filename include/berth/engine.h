@@ -84,6 +84,18 @@ struct berth_store *berth_engine_store(const struct berth_engine *e);
  * their stdio and log and records how they end; the CLI may come and go.
  */
 
+/*
+ * The caller's side of a container's stdio, for the verbs that relay it (run and start
+ * in the foreground, attach, exec): the engine reads in (-1: nothing, as with
+ * --no-stdin) and writes what the container writes to out and err (-1: dropped). It
+ * never uses fds of its own process: the CLI passes 0, 1 and 2, a server its sockets.
+ * With a container's terminal, in is put in raw mode while relayed when it is a
+ * terminal, and the window size is read from in, else from out (and again on SIGWINCH).
+ */
+struct berth_stdio {
+	int in, out, err;
+};
+
 /* Where berth's helper programs (berth-monitor, berth-full) are: beside the running
  * binary (the build tree, or one bin directory), else in the libexec directory. */
 char *berth_helper_path(const char *name);
@@ -93,26 +105,30 @@ char *berth_helper_path(const char *name);
 int berth_engine_create(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
 			struct berth_error **err);
 
-/* `berth run`: create and start. In the foreground (not o->detach) our stdio is relayed
- * (stdin with o->interactive, our terminal with o->tty; ctrl-p ctrl-q detaches from a
- * -it container) and signals we get are sent to the container, until it exits:
+/* `berth run`: create and start. In the foreground (not o->detach) io is relayed
+ * (io->in with o->interactive, as a terminal with o->tty; ctrl-p ctrl-q detaches from
+ * a -it container) and signals we get are sent to the container, until it exits:
  * *ret_status is its exit status, and with o->rm nothing is left of it when this
- * returns. Detached, this returns once its process runs, *ret_id its id (when ret_id is
- * not NULL). Errors: -ENOENT for a missing image; err->kind tells when the command was
- * not found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
-int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
-		     int *ret_status, struct berth_error **err);
+ * returns. Detached, io is not used (may be NULL) and this returns once its process
+ * runs, *ret_id its id (when ret_id is not NULL). Errors: -EINVAL in the foreground
+ * without io; -ENOENT for a missing image; err->kind tells when the command was not
+ * found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
+int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o,
+		     const struct berth_stdio *io, char **ret_id, int *ret_status,
+		     struct berth_error **err);
 
 /* `berth start [-a]`: start a created or exited container again (its changes kept).
- * With attach as run in the foreground; a running container is left as it is. */
-int berth_engine_start(struct berth_engine *e, const char *name_or_id, bool attach,
-		       int *ret_status, struct berth_error **err);
+ * With attach (the caller's io, not NULL) as run in the foreground; without, return
+ * once it runs. A running container is left as it is (and attached to with attach). */
+int berth_engine_start(struct berth_engine *e, const char *name_or_id,
+		       const struct berth_stdio *attach, int *ret_status,
+		       struct berth_error **err);
 
-/* `berth attach`: relay our stdio to a running container until it exits (*ret_status)
- * or we detach (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send
- * ours. -EINVAL when it does not run. */
+/* `berth attach`: relay io to a running container until it exits (*ret_status) or the
+ * user detaches (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send
+ * io->in. -EINVAL when it does not run. */
 int berth_engine_attach(struct berth_engine *e, const char *name_or_id, bool no_stdin,
-			int *ret_status, struct berth_error **err);
+			const struct berth_stdio *io, int *ret_status, struct berth_error **err);
 
 /* `berth stop`: the stop signal (signal, else the container's, else SIGTERM), then
  * SIGKILL after timeout_s seconds (-1: 10); returns once the container has stopped.
@@ -160,12 +176,14 @@ struct berth_engine_exec_opts {
 };
 
 /* `berth exec`: run a command in the running container (every namespace and its
- * cgroup; in-process, not through the monitor). *ret_status is its exit status (0 when
- * detached). -EINVAL when the container does not run, -EBUSY when it is paused;
+ * cgroup; in-process, not through the monitor), its stdio io's (stdin only with
+ * o->interactive; with o->tty its terminal proxied to io->in and io->out). *ret_status
+ * is its exit status (0 when detached: io is not used then, and may be NULL).
+ * -EINVAL when the container does not run or io is missing, -EBUSY when it is paused;
  * err->kind tells a command not found or not executable apart, as for run. */
 int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
-		      const struct berth_engine_exec_opts *o, int *ret_status,
-		      struct berth_error **err);
+		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
+		      int *ret_status, struct berth_error **err);
 
 /* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
 int berth_engine_pause(struct berth_engine *e, const char *name_or_id, bool pause,

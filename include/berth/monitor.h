@@ -67,15 +67,17 @@ int monitor_spawn(const char *store_root, const char *id, int client_fd, pid_t *
 int monitor_connect(const char *dir, int *ret_fd, struct berth_error **err);
 
 struct attach_opts {
-	bool send_stdin;         /* relay our stdin (-i) */
-	bool tty;                /* the container has a terminal: raw mode, window size */
+	int in, out, err;        /* the user's side (struct berth_stdio); -1: none */
+	bool send_stdin;         /* relay in (-i) */
+	bool tty;                /* the container has a terminal: in raw mode when it is
+				  * a terminal, the window size of in, else of out */
 	bool detach_keys;        /* ctrl-p ctrl-q detaches (with tty and stdin) */
 	/* forward INT TERM HUP QUIT USR1 USR2 to the container (sig-proxy) */
 	int (*signal)(int sig, void *userdata);
 	void *userdata;
 };
 
-/* Relay between our stdio and the monitor on sock until it sends MON_EXIT:
+/* Relay between the user's fds and the monitor on sock until it sends MON_EXIT:
  * *ret_status is the container's exit status; 1 is returned when the user detached
  * (ctrl-p ctrl-q) and *ret_status is not set; -EPIPE when the monitor went away
  * without saying how the container ended. */

@@ -152,12 +152,15 @@ static int send_frame(int sock, uint8_t type, const void *data, size_t n)
 	return send(sock, frame, n + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static void send_size(int sock)
+/* The window size of the user's terminal: in, else out (docker reads the one, resizes
+ * by the other); nothing when neither is a terminal. */
+static void send_size(int sock, const struct attach_opts *o)
 {
 	struct winsize ws;
 	uint16_t v[2];
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+	if ((o->in < 0 || ioctl(o->in, TIOCGWINSZ, &ws) < 0) &&
+	    (o->out < 0 || ioctl(o->out, TIOCGWINSZ, &ws) < 0))
 		return;
 	v[0] = ws.ws_row;
 	v[1] = ws.ws_col;
@@ -171,7 +174,7 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 	_cleanup_close_ int sigfd = -EBADF;
 	struct termios saved;
 	sigset_t mask, old;
-	bool raw = false, in_open = o->send_stdin, saw_ctrl_p = false;
+	bool raw = false, in_open = o->send_stdin && o->in >= 0, saw_ctrl_p = false;
 	int r = 0;
 
 	sigemptyset(&mask);
@@ -187,15 +190,15 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 		goto out;
 	}
 	if (o->tty) {
-		if (o->send_stdin && isatty(STDIN_FILENO) && tty_set_raw(STDIN_FILENO, &saved) == 0)
+		if (in_open && isatty(o->in) && tty_set_raw(o->in, &saved) == 0)
 			raw = true;
-		send_size(sock);
+		send_size(sock, o);
 	}
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = in_open ? o->in : -1, .events = POLLIN },
 		};
 		char buf[1 + MON_FRAME_MAX];
 		ssize_t n;
@@ -211,13 +214,13 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 
 			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGWINCH)
-					send_size(sock);
+					send_size(sock, o);
 				else if (o->signal)
 					(void)o->signal((int)si.ssi_signo, o->userdata);
 			}
 		}
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(STDIN_FILENO, buf, MON_FRAME_MAX);
+			n = read(o->in, buf, MON_FRAME_MAX);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
@@ -266,10 +269,12 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 			}
 			switch ((uint8_t)buf[0]) {
 			case MON_STDOUT:
-				(void)loop_write(STDOUT_FILENO, buf + 1, (size_t)n - 1);
+				if (o->out >= 0)
+					(void)loop_write(o->out, buf + 1, (size_t)n - 1);
 				break;
 			case MON_STDERR:
-				(void)loop_write(STDERR_FILENO, buf + 1, (size_t)n - 1);
+				if (o->err >= 0)
+					(void)loop_write(o->err, buf + 1, (size_t)n - 1);
 				break;
 			case MON_EXIT:
 				if (n >= 5) {
@@ -288,7 +293,7 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 	}
 out:
 	if (raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		tcsetattr(o->in, TCSANOW, &saved);
 	if (sigfd >= 0) {
 		struct signalfd_siginfo si;
 

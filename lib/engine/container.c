@@ -683,17 +683,21 @@ static int wait_monitor(const struct record *rec, int timeout_ms)
 	}
 }
 
-/* Relay our stdio to the container's monitor on sock until the container exits
+/* Relay the caller's io to the container's monitor on sock until the container exits
  * (*ret_status) or we detach (0). monitor > 0: the monitor is our child (start), reaped
  * here. */
-static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin, int *ret_status,
-		 struct berth_error **err)
+static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin,
+		 const struct berth_stdio *io, int *ret_status, struct berth_error **err)
 {
 	struct proxy_ctx pc = { .rtroot = c->rtroot, .id = c->rec.id };
+	bool send_stdin = c->rec.open_stdin && !no_stdin && io->in >= 0;
 	struct attach_opts ao = {
-		.send_stdin = c->rec.open_stdin && !no_stdin,
+		.in = io->in,
+		.out = io->out,
+		.err = io->err,
+		.send_stdin = send_stdin,
 		.tty = c->rec.tty,
-		.detach_keys = c->rec.tty && c->rec.open_stdin && !no_stdin,
+		.detach_keys = c->rec.tty && send_stdin,
 		.signal = proxy_signal,
 		.userdata = &pc,
 	};
@@ -725,10 +729,10 @@ static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin, in
 }
 
 /* Start the container of dir under a new monitor. The overlay is mounted first unless
- * the caller did. With attach, relay our stdio until it exits (*ret_status); else
- * return once it runs. */
-static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool attach,
-		     int *ret_status, struct berth_error **err)
+ * the caller did. With attach (the caller's io), relay it until the container exits
+ * (*ret_status); without (NULL), return once it runs. */
+static int start_dir(struct berth_store *s, struct ctr *c, bool mounted,
+		     const struct berth_stdio *attach, int *ret_status, struct berth_error **err)
 {
 	const char *dir = c->dir, *rtroot = c->rtroot;
 	struct record *rec = &c->rec;
@@ -783,30 +787,33 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted, bool at
 		return r;
 	if (!attach)
 		return 0;
-	return relay(sock, c, monitor, false, ret_status, err);
+	return relay(sock, c, monitor, false, attach, ret_status, err);
 }
 
-int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o, char **ret_id,
-		     int *ret_status, struct berth_error **err)
+int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o,
+		     const struct berth_stdio *io, char **ret_id, int *ret_status,
+		     struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	int r;
 
+	if (!o->detach && !io)
+		return berth_error_new(err, EINVAL, "run in the foreground: no stdio to relay");
 	c.rtroot = store_runtime_root(s);
 	if (!c.rtroot)
 		return berth_error_set(err, ENOMEM, "run '%s'", o->image);
 	r = create_mounted(e, o, &c.dir, &c.rec, err);
 	if (r < 0)
 		return r;
-	r = start_dir(s, &c, true, !o->detach, ret_status, err);
+	r = start_dir(s, &c, true, o->detach ? NULL : io, ret_status, err);
 	if (r >= 0 && ret_id)
 		*ret_id = TAKE_PTR(c.rec.id);
 	return r;
 }
 
-int berth_engine_start(struct berth_engine *e, const char *key, bool attach, int *ret_status,
-		       struct berth_error **err)
+int berth_engine_start(struct berth_engine *e, const char *key, const struct berth_stdio *attach,
+		       int *ret_status, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
@@ -834,7 +841,8 @@ int berth_engine_start(struct berth_engine *e, const char *key, bool attach, int
 	if (c.rec.state == BERTH_CTR_RUNNING) {
 		/* docker: starting a running container is no error */
 		lock = safe_close_fd(lock);
-		return attach ? berth_engine_attach(e, c.rec.id, false, ret_status, err) : 0;
+		return attach ? berth_engine_attach(e, c.rec.id, false, attach, ret_status, err)
+			      : 0;
 	}
 	/* a start by the user: the restart policy counts from here again */
 	c.rec.restart_count = 0;
@@ -850,8 +858,8 @@ int berth_engine_start(struct berth_engine *e, const char *key, bool attach, int
 	return start_dir(s, &c, false, attach, ret_status, err);
 }
 
-int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin, int *ret_status,
-			struct berth_error **err)
+int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin,
+			const struct berth_stdio *io, int *ret_status, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
@@ -867,7 +875,7 @@ int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin, 
 	r = monitor_connect(c.dir, &sock, err);
 	if (r < 0)
 		return r;
-	return relay(sock, &c, 0, no_stdin, ret_status, err);
+	return relay(sock, &c, 0, no_stdin, io, ret_status, err);
 }
 
 int berth_engine_kill(struct berth_engine *e, const char *key, int sig, struct berth_error **err)

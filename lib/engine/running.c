@@ -52,7 +52,7 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 }
 
 int berth_engine_exec(struct berth_engine *e, const char *key, const struct berth_engine_exec_opts *o,
-		      int *ret_status, struct berth_error **err)
+		      const struct berth_stdio *io, int *ret_status, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
@@ -70,6 +70,8 @@ int berth_engine_exec(struct berth_engine *e, const char *key, const struct bert
 
 	if (!o->cmd || !o->cmd[0])
 		return berth_error_new(err, EINVAL, "no command to execute");
+	if (!o->detach && !io)
+		return berth_error_new(err, EINVAL, "exec in the foreground: no stdio to relay");
 	k = find_running(s, key, &r, err);
 	if (k < 0)
 		return k;
@@ -87,14 +89,20 @@ int berth_engine_exec(struct berth_engine *e, const char *key, const struct bert
 		eo.has_user = true;
 	}
 	/* docker: without -i the process's stdin is closed (here: /dev/null); detached,
-	 * none of its stdio is ours */
-	if (!o->interactive || o->detach) {
+	 * none of its stdio is the caller's. What io lacks is /dev/null too: never an fd of
+	 * this process (the runtime's -1 would be ours) */
+	if (!o->detach) {
+		eo.stdio[0] = o->interactive ? io->in : -1;
+		eo.stdio[1] = io->out;
+		eo.stdio[2] = io->err;
+	}
+	if (eo.stdio[0] < 0 || eo.stdio[1] < 0 || eo.stdio[2] < 0) {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull < 0)
 			return berth_error_set(err, errno, "open '/dev/null'");
-		eo.stdio[0] = devnull;
-		if (o->detach)
-			eo.stdio[1] = eo.stdio[2] = devnull;
+		for (int i = 0; i < 3; i++)
+			if (eo.stdio[i] < 0)
+				eo.stdio[i] = devnull;
 	}
 	k = berth_container_exec(r.c.rtroot, r.c.rec.id, &eo, ret_status, err);
 	if (k >= 0 && o->detach)
