@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berth/runtime.h"
 #include "cli.h"
@@ -179,8 +180,9 @@ int cmd_restore(int argc, char **argv, const struct rt_cli *cli)
 		{ "no-pivot", no_argument, NULL, O_IGNORED },
 		{},
 	};
-	struct berth_create_opts co = {
-	    .bundle = ".", .stdio = {-1, -1, -1}, .systemd_cgroup = cli->systemd_cgroup};
+	struct berth_create_opts co = {.bundle = ".",
+				       .stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO},
+				       .systemd_cgroup = cli->systemd_cgroup};
 	struct berth_restore_opts o = { .criu.image_path = "checkpoint" };
 	struct berth_error *err = NULL;
 	int c, k, status = 0;

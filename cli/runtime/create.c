@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "berth/runtime.h"
 #include "cli.h"
@@ -29,8 +30,10 @@ int parse_create_opts(int argc, char **argv, const struct rt_cli *cli, const cha
 	};
 	int c;
 
-	*o = (struct berth_create_opts){
-	    .bundle = ".", .stdio = {-1, -1, -1}, .systemd_cgroup = cli->systemd_cgroup};
+	/* our stdio, for the container and (run, with a terminal) the pty's proxy */
+	*o = (struct berth_create_opts){.bundle = ".",
+					.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO},
+					.systemd_cgroup = cli->systemd_cgroup};
 	while ((c = getopt_long(argc, argv, "b:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
@@ -64,7 +65,8 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 	};
 	_cleanup_strv_free_ char **env = NULL, **args = NULL, **cgroups = NULL;
 	_cleanup_free_ uint32_t *gids = NULL;
-	struct berth_exec_opts o = { .stdio = { -1, -1, -1 } };
+	_cleanup_free_ char *process = NULL;
+	struct berth_exec_opts o = { .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO } };
 	struct berth_error *err = NULL;
 	int c, cap, status = 0;
 
@@ -154,6 +156,17 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 	o.env = env;
 	o.additional_gids = gids;
 	o.sub_cgroups = (const char *const *)cgroups;
+	if (o.process_path && streq(o.process_path, "-")) {
+		/* --process -: ours to read, the library reads no stdin */
+		int r = read_full_fd(STDIN_FILENO, &process, &o.process_json_len);
+
+		if (r < 0) {
+			berth_error_set(&err, -r, "read process '%s'", o.process_path);
+			cli_fail(cli, "exec", err);
+			return EXIT_EXEC_FAILED;
+		}
+		o.process_json = process;
+	}
 	if (berth_container_exec(cli->root, argv[optind], &o, &status, &err) < 0) {
 		cli_fail(cli, "exec", err);
 		return EXIT_EXEC_FAILED;

@@ -35,7 +35,11 @@ struct berth_create_opts {
 				      * and LISTEN_PID=1 unless its env sets them */
 	const char *pid_file;        /* NULL: none */
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
-	int stdio[3];                /* fds for the container's stdio; -1: inherit ours */
+	int stdio[3];                /* fds for the container's stdio; -1: it inherits ours.
+				      * With a terminal in the foreground (run, restore), the
+				      * pty is proxied from stdio[0] (-1: nothing read; raw,
+				      * and its window size, when a terminal) to stdio[1] (-1:
+				      * dropped): the CLI passes 0, 1 and 2 */
 	bool no_pivot;               /* enter the rootfs with MS_MOVE + chroot, not pivot_root
 				      * (a rootfs on ramfs/initramfs cannot be pivoted) */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the container */
@@ -113,16 +117,20 @@ int berth_container_launch(const char *root, const char *id, const struct berth_
 			   pid_t *ret_pid, struct berth_error **err);
 
 /* Create, start, wait and delete: the container in the foreground, like `runc run`.
- * With process.terminal (and no console socket) our stdin/stdout are proxied to the pty,
- * stdin in raw mode when it is a terminal. INT TERM HUP QUIT USR1 USR2 are forwarded
+ * With process.terminal (and no console socket) opts->stdio[0] and [1] are proxied to
+ * and from the pty, stdio[0] in raw mode when it is a terminal. INT TERM HUP QUIT USR1 USR2 are forwarded
  * to the container's init. *ret_status gets the exit code, or 128+N for signal N. */
 int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
 			int *ret_status, struct berth_error **err);
 
 struct berth_exec_opts {
 	char **args;                 /* the command (required unless process_path) */
-	const char *process_path;    /* a process.json (or "-" for stdin) used as it is,
-				      * instead of args and the overrides below */
+	const char *process_path;    /* a process.json used as it is, instead of args and
+				      * the overrides below */
+	const char *process_json;    /* or its text, process_json_len bytes, which the
+				      * caller read (`exec --process -`: from its stdin);
+				      * process_path then only names it in messages */
+	size_t process_json_len;
 	bool tty;
 	bool detach;                 /* return once it runs; no wait, no proxy */
 	const char *console_socket;
@@ -133,7 +141,8 @@ struct berth_exec_opts {
 	uint32_t uid, gid;           /* with has_user */
 	uint64_t add_caps;           /* capability bits added to every set but inheritable */
 	bool no_new_privs;
-	int stdio[3];                /* -1: inherit ours */
+	int stdio[3];                /* -1: it inherits ours; with tty, the pty is proxied as
+				      * berth_create_opts.stdio says */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the process */
 	bool ignore_paused;          /* exec into a paused container (the process stays frozen
 				      * until it is resumed) instead of refusing */
@@ -256,8 +265,8 @@ struct berth_restore_opts {
  * pid_file, console_socket and stdio count: the init's stdin, stdout and stderr that were
  * pipes or files outside the container are reconnected to co->stdio (-1: ours). A
  * terminal (process.terminal) is restored by criu on a new pty of the container's devpts,
- * whose master goes to co->console_socket, or in the foreground is copied to and from our
- * stdio; detached without a console socket: -EINVAL, before anything is made. The
+ * whose master goes to co->console_socket, or in the foreground is copied to and from
+ * co->stdio[0] and [1]; detached without a console socket: -EINVAL, before anything is made. The
  * prestart and createRuntime hooks run once criu has made the namespaces (status
  * "created", the restored init's pid), as runc runs them; poststop runs on delete.
  * Same errors as checkpoint when criu is missing or unusable; on any failure nothing is

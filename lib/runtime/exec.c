@@ -177,12 +177,17 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	pid_t pid = 0;
 	int r;
 
-	if (o->process_path) {
+	if (o->process_json) {
+		r = rt_config_parse_fragment(o->process_json, o->process_json_len,
+					     o->process_path ?: "process", "process", &from_file,
+					     err);
+		if (r < 0)
+			return r;
+	} else if (o->process_path) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 
-		r = streq(o->process_path, "-") ? read_full_fd(STDIN_FILENO, &text, &len)
-						: read_full_file(o->process_path, &text, &len);
+		r = read_full_file(o->process_path, &text, &len);
 		if (r < 0)
 			return berth_error_set(err, -r, "read process '%s'", o->process_path);
 		r = rt_config_parse_fragment(text, len, o->process_path, "process", &from_file, err);
@@ -290,8 +295,7 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	if (r < 0)
 		goto fail_kill;
 	if (!o->detach)
-		r = foreground_wait(&fg, pid, pty, o->stdio[0] >= 0 ? o->stdio[0] : STDIN_FILENO,
-				    ret_status, err);
+		r = foreground_wait(&fg, pid, pty, o->stdio[0], o->stdio[1], ret_status, err);
 	goto out;
 fail_kill:
 	kill(pid, SIGKILL);

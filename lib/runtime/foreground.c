@@ -39,8 +39,8 @@ void foreground_end(struct foreground *f)
 	sigprocmask(SIG_SETMASK, &f->old, NULL);
 }
 
-int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int *ret_status,
-		    struct berth_error **err)
+int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int out_fd,
+		    int *ret_status, struct berth_error **err)
 {
 	struct termios saved;
 	bool raw = false;
@@ -49,7 +49,7 @@ int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int *re
 	if (pty >= 0) {
 		if (isatty(in_fd) && tty_set_raw(in_fd, &saved) == 0)
 			raw = true;
-		(void)tty_proxy(pty, in_fd, STDOUT_FILENO, f->sigfd, pid);
+		(void)tty_proxy(pty, in_fd, out_fd, f->sigfd, pid);
 	}
 	for (;;) {
 		struct signalfd_siginfo si;

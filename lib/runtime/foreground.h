@@ -15,10 +15,12 @@ struct foreground {
 
 int foreground_begin(struct foreground *f, struct berth_error **err);
 
-/* Proxy the pty (when pty >= 0, reading in_fd, raw when it is a terminal), forward
- * signals, and reap pid: *ret_status is its exit code or 128+signal. */
-int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int *ret_status,
-		    struct berth_error **err);
+/* Proxy the pty (when pty >= 0) to and from the caller's fds: in_fd read (-1: none),
+ * raw while it is a terminal, its window size the pty's; out_fd written (-1: what the
+ * pty says is dropped). Forward signals, and reap pid: *ret_status is its exit code or
+ * 128+signal. */
+int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int out_fd,
+		    int *ret_status, struct berth_error **err);
 
 void foreground_end(struct foreground *f);
 

@@ -130,7 +130,7 @@ int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(master, buf, sizeof(buf));
 			if (n > 0) {
-				if (loop_write(out_fd, buf, (size_t)n) < 0)
+				if (out_fd >= 0 && loop_write(out_fd, buf, (size_t)n) < 0)
 					return 0;
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				return 0; /* EIO: every slave is closed, the container is gone */
@@ -141,8 +141,8 @@ int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
 			if (n > 0) {
 				(void)loop_write(master, buf, (size_t)n);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				/* our stdin ended: stop reading it, the container goes on (as docker
-				 * does); typing ^D is the terminal user's business */
+				/* the caller's input ended: stop reading it, the container goes on
+				 * (as docker does); typing ^D is the terminal user's business */
 				in_open = false;
 			}
 		}

@@ -20,7 +20,8 @@ int tty_make_controlling(int slave, struct berth_error **err);
 int tty_send_to_socket(const char *path, int master, struct berth_error **err);
 
 
-/* Copy between our stdin/stdout and `master` until the master hangs up and `pidfd`
- * (the container init) has exited; forwards SIGWINCH sizes and the signals in the
- * caller-blocked set read from `sigfd` to `pid`. Returns 0 or -errno. */
+/* Copy from in_fd (-1: none) to `master` and from `master` to out_fd (-1: dropped)
+ * until the master hangs up; forwards SIGWINCH sizes (of in_fd, when a terminal) and
+ * the signals in the caller-blocked set read from `sigfd` to `pid`. Returns 0 or
+ * -errno. */
 int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid);
