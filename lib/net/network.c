@@ -411,7 +411,8 @@ static int nft(const char *script, struct berth_error **err)
 		dup2(null >= 0 ? null : eo[1], 1);
 		dup2(eo[1], 2);
 		execlp("nft", "nft", "-f", "-", (char *)NULL);
-		dprintf(2, "cannot run nft: %m (install nftables)");
+		/* to the pipe the parent reads, not to whatever our fd 2 was */
+		dprintf(eo[1], "cannot run nft: %m (install nftables)");
 		_exit(127);
 	}
 	close(in[0]);

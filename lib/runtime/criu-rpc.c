@@ -315,7 +315,8 @@ static _Noreturn void exec_criu(const struct criu_call *c, int sk, int out, char
 	    (s >= 0 && dup2(s, 3) < 0))
 		_exit(125);
 	execvp(argv[0], argv);
-	dprintf(2, "cannot run '%s': %s\n", argv[0], strerror(errno));
+	/* to the output the parent reads (o, criu's 1 and 2), named as such */
+	dprintf(o, "cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
