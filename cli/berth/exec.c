@@ -12,7 +12,7 @@
 #include "berth/util.h"
 
 /* the engine relays our own stdio: a front door's to give */
-static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+static const struct berth_stdio our_stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
 
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {

@@ -93,7 +93,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	struct berth_logs_opts o = { .tail = -1, .write = write_std };
+	struct berth_logs_opts o = {.tail = -1, .write = write_std};
 	int c, r;
 
 	opterr = 0;

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 /* the engine relays our own stdio: a front door's to give */
-static const struct berth_stdio our_stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+static const struct berth_stdio our_stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
 
 static int start_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {

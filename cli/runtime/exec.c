@@ -66,7 +66,7 @@ int cmd_exec(int argc, char **argv, const struct rt_cli *cli)
 	_cleanup_strv_free_ char **env = NULL, **args = NULL, **cgroups = NULL;
 	_cleanup_free_ uint32_t *gids = NULL;
 	_cleanup_free_ char *process = NULL;
-	struct berth_exec_opts o = { .stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO } };
+	struct berth_exec_opts o = {.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}};
 	struct berth_error *err = NULL;
 	int c, cap, status = 0;
 

@@ -121,8 +121,7 @@ int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o,
  * With attach (the caller's io, not NULL) as run in the foreground; without, return
  * once it runs. A running container is left as it is (and attached to with attach). */
 int berth_engine_start(struct berth_engine *e, const char *name_or_id,
-		       const struct berth_stdio *attach, int *ret_status,
-		       struct berth_error **err);
+		       const struct berth_stdio *attach, int *ret_status, struct berth_error **err);
 
 /* `berth attach`: relay io to a running container until it exits (*ret_status) or the
  * user detaches (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send

@@ -67,9 +67,9 @@ int monitor_spawn(const char *store_root, const char *id, int client_fd, pid_t *
 int monitor_connect(const char *dir, int *ret_fd, struct berth_error **err);
 
 struct attach_opts {
-	int in, out, err;        /* the user's side (struct berth_stdio); -1: none */
-	bool send_stdin;         /* relay in (-i) */
-	bool tty;                /* the container has a terminal: in raw mode when it is
+	int in, out, err;	 /* the user's side (struct berth_stdio); -1: none */
+	bool send_stdin;	 /* relay in (-i) */
+	bool tty;		 /* the container has a terminal: in raw mode when it is
 				  * a terminal, the window size of in, else of out */
 	bool detach_keys;        /* ctrl-p ctrl-q detaches (with tty and stdin) */
 	/* forward INT TERM HUP QUIT USR1 USR2 to the container (sig-proxy) */

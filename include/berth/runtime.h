@@ -35,7 +35,7 @@ struct berth_create_opts {
 				      * and LISTEN_PID=1 unless its env sets them */
 	const char *pid_file;        /* NULL: none */
 	const char *console_socket;  /* NULL: none; with terminal, the pty master goes there */
-	int stdio[3];                /* fds for the container's stdio; -1: it inherits ours.
+	int stdio[3];		     /* fds for the container's stdio; -1: it inherits ours.
 				      * With a terminal in the foreground (run, restore), the
 				      * pty is proxied from stdio[0] (-1: nothing read; raw,
 				      * and its window size, when a terminal) to stdio[1] (-1:
@@ -118,8 +118,9 @@ int berth_container_launch(const char *root, const char *id, const struct berth_
 
 /* Create, start, wait and delete: the container in the foreground, like `runc run`.
  * With process.terminal (and no console socket) opts->stdio[0] and [1] are proxied to
- * and from the pty, stdio[0] in raw mode when it is a terminal. INT TERM HUP QUIT USR1 USR2 are forwarded
- * to the container's init. *ret_status gets the exit code, or 128+N for signal N. */
+ * and from the pty, stdio[0] in raw mode when it is a terminal. INT TERM HUP QUIT USR1
+ * USR2 are forwarded to the container's init. *ret_status gets the exit code, or 128+N
+ * for signal N. */
 int berth_container_run(const char *root, const char *id, const struct berth_create_opts *opts,
 			int *ret_status, struct berth_error **err);
 
@@ -141,7 +142,7 @@ struct berth_exec_opts {
 	uint32_t uid, gid;           /* with has_user */
 	uint64_t add_caps;           /* capability bits added to every set but inheritable */
 	bool no_new_privs;
-	int stdio[3];                /* -1: it inherits ours; with tty, the pty is proxied as
+	int stdio[3];		     /* -1: it inherits ours; with tty, the pty is proxied as
 				      * berth_create_opts.stdio says */
 	unsigned preserve_fds;       /* fds 3 .. 3+N-1 of ours are passed to the process */
 	bool ignore_paused;          /* exec into a paused container (the process stays frozen

@@ -196,9 +196,9 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 	}
 	for (;;) {
 		struct pollfd p[3] = {
-			{ .fd = sock, .events = POLLIN },
-			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = in_open ? o->in : -1, .events = POLLIN },
+		    {.fd = sock, .events = POLLIN},
+		    {.fd = sigfd, .events = POLLIN},
+		    {.fd = in_open ? o->in : -1, .events = POLLIN},
 		};
 		char buf[1 + MON_FRAME_MAX];
 		ssize_t n;

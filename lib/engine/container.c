@@ -692,14 +692,14 @@ static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin,
 	struct proxy_ctx pc = { .rtroot = c->rtroot, .id = c->rec.id };
 	bool send_stdin = c->rec.open_stdin && !no_stdin && io->in >= 0;
 	struct attach_opts ao = {
-		.in = io->in,
-		.out = io->out,
-		.err = io->err,
-		.send_stdin = send_stdin,
-		.tty = c->rec.tty,
-		.detach_keys = c->rec.tty && send_stdin,
-		.signal = proxy_signal,
-		.userdata = &pc,
+	    .in = io->in,
+	    .out = io->out,
+	    .err = io->err,
+	    .send_stdin = send_stdin,
+	    .tty = c->rec.tty,
+	    .detach_keys = c->rec.tty && send_stdin,
+	    .signal = proxy_signal,
+	    .userdata = &pc,
 	};
 	int r;
 

@@ -20,7 +20,7 @@
 struct printer {
 	const struct berth_logs_opts *o;
 	bool line_start[2];      /* per stream: the next entry begins a line */
-	int error;               /* what o->write returned when it failed: nothing more */
+	int error;		 /* what o->write returned when it failed: nothing more */
 };
 
 static void emit(struct printer *p, int stream, const void *buf, size_t n)

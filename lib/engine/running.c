@@ -51,8 +51,9 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 	return 0;
 }
 
-int berth_engine_exec(struct berth_engine *e, const char *key, const struct berth_engine_exec_opts *o,
-		      const struct berth_stdio *io, int *ret_status, struct berth_error **err)
+int berth_engine_exec(struct berth_engine *e, const char *key,
+		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
+		      int *ret_status, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };

@@ -294,11 +294,10 @@ static char *drain(int fd)
 
 TEST(logs_go_to_the_callers_fds)
 {
-	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *log = NULL, *out = NULL,
-			    *errs = NULL;
+	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *log = NULL, *out = NULL, *errs = NULL;
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	struct berth_store *store = NULL;
-	struct berth_logs_opts o = { .tail = -1, .write = to_pipes };
+	struct berth_logs_opts o = {.tail = -1, .write = to_pipes};
 	int po[2], pe[2], fds[2], calls = 0, r;
 	_cleanup_close_ int fd = -EBADF;
 
