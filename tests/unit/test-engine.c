@@ -296,13 +296,15 @@ TEST(logs_go_to_the_callers_fds)
 {
 	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *log = NULL, *out = NULL, *errs = NULL;
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	struct berth_store *store = NULL;
+	struct berth_engine_opts eo = { 0 };
+	struct berth_engine *engine = NULL;
 	struct berth_logs_opts o = {.tail = -1, .write = to_pipes};
 	int po[2], pe[2], fds[2], calls = 0, r;
 	_cleanup_close_ int fd = -EBADF;
 
 	ASSERT_TRUE(root);
-	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
+	eo.root = root;
+	ASSERT_EQ(berth_engine_open(&eo, &engine, &err), 0);
 	cdir = record_containers_dir(root);
 	(void)mkdir(cdir, 0700);
 	ASSERT_EQ(write_record(cdir, "log001", "talker", false, 0), 0);
@@ -318,7 +320,7 @@ TEST(logs_go_to_the_callers_fds)
 	fds[0] = po[1];
 	fds[1] = pe[1];
 	o.userdata = fds;
-	r = berth_engine_logs(store, "talker", &o, &err);
+	r = berth_engine_logs(engine, "talker", &o, &err);
 	close(po[1]);
 	close(pe[1]);
 	if (r < 0)
@@ -333,13 +335,13 @@ TEST(logs_go_to_the_callers_fds)
 	/* a writer that fails ends it with its error, at the first piece */
 	o.write = refuse;
 	o.userdata = &calls;
-	ASSERT_EQ(berth_engine_logs(store, "talker", &o, &err), -EPIPE);
+	ASSERT_EQ(berth_engine_logs(engine, "talker", &o, &err), -EPIPE);
 	ASSERT_EQ(calls, 1);
 	err = berth_error_free(err);
 	/* and none at all is refused */
 	o.write = NULL;
-	ASSERT_EQ(berth_engine_logs(store, "talker", &o, &err), -EINVAL);
-	berth_store_free(store);
+	ASSERT_EQ(berth_engine_logs(engine, "talker", &o, &err), -EINVAL);
+	berth_engine_free(engine);
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
