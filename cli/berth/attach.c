@@ -24,12 +24,13 @@ int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	int c, r, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_NO_STDIN:
 			no_stdin = true;
 			break;
 		case OPT_HELP:
+		case 'h':
 			printf("Usage:  berth attach [OPTIONS] CONTAINER\n\n"
 			       "Attach our input and output to a running container (ctrl-p ctrl-q\n"
 			       "detaches from one with a terminal)\n\nOptions:\n"

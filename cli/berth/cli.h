@@ -66,6 +66,7 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 int cmd_stop(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_volume(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_rename(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
@@ -134,13 +135,29 @@ int cli_json_array(int argc, char **argv, struct berth_engine *engine,
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Pull `ref` into the store for run and create (docker's --pull), its progress on
+ * stderr as `berth pull` shows it. berth has it done by berth-full (no registry code
+ * here); berth-full does it itself. 0, or the exit code to end with when the pull
+ * failed (its error already printed), or -errno with *err. */
+int cli_pull_image(struct berth_cli *cli, const char *ref, struct berth_error **err);
+
 /* A usage error (bad flags or arguments): sets *err and cli->usage_error, returns
  * -EINVAL. */
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Turn a getopt_long() '?' or ':' into a usage error (getopt runs with opterr = 0 and
- * an optstring starting with "+:"). */
+/* getopt_long() as docker parses flags: a long flag only by its whole name (glibc takes
+ * any unambiguous prefix, so `--pid` was `--pids-limit`), checked over the whole command
+ * line before the first flag is returned. With an optstring starting with ":" flags may
+ * come anywhere before `--` (getopt permutes: `berth logs c -f`); with "+:" they end at
+ * the first operand, for the verbs whose operands end in a command of the container's
+ * own (run, create, exec, top). Call with optind = 0 for a new command line. */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       int *longindex);
+
+/* Turn a cli_getopt() '?' or ':' into a usage error (getopt runs with opterr = 0 and
+ * an optstring starting with ":" or "+:"). */
 int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_error **err);
 
 /* docker's units.HumanSizeWithPrecision(n, 3): decimal units, "4.26MB", "123B". */

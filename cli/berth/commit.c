@@ -28,7 +28,7 @@ int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	struct berth_commit_opts o = {0};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:a:c:m:p:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":a:c:m:p:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			o.author = optarg;
@@ -83,7 +83,7 @@ int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	const char *out = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:o:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":o:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'o':
 			out = optarg;

@@ -23,7 +23,7 @@ static int cmd_container_prune(int argc, char **argv, struct berth_cli *cli,
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:fh", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fh", lo, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			break;
@@ -64,6 +64,7 @@ int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_err
 		{ "pause", cmd_pause, "Pause all processes within one or more containers" },
 		{ "port", cmd_port, "List port mappings or a specific mapping for the container" },
 		{ "prune", cmd_container_prune, "Remove all stopped containers" },
+		{ "rename", cmd_rename, "Rename a container" },
 		{ "restart", cmd_restart, "Restart one or more containers" },
 		{ "rm", cmd_rm, "Remove one or more containers" },
 		{ "run", cmd_run, "Create and run a new container" },

@@ -34,7 +34,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:dite:u:w:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:dite:u:w:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'd':
 			o.detach = true;
@@ -60,6 +60,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			o.workdir = optarg;
 			break;
 		case OPT_HELP:
+		case 'h':
 			printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
 			       "Run a command in a running container\n\nOptions:\n"
 			       "  -d, --detach              Run it in the background\n"

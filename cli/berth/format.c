@@ -59,7 +59,11 @@ int cli_group(int argc, char **argv, struct berth_cli *cli, const char *group, c
 	}
 	for (size_t i = 0; i < n; i++)
 		if (streq(sub[i].name, argv[1])) {
-			cli->command = sub[i].name;
+			/* "volume inspect": what errors point at ("See 'berth volume inspect --help'") */
+			static char full[64];
+
+			snprintf(full, sizeof(full), "%s %s", group, sub[i].name);
+			cli->command = full;
 			optind = 0;
 			return sub[i].fn(argc - 1, argv + 1, cli, err);
 		}
@@ -146,9 +150,75 @@ int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char 
 	return berth_error_new(err, EINVAL, "%s", r < 0 ? "invalid usage" : msg);
 }
 
+/* the flag check_long_flags() refused, for cli_getopt_error() */
+static const char *bad_flag;
+
+/* Every long flag of argv (up to `--`, or to the first operand when in_order) is one of
+ * longopts by its whole name; else bad_flag is it and -EINVAL. */
+static int check_long_flags(int argc, char **argv, const char *shortopts,
+			    const struct option *longopts)
+{
+	bool in_order = shortopts[0] == '+';
+	const char *s = shortopts + (in_order ? 1 : 0);
+
+	if (*s == ':')
+		s++;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (streq(a, "--"))
+			return 0;
+		if (startswith(a, "--")) {
+			size_t n = strcspn(a + 2, "=");
+			const struct option *o = longopts;
+
+			while (o && o->name && (strlen(o->name) != n || strncmp(o->name, a + 2, n)))
+				o++;
+			if (!o || !o->name) {
+				bad_flag = a;
+				return -EINVAL;
+			}
+			if (o->has_arg == required_argument && !a[2 + n])
+				i++; /* its value */
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			for (const char *p = a + 1; *p; p++) {
+				const char *d = *p == ':' ? NULL : strchr(s, *p);
+
+				if (!d)
+					break; /* unknown: getopt names it */
+				if (d[1] == ':') {
+					if (!p[1])
+						i++; /* its value */
+					break;
+				}
+			}
+			continue;
+		}
+		if (in_order)
+			return 0;
+	}
+	return 0;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       int *longindex)
+{
+	if (optind == 0) {
+		bad_flag = NULL;
+		if (check_long_flags(argc, argv, shortopts, longopts) < 0) {
+			optind = 1;
+			optopt = 0;
+			return '?';
+		}
+	}
+	return getopt_long(argc, argv, shortopts, longopts, longindex);
+}
+
 int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_error **err)
 {
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	const char *arg = bad_flag ? bad_flag : optind > 0 ? argv[optind - 1] : "?";
 
 	if (c == ':')
 		return cli_usage_error(cli, err, "flag '%s' needs an argument", arg);

@@ -28,7 +28,7 @@ static int help_only(int argc, char **argv, struct berth_cli *cli, const char *h
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		if (c == 'h') {
 			fputs(help, stdout);
 			return 1;
@@ -69,7 +69,7 @@ int cmd_rmi(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	bool force = false;
 	int c, r, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			force = true;
@@ -130,7 +130,7 @@ int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error
 	size_t n = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":qh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'q':
 			quiet = true;
@@ -222,7 +222,7 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	char size[32];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:afh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":afh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			all = true;

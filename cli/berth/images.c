@@ -68,7 +68,7 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	int64_t now = (int64_t)time(NULL);
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":qh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'q':
 			quiet = true;

@@ -37,7 +37,7 @@ int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	const char *path, *ref;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:c:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":c:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
 			if (strv_extend(&changes, optarg) < 0)

@@ -156,7 +156,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 	int c, r, failed = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":f:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			format = optarg;
@@ -168,6 +168,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 			type = optarg;
 			break;
 		case OPT_HELP:
+		case 'h':
 			printf("Usage:  berth %s%sinspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
 			       "Display detailed information on %s, as a JSON array\n\n"
 			       "Options:\n"

@@ -25,7 +25,7 @@ int cmd_kill(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	int c, r, sig = SIGKILL;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":s:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			sig = berth_signal_parse(optarg);

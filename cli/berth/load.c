@@ -33,7 +33,7 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	const char *path = "-";
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:i:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":i:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'i':
 			path = optarg;

@@ -93,7 +93,7 @@ int cmd_login(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	bool verify = true, from_stdin = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:u:p:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":u:p:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'u':
 			free(user);
@@ -171,7 +171,7 @@ int cmd_logout(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	struct berth_registry_options o = {0};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_AUTHFILE:
 			o.auth_file = optarg;

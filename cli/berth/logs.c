@@ -97,7 +97,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ftn:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":ftn:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.follow = true;
@@ -118,6 +118,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 						       c == OPT_SINCE ? "since" : "until");
 			break;
 		case OPT_HELP:
+		case 'h':
 			printf("Usage:  berth logs [OPTIONS] CONTAINER\n\n"
 			       "Fetch the output of a container\n\nOptions:\n"
 			       "  -f, --follow        Follow the output until the container stops\n"

@@ -41,6 +41,7 @@ static const struct berth_command commands[] = {
     {"ps", cmd_ps, "List containers"},
     {"pull", cmd_pull, "Download an image from a registry"},
     {"push", cmd_push, "Upload an image to a registry"},
+    {"rename", cmd_rename, "Rename a container"},
     {"restart", cmd_restart, "Restart one or more containers"},
     {"rm", cmd_rm, "Remove one or more containers"},
     {"rmi", cmd_rmi, "Remove one or more images"},
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
 	berth_set_warning_handler(print_warning);
 	opterr = 0;
 	/* '+': stop at the command name; its flags are its own. */
-	while ((c = getopt_long(argc, argv, "+:Dhv", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:Dhv", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_ROOT:
 			cli.root = optarg;

@@ -28,7 +28,7 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:d:", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":d:", lo, NULL)) >= 0) {
 		switch (c) {
 		case OPT_SUBNET:
 			subnet = optarg;
@@ -80,7 +80,7 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qh", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":qh", lo, NULL)) >= 0) {
 		switch (c) {
 		case 'q':
 			quiet = true;
@@ -125,7 +125,7 @@ static int cmd_network_inspect(int argc, char **argv, struct berth_cli *cli,
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", lo, NULL)) >= 0) {
 		if (c == 'h') {
 			printf("Usage:  berth network inspect NETWORK [NETWORK...]\n\n"
 			       "Display detailed information on networks, as a JSON array\n");
@@ -153,7 +153,7 @@ static int cmd_network_rm(int argc, char **argv, struct berth_cli *cli, struct b
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", lo, NULL)) >= 0) {
 		if (c == 'h') {
 			printf("Usage:  berth network rm NETWORK [NETWORK...]\n\n"
 			       "Remove networks no container is connected to\n");

@@ -23,7 +23,7 @@ static int pause_or_unpause(int argc, char **argv, struct berth_cli *cli, bool p
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			printf("Usage:  berth %s CONTAINER [CONTAINER...]\n\n%s\n",

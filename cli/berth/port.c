@@ -26,7 +26,7 @@ int cmd_port(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			printf("Usage:  berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n\n"

@@ -46,7 +46,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:aqh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":aqh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			all = true;

@@ -132,7 +132,7 @@ int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
 	bool verify = true;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":qh", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_TLS_VERIFY:
 			r = cli_parse_bool(cli, "tls-verify", optarg, &verify, err);
@@ -181,4 +181,23 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		return berth_error_wrap(err, "pull '%s'", argv[optind]);
 	printf("%s\n", id);
 	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write id");
+}
+
+int cli_pull_image(struct berth_cli *cli, const char *ref, struct berth_error **err)
+{
+	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct berth_registry_options o = {.progress = cli_progress};
+	int r;
+
+	if (isatty(STDERR_FILENO))
+		o.layer_status = cli_layer_status;
+	r = cli_open_store(cli, &store, err);
+	if (r < 0)
+		return r;
+	o.cancel = cli_catch_interrupts();
+	r = berth_image_pull(store, ref, &o, &id, err);
+	if (r < 0)
+		return berth_error_wrap(err, "pull '%s'", ref);
+	return 0;
 }

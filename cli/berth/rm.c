@@ -31,7 +31,7 @@ int cmd_rm(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:fvh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":fvh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			a.force = true;

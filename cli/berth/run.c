@@ -45,6 +45,8 @@ static void usage(FILE *f, bool create)
 		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
 		"      --pids-limit N        Limit the number of processes\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
+		"      --pull string         Pull image before running (\"always\", \"missing\",\n"
+		"                            \"never\") (default \"missing\")\n"
 		"      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
 		"      --rm                  Remove the container when it exits\n"
 		"      --stop-signal SIGNAL  Signal that stops the container (default SIGTERM)\n"
@@ -73,6 +75,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_READ_ONLY,
 		OPT_NETWORK,
 		OPT_RESTART,
+		OPT_PULL,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -98,18 +101,20 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "publish-all", no_argument, NULL, 'P' },
 		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+		{ "pull", required_argument, NULL, OPT_PULL },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
 				   **publish = NULL;
-	_cleanup_free_ char *id = NULL;
+	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
+	const char *pull = "missing";
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ite:w:u:h:m:dv:p:P", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:ite:w:u:h:m:dv:p:P", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -143,6 +148,15 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_RESTART:
 			o.restart = optarg;
+			break;
+		case OPT_PULL:
+			if (!streq(optarg, "always") && !streq(optarg, "missing") &&
+			    !streq(optarg, "never"))
+				return cli_usage_error(cli, err,
+						       "invalid pull option: '%s': must be one of "
+						       "\"always\", \"missing\" or \"never\"",
+						       optarg);
+			pull = optarg;
 			break;
 		case OPT_READ_ONLY:
 			o.read_only = true;
@@ -246,6 +260,18 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
+	/* docker's --pull: missing (the default) pulls an image the store lacks, always
+	 * pulls it anyway, never leaves it to the engine's "unable to find image" */
+	if (streq(pull, "always") ||
+	    (streq(pull, "missing") &&
+	     berth_image_resolve(berth_engine_store(engine), o.image, &image_id, NULL, NULL,
+				 NULL) == -ENOENT)) {
+		if (!streq(pull, "always"))
+			fprintf(stderr, "Unable to find image '%s' locally\n", o.image);
+		r = cli_pull_image(cli, o.image, err);
+		if (r != 0)
+			return r;
+	}
 	if (create) {
 		r = berth_engine_create(engine, &o, &id, err);
 		if (r < 0)

@@ -38,7 +38,7 @@ int cmd_save(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	const char *out = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:o:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":o:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'o':
 			out = optarg;

@@ -31,7 +31,7 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	int c, r, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:aih", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":aih", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 		case 'i':

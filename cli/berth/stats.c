@@ -182,12 +182,13 @@ int cmd_stats(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_NO_STREAM:
 			stream = false;
 			break;
 		case OPT_HELP:
+		case 'h':
 			printf("Usage:  berth stats [OPTIONS] [CONTAINER...]\n\n"
 			       "Display a live stream of the resource usage of running containers\n\n"
 			       "Options:\n"

@@ -42,7 +42,7 @@ static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool re
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:s:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":t:s:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 't':
 			if (parse_i64(optarg, &v) < 0 || v < -1 || v > 86400 * 365)

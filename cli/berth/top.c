@@ -68,7 +68,7 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	bool header = true;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			printf("Usage:  berth top CONTAINER [ps OPTIONS]\n\n"

@@ -19,8 +19,8 @@ static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) >= 0) {
-		const char *at = strchr(opts + 2, c);
+	while ((c = cli_getopt(argc, argv, opts, longopts, NULL)) >= 0) {
+		const char *at = strchr(opts + 1, c);
 
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -28,7 +28,7 @@ static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage
 		}
 		if (!at || c == ':')
 			return cli_getopt_error(cli, argv, c, err);
-		set[at - (opts + 2)] = true;
+		set[at - (opts + 1)] = true;
 	}
 	return 0;
 }
@@ -42,7 +42,7 @@ static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struc
 	int r;
 
 	r = flags(argc, argv, cli, "Usage:  berth volume create [NAME]\n\nCreate a volume\n",
-		  "+:h", lo, set, err);
+		  ":h", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (argc - optind > 1)
@@ -72,7 +72,7 @@ static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct be
 	r = flags(argc, argv, cli,
 		  "Usage:  berth volume ls [-q]\n\nList volumes\n\nOptions:\n"
 		  "  -q, --quiet   Only the names\n",
-		  "+:qh", lo, set, err);
+		  ":qh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	r = cli_open_engine(cli, &engine, err);
@@ -108,7 +108,7 @@ static int cmd_volume_inspect(int argc, char **argv, struct berth_cli *cli, stru
 	r = flags(argc, argv, cli,
 		  "Usage:  berth volume inspect VOLUME [VOLUME...]\n\n"
 		  "Display detailed information on volumes, as a JSON array\n",
-		  "+:h", lo, set, err);
+		  ":h", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (optind >= argc)
@@ -136,7 +136,7 @@ static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct be
 	r = flags(argc, argv, cli,
 		  "Usage:  berth volume rm [-f] VOLUME [VOLUME...]\n\n"
 		  "Remove volumes (not one a container uses)\n",
-		  "+:fh", lo, set, err);
+		  ":fh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (optind >= argc)
@@ -161,7 +161,7 @@ static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct
 	r = flags(argc, argv, cli,
 		  "Usage:  berth volume prune [-a] [-f]\n\n"
 		  "Remove the anonymous volumes no container uses (with -a: every unused one)\n",
-		  "+:afh", lo, set, err);
+		  ":afh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	r = cli_open_engine(cli, &engine, err);

@@ -184,6 +184,12 @@ int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
 		      int *ret_status, struct berth_error **err);
 
+/* `berth rename`: the container's new name (running or not), unique as at create:
+ * -EEXIST with docker's Conflict message when another container has it, -EINVAL when it
+ * is its name already or not a valid name. */
+int berth_engine_rename(struct berth_engine *e, const char *name_or_id, const char *new_name,
+			struct berth_error **err);
+
 /* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
 int berth_engine_pause(struct berth_engine *e, const char *name_or_id, bool pause,
 		       struct berth_error **err);

@@ -21,6 +21,10 @@ enum berth_ctr_state {
 	_BERTH_CTR_STATE_MAX,
 };
 
+/* <ctr>/name: the container's name after a rename (berth_engine_rename), which
+ * record_read() takes over the record's own; written atomically, never by the monitor. */
+#define RECORD_NAME_FILE "name"
+
 struct record {
 	char *id;
 	char *name;

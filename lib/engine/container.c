@@ -1201,3 +1201,40 @@ int berth_engine_prune(struct berth_engine *e, char ***ret_removed, struct berth
 	*ret_removed = TAKE_PTR(removed);
 	return 0;
 }
+
+int berth_engine_rename(struct berth_engine *e, const char *key, const char *new_name,
+			struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_free_ char *dir = NULL, *other = NULL, *path = NULL;
+	_cleanup_(record_clear) struct record rec = { 0 };
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = validate_name(new_name, err);
+	if (r < 0)
+		return r;
+	/* under the containers lock: a name belongs to one container, as at create */
+	r = record_store_lock(berth_store_root(s), &lock, err);
+	if (r < 0)
+		return r;
+	r = record_find(berth_store_root(s), key, &dir, &rec, err);
+	if (r < 0)
+		return r;
+	if (streq(rec.name, new_name))
+		return berth_error_new(err, EINVAL, "Renaming a container with the same name as its "
+				       "current name");
+	if (record_name_taken(berth_store_root(s), new_name, &other))
+		return berth_error_new(err, EEXIST,
+				       "Conflict. The container name \"/%s\" is already in use by "
+				       "container \"%s\". You have to remove (or rename) that "
+				       "container to be able to reuse that name.",
+				       new_name, other ?: "");
+	path = xasprintf("%s/" RECORD_NAME_FILE, dir);
+	if (!path)
+		return berth_error_set(err, ENOMEM, "rename '%s'", key);
+	r = write_file_atomic(path, new_name, strlen(new_name), 0600);
+	if (r < 0)
+		return berth_error_set(err, -r, "rename '%s': write '%s'", key, path);
+	return 0;
+}

@@ -279,6 +279,16 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 				       je.text);
 	r.id = strdup(json_string_value(json_object_get(o, "id")) ?: "");
 	r.name = strdup(json_string_value(json_object_get(o, "name")) ?: "");
+	{
+		/* renamed: the name file wins over what the record was written with (the
+		 * monitor rewrites the record from its own copy; a rename must survive it) */
+		_cleanup_free_ char *np = xasprintf("%s/" RECORD_NAME_FILE, dir), *renamed = NULL;
+
+		if (np && read_full_file(np, &renamed, NULL) >= 0 && *renamed) {
+			free(r.name);
+			r.name = TAKE_PTR(renamed);
+		}
+	}
 	r.image = strdup(json_string_value(json_object_get(o, "image")) ?: "");
 	r.image_id = strdup(json_string_value(json_object_get(o, "image_id")) ?: "");
 	r.args = get_strv(o, "args");

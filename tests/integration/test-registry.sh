@@ -620,3 +620,42 @@ test_commit_tag_push_and_pull_elsewhere() {
 		sh -c 'test -e /bin/ls || echo whiteout-kept'
 	assert_eq "whiteout-kept" "$output"
 }
+
+test_run_and_create_pull_a_missing_image_as_docker_does() {
+	reg_env
+	local ref=127.0.0.1:$plain_PORT/plain/autopull:1 id out
+	id=$(engine import "$BUSYBOX_TAR" "$ref")
+	engine push -q "$ref" >/dev/null
+	# --pull missing (the default): the store lacks it, so it is pulled, then run; the
+	# pull's progress goes to stderr, the container's output alone to stdout
+	out=$(engine2 run --rm --network none "$(cgp)" "$ref" echo hi 2>"$BERTH_TEST_TMP/err")
+	assert_eq 0 "$?"
+	assert_eq hi "$out"
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" "Unable to find image '$ref' locally"
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" "Trying to pull $ref..."
+	assert_eq "$id" "$(engine2 inspect -f '{{.Id}}' "$ref")"
+	# there now: no pull
+	run engine2 run --rm --network none "$(cgp)" "$ref" echo again
+	assert_eq 0 "$status" "$output"
+	assert_eq again "$output"
+	# --pull always pulls anyway (nothing new to download)
+	out=$(engine2 create --pull always --network none "$(cgp)" "$ref" true 2>"$BERTH_TEST_TMP/err")
+	assert_eq 0 "$?"
+	assert_contains "$(cat "$BERTH_TEST_TMP/err")" "skipped: already exists"
+	assert_not_contains "$(cat "$BERTH_TEST_TMP/err")" "Unable to find image"
+	engine2 rm "$out" >/dev/null
+	# --pull never: the store's images only
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" run --rm --pull never --network none "$(cgp)" "$ref" true
+	assert_eq 125 "$status"
+	assert_contains "$output" "unable to find image '$ref' locally"
+	assert_not_contains "$output" "Trying to pull"
+	# an image the registry does not have either: the pull's error, 125, nothing made
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" run --rm --network none "$(cgp)" "127.0.0.1:$plain_PORT/plain/nothing:here" true
+	assert_eq 125 "$status"
+	assert_contains "$output" "Unable to find image '127.0.0.1:$plain_PORT/plain/nothing:here' locally"
+	assert_contains "$output" "manifest unknown"
+	assert_eq "" "$("$BERTH" --root "$BERTH_TEST_TMP/store3" ps -aq)"
+	run engine2 run --pull sometimes "$ref" true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid pull option: 'sometimes'"
+}

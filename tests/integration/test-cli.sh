@@ -1,0 +1,139 @@
+# berth's command line as docker users type it: flags anywhere before `--` and the
+# container's own command, long flags only by their whole name, -h/--help on every verb.
+
+# every verb of `berth --help`, and the sub-verbs of its groups
+verbs()
+{
+	"$BERTH" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'
+}
+
+test_flags_after_operands_as_docker_parses_them() {
+	import_probe_image bb
+	local out t0 t1
+	engine run -d --name c1 --network none "$(cgp)" bb sh -c 'echo hello; trap "" TERM; sleep 100' >/dev/null
+	logs_say_hello() { engine logs c1 | grep -q hello; }
+	wait_for 10 logs_say_hello
+	# logs CONTAINER -f ... of a running container follows; of this one -t adds times
+	run engine logs c1 -t
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "Z hello"
+	# stop CONTAINER -t 1: one second, not the default ten, and not a container "-t"
+	t0=$(date +%s)
+	run engine stop c1 -t 1
+	t1=$(date +%s)
+	assert_eq 0 "$status" "$output"
+	assert_eq c1 "$output"
+	[ $((t1 - t0)) -lt 8 ] || fail "stop c1 -t 1 took $((t1 - t0)) s: -t was not applied"
+	assert_eq exited "$(engine inspect c1 -f '{{.State.Status}}')"
+	# save IMAGE -o FILE
+	run engine save bb -o "$BERTH_TEST_TMP/bb-saved.tar"
+	assert_eq 0 "$status" "$output"
+	assert_contains "$(tar -tf "$BERTH_TEST_TMP/bb-saved.tar")" manifest.json
+	# rm CONTAINER -f of a running one
+	engine run -d --name c2 --network none "$(cgp)" bb sleep 100 >/dev/null
+	run engine rm c2 -f
+	assert_eq 0 "$status" "$output"
+	assert_eq c2 "$output"
+	# `--` ends the flags: what follows is an operand even when it looks like a flag
+	run engine rm -- -f
+	assert_eq 1 "$status"
+	assert_contains "$output" "no such container: -f"
+	# the container's command keeps its own flags: run stops at the image
+	out=$(engine run --rm --network none "$(cgp)" bb echo -n -t 1)
+	assert_eq "-t 1" "$out"
+	out=$(engine run --rm --network none "$(cgp)" bb ls -d /bin)
+	assert_eq /bin "$out"
+	engine rm c1 >/dev/null
+}
+
+test_long_flags_only_by_their_whole_name() {
+	import_probe_image bb
+	# --pid is not an abbreviation of --pids-limit (docker takes no abbreviations)
+	run engine run --rm --pid host --network none "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "unknown flag '--pid'"
+	assert_contains "$output" "See 'berth run --help'."
+	run engine ps --al
+	assert_eq 125 "$status"
+	assert_contains "$output" "unknown flag '--al'"
+	run engine images --qu
+	assert_eq 125 "$status"
+	# the whole names, with = or a separate value, still work
+	run engine ps --all --quiet
+	assert_eq 0 "$status" "$output"
+	run engine run --rm --pids-limit=50 --network=none "$(cgp)" bb cat /sys/fs/cgroup/pids/pids.max
+	[[ $status == 0 ]] || run engine run --rm --pids-limit=50 --network=none "$(cgp)" bb true
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$(engine ps -aq)"
+}
+
+test_help_on_every_verb() {
+	local v g sub
+	for v in $(verbs); do
+		run "$BERTH" "$v" --help
+		assert_eq 0 "$status" "berth $v --help: $output"
+		assert_contains "$output" "Usage:" "berth $v --help"
+		# docker's run and create take -h as --hostname
+		[[ $v == run || $v == create ]] && continue
+		run "$BERTH" "$v" -h
+		assert_eq 0 "$status" "berth $v -h: $output"
+		assert_contains "$output" "Usage:" "berth $v -h"
+	done
+	for g in container image volume network; do
+		for sub in $("$BERTH" "$g" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+			run "$BERTH" "$g" "$sub" --help
+			assert_eq 0 "$status" "berth $g $sub --help: $output"
+			assert_contains "$output" "Usage:" "berth $g $sub --help"
+		done
+	done
+	# a sub-verb's error points at its own help
+	run engine volume inspect --bad
+	assert_eq 125 "$status"
+	assert_contains "$output" "See 'berth volume inspect --help'."
+}
+
+test_rename_a_running_container_and_its_name_stays_unique() {
+	import_probe_image bb
+	local i
+	engine run -d --name old --network none --restart always "$(cgp)" bb sh -c 'sleep 0.3; exit 3' >/dev/null
+	engine create --name other --network none "$(cgp)" bb true >/dev/null
+	run engine rename old new
+	assert_eq 0 "$status" "$output"
+	assert_eq "" "$output"
+	assert_eq /new "$(engine inspect -f '{{.Name}}' new)"
+	run engine inspect old
+	assert_ne 0 "$status"
+	# the monitor rewrites the record at each restart: the new name survives that
+	wait_for 10 eval '[ "$(engine inspect -f "{{.RestartCount}}" new 2>/dev/null)" -ge 2 ]'
+	assert_eq /new "$(engine inspect -f '{{.Name}}' new)"
+	assert_contains "$(engine ps --format '{{.Names}}' 2>/dev/null || engine ps)" new
+	# docker's errors: a name in use, the same name, no such container (exit 1)
+	run engine rename new other
+	assert_eq 1 "$status"
+	assert_contains "$output" 'The container name "/other" is already in use by container'
+	run engine rename new new
+	assert_eq 1 "$status"
+	assert_contains "$output" "Renaming a container with the same name as its current name"
+	run engine rename nope x
+	assert_eq 1 "$status"
+	assert_contains "$output" "no such container: nope"
+	run engine rename new 'bad/name'
+	assert_eq 1 "$status"
+	assert_contains "$output" "invalid container name 'bad/name'"
+	run engine rename new
+	assert_eq 125 "$status"
+	engine rm -f new other >/dev/null
+	# two renames to one name at once: exactly one wins, 10 times over
+	for ((i = 0; i < 10; i++)); do
+		engine create --name "a$i" --network none "$(cgp)" bb true >/dev/null
+		engine create --name "b$i" --network none "$(cgp)" bb true >/dev/null
+		rm -f "$BERTH_TEST_TMP"/ren.*
+		(st=0; engine rename "a$i" "same$i" || st=$?; echo $st >"$BERTH_TEST_TMP/ren.a") >/dev/null 2>&1 &
+		(st=0; engine rename "b$i" "same$i" || st=$?; echo $st >"$BERTH_TEST_TMP/ren.b") >/dev/null 2>&1 &
+		wait
+		assert_eq "0 1" "$(sort -n "$BERTH_TEST_TMP"/ren.* | tr '\n' ' ' | sed 's/ $//')" "try $i"
+		assert_eq 1 "$(engine ps -a | grep -c " same$i\$")" "try $i"
+		engine rm "same$i" "a$i" "b$i" >/dev/null 2>&1 || true
+	done
+	assert_eq "" "$(engine ps -aq)"
+}
