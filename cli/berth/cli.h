@@ -15,7 +15,6 @@
 #include "berth/image.h"
 
 /* Keep in step with project() in meson.build. */
-#define BERTH_VERSION "0.1.0"
 
 /* docker's exit code for errors of the CLI itself (bad flags, failed operations),
  * as opposed to a container's own exit status. */
@@ -67,6 +66,8 @@ int cmd_stop(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 int cmd_volume(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_wait(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_rename(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_export(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_history(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

@@ -29,6 +29,7 @@ static const struct berth_command commands[] = {
     {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
     {"import", cmd_import, "Import the contents of a tarball to create an image"},
+    {"info", cmd_info, "Display system-wide information"},
     {"inspect", cmd_inspect, "Display detailed information on containers and images"},
     {"kill", cmd_kill, "Kill one or more running containers"},
     {"load", cmd_load, "Load images from a docker-archive or OCI layout tarball"},
@@ -53,6 +54,7 @@ static const struct berth_command commands[] = {
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"version", cmd_version, "Show the berth version information"},
     {"volume", cmd_volume, "Manage volumes"},
     {"wait", cmd_wait, "Block until containers stop, then print their exit codes"},
 };

@@ -190,6 +190,26 @@ int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 int berth_engine_rename(struct berth_engine *e, const char *name_or_id, const char *new_name,
 			struct berth_error **err);
 
+/* `berth info` / `berth version`: what docker's show of the engine and its host. */
+struct berth_info {
+	size_t containers, running, paused, stopped;
+	size_t images;
+	const char *version;     /* berth's (static) */
+	char *root;              /* the store */
+	char *cgroup_driver;     /* "systemd" or "cgroupfs" */
+	int cgroup_version;      /* 2 on a unified (cgroup2-only) host, else 1 */
+	char *kernel;            /* uname -r */
+	char *os;                /* /etc/os-release PRETTY_NAME */
+	char *arch;              /* uname -m */
+	char *hostname;
+	long cpus;               /* online */
+	uint64_t mem_total;      /* bytes */
+	char **security_options; /* docker's "name=seccomp,profile=builtin", ... */
+};
+
+int berth_engine_info(struct berth_engine *e, struct berth_info *ret, struct berth_error **err);
+void berth_info_clear(struct berth_info *i);
+
 /* `berth pause` (freeze every process of the container) and `unpause` (pause false). */
 int berth_engine_pause(struct berth_engine *e, const char *name_or_id, bool pause,
 		       struct berth_error **err);

@@ -137,3 +137,35 @@ test_rename_a_running_container_and_its_name_stays_unique() {
 	done
 	assert_eq "" "$(engine ps -aq)"
 }
+
+test_info_and_version_as_docker_shows_them() {
+	import_probe_image bb
+	engine run -d --name up --network none "$(cgp)" bb sleep 100 >/dev/null
+	engine run -d --name frozen --network none "$(cgp)" bb sleep 100 >/dev/null
+	engine pause frozen >/dev/null
+	engine create --name made --network none "$(cgp)" bb true >/dev/null
+	run engine info
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" " Containers: 3
+  Running: 1
+  Paused: 1
+  Stopped: 1
+ Images: 1"
+	assert_contains "$output" " Kernel Version: $(uname -r)"
+	assert_contains "$output" " CPUs: $(nproc)"
+	assert_contains "$output" " Architecture: $(uname -m)"
+	assert_contains "$output" " Berth Root Dir: $BERTH_STORE"
+	assert_contains "$output" " Cgroup Driver: ${BERTH_TEST_CGROUP_MANAGER:-$( [[ -e /sys/fs/cgroup/cgroup.controllers && "$(cat /proc/1/comm)" == systemd ]] && echo systemd || echo cgroupfs)}"
+	assert_contains "$output" " Storage Driver: overlay"
+	run engine version
+	assert_eq 0 "$status" "$output"
+	local v
+	v=$("$BERTH" --version | sed 's/^berth version //')
+	assert_contains "$output" "Client:
+ Version:           $v"
+	assert_contains "$output" "  Kernel Version:   $(uname -r)"
+	run engine info extra
+	assert_eq 125 "$status"
+	engine unpause frozen >/dev/null
+	engine rm -f up frozen made >/dev/null
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `berth info` and `berth version`, in docker's layout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "berth/cleanup.h"
+#include "berth/engine.h"
+#include "berth/util.h"
+#include "cli.h"
+
+/* docker's units.BytesSize: binary units, 4 significant digits ("23.47GiB") */
+static void bytes_size(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	size_t i = 0;
+
+	while (v >= 1024.0 && i < ELEMENTSOF(units) - 1) {
+		v /= 1024.0;
+		i++;
+	}
+	snprintf(buf, size, "%.4g%s", v, units[i]);
+}
+
+/* Go's GOARCH for uname's machine */
+static const char *go_arch(const char *machine)
+{
+	if (streq(machine, "x86_64"))
+		return "amd64";
+	if (streq(machine, "aarch64"))
+		return "arm64";
+	if (startswith(machine, "i") && endswith(machine, "86"))
+		return "386";
+	return machine;
+}
+
+static int only_help(int argc, char **argv, struct berth_cli *cli, const char *usage,
+		     struct berth_error **err)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		return cli_getopt_error(cli, argv, c, err);
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "\"berth %s\" accepts no arguments", cli->command);
+	return 0;
+}
+
+int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	struct berth_info i = { 0 };
+	char mem[32];
+	int r;
+
+	r = only_help(argc, argv, cli,
+		      "Usage:  berth info\n\nDisplay system-wide information\n", err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_info(engine, &i, err);
+	if (r < 0)
+		return r;
+	bytes_size(i.mem_total, mem, sizeof(mem));
+	printf("Client:\n Version:    %s\n Debug Mode: %s\n\n", i.version,
+	       cli->debug ? "true" : "false");
+	printf("Server:\n Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n"
+	       " Images: %zu\n Server Version: %s\n Storage Driver: overlay\n"
+	       " Logging Driver: k8s-file\n Cgroup Driver: %s\n Cgroup Version: %d\n"
+	       " Default Runtime: berth-runtime\n Security Options:\n",
+	       i.containers, i.running, i.paused, i.stopped, i.images, i.version,
+	       i.cgroup_driver, i.cgroup_version);
+	for (char **o = i.security_options; o && *o; o++) {
+		/* "name=seccomp,profile=builtin" as docker prints it */
+		_cleanup_free_ char *copy = strdup(*o);
+		char *save = NULL;
+
+		for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv;
+		     kv = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(kv, '=');
+
+			if (!eq)
+				continue;
+			*eq = 0;
+			if (streq(kv, "name"))
+				printf("  %s\n", eq + 1);
+			else
+				printf("   %c%s: %s\n", kv[0] - 'a' + 'A', kv + 1, eq + 1);
+		}
+	}
+	printf(" Kernel Version: %s\n Operating System: %s\n OSType: linux\n"
+	       " Architecture: %s\n CPUs: %ld\n Total Memory: %s\n Name: %s\n"
+	       " Berth Root Dir: %s\n Debug Mode: %s\n",
+	       i.kernel, i.os, i.arch, i.cpus, mem, i.hostname, i.root,
+	       cli->debug ? "true" : "false");
+	berth_info_clear(&i);
+	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "info: write");
+}
+
+int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	struct berth_info i = { 0 };
+	int r;
+
+	r = only_help(argc, argv, cli,
+		      "Usage:  berth version\n\nShow the berth version information\n", err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_info(engine, &i, err);
+	if (r < 0)
+		return r;
+	printf("Client:\n Version:           %s\n OS/Arch:           linux/%s\n\n"
+	       "Server:\n Engine:\n  Version:          %s\n  OS/Arch:          linux/%s\n"
+	       "  Kernel Version:   %s\n  Cgroup Driver:    %s\n berth-runtime:\n"
+	       "  Version:          %s\n",
+	       i.version, go_arch(i.arch), i.version, go_arch(i.arch), i.kernel, i.cgroup_driver,
+	       i.version);
+	berth_info_clear(&i);
+	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "version: write");
+}
