@@ -132,6 +132,10 @@ int cli_json_array(int argc, char **argv, struct berth_engine *engine,
 		   int (*fn)(struct berth_engine *e, const char *name, char **ret_json,
 			     struct berth_error **err));
 
+/* docker's prompt before a prune: "WARNING! <warning>" and "Are you sure you want to
+ * continue? [y/N] " on stdout, an answer from stdin; true for y or yes (EOF: no). */
+bool cli_confirm(const char *warning);
+
 /* "berth: debug: ..." on stderr when --debug was given. */
 void cli_debug(const struct berth_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -20,21 +20,26 @@ static int cmd_container_prune(int argc, char **argv, struct berth_cli *cli,
 					    {} };
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **removed = NULL;
+	bool force = false;
 	int c, r;
 
 	opterr = 0;
 	while ((c = cli_getopt(argc, argv, ":fh", lo, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
+			force = true;
 			break;
 		case 'h':
 			printf("Usage:  berth container prune [-f]\n\n"
-			       "Remove every container that does not run\n");
+			       "Remove every container that does not run\n\nOptions:\n"
+			       "  -f, --force   Do not prompt for confirmation\n");
 			return 0;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
 		}
 	}
+	if (!force && !cli_confirm("This will remove all stopped containers."))
+		return 0;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;

@@ -395,3 +395,17 @@ int cli_output_finish(struct cli_output *o, int r, struct berth_error **err)
 	o->tmp = NULL;
 	return r;
 }
+
+bool cli_confirm(const char *warning)
+{
+	char line[64];
+
+	printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		putchar('\n');
+		return false;
+	}
+	line[strcspn(line, "\r\n")] = 0;
+	return streq(line, "y") || streq(line, "Y") || streq(line, "yes") || streq(line, "Yes");
+}

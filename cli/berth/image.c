@@ -218,7 +218,7 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **deleted = NULL;
 	uint64_t reclaimed = 0;
-	bool all = false;
+	bool all = false, force = false;
 	char size[32];
 	int c, r;
 
@@ -228,13 +228,14 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 			all = true;
 			break;
 		case 'f':
-			break; /* berth never prompts */
+			force = true;
+			break;
 		case 'h':
 			printf("Usage:  berth image prune [OPTIONS]\n\n"
 			       "Remove unused images, layers and blobs\n\nOptions:\n"
 			       "  -a, --all     Remove all images no container uses, not just\n"
 			       "                untagged ones\n"
-			       "  -f, --force   Do not prompt (berth never does)\n");
+			       "  -f, --force   Do not prompt for confirmation\n");
 			return 0;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
@@ -242,6 +243,10 @@ static int cmd_image_prune(int argc, char **argv, struct berth_cli *cli, struct 
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"image prune\" takes no arguments");
+	if (!force && !cli_confirm(all ? "This will remove all images without at least one "
+					 "container associated to them."
+				       : "This will remove all dangling images."))
+		return 0;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;

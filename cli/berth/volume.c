@@ -164,6 +164,11 @@ static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct
 		  ":afh", lo, set, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
+	if (!set[1] && !cli_confirm(set[0] ? "This will remove all local volumes not used by at "
+					     "least one container."
+					   : "This will remove anonymous local volumes not used by "
+					     "at least one container."))
+		return 0;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;

@@ -169,3 +169,35 @@ test_info_and_version_as_docker_shows_them() {
 	engine unpause frozen >/dev/null
 	engine rm -f up frozen made >/dev/null
 }
+
+test_prune_asks_first_as_docker_does() {
+	import_probe_image bb
+	local out
+	engine create --name gone --network none "$(cgp)" bb true >/dev/null
+	# no answer (stdin at its end) or "n": nothing is removed
+	run engine container prune </dev/null
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "WARNING! This will remove all stopped containers.
+Are you sure you want to continue? [y/N]"
+	assert_eq 1 "$(engine ps -aq | wc -l)"
+	out=$(echo n | engine container prune)
+	assert_eq 1 "$(engine ps -aq | wc -l)"
+	# "y": removed; -f: no question
+	out=$(echo y | engine container prune)
+	assert_contains "$out" "Deleted Containers:"
+	assert_eq 0 "$(engine ps -aq | wc -l)"
+	engine create --name gone2 --network none "$(cgp)" bb true >/dev/null
+	out=$(engine container prune -f </dev/null)
+	assert_not_contains "$out" "WARNING!"
+	assert_eq 0 "$(engine ps -aq | wc -l)"
+	# image prune and volume prune ask too
+	out=$(engine image prune -a </dev/null)
+	assert_contains "$out" "WARNING! This will remove all images without at least one container associated to them."
+	assert_eq 1 "$(engine images -q | wc -l)"
+	engine volume create keepme >/dev/null
+	out=$(engine volume prune -a </dev/null)
+	assert_contains "$out" "WARNING! This will remove all local volumes not used by at least one container."
+	assert_eq keepme "$(engine volume ls -q)"
+	out=$(echo y | engine volume prune -a)
+	assert_eq "" "$(engine volume ls -q)"
+}

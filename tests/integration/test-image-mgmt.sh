@@ -151,7 +151,7 @@ test_image_prune_removes_untagged_and_unused_only() {
 	run engine images
 	assert_contains "$output" "<none>"
 
-	run engine image prune
+	run engine image prune -f
 	assert_eq 0 "$status" "$output"
 	assert_contains "$output" "deleted: $id1"
 	assert_contains "$output" "MB"   # busybox: its blob and its unpacked layer
@@ -161,7 +161,7 @@ test_image_prune_removes_untagged_and_unused_only() {
 	# -a removes tagged images too, except those a container uses
 	id1=$(import_busybox)
 	engine run "$(cgp)" --name keep busybox true
-	run engine image prune -a
+	run engine image prune -a -f
 	assert_eq 0 "$status" "$output"
 	assert_contains "$output" "deleted: $id2"
 	assert_not_contains "$output" "$id1"
@@ -175,7 +175,7 @@ test_prune_collects_garbage_left_in_the_store() {
 	# an orphan blob and an orphan layer, as a crash after the index update could leave
 	echo junk >"$BERTH_STORE/blobs/sha256/$(echo junk | sha256sum | cut -d' ' -f1)"
 	mkdir -p "$BERTH_STORE/layers/$(printf 'f%.0s' {1..64})/diff"
-	run engine image prune
+	run engine image prune -f
 	assert_eq 0 "$status" "$output"
 	assert_eq 1 "$(ls "$BERTH_STORE/layers" | wc -l)"
 	assert_eq 2 "$(ls "$BERTH_STORE/blobs/sha256" | wc -l)"   # layer blob + config

@@ -80,10 +80,10 @@ test_anonymous_volumes_go_with_rm_v_and_rm() {
 	engine run --name a2 -v /keep "$(cgp)" bb true
 	engine rm a2 >/dev/null
 	assert_eq 2 "$(engine volume ls -q | wc -l)"
-	run engine volume prune
+	run engine volume prune -f
 	assert_eq 0 "$status"
 	assert_eq named "$(engine volume ls -q)"
-	engine volume prune -a >/dev/null
+	engine volume prune -af >/dev/null
 	assert_eq "" "$(engine volume ls -q)"
 }
 
