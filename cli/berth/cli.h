@@ -122,6 +122,10 @@ int cli_group(int argc, char **argv, struct berth_cli *cli, const char *group, c
  * -ENOMEM. */
 int cli_env_add(char ***env, const char *arg);
 
+/* docker's --env-file: a K=V or K per line (blank lines and # comments skipped), each
+ * as -e takes it. */
+int cli_env_file(char ***env, const char *path, struct berth_error **err);
+
 /* When *err says the container's command was not found or not executable: print it,
  * free it and return docker's exit code (127, 126). Else 0, *err left alone. */
 int cli_exec_failure(struct berth_error **err);

@@ -409,3 +409,30 @@ bool cli_confirm(const char *warning)
 	line[strcspn(line, "\r\n")] = 0;
 	return streq(line, "y") || streq(line, "Y") || streq(line, "yes") || streq(line, "Yes");
 }
+
+int cli_env_file(char ***env, const char *path, struct berth_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+	int r;
+
+	r = read_full_file(path, &text, NULL);
+	if (r < 0)
+		return berth_error_set(err, -r, "open %s", path);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(l);
+
+		/* docker: leading blanks go, empty lines and comments are skipped */
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (n && l[strlen(l) - 1] == '\r')
+			l[strlen(l) - 1] = 0;
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '=')
+			return berth_error_new(err, EINVAL, "invalid environment variable: %s", l);
+		if (cli_env_add(env, l) < 0)
+			return berth_error_set(err, ENOMEM, "--env-file '%s'", path);
+	}
+	return 0;
+}

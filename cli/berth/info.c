@@ -83,9 +83,10 @@ int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	printf("Server:\n Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n"
 	       " Images: %zu\n Server Version: %s\n Storage Driver: overlay\n"
 	       " Logging Driver: k8s-file\n Cgroup Driver: %s\n Cgroup Version: %d\n"
-	       " Default Runtime: berth-runtime\n Security Options:\n",
+	       " Default Runtime: berth-runtime\n%s",
 	       i.containers, i.running, i.paused, i.stopped, i.images, i.version,
-	       i.cgroup_driver, i.cgroup_version);
+	       i.cgroup_driver, i.cgroup_version,
+	       i.security_options && i.security_options[0] ? " Security Options:\n" : "");
 	for (char **o = i.security_options; o && *o; o++) {
 		/* "name=seccomp,profile=builtin" as docker prints it */
 		_cleanup_free_ char *copy = strdup(*o);

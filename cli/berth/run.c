@@ -44,7 +44,37 @@ static void usage(FILE *f, bool create)
 		"                            (no HOSTPORT: a free one, see `berth port`)\n"
 		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
 		"      --pids-limit N        Limit the number of processes\n"
+		"      --add-host NAME:IP    Add a line to /etc/hosts\n"
+		"      --cap-add CAP         Add a capability (or ALL)\n"
+		"      --cap-drop CAP        Drop a capability (or ALL)\n"
+		"  -c, --cpu-shares N        CPU shares (relative weight)\n"
+		"      --cpu-period US       CFS period\n"
+		"      --cpu-quota US        CFS quota\n"
+		"      --cpuset-cpus LIST    CPUs in which to allow execution (0-3, 0,1)\n"
+		"      --cpuset-mems LIST    Memory nodes in which to allow execution\n"
+		"      --dns IP              Set custom DNS servers\n"
+		"      --dns-option OPT      Set DNS options\n"
+		"      --dns-search DOMAIN   Set custom DNS search domains\n"
+		"      --domainname NAME     Container NIS domain name\n"
+		"      --env-file FILE       Read in a file of environment variables\n"
+		"      --group-add GROUP     Add additional groups to join\n"
+		"      --memory-reservation SIZE  Memory soft limit\n"
+		"      --cidfile FILE        Write the container ID to the file\n"
+		"      --expose PORT[/PROTO] Expose a port (published by -P)\n"
+		"      --ipc MODE            host, or private (default)\n"
+		"  -l, --label K=V           Set metadata on the container\n"
+		"      --label-file FILE     Read in a line delimited file of labels\n"
+		"      --oom-score-adj N     Tune the host's OOM preferences (-1000 to 1000)\n"
+		"      --pid MODE            host, or private (default)\n"
+		"      --platform P          linux/amd64 (the only one berth runs)\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
+		"      --stop-timeout N      Seconds to wait before killing it on stop\n"
+		"      --tmpfs DEST[:OPTS]   Mount a tmpfs\n"
+		"      --uts MODE            host, or private (default)\n"
+		"      --security-opt OPT    no-new-privileges (others are refused)\n"
+		"      --shm-size SIZE       Size of /dev/shm (default 64m)\n"
+		"      --sysctl K=V          Sysctl options\n"
+		"      --ulimit NAME=S[:H]   Ulimit options (nofile, nproc, core, ...)\n"
 		"      --pull string         Pull image before running (\"always\", \"missing\",\n"
 		"                            \"never\") (default \"missing\")\n"
 		"      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
@@ -59,6 +89,19 @@ static void usage(FILE *f, bool create)
 }
 
 /* run and create: the same flags (create has no --detach) */
+/* --cidfile: the new container's id, as docker writes it (no newline) */
+static int write_cidfile(const char *path, const char *id, struct berth_error **err)
+{
+	int r;
+
+	if (!path)
+		return 0;
+	r = write_file_atomic(path, id, strlen(id), 0644);
+	if (r < 0)
+		return berth_error_set(err, -r, "failed to create the container ID file '%s'", path);
+	return 0;
+}
+
 static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool create,
 			 struct berth_error **err)
 {
@@ -76,6 +119,34 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_NETWORK,
 		OPT_RESTART,
 		OPT_PULL,
+		OPT_CAP_ADD,
+		OPT_CAP_DROP,
+		OPT_ADD_HOST,
+		OPT_DNS,
+		OPT_DNS_SEARCH,
+		OPT_DNS_OPTION,
+		OPT_SYSCTL,
+		OPT_ULIMIT,
+		OPT_GROUP_ADD,
+		OPT_SHM_SIZE,
+		OPT_DOMAINNAME,
+		OPT_SECURITY_OPT,
+		OPT_MEMORY_RESERVATION,
+		OPT_CPU_PERIOD,
+		OPT_CPU_QUOTA,
+		OPT_CPUSET_CPUS,
+		OPT_CPUSET_MEMS,
+		OPT_ENV_FILE,
+		OPT_STOP_TIMEOUT,
+		OPT_PID,
+		OPT_IPC,
+		OPT_UTS,
+		OPT_OOM_SCORE_ADJ,
+		OPT_CIDFILE,
+		OPT_PLATFORM,
+		OPT_TMPFS,
+		OPT_LABEL_FILE,
+		OPT_EXPOSE,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -102,19 +173,53 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "pull", required_argument, NULL, OPT_PULL },
+		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+		{ "add-host", required_argument, NULL, OPT_ADD_HOST },
+		{ "dns", required_argument, NULL, OPT_DNS },
+		{ "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
+		{ "dns-option", required_argument, NULL, OPT_DNS_OPTION },
+		{ "sysctl", required_argument, NULL, OPT_SYSCTL },
+		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
+		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
+		{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+		{ "domainname", required_argument, NULL, OPT_DOMAINNAME },
+		{ "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
+		{ "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
+		{ "cpu-shares", required_argument, NULL, 'c' },
+		{ "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+		{ "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
+		{ "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
+		{ "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
+		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "ipc", required_argument, NULL, OPT_IPC },
+		{ "uts", required_argument, NULL, OPT_UTS },
+		{ "oom-score-adj", required_argument, NULL, OPT_OOM_SCORE_ADJ },
+		{ "cidfile", required_argument, NULL, OPT_CIDFILE },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+		{ "label", required_argument, NULL, 'l' },
+		{ "label-file", required_argument, NULL, OPT_LABEL_FILE },
+		{ "expose", required_argument, NULL, OPT_EXPOSE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **env = NULL, **entrypoint = NULL, **cmd = NULL, **volumes = NULL,
-				   **publish = NULL;
+				   **publish = NULL, **cap_add = NULL, **cap_drop = NULL,
+				   **add_hosts = NULL, **dns = NULL, **dns_search = NULL,
+				   **dns_options = NULL, **sysctls = NULL, **ulimits = NULL,
+				   **group_add = NULL, **env_from_files = NULL, **tmpfs = NULL,
+				   **labels = NULL, **expose = NULL;
 	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
-	const char *pull = "missing";
+	const char *pull = "missing", *cidfile = NULL;
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, "+:ite:w:u:h:m:dv:p:P", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:ite:w:u:h:m:dv:p:Pc:l:", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -227,6 +332,187 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				return berth_error_set(err, ENOMEM, "%s: --entrypoint '%s'",
 						       cli->command, optarg);
 			break;
+		case OPT_CAP_ADD:
+		case OPT_CAP_DROP:
+		case OPT_ADD_HOST:
+		case OPT_DNS:
+		case OPT_DNS_SEARCH:
+		case OPT_DNS_OPTION:
+		case OPT_SYSCTL:
+		case OPT_ULIMIT:
+		case OPT_GROUP_ADD: {
+			char ***l = c == OPT_CAP_ADD	 ? &cap_add
+				    : c == OPT_CAP_DROP	 ? &cap_drop
+				    : c == OPT_ADD_HOST	 ? &add_hosts
+				    : c == OPT_DNS	 ? &dns
+				    : c == OPT_DNS_SEARCH ? &dns_search
+				    : c == OPT_DNS_OPTION ? &dns_options
+				    : c == OPT_SYSCTL	 ? &sysctls
+				    : c == OPT_ULIMIT	 ? &ulimits
+							 : &group_add;
+
+			if (strv_extend(l, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: '%s'", cli->command, optarg);
+			break;
+		}
+		case OPT_SHM_SIZE:
+			if (parse_size(optarg, &o.shm_size) < 0 || o.shm_size <= 0)
+				return cli_usage_error(cli, err, "invalid --shm-size value '%s'", optarg);
+			break;
+		case OPT_MEMORY_RESERVATION:
+			if (parse_size(optarg, &o.memory_reservation) < 0 || o.memory_reservation <= 0)
+				return cli_usage_error(cli, err, "invalid --memory-reservation value '%s'",
+						       optarg);
+			break;
+		case 'c':
+		case OPT_CPU_PERIOD:
+		case OPT_CPU_QUOTA: {
+			int64_t v;
+
+			if (parse_i64(optarg, &v) < 0 || (c != OPT_CPU_QUOTA && v < 0))
+				return cli_usage_error(cli, err, "invalid %s value '%s'",
+						       c == 'c'		? "--cpu-shares"
+						       : c == OPT_CPU_PERIOD ? "--cpu-period"
+									     : "--cpu-quota",
+						       optarg);
+			if (c == 'c')
+				o.cpu_shares = (uint64_t)v;
+			else if (c == OPT_CPU_PERIOD)
+				o.cpu_period = v;
+			else
+				o.cpu_quota = v;
+			break;
+		}
+		case OPT_CPUSET_CPUS:
+			o.cpuset_cpus = optarg;
+			break;
+		case OPT_CPUSET_MEMS:
+			o.cpuset_mems = optarg;
+			break;
+		case OPT_DOMAINNAME:
+			o.domainname = optarg;
+			break;
+		case OPT_SECURITY_OPT:
+			/* what berth applies; every other option is refused by name */
+			if (streq(optarg, "no-new-privileges") ||
+			    streq(optarg, "no-new-privileges:true") ||
+			    streq(optarg, "no-new-privileges=true"))
+				o.no_new_privileges = true;
+			else if (streq(optarg, "no-new-privileges:false") ||
+				 streq(optarg, "no-new-privileges=false"))
+				o.no_new_privileges = false;
+			else
+				return cli_usage_error(cli, err,
+						       "--security-opt '%s': not supported by berth "
+						       "(only no-new-privileges)",
+						       optarg);
+			break;
+		case OPT_STOP_TIMEOUT: {
+			int64_t v;
+
+			if (parse_i64(optarg, &v) < 0 || v < -1 || v > INT32_MAX)
+				return cli_usage_error(cli, err, "invalid --stop-timeout value '%s'",
+						       optarg);
+			o.stop_timeout = (int)v;
+			o.stop_timeout_set = v >= 0;
+			break;
+		}
+		case OPT_PID:
+		case OPT_IPC:
+		case OPT_UTS: {
+			const char *flag = c == OPT_PID ? "pid" : c == OPT_IPC ? "ipc" : "uts";
+			bool host = streq(optarg, "host");
+
+			/* host, or the container's own (docker's "private"; "" for uts) */
+			if (!host && !streq(optarg, "private") && !streq(optarg, ""))
+				return cli_usage_error(cli, err,
+						       "--%s '%s': berth supports host and private",
+						       flag, optarg);
+			if (c == OPT_PID)
+				o.host_pid = host;
+			else if (c == OPT_IPC)
+				o.host_ipc = host;
+			else
+				o.host_uts = host;
+			break;
+		}
+		case OPT_OOM_SCORE_ADJ: {
+			int64_t v;
+
+			if (parse_i64(optarg, &v) < 0 || v < -1000 || v > 1000)
+				return cli_usage_error(cli, err,
+						       "invalid value %s, range for oom score adj is "
+						       "[-1000, 1000]",
+						       optarg);
+			o.oom_score_adj = (int)v;
+			o.oom_score_adj_set = true;
+			break;
+		}
+		case OPT_CIDFILE:
+			cidfile = optarg;
+			break;
+		case OPT_PLATFORM:
+			/* one platform: the host's */
+			if (!streq(optarg, "linux/amd64") && !streq(optarg, "linux") &&
+			    !streq(optarg, "amd64"))
+				return cli_usage_error(cli, err,
+						       "--platform '%s': berth runs linux/amd64 images "
+						       "only",
+						       optarg);
+			break;
+		case 'l': {
+			/* docker: "KEY=VALUE", or "KEY" with an empty value */
+			_cleanup_free_ char *kv = strchr(optarg, '=') ? strdup(optarg)
+								      : xasprintf("%s=", optarg);
+
+			if (!kv || strv_push(&labels, TAKE_PTR(kv)) < 0)
+				return berth_error_set(err, ENOMEM, "%s: --label", cli->command);
+			break;
+		}
+		case OPT_LABEL_FILE: {
+			_cleanup_strv_free_ char **more = NULL;
+
+			/* the --env-file format: KEY=VALUE lines, blanks and # comments skipped */
+			r = cli_env_file(&more, optarg, err);
+			if (r < 0)
+				return r;
+			for (char **m = more; m && *m; m++) {
+				_cleanup_free_ char *kv = strchr(*m, '=') ? strdup(*m)
+									  : xasprintf("%s=", *m);
+
+				if (!kv || strv_push(&labels, TAKE_PTR(kv)) < 0)
+					return berth_error_set(err, ENOMEM, "%s: --label-file",
+							       cli->command);
+			}
+			break;
+		}
+		case OPT_EXPOSE: {
+			/* PORT[/tcp|/udp], as the image's EXPOSE */
+			const char *slash = strchr(optarg, '/');
+			_cleanup_free_ char *port = slash ? strndup(optarg, (size_t)(slash - optarg))
+							  : strdup(optarg);
+			uint64_t v;
+
+			if (!port)
+				return berth_error_set(err, ENOMEM, "%s: --expose", cli->command);
+			if (parse_u64(port, &v) < 0 || v == 0 || v > 65535 ||
+			    (slash && !streq(slash, "/tcp") && !streq(slash, "/udp")))
+				return cli_usage_error(cli, err, "invalid --expose value '%s': "
+							       "PORT[/tcp|/udp]", optarg);
+			if (strv_extend(&expose, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: --expose", cli->command);
+			break;
+		}
+		case OPT_TMPFS:
+			if (strv_extend(&tmpfs, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: --tmpfs", cli->command);
+			break;
+		case OPT_ENV_FILE:
+			/* docker: the files first, -e over them whatever the order */
+			r = cli_env_file(&env_from_files, optarg, err);
+			if (r < 0)
+				return r;
+			break;
 		case OPT_HELP:
 			usage(stdout, create);
 			return 0;
@@ -252,11 +538,37 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		if (strv_extend(&cmd, argv[i]) < 0)
 			return berth_error_set(err, ENOMEM, "%s: the command", cli->command);
 	o.cmd = cmd;
-	o.env = env;
+	for (char **e = env; e && *e; e++)
+		if (strv_extend(&env_from_files, *e) < 0)
+			return berth_error_set(err, ENOMEM, "%s: -e '%s'", cli->command, *e);
+	o.env = env_from_files ? env_from_files : env;
 	o.entrypoint = entrypoint;
 	o.volumes = volumes;
 	o.publish = publish;
+	o.cap_add = cap_add;
+	o.cap_drop = cap_drop;
+	o.add_hosts = add_hosts;
+	o.dns = dns;
+	o.dns_search = dns_search;
+	o.dns_options = dns_options;
+	o.sysctls = sysctls;
+	o.ulimits = ulimits;
+	o.group_add = group_add;
+	o.tmpfs = tmpfs;
+	o.labels = labels;
+	o.expose = expose;
+	if (o.host_uts && o.hostname)
+		return cli_usage_error(cli, err,
+				       "Conflicting options: hostname and the network mode");
+	if (o.cpus > 0 && (o.cpu_period || o.cpu_quota))
+		return cli_usage_error(cli, err, "Conflicting options: Nano CPUs and CPU Period "
+				       "(or Quota) cannot both be set");
 
+	if (cidfile && access(cidfile, F_OK) == 0)
+		return cli_usage_error(cli, err,
+				       "container ID file found, make sure the other container isn't "
+				       "running or delete %s",
+				       cidfile);
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
@@ -276,10 +588,25 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		r = berth_engine_create(engine, &o, &id, err);
 		if (r < 0)
 			return r;
+		r = write_cidfile(cidfile, id, err);
+		if (r < 0)
+			return r;
 		puts(id);
 		return 0;
 	}
-	r = berth_engine_run(engine, &o, &our_stdio, &id, &status, err);
+	if (cidfile) {
+		/* docker writes the file once the container exists, before it runs: create,
+		 * then start as run would (attached in the foreground) */
+		r = berth_engine_create(engine, &o, &id, err);
+		if (r < 0)
+			return r;
+		r = write_cidfile(cidfile, id, err);
+		if (r < 0)
+			return r;
+		r = berth_engine_start(engine, id, o.detach ? NULL : &our_stdio, &status, err);
+	} else {
+		r = berth_engine_run(engine, &o, &our_stdio, &id, &status, err);
+	}
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
 	if (r < 0)

@@ -47,6 +47,34 @@ struct berth_run_opts {
 	bool publish_all;          /* -P: every port the image exposes, on picked host ports */
 	const char *restart;       /* --restart: no, always, unless-stopped, on-failure[:N] */
 	bool read_only;            /* --read-only: the root filesystem is mounted read-only */
+	char **cap_add;            /* --cap-add: "NET_ADMIN" or "CAP_NET_ADMIN", or "ALL" */
+	char **cap_drop;           /* --cap-drop, likewise (drops apply before adds) */
+	char **add_hosts;          /* --add-host: "NAME:IP" lines for /etc/hosts */
+	char **dns;                /* --dns: the nameservers of its resolv.conf */
+	char **dns_search;         /* --dns-search */
+	char **dns_options;        /* --dns-option */
+	char **sysctls;            /* --sysctl: "KEY=VALUE" */
+	char **ulimits;            /* --ulimit: "NAME=SOFT[:HARD]" (nofile, nproc, core, ...) */
+	int64_t shm_size;          /* --shm-size bytes; 0: 64 MiB */
+	char **group_add;          /* --group-add: gids or group names of the image */
+	const char *domainname;    /* --domainname */
+	bool no_new_privileges;    /* --security-opt no-new-privileges */
+	int64_t memory_reservation; /* --memory-reservation bytes, 0: none */
+	uint64_t cpu_shares;       /* --cpu-shares, 0: unset */
+	int64_t cpu_period;        /* --cpu-period (us), 0: unset */
+	int64_t cpu_quota;         /* --cpu-quota (us), 0: unset */
+	const char *cpuset_cpus;   /* --cpuset-cpus */
+	const char *cpuset_mems;   /* --cpuset-mems */
+	int stop_timeout;          /* --stop-timeout seconds; stop's default; 0 in opts: unset */
+	bool stop_timeout_set;
+	bool host_pid;             /* --pid host: the host's pid namespace */
+	bool host_ipc;             /* --ipc host */
+	bool host_uts;             /* --uts host */
+	int oom_score_adj;         /* --oom-score-adj */
+	bool oom_score_adj_set;
+	char **tmpfs;              /* --tmpfs DEST[:OPTIONS] */
+	char **labels;             /* -l/--label "KEY=VALUE", over the image's */
+	char **expose;             /* --expose PORT[/PROTO]: exposed as the image's EXPOSE (-P) */
 };
 
 /*

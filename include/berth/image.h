@@ -62,6 +62,7 @@ struct berth_image {
 	char *user;	   /* NULL when unset */
 	char *stop_signal; /* NULL when unset ("SIGTERM" then) */
 	char **exposed;	   /* the ports the image exposes, "80/tcp"; never NULL */
+	char **labels;	   /* its Labels, "KEY=VALUE"; NULL when none */
 	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };

@@ -44,6 +44,8 @@ struct record {
 	bool oom_killed;          /* the last run ended with an OOM kill in its cgroup */
 	bool systemd_cgroup;	  /* its cgroup is a systemd scope (--cgroup-manager systemd) */
 	char *stop_signal;        /* NULL: SIGTERM */
+	int stop_timeout;         /* --stop-timeout seconds; -1: unset (10) */
+	char **labels;            /* "KEY=VALUE": the image's, then -l's; NULL when none */
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */
 	char *network;            /* a network's name, "none", "host" or "container:<id>" */

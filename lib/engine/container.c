@@ -298,17 +298,21 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 
 	if (o->publish && !specs)
 		return berth_error_set(err, ENOMEM, "publish ports");
-	for (char **e = o->publish_all ? img->exposed : NULL; e && *e; e++) {
+	for (size_t k = 0; o->publish_all && k < strv_length(img->exposed) + strv_length(o->expose);
+	     k++) {
+		/* the image's EXPOSE, then --expose's */
+		size_t ni = strv_length(img->exposed);
+		char *const *e = k < ni ? &img->exposed[k] : &o->expose[k - ni];
 		_cleanup_free_ char *spec = NULL;
 		struct port_map want;
 		bool named = false;
 
 		if (port_parse(*e, &want, NULL) < 0)
 			continue; /* a range or what berth does not publish */
-		for (char **pp = o->publish; pp && *pp && !named; pp++) {
+		for (char **s2 = specs; s2 && *s2 && !named; s2++) {
 			struct port_map pm;
 
-			named = port_parse(*pp, &pm, NULL) == 0 && pm.ctr_port == want.ctr_port &&
+			named = port_parse(*s2, &pm, NULL) == 0 && pm.ctr_port == want.ctr_port &&
 				pm.udp == want.udp;
 		}
 		if (named)
@@ -413,6 +417,30 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	}
 	if (o->stop_signal || img->stop_signal)
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
+	rec.stop_timeout = o->stop_timeout_set ? o->stop_timeout : -1;
+	/* the image's labels, then -l's over them (same key: the container's) */
+	for (int pass = 0; pass < 2; pass++)
+		for (char **l = pass ? o->labels : img->labels; l && *l; l++) {
+			size_t klen = strcspn(*l, "=");
+			char **have = rec.labels;
+
+			while (have && *have && !(strncmp(*have, *l, klen) == 0 &&
+						  ((*have)[klen] == '=' || !(*have)[klen])))
+				have++;
+			if (have && *have) {
+				char *copy = strdup(*l);
+
+				if (!copy) {
+					r = berth_error_set(err, ENOMEM, "labels");
+					goto fail;
+				}
+				free(*have);
+				*have = copy;
+			} else if (strv_extend(&rec.labels, *l) < 0) {
+				r = berth_error_set(err, ENOMEM, "labels");
+				goto fail;
+			}
+		}
 	if (!rec.id || !rec.image || !rec.image_id) {
 		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
@@ -917,7 +945,7 @@ int berth_engine_stop(struct berth_engine *e, const char *key, int timeout_s, co
 	if (c.rec.state != BERTH_CTR_RUNNING)
 		return 0;
 	if (timeout_s < 0)
-		timeout_s = 10;
+		timeout_s = c.rec.stop_timeout >= 0 ? c.rec.stop_timeout : 10;
 	mark_manual_stop(c.dir);
 	if (c.rec.restarting) {
 		/* between two runs: its monitor sees the mark and ends */

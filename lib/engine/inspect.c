@@ -225,6 +225,18 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(config, "StopSignal",
 			    json_string(rec->stop_signal ? rec->stop_signal : "SIGTERM"));
 	json_object_set_new(config, "Cmd", strv_json(rec->args));
+	{
+		json_t *lb = json_object();
+
+		for (char **l = rec->labels; l && *l; l++) {
+			const char *eq = strchr(*l, '=');
+			_cleanup_free_ char *k = eq ? strndup(*l, (size_t)(eq - *l)) : strdup(*l);
+
+			if (k)
+				json_object_set_new(lb, k, json_string(eq ? eq + 1 : ""));
+		}
+		json_object_set_new(config, "Labels", lb);
+	}
 	if (cfg)
 		from_config(cfg, host, config);
 	json_object_set_new(root, "HostConfig", host);

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "berth/cleanup.h"
+#include "berth/runtime.h"
 #include "berth/net.h"
 #include "ocigen.h"
 #include "berth/util.h"
@@ -195,6 +200,111 @@ static bool env_has(char **env, const char *key)
 	return false;
 }
 
+/* --cap-add/--cap-drop on docker's set: drops first ("ALL": none left), then adds ("ALL":
+ * every capability berth knows); names with or without CAP_, any case. */
+static int caps_of(const struct berth_run_opts *o, char ***ret, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **caps = strv_copy((char *const *)default_caps);
+	char *const *lists[2] = { o->cap_drop, o->cap_add };
+
+	if (!caps)
+		return berth_error_set(err, ENOMEM, "capabilities");
+	for (int add = 0; add < 2; add++)
+		for (char *const *c = lists[add]; c && *c; c++) {
+			_cleanup_free_ char *name = NULL;
+			int n;
+
+			if (!strcasecmp(*c, "ALL")) {
+				caps = strv_free(caps);
+				caps = calloc(1, sizeof(char *));
+				for (int k = 0; add && caps && k < 64; k++)
+					if (berth_cap_to_name(k) &&
+					    strv_extend(&caps, berth_cap_to_name(k)) < 0)
+						caps = strv_free(caps);
+				if (!caps)
+					return berth_error_set(err, ENOMEM, "capabilities");
+				continue;
+			}
+			name = strncasecmp(*c, "CAP_", 4) ? xasprintf("CAP_%s", *c) : strdup(*c);
+			if (!name)
+				return berth_error_set(err, ENOMEM, "capabilities");
+			for (char *p = name; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+			n = berth_cap_from_name(name);
+			if (n < 0)
+				return berth_error_new(err, EINVAL, "invalid %s: unknown capability: \"%s\"",
+						       add ? "CapAdd" : "CapDrop", name);
+			if (add && !strv_contains(caps, name)) {
+				if (strv_extend(&caps, name) < 0)
+					return berth_error_set(err, ENOMEM, "capabilities");
+			} else if (!add) {
+				size_t w = 0;
+
+				for (size_t k = 0; caps[k]; k++) {
+					if (streq(caps[k], name))
+						free(caps[k]);
+					else
+						caps[w++] = caps[k];
+				}
+				caps[w] = NULL;
+			}
+		}
+	*ret = TAKE_PTR(caps);
+	return 0;
+}
+
+/* docker's --ulimit names */
+static const struct {
+	const char *name, *rlimit;
+} ulimit_names[] = {
+	{ "core", "RLIMIT_CORE" },       { "cpu", "RLIMIT_CPU" },         { "data", "RLIMIT_DATA" },
+	{ "fsize", "RLIMIT_FSIZE" },     { "locks", "RLIMIT_LOCKS" },     { "memlock", "RLIMIT_MEMLOCK" },
+	{ "msgqueue", "RLIMIT_MSGQUEUE" }, { "nice", "RLIMIT_NICE" },     { "nofile", "RLIMIT_NOFILE" },
+	{ "nproc", "RLIMIT_NPROC" },     { "rss", "RLIMIT_RSS" },         { "rtprio", "RLIMIT_RTPRIO" },
+	{ "rttime", "RLIMIT_RTTIME" },   { "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
+};
+
+/* "nofile=1024:2048" (one value: soft and hard) as an OCI rlimit */
+static int ulimit_json(const char *spec, json_t **ret, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	char *eq, *colon;
+	int64_t soft, hard;
+	const char *type = NULL;
+	json_t *l;
+
+	if (!copy)
+		return berth_error_set(err, ENOMEM, "--ulimit");
+	eq = strchr(copy, '=');
+	if (!eq)
+		return berth_error_new(err, EINVAL, "invalid ulimit argument: %s", spec);
+	*eq++ = 0;
+	for (size_t i = 0; i < ELEMENTSOF(ulimit_names); i++)
+		if (streq(copy, ulimit_names[i].name))
+			type = ulimit_names[i].rlimit;
+	if (!type)
+		return berth_error_new(err, EINVAL, "invalid ulimit type: %s", copy);
+	colon = strchr(eq, ':');
+	if (colon)
+		*colon++ = 0;
+	if (parse_i64(eq, &soft) < 0 || (colon && parse_i64(colon, &hard) < 0) || soft < -1)
+		return berth_error_new(err, EINVAL, "invalid ulimit argument: %s", spec);
+	if (!colon)
+		hard = soft;
+	if (soft > hard && hard != -1)
+		return berth_error_new(err, EINVAL,
+				       "ulimit soft limit must be less than or equal to hard limit: "
+				       "%" PRId64 " > %" PRId64,
+				       soft, hard);
+	l = json_object();
+	json_object_set_new(l, "type", json_string(type));
+	/* -1: unlimited */
+	json_object_set_new(l, "soft", json_integer(soft < 0 ? -1 : soft));
+	json_object_set_new(l, "hard", json_integer(hard < 0 ? -1 : hard));
+	*ret = l;
+	return 0;
+}
+
 int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		  struct berth_error **err)
 {
@@ -205,8 +315,10 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			    *resolv_path = NULL;
 	char **ep = o->entrypoint ? o->entrypoint : img->entrypoint;
 	char **cmd = o->cmd ? o->cmd : img->cmd;
+	_cleanup_strv_free_ char **cap_set = NULL;
 	uint32_t uid = 0, gid = 0;
 	json_t *root, *proc, *user, *caps, *linux_, *res, *mounts, *devs, *ns;
+	_cleanup_(json_decrefp) json_t *rlimits = NULL, *gids = NULL;
 	char *text;
 	int r;
 
@@ -222,7 +334,15 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	if (!args || !args[0])
 		return berth_error_new(err, EINVAL, "no command specified");
 
-	hostname = o->hostname ? strdup(o->hostname) : strndup(in->id, 12);
+	if (o->host_uts) {
+		/* --uts host: the host's name, which the container cannot set */
+		char host[256] = "";
+
+		(void)gethostname(host, sizeof(host) - 1);
+		hostname = strdup(host);
+	} else {
+		hostname = o->hostname ? strdup(o->hostname) : strndup(in->id, 12);
+	}
 	if (!hostname)
 		return berth_error_set(err, ENOMEM, "hostname");
 
@@ -255,6 +375,37 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		gid = 0;
 	}
 
+	r = caps_of(o, &cap_set, err);
+	if (r < 0)
+		return r;
+	for (char **u = o->ulimits; u && *u; u++) {
+		json_t *l = NULL;
+
+		r = ulimit_json(*u, &l, err);
+		if (r < 0)
+			return r;
+		if (!rlimits)
+			rlimits = json_array();
+		json_array_append_new(rlimits, l);
+	}
+	if (o->group_add) {
+		gids = json_array();
+		for (char **g = o->group_add; *g; g++) {
+			uint64_t v;
+			uint32_t id;
+
+			if (parse_u64(*g, &v) == 0 && v <= UINT32_MAX) {
+				id = (uint32_t)v;
+			} else if (lookup_db(in->rootfs, "group", *g, &id, NULL) < 0) {
+				return berth_error_new(err, ENOENT,
+						       "unable to find group %s: no matching entries in "
+						       "group file",
+						       *g);
+			}
+			json_array_append_new(gids, json_integer(id));
+		}
+	}
+
 	/* hostname, hosts and resolv.conf of the container's own, bind-mounted as docker does */
 	hn_path = xasprintf("%s/hostname", in->ctr_dir);
 	hosts_path = xasprintf("%s/hosts", in->ctr_dir);
@@ -267,6 +418,21 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			"127.0.1.1\t%s\n",
 			hostname);
+
+		/* --add-host NAME:IP, as docker appends them */
+		for (char **h = o->add_hosts; hosts && h && *h; h++) {
+			const char *sep = strchr(*h, ':');
+			char *more;
+
+			if (!sep || sep == *h || !sep[1])
+				return berth_error_new(err, EINVAL,
+						       "invalid argument \"%s\" for \"--add-host\" flag: "
+						       "bad format for add-host: \"%s\"",
+						       *h, *h);
+			more = xasprintf("%s%s\t%.*s\n", hosts, sep + 1, (int)(sep - *h), *h);
+			free(hosts);
+			hosts = more;
+		}
 		_cleanup_free_ char *resolv = NULL;
 
 		if (!hn || !hosts)
@@ -289,6 +455,54 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 				free(resolv);
 				resolv = more;
 			}
+		}
+		if (resolv && (o->dns || o->dns_search || o->dns_options)) {
+			/* docker: each of --dns, --dns-search, --dns-option replaces its part of
+			 * what the container would have had */
+			_cleanup_free_ char *base = TAKE_PTR(resolv);
+			_cleanup_free_ char *nsv = NULL, *search = NULL, *opts = NULL, *rest = NULL;
+			char *save = NULL;
+
+			nsv = strdup("");
+			search = strdup("");
+			opts = strdup("");
+			rest = strdup("");
+			for (char *l = strtok_r(base, "\n", &save); nsv && search && opts && rest && l;
+			     l = strtok_r(NULL, "\n", &save)) {
+				char **part = startswith(l, "nameserver") ? &nsv
+					      : startswith(l, "search") || startswith(l, "domain")
+						      ? &search
+					      : startswith(l, "options") ? &opts
+									 : &rest;
+				char *more = xasprintf("%s%s\n", *part, l);
+
+				free(*part);
+				*part = more;
+			}
+			if (o->dns && nsv) {
+				free(nsv);
+				nsv = strdup("");
+				for (char **d = o->dns; nsv && *d; d++) {
+					char *more = xasprintf("%snameserver %s\n", nsv, *d);
+
+					free(nsv);
+					nsv = more;
+				}
+			}
+			if (o->dns_search && search) {
+				_cleanup_free_ char *j = strv_join(o->dns_search, " ");
+
+				free(search);
+				search = j ? xasprintf("search %s\n", j) : NULL;
+			}
+			if (o->dns_options && opts) {
+				_cleanup_free_ char *j = strv_join(o->dns_options, " ");
+
+				free(opts);
+				opts = j ? xasprintf("options %s\n", j) : NULL;
+			}
+			if (nsv && search && opts && rest)
+				resolv = xasprintf("%s%s%s%s", nsv, search, opts, rest);
 		}
 		if (!resolv)
 			return berth_error_set(err, ENOMEM, "resolv.conf in '%s'", in->ctr_dir);
@@ -313,11 +527,17 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			    json_string(o->workdir ? o->workdir
 						   : (img->workdir && *img->workdir ? img->workdir : "/")));
 	caps = json_object();
-	json_object_set_new(caps, "bounding", strv_json(default_caps));
-	json_object_set_new(caps, "effective", strv_json(default_caps));
-	json_object_set_new(caps, "permitted", strv_json(default_caps));
+	json_object_set_new(caps, "bounding", strv_json((const char *const *)cap_set));
+	json_object_set_new(caps, "effective", strv_json((const char *const *)cap_set));
+	json_object_set_new(caps, "permitted", strv_json((const char *const *)cap_set));
 	json_object_set_new(proc, "capabilities", caps);
-	json_object_set_new(proc, "noNewPrivileges", json_false());
+	json_object_set_new(proc, "noNewPrivileges", json_boolean(o->no_new_privileges));
+	if (o->oom_score_adj_set)
+		json_object_set_new(proc, "oomScoreAdj", json_integer(o->oom_score_adj));
+	if (rlimits)
+		json_object_set_new(proc, "rlimits", json_incref(rlimits));
+	if (gids && json_array_size(gids))
+		json_object_set_new(user, "additionalGids", json_incref(gids));
 	json_object_set_new(root, "process", proc);
 
 	{
@@ -326,7 +546,10 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		json_object_set_new(r0, "readonly", json_boolean(o->read_only));
 		json_object_set_new(root, "root", r0);
 	}
-	json_object_set_new(root, "hostname", json_string(hostname));
+	if (!o->host_uts)
+		json_object_set_new(root, "hostname", json_string(hostname));
+	if (o->domainname)
+		json_object_set_new(root, "domainname", json_string(o->domainname));
 
 	mounts = json_array();
 	json_array_append_new(mounts, mount_json("/proc", "proc", "proc", "nosuid,noexec,nodev"));
@@ -338,11 +561,37 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	json_array_append_new(mounts, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
 						 "ro,nosuid,noexec,nodev"));
 	json_array_append_new(mounts, mount_json("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-	json_array_append_new(mounts, mount_json("/dev/shm", "tmpfs", "shm",
-						 "nosuid,noexec,nodev,mode=1777,size=67108864"));
+	{
+		char shm[96];
+
+		snprintf(shm, sizeof(shm), "nosuid,noexec,nodev,mode=1777,size=%" PRId64,
+			 o->shm_size > 0 ? o->shm_size : (int64_t)67108864);
+		json_array_append_new(mounts, mount_json("/dev/shm", "tmpfs", "shm", shm));
+	}
 	json_array_append_new(mounts, mount_json("/etc/hostname", "bind", hn_path, "rbind,rprivate"));
 	json_array_append_new(mounts, mount_json("/etc/hosts", "bind", hosts_path, "rbind,rprivate"));
 	json_array_append_new(mounts, mount_json("/etc/resolv.conf", "bind", resolv_path, "rbind,rprivate"));
+	for (char **t = o->tmpfs; t && *t; t++) {
+		/* docker's --tmpfs DEST[:OPTIONS]: noexec,nosuid,nodev by default */
+		const char *colon = strchr(*t, ':');
+		_cleanup_free_ char *dest = colon ? strndup(*t, (size_t)(colon - *t)) : strdup(*t);
+		_cleanup_free_ char *opts = xasprintf("noexec,nosuid,nodev%s%s", colon ? "," : "",
+						      colon ? colon + 1 : "");
+
+		if (!dest || !opts) {
+			json_decref(mounts);
+			json_decref(root);
+			return berth_error_set(err, ENOMEM, "--tmpfs");
+		}
+		if (dest[0] != '/') {
+			json_decref(mounts);
+			json_decref(root);
+			return berth_error_new(err, EINVAL,
+					       "invalid mount path: '%s' mount path must be absolute",
+					       dest);
+		}
+		json_array_append_new(mounts, mount_json(dest, "tmpfs", "tmpfs", opts));
+	}
 	for (size_t i = 0; i < in->n_volumes; i++)
 		json_array_append_new(mounts, mount_json(in->volumes[i].destination, "bind",
 							 in->volumes[i].source,
@@ -374,20 +623,36 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		json_array_append_new(devs, d);
 	}
 	json_object_set_new(res, "devices", devs);
-	if (o->memory > 0 || o->memory_swap) {
+	if (o->memory > 0 || o->memory_swap || o->memory_reservation > 0) {
 		json_t *m = json_object();
 
 		if (o->memory > 0)
 			json_object_set_new(m, "limit", json_integer(o->memory));
 		if (o->memory_swap)
 			json_object_set_new(m, "swap", json_integer(o->memory_swap));
+		if (o->memory_reservation > 0)
+			json_object_set_new(m, "reservation", json_integer(o->memory_reservation));
 		json_object_set_new(res, "memory", m);
 	}
-	if (o->cpus > 0) {
+	if (o->cpus > 0 || o->cpu_shares || o->cpu_period || o->cpu_quota || o->cpuset_cpus ||
+	    o->cpuset_mems) {
 		json_t *c = json_object();
 
-		json_object_set_new(c, "quota", json_integer((json_int_t)(o->cpus * 100000.0 + 0.5)));
-		json_object_set_new(c, "period", json_integer(100000));
+		if (o->cpus > 0) {
+			json_object_set_new(c, "quota",
+					    json_integer((json_int_t)(o->cpus * 100000.0 + 0.5)));
+			json_object_set_new(c, "period", json_integer(100000));
+		}
+		if (o->cpu_quota)
+			json_object_set_new(c, "quota", json_integer(o->cpu_quota));
+		if (o->cpu_period)
+			json_object_set_new(c, "period", json_integer(o->cpu_period));
+		if (o->cpu_shares)
+			json_object_set_new(c, "shares", json_integer((json_int_t)o->cpu_shares));
+		if (o->cpuset_cpus)
+			json_object_set_new(c, "cpus", json_string(o->cpuset_cpus));
+		if (o->cpuset_mems)
+			json_object_set_new(c, "mems", json_string(o->cpuset_mems));
 		json_object_set_new(res, "cpu", c);
 	}
 	if (o->pids_limit > 0) {
@@ -403,8 +668,12 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		for (size_t i = 0; i < ELEMENTSOF(types); i++) {
 			json_t *n;
 
-			/* --network host: the host's (the engine's) network namespace */
-			if (streq(types[i], "network") && in->host_network)
+			/* --network host: the host's (the engine's) network namespace; --pid,
+			 * --ipc, --uts host likewise */
+			if ((streq(types[i], "network") && in->host_network) ||
+			    (streq(types[i], "pid") && o->host_pid) ||
+			    (streq(types[i], "ipc") && o->host_ipc) ||
+			    (streq(types[i], "uts") && o->host_uts))
 				continue;
 			n = json_object();
 			json_object_set_new(n, "type", json_string(types[i]));
@@ -414,6 +683,27 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		}
 	}
 	json_object_set_new(linux_, "namespaces", ns);
+	if (o->sysctls) {
+		json_t *sc = json_object();
+
+		for (char **k = o->sysctls; *k; k++) {
+			const char *eq = strchr(*k, '=');
+			_cleanup_free_ char *key = eq ? strndup(*k, (size_t)(eq - *k)) : NULL;
+
+			if (!eq || eq == *k) {
+				json_decref(sc);
+				json_decref(root);
+				return berth_error_new(err, EINVAL, "invalid sysctl '%s': KEY=VALUE", *k);
+			}
+			if (!key) {
+				json_decref(sc);
+				json_decref(root);
+				return berth_error_set(err, ENOMEM, "sysctl");
+			}
+			json_object_set_new(sc, key, json_string(eq + 1));
+		}
+		json_object_set_new(linux_, "sysctl", sc);
+	}
 	json_object_set_new(linux_, "maskedPaths", strv_json(masked_paths));
 	json_object_set_new(linux_, "readonlyPaths", strv_json(readonly_paths));
 	json_object_set_new(root, "linux", linux_);

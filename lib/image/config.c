@@ -28,6 +28,7 @@ struct image_config *image_config_free(struct image_config *c)
 		free(c->user);
 		free(c->stop_signal);
 		strv_free(c->exposed);
+		strv_free(c->labels);
 		strv_free(c->diff_ids);
 		free(c);
 	}
@@ -244,6 +245,27 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		json_object_foreach(ex, key, v)
 			if (strv_extend(&c->exposed, key) < 0)
 				return berth_error_set(err, ENOMEM, "image config");
+	}
+
+	{
+		json_t *lb = cfg ? json_object_get(cfg, "Labels") : NULL;
+		const char *key;
+		json_t *v;
+
+		if (lb && !json_is_null(lb) && !json_is_object(lb))
+			return berth_error_new(err, EINVAL,
+					       "image config: config.Labels: expected an object");
+		json_object_foreach(lb, key, v) {
+			_cleanup_free_ char *kv = NULL;
+
+			if (!json_is_string(v))
+				return berth_error_new(err, EINVAL,
+						       "image config: config.Labels.%s: expected a string",
+						       key);
+			kv = xasprintf("%s=%s", key, json_string_value(v));
+			if (!kv || strv_extend(&c->labels, kv) < 0)
+				return berth_error_set(err, ENOMEM, "image config");
+		}
 	}
 
 	rootfs = json_object_get(root, "rootfs");

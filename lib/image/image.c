@@ -35,6 +35,7 @@ struct berth_image *berth_image_free(struct berth_image *img)
 		free(img->user);
 		free(img->stop_signal);
 		strv_free(img->exposed);
+		strv_free(img->labels);
 		free(img);
 	}
 	return NULL;
@@ -128,6 +129,7 @@ static int load_image(struct berth_store *s, const char *id, const char *ref_ful
 	img->user = TAKE_PTR(c->user);
 	img->stop_signal = TAKE_PTR(c->stop_signal);
 	img->exposed = TAKE_PTR(c->exposed);
+	img->labels = TAKE_PTR(c->labels);
 	img->created = c->created;
 	*ret = TAKE_PTR(img);
 	return 0;

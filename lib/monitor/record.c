@@ -42,6 +42,7 @@ void record_clear(struct record *r)
 	free(r->image_id);
 	strv_free(r->args);
 	free(r->stop_signal);
+	strv_free(r->labels);
 	free(r->error);
 	strv_free(r->volumes);
 	free(r->network);
@@ -237,6 +238,20 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	json_object_set_new(o, "oom_killed", json_boolean(r->oom_killed));
 	json_object_set_new(o, "restart_count", json_integer(r->restart_count));
 	set_str(o, "stop_signal", r->stop_signal);
+	if (r->stop_timeout >= 0)
+		json_object_set_new(o, "stop_timeout", json_integer(r->stop_timeout));
+	if (r->labels) {
+		json_t *lb = json_object();
+
+		for (char **l = r->labels; *l; l++) {
+			const char *eq = strchr(*l, '=');
+			_cleanup_free_ char *key = eq ? strndup(*l, (size_t)(eq - *l)) : strdup(*l);
+
+			if (key)
+				json_object_set_new(lb, key, json_string(eq ? eq + 1 : ""));
+		}
+		json_object_set_new(o, "labels", lb);
+	}
 	set_str(o, "error", r->error);
 	set_str(o, "network", r->network);
 	set_str(o, "ip", r->ip);
@@ -311,6 +326,20 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.oom_killed = json_is_true(json_object_get(o, "oom_killed"));
 	r.restart_count = (int)json_integer_value(json_object_get(o, "restart_count"));
 	r.stop_signal = dup_opt(o, "stop_signal");
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(json_object_get(o, "labels"), k, v) {
+			_cleanup_free_ char *kv = xasprintf("%s=%s", k, json_string_value(v) ?: "");
+
+			if (kv)
+				(void)strv_extend(&r.labels, kv);
+		}
+	}
+	r.stop_timeout = json_is_integer(json_object_get(o, "stop_timeout"))
+				 ? (int)json_integer_value(json_object_get(o, "stop_timeout"))
+				 : -1;
 	r.volumes = get_strv(o, "volumes");
 	r.network = dup_opt(o, "network");
 	r.ip = dup_opt(o, "ip");

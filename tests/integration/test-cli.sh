@@ -48,10 +48,10 @@ test_flags_after_operands_as_docker_parses_them() {
 
 test_long_flags_only_by_their_whole_name() {
 	import_probe_image bb
-	# --pid is not an abbreviation of --pids-limit (docker takes no abbreviations)
-	run engine run --rm --pid host --network none "$(cgp)" bb true
+	# --pids is not an abbreviation of --pids-limit (docker takes no abbreviations)
+	run engine run --rm --pids 5 --network none "$(cgp)" bb true
 	assert_eq 125 "$status"
-	assert_contains "$output" "unknown flag '--pid'"
+	assert_contains "$output" "unknown flag '--pids'"
 	assert_contains "$output" "See 'berth run --help'."
 	run engine ps --al
 	assert_eq 125 "$status"

@@ -281,7 +281,17 @@ test_picked_host_ports_publish_all_and_port() {
 	assert_contains "$output" "80/tcp -> 0.0.0.0:8095"
 	assert_contains "$output" "53/udp -> 0.0.0.0:"
 	assert_eq 2 "$(wc -l <<<"$output")"
-	engine rm -f pick all >/dev/null
+	# --expose adds to the image's EXPOSE for -P
+	engine run -d --name ex -P --expose 9000 --expose 9001/udp --expose 80 "$(cgp)" exposer sleep 600 >/dev/null
+	run engine port ex
+	assert_contains "$output" "9000/tcp -> 0.0.0.0:"
+	assert_contains "$output" "9001/udp -> 0.0.0.0:"
+	assert_contains "$output" "80/tcp -> 0.0.0.0:"
+	assert_eq 4 "$(wc -l <<<"$output")"
+	run engine run --rm --expose 70000 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid --expose value '70000'"
+	engine rm -f pick all ex >/dev/null
 	# not running: nothing to list
 	engine create --name stopped -p 8096:80 "$(cgp)" bb true >/dev/null
 	assert_eq "" "$(engine port stopped)"
