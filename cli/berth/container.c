@@ -59,6 +59,7 @@ int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_err
 	static const struct berth_command sub[] = {
 		{ "attach", cmd_attach, "Attach to a running container" },
 		{ "commit", cmd_commit, "Create a new image from a container's changes" },
+		{ "cp", cmd_cp, "Copy files/folders between a container and the local filesystem" },
 		{ "create", cmd_create, "Create a new container" },
 		{ "exec", cmd_exec, "Run a command in a running container" },
 		{ "export", cmd_export, "Export a container's filesystem as a tar archive" },

@@ -32,6 +32,7 @@ static int delegate(struct berth_cli *cli, struct berth_error **err)
 	}
 
 DELEGATE(cmd_commit)
+DELEGATE(cmd_cp)
 DELEGATE(cmd_export)
 DELEGATE(cmd_import)
 DELEGATE(cmd_load)

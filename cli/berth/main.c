@@ -22,6 +22,7 @@ static const struct berth_command commands[] = {
     {"attach", cmd_attach, "Attach to a running container's input and output"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"container", cmd_container, "Manage containers"},
+    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
     {"exec", cmd_exec, "Run a command in a running container"},
     {"export", cmd_export, "Export a container's filesystem as a tar archive"},

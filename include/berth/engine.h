@@ -368,3 +368,30 @@ int berth_engine_commit(struct berth_engine *e, const char *name_or_id,
  * mount namespace of a child process, so nothing stays mounted. */
 int berth_engine_export(struct berth_engine *e, const char *name_or_id, int out_fd,
 			struct berth_error **err);
+
+/* `berth cp`. Paths in the container are resolved inside its root (openat2
+ * RESOLVE_IN_ROOT from an fd of it: a running container's root as its processes see
+ * it, volumes included; a stopped one's overlay, mounted in a child's private mount
+ * namespace), so nothing the container does to its files makes the copy read or write
+ * outside it. docker's rules: SRC/. copies the contents of SRC; an existing directory
+ * DEST receives SRC under its own name, else DEST is made (its parent must exist); a
+ * trailing "/" asserts a directory. Errors are docker's: "Could not find the file PATH
+ * in container NAME" (-ENOENT), "cannot copy directory" (a directory onto a file),
+ * "no such directory" (a file to a missing DEST/), "not a directory". */
+struct berth_cp_opts {
+	bool archive;     /* -a: the source's uid/gid, else the receiving side's user */
+	bool follow_link; /* -L: a symlink SRC is copied as what it points to */
+};
+
+/* Container to host: src in the container to the host path dest, or, with dest NULL,
+ * as a tar on out_fd (docker's "-"). */
+int berth_engine_cp_from(struct berth_engine *e, const char *name_or_id, const char *src,
+			 const char *dest, int out_fd, const struct berth_cp_opts *o,
+			 struct berth_error **err);
+
+/* Host to container: the host path src to dest in the container, or, with src NULL, the
+ * tar read from in_fd unpacked into the directory dest ("must be a directory"). */
+int berth_engine_cp_to(struct berth_engine *e, const char *name_or_id, const char *src,
+		       int in_fd, const char *dest, const struct berth_cp_opts *o,
+		       struct berth_error **err);
+
