@@ -61,6 +61,7 @@ int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_err
 		{ "commit", cmd_commit, "Create a new image from a container's changes" },
 		{ "cp", cmd_cp, "Copy files/folders between a container and the local filesystem" },
 		{ "create", cmd_create, "Create a new container" },
+		{ "diff", cmd_diff, "Inspect changes on a container's filesystem" },
 		{ "exec", cmd_exec, "Run a command in a running container" },
 		{ "export", cmd_export, "Export a container's filesystem as a tar archive" },
 		{ "inspect", cmd_container_inspect, "Display detailed information on containers" },

@@ -395,3 +395,10 @@ int berth_engine_cp_to(struct berth_engine *e, const char *name_or_id, const cha
 		       int in_fd, const char *dest, const struct berth_cp_opts *o,
 		       struct berth_error **err);
 
+/* `berth diff`: the container's changes from its upper layer, as docker prints them:
+ * "A /path" (added), "C /path" (changed), "D /path" (deleted: a whiteout, or an opaque
+ * directory), in docker's order (a directory before what is in it, names sorted). The
+ * engine's own mount targets (/etc/hostname, /etc/hosts, /etc/resolv.conf made empty
+ * for its binds) are not the container's changes. *ret: a NULL-terminated strv. */
+int berth_engine_diff(struct berth_engine *e, const char *name_or_id, char ***ret,
+		      struct berth_error **err);

@@ -1,6 +1,6 @@
-# berth cp: docker's path rules both ways, running and stopped containers, tar
-# streams, owners, symlinks, docker's errors, and paths confined to the container's
-# root (CVE-2018-15664).
+# berth cp and berth diff: docker's path rules both ways, running and stopped
+# containers, tar streams, owners, symlinks, docker's errors, paths confined to the
+# container's root (CVE-2018-15664), and diff's A/C/D lines.
 
 # A container "c" of the probe image that prints the files below /in when started
 # (stopped: created).
@@ -224,4 +224,29 @@ test_cp_symlink_swap_race_stays_in_the_container() {
 	assert_contains "$output" payload
 	engine rm -f racer >/dev/null
 	assert_eq "secret" "$(ls "$canary")"
+}
+
+test_diff_lists_the_containers_changes() {
+	import_probe_image bb
+	engine run --name d "$(cgp)" bb sh -c '
+		echo new > /new; mkdir -p /home/user/sub; echo x > /home/user/sub/f
+		rm /etc/group; echo more >> /etc/passwd; rmdir /run; mkdir /run; touch /run/x
+		chmod 700 /usr' >/dev/null
+	run engine diff d
+	assert_eq 0 "$status" "$output"
+	assert_eq "$(printf '%s\n' \
+		'C /etc' 'D /etc/group' 'C /etc/passwd' \
+		'C /home' 'A /home/user' 'A /home/user/sub' 'A /home/user/sub/f' \
+		'A /new' \
+		'D /run' 'A /run/x' \
+		'C /usr')" "$output"
+	run engine container diff d
+	assert_eq 0 "$status"
+	# a container that changed nothing lists nothing; an unknown one is an error
+	engine create --name clean "$(cgp)" bb true >/dev/null
+	assert_eq "" "$(engine diff clean)"
+	run engine diff nosuch
+	assert_eq 125 "$status"
+	assert_contains "$output" "no such container: nosuch"
+	engine rm d clean >/dev/null
 }
