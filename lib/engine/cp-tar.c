@@ -354,28 +354,40 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
 }
 
-/* Owner (with -a), mode and times of what was made as base in pfd. */
+/* Owner (with -a), mode and times of what was made as base in pfd: through fd when
+ * there is one (opath: an O_PATH fd, whose file is reached as /proc/self/fd/N, the very
+ * inode, never a symlink swapped in for it), else (a symlink) by name, never following. */
 static int apply_meta(struct unpack *u, struct archive_entry *e, int pfd, const char *base, int fd,
-		      const char *entry, struct berth_error **err)
+		      bool opath, const char *entry, struct berth_error **err)
 {
-	mode_t type = archive_entry_filetype(e);
+	mode_t type = archive_entry_filetype(e), perm = archive_entry_perm(e);
 	struct timespec ts[2];
+	char proc[64];
+	int k;
 
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (u->own) {
 		uid_t uid = (uid_t)archive_entry_uid(e);
 		gid_t gid = (gid_t)archive_entry_gid(e);
 
-		if ((fd >= 0 ? fchown(fd, uid, gid)
-			     : fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+		if (fd < 0)
+			k = fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW);
+		else
+			k = opath ? fchownat(fd, "", uid, gid, AT_EMPTY_PATH)
+				  : fchown(fd, uid, gid);
+		if (k < 0)
 			return berth_error_set(err, errno, "unpack '%s': chown", entry);
 	}
-	if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, archive_entry_perm(e))
-					 : fchmodat(pfd, base, archive_entry_perm(e), 0)) < 0)
+	if (fd >= 0 && (opath ? chmod(proc, perm) : fchmod(fd, perm)) < 0)
 		return berth_error_set(err, errno, "unpack '%s': chmod", entry);
 	entry_times(e, ts);
 	if (type == AE_IFDIR)
 		return 0; /* last, once its entries are in */
-	if ((fd >= 0 ? futimens(fd, ts) : utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW)) < 0)
+	if (fd < 0)
+		k = utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+	else
+		k = opath ? utimensat(AT_FDCWD, proc, ts, 0) : futimens(fd, ts);
+	if (k < 0)
 		return berth_error_set(err, errno, "unpack '%s': set times", entry);
 	return 0;
 }
@@ -473,7 +485,7 @@ static int unpack_entry(struct unpack *u, struct archive *a, struct archive_entr
 			r = berth_error_set(err, errno, "unpack '%s': truncate", entry);
 		if (r < 0)
 			return r;
-		return apply_meta(u, e, pfd, base, fd, entry, err);
+		return apply_meta(u, e, pfd, base, fd, false, entry, err);
 	case AE_IFDIR: {
 		struct dir_time *t;
 
@@ -482,7 +494,7 @@ static int unpack_entry(struct unpack *u, struct archive *a, struct archive_entr
 		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return berth_error_set(err, errno, "unpack '%s'", entry);
-		r = apply_meta(u, e, pfd, base, fd, entry, err);
+		r = apply_meta(u, e, pfd, base, fd, false, entry, err);
 		if (r < 0)
 			return r;
 		t = realloc(u->times, (u->n_times + 1) * sizeof(*t));
@@ -498,13 +510,20 @@ static int unpack_entry(struct unpack *u, struct archive *a, struct archive_entr
 		if (!archive_entry_symlink(e) || symlinkat(archive_entry_symlink(e), pfd, base) < 0)
 			return berth_error_set(err, errno ? errno : EINVAL, "unpack '%s': symlink",
 					       entry);
-		return apply_meta(u, e, pfd, base, -1, entry, err);
+		return apply_meta(u, e, pfd, base, -1, false, entry, err);
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
 		if (mknodat(pfd, base, type | perm, archive_entry_rdev(e)) < 0)
 			return berth_error_set(err, errno, "unpack '%s': mknod", entry);
-		return apply_meta(u, e, pfd, base, -1, entry, err);
+		/* by an fd of what we made: a container may put a symlink there meanwhile */
+		fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &old) < 0)
+			return berth_error_set(err, errno, "unpack '%s'", entry);
+		if ((old.st_mode & S_IFMT) != type)
+			return berth_error_new(err, EBUSY, "unpack '%s': replaced while made",
+					       entry);
+		return apply_meta(u, e, pfd, base, fd, true, entry, err);
 	case AE_IFSOCK:
 		return 0;
 	default:

@@ -79,6 +79,7 @@ test_cp_tar_streams() {
 	mkdir -p "$h/src/sub"
 	echo a >"$h/src/a"
 	echo b >"$h/src/sub/b"
+	mkfifo -m 0640 "$h/src/fifo"
 	created_container
 	# "-" as DEST: a tar of SRC on stdout, named as SRC's last element
 	assert_eq "passwd" "$(engine cp c:/etc/passwd - | tar -t)"
@@ -90,6 +91,7 @@ test_cp_tar_streams() {
 	run engine start -a c
 	assert_eq "$(printf 'a\nb')" "$output"
 	assert_eq "b" "$(engine cp c:/in/sub/b - | tar -xO)"
+	assert_contains "$(engine cp c:/in/fifo - | tar -tv)" "prw-r----- 0/0"
 	run engine cp - c:/etc/passwd </dev/null
 	assert_eq 1 "$status"
 	assert_eq 'berth: destination "c:/etc/passwd" must be a directory' "$output"
