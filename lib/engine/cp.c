@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -297,6 +298,25 @@ static int open_dest(const struct side *s, const char *path, bool src_dir, bool 
 		return not_found(s, "stat", path, fd, err);
 	if (fd < 0 && !src_dir && (p->slash || p->dot))
 		return berth_error_new(err, ENOENT, "no such directory");
+	/* a DEST that is a symlink (to a file, or dangling): docker writes what it points
+	 * to, resolved again in the side's root */
+	for (int i = 0; i < 10 && !p->slash && !p->dot; i++) {
+		_cleanup_close_ int pfd = side_open(s, p->parent, O_PATH | O_DIRECTORY);
+		_cleanup_free_ char *next = NULL;
+		struct cp_path q;
+		char target[PATH_MAX];
+		ssize_t n;
+
+		n = pfd < 0 ? -1 : readlinkat(pfd, p->base, target, sizeof(target) - 1);
+		if (n <= 0)
+			break;
+		target[n] = 0;
+		next = target[0] == '/' ? strdup(target) : xasprintf("%s/%s", p->parent, target);
+		if (!next || cp_path_parse(next, s->root >= 0, &q) < 0)
+			return berth_error_set(err, ENOMEM, "copy to '%s'", path);
+		cp_path_release(p);
+		*p = q;
+	}
 	/* a new file or directory (or a file replaced) named as the destination */
 	fd = side_open(s, p->parent, O_PATH | O_DIRECTORY);
 	if (fd == -ENOTDIR)

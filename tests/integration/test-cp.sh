@@ -129,6 +129,12 @@ test_cp_follow_link() {
 	engine cp -L r:/lnk "$h"
 	[ -f "$h/lnk" ] && [ ! -L "$h/lnk" ] || fail "-L did not copy the file"
 	assert_eq "$(engine exec r cat /etc/passwd)" "$(cat "$h/lnk")"
+	# a DEST that is a symlink is written through, as docker does, in the container's root
+	echo new >"$h/f"
+	engine exec r sh -c 'echo old > /tmp/t; ln -s /tmp/t /tl; ln -s ../tmp/made /dangling'
+	engine cp "$h/f" r:/tl
+	engine cp "$h/f" r:/dangling
+	assert_eq "new new /tmp/t" "$(engine exec r sh -c 'cat /tmp/t /tmp/made; readlink /tl' | xargs)"
 	engine rm -f r >/dev/null
 }
 
