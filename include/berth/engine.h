@@ -371,8 +371,8 @@ int berth_engine_export(struct berth_engine *e, const char *name_or_id, int out_
 
 /* `berth cp`. Paths in the container are resolved inside its root (openat2
  * RESOLVE_IN_ROOT from an fd of it: a running container's root as its processes see
- * it, volumes included; a stopped one's overlay, mounted in a child's private mount
- * namespace), so nothing the container does to its files makes the copy read or write
+ * it, volumes included; a stopped one's overlay and volumes, mounted in a child's
+ * private mount namespace), so nothing the container does to its files makes the copy read or write
  * outside it. docker's rules: SRC/. copies the contents of SRC; an existing directory
  * DEST receives SRC under its own name, else DEST is made (its parent must exist); a
  * trailing "/" asserts a directory. Errors are docker's: "Could not find the file PATH

@@ -14,9 +14,10 @@
  * RESOLVE_NO_SYMLINKS): a swap can make a copy fail, not escape.
  *
  * The root of a running container is its init's /proc/PID/root (its mounts included,
- * volumes and binds as it sees them); of a stopped one, its overlay mounted in a child's
- * private mount namespace, whose root directory fd the child hands back (the mount lives
- * on, detached, while we hold it, and goes with the fd).
+ * volumes and binds as it sees them); of a stopped one, its overlay with its volumes and
+ * binds on it, mounted in a child's private mount namespace, whose root directory fd the
+ * child hands back; the child keeps the namespace until we are done, and nothing stays
+ * mounted after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "berth/engine.h"
 #include "berth/image.h"
@@ -74,13 +77,130 @@ static int not_found(const struct side *s, const char *op, const char *path, int
 
 /* --- the container's root --- */
 
-/* The child of stopped_root(): its overlay on rootfs in a mount namespace of its own,
- * the root's fd sent back on sock. */
+/* The container's own bind mounts (its volumes and -v binds) from its config.json:
+ * destination, source, "ro" or "rw", three strings each. The engine's binds of files
+ * in the container's directory (hostname, hosts, resolv.conf) are left out. */
+static int volume_binds(const char *dir, char ***ret, struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/config.json", dir);
+	_cleanup_strv_free_ char **l = NULL;
+	json_t *cfg, *m;
+	size_t i;
+
+	if (!path)
+		return berth_error_set(err, ENOMEM, "container config");
+	cfg = json_load_file(path, 0, NULL);
+	if (!cfg)
+		return berth_error_new(err, EINVAL, "read '%s'", path);
+	json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+	{
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		const char *type = json_string_value(json_object_get(m, "type"));
+		bool ro = false;
+		json_t *o;
+		size_t k;
+
+		if (!dst || !src || !type || !streq(type, "bind") || startswith(src, dir))
+			continue;
+		json_array_foreach(json_object_get(m, "options"), k,
+				   o) if (json_string_value(o) && streq(json_string_value(o), "ro"))
+		    ro = true;
+		if (strv_extend(&l, dst) < 0 || strv_extend(&l, src) < 0 ||
+		    strv_extend(&l, ro ? "ro" : "rw") < 0) {
+			json_decref(cfg);
+			return berth_error_set(err, ENOMEM, "container config");
+		}
+	}
+	json_decref(cfg);
+	if (!l && !(l = calloc(1, sizeof(*l))))
+		return berth_error_set(err, ENOMEM, "container config");
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+/* Make dst in the root root_fd as the runtime makes a missing mount target at start: its
+ * directories, and dst a directory (or an empty file for a file's bind), no symlink
+ * followed. Returns an O_PATH fd of it. */
+static int make_target(int root_fd, const char *dst, bool file, struct berth_error **err)
+{
+	const uint64_t how = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+	_cleanup_free_ char *copy = strdup(dst);
+	_cleanup_close_ int cur = -EBADF;
+	char *p, *next;
+
+	if (!copy)
+		return berth_error_set(err, ENOMEM, "volume '%s'", dst);
+	cur = cp_openat2(root_fd, "/", O_PATH | O_DIRECTORY, how);
+	for (p = copy; cur >= 0 && p; p = next) {
+		int fd;
+
+		while (*p == '/')
+			p++;
+		next = strchr(p, '/');
+		if (next)
+			*next++ = 0;
+		if (!*p)
+			continue;
+		fd = cp_openat2(cur, p, O_PATH, how);
+		if (fd == -ENOENT && (!next || !*next) && file) {
+			fd = openat(cur, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				    0644);
+			if (fd >= 0)
+				close(fd);
+			fd = fd < 0 ? -errno : cp_openat2(cur, p, O_PATH, how);
+		} else if (fd == -ENOENT) {
+			fd = mkdirat(cur, p, 0755) < 0 ? -errno : cp_openat2(cur, p, O_PATH, how);
+		}
+		if (fd < 0)
+			return berth_error_set(err, -fd, "volume '%s': make '%s'", dst, p);
+		close(cur);
+		cur = fd;
+	}
+	if (cur < 0)
+		return berth_error_set(err, -cur, "volume '%s'", dst);
+	return TAKE_FD(cur);
+}
+
+/* Bind src on dst inside the root root_fd: dst opened (made when missing) in the root
+ * without following a symlink, mounted on through /proc/self/fd, as the runtime mounts. */
+static int bind_in_root(int root_fd, const char *dst, const char *src, bool ro,
+			struct berth_error **err)
+{
+	const uint64_t how = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	char p[64];
+
+	if (stat(src, &st) < 0)
+		return berth_error_set(err, errno, "volume '%s': source '%s'", dst, src);
+	fd = make_target(root_fd, dst, !S_ISDIR(st.st_mode), err);
+	if (fd < 0)
+		return fd;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error_set(err, errno, "mount volume '%s' on '%s'", src, dst);
+	if (!ro)
+		return 0;
+	close(fd);
+	fd = cp_openat2(root_fd, dst, O_PATH, how); /* now the bind's root */
+	if (fd < 0)
+		return berth_error_set(err, -fd, "volume '%s'", dst);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return berth_error_set(err, errno, "volume '%s': read-only", dst);
+	return 0;
+}
+
+/* The child of stopped_root(): the overlay on rootfs in a mount namespace of its own,
+ * the container's volumes and binds on it, the root's fd sent on sock; then it waits
+ * for sock to close, keeping the namespace (and so the binds) alive while it is used. */
 static _Noreturn void root_child(char **layers, const char *upper, const char *work,
-				 const char *rootfs, int sock)
+				 const char *rootfs, char **binds, int sock)
 {
 	struct berth_error *e = NULL;
 	int fd, r;
+	char c;
 
 	if (unshare(CLONE_NEWNS) < 0) {
 		r = berth_error_set(&e, errno, "unshare mount namespace");
@@ -98,17 +218,29 @@ static _Noreturn void root_child(char **layers, const char *upper, const char *w
 		r = berth_error_set(&e, errno, "open '%s'", rootfs);
 		goto fail;
 	}
-	_exit(sync_send(sock, SYNC_READY, 0, fd) < 0 ? 1 : 0);
+	for (char **b = binds; b && b[0] && b[1] && b[2]; b += 3) {
+		r = bind_in_root(fd, b[0], b[1], streq(b[2], "ro"), &e);
+		if (r < 0)
+			goto fail;
+	}
+	if (sync_send(sock, SYNC_READY, 0, fd) < 0)
+		_exit(1);
+	while (read(sock, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
 fail:
 	(void)sync_send_error(sock, -r, e);
 	_exit(1);
 }
 
+/* A stopped container's root: *ret_fd, kept whole while *ret_sock is open (closing it
+ * ends the child *ret_pid, which the caller reaps). */
 static int stopped_root(struct berth_store *s, const char *dir, const struct record *rec,
-			int *ret_fd, struct berth_error **err)
+			int *ret_fd, int *ret_sock, pid_t *ret_pid, struct berth_error **err)
 {
 	_cleanup_free_ char *upper = xasprintf("%s/upper", dir), *work = xasprintf("%s/work", dir),
 			    *rootfs = xasprintf("%s/rootfs", dir);
+	_cleanup_strv_free_ char **binds = NULL;
 	struct berth_image *img = NULL;
 	struct sync_msg m;
 	int sk[2], status, fd = -EBADF, r;
@@ -116,6 +248,9 @@ static int stopped_root(struct berth_store *s, const char *dir, const struct rec
 
 	if (!upper || !work || !rootfs)
 		return berth_error_set(err, ENOMEM, "mount the container's root");
+	r = volume_binds(dir, &binds, err);
+	if (r < 0)
+		return r;
 	r = berth_image_lookup(s, rec->image_id, &img, err);
 	if (r < 0)
 		return berth_error_wrap(err, "image of container %.12s", rec->id);
@@ -127,7 +262,7 @@ static int stopped_root(struct berth_store *s, const char *dir, const struct rec
 	pid = fork();
 	if (pid == 0) {
 		close(sk[0]);
-		root_child(img->layer_dirs, upper, work, rootfs, sk[1]);
+		root_child(img->layer_dirs, upper, work, rootfs, binds, sk[1]);
 	}
 	close(sk[1]);
 	berth_image_free(img);
@@ -136,19 +271,21 @@ static int stopped_root(struct berth_store *s, const char *dir, const struct rec
 		return berth_error_set(err, errno, "fork");
 	}
 	r = sync_recv(sk[0], &m, &fd);
-	close(sk[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0)
-		return berth_error_set(err, -r, "mount the container's root");
-	if (m.type == SYNC_ERROR) {
+	if (r < 0 || m.type != SYNC_READY || fd < 0) {
+		close(sk[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 		if (fd >= 0)
 			close(fd);
-		return sync_error_to(&m, err);
-	}
-	if (fd < 0)
+		if (r < 0)
+			return berth_error_set(err, -r, "mount the container's root");
+		if (m.type == SYNC_ERROR)
+			return sync_error_to(&m, err);
 		return berth_error_new(err, EIO, "mount the container's root: no descriptor");
+	}
 	*ret_fd = fd;
+	*ret_sock = sk[0];
+	*ret_pid = pid;
 	return 0;
 }
 
@@ -163,6 +300,8 @@ static int close_fd(int fd)
 struct cp_ctr {
 	struct ctr c;
 	int lock, start_lock, root;
+	int child_sock; /* a stopped one's: its mount namespace lives while this is open */
+	pid_t child;
 };
 
 static void cp_ctr_release(struct cp_ctr *c)
@@ -171,6 +310,9 @@ static void cp_ctr_release(struct cp_ctr *c)
 	close_fd(c->lock);
 	close_fd(c->start_lock);
 	close_fd(c->root);
+	close_fd(c->child_sock);
+	while (c->child > 0 && waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 static int cp_ctr_open(struct berth_engine *e, const char *key, struct cp_ctr *ret,
@@ -178,7 +320,8 @@ static int cp_ctr_open(struct berth_engine *e, const char *key, struct cp_ctr *r
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_free_ char *sl = NULL, *proot = NULL;
-	struct cp_ctr c = {.lock = -EBADF, .start_lock = -EBADF, .root = -EBADF};
+	struct cp_ctr c = {
+	    .lock = -EBADF, .start_lock = -EBADF, .root = -EBADF, .child_sock = -EBADF};
 	int r;
 
 	r = ctr_find(berth_store_root(s), key, &c.c, err);
@@ -220,7 +363,7 @@ static int cp_ctr_open(struct berth_engine *e, const char *key, struct cp_ctr *r
 		/* the start lock only keeps stopped ones stopped */
 		c.start_lock = close_fd(c.start_lock);
 	} else {
-		r = stopped_root(s, c.c.dir, &c.c.rec, &c.root, err);
+		r = stopped_root(s, c.c.dir, &c.c.rec, &c.root, &c.child_sock, &c.child, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -352,7 +495,7 @@ int berth_engine_cp_from(struct berth_engine *e, const char *key, const char *sr
 			 int out_fd, const struct berth_cp_opts *o, struct berth_error **err)
 {
 	_cleanup_(cp_ctr_release) struct cp_ctr c = {
-	    .lock = -EBADF, .start_lock = -EBADF, .root = -EBADF};
+	    .lock = -EBADF, .start_lock = -EBADF, .root = -EBADF, .child_sock = -EBADF};
 	struct side from = {.ctr = key}, host = {.root = -EBADF};
 	int r;
 
@@ -369,7 +512,7 @@ int berth_engine_cp_to(struct berth_engine *e, const char *key, const char *src,
 		       const char *dest, const struct berth_cp_opts *o, struct berth_error **err)
 {
 	_cleanup_(cp_ctr_release) struct cp_ctr c = {
-	    .lock = -EBADF, .start_lock = -EBADF, .root = -EBADF};
+	    .lock = -EBADF, .start_lock = -EBADF, .root = -EBADF, .child_sock = -EBADF};
 	_cleanup_(cp_path_release) struct cp_path dp = {0};
 	_cleanup_close_ int dfd = -EBADF;
 	struct side host = {.root = -EBADF}, to = {.ctr = key};

@@ -71,7 +71,19 @@ test_cp_with_a_running_container_sees_its_volumes() {
 	engine cp r:/vol/made "$h/made"
 	assert_eq made "$(cat "$h/made/deep/x")"
 	engine rm -f r >/dev/null
+	# stopped, its volumes and binds are there too (read-only ones refuse)
+	mkdir -p "$h/bind"
+	engine create --name s -v vol:/vol -v "$h/bind:/b:ro" "$(cgp)" bb true >/dev/null
+	engine cp "$h/f" s:/vol/again
+	assert_eq hello "$(cat "$BERTH_STORE/volumes/vol/_data/again")"
+	assert_eq made "$(engine cp s:/vol/made/deep/x - | tar -xO)"
+	run engine cp "$h/f" s:/b/
+	assert_eq 1 "$status"
+	assert_contains "$output" "Read-only file system"
+	[ ! -e "$h/bind/f" ] || fail "a read-only bind was written"
+	engine rm s >/dev/null
 	engine volume rm vol >/dev/null
+	assert_eq "" "$(grep -F "$BERTH_TEST_TMP" /proc/self/mountinfo || true)"
 }
 
 test_cp_tar_streams() {
