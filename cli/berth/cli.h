@@ -173,6 +173,8 @@ int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_err
 
 /* docker's units.HumanSizeWithPrecision(n, 3): decimal units, "4.26MB", "123B". */
 void format_size(int64_t bytes, char *buf, size_t n);
+/* docker's units.BytesSize: binary units, 4 significant digits ("23.47GiB"). */
+void format_binary(uint64_t bytes, char *buf, size_t n);
 /* docker's units.HumanDuration(now - then) + " ago": "2 minutes ago". */
 void format_since(int64_t then, int64_t now, char *buf, size_t n);
 

@@ -245,6 +245,19 @@ void format_size(int64_t bytes, char *buf, size_t n)
 	snprintf(buf, n, "%.3g%s", v, units[i]);
 }
 
+void format_binary(uint64_t bytes, char *buf, size_t n)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	while (v >= 1024.0 && i < ELEMENTSOF(units) - 1) {
+		v /= 1024.0;
+		i++;
+	}
+	snprintf(buf, n, "%.4g%s", v, units[i]);
+}
+
 void format_since(int64_t then, int64_t now, char *buf, size_t n)
 {
 	int64_t d = now - then, minutes, hours;

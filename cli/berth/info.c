@@ -12,20 +12,6 @@
 #include "berth/util.h"
 #include "cli.h"
 
-/* docker's units.BytesSize: binary units, 4 significant digits ("23.47GiB") */
-static void bytes_size(uint64_t n, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)n;
-	size_t i = 0;
-
-	while (v >= 1024.0 && i < ELEMENTSOF(units) - 1) {
-		v /= 1024.0;
-		i++;
-	}
-	snprintf(buf, size, "%.4g%s", v, units[i]);
-}
-
 /* Go's GOARCH for uname's machine */
 static const char *go_arch(const char *machine)
 {
@@ -60,24 +46,33 @@ static int only_help(int argc, char **argv, struct berth_cli *cli, const char *u
 	return 0;
 }
 
-int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+/* the flags (help only), then the engine's info: 1 when help was printed */
+static int read_info(int argc, char **argv, struct berth_cli *cli, const char *usage,
+		     struct berth_info *ret, struct berth_error **err)
 {
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	int r;
+
+	r = only_help(argc, argv, cli, usage, err);
+	if (r != 0)
+		return r;
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	return berth_engine_info(engine, ret, err);
+}
+
+int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
 	struct berth_info i = { 0 };
 	char mem[32];
 	int r;
 
-	r = only_help(argc, argv, cli,
-		      "Usage:  berth info\n\nDisplay system-wide information\n", err);
+	r = read_info(argc, argv, cli, "Usage:  berth info\n\nDisplay system-wide information\n",
+		      &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = cli_open_engine(cli, &engine, err);
-	if (r < 0)
-		return r;
-	r = berth_engine_info(engine, &i, err);
-	if (r < 0)
-		return r;
-	bytes_size(i.mem_total, mem, sizeof(mem));
+	format_binary(i.mem_total, mem, sizeof(mem));
 	printf("Client:\n Version:    %s\n Debug Mode: %s\n\n", i.version,
 	       cli->debug ? "true" : "false");
 	printf("Server:\n Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n"
@@ -116,20 +111,13 @@ int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 
 int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	struct berth_info i = { 0 };
 	int r;
 
-	r = only_help(argc, argv, cli,
-		      "Usage:  berth version\n\nShow the berth version information\n", err);
+	r = read_info(argc, argv, cli,
+		      "Usage:  berth version\n\nShow the berth version information\n", &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = cli_open_engine(cli, &engine, err);
-	if (r < 0)
-		return r;
-	r = berth_engine_info(engine, &i, err);
-	if (r < 0)
-		return r;
 	printf("Client:\n Version:           %s\n OS/Arch:           linux/%s\n\n"
 	       "Server:\n Engine:\n  Version:          %s\n  OS/Arch:          linux/%s\n"
 	       "  Kernel Version:   %s\n  Cgroup Driver:    %s\n berth-runtime:\n"

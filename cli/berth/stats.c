@@ -18,20 +18,6 @@
 #include "cli.h"
 #include "berth/util.h"
 
-/* docker's units.BytesSize: binary units, 4 significant digits ("1.234MiB") */
-static void format_binary(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	size_t i = 0;
-
-	while (v >= 1024.0 && i < ELEMENTSOF(units) - 1) {
-		v /= 1024.0;
-		i++;
-	}
-	snprintf(buf, n, "%.4g%s", v, units[i]);
-}
-
 struct sample {
 	char *key;               /* as given, or the container's name */
 	char id[13];

@@ -113,6 +113,11 @@ int record_lock(const char *dir, int *ret_fd);
  * Released by closing *ret_fd. */
 int record_store_lock(const char *store_root, int *ret_fd, struct berth_error **err);
 
+/* The same for another lock file of the store (<store>/NAME, made when missing), e.g.
+ * volumes.lock. */
+int record_store_lock_file(const char *store_root, const char *name, int *ret_fd,
+			   struct berth_error **err);
+
 /* Whether a container (any state) has this name; *ret_id (if not NULL): its id. */
 bool record_name_taken(const char *store_root, const char *name, char **ret_id);
 

@@ -84,11 +84,17 @@ int record_lock(const char *dir, int *ret_fd)
 
 int record_store_lock(const char *store_root, int *ret_fd, struct berth_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/containers.lock", store_root);
+	return record_store_lock_file(store_root, "containers.lock", ret_fd, err);
+}
+
+int record_store_lock_file(const char *store_root, const char *name, int *ret_fd,
+			   struct berth_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", store_root, name);
 	_cleanup_close_ int fd = -EBADF;
 
 	if (!path)
-		return berth_error_set(err, ENOMEM, "containers lock");
+		return berth_error_set(err, ENOMEM, "lock '%s'", name);
 	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return berth_error_set(err, errno, "open '%s'", path);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,19 +41,7 @@ bool volume_name_valid(const char *n)
  * last: nothing else is locked while it is held. */
 static int volumes_lock(const char *store_root, int *ret_fd, struct berth_error **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/volumes.lock", store_root);
-	_cleanup_close_ int fd = -EBADF;
-
-	if (!path)
-		return berth_error_set(err, ENOMEM, "volumes lock");
-	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return berth_error_set(err, errno, "open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return berth_error_set(err, errno, "lock '%s'", path);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return record_store_lock_file(store_root, "volumes.lock", ret_fd, err);
 }
 
 bool volume_exists(const char *store_root, const char *name)
