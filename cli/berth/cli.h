@@ -94,13 +94,6 @@ int cmd_diff(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 		struct berth_error **err);
 
-/* docker's --format for JSON objects: a subset of Go's text/template, {{.A.B}} (a
- * string as it is, other values as JSON), {{json .A}} and {{.}}, with text between.
- * One output per object. -EINVAL with the reason for what it cannot do; -ENOENT, as Go's
- * missingkey=error, for a path with a key its object lacks (out may hold part of the
- * output then). */
-int cli_template(const char *tmpl, json_t *obj, FILE *out, struct berth_error **err);
-
 /* --- helpers (format.c) --- */
 
 /* The image store alone (image commands), or the engine on it (--root, --cgroup-manager). */
@@ -197,6 +190,30 @@ struct berth_registry_options;
 int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
 		       struct berth_registry_options *o, void (*usage)(FILE *),
 		       struct berth_error **err);
+
+/* --format of a listing command (ps, images, volume ls, network ls), as docker's:
+ * "table TEMPLATE" prints a header (TEMPLATE over the titles) and the rows aligned as
+ * docker's tabwriter, any other TEMPLATE a line per row, "json" a JSON object per row;
+ * `\t` and `\n` as typed stand for a tab and a newline. */
+struct cli_format {
+	struct tmpl *tmpl;
+	bool table;
+	char *out;   /* the rows so far (table: aligned at the end) */
+	size_t n;
+	FILE *f;
+};
+/* *ret_used: false for no format, "" or "table" (docker's default table: the
+ * command's own output). A template Go would not parse is an error. */
+int cli_format_open(const char *format, struct cli_format *f, bool *ret_used,
+		    struct berth_error **err);
+/* One row, its fields as docker names them (strings). */
+int cli_format_row(struct cli_format *f, json_t *row, struct berth_error **err);
+/* Print: the header (its fields' titles in header, an object of strings), then the rows. */
+int cli_format_finish(struct cli_format *f, json_t *header, struct berth_error **err);
+void cli_format_release(struct cli_format *f);
+
+/* "2006-01-02 15:04:05 -0700 MST", docker's CreatedAt, in local time. */
+void format_created_at(int64_t t, char *buf, size_t n);
 
 /* A text table like docker's (tabwriter: min width 10, padding 3). */
 struct table;

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth/cleanup.h"
 #include "cli.h"
 #include "berth/util.h"
+#include "template.h"
 
 int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {
@@ -448,4 +450,189 @@ int cli_env_file(char ***env, const char *path, struct berth_error **err)
 			return berth_error_set(err, ENOMEM, "--env-file '%s'", path);
 	}
 	return 0;
+}
+
+void format_created_at(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char tz[16];
+
+	if (!localtime_r(&tt, &tm)) {
+		snprintf(buf, n, "N/A");
+		return;
+	}
+	strftime(tz, sizeof(tz), "%z %Z", &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S ", &tm);
+	/* Go prints a zone without an abbreviation as its offset: "+0000 +0000" */
+	strncat(buf, tz, n - strlen(buf) - 1);
+}
+
+int cli_format_open(const char *format, struct cli_format *f, bool *ret_used,
+		    struct berth_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *body;
+	size_t o = 0;
+	int r;
+
+	*f = (struct cli_format){ 0 };
+	*ret_used = false;
+	if (!format)
+		return 0;
+	body = format;
+	/* docker: "table" then the template, trimmed of spaces */
+	if (startswith(body, "table")) {
+		f->table = true;
+		body += strlen("table");
+	}
+	while (*body == ' ')
+		body++;
+	if (!*body)
+		return 0; /* "" and "table": the default table */
+	if (!f->table && streq(body, "json"))
+		body = "{{json .}}";
+	text = malloc(strlen(body) + 1);
+	if (!text)
+		return berth_error_set(err, ENOMEM, "format");
+	/* `\t` and `\n` as typed, as docker's */
+	for (const char *p = body; *p; p++) {
+		if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
+			text[o++] = p[1] == 't' ? '\t' : '\n';
+			p++;
+		} else {
+			text[o++] = *p;
+		}
+	}
+	while (o > 0 && text[o - 1] == ' ')
+		o--;
+	text[o] = 0;
+	r = tmpl_parse(text, false, &f->tmpl, err);
+	if (r < 0)
+		return berth_error_wrap(err, "template parsing error");
+	f->f = open_memstream(&f->out, &f->n);
+	if (!f->f) {
+		f->tmpl = tmpl_free(f->tmpl);
+		return berth_error_set(err, errno, "format");
+	}
+	*ret_used = true;
+	return 0;
+}
+
+int cli_format_row(struct cli_format *f, json_t *row, struct berth_error **err)
+{
+	int r = tmpl_execute(f->tmpl, row, f->f, err);
+
+	if (r < 0)
+		return r;
+	fputc('\n', f->f);
+	return 0;
+}
+
+static size_t rune_width(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* Go's tabwriter as docker sets it up (min width 10, padding 3, spaces): a cell ended by
+ * a tab is padded to its column's width; what follows a line's last tab is not. */
+static void tabwrite(const char *text, size_t n, FILE *out)
+{
+	_cleanup_free_ size_t *w = NULL;
+	size_t n_w = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = text, *end = text + n;
+
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl ? nl : end;
+			size_t col = 0;
+
+			for (const char *c = p; c < le; col++) {
+				const char *tab = memchr(c, '\t', (size_t)(le - c));
+				size_t cw;
+
+				if (!tab) {
+					if (pass)
+						fwrite(c, 1, (size_t)(le - c), out);
+					break;
+				}
+				cw = rune_width(c, (size_t)(tab - c));
+				if (pass == 0) {
+					if (col >= n_w) {
+						size_t *nw = realloc(w, (col + 1) * sizeof(*w));
+
+						if (!nw)
+							return;
+						w = nw;
+						while (n_w <= col)
+							w[n_w++] = 10;
+					}
+					if (cw + 3 > w[col])
+						w[col] = cw + 3;
+				} else {
+					fwrite(c, 1, (size_t)(tab - c), out);
+					for (size_t i = cw; i < w[col]; i++)
+						fputc(' ', out);
+				}
+				c = tab + 1;
+			}
+			if (pass && nl)
+				fputc('\n', out);
+			p = nl ? nl + 1 : end;
+		}
+	}
+}
+
+int cli_format_finish(struct cli_format *f, json_t *header, struct berth_error **err)
+{
+	_cleanup_free_ char *head = NULL, *all = NULL;
+	size_t head_n = 0, all_n = 0;
+	FILE *h;
+
+	if (fclose(f->f) != 0) {
+		f->f = NULL;
+		return berth_error_set(err, errno, "format");
+	}
+	f->f = NULL;
+	if (!f->table) {
+		fwrite(f->out, 1, f->n, stdout);
+		return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write");
+	}
+	/* the header: the template over the titles (what fails to render is left out) */
+	h = open_memstream(&all, &all_n);
+	if (!h)
+		return berth_error_set(err, errno, "format");
+	{
+		FILE *hf = open_memstream(&head, &head_n);
+
+		if (hf) {
+			int r = tmpl_execute(f->tmpl, header, hf, NULL);
+
+			fclose(hf);
+			if (r >= 0 && head_n) {
+				fwrite(head, 1, head_n, h);
+				fputc('\n', h);
+			}
+		}
+	}
+	fwrite(f->out, 1, f->n, h);
+	if (fclose(h) != 0)
+		return berth_error_set(err, errno, "format");
+	tabwrite(all, all_n, stdout);
+	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write");
+}
+
+void cli_format_release(struct cli_format *f)
+{
+	if (f->f)
+		fclose(f->f);
+	free(f->out);
+	tmpl_free(f->tmpl);
+	*f = (struct cli_format){ 0 };
 }
