@@ -321,12 +321,32 @@ struct berth_ctr_info {
 				  * "0.0.0.0:8080->80/tcp, ..."; "" for none */
 	int exit_code;
 	pid_t pid;
+	char **volumes;	   /* the names of the volumes it mounts; never NULL */
+	char *network;	   /* its network's name, "none", "host"...; NULL: none */
+	char **port_specs; /* its -p, "[IP:]HOST:CTR/PROTO" (HOST 0: picked at start) */
+	char **published;  /* the same as published while it runs, else NULL */
 };
 
 /* Containers of the store, newest first; with all == false only running ones. */
 int berth_engine_list(struct berth_engine *e, bool all, struct berth_ctr_info ***ret, size_t *ret_n,
 		      struct berth_error **err);
 void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n);
+void berth_ctr_info_free(struct berth_ctr_info *c);
+
+/*
+ * docker's `ps --filter`: berth_engine_list() narrowed by filters ("key=value",
+ * NULL-terminated, may be NULL; several values of one key are OR'ed, different keys
+ * AND'ed): id, name (regular expressions, as docker's), status (created, running,
+ * paused, exited, restarting, dead; any status filter lists every container, as -a),
+ * exited=CODE, ancestor=IMAGE (ref or id), before=CTR, since=CTR (created before/after
+ * it), volume=NAME|DESTINATION, network=NAME|ID, publish=PORT[/PROTO] (a host port it
+ * publishes while it runs), expose=PORT[/PROTO] (a container port of its -p); ports
+ * may be ranges, 8000-8080/tcp. -EINVAL "invalid filter 'KEY'" for a key it does not
+ * know, or a bad value, and for label (berth's containers have none); -ENOENT for a
+ * before/since container that does not exist.
+ */
+int berth_engine_ps(struct berth_engine *e, bool all, char *const *filters,
+		    struct berth_ctr_info ***ret, size_t *ret_n, struct berth_error **err);
 
 /* Remove a container by name, id or unique id prefix: refused while it runs unless
  * force (then it is killed). Unmounts, deletes runtime state, cgroup, and files; with

@@ -62,7 +62,7 @@ struct berth_image {
 	char *user;	   /* NULL when unset */
 	char *stop_signal; /* NULL when unset ("SIGTERM" then) */
 	char **exposed;	   /* the ports the image exposes, "80/tcp"; never NULL */
-	char **labels;	   /* its Labels, "KEY=VALUE"; NULL when none */
+	char **labels;	   /* its labels, "key=value"; never NULL */
 	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };
@@ -146,6 +146,19 @@ int berth_image_list(struct berth_store *s, struct berth_image ***ret_images, si
 
 /* Frees the n images and the array. Accepts NULL; returns NULL. */
 struct berth_image **berth_image_list_free(struct berth_image **images, size_t n);
+
+/*
+ * docker's `images --filter`: the images of berth_image_list() that pass every key of
+ * filters ("key=value", NULL-terminated, may be NULL; several values of one key are
+ * OR'ed, different keys AND'ed): dangling=true|false, reference=PATTERN (path.Match
+ * against "name:tag" and "name", '*' within a path component), before=IMAGE,
+ * since=IMAGE (created before/after it), label=KEY or label=KEY=VALUE. The list is
+ * filtered in place: images that do not pass are freed, *n shrinks.
+ * -EINVAL "invalid filter 'KEY'" for a key it does not know, or a bad value; -ENOENT
+ * for a before/since image that does not exist.
+ */
+int berth_image_list_filter(struct berth_store *s, struct berth_image **images, size_t *n,
+			    char *const *filters, struct berth_error **err);
 
 /*
  * Untag ref; when no ref points to the image any more, delete its config and every

@@ -1050,20 +1050,27 @@ static int cmp_created(const void *a, const void *b)
 	return (y->created > x->created) - (y->created < x->created);
 }
 
-void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
+void berth_ctr_info_free(struct berth_ctr_info *c)
 {
-	for (size_t i = 0; l && i < n; i++) {
-		free(l[i]->id);
-		free(l[i]->name);
-		free(l[i]->image);
-		free(l[i]->image_id);
-		free(l[i]->command);
-		free(l[i]->ports);
-		free(l[i]);
-	}
-	free(l);
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->image_id);
+	free(c->command);
+	free(c->ports);
+	strv_free(c->volumes);
+	free(c->network);
+	strv_free(c->port_specs);
+	strv_free(c->published);
+	free(c);
 }
 
+void berth_ctr_info_list_free(struct berth_ctr_info **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		berth_ctr_info_free(l[i]);
+	free(l);
+}
 
 struct list_ctx {
 	bool all;
@@ -1101,6 +1108,15 @@ static int list_one(const char *dir, struct record *r, void *data)
 		.restarting = r->state == BERTH_CTR_RUNNING && r->restarting,
 	};
 	c->ports = format_ports(r->state == BERTH_CTR_RUNNING ? r->published : NULL);
+	c->volumes = r->volumes ? TAKE_PTR(r->volumes) : calloc(1, sizeof(char *));
+	c->network = TAKE_PTR(r->network);
+	c->port_specs = TAKE_PTR(r->ports);
+	if (r->state == BERTH_CTR_RUNNING)
+		c->published = TAKE_PTR(r->published);
+	if (!c->volumes) {
+		berth_ctr_info_free(c);
+		return -ENOMEM;
+	}
 	if (r->state == BERTH_CTR_RUNNING && x->rtroot) {
 		struct berth_state st;
 

@@ -246,7 +246,9 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 			if (strv_extend(&c->exposed, key) < 0)
 				return berth_error_set(err, ENOMEM, "image config");
 	}
-
+	c->labels = calloc(1, sizeof(char *));
+	if (!c->labels)
+		return berth_error_set(err, ENOMEM, "image config");
 	{
 		json_t *lb = cfg ? json_object_get(cfg, "Labels") : NULL;
 		const char *key;
@@ -255,12 +257,14 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		if (lb && !json_is_null(lb) && !json_is_object(lb))
 			return berth_error_new(err, EINVAL,
 					       "image config: config.Labels: expected an object");
-		json_object_foreach(lb, key, v) {
+		json_object_foreach(lb, key, v)
+		{
 			_cleanup_free_ char *kv = NULL;
 
 			if (!json_is_string(v))
 				return berth_error_new(err, EINVAL,
-						       "image config: config.Labels.%s: expected a string",
+						       "image config: config.Labels.%s: expected a "
+						       "string",
 						       key);
 			kv = xasprintf("%s=%s", key, json_string_value(v));
 			if (!kv || strv_extend(&c->labels, kv) < 0)

@@ -22,7 +22,7 @@ struct image_config {
 	char *user;	   /* NULL when unset or empty */
 	char *stop_signal; /* NULL when unset or empty */
 	char **exposed;	   /* ExposedPorts' keys ("80/tcp"); never NULL after parse */
-	char **labels;	   /* Labels as "KEY=VALUE"; NULL when none */
+	char **labels;	   /* Labels as "key=value"; never NULL after parse */
 	char **diff_ids;   /* "sha256:<hex>", bottom layer first; at least one */
 };
 
