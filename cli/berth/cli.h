@@ -212,6 +212,14 @@ int cli_format_row(struct cli_format *f, json_t *row, struct berth_error **err);
 int cli_format_finish(struct cli_format *f, json_t *header, struct berth_error **err);
 void cli_format_release(struct cli_format *f);
 
+/* A --filter "key=value" added to *filters (the key trimmed and lowercased, as docker's
+ * CLI does); a usage error without '='. */
+int cli_filter_add(struct berth_cli *cli, char ***filters, const char *arg,
+		   struct berth_error **err);
+
+/* docker's stringutils.Ellipsis: s cut to max runes, its last one "…". malloc'd. */
+char *cli_ellipsis(const char *s, size_t max);
+
 /* "2006-01-02 15:04:05 -0700 MST", docker's CreatedAt, in local time. */
 void format_created_at(int64_t t, char *buf, size_t n);
 

@@ -636,3 +636,45 @@ void cli_format_release(struct cli_format *f)
 	tmpl_free(f->tmpl);
 	*f = (struct cli_format){ 0 };
 }
+
+int cli_filter_add(struct berth_cli *cli, char ***filters, const char *arg,
+		   struct berth_error **err)
+{
+	_cleanup_free_ char *kv = NULL;
+	const char *eq = strchr(arg, '=');
+	size_t o = 0;
+
+	if (!eq)
+		return cli_usage_error(cli, err, "bad format of filter (expected name=value)");
+	kv = malloc(strlen(arg) + 1);
+	if (!kv)
+		return berth_error_set(err, ENOMEM, "filter");
+	for (const char *p = arg; p < eq; p++)
+		if (*p != ' ' && *p != '\t')
+			kv[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	kv[o++] = '=';
+	for (const char *p = eq + 1; *p == ' ' || *p == '\t'; p++)
+		eq++;
+	strcpy(kv + o, eq + 1);
+	o = strlen(kv);
+	while (o > 0 && (kv[o - 1] == ' ' || kv[o - 1] == '\t'))
+		kv[--o] = 0;
+	if (strv_extend(filters, kv) < 0)
+		return berth_error_set(err, ENOMEM, "filter");
+	return 0;
+}
+
+char *cli_ellipsis(const char *s, size_t max)
+{
+	size_t runes = 0, i = 0, cut = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (runes == (max ? max - 1 : 0))
+				cut = i;
+			runes++;
+		}
+	if (runes <= max)
+		return strdup(s);
+	return xasprintf("%.*s…", (int)cut, s);
+}

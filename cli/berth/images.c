@@ -19,9 +19,13 @@ static void usage(FILE *f)
 		   "List images\n"
 		   "\n"
 		   "Options:\n"
-		   "  -q, --quiet      Only show image IDs\n"
-		   "      --no-trunc   Don't truncate output\n"
-		   "  -h, --help       Print this help\n");
+		   "  -f, --filter filter   Filter output based on conditions provided "
+		   "(dangling, reference, before, since, label)\n"
+		   "      --format string   Format output using a custom template: 'table', "
+		   "'table TEMPLATE', 'json', 'TEMPLATE'\n"
+		   "  -q, --quiet           Only show image IDs\n"
+		   "      --no-trunc        Don't truncate output\n"
+		   "  -h, --help            Print this help\n");
 }
 
 static void tablep(struct table **t)
@@ -50,10 +54,35 @@ static const char *display_id(const char *id, bool no_trunc, char buf[SHORT_ID_L
 	return buf;
 }
 
+/* docker's placeholders of an image (formatter.imageContext), keys sorted as its JSON
+ * has them */
+static json_t *row_of(const struct berth_image *img, const char *repo, const char *tag,
+		      const char *id, const char *since, const char *size)
+{
+	char created_at[64];
+
+	format_created_at(img->created, created_at, sizeof(created_at));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers",
+			 "N/A", "CreatedAt", created_at, "CreatedSince", since, "Digest", "<none>",
+			 "ID", id, "Repository", repo, "SharedSize", "N/A", "Size", size, "Tag",
+			 tag, "UniqueSize", "N/A", "VirtualSize", size);
+}
+
+static json_t *header(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers",
+			 "CONTAINERS", "CreatedAt", "CREATED AT", "CreatedSince", "CREATED",
+			 "Digest", "DIGEST", "ID", "IMAGE ID", "Repository", "REPOSITORY",
+			 "SharedSize", "SHARED SIZE", "Size", "SIZE", "Tag", "TAG", "UniqueSize",
+			 "UNIQUE SIZE", "VirtualSize", "VIRTUAL SIZE");
+}
+
 int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_NO_TRUNC = 0x100 };
+	enum { OPT_NO_TRUNC = 0x100, OPT_FORMAT };
 	static const struct option options[] = {
+	    {"filter", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
 	    {"help", no_argument, NULL, 'h'},
@@ -63,13 +92,23 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(image_list_release) struct image_list l = {0};
 	_cleanup_(tablep) struct table *t = NULL;
-	_cleanup_strv_free_ char **seen = NULL;
-	bool quiet = false, no_trunc = false;
+	_cleanup_strv_free_ char **seen = NULL, **filters = NULL;
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	const char *format = NULL;
+	bool quiet = false, no_trunc = false, formatted = false;
 	int64_t now = (int64_t)time(NULL);
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, ":qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":f:qh", options, NULL)) >= 0) {
 		switch (c) {
+		case 'f':
+			r = cli_filter_add(cli, &filters, optarg, err);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -86,12 +125,20 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"images\" takes no arguments");
 
+	if (!quiet) {
+		r = cli_format_open(format, &fmt, &formatted, err);
+		if (r < 0)
+			return r;
+	}
 	r = cli_open_store(cli, &store, err);
 	if (r < 0)
 		return r;
 	r = berth_image_list(store, &l.images, &l.n, err);
 	if (r < 0)
 		return berth_error_wrap(err, "images");
+	r = berth_image_list_filter(store, l.images, &l.n, filters, err);
+	if (r < 0)
+		return r;
 
 	if (quiet) {
 		/* One line per image, not per tag: what `berth rmi $(berth images -q)`
@@ -133,10 +180,28 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 			return berth_error_set(err, ENOMEM, "images");
 		format_since(img->created, now, since, sizeof(since));
 		format_size(img->size, size, sizeof(size));
+		if (formatted) {
+			json_t *o = row_of(img, repo, tag, display_id(img->id, no_trunc, idbuf),
+					   since, size);
+
+			r = o ? cli_format_row(&fmt, o, err)
+			      : berth_error_set(err, ENOMEM, "images: format");
+			json_decref(o);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		const char *const row[] = {repo, tag, display_id(img->id, no_trunc, idbuf), since,
 					   size};
 		if (table_add_row(t, row) < 0)
 			return berth_error_set(err, ENOMEM, "images");
+	}
+	if (formatted) {
+		json_t *h = header();
+
+		r = cli_format_finish(&fmt, h, err);
+		json_decref(h);
+		return r;
 	}
 	r = table_print(t, stdout);
 	return r < 0 ? berth_error_set(err, -r, "write") : 0;

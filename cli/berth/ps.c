@@ -14,10 +14,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage:  berth ps [OPTIONS]\n\nList containers\n\nOptions:\n"
-		   "  -a, --all        Show all containers (default shows just running)\n"
-		   "  -q, --quiet      Only display container IDs\n"
-		   "      --no-trunc   Don't truncate output\n"
-		   "  -h, --help       Print this help\n");
+		   "  -a, --all             Show all containers (default shows just running)\n"
+		   "  -f, --filter filter   Filter output based on conditions provided\n"
+		   "      --format string   Format output using a custom template:\n"
+		   "                        'table':            Print output in table format with "
+		   "column headers (default)\n"
+		   "                        'table TEMPLATE':   Print output in table format using "
+		   "the given Go template\n"
+		   "                        'json':             Print in JSON format\n"
+		   "                        'TEMPLATE':         Print output using the given Go "
+		   "template\n"
+		   "  -q, --quiet           Only display container IDs\n"
+		   "      --no-trunc        Don't truncate output\n"
+		   "  -h, --help            Print this help\n");
 }
 
 static void tablep(struct table **t)
@@ -25,31 +34,104 @@ static void tablep(struct table **t)
 	table_free(*t);
 }
 
+static const char *state_of(const struct berth_ctr_info *c)
+{
+	if (c->restarting)
+		return "restarting";
+	if (c->state == BERTH_CTR_RUNNING)
+		return c->paused ? "paused" : "running";
+	return c->state == BERTH_CTR_CREATED ? "created" : "exited";
+}
+
+/* docker's placeholders of a container (formatter.ContainerContext), keys sorted as
+ * its JSON has them */
+static json_t *row_of(const struct berth_ctr_info *c, const char *id, const char *cmd,
+		      const char *since, const char *status, bool no_trunc)
+{
+	_cleanup_free_ char *mounts = NULL;
+	char created_at[64], nvol[16];
+	json_t *o;
+
+	for (char **v = c->volumes; v && *v; v++) {
+		_cleanup_free_ char *name = no_trunc ? strdup(*v) : cli_ellipsis(*v, 15);
+		char *m = name ? xasprintf("%s%s%s", mounts ? mounts : "", mounts ? "," : "", name)
+			       : NULL;
+
+		if (!m)
+			return NULL;
+		free(mounts);
+		mounts = m;
+	}
+	format_created_at(c->created, created_at, sizeof(created_at));
+	snprintf(nvol, sizeof(nvol), "%zu", strv_length(c->volumes));
+	o = json_object();
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "Command", json_string(cmd));
+	json_object_set_new(o, "CreatedAt", json_string(created_at));
+	json_object_set_new(o, "ID", json_string(id));
+	json_object_set_new(o, "Image", json_string(c->image ? c->image : ""));
+	json_object_set_new(o, "Labels", json_string(""));
+	json_object_set_new(o, "LocalVolumes", json_string(nvol));
+	json_object_set_new(o, "Mounts", json_string(mounts ? mounts : ""));
+	json_object_set_new(o, "Names", json_string(c->name));
+	json_object_set_new(o, "Networks", json_string(c->network ? c->network : ""));
+	json_object_set_new(o, "Ports", json_string(c->ports ? c->ports : ""));
+	json_object_set_new(o, "RunningFor", json_string(since));
+	json_object_set_new(o, "Size", json_string("0B"));
+	json_object_set_new(o, "State", json_string(state_of(c)));
+	json_object_set_new(o, "Status", json_string(status));
+	return o;
+}
+
+static json_t *header(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			 "Command", "COMMAND", "CreatedAt", "CREATED AT", "ID", "CONTAINER ID",
+			 "Image", "IMAGE", "Labels", "LABELS", "LocalVolumes", "LOCAL VOLUMES",
+			 "Mounts", "MOUNTS", "Names", "NAMES", "Networks", "NETWORKS", "Ports",
+			 "PORTS", "RunningFor", "CREATED", "Size", "SIZE", "State", "STATE",
+			 "Status", "STATUS");
+}
+
 int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_NO_TRUNC = 0x100 };
+	enum { OPT_NO_TRUNC = 0x100, OPT_FORMAT };
 	static const struct option options[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"all", no_argument, NULL, 'a'},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	static const char *const headers[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					       "STATUS", "PORTS", "NAMES" };
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	_cleanup_strv_free_ char **filters = NULL;
 	struct berth_ctr_info **l = NULL;
-	bool all = false, quiet = false, no_trunc = false;
+	const char *format = NULL;
+	bool all = false, quiet = false, no_trunc = false, formatted = false;
 	size_t n = 0;
 	int64_t now = time(NULL);
 	int c, r;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":aqh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":af:qh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			all = true;
+			break;
+		case 'f':
+			r = cli_filter_add(cli, &filters, optarg, err);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_FORMAT:
+			format = optarg;
 			break;
 		case 'q':
 			quiet = true;
@@ -66,10 +148,15 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	}
 	if (optind != argc)
 		return cli_usage_error(cli, err, "\"berth ps\" accepts no arguments");
+	if (!quiet) {
+		r = cli_format_open(format, &fmt, &formatted, err);
+		if (r < 0)
+			return r;
+	}
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_list(engine, all, &l, &n, err);
+	r = berth_engine_ps(engine, all, filters, &l, &n, err);
 	if (r < 0)
 		return r;
 	t = table_new(ELEMENTSOF(headers), headers);
@@ -110,6 +197,19 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 			snprintf(cmd, sizeof(cmd), "\"%s\"", l[i]->command);
 		else
 			snprintf(cmd, sizeof(cmd), "\"%.19s…\"", l[i]->command);
+		if (formatted) {
+			json_t *row =
+			    row_of(l[i], no_trunc ? l[i]->id : id, cmd, created, status, no_trunc);
+
+			r = row ? cli_format_row(&fmt, row, err)
+				: berth_error_set(err, ENOMEM, "ps: format");
+			json_decref(row);
+			if (r < 0) {
+				berth_ctr_info_list_free(l, n);
+				return r;
+			}
+			continue;
+		}
 		cells[0] = no_trunc ? l[i]->id : id;
 		cells[1] = l[i]->image;
 		cells[2] = cmd;
@@ -123,6 +223,13 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		}
 	}
 	berth_ctr_info_list_free(l, n);
+	if (formatted) {
+		json_t *h = header();
+
+		r = cli_format_finish(&fmt, h, err);
+		json_decref(h);
+		return r;
+	}
 	if (!quiet)
 		table_print(t, stdout);
 	return 0;

@@ -4,8 +4,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "berth/engine.h"
 #include "berth/cleanup.h"
@@ -57,34 +59,193 @@ static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struc
 	return 0;
 }
 
-static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+/* docker's `volume ls --filter`: name (a regular expression), dangling=true|false (no
+ * container mounts it), driver (local), label (berth's volumes have none) */
+static int volume_filter(struct berth_engine *engine, char ***names, char *const *filters,
+			 struct berth_error **err)
 {
-	static const struct option lo[] = { { "quiet", no_argument, NULL, 'q' },
-					    { "help", no_argument, NULL, 'h' },
-					    {} };
-	static const char *const headers[] = { "DRIVER", "VOLUME NAME" };
-	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	_cleanup_strv_free_ char **names = NULL;
-	struct table *t;
-	bool set[1] = { false };
+	_cleanup_strv_free_ char **used = NULL, **kept = NULL;
+	bool need_used = false;
 	int r;
 
-	r = flags(argc, argv, cli,
-		  "Usage:  berth volume ls [-q]\n\nList volumes\n\nOptions:\n"
-		  "  -q, --quiet   Only the names\n",
-		  ":qh", lo, set, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
+	for (char *const *f = filters; f && *f; f++) {
+		const char *v = strchr(*f, '=') + 1;
+		size_t kl = (size_t)(v - 1 - *f);
+
+		if (!strncmp(*f, "name", kl) && kl == 4)
+			continue;
+		if (!strncmp(*f, "driver", kl) && kl == 6)
+			continue;
+		if (!strncmp(*f, "label", kl) && kl == 5)
+			continue;
+		if (!strncmp(*f, "dangling", kl) && kl == 8) {
+			if (!streq(v, "true") && !streq(v, "false") && !streq(v, "1") &&
+			    !streq(v, "0"))
+				return berth_error_new(err, EINVAL, "invalid filter 'dangling=%s'",
+						       v);
+			need_used = true;
+			continue;
+		}
+		return berth_error_new(err, EINVAL, "invalid filter '%.*s'", (int)kl, *f);
+	}
+	if (!filters || !filters[0])
+		return 0;
+	if (need_used) {
+		struct berth_ctr_info **l = NULL;
+		size_t n = 0;
+
+		r = berth_engine_list(engine, true, &l, &n, err);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			for (char **v = l[i]->volumes; v && *v; v++)
+				if (!strv_contains(used, *v) && strv_extend(&used, *v) < 0) {
+					berth_ctr_info_list_free(l, n);
+					return berth_error_set(err, ENOMEM, "volume ls");
+				}
+		berth_ctr_info_list_free(l, n);
+	}
+	kept = calloc(1, sizeof(char *));
+	if (!kept)
+		return berth_error_set(err, ENOMEM, "volume ls");
+	for (char **name = *names; *name; name++) {
+		static const char *const keys[] = {"name", "driver", "label", "dangling"};
+		bool ok = true;
+
+		/* each key: one of its values matches */
+		for (size_t k = 0; k < ELEMENTSOF(keys) && ok; k++) {
+			bool present = false, any = false;
+
+			for (char *const *f = filters; *f; f++) {
+				const char *v = startswith(*f, keys[k]);
+				regex_t re;
+
+				if (!v || *v != '=')
+					continue;
+				v++;
+				present = true;
+				if (k == 0) {
+					if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+						return berth_error_new(
+						    err, EINVAL, "invalid filter 'name=%s'", v);
+					any = any || regexec(&re, *name, 0, NULL, 0) == 0;
+					regfree(&re);
+				} else if (k == 1) {
+					any = any || streq(v, "local");
+				} else if (k == 3) {
+					bool dangling = streq(v, "true") || streq(v, "1");
+
+					any = any || dangling != strv_contains(used, *name);
+				}
+			}
+			ok = !present || any;
+		}
+		if (ok && strv_extend(&kept, *name) < 0)
+			return berth_error_set(err, ENOMEM, "volume ls");
+	}
+	strv_free(*names);
+	*names = TAKE_PTR(kept);
+	return 0;
+}
+
+/* docker's placeholders of a volume (formatter.volumeContext), keys sorted as its JSON
+ * has them */
+static json_t *volume_row(struct berth_engine *engine, const char *name)
+{
+	_cleanup_free_ char *json = NULL;
+	json_t *v = NULL, *row;
+
+	if (berth_volume_inspect(engine, name, &json, NULL) == 0)
+		v = json_loads(json, 0, NULL);
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Availability", "N/A",
+			"Driver", "local", "Group", "N/A", "Labels", "", "Links", "N/A",
+			"Mountpoint", json_string_value(json_object_get(v, "Mountpoint")) ?: "",
+			"Name", name, "Scope", "local", "Size", "N/A", "Status", "N/A");
+	json_decref(v);
+	return row;
+}
+
+static int cmd_volume_ls(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	enum { OPT_FORMAT = 0x100 };
+	static const struct option lo[] = {{"quiet", no_argument, NULL, 'q'},
+					   {"filter", required_argument, NULL, 'f'},
+					   {"format", required_argument, NULL, OPT_FORMAT},
+					   {"help", no_argument, NULL, 'h'},
+					   {}};
+	static const char *const headers[] = { "DRIVER", "VOLUME NAME" };
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	_cleanup_strv_free_ char **names = NULL, **filters = NULL;
+	const char *format = NULL;
+	struct table *t;
+	bool quiet = false, formatted = false;
+	int c, r;
+
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":qf:h", lo, NULL)) >= 0) {
+		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'f':
+			r = cli_filter_add(cli, &filters, optarg, err);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case 'h':
+			fputs("Usage:  berth volume ls [OPTIONS]\n\nList volumes\n\nOptions:\n"
+			      "  -f, --filter filter   name, dangling=true|false, driver, label\n"
+			      "      --format string   'table', 'table TEMPLATE', 'json', "
+			      "'TEMPLATE'\n"
+			      "  -q, --quiet           Only the names\n",
+			      stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (!quiet) {
+		r = cli_format_open(format, &fmt, &formatted, err);
+		if (r < 0)
+			return r;
+	}
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	r = berth_volume_list(engine, &names, err);
 	if (r < 0)
 		return r;
-	if (set[0]) {
+	r = volume_filter(engine, &names, filters, err);
+	if (r < 0)
+		return r;
+	if (quiet) {
 		for (char **n = names; *n; n++)
 			puts(*n);
 		return 0;
+	}
+	if (formatted) {
+		json_t *h;
+
+		for (char **n = names; *n; n++) {
+			json_t *row = volume_row(engine, *n);
+
+			r = row ? cli_format_row(&fmt, row, err)
+				: berth_error_set(err, ENOMEM, "volume ls: format");
+			json_decref(row);
+			if (r < 0)
+				return r;
+		}
+		h = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Availability",
+			      "AVAILABILITY", "Driver", "DRIVER", "Group", "GROUP", "Labels",
+			      "LABELS", "Links", "LINKS", "Mountpoint", "MOUNTPOINT", "Name",
+			      "VOLUME NAME", "Scope", "SCOPE", "Size", "SIZE", "Status", "STATUS");
+		r = cli_format_finish(&fmt, h, err);
+		json_decref(h);
+		return r;
 	}
 	t = table_new(2, headers);
 	for (char **n = names; t && *n; n++) {
