@@ -14,14 +14,14 @@
 #include "../../cli/berth/template.h"
 
 static const char data_json[] =
-	"{\"Name\":\"/web\",\"Id\":\"0123456789abcdef\","
-	"\"State\":{\"Status\":\"running\",\"Pid\":42,\"Running\":true,\"Paused\":false,"
-	"\"ExitCode\":0},"
-	"\"Config\":{\"Cmd\":[\"httpd\",\"-f\"],\"Env\":[],\"Labels\":{\"b\":\"2\",\"a\":\"1\"},"
-	"\"Image\":\"busybox\"},"
-	"\"Null\":null,\"Ratio\":1.5,\"Big\":1000000.0,\"Small\":0.00001,\"Count\":3,"
-	"\"Words\":\"hello big world\",\"Empty\":\"\",\"List\":[1,\"two\",null,{\"k\":true}],"
-	"\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"}]}}";
+    "{\"Name\":\"/web\",\"Id\":\"0123456789abcdef\","
+    "\"State\":{\"Status\":\"running\",\"Pid\":42,\"Running\":true,\"Paused\":false,"
+    "\"ExitCode\":0},"
+    "\"Config\":{\"Cmd\":[\"httpd\",\"-f\"],\"Env\":[],\"Labels\":{\"b\":\"2\",\"a\":\"1\"},"
+    "\"Image\":\"busybox\"},"
+    "\"Null\":null,\"Ratio\":1.5,\"Big\":1000000.0,\"Small\":0.00001,\"Count\":3,"
+    "\"Words\":\"hello big world\",\"Empty\":\"\",\"List\":[1,\"two\",null,{\"k\":true}],"
+    "\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"}]}}";
 
 /* render text over the data above; NULL (and *ret_err) when it fails */
 static char *render_err(const char *text, bool strict, int *ret_r, char **ret_err)
@@ -65,20 +65,20 @@ static char *render(const char *text)
 	return out;
 }
 
-#define ASSERT_RENDER(text, want)                                                   \
-	do {                                                                        \
-		_cleanup_free_ char *out_ = render(text);                           \
-		ASSERT_STREQ(out_, want);                                           \
+#define ASSERT_RENDER(text, want)                                                                  \
+	do {                                                                                       \
+		_cleanup_free_ char *out_ = render(text);                                          \
+		ASSERT_STREQ(out_, want);                                                          \
 	} while (0)
 
-#define ASSERT_FAILS(text, strict, code, msg)                                       \
-	do {                                                                        \
-		_cleanup_free_ char *e_ = NULL;                                     \
-		int r_;                                                             \
-		_cleanup_free_ char *out_ = render_err(text, strict, &r_, &e_);     \
-		ASSERT_TRUE(out_ == NULL);                                          \
-		ASSERT_EQ(r_, code);                                                \
-		ASSERT_STREQ(e_, msg);                                              \
+#define ASSERT_FAILS(text, strict, code, msg)                                                      \
+	do {                                                                                       \
+		_cleanup_free_ char *e_ = NULL;                                                    \
+		int r_;                                                                            \
+		_cleanup_free_ char *out_ = render_err(text, strict, &r_, &e_);                    \
+		ASSERT_TRUE(out_ == NULL);                                                         \
+		ASSERT_EQ(r_, code);                                                               \
+		ASSERT_STREQ(e_, msg);                                                             \
 	} while (0)
 
 TEST(text_and_fields)
@@ -87,7 +87,8 @@ TEST(text_and_fields)
 	ASSERT_RENDER("{{.Name}}", "/web");
 	ASSERT_RENDER("{{.State.Status}} {{.State.Pid}}", "running 42");
 	ASSERT_RENDER("{{ .State.Running }}/{{.State.Paused}}", "true/false");
-	ASSERT_RENDER("{{.State}}", "map[ExitCode:0 Paused:false Pid:42 Running:true Status:running]");
+	ASSERT_RENDER("{{.State}}",
+		      "map[ExitCode:0 Paused:false Pid:42 Running:true Status:running]");
 }
 
 TEST(default_printing_as_go)
@@ -100,7 +101,8 @@ TEST(default_printing_as_go)
 	ASSERT_RENDER("{{.Ports}}", "map[80/tcp:[map[HostIp:0.0.0.0 HostPort:8080]]]");
 	/* float64: the shortest form, %e from an exponent of 6 */
 	ASSERT_RENDER("{{.Ratio}} {{.Big}} {{.Small}}", "1.5 1e+06 1e-05");
-	ASSERT_RENDER("{{1.25}} {{123456.0}} {{1234567.0}} {{0.0001}}", "1.25 123456 1.234567e+06 0.0001");
+	ASSERT_RENDER("{{1.25}} {{123456.0}} {{1234567.0}} {{0.0001}}",
+		      "1.25 123456 1.234567e+06 0.0001");
 	/* a nil value, and a missing key outside missingkey=error */
 	ASSERT_RENDER("{{.Null}}|{{.Nope}}|{{.Nope.Deeper}}", "<no value>|<no value>|<no value>");
 	ASSERT_RENDER("{{.}}", "map[Big:1e+06 Config:map[Cmd:[httpd -f] Env:[] Image:busybox "
@@ -137,7 +139,8 @@ TEST(pipelines_and_parens)
 	ASSERT_RENDER("{{\" \" | split .Words | len}}", "3");
 	ASSERT_RENDER("{{.Words | split \" \" | len}}", "1");
 	ASSERT_RENDER("{{.Words | printf \"%s!\" | upper}}", "HELLO BIG WORLD!");
-	ASSERT_RENDER("{{(index .Config.Cmd 0) | len}} {{(index .Ports \"80/tcp\" 0).HostIp}}", "5 0.0.0.0");
+	ASSERT_RENDER("{{(index .Config.Cmd 0) | len}} {{(index .Ports \"80/tcp\" 0).HostIp}}",
+		      "5 0.0.0.0");
 }
 
 TEST(variables)
@@ -165,8 +168,8 @@ TEST(range)
 TEST(conditionals)
 {
 	ASSERT_RENDER("{{if .State.Running}}up{{else}}down{{end}}", "up");
-	ASSERT_RENDER("{{if .State.Paused}}p{{else if eq .State.Status \"running\"}}r{{else}}x{{end}}",
-		      "r");
+	ASSERT_RENDER(
+	    "{{if .State.Paused}}p{{else if eq .State.Status \"running\"}}r{{else}}x{{end}}", "r");
 	ASSERT_RENDER("{{if .Empty}}a{{else if .Null}}b{{else}}c{{end}}", "c");
 	ASSERT_RENDER("{{if .Config.Env}}env{{end}}{{if .Config.Cmd}}cmd{{end}}", "cmd");
 	ASSERT_RENDER("{{with .Config}}{{.Image}}{{end}}", "busybox");
@@ -186,7 +189,8 @@ TEST(comparisons)
 
 TEST(functions)
 {
-	ASSERT_RENDER("{{index .Config.Cmd 1}} {{index .Config.Labels \"a\"}} {{index .Ports \"80/tcp\" 0 \"HostPort\"}}",
+	ASSERT_RENDER("{{index .Config.Cmd 1}} {{index .Config.Labels \"a\"}} {{index .Ports "
+		      "\"80/tcp\" 0 \"HostPort\"}}",
 		      "-f 1 8080");
 	ASSERT_RENDER("{{index .Config.Labels \"zz\"}}", "<no value>");
 	ASSERT_RENDER("{{join .Config.Cmd \", \"}}", "httpd, -f");
@@ -233,8 +237,9 @@ TEST(strict_missing_key)
 	ASSERT_FAILS("status {{.State.Status}} {{json .State.Nope}}", true, -ENOENT,
 		     "template: :1:38: executing \"\" at <.State.Nope>: map has no entry for key "
 		     "\"Nope\"");
-	ASSERT_FAILS("{{.Nope}}", true, -ENOENT,
-		     "template: :1:2: executing \"\" at <.Nope>: map has no entry for key \"Nope\"");
+	ASSERT_FAILS(
+	    "{{.Nope}}", true, -ENOENT,
+	    "template: :1:2: executing \"\" at <.Nope>: map has no entry for key \"Nope\"");
 	ASSERT_FAILS("a\n {{.State.Nope}}", true, -ENOENT,
 		     "template: :2:9: executing \"\" at <.State.Nope>: map has no entry for key "
 		     "\"Nope\"");
