@@ -414,7 +414,7 @@ test_inspect_a_container() {
 	assert_contains "$output" "no such object: nosuch"
 	run engine inspect --type image in1
 	assert_eq 1 "$status"
-	run engine inspect -f '{{range .Args}}x{{end}}' in1
+	run engine inspect -f '{{range .Args}}x' in1
 	assert_eq 125 "$status"
 	assert_contains "$output" "template"
 	engine rm in1 oom >/dev/null
