@@ -20,9 +20,10 @@ int cli_open_store(const struct berth_cli *cli, struct berth_store **ret, struct
 	return berth_store_open(cli->root, ret, err);
 }
 
-int cli_open_engine(const struct berth_cli *cli, struct berth_engine **ret, struct berth_error **err)
+int cli_open_engine(const struct berth_cli *cli, struct berth_engine **ret,
+		    struct berth_error **err)
 {
-	struct berth_engine_opts o = { .root = cli->root, .cgroup_manager = cli->cgroup_manager };
+	struct berth_engine_opts o = {.root = cli->root, .cgroup_manager = cli->cgroup_manager};
 
 	cli_debug(cli, "store root '%s'", cli->root ? cli->root : BERTH_STORE_DEFAULT_ROOT);
 	return berth_engine_open(&o, ret, err);
@@ -61,7 +62,8 @@ int cli_group(int argc, char **argv, struct berth_cli *cli, const char *group, c
 	}
 	for (size_t i = 0; i < n; i++)
 		if (streq(sub[i].name, argv[1])) {
-			/* "volume inspect": what errors point at ("See 'berth volume inspect --help'") */
+			/* "volume inspect": what errors point at ("See 'berth volume inspect
+			 * --help'") */
 			static char full[64];
 
 			snprintf(full, sizeof(full), "%s %s", group, sub[i].name);
@@ -91,8 +93,8 @@ int cli_exec_failure(struct berth_error **err)
 {
 	int code;
 
-	if (!*err || ((*err)->kind != BERTH_ERROR_EXEC_NOT_FOUND &&
-		      (*err)->kind != BERTH_ERROR_EXEC_DENIED))
+	if (!*err ||
+	    ((*err)->kind != BERTH_ERROR_EXEC_NOT_FOUND && (*err)->kind != BERTH_ERROR_EXEC_DENIED))
 		return 0;
 	/* docker's codes: the command could not be found (127) or run (126) */
 	code = (*err)->kind == BERTH_ERROR_EXEC_NOT_FOUND ? 127 : 126;
@@ -249,7 +251,7 @@ void format_size(int64_t bytes, char *buf, size_t n)
 
 void format_binary(uint64_t bytes, char *buf, size_t n)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 	double v = (double)bytes;
 	size_t i = 0;
 
@@ -345,6 +347,17 @@ struct table *table_new(size_t n_cols, const char *const *headers)
 	return t;
 }
 
+static size_t rune_width(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* columns padded by characters, not bytes: "…" or a name in UTF-8 keeps the next column
+ * in line */
 int table_print(const struct table *t, FILE *f)
 {
 	_cleanup_free_ size_t *w = calloc(t->n_cols, sizeof(size_t));
@@ -353,7 +366,9 @@ int table_print(const struct table *t, FILE *f)
 		return -ENOMEM;
 	for (size_t r = 0; r < t->n_rows; r++)
 		for (size_t c = 0; c < t->n_cols; c++) {
-			size_t l = strlen(t->cells[r * t->n_cols + c]);
+			const char *cell = t->cells[r * t->n_cols + c];
+			size_t l = rune_width(cell, strlen(cell));
+
 			if (l > w[c])
 				w[c] = l;
 		}
@@ -365,7 +380,8 @@ int table_print(const struct table *t, FILE *f)
 			if (c + 1 == t->n_cols)
 				fprintf(f, "%s\n", cell);
 			else
-				fprintf(f, "%-*s", (int)width, cell);
+				fprintf(f, "%s%*s", cell,
+					(int)(width - rune_width(cell, strlen(cell))), "");
 		}
 	}
 	return fflush(f) == 0 ? 0 : -errno;
@@ -476,7 +492,7 @@ int cli_format_open(const char *format, struct cli_format *f, bool *ret_used,
 	size_t o = 0;
 	int r;
 
-	*f = (struct cli_format){ 0 };
+	*f = (struct cli_format){0};
 	*ret_used = false;
 	if (!format)
 		return 0;
@@ -527,15 +543,6 @@ int cli_format_row(struct cli_format *f, json_t *row, struct berth_error **err)
 		return r;
 	fputc('\n', f->f);
 	return 0;
-}
-
-static size_t rune_width(const char *s, size_t n)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < n; i++)
-		w += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return w;
 }
 
 /* Go's tabwriter as docker sets it up (min width 10, padding 3, spaces): a cell ended by
@@ -634,7 +641,7 @@ void cli_format_release(struct cli_format *f)
 		fclose(f->f);
 	free(f->out);
 	tmpl_free(f->tmpl);
-	*f = (struct cli_format){ 0 };
+	*f = (struct cli_format){0};
 }
 
 int cli_filter_add(struct berth_cli *cli, char ***filters, const char *arg,

@@ -29,7 +29,7 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	    {},
 	};
 	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
-	_cleanup_strv_free_ char **ids = NULL;
+	_cleanup_strv_free_ char **ids = NULL, **names = NULL;
 	const char *path = "-";
 	int c, r;
 
@@ -52,11 +52,14 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	if (r < 0)
 		return r;
 	/* "-" is ours to resolve: the library reads what it is given */
-	r = streq(path, "-") ? berth_image_load_fd(store, STDIN_FILENO, &ids, err)
-			     : berth_image_load(store, path, &ids, err);
+	r = streq(path, "-") ? berth_image_load_fd(store, STDIN_FILENO, &ids, &names, err)
+			     : berth_image_load(store, path, &ids, &names, err);
 	if (r < 0)
 		return berth_error_wrap(err, "load '%s'", streq(path, "-") ? "stdin" : path);
-	for (size_t i = 0; ids[i]; i++)
-		printf("Loaded image ID: %s\n", ids[i]);
+	/* docker's lines: an image the archive names by its tags, another by its id */
+	for (size_t i = 0; names[i]; i++)
+		printf(startswith(names[i], "sha256:") ? "Loaded image ID: %s\n"
+						       : "Loaded image: %s\n",
+		       names[i]);
 	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write id");
 }

@@ -24,6 +24,10 @@ static void usage(FILE *f)
 		   "                        'json':             Print in JSON format\n"
 		   "                        'TEMPLATE':         Print output using the given Go "
 		   "template\n"
+		   "  -n, --last int        Show n last created containers (includes all "
+		   "states) (default -1)\n"
+		   "  -l, --latest          Show the latest created container (includes all "
+		   "states)\n"
 		   "  -q, --quiet           Only display container IDs\n"
 		   "      --no-trunc        Don't truncate output\n"
 		   "  -h, --help            Print this help\n");
@@ -48,7 +52,7 @@ static const char *state_of(const struct berth_ctr_info *c)
 static json_t *row_of(const struct berth_ctr_info *c, const char *id, const char *cmd,
 		      const char *since, const char *status, bool no_trunc)
 {
-	_cleanup_free_ char *mounts = NULL;
+	_cleanup_free_ char *mounts = NULL, *labels = NULL;
 	char created_at[64], nvol[16];
 	json_t *o;
 
@@ -71,7 +75,8 @@ static json_t *row_of(const struct berth_ctr_info *c, const char *id, const char
 	json_object_set_new(o, "CreatedAt", json_string(created_at));
 	json_object_set_new(o, "ID", json_string(id));
 	json_object_set_new(o, "Image", json_string(c->image ? c->image : ""));
-	json_object_set_new(o, "Labels", json_string(""));
+	labels = strv_join(c->labels, ",");
+	json_object_set_new(o, "Labels", json_string(labels ? labels : ""));
 	json_object_set_new(o, "LocalVolumes", json_string(nvol));
 	json_object_set_new(o, "Mounts", json_string(mounts ? mounts : ""));
 	json_object_set_new(o, "Names", json_string(c->name));
@@ -101,13 +106,15 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	    {"all", no_argument, NULL, 'a'},
 	    {"filter", required_argument, NULL, 'f'},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"last", required_argument, NULL, 'n'},
+	    {"latest", no_argument, NULL, 'l'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	static const char *const headers[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					       "STATUS", "PORTS", "NAMES" };
+	static const char *const headers[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					      "STATUS",	      "PORTS", "NAMES"};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
@@ -116,11 +123,11 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	const char *format = NULL;
 	bool all = false, quiet = false, no_trunc = false, formatted = false;
 	size_t n = 0;
-	int64_t now = time(NULL);
+	int64_t now = time(NULL), last = -1;
 	int c, r;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":af:qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":af:n:lqh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -132,6 +139,16 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 			break;
 		case OPT_FORMAT:
 			format = optarg;
+			break;
+		case 'n':
+			if (parse_i64(optarg, &last) < 0 || last < -1)
+				return cli_usage_error(cli, err,
+						       "invalid argument \"%s\" for \"-n, --last\" "
+						       "flag: not a number",
+						       optarg);
+			break;
+		case 'l':
+			last = 1;
 			break;
 		case 'q':
 			quiet = true;
@@ -156,9 +173,12 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_ps(engine, all, filters, &l, &n, err);
+	/* -n/-l: the newest, of every state (the list comes newest first) */
+	r = berth_engine_ps(engine, all || last >= 0, filters, &l, &n, err);
 	if (r < 0)
 		return r;
+	for (; last >= 0 && n > (size_t)last; n--)
+		berth_ctr_info_free(l[n - 1]);
 	t = table_new(ELEMENTSOF(headers), headers);
 	if (!t) {
 		berth_ctr_info_list_free(l, n);
@@ -176,7 +196,8 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		format_since(l[i]->created, now, created, sizeof(created));
 		if (l[i]->restarting) {
 			format_since(l[i]->finished, now, since, sizeof(since));
-			snprintf(status, sizeof(status), "Restarting (%d) %s", l[i]->exit_code, since);
+			snprintf(status, sizeof(status), "Restarting (%d) %s", l[i]->exit_code,
+				 since);
 		} else if (l[i]->state == BERTH_CTR_RUNNING) {
 			format_since(l[i]->started ? l[i]->started : l[i]->created, now, since,
 				     sizeof(since));
@@ -193,10 +214,13 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 				     sizeof(since));
 			snprintf(status, sizeof(status), "Exited (%d) %s", l[i]->exit_code, since);
 		}
-		if (no_trunc || strlen(l[i]->command) < 20)
+		if (no_trunc) {
 			snprintf(cmd, sizeof(cmd), "\"%s\"", l[i]->command);
-		else
-			snprintf(cmd, sizeof(cmd), "\"%.19s…\"", l[i]->command);
+		} else {
+			_cleanup_free_ char *cut = cli_ellipsis(l[i]->command, 20);
+
+			snprintf(cmd, sizeof(cmd), "\"%s\"", cut ? cut : "");
+		}
 		if (formatted) {
 			json_t *row =
 			    row_of(l[i], no_trunc ? l[i]->id : id, cmd, created, status, no_trunc);

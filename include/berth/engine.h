@@ -325,6 +325,7 @@ struct berth_ctr_info {
 	char *network;	   /* its network's name, "none", "host"...; NULL: none */
 	char **port_specs; /* its -p, "[IP:]HOST:CTR/PROTO" (HOST 0: picked at start) */
 	char **published;  /* the same as published while it runs, else NULL */
+	char **labels;	   /* "KEY=VALUE", the image's and its own; never NULL */
 };
 
 /* Containers of the store, newest first; with all == false only running ones. */
@@ -341,8 +342,9 @@ void berth_ctr_info_free(struct berth_ctr_info *c);
  * exited=CODE, ancestor=IMAGE (ref or id), before=CTR, since=CTR (created before/after
  * it), volume=NAME|DESTINATION, network=NAME|ID, publish=PORT[/PROTO] (a host port it
  * publishes while it runs), expose=PORT[/PROTO] (a container port of its -p); ports
- * may be ranges, 8000-8080/tcp. -EINVAL "invalid filter 'KEY'" for a key it does not
- * know, or a bad value, and for label (berth's containers have none); -ENOENT for a
+ * may be ranges, 8000-8080/tcp, label=KEY or label=KEY=VALUE (several must all match,
+ * as docker's). -EINVAL "invalid filter 'KEY'" for a key it does not know, or a bad
+ * value; -ENOENT for a
  * before/since container that does not exist.
  */
 int berth_engine_ps(struct berth_engine *e, bool all, char *const *filters,

@@ -114,17 +114,20 @@ int berth_image_import_fd(struct berth_store *s, int fd, const char *ref, char *
  * its sha256); layers are stored and unpacked once per chain id, bottom first.
  *
  * On success *ret_ids is a NULL-terminated list of the loaded image ids (caller frees
- * with strv_free()/free()). On failure the image being committed leaves nothing behind;
+ * with strv_free()/free()), and, if ret_names is not NULL, *ret_names what docker's load
+ * reports: for each image the archive names, its tags in familiar form
+ * ("busybox:latest"), for one it does not name, its id. On failure the image being committed leaves nothing behind;
  * images of the same archive committed before it stay loaded.
  * Errors: -EINVAL malformed archive, digest mismatch or hostile layer entry, -E2BIG a
  * bound exceeded, -ENOENT no such file or no image for this platform.
  */
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
-		     struct berth_error **err);
+		     char ***ret_names, struct berth_error **err);
 
 /* berth_image_load() of the archive read from fd (a pipe will do: `load` without -i
  * passes its stdin), from its offset to its end; fd is left open. */
-int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, struct berth_error **err);
+int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, char ***ret_names,
+			struct berth_error **err);
 
 /*
  * Find an image by ref ("busybox", "busybox:1.36", "docker.io/library/busybox:latest")

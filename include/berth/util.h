@@ -45,6 +45,8 @@ int strv_push(char ***l, char *s);          /* takes s, even on failure */
 int strv_extend(char ***l, const char *s);  /* copies s */
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* docker's label=KEY or label=KEY=VALUE filter against "key=value" labels */
+bool labels_match(char *const *labels, const char *want);
 char *strv_join(char *const *l, const char *sep);  /* "" for NULL or empty; NULL: ENOMEM */
 
 /* Files. */

@@ -103,6 +103,22 @@ bool strv_contains(char *const *l, const char *s)
 	return false;
 }
 
+bool labels_match(char *const *labels, const char *want)
+{
+	const char *eq = strchr(want, '=');
+	size_t kl = eq ? (size_t)(eq - want) : strlen(want);
+
+	for (char *const *l = labels; l && *l; l++) {
+		const char *leq = strchr(*l, '=');
+
+		if (!leq || (size_t)(leq - *l) != kl || strncmp(*l, want, kl))
+			continue;
+		if (!eq || streq(leq + 1, eq + 1))
+			return true;
+	}
+	return false;
+}
+
 ssize_t loop_read(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
@@ -188,8 +204,8 @@ int read_file_in_root(const char *root, const char *path, char **ret, size_t *re
 {
 	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 
 	if (rfd < 0)
@@ -459,12 +475,12 @@ int fd_set_nonblock(int fd, bool on)
 
 int send_with_fd(int sock, const void *data, size_t len, int fd)
 {
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (fd >= 0) {
 		struct cmsghdr *c;
@@ -495,7 +511,8 @@ int passwd_lookup(const char *path, uint32_t uid, char **ret_name, char **ret_ho
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		char *rest = line, *name = strsep(&rest, ":"), *pass = strsep(&rest, ":");
-		char *u = strsep(&rest, ":"), *gid = strsep(&rest, ":"), *gecos = strsep(&rest, ":");
+		char *u = strsep(&rest, ":"), *gid = strsep(&rest, ":"),
+		     *gecos = strsep(&rest, ":");
 		char *home = strsep(&rest, ":"), *end;
 
 		if (!name || !pass || !u || !*u || !gid || !gecos)
@@ -630,9 +647,10 @@ int proc_start_time(pid_t pid, uint64_t *ret)
 	p = strrchr(text, ')');
 	if (!p)
 		return -EIO;
-	if (sscanf(p + 1,
-		   " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &state, &st) != 2)
+	if (sscanf(
+		p + 1,
+		" %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		&state, &st) != 2)
 		return -EIO;
 	if (state == 'Z' || state == 'X')
 		return -ESRCH;

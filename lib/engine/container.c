@@ -1062,6 +1062,7 @@ void berth_ctr_info_free(struct berth_ctr_info *c)
 	free(c->network);
 	strv_free(c->port_specs);
 	strv_free(c->published);
+	strv_free(c->labels);
 	free(c);
 }
 
@@ -1111,9 +1112,10 @@ static int list_one(const char *dir, struct record *r, void *data)
 	c->volumes = r->volumes ? TAKE_PTR(r->volumes) : calloc(1, sizeof(char *));
 	c->network = TAKE_PTR(r->network);
 	c->port_specs = TAKE_PTR(r->ports);
+	c->labels = r->labels ? TAKE_PTR(r->labels) : calloc(1, sizeof(char *));
 	if (r->state == BERTH_CTR_RUNNING)
 		c->published = TAKE_PTR(r->published);
-	if (!c->volumes) {
+	if (!c->volumes || !c->labels) {
 		berth_ctr_info_free(c);
 		return -ENOMEM;
 	}

@@ -177,6 +177,8 @@ static bool match_one(struct berth_engine *e, const struct berth_ctr_info *c,
 		return port_match(c->published, f, true);
 	if (streq(f->key, "expose"))
 		return port_match(c->port_specs, f, false);
+	if (streq(f->key, "label"))
+		return labels_match(c->labels, f->value);
 	return false;
 }
 
@@ -186,7 +188,13 @@ static bool match(struct berth_engine *e, const struct berth_ctr_info *c, const 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = false, seen = false;
 
-		/* each key once, at its first filter: one of its values must match */
+		/* labels: every one must match (docker's MatchKVList) */
+		if (streq(fs[i].key, "label")) {
+			if (!match_one(e, c, &fs[i]))
+				return false;
+			continue;
+		}
+		/* other keys once, at their first filter: one of its values must match */
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = streq(fs[j].key, fs[i].key);
 		if (seen)
@@ -214,10 +222,6 @@ static int parse_filter(struct berth_engine *e, const char *kv, struct filter *f
 	f->value = eq ? eq + 1 : "";
 	if (!known(f->key))
 		return berth_error_new(err, EINVAL, "invalid filter '%s'", f->key);
-	if (streq(f->key, "label"))
-		return berth_error_new(
-		    err, EINVAL, "invalid filter 'label=%s': berth's containers have no labels",
-		    f->value);
 	if (streq(f->key, "id") || streq(f->key, "name")) {
 		r = regcomp(&f->re, f->value, REG_EXTENDED | REG_NOSUB);
 		if (r != 0)

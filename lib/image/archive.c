@@ -611,19 +611,38 @@ static int commit_item(struct berth_store *s, struct load_item *it, char **ret_i
 }
 
 /* The load of the archive at path, or (path NULL) read from fd, which is left open. */
+/* what docker's load reports of item it, committed as id: its tags, or its id */
+static int add_names(char ***names, const struct load_item *it, const char *id)
+{
+	if (!it->refs || !it->refs[0])
+		return strv_contains(*names, id) ? 0 : strv_extend(names, id);
+	for (char **ref = it->refs; *ref; ref++) {
+		char *f = NULL;
+
+		if (ref_familiar(*ref, &f) < 0)
+			return -ENOMEM;
+		if (strv_contains(*names, f))
+			free(f);
+		else if (strv_push(names, f) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int load_any(struct berth_store *s, const char *path, int fd, char ***ret_ids,
-		    struct berth_error **err)
+		    char ***ret_names, struct berth_error **err)
 {
 	struct archive_files f = {0};
 	struct load_item *items = NULL;
 	_cleanup_strv_free_ char **ids = calloc(1, sizeof(char *));
+	_cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
 	_cleanup_close_ int in_fd = -EBADF;
 	struct member *m;
 	size_t n = 0;
 	struct stat st;
 	int r;
 
-	if (!ids)
+	if (!ids || !names)
 		return berth_error_set(err, ENOMEM, "load");
 	if (!path) {
 		in_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -680,6 +699,11 @@ static int load_any(struct berth_store *s, const char *path, int fd, char ***ret
 			r = berth_error_new(err, EIO, "config digest changed while loading");
 			goto out;
 		}
+		if (add_names(&names, &items[i], id) < 0) {
+			free(id);
+			r = berth_error_set(err, ENOMEM, "load");
+			goto out;
+		}
 		if (strv_contains(ids, id))
 			free(id);
 		else if (strv_push(&ids, id) < 0) {
@@ -688,6 +712,8 @@ static int load_any(struct berth_store *s, const char *path, int fd, char ***ret
 		}
 	}
 	*ret_ids = TAKE_PTR(ids);
+	if (ret_names)
+		*ret_names = TAKE_PTR(names);
 	r = 0;
 out:
 	for (size_t i = 0; items && i < n; i++)
@@ -698,12 +724,13 @@ out:
 }
 
 int berth_image_load(struct berth_store *s, const char *path, char ***ret_ids,
-		     struct berth_error **err)
+		     char ***ret_names, struct berth_error **err)
 {
-	return load_any(s, path, -EBADF, ret_ids, err);
+	return load_any(s, path, -EBADF, ret_ids, ret_names, err);
 }
 
-int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, struct berth_error **err)
+int berth_image_load_fd(struct berth_store *s, int fd, char ***ret_ids, char ***ret_names,
+			struct berth_error **err)
 {
-	return load_any(s, NULL, fd, ret_ids, err);
+	return load_any(s, NULL, fd, ret_ids, ret_names, err);
 }

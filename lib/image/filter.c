@@ -29,23 +29,6 @@ static bool known(const char *key)
 	return false;
 }
 
-/* label=KEY or label=KEY=VALUE against "key=value" labels */
-static bool label_match(char *const *labels, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	size_t kl = eq ? (size_t)(eq - want) : strlen(want);
-
-	for (char *const *l = labels; l && *l; l++) {
-		const char *leq = strchr(*l, '=');
-
-		if (!leq || (size_t)(leq - *l) != kl || strncmp(*l, want, kl))
-			continue;
-		if (!eq || streq(leq + 1, eq + 1))
-			return true;
-	}
-	return false;
-}
-
 /* path.Match of pattern against "name:tag", else against "name" (reference.FamiliarMatch) */
 static bool reference_match(const char *ref, const char *pattern)
 {
@@ -74,7 +57,7 @@ static bool match_one(const struct berth_image *img, const struct filter *f)
 	if (streq(f->key, "since"))
 		return img->created > f->created;
 	if (streq(f->key, "label"))
-		return label_match(img->labels, f->value);
+		return labels_match(img->labels, f->value);
 	return false;
 }
 

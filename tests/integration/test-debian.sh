@@ -51,7 +51,8 @@ test_debian_commit_save_load_elsewhere_keeps_the_changes() {
 	engine rm deb >/dev/null
 	engine save -o "$BERTH_TEST_TMP/built.tar" team/debian:built
 	run other_engine load -i "$BERTH_TEST_TMP/built.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: team/debian:built" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' team/debian:built)"
 	run other_engine run --rm "$(cgp)" team/debian:built bash -c '
 		id -u builder; ls /usr/share/doc; test -e /usr/bin/tac || echo no-tac
 		cat /etc/motd-link; test -d /home/builder && echo home'
@@ -73,7 +74,8 @@ test_debian_through_skopeo_and_back() {
 	run skopeo copy "oci:$BERTH_TEST_TMP/sk:12" "docker-archive:$BERTH_TEST_TMP/sk.tar:debian:from-skopeo"
 	assert_eq 0 "$status" "$output"
 	run other_engine load -i "$BERTH_TEST_TMP/sk.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: debian:from-skopeo" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' debian:from-skopeo)"
 	run other_engine run --rm "$(cgp)" debian:from-skopeo cat /etc/os-release
 	assert_contains "$output" 'VERSION_CODENAME=bookworm'
 }

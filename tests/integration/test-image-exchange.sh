@@ -24,9 +24,20 @@ test_save_docker_archive_loads_back_with_the_same_id() {
 	assert_eq '["busybox:latest"]' "$(tar -xOf "$BERTH_TEST_TMP/bb.tar" manifest.json | jq -c '.[0].RepoTags')"
 
 	run other_engine load -i "$BERTH_TEST_TMP/bb.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: busybox:latest" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' busybox)"
 	run other_engine run --rm "$(cgp)" busybox echo from-the-archive
 	assert_eq "from-the-archive" "$output"
+}
+
+# docker's load names what the archive names: an image saved by its id comes back by its id
+test_load_of_an_untagged_archive_prints_the_id() {
+	local id
+	id=$(engine import "$BUSYBOX_TAR" busybox)
+	engine save -o "$BERTH_TEST_TMP/by-id.tar" "$id"
+	run other_engine load -i "$BERTH_TEST_TMP/by-id.tar"
+	assert_eq 0 "$status" "$output"
+	assert_eq "Loaded image ID: $id" "$output"
 }
 
 test_save_is_deterministic_and_writes_shared_layers_once() {
@@ -53,9 +64,11 @@ test_save_oci_archive_is_read_by_skopeo_and_by_berth() {
 	# an OCI layout directory as skopeo leaves it loads too, with skopeo's tag
 	run other_engine load -i "$BERTH_TEST_TMP/skopeo-oci"
 	assert_eq 0 "$status" "$output"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: v2:latest" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' v2)"
 	run other_engine load -i "$BERTH_TEST_TMP/oci.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: busybox:latest" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' busybox)"
 	run other_engine images
 	assert_contains "$output" "busybox"
 }
@@ -140,7 +153,8 @@ hardlinked
 	# the same files after save and load elsewhere
 	engine save -o "$BERTH_TEST_TMP/c.tar" changed:1
 	run other_engine load -i "$BERTH_TEST_TMP/c.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: changed:1" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' changed:1)"
 	run other_engine run --rm "$(cgp)" changed:1 sh -c 'cat /new-file; ls /usr; ls /bin/ls 2>&1'
 	assert_eq "new
 only
@@ -283,7 +297,8 @@ layer 59
 	# and it goes out again: save + load elsewhere gives the same image
 	engine save -o "$BERTH_TEST_TMP/deep2.tar" deep:1
 	run other_engine load -i "$BERTH_TEST_TMP/deep2.tar"
-	assert_eq "$(engine images -q --no-trunc)" "${output#Loaded image ID: }"
+	assert_eq "Loaded image: deep:1" "$output"
+	assert_eq "$(engine images -q --no-trunc)" "$(other_engine images -q --no-trunc)"
 }
 
 test_umoci_layout_with_whiteouts_loads_and_runs() {
@@ -365,7 +380,8 @@ test_docker_loads_what_berth_saves_and_the_reverse() {
 	stop_dockerd
 	trap - EXIT
 	run other_engine load -i "$BERTH_TEST_TMP/dk.tar"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: team/from-docker:2" "$output"
+	assert_eq "$id" "$(other_engine inspect -f '{{.Id}}' team/from-docker:2)"
 	run other_engine run --rm "$(cgp)" team/from-docker:2 echo docker-roundtrip
 	assert_eq "docker-roundtrip" "$output"
 }

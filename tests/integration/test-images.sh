@@ -50,7 +50,8 @@ test_load_docker_archive_runs_the_union() {
 	id=$(make_docker_archive "$BERTH_TEST_TMP/multi.tar")
 	run engine load -i "$BERTH_TEST_TMP/multi.tar"
 	assert_eq 0 "$status" "$output"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: multi:2" "$output"
+	assert_eq "$id" "$(engine inspect -f '{{.Id}}' multi:2)"
 	assert_eq 2 "$(ls "$BERTH_STORE/layers" | wc -l)"
 
 	run engine images
@@ -70,7 +71,8 @@ test_load_docker_archive_runs_the_union() {
 	# Loading again, from stdin this time: the same image, no new layer.
 	run sh -c "\"$BERTH\" --root \"$BERTH_STORE\" load <\"$BERTH_TEST_TMP/multi.tar\""
 	assert_eq 0 "$status" "$output"
-	assert_eq "Loaded image ID: $id" "$output"
+	assert_eq "Loaded image: multi:2" "$output"
+	assert_eq "$id" "$(engine inspect -f '{{.Id}}' multi:2)"
 	assert_eq 2 "$(ls "$BERTH_STORE/layers" | wc -l)"
 }
 

@@ -336,7 +336,7 @@ TEST(load_docker_archive_shares_layers)
 	_cleanup_tmpdir_ char *dir = NULL;
 	_cleanup_free_ char *root = NULL, *a1 = NULL, *a2 = NULL, *c1 = NULL, *c2 = NULL,
 			    *layers_dir = NULL;
-	_cleanup_strv_free_ char **ids = NULL, **ids2 = NULL;
+	_cleanup_strv_free_ char **ids = NULL, **ids2 = NULL, **names = NULL;
 	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
 	_cleanup_(imagep) struct berth_image *img = NULL, *img2 = NULL;
 	_cleanup_err_ struct berth_error *err = NULL;
@@ -357,7 +357,7 @@ TEST(load_docker_archive_shares_layers)
 	ASSERT_EQ(make_docker_archive(a2, &m, c2, "example.com/multi:v2"), 0);
 
 	ASSERT_EQ(berth_store_open(root, &store, &err), 0);
-	if (berth_image_load(store, a1, &ids, &err) < 0)
+	if (berth_image_load(store, a1, &ids, NULL, &err) < 0)
 		TEST_FAIL_("load: %s", berth_error_message(err));
 	expect_id(test_failed_, ids, c1);
 	ASSERT_EQ(berth_image_lookup(store, "multi:v1", &img, &err), 0);
@@ -368,8 +368,11 @@ TEST(load_docker_archive_shares_layers)
 	ASSERT_EQ(count_entries(layers_dir), 2);
 
 	/* Layer 1 is shared: unpacked once; only the new top layer is added. */
-	ASSERT_EQ(berth_image_load(store, a2, &ids2, &err), 0);
+	ASSERT_EQ(berth_image_load(store, a2, &ids2, &names, &err), 0);
 	expect_id(test_failed_, ids2, c2);
+	/* what docker's load prints: the archive's tag, familiar */
+	ASSERT_STREQ(names[0], "example.com/multi:v2");
+	ASSERT_EQ(names[1], NULL);
 	ASSERT_EQ(berth_image_lookup(store, "example.com/multi:v2", &img2, &err), 0);
 	check_two_layers(test_failed_, img2, "other\n");
 	ASSERT_STREQ(img->layer_dirs[1], img2->layer_dirs[1]);
@@ -378,7 +381,7 @@ TEST(load_docker_archive_shares_layers)
 	/* Loading again changes nothing. */
 	strv_free(ids);
 	ids = NULL;
-	ASSERT_EQ(berth_image_load(store, a1, &ids, &err), 0);
+	ASSERT_EQ(berth_image_load(store, a1, &ids, NULL, &err), 0);
 	expect_id(test_failed_, ids, c1);
 	ASSERT_EQ(count_entries(layers_dir), 3);
 	layers_release(&l);
@@ -425,7 +428,7 @@ TEST(load_oci_layout_from_fd)
 	}
 	close(fd);
 	close(p[1]);
-	r = berth_image_load_fd(store, p[0], &ids, &err);
+	r = berth_image_load_fd(store, p[0], &ids, NULL, &err);
 	/* the fd is the caller's: still open */
 	ASSERT_TRUE(fcntl(p[0], F_GETFD) >= 0);
 	close(p[0]);
@@ -449,7 +452,7 @@ static void expect_refused(int *test_failed_, const char *root, struct berth_sto
 	_cleanup_(imagep) struct berth_image *img = NULL;
 	char **ids = NULL;
 
-	if (berth_image_load(store, archive, &ids, &err) >= 0)
+	if (berth_image_load(store, archive, &ids, NULL, &err) >= 0)
 		TEST_FAIL_("'%s' was loaded", archive);
 	ASSERT_TRUE(ids == NULL);
 	ASSERT_CONTAINS(berth_error_message(err), named);
