@@ -71,7 +71,21 @@ static void usage(FILE *f, bool create)
 		"      --stop-timeout N      Seconds to wait before killing it on stop\n"
 		"      --tmpfs DEST[:OPTS]   Mount a tmpfs\n"
 		"      --uts MODE            host, or private (default)\n"
-		"      --security-opt OPT    no-new-privileges (others are refused)\n"
+		"      --security-opt OPT    no-new-privileges, seccomp=PROFILE|unconfined\n"
+		"                            (others are refused)\n"
+		"      --privileged          Give extended privileges to this container\n"
+		"      --device HOST[:CTR][:PERMS]  Add a host device to the container\n"
+		"      --device-cgroup-rule RULE    Add a rule to the cgroup allowed devices list\n"
+		"      --device-read-bps DEV:RATE   Limit read rate (bytes per second) from a device\n"
+		"      --device-write-bps DEV:RATE  Limit write rate (bytes per second) to a device\n"
+		"      --device-read-iops DEV:N     Limit read rate (IO per second) from a device\n"
+		"      --device-write-iops DEV:N    Limit write rate (IO per second) to a device\n"
+		"      --blkio-weight N      Block IO weight (10 to 1000, 0 to disable)\n"
+		"      --oom-kill-disable    Disable the OOM killer\n"
+		"      --mount SPEC          Attach a filesystem mount to the container:\n"
+		"                            type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
+		"      --userns MODE         host (the only one berth runs)\n"
+		"  -a, --attach STREAM       Attach to STDIN, STDOUT or STDERR\n"
 		"      --shm-size SIZE       Size of /dev/shm (default 64m)\n"
 		"      --sysctl K=V          Sysctl options\n"
 		"      --ulimit NAME=S[:H]   Ulimit options (nofile, nproc, core, ...)\n"
@@ -147,6 +161,17 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_TMPFS,
 		OPT_LABEL_FILE,
 		OPT_EXPOSE,
+		OPT_PRIVILEGED,
+		OPT_DEVICE,
+		OPT_DEVICE_CGROUP_RULE,
+		OPT_OOM_KILL_DISABLE,
+		OPT_BLKIO_WEIGHT,
+		OPT_DEVICE_READ_BPS,
+		OPT_DEVICE_WRITE_BPS,
+		OPT_DEVICE_READ_IOPS,
+		OPT_DEVICE_WRITE_IOPS,
+		OPT_MOUNT,
+		OPT_USERNS,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -203,6 +228,18 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "label", required_argument, NULL, 'l' },
 		{ "label-file", required_argument, NULL, OPT_LABEL_FILE },
 		{ "expose", required_argument, NULL, OPT_EXPOSE },
+		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "device-cgroup-rule", required_argument, NULL, OPT_DEVICE_CGROUP_RULE },
+		{ "oom-kill-disable", no_argument, NULL, OPT_OOM_KILL_DISABLE },
+		{ "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
+		{ "device-read-bps", required_argument, NULL, OPT_DEVICE_READ_BPS },
+		{ "device-write-bps", required_argument, NULL, OPT_DEVICE_WRITE_BPS },
+		{ "device-read-iops", required_argument, NULL, OPT_DEVICE_READ_IOPS },
+		{ "device-write-iops", required_argument, NULL, OPT_DEVICE_WRITE_IOPS },
+		{ "mount", required_argument, NULL, OPT_MOUNT },
+		{ "userns", required_argument, NULL, OPT_USERNS },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -212,14 +249,19 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				   **add_hosts = NULL, **dns = NULL, **dns_search = NULL,
 				   **dns_options = NULL, **sysctls = NULL, **ulimits = NULL,
 				   **group_add = NULL, **env_from_files = NULL, **tmpfs = NULL,
-				   **labels = NULL, **expose = NULL;
+				   **labels = NULL, **expose = NULL, **devices = NULL,
+				   **cgroup_rules = NULL, **read_bps = NULL, **write_bps = NULL,
+				   **read_iops = NULL, **write_iops = NULL;
 	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
 	const char *pull = "missing", *cidfile = NULL;
+	/* -a/--attach: the streams relayed (none given: all of them) */
+	bool attach_given = false, attach[3] = { false, false, false };
+	struct berth_stdio stdio = our_stdio;
 	int c, r, code, status = 0;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, "+:ite:w:u:h:m:dv:p:Pc:l:", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, "+:ite:w:u:h:m:dv:p:Pc:l:a:", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_RM:
 			o.rm = true;
@@ -394,7 +436,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_SECURITY_OPT:
 			/* what berth applies; every other option is refused by name */
-			if (streq(optarg, "no-new-privileges") ||
+			if (startswith(optarg, "seccomp=") || startswith(optarg, "seccomp:"))
+				o.seccomp_profile = optarg + strlen("seccomp=");
+			else if (streq(optarg, "no-new-privileges") ||
 			    streq(optarg, "no-new-privileges:true") ||
 			    streq(optarg, "no-new-privileges=true"))
 				o.no_new_privileges = true;
@@ -404,7 +448,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			else
 				return cli_usage_error(cli, err,
 						       "--security-opt '%s': not supported by berth "
-						       "(only no-new-privileges)",
+						       "(only no-new-privileges and seccomp=)",
 						       optarg);
 			break;
 		case OPT_STOP_TIMEOUT: {
@@ -507,6 +551,79 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			if (strv_extend(&tmpfs, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "%s: --tmpfs", cli->command);
 			break;
+		case OPT_MOUNT: {
+			/* docker's --mount, as the -v or --tmpfs it amounts to */
+			_cleanup_free_ char *vol = NULL, *tmp = NULL;
+
+			r = berth_mount_spec(optarg, &vol, &tmp, err);
+			if (r < 0)
+				return cli_usage_error(cli, err,
+						       "invalid argument \"%s\" for \"--mount\" flag: %s",
+						       optarg, berth_error_message(*err));
+			if ((vol && strv_push(&volumes, TAKE_PTR(vol)) < 0) ||
+			    (tmp && strv_push(&tmpfs, TAKE_PTR(tmp)) < 0))
+				return berth_error_set(err, ENOMEM, "%s: --mount", cli->command);
+			break;
+		}
+		case OPT_PRIVILEGED:
+			o.privileged = true;
+			break;
+		case OPT_OOM_KILL_DISABLE:
+			o.oom_kill_disable = true;
+			break;
+		case OPT_BLKIO_WEIGHT: {
+			uint64_t v;
+
+			/* docker: 10 to 1000, 0 to leave it */
+			if (parse_u64(optarg, &v) < 0 || (v != 0 && (v < 10 || v > 1000)))
+				return cli_usage_error(cli, err,
+						       "invalid --blkio-weight '%s': a number from 10 "
+						       "to 1000",
+						       optarg);
+			o.blkio_weight = (uint16_t)v;
+			break;
+		}
+		case OPT_USERNS:
+			/* berth maps no user namespace of its own: host is what it has */
+			if (!streq(optarg, "host") && *optarg)
+				return cli_usage_error(cli, err,
+						       "--userns '%s': not supported by berth (only "
+						       "host)",
+						       optarg);
+			break;
+		case 'a': {
+			static const char *const names[] = { "stdin", "stdout", "stderr" };
+			size_t k;
+
+			for (k = 0; k < 3 && strcasecmp(optarg, names[k]); k++)
+				;
+			if (k == 3)
+				return cli_usage_error(cli, err,
+						       "invalid argument \"%s\" for \"-a, --attach\" "
+						       "flag: valid streams are STDIN, STDOUT and STDERR",
+						       optarg);
+			attach[k] = attach_given = true;
+			break;
+		}
+		case OPT_DEVICE:
+		case OPT_DEVICE_CGROUP_RULE:
+		case OPT_DEVICE_READ_BPS:
+		case OPT_DEVICE_WRITE_BPS:
+		case OPT_DEVICE_READ_IOPS:
+		case OPT_DEVICE_WRITE_IOPS: {
+			/* checked by the engine, which names the flag */
+			char ***list = c == OPT_DEVICE ? &devices
+				       : c == OPT_DEVICE_CGROUP_RULE ? &cgroup_rules
+				       : c == OPT_DEVICE_READ_BPS ? &read_bps
+				       : c == OPT_DEVICE_WRITE_BPS ? &write_bps
+				       : c == OPT_DEVICE_READ_IOPS ? &read_iops
+								   : &write_iops;
+
+			if (strv_extend(list, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: %s", cli->command,
+						       argv[optind - 1]);
+			break;
+		}
 		case OPT_ENV_FILE:
 			/* docker: the files first, -e over them whatever the order */
 			r = cli_env_file(&env_from_files, optarg, err);
@@ -557,6 +674,23 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.tmpfs = tmpfs;
 	o.labels = labels;
 	o.expose = expose;
+	o.devices = devices;
+	o.device_cgroup_rules = cgroup_rules;
+	o.device_read_bps = read_bps;
+	o.device_write_bps = write_bps;
+	o.device_read_iops = read_iops;
+	o.device_write_iops = write_iops;
+	if (attach_given) {
+		if (o.detach)
+			return cli_usage_error(cli, err, "Conflicting options: -a and -d");
+		/* docker: what is not attached is not relayed (stdin only with -i too) */
+		if (!attach[0])
+			stdio.in = -1;
+		if (!attach[1])
+			stdio.out = -1;
+		if (!attach[2])
+			stdio.err = -1;
+	}
 	if (o.host_uts && o.hostname)
 		return cli_usage_error(cli, err,
 				       "Conflicting options: hostname and the network mode");
@@ -603,9 +737,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		r = write_cidfile(cidfile, id, err);
 		if (r < 0)
 			return r;
-		r = berth_engine_start(engine, id, o.detach ? NULL : &our_stdio, &status, err);
+		r = berth_engine_start(engine, id, o.detach ? NULL : &stdio, &status, err);
 	} else {
-		r = berth_engine_run(engine, &o, &our_stdio, &id, &status, err);
+		r = berth_engine_run(engine, &o, &stdio, &id, &status, err);
 	}
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;

@@ -75,6 +75,18 @@ struct berth_run_opts {
 	char **tmpfs;              /* --tmpfs DEST[:OPTIONS] */
 	char **labels;             /* -l/--label "KEY=VALUE", over the image's */
 	char **expose;             /* --expose PORT[/PROTO]: exposed as the image's EXPOSE (-P) */
+	bool privileged;           /* --privileged: every capability and host device, no
+				    * masked or read-only paths, /sys and cgroups writable */
+	char **devices;            /* --device HOST[:CTR][:PERMS] */
+	char **device_cgroup_rules; /* --device-cgroup-rule "c 1:3 rwm" */
+	bool oom_kill_disable;     /* --oom-kill-disable */
+	uint16_t blkio_weight;     /* --blkio-weight 10..1000, 0: unset */
+	char **device_read_bps;    /* --device-read-bps DEVICE:RATE */
+	char **device_write_bps;   /* --device-write-bps DEVICE:RATE */
+	char **device_read_iops;   /* --device-read-iops DEVICE:OPS */
+	char **device_write_iops;  /* --device-write-iops DEVICE:OPS */
+	const char *seccomp_profile; /* --security-opt seccomp=: a profile file of docker's
+				      * format, or "unconfined"; NULL: none */
 };
 
 /*
@@ -123,6 +135,13 @@ struct berth_store *berth_engine_store(const struct berth_engine *e);
 struct berth_stdio {
 	int in, out, err;
 };
+
+/* docker's --mount "type=bind|volume|tmpfs,source=S,target=T[,readonly][,tmpfs-size=N]
+ * [,tmpfs-mode=OCTAL]" as the -v spec (*ret_volume) or --tmpfs spec (*ret_tmpfs) it
+ * amounts to, the other NULL. A bind's source must exist (-v would make it). -EINVAL
+ * names the key or value that is wrong, -ENOENT a missing bind source. */
+int berth_mount_spec(const char *csv, char **ret_volume, char **ret_tmpfs,
+		     struct berth_error **err);
 
 /* Where berth's helper programs (berth-monitor, berth-full) are: beside the running
  * binary (the build tree, or one bin directory), else in the libexec directory. */

@@ -253,6 +253,31 @@ static int caps_of(const struct berth_run_opts *o, char ***ret, struct berth_err
 	return 0;
 }
 
+/* --privileged: every capability the engine itself may pass on (its bounding set; a
+ * host may withhold some from root, and asking for more fails the start) */
+static int caps_bounding(char ***ret, struct berth_error **err)
+{
+	_cleanup_free_ char *status = NULL;
+	_cleanup_strv_free_ char **caps = calloc(1, sizeof(char *));
+	const char *bnd;
+	uint64_t set;
+	int r = read_full_file("/proc/self/status", &status, NULL);
+
+	if (r < 0)
+		return berth_error_set(err, -r, "read /proc/self/status");
+	if (!caps)
+		return berth_error_set(err, ENOMEM, "capabilities");
+	bnd = strstr(status, "\nCapBnd:");
+	if (!bnd || sscanf(bnd + strlen("\nCapBnd:"), "%" SCNx64, &set) != 1)
+		return berth_error_new(err, EIO, "no CapBnd in /proc/self/status");
+	for (int k = 0; k < 64; k++)
+		if ((set >> k) & 1 && berth_cap_to_name(k) &&
+		    strv_extend(&caps, berth_cap_to_name(k)) < 0)
+			return berth_error_set(err, ENOMEM, "capabilities");
+	*ret = TAKE_PTR(caps);
+	return 0;
+}
+
 /* docker's --ulimit names */
 static const struct {
 	const char *name, *rlimit;
@@ -375,7 +400,10 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		gid = 0;
 	}
 
-	r = caps_of(o, &cap_set, err);
+	if (o->privileged)
+		r = caps_bounding(&cap_set, err);
+	else
+		r = caps_of(o, &cap_set, err);
 	if (r < 0)
 		return r;
 	for (char **u = o->ulimits; u && *u; u++) {
@@ -557,9 +585,13 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 						 "nosuid,strictatime,mode=755,size=65536k"));
 	json_array_append_new(mounts, mount_json("/dev/pts", "devpts", "devpts",
 						 "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
-	json_array_append_new(mounts, mount_json("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+	/* --privileged: /sys and its cgroups writable */
+	json_array_append_new(mounts, mount_json("/sys", "sysfs", "sysfs",
+						 o->privileged ? "nosuid,noexec,nodev,rw"
+							       : "nosuid,noexec,nodev,ro"));
 	json_array_append_new(mounts, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
-						 "ro,nosuid,noexec,nodev"));
+						 o->privileged ? "rw,nosuid,noexec,nodev"
+							       : "ro,nosuid,noexec,nodev"));
 	json_array_append_new(mounts, mount_json("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
 	{
 		char shm[96];
@@ -623,7 +655,23 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		json_array_append_new(devs, d);
 	}
 	json_object_set_new(res, "devices", devs);
-	if (o->memory > 0 || o->memory_swap || o->memory_reservation > 0) {
+	{
+		json_t *nodes = json_array();
+
+		json_object_set_new(linux_, "devices", nodes);
+		r = ocigen_devices(o, nodes, devs, err);
+		if (r >= 0)
+			r = ocigen_blkio(o, res, err);
+		if (r >= 0)
+			r = ocigen_seccomp(o, cap_set, linux_, err);
+		if (r < 0) {
+			json_decref(res);
+			json_decref(linux_);
+			json_decref(root);
+			return r;
+		}
+	}
+	if (o->memory > 0 || o->memory_swap || o->memory_reservation > 0 || o->oom_kill_disable) {
 		json_t *m = json_object();
 
 		if (o->memory > 0)
@@ -632,6 +680,8 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			json_object_set_new(m, "swap", json_integer(o->memory_swap));
 		if (o->memory_reservation > 0)
 			json_object_set_new(m, "reservation", json_integer(o->memory_reservation));
+		if (o->oom_kill_disable)
+			json_object_set_new(m, "disableOOMKiller", json_true());
 		json_object_set_new(res, "memory", m);
 	}
 	if (o->cpus > 0 || o->cpu_shares || o->cpu_period || o->cpu_quota || o->cpuset_cpus ||
@@ -704,8 +754,10 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		}
 		json_object_set_new(linux_, "sysctl", sc);
 	}
-	json_object_set_new(linux_, "maskedPaths", strv_json(masked_paths));
-	json_object_set_new(linux_, "readonlyPaths", strv_json(readonly_paths));
+	if (!o->privileged) {
+		json_object_set_new(linux_, "maskedPaths", strv_json(masked_paths));
+		json_object_set_new(linux_, "readonlyPaths", strv_json(readonly_paths));
+	}
 	json_object_set_new(root, "linux", linux_);
 
 	text = json_dumps(root, JSON_INDENT(2));

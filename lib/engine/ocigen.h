@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <jansson.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,20 @@ struct ocigen_input {
  * the caller) for the record. Returns the JSON text (malloc'd) in *ret. */
 int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		  struct berth_error **err);
+
+/* ocigen-host.c: --privileged's devices (every host device), --device and
+ * --device-cgroup-rule into linux.devices and the cgroup's device rules */
+int ocigen_devices(const struct berth_run_opts *o, json_t *devices, json_t *rules,
+		   struct berth_error **err);
+
+/* --blkio-weight, --device-{read,write}-{bps,iops} as resources.blockIO */
+int ocigen_blkio(const struct berth_run_opts *o, json_t *res, struct berth_error **err);
+
+/* --security-opt seccomp=PROFILE: docker's profile format (archMap, includes/excludes by
+ * the container's capabilities caps, arch and kernel) as linux.seccomp; "unconfined" and
+ * --privileged: none */
+int ocigen_seccomp(const struct berth_run_opts *o, char *const *caps, json_t *linux_,
+		   struct berth_error **err);
 
 /* docker's --user: "uid", "name", "uid:gid", "name:group" (names looked up in the
  * rootfs's /etc/passwd and /etc/group; a user name also gives its group). */
