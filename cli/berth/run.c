@@ -86,6 +86,8 @@ static void usage(FILE *f, bool create)
 		"                            type=bind|volume|tmpfs,source=...,target=...[,readonly]\n"
 		"      --userns MODE         host (the only one berth runs)\n"
 		"  -a, --attach STREAM       Attach to STDIN, STDOUT or STDERR\n"
+		"      --log-driver DRIVER   json-file (default), local, k8s-file or none\n"
+		"      --log-opt OPT         max-size=SIZE, max-file=N (rotation of the log)\n"
 		"      --shm-size SIZE       Size of /dev/shm (default 64m)\n"
 		"      --sysctl K=V          Sysctl options\n"
 		"      --ulimit NAME=S[:H]   Ulimit options (nofile, nproc, core, ...)\n"
@@ -172,6 +174,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_DEVICE_WRITE_IOPS,
 		OPT_MOUNT,
 		OPT_USERNS,
+		OPT_LOG_DRIVER,
+		OPT_LOG_OPT,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -240,6 +244,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "mount", required_argument, NULL, OPT_MOUNT },
 		{ "userns", required_argument, NULL, OPT_USERNS },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "log-driver", required_argument, NULL, OPT_LOG_DRIVER },
+		{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -251,7 +257,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				   **group_add = NULL, **env_from_files = NULL, **tmpfs = NULL,
 				   **labels = NULL, **expose = NULL, **devices = NULL,
 				   **cgroup_rules = NULL, **read_bps = NULL, **write_bps = NULL,
-				   **read_iops = NULL, **write_iops = NULL;
+				   **read_iops = NULL, **write_iops = NULL, **log_opts = NULL;
 	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
 	const char *pull = "missing", *cidfile = NULL;
@@ -565,6 +571,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				return berth_error_set(err, ENOMEM, "%s: --mount", cli->command);
 			break;
 		}
+		case OPT_LOG_DRIVER:
+			o.log_driver = optarg;
+			break;
+		case OPT_LOG_OPT:
+			if (strv_extend(&log_opts, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: --log-opt", cli->command);
+			break;
 		case OPT_PRIVILEGED:
 			o.privileged = true;
 			break;
@@ -675,6 +688,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	o.labels = labels;
 	o.expose = expose;
 	o.devices = devices;
+	o.log_opts = log_opts;
 	o.device_cgroup_rules = cgroup_rules;
 	o.device_read_bps = read_bps;
 	o.device_write_bps = write_bps;

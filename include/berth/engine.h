@@ -87,6 +87,8 @@ struct berth_run_opts {
 	char **device_write_iops;  /* --device-write-iops DEVICE:OPS */
 	const char *seccomp_profile; /* --security-opt seccomp=: a profile file of docker's
 				      * format, or "unconfined"; NULL: none */
+	const char *log_driver;    /* --log-driver: json-file (NULL), local, k8s-file, none */
+	char **log_opts;           /* --log-opt max-size=SIZE, max-file=N */
 };
 
 /*

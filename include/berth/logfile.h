@@ -19,6 +19,10 @@
 #include <sys/types.h>
 
 #define LOG_FILE "container.log"
+/* --log-opt max-size/max-file: the monitor renames a full LOG_FILE to LOG_FILE.1 (the
+ * older ones to .2, .3, ..., up to max-file - 1, the oldest dropped) and starts a new
+ * one; `berth logs` reads them oldest first. */
+#define LOG_ROTATED_MAX 100
 
 enum log_stream {
 	LOG_STDOUT,

@@ -45,6 +45,10 @@ struct record {
 	bool systemd_cgroup;	  /* its cgroup is a systemd scope (--cgroup-manager systemd) */
 	char *stop_signal;        /* NULL: SIGTERM */
 	int stop_timeout;         /* --stop-timeout seconds; -1: unset (10) */
+	char *log_driver;         /* --log-driver: NULL json-file (berth's log), "local",
+				     "k8s-file" (the same file), "none" (no log) */
+	int64_t log_max_size;     /* --log-opt max-size: bytes, 0: unbounded */
+	int log_max_file;         /* --log-opt max-file: files kept with the current; 0: 1 */
 	char **labels;            /* "KEY=VALUE": the image's, then -l's; NULL when none */
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */

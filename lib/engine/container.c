@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
+#include "berth/logfile.h"
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
 #include "berth/overlay.h"
@@ -341,6 +342,56 @@ static int ports_of(const struct berth_run_opts *o, const struct berth_image *im
 	return 0;
 }
 
+/* --log-driver and --log-opt as docker's json-file and local drivers take them (the file
+ * is berth's log either way; local's defaults are docker's: 20m, 5 files) */
+static int log_config(const struct berth_run_opts *o, struct record *rec,
+		      struct berth_error **err)
+{
+	const char *driver = o->log_driver ? o->log_driver : "json-file";
+
+	if (!streq(driver, "json-file") && !streq(driver, "local") && !streq(driver, "k8s-file") &&
+	    !streq(driver, "none"))
+		return berth_error_new(err, EINVAL,
+				       "logging driver '%s' is not supported by berth (json-file, "
+				       "local, k8s-file, none)",
+				       driver);
+	if (o->log_driver && !streq(driver, "json-file") && !(rec->log_driver = strdup(driver)))
+		return berth_error_set(err, ENOMEM, "--log-driver");
+	if (streq(driver, "local")) {
+		rec->log_max_size = 20 << 20;
+		rec->log_max_file = 5;
+	}
+	for (char **opt = o->log_opts; opt && *opt; opt++) {
+		const char *eq = strchr(*opt, '=');
+		const char *v = eq ? eq + 1 : "";
+		int64_t n;
+
+		if (streq(driver, "none"))
+			return berth_error_new(err, EINVAL,
+					       "unknown log opt '%s' for none log driver", *opt);
+		if (startswith(*opt, "max-size=")) {
+			if (parse_size(v, &n) < 0 || n <= 0)
+				return berth_error_new(err, EINVAL, "invalid max-size '%s'", v);
+			rec->log_max_size = n;
+		} else if (startswith(*opt, "max-file=")) {
+			if (parse_i64(v, &n) < 0 || n < 1 || n > LOG_ROTATED_MAX + 1)
+				return berth_error_new(err, EINVAL,
+						       "invalid max-file '%s': a number from 1 to %d",
+						       v, LOG_ROTATED_MAX + 1);
+			rec->log_max_file = (int)n;
+		} else {
+			_cleanup_free_ char *key = eq ? strndup(*opt, (size_t)(eq - *opt))
+						      : strdup(*opt);
+
+			return berth_error_new(err, EINVAL, "unknown log opt '%s' for %s log driver",
+					       key ? key : *opt, driver);
+		}
+	}
+	if (streq(driver, "json-file") && rec->log_max_file > 1 && rec->log_max_size == 0)
+		return berth_error_new(err, EINVAL, "max-file cannot be set without max-size");
+	return 0;
+}
+
 static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o, char **ret_dir,
 			  struct record *ret_rec, struct berth_error **err)
 {
@@ -418,6 +469,9 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	if (o->stop_signal || img->stop_signal)
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
 	rec.stop_timeout = o->stop_timeout_set ? o->stop_timeout : -1;
+	r = log_config(o, &rec, err);
+	if (r < 0)
+		goto fail;
 	/* the image's labels, then -l's over them (same key: the container's) */
 	for (int pass = 0; pass < 2; pass++)
 		for (char **l = pass ? o->labels : img->labels; l && *l; l++) {

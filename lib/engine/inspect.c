@@ -5,6 +5,7 @@
  * container's OCI config.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,24 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	}
 	if (cfg)
 		from_config(cfg, host, config);
+	{
+		/* docker's LogConfig: the driver, and the options as given ("10485760") */
+		json_t *lc = json_object(), *opts = json_object();
+		char v[32];
+
+		if (rec->log_max_size > 0) {
+			snprintf(v, sizeof(v), "%" PRId64, rec->log_max_size);
+			json_object_set_new(opts, "max-size", json_string(v));
+		}
+		if (rec->log_max_file > 0) {
+			snprintf(v, sizeof(v), "%d", rec->log_max_file);
+			json_object_set_new(opts, "max-file", json_string(v));
+		}
+		json_object_set_new(lc, "Type",
+				    json_string(rec->log_driver ? rec->log_driver : "json-file"));
+		json_object_set_new(lc, "Config", opts);
+		json_object_set_new(host, "LogConfig", lc);
+	}
 	json_object_set_new(root, "HostConfig", host);
 
 	/* the image's layers as the overlay has them */

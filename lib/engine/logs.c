@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "berth/engine.h"
@@ -114,6 +115,51 @@ static size_t tail_skip(const char *buf, size_t n, int64_t tail)
 	return skip;
 }
 
+/* The rotated logs (LOG_FILE.N ... LOG_FILE.1), oldest first, into *buf. */
+static int read_rotated(const char *dir, char **buf, size_t *len, struct berth_error **err)
+{
+	int n = 0;
+
+	for (int k = 1; k <= LOG_ROTATED_MAX; k++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s.%d", dir, LOG_FILE, k);
+
+		if (!p)
+			return berth_error_set(err, ENOMEM, "logs");
+		if (!path_exists(p))
+			break;
+		n = k;
+	}
+	for (int k = n; k >= 1; k--) {
+		_cleanup_free_ char *p = xasprintf("%s/%s.%d", dir, LOG_FILE, k), *one = NULL;
+		size_t l = 0;
+		char *nb;
+		int r;
+
+		if (!p)
+			return berth_error_set(err, ENOMEM, "logs");
+		r = read_full_file(p, &one, &l);
+		if (r == -ENOENT) /* rotated away meanwhile */
+			continue;
+		if (r < 0)
+			return berth_error_set(err, -r, "read '%s'", p);
+		nb = realloc(*buf, *len + l + 1);
+		if (!nb)
+			return berth_error_set(err, ENOMEM, "logs");
+		*buf = nb;
+		memcpy(*buf + *len, one, l);
+		*len += l;
+	}
+	return 0;
+}
+
+/* -f across a rotation: the file at path is not the one fd reads any more */
+static bool rotated(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && (stat(path, &b) < 0 || a.st_ino != b.st_ino);
+}
+
 int berth_engine_logs(struct berth_engine *e, const char *key, const struct berth_logs_opts *o,
 		      struct berth_error **err)
 {
@@ -130,6 +176,11 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 	r = record_find(berth_store_root(s), key, &dir, &rec, err);
 	if (r < 0)
 		return r;
+	if (streq_ptr(rec.log_driver, "none")) {
+		r = berth_error_new(err, EINVAL, "configured logging driver does not support "
+						 "reading");
+		goto out;
+	}
 	path = xasprintf("%s/%s", dir, LOG_FILE);
 	if (!path) {
 		r = berth_error_set(err, ENOMEM, "logs of '%s'", key);
@@ -139,20 +190,35 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 	if (o->follow && rec.state == BERTH_CTR_RUNNING &&
 	    record_monitor_pidfd(&rec, &pidfd) == 0) {
 		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-		if (ino >= 0 && inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE) < 0)
+		if (ino >= 0 && inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
 			ino = -EBADF;
 	}
+	r = read_rotated(dir, &buf, &len, err);
+	if (r < 0)
+		goto out;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno != ENOENT) {
 		r = berth_error_set(err, errno, "open '%s'", path);
 		goto out;
 	}
 	if (fd >= 0) {
-		r = read_full_fd(fd, &buf, &len);
+		_cleanup_free_ char *cur = NULL;
+		size_t l = 0;
+		char *nb;
+
+		r = read_full_fd(fd, &cur, &l);
 		if (r < 0) {
 			r = berth_error_set(err, -r, "read '%s'", path);
 			goto out;
 		}
+		nb = realloc(buf, len + l + 1);
+		if (!nb) {
+			r = berth_error_set(err, ENOMEM, "logs of '%s'", key);
+			goto out;
+		}
+		buf = nb;
+		memcpy(buf + len, cur, l);
+		len += l;
 	}
 	used = print_buffer(&p, buf ? buf : "", len, buf ? tail_skip(buf, len, o->tail) : 0);
 	r = 0;
@@ -184,6 +250,12 @@ int berth_engine_logs(struct berth_engine *e, const char *key, const struct bert
 				goto out;
 			memmove(buf, buf + used, len - used);
 			len -= used;
+		}
+		/* rotated: this one is read to its end; the new one from its start */
+		if (fd >= 0 && rotated(fd, path)) {
+			close(fd);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			continue;
 		}
 		if (ended)
 			break;

@@ -257,17 +257,78 @@ static void client_read(struct mon *m, size_t i)
 /* Append entries of buf to the log. What a full disk (or any write error) refuses is
  * counted, the partial entry taken back, and a marker entry says how many lines were lost
  * once the log takes entries again (as conmon does), instead of losing them silently. */
-static int log_append(struct mon *m, enum log_stream st, const char *buf, size_t n)
+/* --log-opt max-size: LOG_FILE.{N-1} dropped, the others one number up, LOG_FILE to
+ * LOG_FILE.1 (with max-file 1: dropped), and a new LOG_FILE. A reader following the old
+ * one reads it to its end, then sees the new one. */
+static int log_rotate(struct mon *m)
+{
+	int keep = m->rec.log_max_file > 1 ? m->rec.log_max_file - 1 : 0, fd;
+	char from[64], to[64];
+
+	if (keep > LOG_ROTATED_MAX)
+		keep = LOG_ROTATED_MAX;
+	if (keep == 0) {
+		if (unlinkat(m->dirfd, LOG_FILE, 0) < 0 && errno != ENOENT)
+			return -errno;
+	} else {
+		snprintf(from, sizeof(from), "%s.%d", LOG_FILE, keep);
+		(void)unlinkat(m->dirfd, from, 0);
+		for (int k = keep - 1; k >= 1; k--) {
+			snprintf(from, sizeof(from), "%s.%d", LOG_FILE, k);
+			snprintf(to, sizeof(to), "%s.%d", LOG_FILE, k + 1);
+			if (renameat(m->dirfd, from, m->dirfd, to) < 0 && errno != ENOENT)
+				return -errno;
+		}
+		snprintf(to, sizeof(to), "%s.1", LOG_FILE);
+		if (renameat(m->dirfd, LOG_FILE, m->dirfd, to) < 0)
+			return -errno;
+	}
+	fd = openat(m->dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(m->log_fd);
+	m->log_fd = fd;
+	return 0;
+}
+
+static int log_append_some(struct mon *m, enum log_stream st, const char *buf, size_t n)
 {
 	struct stat before;
 	int r;
 
 	if (fstat(m->log_fd, &before) < 0)
 		return -errno;
+	/* full: the entry goes to a new file */
+	if (m->rec.log_max_size > 0 && before.st_size > 0 &&
+	    before.st_size + (off_t)n >= m->rec.log_max_size) {
+		r = log_rotate(m);
+		if (r < 0)
+			return r;
+		before.st_size = 0;
+	}
 	r = logfile_write(m->log_fd, st, buf, n);
 	if (r < 0)
 		(void)ftruncate(m->log_fd, before.st_size);
 	return r;
+}
+
+/* One write for what one read gave; with max-size, a line at a time (as docker's
+ * json-file writes), so that no file grows past it by more than a line. */
+static int log_append(struct mon *m, enum log_stream st, const char *buf, size_t n)
+{
+	if (m->rec.log_max_size <= 0)
+		return log_append_some(m, st, buf, n);
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t k = nl ? (size_t)(nl - buf) + 1 : n;
+		int r = log_append_some(m, st, buf, k);
+
+		if (r < 0)
+			return r;
+		buf += k;
+		n -= k;
+	}
+	return 0;
 }
 
 static void log_output(struct mon *m, enum log_stream st, const char *buf, size_t n)
@@ -989,8 +1050,11 @@ int monitor_main(const struct monitor_opts *o)
 		r = berth_error_set(&e, errno, "open '%s'", m.dir);
 		goto fail_early;
 	}
-	m.log_fd = openat(m.dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (m.log_fd < 0) {
+	/* --log-driver none: no log at all */
+	if (!streq_ptr(m.rec.log_driver, "none"))
+		m.log_fd = openat(m.dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+				  0600);
+	if (m.log_fd < 0 && !streq_ptr(m.rec.log_driver, "none")) {
 		r = berth_error_set(&e, errno, "open log of '%s'", o->id);
 		goto fail_early;
 	}

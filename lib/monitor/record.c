@@ -42,6 +42,7 @@ void record_clear(struct record *r)
 	free(r->image_id);
 	strv_free(r->args);
 	free(r->stop_signal);
+	free(r->log_driver);
 	strv_free(r->labels);
 	free(r->error);
 	strv_free(r->volumes);
@@ -246,6 +247,11 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	set_str(o, "stop_signal", r->stop_signal);
 	if (r->stop_timeout >= 0)
 		json_object_set_new(o, "stop_timeout", json_integer(r->stop_timeout));
+	set_str(o, "log_driver", r->log_driver);
+	if (r->log_max_size > 0)
+		json_object_set_new(o, "log_max_size", json_integer(r->log_max_size));
+	if (r->log_max_file > 0)
+		json_object_set_new(o, "log_max_file", json_integer(r->log_max_file));
 	if (r->labels) {
 		json_t *lb = json_object();
 
@@ -346,6 +352,9 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.stop_timeout = json_is_integer(json_object_get(o, "stop_timeout"))
 				 ? (int)json_integer_value(json_object_get(o, "stop_timeout"))
 				 : -1;
+	r.log_driver = dup_opt(o, "log_driver");
+	r.log_max_size = json_integer_value(json_object_get(o, "log_max_size"));
+	r.log_max_file = (int)json_integer_value(json_object_get(o, "log_max_file"));
 	r.volumes = get_strv(o, "volumes");
 	r.network = dup_opt(o, "network");
 	r.ip = dup_opt(o, "ip");
