@@ -201,7 +201,8 @@ test_rm_force_of_a_detached_container_leaves_nothing() {
 
 test_run_detached_rm_removes_it_at_exit() {
 	import_bb
-	engine run -d --rm --name once "$(cgp)" bb sh -c 'sleep 0.3' >/dev/null
+	# (long enough for wait to find it on a loaded machine)
+	engine run -d --rm --name once "$(cgp)" bb sh -c 'sleep 2' >/dev/null
 	run engine wait once
 	assert_eq 0 "$status"
 	wait_for 5 sh -c "[ -z \"\$(ls -A '$BERTH_STORE/containers')\" ]"
