@@ -80,6 +80,7 @@ int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_err
 		{ "stop", cmd_stop, "Stop one or more running containers" },
 		{ "top", cmd_top, "Display the running processes of a container" },
 		{ "unpause", cmd_unpause, "Unpause all processes within one or more containers" },
+		{ "update", cmd_update, "Update configuration of one or more containers" },
 		{ "wait", cmd_wait, "Block until containers stop, then print their exit codes" },
 	};
 

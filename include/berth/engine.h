@@ -239,6 +239,38 @@ int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 int berth_engine_rename(struct berth_engine *e, const char *name_or_id, const char *new_name,
 			struct berth_error **err);
 
+/* `berth update`: what changes; a field at its zero value (NULL, false) is left as it is. */
+struct berth_update_opts {
+	int64_t memory;		    /* -m bytes */
+	int64_t memory_swap;	    /* memory+swap bytes, -1: unlimited */
+	int64_t memory_reservation; /* bytes */
+	double cpus;		    /* --cpus: quota over a 100 ms period */
+	uint64_t cpu_shares;
+	int64_t cpu_period, cpu_quota; /* us; quota -1: unlimited */
+	const char *cpuset_cpus, *cpuset_mems;
+	int64_t pids_limit; /* with pids_limit_set; <= 0: unlimited */
+	bool pids_limit_set;
+	uint16_t blkio_weight; /* 10 to 1000 */
+	const char *restart;   /* no, always, unless-stopped, on-failure[:N] */
+};
+
+/*
+ * `berth update`: a container's resources and restart policy. A running (or paused)
+ * container's cgroup is changed at once (through the runtime, with either cgroup
+ * driver); every change is kept in its config.json and record, so its next start has
+ * them and inspect shows them. Errors, before anything changes: -EINVAL for values
+ * docker refuses (a memory limit above the memory+swap one, --cpus out of range, a
+ * restart policy with --rm), -EOPNOTSUPP for a block I/O weight this host's cgroups
+ * cannot take; when the kernel refuses a limit (a memory limit below what the container
+ * uses, on cgroup v1: -EBUSY) nothing is changed either.
+ */
+int berth_engine_update(struct berth_engine *e, const char *name_or_id,
+			const struct berth_update_opts *o, struct berth_error **err);
+
+/* The checks of berth_engine_update() that need no container (values, this host's
+ * support), for a front door to refuse bad values once before it updates several. */
+int berth_engine_update_check(const struct berth_update_opts *o, struct berth_error **err);
+
 /* `berth info` / `berth version`: what docker's show of the engine and its host. */
 struct berth_info {
 	size_t containers, running, paused, stopped;

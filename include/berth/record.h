@@ -25,6 +25,12 @@ enum berth_ctr_state {
  * record_read() takes over the record's own; written atomically, never by the monitor. */
 #define RECORD_NAME_FILE "name"
 
+/* <ctr>/restart-policy: the --restart policy `berth update` set ("on-failure:3"), which
+ * record_read() takes over the record's own, as the name file: a running container's
+ * monitor rewrites the record from its copy, and reads this again before it decides on a
+ * restart (record_restart_override()). */
+#define RECORD_RESTART_FILE "restart-policy"
+
 struct record {
 	char *id;
 	char *name;
@@ -75,6 +81,10 @@ struct record {
 int restart_policy_parse(const char *s, char **ret_policy, int *ret_max);
 
 void record_clear(struct record *r);
+
+/* The restart policy of dir's RECORD_RESTART_FILE, when there is one, into r
+ * (restart_policy, restart_max). 0 when there is none; -EINVAL for a bad one, -ENOMEM. */
+int record_restart_override(const char *dir, struct record *r);
 
 /* <store>/containers, and the runtime root of the store's containers: /run/berth for
  * the system store (tmpfs), <store>/run otherwise. malloc'd. */

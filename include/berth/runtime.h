@@ -62,6 +62,10 @@ struct berth_create_opts {
  * "cgroupfs" elsewhere. */
 const char *berth_cgroup_manager_default(void);
 
+/* Whether this host's cgroups take a block I/O weight (linux.resources.blockIO.weight):
+ * v1 with CFQ's blkio.weight or BFQ's blkio.bfq.weight, v2 with the io controller. */
+bool berth_cgroup_blkio_weight_supported(void);
+
 /* Create the container: namespaces, cgroup, rootfs, stopped before the user's
  * process is executed. On failure nothing is left (cgroup, state dir, processes).
  * A process with a terminal needs opts->console_socket or opts->ret_pty_master:

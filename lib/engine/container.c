@@ -64,7 +64,7 @@ static int validate_name(const char *n, struct berth_error **err)
 
 /* As docker: from 0.01 CPU (a 1 ms quota per 100 ms period, the kernel's minimum) to
  * the CPUs online now, the count docker uses too. */
-static int validate_cpus(double cpus, struct berth_error **err)
+int engine_validate_cpus(double cpus, struct berth_error **err)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	long long nano = (long long)(cpus * 1e9 + 0.5);
@@ -427,7 +427,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		if (r < 0)
 			goto out;
 	}
-	r = validate_cpus(o->cpus, err);
+	r = engine_validate_cpus(o->cpus, err);
 	if (r < 0)
 		goto out;
 	dir = xasprintf("%s/%s", cdir, id);

@@ -81,6 +81,18 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 	json_object_set_new(host, "NanoCpus",
 			    json_integer(quota > 0 && period > 0 ? quota * 1000000000 / period : 0));
 	json_object_set_new(host, "PidsLimit", json_integer(get_int(res, "pids", "limit")));
+	json_object_set_new(host, "MemoryReservation",
+			    json_integer(get_int(res, "memory", "reservation")));
+	json_object_set_new(host, "CpuShares", json_integer(get_int(res, "cpu", "shares")));
+	json_object_set_new(
+	    host, "CpusetCpus",
+	    json_string(json_string_value(json_object_get(json_object_get(res, "cpu"), "cpus"))
+			    ?: ""));
+	json_object_set_new(
+	    host, "CpusetMems",
+	    json_string(json_string_value(json_object_get(json_object_get(res, "cpu"), "mems"))
+			    ?: ""));
+	json_object_set_new(host, "BlkioWeight", json_integer(get_int(res, "blockIO", "weight")));
 	{
 		const char *cg = json_string_value(
 			json_object_get(json_object_get(cfg, "linux"), "cgroupsPath"));

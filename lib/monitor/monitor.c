@@ -887,8 +887,11 @@ static int launch_failure_code(const struct berth_error *e)
  * non-zero status N times at most, "always" and "unless-stopped" every time. */
 static bool restart_wanted(struct mon *m, int status)
 {
-	const char *p = m->rec.restart_policy;
+	const char *p;
 
+	/* `berth update --restart` while it ran */
+	(void)record_restart_override(m->dir, &m->rec);
+	p = m->rec.restart_policy;
 	if (!p || streq(p, "no") || faccessat(m->dirfd, MANUAL_STOP, F_OK, 0) == 0)
 		return false;
 	if (streq(p, "on-failure"))

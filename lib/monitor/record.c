@@ -34,6 +34,28 @@ int restart_policy_parse(const char *s, char **ret_policy, int *ret_max)
 	return *ret_policy ? 0 : -ENOMEM;
 }
 
+int record_restart_override(const char *dir, struct record *r)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" RECORD_RESTART_FILE, dir), *text = NULL,
+			    *policy = NULL;
+	int max, k;
+
+	if (!path)
+		return -ENOMEM;
+	k = read_full_file(path, &text, NULL);
+	if (k == -ENOENT)
+		return 0;
+	if (k < 0)
+		return k;
+	k = restart_policy_parse(text, &policy, &max);
+	if (k < 0)
+		return k;
+	free(r->restart_policy);
+	r->restart_policy = TAKE_PTR(policy);
+	r->restart_max = max;
+	return 0;
+}
+
 void record_clear(struct record *r)
 {
 	free(r->id);
@@ -362,6 +384,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.published = get_strv(o, "published");
 	r.restart_policy = dup_opt(o, "restart_policy");
 	r.restart_max = (int)json_integer_value(json_object_get(o, "restart_max"));
+	(void)record_restart_override(dir, &r); /* `berth update --restart` */
 	r.restarting = json_is_true(json_object_get(o, "restarting"));
 	r.error = dup_opt(o, "error");
 	json_decref(o);

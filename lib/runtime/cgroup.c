@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "berth/cleanup.h"
+#include "berth/runtime.h"
 #include "cgroup-internal.h"
 #include "cgroup.h"
 #include "berth/util.h"
@@ -1155,4 +1156,45 @@ uint64_t cgroup_shares_to_weight(uint64_t shares)
 	if (shares > 262144)
 		shares = 262144;
 	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/* A block I/O weight needs the I/O scheduler's group support: on v1 CFQ's blkio.weight or
+ * BFQ's blkio.bfq.weight (not on the root cgroup: looked for in its first child too), on
+ * v2 the io controller. */
+static bool dir_or_child_has(const char *dir, const char *const *files, size_t n)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	for (size_t i = 0; i < n; i++)
+		if (cgroup_file_exists(dir, files[i]))
+			return true;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		child = xasprintf("%s/%s", dir, de->d_name);
+		for (size_t i = 0; child && i < n; i++)
+			if (cgroup_file_exists(child, files[i]))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+bool berth_cgroup_blkio_weight_supported(void)
+{
+	static const char *const v1[] = {"blkio.weight", "blkio.bfq.weight"};
+	_cleanup_free_ char *controllers = NULL;
+	enum cgroup_layout layout;
+
+	if (cgroup_detect(NULL, NULL, NULL, &layout, NULL) < 0)
+		return false;
+	if (layout != CGROUP_LAYOUT_V2)
+		return dir_or_child_has("/sys/fs/cgroup/blkio", v1, ELEMENTSOF(v1));
+	if (cgroup_read("/sys/fs/cgroup", "cgroup.controllers", true, &controllers, NULL) <= 0)
+		return false;
+	return cgroup_list_has(controllers, " \t\n", "io");
 }
