@@ -89,6 +89,7 @@ int cmd_run(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 int cmd_cp(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_diff(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_update(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_system(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 
 /* inspect, of containers and images (type NULL), or of one type only ("container",
  * "image"): `berth inspect` and `berth image inspect` (inspect.c) */

@@ -53,6 +53,7 @@ static const struct berth_command commands[] = {
     {"start", cmd_start, "Start one or more stopped containers"},
     {"stats", cmd_stats, "Display a live stream of containers' resource usage"},
     {"stop", cmd_stop, "Stop one or more running containers"},
+    {"system", cmd_system, "Manage berth"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},

@@ -271,6 +271,58 @@ int berth_engine_update(struct berth_engine *e, const char *name_or_id,
  * support), for a front door to refuse bad values once before it updates several. */
 int berth_engine_update_check(const struct berth_update_opts *o, struct berth_error **err);
 
+/* `berth system df`: what the store's images, containers and volumes take on disk, as
+ * docker counts it. */
+struct berth_df_image {
+	char *id;
+	char *ref; /* its first ref, familiar form; NULL when untagged */
+	int64_t created;
+	int64_t size;	     /* its layers' content */
+	int64_t shared_size; /* of that, in layers other images have too */
+	size_t containers;   /* the containers made from it */
+};
+struct berth_df_container {
+	struct berth_ctr_info *info;
+	int64_t size; /* its writable layer (upper directory) */
+};
+struct berth_df_volume {
+	char *name;
+	size_t links; /* the containers that mount it */
+	int64_t size; /* its _data */
+};
+struct berth_df {
+	struct berth_df_image *images;
+	size_t n_images;
+	struct berth_df_container *containers;
+	size_t n_containers;
+	struct berth_df_volume *volumes;
+	size_t n_volumes;
+	/* docker's summary: TOTAL, ACTIVE (images containers use, running containers,
+	 * volumes mounted), SIZE (images: each layer once) and RECLAIMABLE (images: what is
+	 * not unique to an image in use; containers: those that do not run; volumes: those
+	 * no container mounts) */
+	size_t images_active, containers_active, volumes_active;
+	int64_t images_size, containers_size, volumes_size;
+	int64_t images_reclaimable, containers_reclaimable, volumes_reclaimable;
+};
+int berth_engine_df(struct berth_engine *e, struct berth_df *ret, struct berth_error **err);
+void berth_df_clear(struct berth_df *d);
+
+/* `berth system prune`: container prune, image prune (dangling ones, all unused with
+ * all), with volumes volume prune (anonymous ones), each as its own verb does it. filters:
+ * "until=TIME" (unix seconds, RFC 3339, or a duration before now such as 24h: what was
+ * made before), "label=K[=V]", "label!=K[=V]" for containers and images; -EINVAL
+ * "invalid filter 'KEY'" for others (and for until with volumes, as docker). */
+struct berth_system_prune_report {
+	char **containers;  /* the ids removed */
+	char **images;	    /* the image ids deleted */
+	char **volumes;	    /* the volume names removed */
+	uint64_t reclaimed; /* bytes */
+};
+int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, char *const *filters,
+			      struct berth_system_prune_report *ret, struct berth_error **err);
+void berth_system_prune_report_clear(struct berth_system_prune_report *r);
+
 /* `berth info` / `berth version`: what docker's show of the engine and its host. */
 struct berth_info {
 	size_t containers, running, paused, stopped;
