@@ -35,6 +35,8 @@ static void usage(FILE *f, bool create)
 		"  -e, --env K=V             Set an environment variable\n"
 		"  -h, --hostname NAME       Container host name\n"
 		"  -i, --interactive         Keep STDIN open\n"
+		"      --init                Run an init inside the container that forwards\n"
+		"                            signals and reaps processes\n"
 		"  -m, --memory SIZE         Memory limit (e.g. 512m, 1g)\n"
 		"      --memory-swap SIZE    Memory plus swap limit, -1 for unlimited swap\n"
 		"      --name NAME           Name the container\n"
@@ -176,6 +178,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_USERNS,
 		OPT_LOG_DRIVER,
 		OPT_LOG_OPT,
+		OPT_INIT,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -246,6 +249,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "attach", required_argument, NULL, 'a' },
 		{ "log-driver", required_argument, NULL, OPT_LOG_DRIVER },
 		{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
+		{ "init", no_argument, NULL, OPT_INIT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -553,6 +557,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				return berth_error_set(err, ENOMEM, "%s: --expose", cli->command);
 			break;
 		}
+		case OPT_INIT:
+			o.init = true;
+			break;
 		case OPT_TMPFS:
 			if (strv_extend(&tmpfs, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "%s: --tmpfs", cli->command);

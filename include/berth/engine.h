@@ -89,6 +89,7 @@ struct berth_run_opts {
 				      * format, or "unconfined"; NULL: none */
 	const char *log_driver;    /* --log-driver: json-file (NULL), local, k8s-file, none */
 	char **log_opts;           /* --log-opt max-size=SIZE, max-file=N */
+	bool init;                 /* --init: berth-init as PID 1 (at docker's /sbin/docker-init) */
 };
 
 /*

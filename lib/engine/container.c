@@ -403,7 +403,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	struct record rec = { 0 };
 	struct volume_mount *vols = NULL;
 	size_t n_vols = 0;
-	_cleanup_free_ char *netns_path = NULL;
+	_cleanup_free_ char *netns_path = NULL, *init_path = NULL;
 	const char *network = o->network ? o->network : NET_DEFAULT;
 	char id[65];
 	bool mounted = false, published = false, systemd = false;
@@ -537,9 +537,22 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		if (r < 0)
 			goto fail;
 	}
+	if (o->init) {
+		/* docker's --init: berth's own init, beside berth or in its libexec dir */
+		init_path = berth_helper_path("berth-init");
+		if (!init_path) {
+			r = berth_error_set(err, ENOMEM, "--init");
+			goto fail;
+		}
+		if (access(init_path, X_OK) < 0) {
+			r = berth_error_set(err, errno, "--init: the init '%s'", init_path);
+			goto fail;
+		}
+	}
 	{
 		struct ocigen_input in = {
 			.opts = o,
+			.init_path = init_path,
 			.image = img,
 			.id = id,
 			.rootfs = rootfs,

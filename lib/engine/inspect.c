@@ -94,6 +94,18 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 			    ?: ""));
 	json_object_set_new(host, "BlkioWeight", json_integer(get_int(res, "blockIO", "weight")));
 	{
+		/* --init: berth-init at docker's path */
+		json_t *m;
+		size_t i;
+		bool init = false;
+
+		json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+			init = init || streq(json_string_value(json_object_get(m, "destination"))
+						     ?: "",
+					     "/sbin/docker-init");
+		json_object_set_new(host, "Init", json_boolean(init));
+	}
+	{
 		const char *cg = json_string_value(
 			json_object_get(json_object_get(cfg, "linux"), "cgroupsPath"));
 		_cleanup_free_ char *parent = cg ? strdup(cg) : NULL;

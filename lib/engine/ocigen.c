@@ -335,7 +335,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 {
 	const struct berth_run_opts *o = in->opts;
 	const struct berth_image *img = in->image;
-	_cleanup_strv_free_ char **args = NULL, **env = NULL;
+	_cleanup_strv_free_ char **args = NULL, **env = NULL, **init_args = NULL;
 	_cleanup_free_ char *hostname = NULL, *hn_path = NULL, *hosts_path = NULL,
 			    *resolv_path = NULL;
 	char **ep = o->entrypoint ? o->entrypoint : img->entrypoint;
@@ -358,6 +358,15 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			return berth_error_set(err, ENOMEM, "command");
 	if (!args || !args[0])
 		return berth_error_new(err, EINVAL, "no command specified");
+	if (in->init_path) {
+		/* docker's --init: its init as PID 1, the command its child */
+		if (strv_extend(&init_args, OCIGEN_INIT_PATH) < 0 ||
+		    strv_extend(&init_args, "--") < 0)
+			return berth_error_set(err, ENOMEM, "--init");
+		for (char **a = args; *a; a++)
+			if (strv_extend(&init_args, *a) < 0)
+				return berth_error_set(err, ENOMEM, "--init");
+	}
 
 	if (o->host_uts) {
 		/* --uts host: the host's name, which the container cannot set */
@@ -549,7 +558,7 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 	json_object_set_new(user, "uid", json_integer(uid));
 	json_object_set_new(user, "gid", json_integer(gid));
 	json_object_set_new(proc, "user", user);
-	json_object_set_new(proc, "args", strv_json((const char *const *)args));
+	json_object_set_new(proc, "args", strv_json((const char *const *)(init_args ?: args)));
 	json_object_set_new(proc, "env", strv_json((const char *const *)env));
 	json_object_set_new(proc, "cwd",
 			    json_string(o->workdir ? o->workdir
@@ -624,6 +633,9 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 		}
 		json_array_append_new(mounts, mount_json(dest, "tmpfs", "tmpfs", opts));
 	}
+	if (in->init_path)
+		json_array_append_new(mounts, mount_json(OCIGEN_INIT_PATH, "bind", in->init_path,
+							 "rbind,rprivate,ro"));
 	for (size_t i = 0; i < in->n_volumes; i++)
 		json_array_append_new(mounts, mount_json(in->volumes[i].destination, "bind",
 							 in->volumes[i].source,

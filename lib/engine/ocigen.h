@@ -10,6 +10,9 @@
 #include "berth/image.h"
 #include "berth/volume.h"
 
+/* Where --init's berth-init is in the container: docker's path for its docker-init. */
+#define OCIGEN_INIT_PATH "/sbin/docker-init"
+
 struct ocigen_input {
 	const struct berth_run_opts *opts;
 	const struct berth_image *image;
@@ -22,6 +25,7 @@ struct ocigen_input {
 	bool host_network;       /* --network host: no network namespace of its own */
 	const char *netns_path;  /* --network container:X: join this one; NULL: its own */
 	bool dns;                /* on a bridge network: its resolver is the monitor's */
+	const char *init_path;   /* --init: berth-init, bind-mounted at /sbin/docker-init */
 };
 
 /* The OCI config.json for a container, docker's defaults: its capability set, masked

@@ -9,7 +9,8 @@
 #  2. Public headers belong to one library each, and a folder includes only the public
 #     headers of its own library and of the libraries below it:
 #        core ← runtime, image, net ← monitor ← engine ← cli/berth
-#     (cli/runtime: runtime and core only; cli/monitor: monitor and what it stands on).
+#     (cli/runtime: runtime and core only; cli/monitor: monitor and what it stands on;
+#     cli/init, the container's init: none, libc only).
 #  3. With a build directory: berth and berth-runtime and berth-monitor do not load
 #     libarchive or libcurl (berth hands archives and registries to berth-full).
 #
@@ -41,6 +42,7 @@ declare -A allowed=(
 	[cli/runtime]="core runtime"
 	[cli/monitor]="core runtime image net monitor"
 	[cli/berth]="core runtime image net monitor engine"
+	[cli/init]="libc" # none of berth's libraries
 )
 
 for h in include/berth/*.h; do
