@@ -268,6 +268,70 @@ TEST(record_read_racing_the_monitors_end_never_reads_255)
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
+/* `berth update --restart`: the policy file wins over the record's own (which a
+ * running container's monitor rewrites from its copy); a bad file changes nothing. */
+TEST(record_restart_policy_file_wins_over_the_record)
+{
+	_cleanup_free_ char *root = tmpdir(), *dir = NULL, *file = NULL;
+	struct record w = {
+	    .id = (char *)"rp01",
+	    .name = (char *)"rp",
+	    .image = (char *)"bb",
+	    .image_id = (char *)"sha256:00",
+	    .state = BERTH_CTR_EXITED,
+	    .restart_policy = (char *)"always",
+	};
+	struct record r;
+
+	ASSERT_TRUE(root);
+	dir = xasprintf("%s/rp01", root);
+	file = xasprintf("%s/" RECORD_RESTART_FILE, dir);
+	ASSERT_EQ(mkdir(dir, 0700), 0);
+	ASSERT_EQ(record_write(dir, &w, NULL), 0);
+	ASSERT_EQ(record_read(dir, &r, NULL), 0);
+	ASSERT_STREQ(r.restart_policy, "always");
+	ASSERT_EQ(write_file_atomic(file, "on-failure:3", 12, 0600), 0);
+	record_clear(&r);
+	ASSERT_EQ(record_read(dir, &r, NULL), 0);
+	ASSERT_STREQ(r.restart_policy, "on-failure");
+	ASSERT_EQ(r.restart_max, 3);
+	ASSERT_EQ(write_file_atomic(file, "sometimes", 9, 0600), 0);
+	ASSERT_EQ(record_restart_override(dir, &r), -EINVAL);
+	ASSERT_STREQ(r.restart_policy, "on-failure");
+	ASSERT_EQ(r.restart_max, 3);
+	record_clear(&r);
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
+/* the values `berth update` refuses before it touches any container */
+TEST(update_check_refuses_bad_values)
+{
+	struct berth_update_opts o = {0};
+	_cleanup_(berth_error_freep) struct berth_error *e = NULL;
+
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), 0);
+	o.memory = 64 << 20;
+	o.memory_swap = 32 << 20;
+	ASSERT_EQ(berth_engine_update_check(&o, &e), -EINVAL);
+	ASSERT_TRUE(strstr(berth_error_message(e), "Minimum memoryswap limit"));
+	o.memory_swap = -1;
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), 0);
+	o.cpus = 0.5;
+	o.cpu_period = 50000;
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), -EINVAL);
+	o.cpu_period = 0;
+	o.cpus = 100000;
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), -EINVAL);
+	o.cpus = 0;
+	o.blkio_weight = 5;
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), -EINVAL);
+	o.blkio_weight = 0;
+	o.restart = "on-failure:x";
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), -EINVAL);
+	o.restart = "on-failure:2";
+	ASSERT_EQ(berth_engine_update_check(&o, NULL), 0);
+}
+
 /* berth_engine_logs() writes nowhere of its own: each stream goes through the callback,
  * here to pipes of the test's, byte for byte as the container wrote it. */
 static int to_pipes(int stream, const void *buf, size_t n, void *userdata)
