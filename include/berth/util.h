@@ -91,6 +91,12 @@ int parse_u64(const char *s, uint64_t *ret);
 int parse_i64(const char *s, int64_t *ret);
 /* "512", "512k", "64m", "1g" (docker's units, base 1024). */
 int parse_size(const char *s, int64_t *ret);
+/* A duration as Go's time.ParseDuration reads it ("1s", "500ms", "1m30s", "1.5h", "0";
+ * units ns us µs ms s m h, each number with its unit), in ns. -EINVAL, -ERANGE. */
+int parse_go_duration(const char *s, int64_t *ret_ns);
+/* And as Go's Duration.String() prints it: "1s", "500ms", "1m30s", "1h0m0s", "0s". */
+#define GO_DURATION_MAX 40
+void format_go_duration(int64_t ns, char buf[GO_DURATION_MAX]);
 
 /* sendmsg(2) of `data` with `fd` attached as SCM_RIGHTS (none when fd < 0); retries on
  * EINTR, never raises SIGPIPE. */

@@ -405,6 +405,115 @@ int parse_i64(const char *s, int64_t *ret)
 	return 0;
 }
 
+int parse_go_duration(const char *s, int64_t *ret_ns)
+{
+	/* "ms" before "m": the first unit p starts with is its unit */
+	static const struct {
+		const char *name;
+		uint64_t ns;
+	} units[] = {
+	    {"ns", 1},
+	    {"us", 1000},
+	    {"\u00b5s", 1000},
+	    {"\u03bcs", 1000},
+	    {"ms", 1000000},
+	    {"s", 1000000000},
+	    {"m", 60ULL * 1000000000},
+	    {"h", 3600ULL * 1000000000},
+	};
+	const char *p = s;
+	unsigned __int128 total = 0;
+	bool neg = false;
+
+	if (!p)
+		return -EINVAL;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (streq(p, "0")) {
+		*ret_ns = 0;
+		return 0;
+	}
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		uint64_t whole = 0, frac = 0, scale = 1;
+		bool digits = false;
+		size_t u;
+
+		for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (whole > (UINT64_MAX - 9) / 10)
+				return -ERANGE;
+			whole = whole * 10 + (uint64_t)(*p - '0');
+		}
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++, digits = true)
+				if (scale < 1000000000000000000ULL) {
+					frac = frac * 10 + (uint64_t)(*p - '0');
+					scale *= 10;
+				}
+		if (!digits)
+			return -EINVAL;
+		for (u = 0; u < ELEMENTSOF(units) && !startswith(p, units[u].name); u++)
+			;
+		if (u == ELEMENTSOF(units))
+			return -EINVAL;
+		p += strlen(units[u].name);
+		total += (unsigned __int128)whole * units[u].ns +
+			 (unsigned __int128)frac * units[u].ns / scale;
+		if (total > (unsigned __int128)INT64_MAX)
+			return -ERANGE;
+	}
+	*ret_ns = neg ? -(int64_t)total : (int64_t)total;
+	return 0;
+}
+
+/* v/div with the remainder as a decimal fraction, its trailing zeros dropped */
+static size_t format_fraction(char *buf, size_t n, uint64_t v, uint64_t div)
+{
+	int k = snprintf(buf, n, "%llu", (unsigned long long)(v / div));
+	uint64_t rest = v % div;
+
+	if (rest && k >= 0 && (size_t)k + 1 < n) {
+		buf[k++] = '.';
+		for (uint64_t d = div / 10; d && rest && (size_t)k + 1 < n; d /= 10) {
+			buf[k++] = (char)('0' + rest / d);
+			rest %= d;
+		}
+		buf[k] = 0;
+	}
+	return k < 0 ? 0 : (size_t)k;
+}
+
+void format_go_duration(int64_t ns, char buf[GO_DURATION_MAX])
+{
+	uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	size_t k = 0;
+
+	if (ns < 0)
+		buf[k++] = '-';
+	if (u == 0) {
+		snprintf(buf, GO_DURATION_MAX, "0s");
+	} else if (u < 1000000000) {
+		const char *unit = u < 1000 ? "ns" : u < 1000000 ? "\u00b5s" : "ms";
+		uint64_t div = u < 1000 ? 1 : u < 1000000 ? 1000 : 1000000;
+
+		k += format_fraction(buf + k, GO_DURATION_MAX - k, u, div);
+		snprintf(buf + k, GO_DURATION_MAX - k, "%s", unit);
+	} else {
+		uint64_t h = u / (3600ULL * 1000000000), m = u / (60ULL * 1000000000) % 60;
+
+		if (h)
+			k += (size_t)snprintf(buf + k, GO_DURATION_MAX - k, "%lluh",
+					      (unsigned long long)h);
+		if (h || m)
+			k += (size_t)snprintf(buf + k, GO_DURATION_MAX - k, "%llum",
+					      (unsigned long long)m);
+		k += format_fraction(buf + k, GO_DURATION_MAX - k, u % (60ULL * 1000000000),
+				     1000000000);
+		snprintf(buf + k, GO_DURATION_MAX - k, "s");
+	}
+}
+
 int parse_size(const char *s, int64_t *ret)
 {
 	char *end;

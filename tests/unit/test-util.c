@@ -117,3 +117,52 @@ TEST(path_under)
 }
 
 TEST_MAIN()
+
+/* docker's --health-* durations are Go's: each number with its unit, summed */
+TEST(go_duration_parse)
+{
+	int64_t v = -1;
+
+	ASSERT_EQ(parse_go_duration("1s", &v), 0);
+	ASSERT_EQ(v, 1000000000LL);
+	ASSERT_EQ(parse_go_duration("500ms", &v), 0);
+	ASSERT_EQ(v, 500000000LL);
+	ASSERT_EQ(parse_go_duration("1m30s", &v), 0);
+	ASSERT_EQ(v, 90000000000LL);
+	ASSERT_EQ(parse_go_duration("1.5h", &v), 0);
+	ASSERT_EQ(v, 5400000000000LL);
+	ASSERT_EQ(parse_go_duration(".5s", &v), 0);
+	ASSERT_EQ(v, 500000000LL);
+	ASSERT_EQ(parse_go_duration("2us", &v), 0);
+	ASSERT_EQ(v, 2000LL);
+	ASSERT_EQ(parse_go_duration("0", &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(parse_go_duration("-1s", &v), 0);
+	ASSERT_EQ(v, -1000000000LL);
+	ASSERT_EQ(parse_go_duration("abc", &v), -EINVAL);
+	ASSERT_EQ(parse_go_duration("10", &v), -EINVAL);
+	ASSERT_EQ(parse_go_duration("", &v), -EINVAL);
+	ASSERT_EQ(parse_go_duration("1x", &v), -EINVAL);
+	ASSERT_EQ(parse_go_duration(".s", &v), -EINVAL);
+	ASSERT_EQ(parse_go_duration("3000000h", &v), -ERANGE);
+}
+
+TEST(go_duration_format)
+{
+	char b[GO_DURATION_MAX];
+
+	format_go_duration(1000000000LL, b);
+	ASSERT_STREQ(b, "1s");
+	format_go_duration(500000000LL, b);
+	ASSERT_STREQ(b, "500ms");
+	format_go_duration(1500000LL, b);
+	ASSERT_STREQ(b, "1.5ms");
+	format_go_duration(90000000000LL, b);
+	ASSERT_STREQ(b, "1m30s");
+	format_go_duration(3600000000000LL, b);
+	ASSERT_STREQ(b, "1h0m0s");
+	format_go_duration(1500000000LL, b);
+	ASSERT_STREQ(b, "1.5s");
+	format_go_duration(0, b);
+	ASSERT_STREQ(b, "0s");
+}
