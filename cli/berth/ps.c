@@ -205,8 +205,13 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 			char *ago = strstr(since, " ago");
 			if (ago)
 				*ago = 0;
+			/* docker's: "(Paused)" first, else the healthcheck's status */
 			snprintf(status, sizeof(status), "Up %s%s", since,
-				 l[i]->paused ? " (Paused)" : "");
+				 l[i]->paused				  ? " (Paused)"
+				 : l[i]->health == BERTH_HEALTH_STARTING  ? " (health: starting)"
+				 : l[i]->health == BERTH_HEALTH_HEALTHY	  ? " (healthy)"
+				 : l[i]->health == BERTH_HEALTH_UNHEALTHY ? " (unhealthy)"
+									  : "");
 		} else if (l[i]->state == BERTH_CTR_CREATED) {
 			snprintf(status, sizeof(status), "Created");
 		} else {

@@ -60,6 +60,17 @@ static void usage(FILE *f, bool create)
 		"      --domainname NAME     Container NIS domain name\n"
 		"      --env-file FILE       Read in a file of environment variables\n"
 		"      --group-add GROUP     Add additional groups to join\n"
+		"      --health-cmd CMD      Command to run to check health (by /bin/sh -c)\n"
+		"      --health-interval D   Time between running the check (default 30s)\n"
+		"      --health-retries N    Consecutive failures needed to report unhealthy\n"
+		"                            (default 3)\n"
+		"      --health-start-interval D  Time between checks during the start\n"
+		"                            period (default 5s)\n"
+		"      --health-start-period D  Start period for the container to initialize\n"
+		"                            before failures count (default 0s)\n"
+		"      --health-timeout D    Maximum time to allow one check to run (default\n"
+		"                            30s)\n"
+		"      --no-healthcheck      Disable any container-specified HEALTHCHECK\n"
 		"      --memory-reservation SIZE  Memory soft limit\n"
 		"      --cidfile FILE        Write the container ID to the file\n"
 		"      --expose PORT[/PROTO] Expose a port (published by -P)\n"
@@ -179,6 +190,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_LOG_DRIVER,
 		OPT_LOG_OPT,
 		OPT_INIT,
+		OPT_HEALTH_CMD,
+		OPT_HEALTH_INTERVAL,
+		OPT_HEALTH_TIMEOUT,
+		OPT_HEALTH_START_PERIOD,
+		OPT_HEALTH_START_INTERVAL,
+		OPT_HEALTH_RETRIES,
+		OPT_NO_HEALTHCHECK,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -250,6 +268,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "log-driver", required_argument, NULL, OPT_LOG_DRIVER },
 		{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
 		{ "init", no_argument, NULL, OPT_INIT },
+		{ "health-cmd", required_argument, NULL, OPT_HEALTH_CMD },
+		{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
+		{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
+		{ "health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD },
+		{ "health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL },
+		{ "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
+		{ "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -261,7 +286,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				   **group_add = NULL, **env_from_files = NULL, **tmpfs = NULL,
 				   **labels = NULL, **expose = NULL, **devices = NULL,
 				   **cgroup_rules = NULL, **read_bps = NULL, **write_bps = NULL,
-				   **read_iops = NULL, **write_iops = NULL, **log_opts = NULL;
+				   **read_iops = NULL, **write_iops = NULL, **log_opts = NULL,
+				   **health_test = NULL;
 	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
 	const char *pull = "missing", *cidfile = NULL;
@@ -560,6 +586,56 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case OPT_INIT:
 			o.init = true;
 			break;
+		case OPT_HEALTH_CMD:
+			/* docker: run by the container's shell; "" leaves the image's */
+			health_test = strv_free(health_test);
+			if (*optarg && (strv_extend(&health_test, "CMD-SHELL") < 0 ||
+					strv_extend(&health_test, optarg) < 0))
+				return berth_error_set(err, ENOMEM, "%s: --health-cmd",
+						       cli->command);
+			break;
+		case OPT_HEALTH_INTERVAL:
+		case OPT_HEALTH_TIMEOUT:
+		case OPT_HEALTH_START_PERIOD:
+		case OPT_HEALTH_START_INTERVAL: {
+			const char *flag = c == OPT_HEALTH_INTERVAL  ? "--health-interval"
+					   : c == OPT_HEALTH_TIMEOUT ? "--health-timeout"
+					   : c == OPT_HEALTH_START_PERIOD
+					       ? "--health-start-period"
+					       : "--health-start-interval";
+			int64_t *v = c == OPT_HEALTH_INTERVAL	    ? &o.health.interval
+				     : c == OPT_HEALTH_TIMEOUT	    ? &o.health.timeout
+				     : c == OPT_HEALTH_START_PERIOD ? &o.health.start_period
+								    : &o.health.start_interval;
+
+			/* Go's durations, as docker's flags: 1s, 500ms, 1m30s */
+			if (parse_go_duration(optarg, v) < 0)
+				return cli_usage_error(cli, err,
+						       "invalid argument \"%s\" for \"%s\" flag: "
+						       "invalid duration \"%s\" (e.g. 30s, 500ms, "
+						       "1m30s)",
+						       optarg, flag, optarg);
+			if (*v < 0)
+				return cli_usage_error(cli, err, "%s cannot be negative", flag);
+			break;
+		}
+		case OPT_HEALTH_RETRIES: {
+			int64_t v;
+
+			if (parse_i64(optarg, &v) < 0 || v > INT32_MAX || v < INT32_MIN)
+				return cli_usage_error(cli, err,
+						       "invalid argument \"%s\" for "
+						       "\"--health-retries\" flag: not an integer",
+						       optarg);
+			if (v < 0)
+				return cli_usage_error(cli, err,
+						       "--health-retries cannot be negative");
+			o.health.retries = (int)v;
+			break;
+		}
+		case OPT_NO_HEALTHCHECK:
+			o.no_healthcheck = true;
+			break;
 		case OPT_TMPFS:
 			if (strv_extend(&tmpfs, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "%s: --tmpfs", cli->command);
@@ -712,6 +788,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		if (!attach[2])
 			stdio.err = -1;
 	}
+	o.health.test = health_test;
 	if (o.host_uts && o.hostname)
 		return cli_usage_error(cli, err,
 				       "Conflicting options: hostname and the network mode");

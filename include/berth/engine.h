@@ -90,6 +90,13 @@ struct berth_run_opts {
 	const char *log_driver;    /* --log-driver: json-file (NULL), local, k8s-file, none */
 	char **log_opts;           /* --log-opt max-size=SIZE, max-file=N */
 	bool init;                 /* --init: berth-init as PID 1 (at docker's /sbin/docker-init) */
+	/* --health-cmd (test ["CMD-SHELL", CMD]), --health-interval, --health-timeout,
+	 * --health-start-period, --health-start-interval, --health-retries: over the image's
+	 * HEALTHCHECK field by field (test NULL, 0: the image's). -EINVAL for a negative
+	 * one, or a duration below 1ms but 0, as docker. */
+	struct berth_healthcheck health;
+	bool no_healthcheck; /* --no-healthcheck: none, not even the image's (test
+			      * ["NONE"]); with any of health: -EINVAL */
 };
 
 /*
@@ -432,6 +439,8 @@ struct berth_ctr_info {
 	char **port_specs; /* its -p, "[IP:]HOST:CTR/PROTO" (HOST 0: picked at start) */
 	char **published;  /* the same as published while it runs, else NULL */
 	char **labels;	   /* "KEY=VALUE", the image's and its own; never NULL */
+	enum berth_health health; /* its healthcheck's status (the last, once it stopped);
+				     BERTH_HEALTH_NONE: none, or never started */
 };
 
 /* Containers of the store, newest first; with all == false only running ones. */
@@ -449,9 +458,9 @@ void berth_ctr_info_free(struct berth_ctr_info *c);
  * it), volume=NAME|DESTINATION, network=NAME|ID, publish=PORT[/PROTO] (a host port it
  * publishes while it runs), expose=PORT[/PROTO] (a container port of its -p); ports
  * may be ranges, 8000-8080/tcp, label=KEY or label=KEY=VALUE (several must all match,
- * as docker's). -EINVAL "invalid filter 'KEY'" for a key it does not know, or a bad
- * value; -ENOENT for a
- * before/since container that does not exist.
+ * as docker's), health=starting|healthy|unhealthy|none. -EINVAL "invalid filter 'KEY'"
+ * for a key it does not know, or a bad value; -ENOENT for a before/since container
+ * that does not exist.
  */
 int berth_engine_ps(struct berth_engine *e, bool all, char *const *filters,
 		    struct berth_ctr_info ***ret, size_t *ret_n, struct berth_error **err);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "berth/error.h"
+#include "berth/util.h"
 
 #define BERTH_STORE_DEFAULT_ROOT "/var/lib/berth"
 
@@ -51,6 +52,22 @@ static inline void berth_store_freep(struct berth_store **s)
 /* The absolute path of the store root; owned by the store. */
 const char *berth_store_root(const struct berth_store *s);
 
+/* A healthcheck as docker's configs have it (Config.Healthcheck, an image's or a
+ * container's): test is ["CMD", ARG...], ["CMD-SHELL", "COMMAND"] or ["NONE"]; NULL (or
+ * empty) when none is set. Durations in ns and retries: 0 when unset (inherited from the
+ * image, else docker's defaults: 30s, 30s, 0, 5s, 3). */
+struct berth_healthcheck {
+	char **test;
+	int64_t interval, timeout, start_period, start_interval;
+	int retries;
+};
+
+static inline void berth_healthcheck_clear(struct berth_healthcheck *h)
+{
+	strv_free(h->test);
+	*h = (struct berth_healthcheck){0};
+}
+
 struct berth_image {
 	char *id;	   /* "sha256:<64 hex>" */
 	char *ref;	   /* familiar "busybox:latest", or NULL for an untagged image */
@@ -63,6 +80,7 @@ struct berth_image {
 	char *stop_signal; /* NULL when unset ("SIGTERM" then) */
 	char **exposed;	   /* the ports the image exposes, "80/tcp"; never NULL */
 	char **labels;	   /* its labels, "key=value"; never NULL */
+	struct berth_healthcheck healthcheck; /* its HEALTHCHECK; test NULL when none */
 	int64_t size;	   /* bytes of file content in all layers */
 	int64_t created;   /* unix seconds, 0 when the config has no time */
 };

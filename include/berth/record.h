@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "berth/error.h"
+#include "berth/image.h" /* struct berth_healthcheck */
 
 /* What a container is doing, as `ps` says it (paused and restarting are flags beside it). */
 enum berth_ctr_state {
@@ -68,10 +69,58 @@ struct record {
 	int restart_max;          /* on-failure:N; 0: no limit */
 	bool restarting;          /* its monitor waits to start it again (--restart) */
 	int restart_count;
+	struct berth_healthcheck healthcheck; /* the image's merged with --health-*; test
+						 NULL or ["NONE"]: none */
 	bool orphaned;            /* read as running with neither monitor nor init alive
 				   (not stored): what its monitor would have cleaned is
 				   still there, see reap in container.c */
 };
+
+/*
+ * Healthchecks: the monitor runs a container's (record.healthcheck) and keeps their state
+ * in <ctr>/health.json, docker's State.Health: {"Status", "FailingStreak", "Log": the last
+ * HEALTH_LOG_MAX results {"Start", "End", "ExitCode", "Output"}}, replaced atomically at
+ * every change. It is there from the first start on and stays after the container
+ * stopped (docker's "unhealthy" then, the log kept).
+ */
+#define HEALTH_FILE "health.json"
+#define HEALTH_LOG_MAX 5
+#define HEALTH_OUTPUT_MAX 4096 /* bytes of a check's output kept (then "...") */
+
+enum berth_health {
+	BERTH_HEALTH_NONE, /* no healthcheck, or not started yet */
+	BERTH_HEALTH_STARTING,
+	BERTH_HEALTH_HEALTHY,
+	BERTH_HEALTH_UNHEALTHY,
+	_BERTH_HEALTH_MAX,
+};
+
+/* "none", "starting", "healthy", "unhealthy"; and back (-EINVAL) */
+const char *berth_health_name(enum berth_health h);
+int berth_health_from_name(const char *s, enum berth_health *ret);
+
+struct health_result {
+	int64_t start, end; /* unix ns */
+	int exit_code;	    /* -1: it could not run, or timed out */
+	char *output;
+};
+
+struct health_state {
+	enum berth_health status;
+	int failing_streak;
+	struct health_result log[HEALTH_LOG_MAX]; /* oldest first */
+	size_t n_log;
+};
+
+void health_state_clear(struct health_state *h);
+/* The healthcheck it has: not NULL, not empty, not ["NONE"]. */
+bool record_has_healthcheck(const struct record *r);
+/* dir/health.json. -ENOENT when there is none (no healthcheck, never started). */
+int health_read(const char *dir, struct health_state *ret);
+int health_write(const char *dir, const struct health_state *h);
+/* The state as docker's State.Health object (jansson's json_t), NULL without memory. */
+struct json_t;
+struct json_t *health_to_json(const struct health_state *h);
 
 /* In a container's directory while the user has stopped it (stop, kill, rm -f): its
  * monitor does not restart it (--restart). start removes it. */

@@ -138,6 +138,8 @@ struct berth_exec_opts {
 	size_t process_json_len;
 	bool tty;
 	bool detach;                 /* return once it runs; no wait, no proxy */
+	pid_t *ret_pid;		     /* detached, not NULL: its pid (our child, for the
+				      * caller to wait for) */
 	const char *console_socket;
 	const char *pid_file;
 	const char *cwd;             /* NULL: the container's process.cwd */

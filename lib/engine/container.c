@@ -392,6 +392,57 @@ static int log_config(const struct berth_run_opts *o, struct record *rec,
 	return 0;
 }
 
+/* docker's healthcheck of a container: --no-healthcheck's ["NONE"], else the image's with
+ * each --health-* that is set over it (as the daemon merges a container's config with its
+ * image's) */
+static int healthcheck_of(const struct berth_run_opts *o, const struct berth_image *img,
+			  struct berth_healthcheck *ret, struct berth_error **err)
+{
+	const struct berth_healthcheck *u = &o->health, *i = &img->healthcheck;
+	static const char *const names[] = {"Interval", "Timeout", "StartPeriod", "StartInterval"};
+	const int64_t durations[] = {u->interval, u->timeout, u->start_period, u->start_interval};
+	bool any = (u->test && u->test[0]) || u->retries;
+	struct berth_healthcheck h = {0};
+
+	for (size_t k = 0; k < ELEMENTSOF(durations); k++) {
+		if (durations[k] < 0)
+			return berth_error_new(err, EINVAL, "%s in Healthcheck cannot be negative",
+					       names[k]);
+		if (durations[k] > 0 && durations[k] < 1000000)
+			return berth_error_new(
+			    err, EINVAL, "%s in Healthcheck cannot be less than 1ms", names[k]);
+		any = any || durations[k];
+	}
+	if (u->retries < 0)
+		return berth_error_new(err, EINVAL, "Retries in Healthcheck cannot be negative");
+	if (o->no_healthcheck) {
+		if (any)
+			return berth_error_new(
+			    err, EINVAL, "--no-healthcheck conflicts with --health-* options");
+		if (strv_extend(&h.test, "NONE") < 0)
+			return berth_error_set(err, ENOMEM, "healthcheck");
+		*ret = h;
+		return 0;
+	}
+	h = (struct berth_healthcheck){
+	    .interval = u->interval ? u->interval : i->interval,
+	    .timeout = u->timeout ? u->timeout : i->timeout,
+	    .start_period = u->start_period ? u->start_period : i->start_period,
+	    .start_interval = u->start_interval ? u->start_interval : i->start_interval,
+	    .retries = u->retries ? u->retries : i->retries,
+	};
+	if (u->test && u->test[0])
+		h.test = strv_copy(u->test);
+	else if (i->test && i->test[0])
+		h.test = strv_copy(i->test);
+	else if (!any)
+		return 0;
+	if (!h.test && ((u->test && u->test[0]) || (i->test && i->test[0])))
+		return berth_error_set(err, ENOMEM, "healthcheck");
+	*ret = h;
+	return 0;
+}
+
 static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o, char **ret_dir,
 			  struct record *ret_rec, struct berth_error **err)
 {
@@ -470,6 +521,9 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		rec.stop_signal = strdup(o->stop_signal ? o->stop_signal : img->stop_signal);
 	rec.stop_timeout = o->stop_timeout_set ? o->stop_timeout : -1;
 	r = log_config(o, &rec, err);
+	if (r < 0)
+		goto fail;
+	r = healthcheck_of(o, img, &rec.healthcheck, err);
 	if (r < 0)
 		goto fail;
 	/* the image's labels, then -l's over them (same key: the container's) */
@@ -1182,6 +1236,14 @@ static int list_one(const char *dir, struct record *r, void *data)
 	c->labels = r->labels ? TAKE_PTR(r->labels) : calloc(1, sizeof(char *));
 	if (r->state == BERTH_CTR_RUNNING)
 		c->published = TAKE_PTR(r->published);
+	if (record_has_healthcheck(r)) {
+		struct health_state h;
+
+		if (health_read(dir, &h) == 0) {
+			c->health = h.status;
+			health_state_clear(&h);
+		}
+	}
 	if (!c->volumes || !c->labels) {
 		berth_ctr_info_free(c);
 		return -ENOMEM;

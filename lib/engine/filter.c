@@ -18,8 +18,9 @@
 #include "berth/record.h"
 #include "berth/util.h"
 
-static const char *const keys[] = {"ancestor", "before",  "exited",  "expose", "id",	 "label",
-				   "name",     "network", "publish", "since",  "status", "volume"};
+static const char *const keys[] = {"ancestor", "before", "exited", "expose",  "health",
+				   "id",       "label",	 "name",   "network", "publish",
+				   "since",    "status", "volume"};
 
 static const char *const states[] = {"created", "running",    "paused",
 				     "exited",	"restarting", "dead"};
@@ -34,6 +35,7 @@ struct filter {
 	unsigned lo, hi; /* publish, expose: the ports */
 	bool udp;
 	int code; /* exited */
+	enum berth_health health;
 };
 
 static void filters_free(struct filter *fs, size_t n)
@@ -161,6 +163,8 @@ static bool match_one(struct berth_engine *e, const struct berth_ctr_info *c,
 	}
 	if (streq(f->key, "status"))
 		return streq(status_of(c), f->value);
+	if (streq(f->key, "health"))
+		return c->health == f->health;
 	if (streq(f->key, "exited"))
 		return c->state == BERTH_CTR_EXITED && c->started > 0 && c->exit_code == f->code;
 	if (streq(f->key, "ancestor"))
@@ -237,6 +241,12 @@ static int parse_filter(struct berth_engine *e, const char *kv, struct filter *f
 			if (streq(states[i], f->value))
 				return 0;
 		return berth_error_new(err, EINVAL, "invalid filter 'status=%s'", f->value);
+	}
+	if (streq(f->key, "health")) {
+		if (berth_health_from_name(f->value, &f->health) < 0)
+			return berth_error_new(
+			    err, EINVAL, "Unrecognised filter value for health: %s", f->value);
+		return 0;
 	}
 	if (streq(f->key, "exited")) {
 		char *end;

@@ -228,6 +228,16 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(state, "StartedAt", time_string(rec->started));
 	json_object_set_new(state, "FinishedAt",
 			    time_string(rec->state == BERTH_CTR_RUNNING ? 0 : rec->finished));
+	{
+		/* docker's State.Health: there from the first start of a container with a
+		 * healthcheck on */
+		struct health_state h;
+
+		if (record_has_healthcheck(rec) && health_read(dir, &h) == 0) {
+			json_object_set_new(state, "Health", health_to_json(&h));
+			health_state_clear(&h);
+		}
+	}
 	json_object_set_new(root, "State", state);
 
 	json_object_set_new(root, "Image", json_string(rec->image_id));
@@ -250,6 +260,24 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(config, "StopSignal",
 			    json_string(rec->stop_signal ? rec->stop_signal : "SIGTERM"));
 	json_object_set_new(config, "Cmd", strv_json(rec->args));
+	if (rec->healthcheck.test) {
+		/* docker's Config.Healthcheck, its zeros left out */
+		const struct berth_healthcheck *hc = &rec->healthcheck;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "Test", strv_json(hc->test));
+		if (hc->interval)
+			json_object_set_new(o, "Interval", json_integer(hc->interval));
+		if (hc->timeout)
+			json_object_set_new(o, "Timeout", json_integer(hc->timeout));
+		if (hc->start_period)
+			json_object_set_new(o, "StartPeriod", json_integer(hc->start_period));
+		if (hc->start_interval)
+			json_object_set_new(o, "StartInterval", json_integer(hc->start_interval));
+		if (hc->retries)
+			json_object_set_new(o, "Retries", json_integer(hc->retries));
+		json_object_set_new(config, "Healthcheck", o);
+	}
 	{
 		json_t *lb = json_object();
 

@@ -30,6 +30,7 @@ struct image_config *image_config_free(struct image_config *c)
 		strv_free(c->exposed);
 		strv_free(c->labels);
 		strv_free(c->diff_ids);
+		berth_healthcheck_clear(&c->healthcheck);
 		free(c);
 	}
 	return NULL;
@@ -187,6 +188,48 @@ static int get_str(json_t *obj, const char *key, const char *what, char **ret,
 	return *ret ? 0 : berth_error_set(err, ENOMEM, "%s", what);
 }
 
+/* config.Healthcheck as docker writes it: Test, and Interval, Timeout, StartPeriod,
+ * StartInterval in ns, Retries; absent or null: none */
+static int get_healthcheck(json_t *cfg, struct berth_healthcheck *ret, struct berth_error **err)
+{
+	static const char *const names[] = {"Interval", "Timeout", "StartPeriod", "StartInterval",
+					    "Retries"};
+	json_t *hc = cfg ? json_object_get(cfg, "Healthcheck") : NULL;
+	struct berth_healthcheck h = {0};
+	int64_t *fields[] = {&h.interval, &h.timeout, &h.start_period, &h.start_interval};
+	int r;
+
+	*ret = h;
+	if (!hc || json_is_null(hc))
+		return 0;
+	if (!json_is_object(hc))
+		return berth_error_new(err, EINVAL,
+				       "image config: config.Healthcheck: expected an object");
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		json_t *v = json_object_get(hc, names[i]);
+
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    (i == 4 && json_integer_value(v) > INT32_MAX))
+			return berth_error_new(err, EINVAL,
+					       "image config: config.Healthcheck.%s: expected a "
+					       "number not below 0",
+					       names[i]);
+		if (i < 4)
+			*fields[i] = json_integer_value(v);
+		else
+			h.retries = (int)json_integer_value(v);
+	}
+	r = get_strv(hc, "Test", "image config: config.Healthcheck.Test", &h.test, err);
+	if (r < 0)
+		return r;
+	if (!h.test[0])
+		h.test = strv_free(h.test);
+	*ret = h;
+	return 0;
+}
+
 int image_config_parse(const char *data, size_t n, struct image_config **ret,
 		       struct berth_error **err)
 {
@@ -271,6 +314,10 @@ int image_config_parse(const char *data, size_t n, struct image_config **ret,
 				return berth_error_set(err, ENOMEM, "image config");
 		}
 	}
+
+	r = get_healthcheck(cfg, &c->healthcheck, err);
+	if (r < 0)
+		return r;
 
 	rootfs = json_object_get(root, "rootfs");
 	if (!json_is_object(rootfs))

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "berth/error.h"
+#include "berth/image.h"
 
 struct image_config {
 	int64_t created; /* unix seconds; 0 when absent */
@@ -23,6 +24,7 @@ struct image_config {
 	char *stop_signal; /* NULL when unset or empty */
 	char **exposed;	   /* ExposedPorts' keys ("80/tcp"); never NULL after parse */
 	char **labels;	   /* Labels as "key=value"; never NULL after parse */
+	struct berth_healthcheck healthcheck; /* Healthcheck; test NULL when absent */
 	char **diff_ids;   /* "sha256:<hex>", bottom layer first; at least one */
 };
 

@@ -36,6 +36,7 @@ struct berth_image *berth_image_free(struct berth_image *img)
 		free(img->stop_signal);
 		strv_free(img->exposed);
 		strv_free(img->labels);
+		berth_healthcheck_clear(&img->healthcheck);
 		free(img);
 	}
 	return NULL;
@@ -130,6 +131,8 @@ static int load_image(struct berth_store *s, const char *id, const char *ref_ful
 	img->stop_signal = TAKE_PTR(c->stop_signal);
 	img->exposed = TAKE_PTR(c->exposed);
 	img->labels = TAKE_PTR(c->labels);
+	img->healthcheck = c->healthcheck;
+	c->healthcheck = (struct berth_healthcheck){0};
 	img->created = c->created;
 	*ret = TAKE_PTR(img);
 	return 0;

@@ -33,6 +33,7 @@
 #include "berth/sync.h"
 #include "berth/util.h"
 #include "berth/volume.h"
+#include "health.h"
 
 #define MAX_CLIENTS 32
 /* after the init exits, how long its output may still take to drain (a process that
@@ -79,6 +80,7 @@ struct mon {
 	 * watched while it runs, and the OOM kills seen in it */
 	int oom_fd;
 	uint64_t oom_seen;
+	struct health *health; /* its healthcheck's runner; NULL: it has none */
 	struct sockaddr_in upstream[3];
 	size_t n_upstream;
 	struct forward {
@@ -386,6 +388,8 @@ static void reap(struct mon *m)
 
 	/* a subreaper: orphans of the container come here too */
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (m->health && health_reaped(m->health, p, st))
+			continue;
 		if (p == m->init) {
 			m->init_exited = true;
 			m->status = exit_status(st);
@@ -530,8 +534,8 @@ static void loop(struct mon *m, int sigfd)
 	int64_t deadline = 0;
 
 	for (;;) {
-		/* sigfd, out[2], listen, in, dns, up, oom, the clients */
-		struct pollfd p[8 + MAX_CLIENTS];
+		/* sigfd, out[2], listen, in, dns, up, oom, health, the clients */
+		struct pollfd p[9 + MAX_CLIENTS];
 		int idx_out[2] = { -1, -1 }, idx_listen = -1, idx_in = -1, idx_client = 0;
 		int idx_dns = -1, idx_up = -1, idx_oom = -1;
 		bool blocked;
@@ -576,6 +580,14 @@ static void loop(struct mon *m, int sigfd)
 			idx_oom = (int)np;
 			p[np++] = (struct pollfd){ .fd = m->oom_fd, .events = POLLPRI };
 		}
+		if (m->health && !m->init_exited) {
+			int hfd = health_fd(m->health), ht = health_timeout(m->health);
+
+			if (hfd >= 0)
+				p[np++] = (struct pollfd){.fd = hfd, .events = POLLIN};
+			if (ht >= 0 && (timeout < 0 || ht < timeout))
+				timeout = ht;
+		}
 		idx_client = (int)np;
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[np++] = (struct pollfd){
@@ -606,6 +618,8 @@ static void loop(struct mon *m, int sigfd)
 			dns_query(m);
 		if (idx_up >= 0 && (p[idx_up].revents & POLLIN))
 			dns_answer(m);
+		if (m->health && !m->init_exited)
+			health_run(m->health);
 		/* the clients polled in this round (an accepted one comes after them) */
 		for (size_t i = 0; i < m->n_clients && idx_client + (int)i < (int)np; i++) {
 			short re;
@@ -806,6 +820,8 @@ static void end_run(struct mon *m, bool started)
 {
 	uint64_t oom = 0;
 
+	if (m->health)
+		health_end(m->health);
 	if (m->oom_fd >= 0) {
 		oom_check(m);
 		m->oom_fd = safe_close(m->oom_fd);
@@ -1063,6 +1079,9 @@ int monitor_main(const struct monitor_opts *o)
 	}
 	if (o->client_fd >= 0)
 		client_add(&m, o->client_fd);
+	/* a container without a healthcheck has nothing of it (without memory: none run) */
+	if (record_has_healthcheck(&m.rec))
+		m.health = health_new(m.dir, m.rtroot, m.id, &m.rec.healthcheck);
 
 	r = launch(&m, &e);
 	if (r < 0) {
@@ -1070,6 +1089,8 @@ int monitor_main(const struct monitor_opts *o)
 		(void)sync_send_error(o->sync_fd, -r, e);
 		goto out;
 	}
+	if (m.health)
+		health_begin(m.health);
 	(void)listen_attach(&m);
 	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
 	close(o->sync_fd);
@@ -1107,6 +1128,8 @@ int monitor_main(const struct monitor_opts *o)
 			finish(&m, false, launch_failure_code(e), e);
 			goto out;
 		}
+		if (m.health)
+			health_begin(m.health);
 	}
 stopped:
 	finish(&m, true, m.status, NULL);
@@ -1140,6 +1163,7 @@ out:
 	free(m.in_pending);
 	free(m.ports);
 	free(m.port_fds);
+	health_free(m.health);
 	net_config_clear(&m.net);
 	free(m.dir);
 	free(m.rtroot);

@@ -73,6 +73,7 @@ void record_clear(struct record *r)
 	strv_free(r->ports);
 	strv_free(r->published);
 	free(r->restart_policy);
+	berth_healthcheck_clear(&r->healthcheck);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -232,6 +233,42 @@ static char **get_strv(json_t *o, const char *key)
 	return l;
 }
 
+/* docker's names, zeros left out as its omitempty does */
+static void set_healthcheck(json_t *o, const struct berth_healthcheck *h)
+{
+	json_t *hc;
+
+	if (!h->test)
+		return;
+	hc = json_object();
+	set_strv(hc, "Test", h->test);
+	if (h->interval)
+		json_object_set_new(hc, "Interval", json_integer(h->interval));
+	if (h->timeout)
+		json_object_set_new(hc, "Timeout", json_integer(h->timeout));
+	if (h->start_period)
+		json_object_set_new(hc, "StartPeriod", json_integer(h->start_period));
+	if (h->start_interval)
+		json_object_set_new(hc, "StartInterval", json_integer(h->start_interval));
+	if (h->retries)
+		json_object_set_new(hc, "Retries", json_integer(h->retries));
+	json_object_set_new(o, "healthcheck", hc);
+}
+
+static void get_healthcheck(json_t *o, struct berth_healthcheck *h)
+{
+	json_t *hc = json_object_get(o, "healthcheck");
+
+	if (!json_is_object(hc))
+		return;
+	h->test = get_strv(hc, "Test");
+	h->interval = json_integer_value(json_object_get(hc, "Interval"));
+	h->timeout = json_integer_value(json_object_get(hc, "Timeout"));
+	h->start_period = json_integer_value(json_object_get(hc, "StartPeriod"));
+	h->start_interval = json_integer_value(json_object_get(hc, "StartInterval"));
+	h->retries = (int)json_integer_value(json_object_get(hc, "Retries"));
+}
+
 int record_write(const char *dir, const struct record *r, struct berth_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/container.json", dir), *text = NULL;
@@ -295,6 +332,7 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	set_str(o, "restart_policy", r->restart_policy);
 	json_object_set_new(o, "restart_max", json_integer(r->restart_max));
 	json_object_set_new(o, "restarting", json_boolean(r->restarting));
+	set_healthcheck(o, &r->healthcheck);
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!text)
@@ -387,6 +425,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	(void)record_restart_override(dir, &r); /* `berth update --restart` */
 	r.restarting = json_is_true(json_object_get(o, "restarting"));
 	r.error = dup_opt(o, "error");
+	get_healthcheck(o, &r.healthcheck);
 	json_decref(o);
 	if (!r.id || !r.name || !r.image || !r.image_id) {
 		record_clear(&r);

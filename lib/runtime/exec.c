@@ -296,6 +296,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		goto fail_kill;
 	if (!o->detach)
 		r = foreground_wait(&fg, pid, pty, o->stdio[0], o->stdio[1], ret_status, err);
+	else if (o->ret_pid)
+		*o->ret_pid = pid;
 	goto out;
 fail_kill:
 	kill(pid, SIGKILL);
