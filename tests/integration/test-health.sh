@@ -132,6 +132,19 @@ test_a_hanging_check_is_killed_at_its_timeout() {
 	engine rm -f hang >/dev/null
 }
 
+test_a_checks_output_is_cut_at_4096_bytes() {
+	import_probe_image bb
+	# 5000 bytes on stdout and stderr both: the first 4096 kept, then "..."
+	run_health big --health-cmd 'head -c 3000 /dev/zero | tr "\\0" a; head -c 2000 /dev/zero | tr "\\0" b >&2' \
+		--health-interval 1s -- sleep 100
+	wait_for 10 health_is big healthy
+	local out
+	out=$(engine inspect big | jq -r '.[0].State.Health.Log[0].Output')
+	assert_eq 4099 "${#out}"
+	assert_eq "$(printf 'a%.0s' {1..3000})$(printf 'b%.0s' {1..1096})..." "$out"
+	engine rm -f big >/dev/null
+}
+
 test_the_state_stays_after_the_container_stopped() {
 	import_probe_image bb
 	run_health st --health-cmd 'echo fine' --health-interval 1s -- sleep 100

@@ -179,10 +179,67 @@ TEST(record_round_trip_and_find)
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
+/* the healthcheck in the record, and the monitor's state of it (health.json) */
+TEST(record_healthcheck_and_health_state_round_trip)
+{
+	_cleanup_free_ char *root = tmpdir();
+	struct record r = {
+	    .id = (char *)"hc01",
+	    .name = (char *)"hc",
+	    .image = (char *)"bb",
+	    .image_id = (char *)"sha256:00",
+	    .state = BERTH_CTR_EXITED,
+	};
+	char *test[] = {(char *)"CMD", (char *)"true", NULL};
+	struct health_state h = {.status = BERTH_HEALTH_UNHEALTHY, .failing_streak = 4};
+	struct record got;
+	enum berth_health e;
+
+	ASSERT_TRUE(root);
+	r.healthcheck =
+	    (struct berth_healthcheck){.test = test, .interval = 2000000000LL, .retries = 5};
+	ASSERT_EQ(record_write(root, &r, NULL), 0);
+	ASSERT_EQ(record_read(root, &got, NULL), 0);
+	ASSERT_TRUE(record_has_healthcheck(&got));
+	ASSERT_STREQ(got.healthcheck.test[1], "true");
+	ASSERT_EQ(got.healthcheck.interval, 2000000000LL);
+	ASSERT_EQ(got.healthcheck.timeout, 0);
+	ASSERT_EQ(got.healthcheck.retries, 5);
+	record_clear(&got);
+
+	/* none before the monitor wrote it */
+	ASSERT_EQ(health_read(root, &h), -ENOENT);
+	h.n_log = 2;
+	h.log[0] = (struct health_result){.start = 1700000000123456789LL,
+					  .end = 1700000001000000000LL,
+					  .exit_code = -1,
+					  .output = (char *)"Health check exceeded timeout (1s)"};
+	h.log[1] = (struct health_result){.start = 1700000002LL * 1000000000,
+					  .end = 1700000002LL * 1000000000,
+					  .exit_code = 1,
+					  .output = (char *)"bad\n"};
+	ASSERT_EQ(health_write(root, &h), 0);
+	h = (struct health_state){0};
+	ASSERT_EQ(health_read(root, &h), 0);
+	ASSERT_EQ(h.status, BERTH_HEALTH_UNHEALTHY);
+	ASSERT_EQ(h.failing_streak, 4);
+	ASSERT_EQ(h.n_log, 2);
+	ASSERT_EQ(h.log[0].start, 1700000000123456789LL);
+	ASSERT_EQ(h.log[0].exit_code, -1);
+	ASSERT_STREQ(h.log[1].output, "bad\n");
+	health_state_clear(&h);
+
+	ASSERT_EQ(berth_health_from_name("starting", &e), 0);
+	ASSERT_EQ(e, BERTH_HEALTH_STARTING);
+	ASSERT_EQ(berth_health_from_name("sick", &e), -EINVAL);
+	ASSERT_STREQ(berth_health_name(BERTH_HEALTH_NONE), "none");
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
 TEST(record_of_a_dead_engine_reads_exited)
 {
 	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *dir = NULL;
-	struct record r = { 0 };
+	struct record r = {0};
 	pid_t child = fork();
 
 	if (child == 0)

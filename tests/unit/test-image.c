@@ -405,6 +405,39 @@ TEST(config_roundtrip)
 	berth_error_free(err);
 }
 
+/* docker's Healthcheck of an image config: Test and the durations in ns */
+TEST(config_healthcheck)
+{
+	static const char ok[] =
+	    "{\"config\":{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"curl -f localhost\"],"
+	    "\"Interval\":5000000000,\"Retries\":2,\"StartPeriod\":1000000}},"
+	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+	    "1111111111111111111111111111111111111111111111111111111111111111\"]}}";
+	static const char none[] =
+	    "{\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":"
+	    "[\"sha256:"
+	    "1111111111111111111111111111111111111111111111111111111111111111"
+	    "\"]}}";
+	static const char bad[] = "{\"config\":{\"Healthcheck\":{\"Interval\":-1}},\"rootfs\":{}}";
+	_cleanup_(configp) struct image_config *c = NULL;
+	struct berth_error *err = NULL;
+
+	ASSERT_EQ(image_config_parse(ok, strlen(ok), &c, &err), 0);
+	ASSERT_EQ(strv_length(c->healthcheck.test), 2);
+	ASSERT_STREQ(c->healthcheck.test[1], "curl -f localhost");
+	ASSERT_EQ(c->healthcheck.interval, 5000000000LL);
+	ASSERT_EQ(c->healthcheck.start_period, 1000000);
+	ASSERT_EQ(c->healthcheck.timeout, 0);
+	ASSERT_EQ(c->healthcheck.retries, 2);
+	c = image_config_free(c);
+	ASSERT_EQ(image_config_parse(none, strlen(none), &c, &err), 0);
+	ASSERT_TRUE(c->healthcheck.test == NULL);
+	c = image_config_free(c);
+	ASSERT_EQ(image_config_parse(bad, strlen(bad), &c, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "config.Healthcheck.Interval");
+	berth_error_free(err);
+}
+
 /* --- import and lookup --- */
 
 static const struct tent basic_tar[] = {
