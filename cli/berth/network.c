@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * berth network create|ls|inspect|rm
+ * berth network create|ls|inspect|rm|prune|connect|disconnect
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,27 +16,42 @@
 
 static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_SUBNET = 0x100, OPT_GATEWAY, OPT_DRIVER, OPT_HELP };
+	enum { OPT_SUBNET = 0x100, OPT_GATEWAY, OPT_DRIVER, OPT_HELP, OPT_LABEL, OPT_INTERNAL };
 	static const struct option lo[] = {
 		{ "subnet", required_argument, NULL, OPT_SUBNET },
 		{ "gateway", required_argument, NULL, OPT_GATEWAY },
 		{ "driver", required_argument, NULL, 'd' },
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"internal", no_argument, NULL, OPT_INTERNAL},
+	    {"opt", required_argument, NULL, 'o'},
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	_cleanup_strv_free_ char **labels = NULL, **options = NULL;
 	_cleanup_free_ char *id = NULL;
-	const char *subnet = NULL, *gateway = NULL;
+	struct berth_network_opts o = {0};
 	int c, r;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":d:", lo, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":d:o:", lo, NULL)) >= 0) {
 		switch (c) {
 		case OPT_SUBNET:
-			subnet = optarg;
+			o.subnet = optarg;
 			break;
 		case OPT_GATEWAY:
-			gateway = optarg;
+			o.gateway = optarg;
+			break;
+		case OPT_INTERNAL:
+			o.internal = true;
+			break;
+		case OPT_LABEL:
+		case 'o':
+			if (c == 'o' && !strchr(optarg, '='))
+				return cli_usage_error(
+				    cli, err, "invalid option '%s': KEY=VALUE expected", optarg);
+			if (strv_extend(c == 'o' ? &options : &labels, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "network create");
 			break;
 		case 'd':
 			if (!streq(optarg, "bridge"))
@@ -50,6 +65,11 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 			       "  -d, --driver bridge     The only driver\n"
 			       "      --gateway IP        The gateway (default: the subnet's first "
 			       "address)\n"
+			    "      --internal          No access to the outside of the network\n"
+			    "      --label K=V         Set metadata on the network\n"
+			    "  -o, --opt K=V           com.docker.network.bridge.name=NAME,\n"
+			    "                          "
+			    "com.docker.network.bridge.enable_ip_masquerade=false\n"
 			       "      --subnet CIDR       a.b.c.d/N (default: the next free /16)\n");
 			return 0;
 		default:
@@ -61,7 +81,9 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_network_create(engine, argv[optind], subnet, gateway, &id, err);
+	o.labels = labels;
+	o.options = options;
+	r = berth_network_create(engine, argv[optind], &o, &id, err);
 	if (r < 0)
 		return r;
 	puts(id);
@@ -70,11 +92,11 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 
 /* docker's `network ls --filter`: name and id (regular expressions, as docker's
  * filters.Match), driver (bridge), scope (local), type (custom: all but "bridge",
- * builtin: "bridge") */
+ * builtin: "bridge"), label (KEY or KEY=VALUE) */
 static int network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
 			 struct berth_error **err)
 {
-	static const char *const keys[] = {"name", "id", "driver", "scope", "type"};
+	static const char *const keys[] = {"name", "id", "driver", "scope", "type", "label"};
 
 	for (char *const *f = filters; f && *f; f++) {
 		size_t kl = (size_t)(strchr(*f, '=') - *f);
@@ -108,6 +130,8 @@ static int network_match(const struct berth_network_info *n, char *const *filter
 				any = any || streq(v, "bridge");
 			} else if (k == 3) {
 				any = any || streq(v, "local");
+			} else if (k == 5) {
+				any = any || berth_labels_match(n->labels, v);
 			} else {
 				if (!streq(v, "custom") && !streq(v, "builtin"))
 					return berth_error_new(err, EINVAL,
@@ -156,7 +180,8 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 		case 'h':
 			printf(
 			    "Usage:  berth network ls [OPTIONS]\n\nList networks\n\nOptions:\n"
-			    "  -f, --filter filter   name, id, driver, scope, type=custom|builtin\n"
+			    "  -f, --filter filter   name, id, driver, scope, type=custom|builtin, "
+			    "label\n"
 			    "      --format string   'table', 'table TEMPLATE', 'json', "
 			    "'TEMPLATE'\n"
 			    "  -q, --quiet           Only the IDs\n");
@@ -201,13 +226,15 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 			puts(id);
 		} else if (formatted) {
 			/* docker's formatter.networkContext, keys sorted as its JSON has them */
+			_cleanup_free_ char *labels = strv_join(l[i]->labels, ",");
 			json_t *row;
 
 			format_created_at(l[i]->created, created_at, sizeof(created_at));
 			row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 					"CreatedAt", created_at, "Driver", "bridge", "ID", id,
-					"IPv4", "true", "IPv6", "false", "Internal", "false",
-					"Labels", "", "Name", l[i]->name, "Scope", "local");
+					"IPv4", "true", "IPv6", "false", "Internal",
+					l[i]->internal ? "true" : "false", "Labels",
+					labels ? labels : "", "Name", l[i]->name, "Scope", "local");
 			r = row ? cli_format_row(&fmt, row, err)
 				: berth_error_set(err, ENOMEM, "network ls: format");
 			json_decref(row);
@@ -286,12 +313,159 @@ static int cmd_network_rm(int argc, char **argv, struct berth_cli *cli, struct b
 	return cli_for_each(argc, argv, engine, rm_one, NULL, true);
 }
 
+static int cmd_network_prune(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
+{
+	static const struct option lo[] = {{"force", no_argument, NULL, 'f'},
+					   {"filter", required_argument, NULL, 'F'},
+					   {"help", no_argument, NULL, 'h'},
+					   {}};
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	_cleanup_strv_free_ char **filters = NULL, **removed = NULL;
+	bool force = false;
+	int c, r;
+
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":fh", lo, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'F':
+			r = cli_filter_add(cli, &filters, optarg, err);
+			if (r < 0)
+				return r;
+			if (!startswith(filters[strv_length(filters) - 1], "label=") &&
+			    !startswith(filters[strv_length(filters) - 1], "label!="))
+				return berth_error_new(err, EINVAL, "invalid filter '%.*s'",
+						       (int)strcspn(optarg, "=!"), optarg);
+			break;
+		case 'h':
+			printf("Usage:  berth network prune [OPTIONS]\n\n"
+			       "Remove all unused networks\n\nOptions:\n"
+			       "      --filter filter   label=KEY[=VALUE], label!=KEY[=VALUE]\n"
+			       "  -f, --force           Do not prompt for confirmation\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "\"network prune\" accepts no arguments");
+	if (!force && !cli_confirm("This will remove all custom networks not used by at least one "
+				   "container."))
+		return 0;
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	r = berth_network_prune(engine, filters, &removed, err);
+	if (r < 0)
+		return r;
+	/* docker prints the list and an empty line, nothing when none went */
+	if (removed[0]) {
+		printf("Deleted Networks:\n");
+		for (char **n = removed; *n; n++)
+			puts(*n);
+		putchar('\n');
+	}
+	return 0;
+}
+
+/* docker's daemon errors for connect and disconnect: printed, exit 1 */
+static int daemon_error(struct berth_error *e)
+{
+	fprintf(stderr, "berth: %s\n", berth_error_message(e));
+	berth_error_free(e);
+	return 1;
+}
+
+static int cmd_network_connect(int argc, char **argv, struct berth_cli *cli,
+			       struct berth_error **err)
+{
+	enum { OPT_ALIAS = 0x100, OPT_IP };
+	static const struct option lo[] = {{"alias", required_argument, NULL, OPT_ALIAS},
+					   {"ip", required_argument, NULL, OPT_IP},
+					   {"help", no_argument, NULL, 'h'},
+					   {}};
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	_cleanup_strv_free_ char **aliases = NULL;
+	struct berth_error *e = NULL;
+	const char *ip = NULL;
+	int c, r;
+
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":h", lo, NULL)) >= 0) {
+		switch (c) {
+		case OPT_ALIAS:
+			if (strv_extend(&aliases, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "network connect");
+			break;
+		case OPT_IP:
+			ip = optarg;
+			break;
+		case 'h':
+			printf("Usage:  berth network connect [OPTIONS] NETWORK CONTAINER\n\n"
+			       "Connect a container to a network\n\nOptions:\n"
+			       "      --alias NAME   A name it has on the network (repeatable)\n"
+			       "      --ip IP        Its IPv4 address there\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(cli, err,
+				       "\"network connect\" requires exactly 2 arguments");
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	r = berth_network_connect(engine, argv[optind], argv[optind + 1], ip, aliases, &e);
+	return r < 0 ? daemon_error(e) : 0;
+}
+
+static int cmd_network_disconnect(int argc, char **argv, struct berth_cli *cli,
+				  struct berth_error **err)
+{
+	static const struct option lo[] = {
+	    {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	struct berth_error *e = NULL;
+	bool force = false;
+	int c, r;
+
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":fh", lo, NULL)) >= 0) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage:  berth network disconnect [OPTIONS] NETWORK CONTAINER\n\n"
+			       "Disconnect a container from a network\n\nOptions:\n"
+			       "  -f, --force   No error when it is not connected\n");
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(cli, err,
+				       "\"network disconnect\" requires exactly 2 arguments");
+	r = cli_open_engine(cli, &engine, err);
+	if (r < 0)
+		return r;
+	r = berth_network_disconnect(engine, argv[optind], argv[optind + 1], force, &e);
+	return r < 0 ? daemon_error(e) : 0;
+}
+
 int cmd_network(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct berth_command sub[] = {
+	    {"connect", cmd_network_connect, "Connect a container to a network"},
 		{ "create", cmd_network_create, "Create a network" },
+	    {"disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
 		{ "inspect", cmd_network_inspect, "Display detailed information on networks" },
 		{ "ls", cmd_network_ls, "List networks" },
+	    {"prune", cmd_network_prune, "Remove all unused networks"},
 		{ "rm", cmd_network_rm, "Remove networks" },
 	};
 

@@ -42,6 +42,8 @@ static void usage(FILE *f, bool create)
 		"      --name NAME           Name the container\n"
 		"      --network NET         bridge (default), none, host, container:NAME, or\n"
 		"                            a network made with `berth network create`\n"
+		"      --ip IP               Its IPv4 address on --network (a made network)\n"
+		"      --network-alias NAME  A name it has on --network's DNS (repeatable)\n"
 		"  -p, --publish SPEC        Publish a port: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp]\n"
 		"                            (no HOSTPORT: a free one, see `berth port`)\n"
 		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
@@ -146,6 +148,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_STOP_SIGNAL,
 		OPT_READ_ONLY,
 		OPT_NETWORK,
+		OPT_IP,
+		OPT_NETWORK_ALIAS,
 		OPT_RESTART,
 		OPT_PULL,
 		OPT_CAP_ADD,
@@ -218,6 +222,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "volume", required_argument, NULL, 'v' },
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "net", required_argument, NULL, OPT_NETWORK },
+	    {"ip", required_argument, NULL, OPT_IP},
+	    {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+	    {"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{ "publish", required_argument, NULL, 'p' },
 		{ "publish-all", no_argument, NULL, 'P' },
 		{ "restart", required_argument, NULL, OPT_RESTART },
@@ -287,7 +294,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				   **labels = NULL, **expose = NULL, **devices = NULL,
 				   **cgroup_rules = NULL, **read_bps = NULL, **write_bps = NULL,
 				   **read_iops = NULL, **write_iops = NULL, **log_opts = NULL,
-				   **health_test = NULL;
+				   **health_test = NULL, **aliases = NULL;
 	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct berth_run_opts o = { 0 };
 	const char *pull = "missing", *cidfile = NULL;
@@ -328,6 +335,14 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_NETWORK:
 			o.network = optarg;
+			break;
+		case OPT_IP:
+			o.ip = optarg;
+			break;
+		case OPT_NETWORK_ALIAS:
+			if (strv_extend(&aliases, optarg) < 0)
+				return berth_error_set(err, ENOMEM, "%s: --network-alias '%s'",
+						       cli->command, optarg);
 			break;
 		case OPT_RESTART:
 			o.restart = optarg;
@@ -789,6 +804,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			stdio.err = -1;
 	}
 	o.health.test = health_test;
+	o.network_aliases = aliases;
 	if (o.host_uts && o.hostname)
 		return cli_usage_error(cli, err,
 				       "Conflicting options: hostname and the network mode");

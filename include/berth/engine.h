@@ -43,6 +43,8 @@ struct berth_run_opts {
 	char **volumes;            /* docker's -v specs: HOST:DEST[:ro], NAME:DEST[:ro], DEST */
 	const char *network;       /* NULL: "bridge"; "none", "host", "container:NAME|ID", or a
 				    * network's name */
+	const char *ip;		    /* --ip: its address on network (a user-defined one) */
+	char **network_aliases;	    /* --network-alias: names it has there (DNS) */
 	char **publish;            /* docker's -p specs: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp] */
 	bool publish_all;          /* -P: every port the image exposes, on picked host ports */
 	const char *restart;       /* --restart: no, always, unless-stopped, on-failure[:N] */
@@ -403,20 +405,51 @@ int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
 struct berth_network_info {
 	char *name, *id, *subnet, *gateway, *bridge;
 	int64_t created;
+	bool internal;
+	char **labels; /* "KEY=VALUE", NULL when none */
 };
 int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret, size_t *ret_n,
 		       struct berth_error **err);
 void berth_network_info_list_free(struct berth_network_info **l, size_t n);
-/* subnet "a.b.c.d/N" and gateway may be NULL (the next free /16, its first address).
- * *ret_id the new network's id. -EEXIST: the name is taken; -EINVAL: a bad or
- * overlapping subnet. */
-int berth_network_create(struct berth_engine *e, const char *name, const char *subnet,
-			 const char *gateway, char **ret_id, struct berth_error **err);
+
+struct berth_network_opts {
+	const char *subnet;  /* "a.b.c.d/N", NULL: the next free /16 */
+	const char *gateway; /* NULL: the subnet's first address */
+	bool internal;	     /* --internal: no NAT, no route out */
+	char **labels;	     /* --label "KEY=VALUE" */
+	char **options;	     /* -o "KEY=VALUE": com.docker.network.bridge.name,
+				com.docker.network.bridge.enable_ip_masquerade */
+};
+/* *ret_id the new network's id. -EEXIST: the name (or the bridge's) is taken; -EINVAL: a
+ * bad or overlapping subnet, an unknown option. */
+int berth_network_create(struct berth_engine *e, const char *name,
+			 const struct berth_network_opts *o, char **ret_id,
+			 struct berth_error **err);
 /* -EBUSY while a container is connected to it; "bridge" cannot be removed. */
 int berth_network_remove(struct berth_engine *e, const char *name, struct berth_error **err);
-/* docker's network object (IPAM, Containers with their addresses) as JSON text. */
+/* docker's network object (IPAM, Containers with their addresses, Labels, Internal,
+ * Options) as JSON text. */
 int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			  struct berth_error **err);
+/* Connect a container (any state) to a network: a running one gets its interface at
+ * once, a created or stopped one at its next start. ip: the address it asks for (NULL:
+ * any); aliases: names it has there. -ENOENT: no such network or container; -EEXIST:
+ * already connected; -EINVAL: an address outside the subnet, a container sharing
+ * another's network namespace or the host's. */
+int berth_network_connect(struct berth_engine *e, const char *network, const char *key,
+			  const char *ip, char *const *aliases, struct berth_error **err);
+/* Disconnect it: a running one loses the interface, and the address is given back.
+ * -ENOENT: not connected (no error with force), or no such network or container. */
+int berth_network_disconnect(struct berth_engine *e, const char *network, const char *key,
+			     bool force, struct berth_error **err);
+/* Remove the networks no container is connected to ("bridge" stays), those matching
+ * every filter ("label=KEY", "label=KEY=VALUE", "label!=..."): *ret_removed their
+ * names. -EINVAL: a filter it does not know. */
+int berth_network_prune(struct berth_engine *e, char *const *filters, char ***ret_removed,
+			struct berth_error **err);
+/* Whether labels ("KEY=VALUE") match docker's label filter value want ("KEY" or
+ * "KEY=VALUE") */
+bool berth_labels_match(char *const *labels, const char *want);
 
 struct berth_ctr_info {
 	char *id;

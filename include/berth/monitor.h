@@ -36,6 +36,11 @@ enum mon_frame {
 	MON_STDIN = 4,     /* client → monitor: input for the container */
 	MON_STDIN_EOF = 5, /* client → monitor: close the container's stdin */
 	MON_RESIZE = 6,    /* client → monitor: uint16 rows, uint16 cols */
+	/* client → monitor: connect the running container to a network: its name, the
+	 * address asked for ("": any), its aliases, each ended by a NUL */
+	MON_NET_CONNECT = 7,
+	MON_NET_DISCONNECT = 8, /* client → monitor: the network's name */
+	MON_NET_RESULT = 9,	/* monitor → client: int32 errno (0: done), the error text */
 };
 
 #define MON_FRAME_MAX 32768
@@ -65,6 +70,13 @@ int monitor_spawn(const char *store_root, const char *id, int client_fd, pid_t *
 
 /* Connect to a running container's monitor (dir: its directory). */
 int monitor_connect(const char *dir, int *ret_fd, struct berth_error **err);
+
+/* Ask a running container's monitor to connect it to a network (MON_NET_CONNECT: ip NULL
+ * for any address, aliases NULL for none) or disconnect it (MON_NET_DISCONNECT), and
+ * wait for the answer: its error, with the errno the monitor had; -ESRCH when there is
+ * no monitor to ask, -EPIPE when it went away (the container ended) without answering. */
+int monitor_net_request(const char *dir, int type, const char *network, const char *ip,
+			char *const *aliases, struct berth_error **err);
 
 struct attach_opts {
 	int in, out, err;	 /* the user's side (struct berth_stdio); -1: none */

@@ -6,15 +6,20 @@
  *
  * Bridge networks, docker's model:
  *
- *   <store>/networks/<name>/network.json   name, id, subnet, gateway, bridge
+ *   <store>/networks/<name>/network.json   name, id, subnet, gateway, bridge, labels,
+ *                                          internal, options
  *   <store>/networks/<name>/leases/<ip>    one file per address in use: the container id
  *
  * A container on a network gets a veth pair: one end on the network's bridge (made on
- * first use, with the gateway's address), the other its eth0 with the next free address
- * and a default route through the gateway. Traffic leaving through any other interface
- * is masqueraded, and published ports are DNAT'ed (nftables, table "ip berth": the
- * sets masq and bridges, the maps ports_tcp and ports_udp). All of it happens in the
- * network namespace the engine runs in.
+ * first use, with the gateway's address), the other its ethN (the lowest free N) with
+ * the next free address (or the one asked for) and, when it has none yet, a default
+ * route through the gateway: a container on several networks keeps the default route
+ * of the first. Traffic leaving through any other interface is masqueraded, and
+ * published ports are DNAT'ed (nftables, table "ip berth": the sets masq and bridges,
+ * the maps ports_tcp and ports_udp). Networks are isolated from each other as docker's
+ * are (a forward rule drops what goes from one bridge to another, published ports
+ * aside); an internal network is neither masqueraded nor routed at all (the set
+ * internal). All of it happens in the network namespace the engine runs in.
  */
 
 #include <stdbool.h>
@@ -36,6 +41,23 @@ struct net_config {
 	int prefix;
 	uint32_t gateway;        /* network byte order */
 	int64_t created;         /* unix seconds */
+	bool internal;	  /* --internal: no NAT, no route out */
+	bool masquerade;  /* traffic out is masqueraded (unless internal, or the option
+			     com.docker.network.bridge.enable_ip_masquerade=false) */
+	char **labels;	  /* "KEY=VALUE", NULL when none */
+	char **options;	  /* the -o "KEY=VALUE" it was made with, NULL when none */
+};
+
+/* The -o options network_create knows */
+#define NET_OPT_BRIDGE_NAME "com.docker.network.bridge.name"
+#define NET_OPT_MASQUERADE "com.docker.network.bridge.enable_ip_masquerade"
+
+struct net_create_opts {
+	const char *subnet;  /* "a.b.c.d/len", NULL: the next free /16 */
+	const char *gateway; /* NULL: the subnet's first address */
+	bool internal;
+	char **labels;	/* "KEY=VALUE" (or "KEY": an empty value) */
+	char **options; /* "KEY=VALUE", the NET_OPT_* keys; others are refused */
 };
 
 void net_config_clear(struct net_config *n);
@@ -47,10 +69,21 @@ int network_load(const char *store_root, const char *name, struct net_config *re
 
 /* Make a network: subnet "a.b.c.d/len", or NULL for the first /16 no other network
  * overlaps among 172.30.0.0 .. 172.31.0.0 and 10.90.0.0 .. 10.99.0.0; gateway NULL: the
- * subnet's first address. -EEXIST when the name is taken, -EINVAL for a subnet that
- * overlaps another network's. */
-int network_create(const char *store_root, const char *name, const char *subnet,
-		   const char *gateway, struct net_config *ret, struct berth_error **err);
+ * subnet's first address; the bridge named by NET_OPT_BRIDGE_NAME, else br-<12 of the
+ * id>. -EEXIST when the name is taken, -EINVAL for a subnet that overlaps another
+ * network's, a bridge name another network has, or an unknown option (named). */
+int network_create(const char *store_root, const char *name, const struct net_create_opts *o,
+		   struct net_config *ret, struct berth_error **err);
+
+/* Whether ip ("a.b.c.d") is an address a container can have on n (in its subnet, not
+ * its gateway, network or broadcast address): *ret_ip in network byte order. -EINVAL
+ * says why not, as docker does. */
+int network_check_ip(const struct net_config *n, const char *ip, uint32_t *ret_ip,
+		     struct berth_error **err);
+
+/* docker's MAC address of a container's interface: 02:42 and the four bytes of its IPv4
+ * address ("02:42:ac:1d:00:02" into buf). */
+void net_mac_string(uint32_t ip, char buf[18]);
 
 /* Remove a network no container is on (-EBUSY naming one), its bridge if it exists. */
 int network_remove(const char *store_root, const char *name, struct berth_error **err);
@@ -63,15 +96,19 @@ int network_list(const char *store_root, char ***ret, struct berth_error **err);
 int network_leases(const char *store_root, const char *name, char ***ret_ids, char ***ret_ips);
 
 /* Connect the container whose init is pid (in its own network namespace) to the network:
- * lease an address for ctr_id, bridge and NAT set up if needed, veth, eth0, route.
- * *ret_ip in network byte order. On failure nothing is left (lease, veth). */
+ * lease an address for ctr_id (want_ip, network byte order, when not 0: -EADDRINUSE
+ * when another container has it), bridge and NAT set up if needed, veth, ethN (its name
+ * in ret_ifname), the default route when the container has none and the network is not
+ * internal. *ret_ip in network byte order. On failure nothing is left (lease, veth). */
 int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		   pid_t pid, uint32_t *ret_ip, struct berth_error **err);
+		   pid_t pid, uint32_t want_ip, char ret_ifname[16], uint32_t *ret_ip,
+		   struct berth_error **err);
 
-/* Give the address back (the veth goes with the container's network namespace; it is
- * deleted here when it is still there). */
+/* Give the address back; with pid > 0 (the container still runs) its interface ifname
+ * is deleted in its namespace (the veth pair goes with it). Otherwise the veth went
+ * with the container's network namespace. */
 void network_detach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		    uint32_t ip);
+		    uint32_t ip, pid_t pid, const char *ifname);
 
 struct port_map {
 	uint32_t host_ip;          /* network byte order; 0: every local address */

@@ -31,6 +31,19 @@ enum berth_ctr_state {
  * monitor rewrites the record from its copy, and reads this again before it decides on a
  * restart (record_restart_override()). */
 #define RECORD_RESTART_FILE "restart-policy"
+/* A network the container is on (docker's NetworkSettings.Networks): what was asked
+ * (run's --network with --ip and --network-alias, or network connect), and while it
+ * runs, what it got. */
+struct record_net {
+	char *name;
+	char *want_ip;	/* --ip: the address asked for, NULL: any */
+	char **aliases; /* --network-alias, --alias; NULL when none */
+	char *ip;	/* while it runs: its address there, else NULL */
+	char *mac;	/* likewise its MAC address */
+	char *ifname;	/* likewise its interface in the container (eth0...) */
+};
+
+void record_net_clear(struct record_net *n);
 
 struct record {
 	char *id;
@@ -60,7 +73,10 @@ struct record {
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */
 	char *network;            /* a network's name, "none", "host" or "container:<id>" */
-	char *ip;                 /* its address on the network while it runs, else NULL */
+	char *ip;		 /* its address on its first network while it runs, else NULL */
+	struct record_net *nets; /* the bridge networks it is on, in the order it was
+				    connected (the first: network, until disconnected) */
+	size_t n_nets;
 	char **ports;             /* ports to publish, "[IP:]HOST:CTR/PROTO" (HOST 0: one
 				     picked at each start) */
 	char **published;         /* the same while it runs, as published (picked ports
@@ -134,6 +150,14 @@ void record_clear(struct record *r);
 /* The restart policy of dir's RECORD_RESTART_FILE, when there is one, into r
  * (restart_policy, restart_max). 0 when there is none; -EINVAL for a bad one, -ENOMEM. */
 int record_restart_override(const char *dir, struct record *r);
+/* The index of network name in r->nets, or -1. */
+int record_net_find(const struct record *r, const char *name);
+
+/* Append a network (copies of the strings); -ENOMEM. */
+int record_net_add(struct record *r, const char *name, const char *want_ip, char *const *aliases);
+
+/* Remove r->nets[i]. */
+void record_net_remove(struct record *r, size_t i);
 
 /* <store>/containers, and the runtime root of the store's containers: /run/berth for
  * the system store (tmpfs), <store>/run otherwise. malloc'd. */

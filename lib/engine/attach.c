@@ -142,6 +142,57 @@ int monitor_connect(const char *dir, int *ret_fd, struct berth_error **err)
 	return 0;
 }
 
+int monitor_net_request(const char *dir, int type, const char *network, const char *ip,
+			char *const *aliases, struct berth_error **err)
+{
+	_cleanup_close_ int sock = -EBADF;
+	char frame[1 + MON_FRAME_MAX];
+	size_t n = 1;
+	int r;
+
+	r = monitor_connect(dir, &sock, NULL);
+	if (r < 0)
+		return berth_error_new(err, ESRCH, "the monitor of '%s' is gone", dir);
+	frame[0] = (char)type;
+	n += (size_t)snprintf(frame + n, sizeof(frame) - n, "%s", network) + 1;
+	if (type == MON_NET_CONNECT) {
+		n += (size_t)snprintf(frame + n, sizeof(frame) - n, "%s", ip ? ip : "") + 1;
+		for (char *const *a = aliases; a && *a && n < sizeof(frame) - 256; a++)
+			n += (size_t)snprintf(frame + n, sizeof(frame) - n, "%.250s", *a) + 1;
+	} else {
+		n--; /* the name alone */
+	}
+	if (send(sock, frame, n, MSG_NOSIGNAL) < 0)
+		return berth_error_set(err, errno, "send to the monitor of '%s'", dir);
+	/* its output may come first: only the answer counts */
+	for (;;) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+		ssize_t k;
+		int32_t code;
+
+		r = poll(&p, 1, 60000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return berth_error_new(err, ETIMEDOUT, "the monitor of '%s' did not answer",
+					       dir);
+		k = recv(sock, frame, sizeof(frame) - 1, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return berth_error_new(err, EPIPE, "the monitor of '%s' went away", dir);
+		if ((uint8_t)frame[0] == MON_EXIT)
+			return berth_error_new(err, EPIPE, "the container ended");
+		if ((uint8_t)frame[0] != MON_NET_RESULT || k < 5)
+			continue;
+		memcpy(&code, frame + 1, 4);
+		frame[k] = 0;
+		if (code > 0)
+			return berth_error_new(err, code, "%s", frame + 5);
+		return 0;
+	}
+}
+
 static int send_frame(int sock, uint8_t type, const void *data, size_t n)
 {
 	char frame[1 + MON_FRAME_MAX];

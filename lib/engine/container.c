@@ -35,7 +35,6 @@
 #include "berth/util.h"
 #include "handle.h"
 
-
 static int safe_close_fd(int fd)
 {
 	if (fd >= 0)
@@ -126,12 +125,29 @@ static char *unique_name(struct berth_store *s)
 
 /* What --network names: *ret_name for the record ("none", "host", "container:<id>" or
  * a network that exists), *ret_netns_path the namespace to join for container:X. */
-static int network_for(struct berth_store *s, const char *network, char **ret_name,
-		       char **ret_netns_path, struct berth_error **err)
+static bool own_network(const struct record *r)
+{
+	return r->network && !streq(r->network, "none") && !streq(r->network, "host") &&
+	       !startswith(r->network, "container:");
+}
+
+static int network_for(struct berth_store *s, const struct berth_run_opts *o, const char *network,
+		       char **ret_name, char **ret_netns_path, struct berth_error **err)
 {
 	const char *other = startswith(network, "container:");
 	int r;
 
+	/* docker's: an address or aliases of one's own on a network one made */
+	if (o->ip && (other || streq(network, "none") || streq(network, "host") ||
+		      streq(network, NET_DEFAULT)))
+		return berth_error_new(err, EINVAL,
+				       "user specified IP address is supported on user defined "
+				       "networks only");
+	if (o->network_aliases && (other || streq(network, "none") || streq(network, "host") ||
+				   streq(network, NET_DEFAULT)))
+		return berth_error_new(err, EINVAL,
+				       "network-scoped alias is supported only for containers in "
+				       "user defined networks");
 	if (streq(network, "none") || streq(network, "host")) {
 		*ret_name = strdup(network);
 		if (!*ret_name)
@@ -157,6 +173,15 @@ static int network_for(struct berth_store *s, const char *network, char **ret_na
 		r = network_load(berth_store_root(s), network, &n, err);
 		if (r < 0)
 			return r;
+		if (o->ip) {
+			uint32_t ip;
+
+			r = network_check_ip(&n, o->ip, &ip, err);
+			if (r < 0) {
+				net_config_clear(&n);
+				return r;
+			}
+		}
 		net_config_clear(&n);
 		*ret_name = strdup(network);
 		if (!*ret_name)
@@ -553,9 +578,13 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
 	}
-	r = network_for(s, network, &rec.network, &netns_path, err);
+	r = network_for(s, o, network, &rec.network, &netns_path, err);
 	if (r < 0)
 		goto fail;
+	if (own_network(&rec) && record_net_add(&rec, rec.network, o->ip, o->network_aliases) < 0) {
+		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
+		goto fail;
+	}
 	r = ports_of(o, img, &rec, network, err);
 	if (r < 0)
 		goto fail;
@@ -741,21 +770,13 @@ static int init_pidfd(const struct record *r, int *ret_fd)
 	return 0;
 }
 
-static bool own_network(const struct record *r)
-{
-	return r->network && !streq(r->network, "none") && !streq(r->network, "host") &&
-	       !startswith(r->network, "container:");
-}
-
 /* The address and published ports of a run whose monitor did not give them back */
 static void release_network(struct berth_store *s, const struct record *r)
 {
 	_cleanup_free_ struct port_map *pm = NULL;
-	struct net_config net = { 0 };
-	struct in_addr a;
 	size_t n = 0;
 
-	if (!r->ip || !own_network(r) || inet_pton(AF_INET, r->ip, &a) != 1)
+	if (!own_network(r))
 		return;
 	char *const *ports = r->published ?: r->ports;
 
@@ -765,9 +786,15 @@ static void release_network(struct berth_store *s, const struct record *r)
 			n++;
 	if (pm)
 		ports_unpublish(pm, n);
-	if (network_load(berth_store_root(s), r->network, &net, NULL) == 0)
-		network_detach(berth_store_root(s), &net, r->id, a.s_addr);
-	net_config_clear(&net);
+	for (size_t i = 0; i < r->n_nets; i++) {
+		struct net_config net = {0};
+		struct in_addr a;
+
+		if (r->nets[i].ip && inet_pton(AF_INET, r->nets[i].ip, &a) == 1 &&
+		    network_load(berth_store_root(s), r->nets[i].name, &net, NULL) == 0)
+			network_detach(berth_store_root(s), &net, r->id, a.s_addr, 0, NULL);
+		net_config_clear(&net);
+	}
 }
 
 /* What a container's monitor does at the end of a run, for a container whose monitor
@@ -800,6 +827,12 @@ static void reap(struct berth_store *s, struct ctr *c, int code)
 	} else {
 		free(r.ip);
 		r.ip = NULL;
+		for (size_t i = 0; i < r.n_nets; i++) {
+			free(r.nets[i].ip);
+			free(r.nets[i].mac);
+			free(r.nets[i].ifname);
+			r.nets[i].ip = r.nets[i].mac = r.nets[i].ifname = NULL;
+		}
 		r.pid = r.monitor_pid = 0;
 		r.pid_start = r.monitor_start = 0;
 		r.exit_code = code;

@@ -147,13 +147,29 @@ static json_t *network_settings(struct berth_store *s, const struct record *rec)
 	}
 	json_object_set_new(ns, "Ports", ports);
 	json_object_set_new(ns, "IPAddress", json_string(rec->ip ? rec->ip : ""));
-	if (rec->network && network_load(berth_store_root(s), rec->network, &n, NULL) == 0) {
-		json_object_set_new(ns, "Gateway", json_string(rec->ip ? ip_string(n.gateway, gw) : ""));
-		json_object_set_new(nets, rec->network,
-				    json_pack("{s:s, s:s, s:s, s:i}", "NetworkID", n.id, "IPAddress",
-					      rec->ip ? rec->ip : "", "Gateway",
-					      rec->ip ? ip_string(n.gateway, gw) : "", "IPPrefixLen",
-					      rec->ip ? n.prefix : 0));
+	json_object_set_new(ns, "Gateway", json_string(""));
+	json_object_set_new(ns, "MacAddress", json_string(""));
+	/* every network it is on, the first one's gateway as docker's top-level one */
+	for (size_t i = 0; i < rec->n_nets; i++) {
+		const struct record_net *rn = &rec->nets[i];
+		json_t *aliases = json_array(), *ipam = json_object();
+
+		if (network_load(berth_store_root(s), rn->name, &n, NULL) < 0)
+			continue;
+		if (rn->ip && i == 0) {
+			json_object_set_new(ns, "Gateway", json_string(ip_string(n.gateway, gw)));
+			json_object_set_new(ns, "MacAddress", json_string(rn->mac ? rn->mac : ""));
+		}
+		for (char **a = rn->aliases; a && *a; a++)
+			json_array_append_new(aliases, json_string(*a));
+		if (rn->want_ip)
+			json_object_set_new(ipam, "IPv4Address", json_string(rn->want_ip));
+		json_object_set_new(
+		    nets, rn->name,
+		    json_pack("{s:o, s:o, s:s, s:s, s:s, s:i, s:s}", "IPAMConfig", ipam, "Aliases",
+			      aliases, "NetworkID", n.id, "IPAddress", rn->ip ? rn->ip : "",
+			      "Gateway", rn->ip ? ip_string(n.gateway, gw) : "", "IPPrefixLen",
+			      rn->ip ? n.prefix : 0, "MacAddress", rn->mac ? rn->mac : ""));
 		net_config_clear(&n);
 	}
 	json_object_set_new(ns, "Networks", nets);

@@ -25,8 +25,6 @@
 #include "berth/logfile.h"
 #include "berth/monitor.h"
 #include "berth/net.h"
-#include "berth/net.h"
-#include "berth/net.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "berth/record.h"
@@ -66,13 +64,13 @@ struct mon {
 	pid_t init;
 	bool init_exited;
 	int status;
-	/* its network, while it is connected */
-	struct net_config net;
+	/* its networks are the record's (rec.nets, their addresses while it runs); the
+	 * published ports go to the first one's address */
 	uint32_t ip;
 	struct port_map *ports;
 	size_t n_ports;
 	int *port_fds;            /* the host ports held (ports_reserve) */
-	bool attached, published, reserved;
+	bool published, reserved;
 	/* its resolver (dns.h): the socket in its namespace, one to the host's servers, the
 	 * queries sent on */
 	int dns_fd, up_fd;
@@ -221,6 +219,8 @@ static void stdin_flush(struct mon *m)
 		stdin_write(m, p, m->in_pending_len);
 }
 
+static void net_request(struct mon *m, size_t ci, const char *frame, size_t n);
+
 static void client_read(struct mon *m, size_t i)
 {
 	char frame[1 + MON_FRAME_MAX];
@@ -239,6 +239,11 @@ static void client_read(struct mon *m, size_t i)
 	case MON_STDIN_EOF:
 		if (!m->rec.tty)
 			stdin_close(m);
+		break;
+	case MON_NET_CONNECT:
+	case MON_NET_DISCONNECT:
+		if (m->init > 0 && !m->init_exited)
+			net_request(m, i, frame, (size_t)n);
 		break;
 	case MON_RESIZE:
 		if (m->rec.tty && n >= 5) {
@@ -404,27 +409,35 @@ static int safe_close(int fd)
 	return -EBADF;
 }
 
-/* The address of a container on our network by its name or id (a prefix of 12 or more),
- * 0 when there is none. */
+/* The address of a container on one of our networks by its name, its id (a prefix of 12
+ * or more) or an alias it has there, 0 when there is none. */
 static uint32_t lookup_container(struct mon *m, const char *name)
 {
-	_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
 	_cleanup_free_ char *cdir = record_containers_dir(m->store_root);
 	uint32_t found = 0;
 
-	if (!cdir || network_leases(m->store_root, m->net.name, &ids, &ips) < 0)
-		return 0;
-	for (size_t i = 0; ids[i] && !found; i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/%s", cdir, ids[i]);
-		struct record r;
-		struct in_addr a;
+	for (size_t k = 0; cdir && k < m->rec.n_nets && !found; k++) {
+		_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
+		const char *net = m->rec.nets[k].name;
 
-		if (!dir || record_read(dir, &r, NULL) < 0)
+		if (!m->rec.nets[k].ip || network_leases(m->store_root, net, &ids, &ips) < 0)
 			continue;
-		if ((streq(r.name, name) || (strlen(name) >= 12 && startswith(r.id, name))) &&
+		for (size_t i = 0; ids[i] && !found; i++) {
+			_cleanup_free_ char *dir = xasprintf("%s/%s", cdir, ids[i]);
+			struct record r;
+			struct in_addr a;
+			int e;
+
+			if (!dir || record_read(dir, &r, NULL) < 0)
+				continue;
+			e = record_net_find(&r, net);
+			if ((streq(r.name, name) ||
+			     (strlen(name) >= 12 && startswith(r.id, name)) ||
+			     (e >= 0 && strv_contains(r.nets[e].aliases, name))) &&
 		    inet_pton(AF_INET, ips[i], &a) == 1)
-			found = a.s_addr;
-		record_clear(&r);
+				found = a.s_addr;
+			record_clear(&r);
+		}
 	}
 	return found;
 }
@@ -703,19 +716,73 @@ static void hosts_set_ip(struct mon *m, const char *ip)
 		(void)loop_write(fd, out, strlen(out));
 }
 
-/* The bridge network of the record: an address, the veth, the published ports. */
+/* Connect the running container to rec.nets[i]: an address (the one asked for), a veth,
+ * its ethN; the record's entry says what it got. */
+static int net_up(struct mon *m, size_t i, pid_t pid, struct berth_error **err)
+{
+	struct record_net *rn = &m->rec.nets[i];
+	struct net_config n = {0};
+	char ifname[16], ip[16], mac[18];
+	uint32_t want = 0, got;
+	int r;
+
+	r = network_load(m->store_root, rn->name, &n, err);
+	if (r < 0)
+		return r;
+	if (rn->want_ip)
+		r = network_check_ip(&n, rn->want_ip, &want, err);
+	if (r >= 0)
+		r = network_attach(m->store_root, &n, m->id, pid, want, ifname, &got, err);
+	net_config_clear(&n);
+	if (r < 0)
+		return r;
+	net_mac_string(got, mac);
+	free(rn->ip);
+	free(rn->mac);
+	free(rn->ifname);
+	rn->ip = strdup(ip_string(got, ip));
+	rn->mac = strdup(mac);
+	rn->ifname = strdup(ifname);
+	return 0;
+}
+
+/* Give rec.nets[i]'s address back (its interface deleted when pid > 0: the container
+ * runs on without it). */
+static void net_down(struct mon *m, size_t i, pid_t pid)
+{
+	struct record_net *rn = &m->rec.nets[i];
+	struct net_config n = {0};
+	struct in_addr a;
+
+	if (rn->ip && inet_pton(AF_INET, rn->ip, &a) == 1 &&
+	    network_load(m->store_root, rn->name, &n, NULL) == 0)
+		network_detach(m->store_root, &n, m->id, a.s_addr, pid, rn->ifname);
+	net_config_clear(&n);
+	free(rn->ip);
+	free(rn->mac);
+	free(rn->ifname);
+	rn->ip = rn->mac = rn->ifname = NULL;
+}
+
+/* The bridge networks of the record: an address and a veth on each, the published ports
+ * (to the first one's address), the resolver. */
 static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
 {
 	char ip[16];
 	int r;
 
-	r = network_load(m->store_root, m->rec.network, &m->net, err);
-	if (r < 0)
-		return r;
-	r = network_attach(m->store_root, &m->net, m->id, pid, &m->ip, err);
-	if (r < 0)
-		return r;
-	m->attached = true;
+	for (size_t i = 0; i < m->rec.n_nets; i++) {
+		r = net_up(m, i, pid, err);
+		if (r < 0)
+			return r;
+	}
+	m->ip = 0;
+	if (m->rec.n_nets > 0) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, m->rec.nets[0].ip, &a) == 1)
+			m->ip = a.s_addr;
+	}
 	m->ports = calloc(strv_length(m->rec.ports) + 1, sizeof(*m->ports));
 	if (!m->ports)
 		return berth_error_set(err, ENOMEM, "publish the ports of container %.12s",
@@ -724,7 +791,7 @@ static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
 	if (!m->port_fds)
 		return berth_error_set(err, ENOMEM, "publish the ports of container %.12s",
 				       m->rec.id);
-	for (char **p = m->rec.ports; p && *p; p++) {
+	for (char **p = m->rec.ports; m->ip && p && *p; p++) {
 		r = port_parse(*p, &m->ports[m->n_ports], err);
 		if (r < 0)
 			return r;
@@ -753,8 +820,9 @@ static int connect_network(struct mon *m, pid_t pid, struct berth_error **err)
 	read_upstream(m);
 	m->up_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	free(m->rec.ip);
-	m->rec.ip = strdup(ip_string(m->ip, ip));
-	hosts_set_ip(m, ip);
+	m->rec.ip = m->ip ? strdup(ip_string(m->ip, ip)) : NULL;
+	if (m->ip)
+		hosts_set_ip(m, ip);
 	return 0;
 }
 
@@ -769,11 +837,74 @@ static void disconnect_network(struct mon *m)
 	m->port_fds = NULL;
 	strv_free(m->rec.published);
 	m->rec.published = NULL;
-	if (m->attached)
-		network_detach(m->store_root, &m->net, m->id, m->ip);
-	m->published = m->attached = m->reserved = false;
+	for (size_t i = 0; i < m->rec.n_nets; i++)
+		net_down(m, i, 0);
+	m->published = m->reserved = false;
 	free(m->rec.ip);
 	m->rec.ip = NULL;
+}
+
+/* MON_NET_CONNECT / MON_NET_DISCONNECT from a client: the running container joins or
+ * leaves a network, the record written, the result (MON_NET_RESULT) sent back. */
+static void net_request(struct mon *m, size_t ci, const char *frame, size_t n)
+{
+	char reply[1 + 4 + 1024], buf[MON_FRAME_MAX + 1];
+	struct berth_error *e = NULL;
+	const char *name, *ip;
+	char **aliases = NULL;
+	int32_t code;
+	size_t len;
+	int i, r = 0;
+
+	/* NUL-separated: network, ip ("" for none), aliases... */
+	len = n - 1 < MON_FRAME_MAX ? n - 1 : MON_FRAME_MAX;
+	memcpy(buf, frame + 1, len);
+	buf[len] = 0;
+	name = buf;
+	ip = buf + strlen(buf) + 1 <= buf + len ? buf + strlen(buf) + 1 : "";
+	i = record_net_find(&m->rec, name);
+	if ((uint8_t)frame[0] == MON_NET_CONNECT) {
+		for (const char *a = ip + strlen(ip) + 1; a < buf + len; a += strlen(a) + 1)
+			if (*a && strv_extend(&aliases, a) < 0)
+				r = berth_error_set(&e, ENOMEM, "aliases");
+		if (r >= 0 && i >= 0)
+			r = berth_error_new(&e, EEXIST,
+					    "endpoint with name %s already exists in "
+					    "network %s",
+					    m->rec.name, name);
+		if (r >= 0)
+			r = record_net_add(&m->rec, name, *ip ? ip : NULL, aliases) < 0
+				? berth_error_set(&e, ENOMEM, "connect")
+				: 0;
+		if (r >= 0) {
+			r = net_up(m, m->rec.n_nets - 1, m->init, &e);
+			if (r < 0)
+				record_net_remove(&m->rec, m->rec.n_nets - 1);
+		}
+		strv_free(aliases);
+	} else if (i < 0) {
+		r = berth_error_new(&e, ENOENT, "container %s is not connected to network %s",
+				    m->rec.name, name);
+	} else {
+		net_down(m, (size_t)i, m->init);
+		record_net_remove(&m->rec, (size_t)i);
+	}
+	if (r >= 0) {
+		free(m->rec.ip);
+		m->rec.ip = m->rec.n_nets && m->rec.nets[0].ip ? strdup(m->rec.nets[0].ip) : NULL;
+		r = record_write(m->dir, &m->rec, &e);
+	}
+	code = r < 0 ? -r : 0;
+	reply[0] = MON_NET_RESULT;
+	memcpy(reply + 1, &code, 4);
+	len = (size_t)snprintf(reply + 5, sizeof(reply) - 5, "%s",
+			       r < 0 ? berth_error_message(e) : "");
+	if (len > sizeof(reply) - 6)
+		len = sizeof(reply) - 6;
+	(void)fd_set_nonblock(m->clients[ci].fd, false);
+	(void)send(m->clients[ci].fd, reply, 5 + len, MSG_NOSIGNAL);
+	(void)fd_set_nonblock(m->clients[ci].fd, true);
+	berth_error_free(e);
 }
 
 static bool own_network(const struct record *r)
@@ -848,7 +979,6 @@ static void end_run(struct mon *m, bool started)
 	free(m->ports);
 	m->ports = NULL;
 	m->n_ports = 0;
-	net_config_clear(&m->net);
 	m->init = 0;
 	m->init_exited = false;
 }
@@ -1164,7 +1294,6 @@ out:
 	free(m.ports);
 	free(m.port_fds);
 	health_free(m.health);
-	net_config_clear(&m.net);
 	free(m.dir);
 	free(m.rtroot);
 	record_clear(&m.rec);

@@ -56,8 +56,61 @@ int record_restart_override(const char *dir, struct record *r)
 	return 0;
 }
 
+void record_net_clear(struct record_net *n)
+{
+	free(n->name);
+	free(n->want_ip);
+	strv_free(n->aliases);
+	free(n->ip);
+	free(n->mac);
+	free(n->ifname);
+	*n = (struct record_net){0};
+}
+
+int record_net_find(const struct record *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_nets; i++)
+		if (streq(r->nets[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int record_net_add(struct record *r, const char *name, const char *want_ip, char *const *aliases)
+{
+	struct record_net *l = realloc(r->nets, (r->n_nets + 1) * sizeof(*l)), *n;
+
+	if (!l)
+		return -ENOMEM;
+	r->nets = l;
+	n = &l[r->n_nets];
+	*n = (struct record_net){.name = strdup(name), .want_ip = want_ip ? strdup(want_ip) : NULL};
+	for (char *const *a = aliases; a && *a; a++)
+		if (strv_extend(&n->aliases, *a) < 0) {
+			record_net_clear(n);
+			return -ENOMEM;
+		}
+	if (!n->name || (want_ip && !n->want_ip)) {
+		record_net_clear(n);
+		return -ENOMEM;
+	}
+	r->n_nets++;
+	return 0;
+}
+
+void record_net_remove(struct record *r, size_t i)
+{
+	if (i >= r->n_nets)
+		return;
+	record_net_clear(&r->nets[i]);
+	memmove(&r->nets[i], &r->nets[i + 1], (r->n_nets - i - 1) * sizeof(*r->nets));
+	r->n_nets--;
+}
+
 void record_clear(struct record *r)
 {
+	for (size_t i = 0; i < r->n_nets; i++)
+		record_net_clear(&r->nets[i]);
+	free(r->nets);
 	free(r->id);
 	free(r->name);
 	free(r->image);
@@ -326,6 +379,23 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	set_str(o, "error", r->error);
 	set_str(o, "network", r->network);
 	set_str(o, "ip", r->ip);
+	{
+		json_t *nets = json_array();
+
+		for (size_t i = 0; nets && i < r->n_nets; i++) {
+			const struct record_net *n = &r->nets[i];
+			json_t *e = json_object();
+
+			set_str(e, "name", n->name);
+			set_str(e, "want_ip", n->want_ip);
+			set_strv(e, "aliases", n->aliases);
+			set_str(e, "ip", n->ip);
+			set_str(e, "mac", n->mac);
+			set_str(e, "ifname", n->ifname);
+			json_array_append_new(nets, e);
+		}
+		json_object_set_new(o, "networks", nets);
+	}
 	set_strv(o, "volumes", r->volumes);
 	set_strv(o, "ports", r->ports);
 	set_strv(o, "published", r->published);
@@ -418,6 +488,31 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.volumes = get_strv(o, "volumes");
 	r.network = dup_opt(o, "network");
 	r.ip = dup_opt(o, "ip");
+	{
+		json_t *nets = json_object_get(o, "networks"), *e;
+		size_t i;
+
+		json_array_foreach(nets, i, e)
+		{
+			_cleanup_strv_free_ char **aliases = get_strv(e, "aliases");
+			const char *name = json_string_value(json_object_get(e, "name"));
+			struct record_net *n;
+
+			if (!name || record_net_add(
+					 &r, name, json_string_value(json_object_get(e, "want_ip")),
+					 aliases) < 0)
+				continue;
+			n = &r.nets[r.n_nets - 1];
+			n->ip = dup_opt(e, "ip");
+			n->mac = dup_opt(e, "mac");
+			n->ifname = dup_opt(e, "ifname");
+		}
+		/* a record from before there were several: its one network */
+		if (!nets && r.network && !streq(r.network, "none") && !streq(r.network, "host") &&
+		    !startswith(r.network, "container:") &&
+		    record_net_add(&r, r.network, NULL, NULL) == 0 && r.ip)
+			r.nets[0].ip = strdup(r.ip);
+	}
 	r.ports = get_strv(o, "ports");
 	r.published = get_strv(o, "published");
 	r.restart_policy = dup_opt(o, "restart_policy");

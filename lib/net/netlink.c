@@ -173,8 +173,8 @@ int nl_bridge_add(struct nl *nl, const char *name, struct berth_error **err)
 	return k;
 }
 
-int nl_veth_add(struct nl *nl, const char *name, const char *peer, int peer_netns_fd,
-		struct berth_error **err)
+int nl_veth_add(struct nl *nl, const char *name, const char *peer, const uint8_t *peer_mac,
+		int peer_netns_fd, struct berth_error **err)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }, pifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *li, *data, *pe;
@@ -186,7 +186,8 @@ int nl_veth_add(struct nl *nl, const char *name, const char *peer, int peer_netn
 	if (attr_str(&r, IFLA_IFNAME, name) < 0 || !(li = nest(&r, IFLA_LINKINFO)) ||
 	    attr_str(&r, IFLA_INFO_KIND, "veth") < 0 || !(data = nest(&r, IFLA_INFO_DATA)) ||
 	    !(pe = attr(&r, VETH_INFO_PEER, &pifi, sizeof(pifi))) ||
-	    attr_str(&r, IFLA_IFNAME, peer) < 0 || !attr(&r, IFLA_NET_NS_FD, &nsfd, sizeof(nsfd)))
+	    attr_str(&r, IFLA_IFNAME, peer) < 0 || !attr(&r, IFLA_NET_NS_FD, &nsfd, sizeof(nsfd)) ||
+	    (peer_mac && !attr(&r, IFLA_ADDRESS, peer_mac, 6)))
 		return berth_error_new(err, E2BIG, "veth '%s': request too long", name);
 	nest_end(&r, pe);
 	nest_end(&r, data);

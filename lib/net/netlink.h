@@ -17,7 +17,10 @@ struct nl {
 	uint32_t seq;
 };
 
-#define NL_INIT { .fd = -1 }
+#define NL_INIT                                                                                    \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
 
 /* A NETLINK_ROUTE socket in our network namespace, or (netns_fd >= 0) in that one: the
  * calling thread enters it for the socket() call and comes back. */
@@ -30,9 +33,10 @@ int nl_link_index(struct nl *nl, const char *name, int *ret);
 /* Make a bridge; -EEXIST when it exists. */
 int nl_bridge_add(struct nl *nl, const char *name, struct berth_error **err);
 
-/* Make a veth pair: `name` here, `peer` in the namespace peer_netns_fd. */
-int nl_veth_add(struct nl *nl, const char *name, const char *peer, int peer_netns_fd,
-		struct berth_error **err);
+/* Make a veth pair: `name` here, `peer` in the namespace peer_netns_fd, with the MAC
+ * address peer_mac (NULL: a random one). */
+int nl_veth_add(struct nl *nl, const char *name, const char *peer, const uint8_t *peer_mac,
+		int peer_netns_fd, struct berth_error **err);
 
 /* Set a link up (and its master with master_index > 0, its name with new_name). */
 int nl_link_set(struct nl *nl, int index, const char *new_name, int master_index, bool up,

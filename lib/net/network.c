@@ -56,6 +56,8 @@ void net_config_clear(struct net_config *n)
 	free(n->name);
 	free(n->id);
 	free(n->bridge);
+	strv_free(n->labels);
+	strv_free(n->options);
 	*n = (struct net_config){ 0 };
 }
 
@@ -67,6 +69,37 @@ static char *net_dir(const char *store_root, const char *name)
 static bool name_valid(const char *n)
 {
 	return object_name_valid(n, 1, 64);
+}
+
+/* {"k": "v"} as "k=v" strings (NULL when there are none) */
+static char **kv_of(json_t *o)
+{
+	const char *k;
+	char **l = NULL;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		_cleanup_free_ char *kv = xasprintf("%s=%s", k, json_string_value(v) ?: "");
+
+		if (kv)
+			(void)strv_extend(&l, kv);
+	}
+	return l;
+}
+
+static json_t *kv_json(char *const *l)
+{
+	json_t *o = json_object();
+
+	for (char *const *i = l; o && i && *i; i++) {
+		const char *eq = strchr(*i, '=');
+		_cleanup_free_ char *k = eq ? strndup(*i, (size_t)(eq - *i)) : strdup(*i);
+
+		if (k)
+			json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
+	}
+	return o;
 }
 
 static int read_config(const char *dir, struct net_config *ret)
@@ -88,6 +121,10 @@ static int read_config(const char *dir, struct net_config *ret)
 	n.id = strdup(json_string_value(json_object_get(o, "Id")) ?: "");
 	n.bridge = strdup(json_string_value(json_object_get(o, "Bridge")) ?: "");
 	n.created = json_integer_value(json_object_get(o, "Created"));
+	n.internal = json_is_true(json_object_get(o, "Internal"));
+	n.labels = kv_of(json_object_get(o, "Labels"));
+	n.options = kv_of(json_object_get(o, "Options"));
+	n.masquerade = !n.internal && !strv_contains(n.options, NET_OPT_MASQUERADE "=false");
 	if (!subnet || !g || parse_cidr(subnet, &n.subnet, &n.prefix) < 0 ||
 	    inet_pton(AF_INET, g, &gw) != 1 || !n.name || !n.id || !n.bridge) {
 		json_decref(o);
@@ -171,7 +208,8 @@ static bool subnet_taken(const char *store_root, uint32_t subnet, int prefix, ch
 }
 
 static int write_config(const char *store_root, const char *name, const char *bridge,
-			uint32_t subnet, int prefix, uint32_t gateway, struct net_config *ret,
+			uint32_t subnet, int prefix, uint32_t gateway,
+			const struct net_create_opts *co, struct net_config *ret,
 			struct berth_error **err)
 {
 	_cleanup_free_ char *dir = net_dir(store_root, name), *path = NULL, *leases = NULL,
@@ -196,6 +234,11 @@ static int write_config(const char *store_root, const char *name, const char *br
 		snprintf(br, sizeof(br), "br-%.12s", id);
 		json_object_set_new(o, "Bridge", json_string(br));
 	}
+	if (o && co) {
+		json_object_set_new(o, "Internal", json_boolean(co->internal));
+		json_object_set_new(o, "Labels", kv_json(co->labels));
+		json_object_set_new(o, "Options", kv_json(co->options));
+	}
 	text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	path = xasprintf("%s/network.json", dir);
@@ -213,11 +256,64 @@ static int write_config(const char *store_root, const char *name, const char *br
 	return 0;
 }
 
-int network_create(const char *store_root, const char *name, const char *subnet,
-		   const char *gateway, struct net_config *ret, struct berth_error **err)
+/* The bridge name of -o com.docker.network.bridge.name: an interface name no other
+ * network's bridge has. *ret NULL: none asked for. */
+static int bridge_option(const char *store_root, const struct net_create_opts *o, const char **ret,
+			 struct berth_error **err)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	const char *bridge = NULL;
+
+	for (char **i = o->options; i && *i; i++) {
+		const char *v;
+
+		if ((v = startswith(*i, NET_OPT_BRIDGE_NAME "="))) {
+			bridge = v;
+		} else if ((v = startswith(*i, NET_OPT_MASQUERADE "="))) {
+			if (!streq(v, "true") && !streq(v, "false"))
+				return berth_error_new(err, EINVAL,
+						       "invalid value '%s' of option %s: true or "
+						       "false",
+						       v, NET_OPT_MASQUERADE);
+		} else {
+			return berth_error_new(err, EINVAL, "unknown network option '%.*s'",
+					       (int)strcspn(*i, "="), *i);
+		}
+	}
+	*ret = NULL;
+	if (!bridge)
+		return 0;
+	if (!object_name_valid(bridge, 1, 15))
+		return berth_error_new(
+		    err, EINVAL, "invalid bridge name '%s': 1 to 15 of [a-zA-Z0-9_.-]", bridge);
+	if (streq(bridge, NET_DEFAULT_BRIDGE))
+		return berth_error_new(err, EEXIST, "bridge name %s is used by network %s", bridge,
+				       NET_DEFAULT);
+	if (network_list(store_root, &names, NULL) == 0)
+		for (char **n = names; *n; n++) {
+			_cleanup_free_ char *dir = net_dir(store_root, *n);
+			struct net_config c;
+			bool hit;
+
+			if (!dir || read_config(dir, &c) < 0)
+				continue;
+			hit = streq(c.bridge, bridge);
+			net_config_clear(&c);
+			if (hit)
+				return berth_error_new(err, EEXIST,
+						       "bridge name %s is used by network %s",
+						       bridge, *n);
+		}
+	*ret = bridge;
+	return 0;
+}
+
+int network_create(const char *store_root, const char *name, const struct net_create_opts *o,
+		   struct net_config *ret, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL, *other = NULL;
 	_cleanup_close_ int lock = -EBADF;
+	const char *subnet = o->subnet, *gateway = o->gateway, *bridge = NULL;
 	uint32_t net = 0, gw;
 	int prefix = 16, r;
 
@@ -237,6 +333,12 @@ int network_create(const char *store_root, const char *name, const char *subnet,
 		return berth_error_set(err, ENOMEM, "create network '%s'", name);
 	if (access(path, F_OK) == 0)
 		return berth_error_new(err, EEXIST, "network with name %s already exists", name);
+	for (char **l = o->labels; l && *l; l++)
+		if (**l == '=')
+			return berth_error_new(err, EINVAL, "invalid label '%s': no key", *l);
+	r = bridge_option(store_root, o, &bridge, err);
+	if (r < 0)
+		return r;
 	if (subnet) {
 		if (parse_cidr(subnet, &net, &prefix) < 0)
 			return berth_error_new(err, EINVAL,
@@ -275,7 +377,7 @@ int network_create(const char *store_root, const char *name, const char *subnet,
 	} else {
 		gw = htonl(ntohl(net) + 1);
 	}
-	return write_config(store_root, name, NULL, net, prefix, gw, ret, err);
+	return write_config(store_root, name, bridge, net, prefix, gw, o, ret, err);
 }
 
 int network_load(const char *store_root, const char *name, struct net_config *ret,
@@ -302,7 +404,7 @@ int network_load(const char *store_root, const char *name, struct net_config *re
 			return 0;
 		(void)parse_cidr(NET_DEFAULT_SUBNET, &net, &prefix);
 		return write_config(store_root, NET_DEFAULT, NET_DEFAULT_BRIDGE, net, prefix,
-				    htonl(ntohl(net) + 1), ret, err);
+				    htonl(ntohl(net) + 1), NULL, ret, err);
 	}
 	if (r == -ENOENT)
 		return berth_error_new(err, ENOENT, "network %s not found", name);
@@ -339,6 +441,33 @@ int network_leases(const char *store_root, const char *name, char ***ret_ids, ch
 	return 0;
 }
 
+static int nft(const char *script, struct berth_error **err);
+
+/* What bridge_up() put in table ip berth for n, taken out: each element on its own (one
+ * that is not there, or no table at all, is no error). */
+static void nat_remove(const struct net_config *n)
+{
+	char net[16];
+	_cleanup_free_ char *masq = xasprintf("delete element ip berth masq { %s/%d }\n",
+					      ip_string(n->subnet, net), n->prefix),
+			    *br = xasprintf("delete element ip berth bridges { \"%s\" }\n",
+					    n->bridge),
+			    *in = xasprintf("delete element ip berth internal { \"%s\" }\n",
+					    n->bridge),
+			    *self = xasprintf("delete element ip berth bridge_self { \"%s\" . "
+					      "\"%s\" }\n",
+					      n->bridge, n->bridge);
+
+	if (masq && n->masquerade)
+		(void)nft(masq, NULL);
+	if (br)
+		(void)nft(br, NULL);
+	if (in && n->internal)
+		(void)nft(in, NULL);
+	if (self)
+		(void)nft(self, NULL);
+}
+
 int network_remove(const char *store_root, const char *name, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = net_dir(store_root, name), *path = NULL;
@@ -369,6 +498,7 @@ int network_remove(const char *store_root, const char *name, struct berth_error 
 			(void)nl_link_del(&nl, idx, NULL);
 		nl_close(&nl);
 	}
+	nat_remove(&n);
 	net_config_clear(&n);
 	path = xasprintf("%s/network.json", dir);
 	if (!path)
@@ -450,7 +580,7 @@ static int write_sysctl(const char *path, const char *value)
 static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		     struct berth_error **err)
 {
-	_cleanup_free_ char *script = NULL, *rl = NULL;
+	_cleanup_free_ char *script = NULL, *rl = NULL, *elements = NULL;
 	char net[16];
 	int idx, r;
 
@@ -478,6 +608,13 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 	rl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
 	if (rl)
 		(void)write_sysctl(rl, "1");
+	if (n->internal)
+		elements = xasprintf("add element ip berth internal { \"%s\" }\n", n->bridge);
+	else if (n->masquerade)
+		elements = xasprintf("add element ip berth masq { %s/%d }\n",
+				     ip_string(n->subnet, net), n->prefix);
+	else
+		elements = strdup("");
 	script = xasprintf(
 		"table ip berth {\n"
 		"  set masq { type ipv4_addr; flags interval; }\n"
@@ -490,12 +627,25 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		"  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
 		"  chain output { type nat hook output priority -100; policy accept; }\n"
 		"  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+	    "  set internal { type ifname; }\n"
+	    "  set bridge_self { type ifname . ifname; }\n"
+	    "  chain forward { type filter hook forward priority filter; policy accept; }\n"
 		"}\n"
 		/* the rules once: a fresh table (flush, then add) */
 		"flush chain ip berth ports\n"
 		"flush chain ip berth prerouting\n"
 		"flush chain ip berth output\n"
 		"flush chain ip berth postrouting\n"
+	    "flush chain ip berth forward\n"
+	    /* within a network: its own (a bridged packet seen here through
+	     * br_netfilter has the bridge as both ends); an internal network's bridge:
+	     * nothing routed in or out; between two networks: docker's isolation, but
+	     * for published ports (DNAT'ed) */
+	    "add rule ip berth forward iifname . oifname @bridge_self accept\n"
+	    "add rule ip berth forward iifname @internal drop\n"
+	    "add rule ip berth forward oifname @internal drop\n"
+	    "add rule ip berth forward ct status dnat accept\n"
+	    "add rule ip berth forward iifname @bridges oifname @bridges drop\n"
 		"add rule ip berth ports dnat ip to ip daddr . tcp dport map @hports_tcp\n"
 		"add rule ip berth ports dnat ip to ip daddr . udp dport map @hports_udp\n"
 		"add rule ip berth ports dnat ip to tcp dport map @ports_tcp\n"
@@ -504,10 +654,11 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 		"add rule ip berth output fib daddr type local jump ports\n"
 		"add rule ip berth postrouting ip saddr @masq oifname != @bridges masquerade\n"
 		"add rule ip berth postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
-		"add element ip berth masq { %s/%d }\n"
-		"add element ip berth bridges { \"%s\" }\n",
-		ip_string(n->subnet, net), n->prefix, n->bridge);
-	if (!script)
+	    "add element ip berth bridges { \"%s\" }\n"
+	    "add element ip berth bridge_self { \"%s\" . \"%s\" }\n"
+	    "%s",
+	    n->bridge, n->bridge, n->bridge, elements ? elements : "");
+	if (!script || !elements)
 		return berth_error_set(err, ENOMEM, "NAT for network '%s'", n->name);
 	r = nft(script, err);
 	if (r < 0)
@@ -516,11 +667,60 @@ static int bridge_up(struct nl *nl, const struct net_config *n, int *ret_index,
 	return 0;
 }
 
-static int lease(const char *store_root, const struct net_config *n, const char *ctr_id,
-		 uint32_t *ret_ip, struct berth_error **err)
+int network_check_ip(const struct net_config *n, const char *ip, uint32_t *ret_ip,
+		     struct berth_error **err)
 {
-	uint32_t first = ntohl(n->subnet) + 1, last = ntohl(n->subnet) + (~ntohl(mask_of(n->prefix))) - 1;
+	uint32_t host = ~ntohl(mask_of(n->prefix));
+	struct in_addr a;
 
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return berth_error_new(err, EINVAL, "invalid IPv4 address: %s", ip);
+	if ((a.s_addr & mask_of(n->prefix)) != n->subnet)
+		return berth_error_new(err, EINVAL,
+				       "invalid address %s: it does not belong to any of this "
+				       "network's subnets",
+				       ip);
+	if (a.s_addr == n->gateway || (ntohl(a.s_addr) & host) == 0 ||
+	    (ntohl(a.s_addr) & host) == host)
+		return berth_error_new(err, EINVAL,
+				       "invalid address %s: the gateway's, or the subnet's network "
+				       "or broadcast address",
+				       ip);
+	*ret_ip = a.s_addr;
+	return 0;
+}
+
+void net_mac_string(uint32_t ip, char buf[18])
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(buf, 18, "02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
+}
+
+/* One address for ctr_id: a file leases/<ip> made with O_EXCL, so two containers (two
+ * monitors, two connects) never get the same one. Under a shared lock of the networks:
+ * network_remove (exclusive) never removes a network while an address is leased on it. */
+static int lease(const char *store_root, const struct net_config *n, const char *ctr_id,
+		 uint32_t want, uint32_t *ret_ip, struct berth_error **err)
+{
+	uint32_t first = ntohl(n->subnet) + 1,
+		 last = ntohl(n->subnet) + (~ntohl(mask_of(n->prefix))) - 1;
+	_cleanup_free_ char *conf = xasprintf("%s/networks/%s/network.json", store_root, n->name),
+			    *lp = xasprintf("%s/networks/.lock", store_root);
+	_cleanup_close_ int lock = -EBADF;
+
+	if (!conf || !lp)
+		return berth_error_set(err, ENOMEM, "lease an address on network '%s'", n->name);
+	lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return berth_error_set(err, errno, "open '%s'", lp);
+	while (flock(lock, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return berth_error_set(err, errno, "lock '%s'", lp);
+	if (access(conf, F_OK) < 0)
+		return berth_error_new(err, ENOENT, "network %s not found", n->name);
+	if (want)
+		first = last = ntohl(want);
 	for (uint32_t a = first; a <= last; a++) {
 		_cleanup_free_ char *p = NULL;
 		_cleanup_close_ int fd = -EBADF;
@@ -533,6 +733,10 @@ static int lease(const char *store_root, const struct net_config *n, const char 
 			return berth_error_set(err, ENOMEM, "lease an address on network '%s'",
 					       n->name);
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST && want)
+			return berth_error_new(err, EADDRINUSE,
+					       "address %s is already in use on network %s", s,
+					       n->name);
 		if (fd < 0 && errno == EEXIST)
 			continue;
 		if (fd < 0)
@@ -566,11 +770,13 @@ static void veth_name(const char *ctr_id, unsigned attempt, char buf[16])
 }
 
 int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		   pid_t pid, uint32_t *ret_ip, struct berth_error **err)
+		   pid_t pid, uint32_t want_ip, char ret_ifname[16], uint32_t *ret_ip,
+		   struct berth_error **err)
 {
 	_cleanup_close_ int netns = -EBADF;
 	struct nl host = NL_INIT, ctr = NL_INIT;
-	char path[64], veth[16];
+	char path[64], veth[16], ifname[16] = "";
+	uint8_t mac[6] = {0x02, 0x42};
 	uint32_t ip = 0;
 	int br = 0, hidx = -1, cidx, r;
 	bool leased = false;
@@ -588,16 +794,32 @@ int network_attach(const char *store_root, const struct net_config *n, const cha
 	r = bridge_up(&host, n, &br, err);
 	if (r < 0)
 		goto fail;
-	r = lease(store_root, n, ctr_id, &ip, err);
+	r = lease(store_root, n, ctr_id, want_ip, &ip, err);
 	if (r < 0)
 		goto fail;
 	leased = true;
+	memcpy(mac + 2, &ip, 4);
+	/* the container's interfaces: eth0, eth1, ... in the order it was connected, a
+	 * name one that was disconnected had taken again */
+	for (int i = 0; i < 64 && !ifname[0]; i++) {
+		int idx;
+
+		char cand[16];
+
+		snprintf(cand, sizeof(cand), "eth%d", i);
+		if (nl_link_index(&ctr, cand, &idx) == -ENODEV)
+			memcpy(ifname, cand, sizeof(cand));
+	}
+	if (!ifname[0]) {
+		r = berth_error_new(err, ENOSPC, "no free interface name in the container");
+		goto fail;
+	}
 	/* a name another container's veth has (the same id prefix): the next */
 	for (unsigned i = 0;; i++) {
 		struct berth_error *e = NULL;
 
 		veth_name(ctr_id, i, veth);
-		r = nl_veth_add(&host, veth, "eth0", netns, &e);
+		r = nl_veth_add(&host, veth, ifname, mac, netns, &e);
 		if (r == -EEXIST && i < 15) {
 			berth_error_free(e);
 			continue;
@@ -620,9 +842,9 @@ int network_attach(const char *store_root, const struct net_config *n, const cha
 	r = nl_link_set(&host, hidx, NULL, br, true, err);
 	if (r < 0)
 		goto fail;
-	r = nl_link_index(&ctr, "eth0", &cidx);
+	r = nl_link_index(&ctr, ifname, &cidx);
 	if (r < 0) {
-		r = berth_error_set(err, -r, "eth0 in the container");
+		r = berth_error_set(err, -r, "%s in the container", ifname);
 		goto fail;
 	}
 	r = nl_addr_add(&ctr, cidx, ip, n->prefix, err);
@@ -631,11 +853,28 @@ int network_attach(const char *store_root, const struct net_config *n, const cha
 	r = nl_link_set(&ctr, cidx, NULL, 0, true, err);
 	if (r < 0)
 		goto fail;
-	r = nl_route_default(&ctr, n->gateway, err);
-	if (r < 0)
-		goto fail;
+	/* the default route stays with the network that gave it first; an internal
+	 * network gives none */
+	if (!n->internal) {
+		struct berth_error *e = NULL;
+
+		r = nl_route_default(&ctr, n->gateway, &e);
+		if (r == -EEXIST) {
+			r = 0;
+			berth_error_free(e);
+		} else if (r < 0) {
+			if (err) {
+				berth_error_free(*err);
+				*err = e;
+			} else {
+				berth_error_free(e);
+			}
+			goto fail;
+		}
+	}
 	nl_close(&host);
 	nl_close(&ctr);
+	memcpy(ret_ifname, ifname, sizeof(ifname));
 	*ret_ip = ip;
 	return 0;
 fail:
@@ -649,8 +888,23 @@ fail:
 }
 
 void network_detach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		    uint32_t ip)
+		    uint32_t ip, pid_t pid, const char *ifname)
 {
+	if (pid > 0 && ifname && *ifname) {
+		char path[64];
+		_cleanup_close_ int netns = -EBADF;
+		struct nl ctr = NL_INIT;
+		int idx;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		netns = open(path, O_RDONLY | O_CLOEXEC);
+		if (netns >= 0 && nl_open(&ctr, netns, NULL) == 0) {
+			/* its peer on the bridge goes with it */
+			if (nl_link_index(&ctr, ifname, &idx) == 0)
+				(void)nl_link_del(&ctr, idx, NULL);
+			nl_close(&ctr);
+		}
+	}
 	unlease(store_root, n, ctr_id, ip);
 }
 
