@@ -468,7 +468,7 @@ struct berth_ctr_info {
 	int exit_code;
 	pid_t pid;
 	char **volumes;	   /* the names of the volumes it mounts; never NULL */
-	char *network;	   /* its network's name, "none", "host"...; NULL: none */
+	char *network;	   /* the networks it is on ("a,b"), or "none", "host"...; NULL: none */
 	char **port_specs; /* its -p, "[IP:]HOST:CTR/PROTO" (HOST 0: picked at start) */
 	char **published;  /* the same as published while it runs, else NULL */
 	char **labels;	   /* "KEY=VALUE", the image's and its own; never NULL */

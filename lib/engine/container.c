@@ -131,6 +131,20 @@ static bool own_network(const struct record *r)
 	       !startswith(r->network, "container:");
 }
 
+/* "a,b" of the networks it is on */
+static char *record_nets_join(const struct record *r)
+{
+	char *l = strdup("");
+
+	for (size_t i = 0; l && i < r->n_nets; i++) {
+		char *more = xasprintf("%s%s%s", l, *l ? "," : "", r->nets[i].name);
+
+		free(l);
+		l = more;
+	}
+	return l;
+}
+
 static int network_for(struct berth_store *s, const struct berth_run_opts *o, const char *network,
 		       char **ret_name, char **ret_netns_path, struct berth_error **err)
 {
@@ -1264,7 +1278,8 @@ static int list_one(const char *dir, struct record *r, void *data)
 	};
 	c->ports = format_ports(r->state == BERTH_CTR_RUNNING ? r->published : NULL);
 	c->volumes = r->volumes ? TAKE_PTR(r->volumes) : calloc(1, sizeof(char *));
-	c->network = TAKE_PTR(r->network);
+	/* docker's Networks: every network it is on */
+	c->network = own_network(r) ? record_nets_join(r) : TAKE_PTR(r->network);
 	c->port_specs = TAKE_PTR(r->ports);
 	c->labels = r->labels ? TAKE_PTR(r->labels) : calloc(1, sizeof(char *));
 	if (r->state == BERTH_CTR_RUNNING)

@@ -133,18 +133,25 @@ static bool volume_dest_match(const char *store_root, const struct berth_ctr_inf
 
 static bool network_match(const char *store_root, const struct berth_ctr_info *c, const char *want)
 {
-	struct net_config n;
-	bool ok;
+	_cleanup_free_ char *nets = c->network ? strdup(c->network) : NULL;
+	char *save = NULL;
 
-	if (!c->network)
-		return false;
-	if (streq(c->network, want))
-		return true;
-	if (network_load(store_root, c->network, &n, NULL) < 0)
-		return false;
-	ok = strlen(want) >= 1 && startswith(n.id, want);
-	net_config_clear(&n);
-	return ok;
+	/* each network it is on ("a,b"), by name or id prefix */
+	for (char *nm = nets ? strtok_r(nets, ",", &save) : NULL; nm;
+	     nm = strtok_r(NULL, ",", &save)) {
+		struct net_config n;
+		bool ok;
+
+		if (streq(nm, want))
+			return true;
+		if (network_load(store_root, nm, &n, NULL) < 0)
+			continue;
+		ok = strlen(want) >= 1 && startswith(n.id, want);
+		net_config_clear(&n);
+		if (ok)
+			return true;
+	}
+	return false;
 }
 
 static bool match_one(struct berth_engine *e, const struct berth_ctr_info *c,

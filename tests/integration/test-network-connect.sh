@@ -50,6 +50,9 @@ test_connect_a_running_container_to_a_second_network_and_disconnect_it() {
 	assert_eq "02:42:0a:52:00:03" "$(engine exec a cat /sys/class/net/eth1/address)"
 	assert_eq "a 10.82.0.3/24 02:42:0a:52:00:03" \
 		"$(engine network inspect netb | jq -r '.[0].Containers[] | select(.Name == "a") | .Name + " " + .IPv4Address + " " + .MacAddress')"
+	# ps lists both networks and filters on either
+	assert_eq "neta,netb" "$(engine ps -f name=^a$ --format '{{.Networks}}')"
+	assert_eq "a b" "$(engine ps -f network=netb --format '{{.Names}}' | sort | xargs)"
 	# docker's errors: exit 1
 	run engine network connect netb a
 	assert_eq 1 "$status"
@@ -72,6 +75,7 @@ test_connect_a_running_container_to_a_second_network_and_disconnect_it() {
 	assert_ne 0 "$status"
 	assert_eq "10.82.0.2" "$(ls "$BERTH_STORE/networks/netb/leases")"
 	assert_eq neta "$(engine inspect a | jq -r '.[0].NetworkSettings.Networks | keys | join(" ")')"
+	assert_eq "b" "$(engine ps -f network=netb --format '{{.Names}}')"
 	run engine network disconnect netb a
 	assert_eq 1 "$status"
 	assert_contains "$output" "container a is not connected to network netb"
