@@ -236,6 +236,61 @@ TEST(record_healthcheck_and_health_state_round_trip)
 	ASSERT_EQ(rm_rf(root), 0);
 }
 
+TEST(record_networks_round_trip_and_an_old_record_has_its_one)
+{
+	_cleanup_free_ char *root = tmpdir(), *dir = NULL, *path = NULL;
+	char *aliases[] = {(char *)"db", (char *)"store", NULL};
+	struct record r = {
+	    .id = (char *)"net111",
+	    .name = (char *)"n",
+	    .image = (char *)"bb",
+	    .image_id = (char *)"sha256:00",
+	    .network = (char *)"appnet",
+	};
+	struct record back = {0};
+	static const char old[] = "{\"id\": \"old1\", \"name\": \"o\", \"image\": \"bb\", "
+				  "\"network\": \"appnet\", \"ip\": \"10.1.0.2\", "
+				  "\"state\": \"running\"}";
+
+	ASSERT_TRUE(root);
+	dir = xasprintf("%s/c", root);
+	ASSERT_EQ(mkdir(dir, 0700), 0);
+	ASSERT_EQ(record_net_add(&r, "appnet", "10.1.0.9", aliases), 0);
+	ASSERT_EQ(record_net_add(&r, "other", NULL, NULL), 0);
+	r.nets[1].ip = strdup("10.2.0.3");
+	r.nets[1].mac = strdup("02:42:0a:02:00:03");
+	r.nets[1].ifname = strdup("eth1");
+	ASSERT_EQ(record_net_find(&r, "other"), 1);
+	ASSERT_EQ(record_net_find(&r, "nosuch"), -1);
+	ASSERT_EQ(record_write(dir, &r, NULL), 0);
+	for (size_t i = 0; i < r.n_nets; i++)
+		record_net_clear(&r.nets[i]);
+	free(r.nets);
+	ASSERT_EQ(record_read(dir, &back, NULL), 0);
+	ASSERT_EQ(back.n_nets, 2);
+	ASSERT_STREQ(back.nets[0].name, "appnet");
+	ASSERT_STREQ(back.nets[0].want_ip, "10.1.0.9");
+	ASSERT_TRUE(strv_contains(back.nets[0].aliases, "store"));
+	ASSERT_TRUE(back.nets[0].ip == NULL);
+	ASSERT_STREQ(back.nets[1].ip, "10.2.0.3");
+	ASSERT_STREQ(back.nets[1].mac, "02:42:0a:02:00:03");
+	ASSERT_STREQ(back.nets[1].ifname, "eth1");
+	/* disconnected from the first: the second stays, in its place */
+	record_net_remove(&back, 0);
+	ASSERT_EQ(back.n_nets, 1);
+	ASSERT_STREQ(back.nets[0].name, "other");
+	record_clear(&back);
+	/* a record written before containers had several networks: its one */
+	path = xasprintf("%s/container.json", dir);
+	ASSERT_EQ(write_file_atomic(path, old, strlen(old), 0600), 0);
+	ASSERT_EQ(record_read(dir, &back, NULL), 0);
+	ASSERT_EQ(back.n_nets, 1);
+	ASSERT_STREQ(back.nets[0].name, "appnet");
+	ASSERT_STREQ(back.nets[0].ip, "10.1.0.2");
+	record_clear(&back);
+	ASSERT_EQ(rm_rf(root), 0);
+}
+
 TEST(record_of_a_dead_engine_reads_exited)
 {
 	_cleanup_free_ char *root = tmpdir(), *cdir = NULL, *dir = NULL;

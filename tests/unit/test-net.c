@@ -142,4 +142,27 @@ TEST(port_specs)
 	}
 }
 
+TEST(addresses_a_network_can_give)
+{
+	struct net_config n = {0};
+	struct in_addr a;
+	char mac[18];
+	uint32_t ip;
+
+	inet_pton(AF_INET, "10.83.0.0", &a);
+	n.subnet = a.s_addr;
+	n.prefix = 24;
+	inet_pton(AF_INET, "10.83.0.1", &a);
+	n.gateway = a.s_addr;
+	ASSERT_EQ(network_check_ip(&n, "10.83.0.77", &ip, NULL), 0);
+	net_mac_string(ip, mac);
+	ASSERT_STREQ(mac, "02:42:0a:53:00:4d");
+	/* outside, the gateway, the network and broadcast addresses, not an address */
+	ASSERT_EQ(network_check_ip(&n, "10.83.1.5", &ip, NULL), -EINVAL);
+	ASSERT_EQ(network_check_ip(&n, "10.83.0.1", &ip, NULL), -EINVAL);
+	ASSERT_EQ(network_check_ip(&n, "10.83.0.0", &ip, NULL), -EINVAL);
+	ASSERT_EQ(network_check_ip(&n, "10.83.0.255", &ip, NULL), -EINVAL);
+	ASSERT_EQ(network_check_ip(&n, "nonsense", &ip, NULL), -EINVAL);
+}
+
 TEST_MAIN()
