@@ -24,7 +24,7 @@ fail() { echo "$*"; bad=1; }
 
 # the library each public header belongs to
 declare -A owner=(
-	[error]=core [util]=core [cleanup]=core [sync]=core
+	[error]=core [util]=core [cleanup]=core [sync]=core [events]=core
 	[runtime]=runtime
 	[image]=image [overlay]=image [tarwrite]=image
 	[net]=net

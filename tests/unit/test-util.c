@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "berth/error.h"
+#include "berth/events.h"
 #include "berth/cleanup.h"
 #include "test.h"
 #include "berth/util.h"
@@ -114,6 +119,125 @@ TEST(path_under)
 	ASSERT_STREQ(rel, "/b/rootfs");
 	ASSERT_STREQ(abs, "/r");
 	ASSERT_STREQ(nobase, "x");
+}
+
+/* docker's message, attributes sorted and escaped, one line per event */
+TEST(event_log_line)
+{
+	char dir[] = "/tmp/berth-test-events.XXXXXX";
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	const struct berth_event_attr a[] = {
+	    {"name", "web"}, {"image", "busy\"box"}, {"exitCode", "3"}, {"skipped", NULL}};
+
+	ASSERT_TRUE(mkdtemp(dir));
+	path = xasprintf("%s/events", dir);
+	ASSERT_EQ(berth_event_append_at(dir, 1765120000123456789LL, "container", "die", "abc", a,
+					ELEMENTSOF(a), 1 << 20),
+		  0);
+	ASSERT_EQ(berth_event_append_at(dir, 1765120001000000000LL, "volume", "create", "v", NULL,
+					0, 1 << 20),
+		  0);
+	ASSERT_EQ(read_full_file(path, &text, NULL), 0);
+	ASSERT_STREQ(text, "{\"status\":\"die\",\"id\":\"abc\",\"from\":\"busy\\\"box\","
+			   "\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"abc\","
+			   "\"Attributes\":{\"exitCode\":\"3\",\"image\":\"busy\\\"box\","
+			   "\"name\":\"web\"}},\"scope\":\"local\",\"time\":1765120000,"
+			   "\"timeNano\":1765120000123456789}\n"
+			   "{\"Type\":\"volume\",\"Action\":\"create\",\"Actor\":{\"ID\":\"v\","
+			   "\"Attributes\":{}},\"scope\":\"local\",\"time\":1765120001,"
+			   "\"timeNano\":1765120001000000000}\n");
+	ASSERT_EQ(rm_rf(dir), 0);
+}
+
+/* Past the cap the log moves to events.1 (the older one dropped); concurrent appenders
+ * lose no line and tear none */
+TEST(event_log_rotates)
+{
+	char dir[] = "/tmp/berth-test-events.XXXXXX";
+	_cleanup_free_ char *cur = NULL, *old = NULL, *a = NULL, *b = NULL;
+	const char line[] = "0123456789012345678901234567890123456789\n"; /* 41 bytes */
+	size_t na = 0, nb = 0, lines = 0;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	cur = xasprintf("%s/events", dir);
+	old = xasprintf("%s/events.1", dir);
+	/* 100 bytes: the third line rotates */
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(berth_event_log_write(dir, line, sizeof(line) - 1, 100), 0);
+	ASSERT_TRUE(!path_exists(cur));
+	ASSERT_EQ(read_full_file(old, &a, &na), 0);
+	ASSERT_EQ(na, 3 * (sizeof(line) - 1));
+	ASSERT_EQ(berth_event_log_write(dir, line, sizeof(line) - 1, 100), 0);
+	ASSERT_EQ(read_full_file(cur, &b, &nb), 0);
+	ASSERT_EQ(nb, sizeof(line) - 1);
+	free(a);
+	free(b);
+	a = b = NULL;
+	ASSERT_EQ(rm_rf(dir), 0);
+	strcpy(dir, "/tmp/berth-test-events.XXXXXX");
+
+	/* 8 processes, 200 lines each: with a cap above it all, every line is there, whole;
+	 * with one that rotates every 120 lines or so, what the files hold are whole lines */
+	ASSERT_TRUE(mkdtemp(dir));
+	free(cur);
+	cur = xasprintf("%s/events", dir);
+	for (int p = 0; p < 8; p++) {
+		pid_t pid = fork();
+
+		ASSERT_TRUE(pid >= 0);
+		if (pid == 0) {
+			for (int i = 0; i < 200; i++)
+				if (berth_event_log_write(dir, line, sizeof(line) - 1, 1 << 20) < 0)
+					_exit(1);
+			_exit(0);
+		}
+	}
+	for (int p = 0; p < 8; p++) {
+		int st;
+
+		ASSERT_TRUE(wait(&st) > 0);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ASSERT_EQ(read_full_file(cur, &a, &na), 0);
+	ASSERT_EQ(na, 1600 * (sizeof(line) - 1));
+	for (size_t i = 0; i < na; i += sizeof(line) - 1, lines++)
+		ASSERT_TRUE(memcmp(a + i, line, sizeof(line) - 1) == 0);
+	ASSERT_EQ(lines, 1600);
+	free(a);
+	a = NULL;
+	ASSERT_EQ(rm_rf(dir), 0);
+	strcpy(dir, "/tmp/berth-test-events.XXXXXX");
+
+	ASSERT_TRUE(mkdtemp(dir));
+	free(cur);
+	free(old);
+	cur = xasprintf("%s/events", dir);
+	old = xasprintf("%s/events.1", dir);
+	for (int p = 0; p < 8; p++) {
+		pid_t pid = fork();
+
+		ASSERT_TRUE(pid >= 0);
+		if (pid == 0) {
+			for (int i = 0; i < 200; i++)
+				if (berth_event_log_write(dir, line, sizeof(line) - 1, 5000) < 0)
+					_exit(1);
+			_exit(0);
+		}
+	}
+	for (int p = 0; p < 8; p++) {
+		int st;
+
+		ASSERT_TRUE(wait(&st) > 0);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ASSERT_EQ(read_full_file(cur, &a, &na), 0);
+	ASSERT_EQ(read_full_file(old, &b, &nb), 0);
+	ASSERT_TRUE(na % (sizeof(line) - 1) == 0 && nb % (sizeof(line) - 1) == 0);
+	/* a file passes the cap by at most the lines written while it was renamed */
+	ASSERT_TRUE(nb > 5000 && nb <= 5000 + 16 * (sizeof(line) - 1));
+	for (size_t i = 0; i < nb; i += sizeof(line) - 1)
+		ASSERT_TRUE(memcmp(b + i, line, sizeof(line) - 1) == 0);
+	ASSERT_EQ(rm_rf(dir), 0);
 }
 
 TEST_MAIN()
