@@ -12,65 +12,6 @@
 #include "cli.h"
 #include "berth/util.h"
 
-/* docker's --since/--until: a duration back from now ("10m", "1h30m", "90s"), unix
- * seconds ("1733400000", "1733400000.5"), or an RFC 3339 time in UTC
- * ("2026-12-05T10:10:26Z", fractions allowed). In ns since the epoch. */
-static int parse_time(const char *s, int64_t *ret)
-{
-	struct timespec now;
-	struct tm tm = { 0 };
-	const char *p = s;
-	double secs = 0;
-	char *end;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	/* durations: numbers with units, summed */
-	if (*p && strchr("0123456789.", *p) && strpbrk(p, "hms")) {
-		while (*p) {
-			double v = strtod(p, &end);
-
-			if (end == p)
-				return -EINVAL;
-			if (*end == 'h')
-				secs += v * 3600;
-			else if (startswith(end, "ms"))
-				secs += v / 1000, end++;
-			else if (*end == 'm')
-				secs += v * 60;
-			else if (*end == 's')
-				secs += v;
-			else
-				return -EINVAL;
-			p = end + 1;
-		}
-		*ret = ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec) - (int64_t)(secs * 1e9);
-		return 0;
-	}
-	secs = strtod(s, &end);
-	if (end != s && !*end) {
-		*ret = (int64_t)(secs * 1e9);
-		return 0;
-	}
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		end = strptime(s, "%Y-%m-%d", &tm);
-	if (!end)
-		return -EINVAL;
-	{
-		int64_t ns = 0, scale = 100000000;
-
-		if (*end == '.')
-			for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
-				ns += (*end - '0') * scale;
-		if (*end == 'Z')
-			end++;
-		if (*end)
-			return -EINVAL;
-		*ret = (int64_t)timegm(&tm) * 1000000000 + ns;
-	}
-	return 0;
-}
-
 /* The container's stdout to ours, its stderr to ours. A failed write is not an error
  * (a closed pipe ends us with SIGPIPE anyway). */
 static int write_std(int stream, const void *buf, size_t n, void *userdata)
@@ -113,7 +54,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
-			if (parse_time(optarg, c == OPT_SINCE ? &o.since_ns : &o.until_ns) < 0)
+			if (cli_parse_time(optarg, c == OPT_SINCE ? &o.since_ns : &o.until_ns) < 0)
 				return cli_usage_error(cli, err, "invalid time '%s' for --%s", optarg,
 						       c == OPT_SINCE ? "since" : "until");
 			break;

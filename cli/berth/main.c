@@ -25,6 +25,7 @@ static const struct berth_command commands[] = {
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
     {"diff", cmd_diff, "Inspect changes on a container's filesystem"},
+    {"events", cmd_events, "Get real time events from the server"},
     {"exec", cmd_exec, "Run a command in a running container"},
     {"export", cmd_export, "Export a container's filesystem as a tar archive"},
     {"history", cmd_history, "Show the history of an image"},

@@ -18,12 +18,8 @@ struct stop_args {
 static int stop_one(struct berth_engine *e, const char *key, void *data, struct berth_error **err)
 {
 	const struct stop_args *a = data;
-	int r, status;
-
-	r = berth_engine_stop(e, key, a->timeout, a->signal, err);
-	if (r < 0 || !a->restart)
-		return r;
-	return berth_engine_start(e, key, NULL, &status, err);
+	return a->restart ? berth_engine_restart(e, key, a->timeout, a->signal, err)
+			  : berth_engine_stop(e, key, a->timeout, a->signal, err);
 }
 
 static int stop_or_restart(int argc, char **argv, struct berth_cli *cli, bool restart,

@@ -194,6 +194,10 @@ int berth_engine_attach(struct berth_engine *e, const char *name_or_id, bool no_
 int berth_engine_stop(struct berth_engine *e, const char *name_or_id, int timeout_s,
 		      const char *signal, struct berth_error **err);
 
+/* `berth restart`: stop as berth_engine_stop(), then start (detached). */
+int berth_engine_restart(struct berth_engine *e, const char *name_or_id, int timeout_s,
+			 const char *signal, struct berth_error **err);
+
 /* `berth kill`: send sig to the container's init. -EINVAL when it does not run. */
 int berth_engine_kill(struct berth_engine *e, const char *name_or_id, int sig,
 		      struct berth_error **err);
@@ -332,6 +336,44 @@ struct berth_system_prune_report {
 int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, char *const *filters,
 			      struct berth_system_prune_report *ret, struct berth_error **err);
 void berth_system_prune_report_clear(struct berth_system_prune_report *r);
+/*
+ * `berth events`: the store's event log (include/berth/events.h), read back. Each
+ * event is handed over as it was logged; its strings live until the callback returns.
+ */
+struct berth_event {
+	const char *type;   /* "container", "image", "volume", "network" */
+	const char *action; /* "create", "die", "exec_start: sh -c ...", ... */
+	const char *id;	    /* the actor's */
+	const char *scope;  /* "local" */
+	int64_t time_ns;
+	const char *const *attrs; /* the actor's attributes: key, value, key, value, ...,
+				   * NULL; sorted by key */
+	const char *json;	  /* docker's message, the log's line (no newline) */
+};
+
+struct berth_events_opts {
+	/* Events at since_ns and after, at until_ns and before (ns since the epoch; 0: no
+	 * bound). As docker: without either, only events from now on; with either, the
+	 * logged ones first. Then, unless until_ns has passed, new ones as they come until
+	 * until_ns passes, stop_fd is readable (a server's hung-up client, a pipe the
+	 * caller writes to) or the callback says stop. */
+	int64_t since_ns, until_ns;
+	/* docker's --filter "key=value" (NULL-terminated, may be NULL): type, event (an
+	 * action; "exec_start" also matches "exec_start: CMD"), container, image, volume,
+	 * network (an id or a name, id and name prefixes for container, volume and
+	 * network), label ("KEY" or "KEY=VALUE" among the attributes), scope. Values of one
+	 * key are OR'ed, keys AND'ed. */
+	char *const *filters;
+	int stop_fd; /* -1: none */
+	/* Called for each event that passes (required): 0 to go on, > 0 to stop (0 is
+	 * returned), < 0 to stop with that error. */
+	int (*event)(const struct berth_event *ev, void *userdata);
+	void *userdata;
+};
+
+/* -EINVAL "invalid filter 'KEY'" for a key it does not know, or a bad value. */
+int berth_engine_events(struct berth_engine *e, const struct berth_events_opts *o,
+			struct berth_error **err);
 
 /* `berth info` / `berth version`: what docker's show of the engine and its host. */
 struct berth_info {

@@ -88,6 +88,12 @@ void net_mac_string(uint32_t ip, char buf[18]);
 /* Remove a network no container is on (-EBUSY naming one), its bridge if it exists. */
 int network_remove(const char *store_root, const char *name, struct berth_error **err);
 
+/* docker's network event (events.h) in the store's log: action "create", "destroy",
+ * "connect" or "disconnect" (ctr_id: the container, else NULL), the actor n's id, with
+ * its name and type. Best effort: -errno, which callers may ignore. */
+int network_event(const char *store_root, const char *action, const struct net_config *n,
+		  const char *ctr_id);
+
 /* Names of the store's networks, sorted ("bridge" among them once it exists). */
 int network_list(const char *store_root, char ***ret, struct berth_error **err);
 

@@ -212,6 +212,13 @@ bool record_name_taken(const char *store_root, const char *name, char **ret_id);
  * .rm-<id>, then deleted. */
 int record_remove_dir(const char *dir);
 
+/* Append the container's event `action` to the store's log (events.h): docker's
+ * attributes, image, name and its labels, then extra's (n_extra of them, which win over
+ * a label of the same key). Best effort: -errno, which callers may ignore. */
+struct berth_event_attr;
+int record_event(const char *store_root, const struct record *r, const char *action,
+		 const struct berth_event_attr *extra, size_t n_extra);
+
 /* Whether pid is still the process that started at start_time (not a reused pid). */
 bool record_pid_alive(pid_t pid, uint64_t start_time);
 

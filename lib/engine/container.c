@@ -22,6 +22,7 @@
 
 #include "berth/engine.h"
 #include "berth/logfile.h"
+#include "berth/events.h"
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
 #include "berth/overlay.h"
@@ -675,6 +676,7 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	r = record_write(dir, &rec, err);
 	if (r < 0)
 		goto fail;
+	(void)record_event(berth_store_root(s), &rec, "create", NULL, 0);
 	*ret_dir = TAKE_PTR(dir);
 	*ret_rec = rec;
 	rec = (struct record){ 0 };
@@ -752,6 +754,17 @@ static void mark_manual_stop(const char *dir)
 
 	if (fd >= 0)
 		close(fd);
+}
+
+/* docker's kill event: the signal by its number. Logged before the signal is sent, so
+ * that it comes before the die it may cause (which the monitor logs). */
+static void event_kill(const char *store_root, const struct record *r, int sig)
+{
+	char num[16];
+	struct berth_event_attr a[] = {{"signal", num}};
+
+	snprintf(num, sizeof(num), "%d", sig);
+	(void)record_event(store_root, r, "kill", a, ELEMENTSOF(a));
 }
 
 /* A paused container's processes take no signal until they are thawed: stop and rm -f
@@ -838,6 +851,7 @@ static void reap(struct berth_store *s, struct ctr *c, int code)
 	if (r.auto_remove) {
 		(void)record_remove_dir(c->dir);
 		volume_delete_anonymous(berth_store_root(s), r.volumes);
+		(void)record_event(berth_store_root(s), &r, "destroy", NULL, 0);
 	} else {
 		free(r.ip);
 		r.ip = NULL;
@@ -959,6 +973,8 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted,
 			return r;
 		}
 		sock = sv[0];
+		/* docker's order: attach, then start (which the monitor logs) */
+		(void)record_event(berth_store_root(s), rec, "attach", NULL, 0);
 	}
 	r = monitor_spawn(berth_store_root(s), rec->id, sv[1], &monitor, err);
 	if (sv[1] >= 0)
@@ -972,6 +988,7 @@ static int start_dir(struct berth_store *s, struct ctr *c, bool mounted,
 		if (record_lock(dir, &lock) == 0) {
 			if (rec->auto_remove) {
 				(void)record_remove_dir(dir);
+				(void)record_event(berth_store_root(s), rec, "destroy", NULL, 0);
 			} else {
 				rec->state = BERTH_CTR_CREATED;
 				rec->exit_code = 128;
@@ -1071,6 +1088,7 @@ int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin,
 	r = monitor_connect(c.dir, &sock, err);
 	if (r < 0)
 		return r;
+	(void)record_event(berth_store_root(s), &c.rec, "attach", NULL, 0);
 	return relay(sock, &c, 0, no_stdin, io, ret_status, err);
 }
 
@@ -1086,6 +1104,7 @@ int berth_engine_kill(struct berth_engine *e, const char *key, int sig, struct b
 	if (c.rec.state != BERTH_CTR_RUNNING)
 		return berth_error_new(err, EINVAL, "container %s is not running", key);
 	mark_manual_stop(c.dir);
+	event_kill(berth_store_root(s), &c.rec, sig);
 	return berth_container_kill(c.rtroot, c.rec.id, sig, false, err);
 }
 
@@ -1096,7 +1115,7 @@ int berth_engine_stop(struct berth_engine *e, const char *key, int timeout_s, co
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	const char *name;
 	int sig = SIGTERM, r;
-	bool orphan;
+	bool orphan, stopped = false;
 
 	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
@@ -1125,14 +1144,39 @@ int berth_engine_stop(struct berth_engine *e, const char *key, int timeout_s, co
 	 * status went to whoever inherited it) */
 	orphan = !record_pid_alive(c.rec.monitor_pid, c.rec.monitor_start);
 	thaw_if_paused(c.rtroot, c.rec.id);
-	if (!(timeout_s > 0 && berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
-	      wait_monitor(&c.rec, timeout_s * 1000) == 0)) {
+	/* docker's events: kill (each signal), die (the monitor's), stop */
+	if (timeout_s > 0) {
+		event_kill(berth_store_root(s), &c.rec, sig);
+		stopped = berth_container_kill(c.rtroot, c.rec.id, sig, false, NULL) >= 0 &&
+			  wait_monitor(&c.rec, timeout_s * 1000) == 0;
+	}
+	if (!stopped) {
 		sig = SIGKILL;
+		event_kill(berth_store_root(s), &c.rec, SIGKILL);
 		(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
 		(void)wait_monitor(&c.rec, -1);
 	}
 	if (orphan)
 		reap(s, &c, 128 + sig);
+	(void)record_event(berth_store_root(s), &c.rec, "stop", NULL, 0);
+	return 0;
+}
+
+int berth_engine_restart(struct berth_engine *e, const char *key, int timeout_s, const char *signal,
+			 struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_(ctr_release) struct ctr c = {0};
+	int r, status;
+
+	r = berth_engine_stop(e, key, timeout_s, signal, err);
+	if (r < 0)
+		return r;
+	r = berth_engine_start(e, key, NULL, &status, err);
+	if (r < 0)
+		return r;
+	if (ctr_find(berth_store_root(s), key, &c, NULL) == 0)
+		(void)record_event(berth_store_root(s), &c.rec, "restart", NULL, 0);
 	return 0;
 }
 
@@ -1351,6 +1395,7 @@ int berth_engine_remove(struct berth_engine *e, const char *key, bool force, boo
 		 * that: wait for it before taking the lock ourselves */
 		mark_manual_stop(c.dir);
 		thaw_if_paused(c.rtroot, c.rec.id);
+		event_kill(berth_store_root(s), &c.rec, SIGKILL);
 		(void)berth_container_kill(c.rtroot, c.rec.id, SIGKILL, false, NULL);
 		(void)wait_monitor(&c.rec, 10000);
 	}
@@ -1380,8 +1425,10 @@ int berth_engine_remove(struct berth_engine *e, const char *key, bool force, boo
 	r = remove_files(c.dir, err);
 	if (r >= 0 && volumes)
 		volume_delete_anonymous(berth_store_root(s), c.rec.volumes);
-	if (r >= 0)
+	if (r >= 0) {
 		image_release_held(e, c.rec.image_id);
+		(void)record_event(berth_store_root(s), &c.rec, "destroy", NULL, 0);
+	}
 	return r;
 }
 
@@ -1459,5 +1506,14 @@ int berth_engine_rename(struct berth_engine *e, const char *key, const char *new
 	r = write_file_atomic(path, new_name, strlen(new_name), 0600);
 	if (r < 0)
 		return berth_error_set(err, -r, "rename '%s': write '%s'", key, path);
+	{
+		/* docker's oldName keeps its slash */
+		_cleanup_free_ char *old = xasprintf("/%s", rec.name);
+		struct berth_event_attr a[] = {{"oldName", old}};
+
+		free(rec.name);
+		rec.name = strdup(new_name);
+		(void)record_event(berth_store_root(s), &rec, "rename", a, ELEMENTSOF(a));
+	}
 	return 0;
 }

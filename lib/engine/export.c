@@ -16,6 +16,7 @@
 
 #include <archive.h>
 
+#include "berth/events.h"
 #include "berth/engine.h"
 #include "berth/image.h"
 #include "berth/cleanup.h"
@@ -190,6 +191,16 @@ int berth_engine_commit(struct berth_engine *e, const char *key, const struct be
 	r = berth_image_commit(s, rec.image_id, upper, &co, ret_id, err);
 	if (r < 0 && r == -ENOENT)
 		berth_error_wrap(err, "image %.19s of container %.12s", rec.image_id, rec.id);
+	if (r >= 0) {
+		/* docker's commit is the container's event */
+		struct berth_event_attr a[] = {
+		    {"comment", co.comment ?: ""},
+		    {"imageID", *ret_id},
+		    {"imageRef", co.ref ?: ""},
+		};
+
+		(void)record_event(berth_store_root(s), &rec, "commit", a, ELEMENTSOF(a));
+	}
 	record_clear(&rec);
 	return r;
 }

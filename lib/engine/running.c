@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
+#include "berth/events.h"
 #include "berth/image.h"
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
@@ -58,7 +59,9 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
 	_cleanup_close_ int devnull = -EBADF;
-	_cleanup_free_ char *rootfs = NULL;
+	_cleanup_free_ char *rootfs = NULL, *joined = NULL;
+	char exec_id[65] = "", code[16], *action;
+	struct berth_event_attr a[] = {{"execID", exec_id}};
 	struct berth_exec_opts eo = {
 		.args = o->cmd,
 		.tty = o->tty,
@@ -105,9 +108,28 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 			if (eo.stdio[i] < 0)
 				eo.stdio[i] = devnull;
 	}
+	/* docker's events: exec_create and exec_start with the command in the action,
+	 * exec_die with its exit code, each with the exec's id */
+	joined = strv_join(o->cmd, " ");
+	if (!joined || random_hex_id(exec_id) < 0)
+		return berth_error_set(err, ENOMEM, "exec in '%s'", key);
+	action = xasprintf("exec_create: %s", joined);
+	if (action)
+		(void)record_event(berth_store_root(s), &r.c.rec, action, a, ELEMENTSOF(a));
+	free(action);
+	action = xasprintf("exec_start: %s", joined);
+	if (action)
+		(void)record_event(berth_store_root(s), &r.c.rec, action, a, ELEMENTSOF(a));
+	free(action);
 	k = berth_container_exec(r.c.rtroot, r.c.rec.id, &eo, ret_status, err);
 	if (k >= 0 && o->detach)
 		*ret_status = 0;
+	if (k >= 0 && !o->detach) {
+		struct berth_event_attr d[] = {{"execID", exec_id}, {"exitCode", code}};
+
+		snprintf(code, sizeof(code), "%d", *ret_status);
+		(void)record_event(berth_store_root(s), &r.c.rec, "exec_die", d, ELEMENTSOF(d));
+	}
 	return k;
 }
 
@@ -125,8 +147,12 @@ int berth_engine_pause(struct berth_engine *e, const char *key, bool pause,
 		return berth_error_new(err, EINVAL, "container %s is already paused", key);
 	if (!pause && !r.paused)
 		return berth_error_new(err, EINVAL, "container %s is not paused", key);
-	return pause ? berth_container_pause(r.c.rtroot, r.c.rec.id, err)
-		     : berth_container_resume(r.c.rtroot, r.c.rec.id, err);
+	k = pause ? berth_container_pause(r.c.rtroot, r.c.rec.id, err)
+		  : berth_container_resume(r.c.rtroot, r.c.rec.id, err);
+	if (k >= 0)
+		(void)record_event(berth_store_root(s), &r.c.rec, pause ? "pause" : "unpause", NULL,
+				   0);
+	return k;
 }
 
 int berth_engine_pids(struct berth_engine *e, const char *key, pid_t **ret, size_t *ret_n,

@@ -596,6 +596,8 @@ static int commit_item(struct berth_store *s, struct load_item *it, char **ret_i
 		       struct berth_error **err)
 {
 	_cleanup_free_ struct commit_layer *layers = calloc(it->n_layers + 1, sizeof(*layers));
+	_cleanup_free_ char *name = NULL;
+	int r;
 
 	if (!layers)
 		return berth_error_set(err, ENOMEM, "load");
@@ -606,8 +608,15 @@ static int commit_item(struct berth_store *s, struct load_item *it, char **ret_i
 						     : layer_media_type(it->comps[i]),
 		    .name = it->layers[i]->name,
 		};
-	return image_commit(s, it->config, it->config_len, it->cfg->diff_ids, layers,
-			    it->n_layers, it->refs, ret_id, err);
+	r = image_commit(s, it->config, it->config_len, it->cfg->diff_ids, layers, it->n_layers,
+			 it->refs, ret_id, err);
+	if (r < 0)
+		return r;
+	/* docker: one load event per image, named by its tag when it has one */
+	if (it->refs && it->refs[0])
+		(void)ref_familiar(it->refs[0], &name);
+	store_event(s, "load", *ret_id, name);
+	return 0;
 }
 
 /* The load of the archive at path, or (path NULL) read from fd, which is left open. */

@@ -366,7 +366,16 @@ int berth_image_tag(struct berth_store *s, const char *source, const char *targe
 	id = strdup(pid);
 	if (!id || store_index_set_ref(&idx, full, id) < 0)
 		return berth_error_set(err, ENOMEM, "tag '%s'", target);
-	return store_index_save(s, &idx, err);
+	r = store_index_save(s, &idx, err);
+	if (r < 0)
+		return r;
+	{
+		_cleanup_free_ char *familiar = NULL;
+
+		(void)ref_familiar(full, &familiar);
+		store_event(s, "tag", id, familiar ?: full);
+	}
+	return 0;
 }
 
 static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_refs,
@@ -378,7 +387,7 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *id = NULL, *ref = NULL;
 	const char *pid, *pref;
-	size_t refs;
+	size_t refs, untagged = 0;
 	int r;
 
 	r = lock_resolve(s, true, ref_or_id, &lock, &idx, &pid, &pref, err);
@@ -391,6 +400,7 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 
 	if (ref) {
 		store_index_remove_ref(&idx, ref);
+		untagged = 1;
 	} else {
 		refs = store_index_refs_to(&idx, id);
 		if (refs > 1 && !all_refs)
@@ -398,12 +408,19 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 					       "image '%s' is referenced by %zu tags: remove them "
 					       "by name",
 					       ref_or_id, refs);
-		while (first_ref(&idx, id))
+		while (first_ref(&idx, id)) {
 			store_index_remove_ref(&idx, first_ref(&idx, id));
+			untagged++;
+		}
 	}
 	if (keep || store_index_refs_to(&idx, id) > 0) {
 		r = store_index_save(s, &idx, err);
-		return r < 0 ? r : 0;
+		if (r < 0)
+			return r;
+		/* docker's untag names the image by its id */
+		while (untagged-- > 0)
+			store_event(s, "untag", id, NULL);
+		return 0;
 	}
 
 	/* The last ref is gone: the image goes too. Read its layers before the config. */
@@ -413,6 +430,9 @@ static int remove_image(struct berth_store *s, const char *ref_or_id, bool all_r
 	r = store_index_save(s, &idx, err);
 	if (r < 0)
 		return r;
+	while (untagged-- > 0)
+		store_event(s, "untag", id, NULL);
+	store_event(s, "delete", id, NULL);
 	/* The index no longer names the image: from here on, failures leave garbage,
 	 * never a broken image. */
 	store_blob_remove(s, id);

@@ -187,6 +187,8 @@ static int import_any(struct berth_store *s, const char *path, int fd, const cha
 		char *const refs[] = {full, NULL};
 
 		r = image_commit(s, json, n, diff_ids, &layer, 1, full ? refs : NULL, ret_id, err);
+		if (r >= 0)
+			store_event(s, "import", *ret_id, NULL);
 	}
 out:
 	store_blob_abort(s, &w);

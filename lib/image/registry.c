@@ -509,6 +509,12 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 		layer_digests[i] = m.layers[i].digest;
 	reg_sources_add(s, ref.registry, ref.repo, layer_digests, m.n_layers, NULL);
 	progress(o, "Digest: %s", digest);
+	{
+		_cleanup_free_ char *familiar = NULL;
+
+		(void)ref_familiar(display, &familiar);
+		store_event(s, "pull", familiar ?: display, familiar ?: display);
+	}
 	*ret_id = TAKE_PTR(id);
 	r = 0;
 out:
@@ -834,6 +840,12 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 	for (size_t i = 0; i < n; i++)
 		layer_digests[i] = ds[i].digest;
 	reg_sources_add(s, ref.registry, ref.repo, layer_digests, n, NULL);
+	{
+		_cleanup_free_ char *familiar = NULL;
+
+		(void)ref_familiar(display, &familiar);
+		store_event(s, "push", familiar ?: display, familiar ?: display);
+	}
 	if (ret_digest)
 		*ret_digest = TAKE_PTR(digest);
 	r = 0;

@@ -384,6 +384,8 @@ int berth_image_save(struct berth_store *s, char *const *names, enum berth_archi
 		goto out;
 	}
 	r = tar_writer_close(a, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		store_event(s, "save", v[i].id, NULL);
 out:
 	for (size_t i = 0; i < n; i++)
 		saved_release(&v[i]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "berth/cleanup.h"
+#include "berth/events.h"
 #include "store.h"
 #include "berth/util.h"
 
@@ -968,4 +969,11 @@ int layer_chain_id(const char *parent, const char *diff_id, char **ret)
 		return -ENOMEM;
 	*ret = r;
 	return 0;
+}
+
+void store_event(struct berth_store *s, const char *action, const char *id, const char *name)
+{
+	struct berth_event_attr a[] = {{"name", name ? name : id}};
+
+	(void)berth_event_append(berth_store_root(s), "image", action, id, a, ELEMENTSOF(a));
 }

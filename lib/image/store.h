@@ -30,6 +30,10 @@ struct berth_store {
 /* flock(<root>/lock): shared for readers, exclusive for changes to what others read
  * (renames into place, the index). Release by closing *ret_fd. Exclusive holders also
  * sweep temp files whose writer (by pid in the name) is dead. */
+/* docker's image event (events.h) in the store's log: actor id, attribute name (NULL:
+ * the id). Best effort. */
+void store_event(struct berth_store *s, const char *action, const char *id, const char *name);
+
 int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err);
 /* One import at a time, from looking for an image the import would make again to its
  * commit (taken before store_lock, never while holding it). */

@@ -21,6 +21,7 @@
 
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
+#include "berth/events.h"
 #include "berth/overlay.h"
 #include "berth/logfile.h"
 #include "berth/monitor.h"
@@ -733,6 +734,9 @@ static int net_up(struct mon *m, size_t i, pid_t pid, struct berth_error **err)
 		r = network_check_ip(&n, rn->want_ip, &want, err);
 	if (r >= 0)
 		r = network_attach(m->store_root, &n, m->id, pid, want, ifname, &got, err);
+	/* docker: the network's connect event when the container is put on it */
+	if (r >= 0)
+		(void)network_event(m->store_root, "connect", &n, m->id);
 	net_config_clear(&n);
 	if (r < 0)
 		return r;
@@ -755,8 +759,10 @@ static void net_down(struct mon *m, size_t i, pid_t pid)
 	struct in_addr a;
 
 	if (rn->ip && inet_pton(AF_INET, rn->ip, &a) == 1 &&
-	    network_load(m->store_root, rn->name, &n, NULL) == 0)
+	    network_load(m->store_root, rn->name, &n, NULL) == 0) {
 		network_detach(m->store_root, &n, m->id, a.s_addr, pid, rn->ifname);
+		(void)network_event(m->store_root, "disconnect", &n, m->id);
+	}
 	net_config_clear(&n);
 	free(rn->ip);
 	free(rn->mac);
@@ -943,11 +949,31 @@ static int on_created(pid_t pid, void *userdata, struct berth_error **err)
 	return record_write(m->dir, &m->rec, err);
 }
 
+/* docker's events at the end of a run: oom when the OOM killer killed in it, then die
+ * with its exit code */
+static void event_die(struct mon *m, int status)
+{
+	char code[16];
+	struct berth_event_attr a[] = {{"exitCode", code}};
+	char *name = NULL;
+
+	/* its name now: `berth rename` may have renamed it while it ran */
+	if (read_one_line_at(m->dirfd, RECORD_NAME_FILE, &name) == 0) {
+		free(m->rec.name);
+		m->rec.name = name;
+	}
+
+	if (m->rec.oom_killed)
+		(void)record_event(m->store_root, &m->rec, "oom", NULL, 0);
+	snprintf(code, sizeof(code), "%d", status);
+	(void)record_event(m->store_root, &m->rec, "die", a, ELEMENTSOF(a));
+}
+
 /* The container is over (or never started): runtime state and cgroup, overlay, record;
  * with --rm the whole container. */
 /* One run of the container is over: its OOM kills, runtime state and cgroup, network;
  * its stdio closed. (The overlay and the record stay: finish() or a restart.) */
-static void end_run(struct mon *m, bool started)
+static void end_run(struct mon *m, bool started, int status)
 {
 	uint64_t oom = 0;
 
@@ -962,6 +988,9 @@ static void end_run(struct mon *m, bool started)
 	if (m->oom_seen > 0)
 		m->rec.oom_killed = true;
 	m->oom_seen = 0;
+	/* docker's order: die, then the network's disconnect */
+	if (started)
+		event_die(m, status);
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	disconnect_network(m);
 	for (int w = 0; w < 2; w++)
@@ -991,7 +1020,7 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 	/* the marker of lines a full disk lost, if the log takes it now */
 	if (m->log_lost > 0 && m->log_fd >= 0)
 		log_output(m, LOG_STDERR, "", 0);
-	end_run(m, started);
+	end_run(m, started, status);
 	/* gone already: `berth rm -f` removed it while we finished */
 	if (!rootfs || record_lock(m->dir, &lock) < 0)
 		return;
@@ -1001,6 +1030,7 @@ static void finish(struct mon *m, bool started, int status, const struct berth_e
 		/* as docker's --rm: its anonymous volumes go with it */
 		(void)record_remove_dir(m->dir);
 		volume_delete_anonymous(m->store_root, m->rec.volumes);
+		(void)record_event(m->store_root, &m->rec, "destroy", NULL, 0);
 		return;
 	}
 	m->rec.pid = 0;
@@ -1222,6 +1252,8 @@ int monitor_main(const struct monitor_opts *o)
 	if (m.health)
 		health_begin(m.health);
 	(void)listen_attach(&m);
+	/* in the log before `run -d` or `start` returns */
+	(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
 	close(o->sync_fd);
 
@@ -1238,7 +1270,7 @@ int monitor_main(const struct monitor_opts *o)
 		if (!restart_wanted(&m, m.status))
 			break;
 		/* --restart: the same container again, its clients told of this end */
-		end_run(&m, true);
+		end_run(&m, true, m.status);
 		send_exit(&m, m.status);
 		for (size_t i = 0; i < m.n_clients; i++)
 			client_drop(&m, i);
@@ -1260,6 +1292,7 @@ int monitor_main(const struct monitor_opts *o)
 		}
 		if (m.health)
 			health_begin(m.health);
+		(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	}
 stopped:
 	finish(&m, true, m.status, NULL);

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "berth/events.h"
 #include "berth/image.h"
 #include "berth/cleanup.h"
 #include "berth/record.h"
@@ -672,4 +673,36 @@ int ctr_find(const char *store_root, const char *key, struct ctr *ret, struct be
 	}
 	*ret = c;
 	return 0;
+}
+
+int record_event(const char *store_root, const struct record *r, const char *action,
+		 const struct berth_event_attr *extra, size_t n_extra)
+{
+	size_t n_labels = strv_length(r->labels), n = 0;
+	_cleanup_free_ struct berth_event_attr *a = calloc(n_labels + n_extra + 2, sizeof(*a));
+	_cleanup_strv_free_ char **keys = calloc(n_labels + 1, sizeof(char *));
+	int k;
+
+	if (!a || !keys)
+		return -ENOMEM;
+	/* docker: the container's labels, then its own attributes over them */
+	for (size_t i = 0; i < n_labels; i++) {
+		const char *eq = strchr(r->labels[i], '=');
+
+		keys[i] =
+		    strndup(r->labels[i], eq ? (size_t)(eq - r->labels[i]) : strlen(r->labels[i]));
+		if (!keys[i])
+			return -ENOMEM;
+		a[n++] = (struct berth_event_attr){keys[i], eq ? eq + 1 : ""};
+	}
+	a[n++] = (struct berth_event_attr){"image", r->image};
+	a[n++] = (struct berth_event_attr){"name", r->name};
+	for (size_t i = 0; i < n_extra; i++)
+		a[n++] = extra[i];
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (a[i].key && a[j].key && streq(a[i].key, a[j].key))
+				a[i].value = NULL;
+	k = berth_event_append(store_root, "container", action, r->id, a, n);
+	return k;
 }

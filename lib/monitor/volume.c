@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/events.h"
 #include "berth/image.h"
 #include "berth/cleanup.h"
 #include "berth/logfile.h"
@@ -49,6 +50,14 @@ bool volume_exists(const char *store_root, const char *name)
 	_cleanup_free_ char *meta = xasprintf("%s/volumes/%s/volume.json", store_root, name);
 
 	return meta && volume_name_valid(name) && access(meta, F_OK) == 0;
+}
+
+/* docker's volume event: the volume's name is its id, driver local */
+static void volume_event(const char *store_root, const char *action, const char *name)
+{
+	struct berth_event_attr a[] = {{"driver", "local"}};
+
+	(void)berth_event_append(store_root, "volume", action, name, a, ELEMENTSOF(a));
 }
 
 int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
@@ -92,6 +101,7 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	r = write_file_atomic(meta, text, strlen(text), 0600);
 	if (r < 0)
 		return berth_error_set(err, -r, "write '%s'", meta);
+	volume_event(store_root, "create", name);
 	if (ret_created)
 		*ret_created = true;
 	return 0;
@@ -372,6 +382,7 @@ int volume_delete(const char *store_root, const char *name, struct berth_error *
 	/* the metadata first: a half-removed volume is no volume any more */
 	if (unlink(meta) < 0)
 		return berth_error_set(err, errno, "remove volume '%s'", name);
+	volume_event(store_root, "destroy", name);
 	r = rm_rf(dir);
 	if (r < 0)
 		return berth_error_set(err, -r, "remove volume '%s'", name);

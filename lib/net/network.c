@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "berth/events.h"
 #include "berth/cleanup.h"
 #include "netlink.h"
 #include "berth/net.h"
@@ -377,7 +378,10 @@ int network_create(const char *store_root, const char *name, const struct net_cr
 	} else {
 		gw = htonl(ntohl(net) + 1);
 	}
-	return write_config(store_root, name, bridge, net, prefix, gw, o, ret, err);
+	r = write_config(store_root, name, bridge, net, prefix, gw, o, ret, err);
+	if (r >= 0 && ret)
+		(void)network_event(store_root, "create", ret, NULL);
+	return r;
 }
 
 int network_load(const char *store_root, const char *name, struct net_config *ret,
@@ -499,16 +503,33 @@ int network_remove(const char *store_root, const char *name, struct berth_error 
 		nl_close(&nl);
 	}
 	nat_remove(&n);
-	net_config_clear(&n);
 	path = xasprintf("%s/network.json", dir);
-	if (!path)
+	if (!path) {
+		net_config_clear(&n);
 		return berth_error_set(err, ENOMEM, "remove network '%s'", name);
-	if (unlink(path) < 0)
+	}
+	if (unlink(path) < 0) {
+		net_config_clear(&n);
 		return berth_error_set(err, errno, "remove network %s", name);
+	}
+	(void)network_event(store_root, "destroy", &n, NULL);
+	net_config_clear(&n);
 	r = rm_rf(dir);
 	if (r < 0)
 		return berth_error_set(err, -r, "remove '%s'", dir);
 	return 0;
+}
+
+int network_event(const char *store_root, const char *action, const struct net_config *n,
+		  const char *ctr_id)
+{
+	struct berth_event_attr a[] = {
+	    {"container", ctr_id},
+	    {"name", n->name},
+	    {"type", "bridge"},
+	};
+
+	return berth_event_append(store_root, "network", action, n->id, a, ELEMENTSOF(a));
 }
 
 /* Run nft with script on its stdin; its error text in err. */
