@@ -95,6 +95,17 @@ destroy|||web" "$(past --filter label=tier=web --format \
 		--format '{{.Actor.Attributes.execID}}' | sort -u | wc -l)"
 }
 
+test_oom() {
+	import_bb
+	since=$(now)
+	engine run --name eoom -m 32m "$(cgp)" bb /probe alloc 200 >/dev/null 2>&1 || true
+	# the monitor saw the OOM kill: oom, then die with 137
+	assert_eq "oom|
+die|137" "$(past --filter container=eoom --filter event=oom --filter event=die \
+		--format '{{.Action}}|{{.Actor.Attributes.exitCode}}' | sed 's/<no value>//')"
+	engine rm eoom >/dev/null
+}
+
 test_images_volumes_networks() {
 	import_bb
 	img=$(engine inspect -f '{{.Id}}' bb)
