@@ -332,7 +332,8 @@ int berth_engine_events(struct berth_engine *e, const struct berth_events_opts *
 	if (old.fd >= 0 && cur.fd >= 0 && old.st.st_ino == cur.st.st_ino &&
 	    old.st.st_dev == cur.st.st_dev)
 		logfile_close(&old);
-	r = logfile_read(&rd, &old, !past);
+	/* the older file only holds the past */
+	r = past ? logfile_read(&rd, &old, false) : 0;
 	logfile_close(&old);
 	if (r >= 0)
 		r = logfile_read(&rd, &cur, !past);

@@ -233,3 +233,26 @@ test_concurrent_appends() {
 	assert_eq "10 10" "$(past --filter event=create | wc -l) $(past --filter event=destroy | wc -l)"
 	assert_eq 20 "$(past --filter type=container --format json | jq -r .Actor.Attributes.name | grep -c '^cc[0-9]*$')"
 }
+
+test_reads_the_rotated_log() {
+	since=$(now)
+	engine volume create rot1 >/dev/null
+	# as the writer rotates past its cap: the log renamed to events.1, a new one begun
+	mv "$BERTH_STORE/events" "$BERTH_STORE/events.1"
+	engine volume create rot2 >/dev/null
+	assert_eq "rot1 rot2" "$(past --format '{{.Actor.ID}}' | tr '\n' ' ' | sed 's/ $//')"
+	# following, a rotation while it reads: nothing lost, nothing twice
+	out=$BERTH_TEST_TMP/follow.out
+	"$BERTH" --root "$BERTH_STORE" events --filter type=volume --format '{{.Action}} {{.Actor.ID}}' >"$out" &
+	pid=$!
+	sleep 0.5
+	engine volume rm rot1 >/dev/null
+	wait_for 5 grep -q "destroy rot1" "$out"
+	mv "$BERTH_STORE/events" "$BERTH_STORE/events.1"
+	engine volume rm rot2 >/dev/null
+	wait_for 5 grep -q "destroy rot2" "$out"
+	kill "$pid"
+	wait "$pid" || true
+	assert_eq "destroy rot1
+destroy rot2" "$(cat "$out")"
+}
