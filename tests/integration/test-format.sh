@@ -338,3 +338,25 @@ test_inspect_go_templates() {
 	assert_eq "berth: template: :1: unexpected EOF" "$output"
 	engine rm in1 >/dev/null
 }
+
+# stats: docker's placeholders, -a with the stopped ones, --no-trunc
+test_stats_format_all_and_no_trunc() {
+	import_bb
+	local id out
+	id=$(engine run -d --name busy "$(cgp)" bb sh -c 'sleep 600 & sleep 600 & wait')
+	engine create --name idle "$(cgp)" bb true >/dev/null
+	assert_eq "busy 3" "$(engine stats --no-stream --format '{{.Name}} {{.PIDs}}')"
+	out=$(engine stats --no-stream --format 'table {{.Name}}\t{{.PIDs}}')
+	assert_eq "NAME      PIDS" "$(head -n1 <<<"$out")"
+	assert_eq "busy      3" "$(tail -n1 <<<"$out")"
+	assert_eq "${id:0:12}" "$(engine stats --no-stream --format '{{.ID}}' busy)"
+	assert_eq "$id" "$(engine stats --no-stream --no-trunc --format '{{.ID}}' busy)"
+	assert_eq "busy" "$(engine stats --no-stream --format json | jq -r .Name)"
+	[[ $(engine stats --no-stream --format '{{.MemUsage}}') =~ ^[0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMG]iB$ ]] || fail "MemUsage: $(engine stats --no-stream --format '{{.MemUsage}}')"
+	# -a: the stopped one too, with nothing to count
+	assert_eq "busy 3
+idle 0" "$(engine stats -a --no-stream --format '{{.Name}} {{.PIDs}}' | sort)"
+	run engine stats --no-stream --format '{{.Name'
+	assert_eq 125 "$status"
+	engine rm -f busy idle >/dev/null
+}
