@@ -80,6 +80,7 @@ int cmd_images(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 int cmd_import(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_login(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
+int cmd_search(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_logout(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);

@@ -51,6 +51,7 @@ static const struct berth_command commands[] = {
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"run", cmd_run, "Create and run a new container from an image"},
     {"save", cmd_save, "Save images to a docker-archive or OCI layout tarball"},
+    {"search", cmd_search, "Search a registry for images"},
     {"start", cmd_start, "Start one or more stopped containers"},
     {"stats", cmd_stats, "Display a live stream of containers' resource usage"},
     {"stop", cmd_stop, "Stop one or more running containers"},

@@ -363,6 +363,24 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 int berth_registry_login(const char *registry, const char *user, const char *password,
 			 const struct berth_registry_options *o, struct berth_error **err);
 
+struct berth_search_result {
+	char *name;
+	char *description;
+	int64_t stars;
+	bool official;
+	bool automated;
+};
+void berth_search_results_free(struct berth_search_result *r, size_t n);
+
+/*
+ * docker's search: term at registry ("docker.io": the Hub's index) through its v1
+ * search API, at most limit (1 to 100) results. -ENOTSUP for a registry without one (a
+ * registry of the v2 API alone answers 404), else errors as for berth_image_pull().
+ */
+int berth_registry_search(const char *registry, const char *term, unsigned limit,
+			  const struct berth_registry_options *o,
+			  struct berth_search_result **ret, size_t *ret_n, struct berth_error **err);
+
 /* Remove the registry's entry from the auth file. -ENOENT when there is none. */
 int berth_registry_logout(const char *registry, const struct berth_registry_options *o,
 			  struct berth_error **err);
