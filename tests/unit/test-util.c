@@ -157,6 +157,7 @@ TEST(event_log_rotates)
 	_cleanup_free_ char *cur = NULL, *old = NULL, *a = NULL, *b = NULL;
 	const char line[] = "0123456789012345678901234567890123456789\n"; /* 41 bytes */
 	size_t na = 0, nb = 0, lines = 0;
+	int r;
 
 	ASSERT_TRUE(mkdtemp(dir));
 	cur = xasprintf("%s/events", dir);
@@ -230,7 +231,11 @@ TEST(event_log_rotates)
 		ASSERT_TRUE(wait(&st) > 0);
 		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	ASSERT_EQ(read_full_file(cur, &a, &na), 0);
+	/* the last append may have rotated the file away: no current file, nothing lost */
+	r = read_full_file(cur, &a, &na);
+	ASSERT_TRUE(r == 0 || r == -ENOENT);
+	if (r == -ENOENT)
+		na = 0;
 	ASSERT_EQ(read_full_file(old, &b, &nb), 0);
 	ASSERT_TRUE(na % (sizeof(line) - 1) == 0 && nb % (sizeof(line) - 1) == 0);
 	/* a file passes the cap by at most the lines written while it was renamed */
