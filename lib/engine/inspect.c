@@ -120,6 +120,58 @@ static void from_config(json_t *cfg, json_t *host, json_t *config)
 	}
 }
 
+/* docker's Mounts: the container's volumes, binds and tmpfs mounts, from its OCI config
+ * (what the engine mounts for every container is not listed, as docker's is not) */
+static json_t *mounts_of(json_t *cfg, const char *store_root, const char *ctr_dir)
+{
+	static const char *const own[] = {"/proc",	    "/dev",	    "/dev/pts",
+					  "/sys",	    "/sys/fs/cgroup", "/dev/mqueue",
+					  "/dev/shm",	    "/sbin/docker-init", NULL};
+	_cleanup_free_ char *vols = xasprintf("%s/volumes/", store_root);
+	json_t *out = json_array(), *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+	{
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		const char *type = json_string_value(json_object_get(m, "type"));
+		bool ro = false;
+		json_t *o, *opt;
+		size_t k;
+
+		if (!dst || strv_contains((char *const *)own, dst) ||
+		    (src && ctr_dir && startswith(src, ctr_dir)))
+			continue;
+		json_array_foreach(json_object_get(m, "options"), k, opt)
+			ro = ro || streq_ptr(json_string_value(opt), "ro");
+		o = json_object();
+		if (streq_ptr(type, "tmpfs")) {
+			json_object_set_new(o, "Type", json_string("tmpfs"));
+			json_object_set_new(o, "Source", json_string(""));
+		} else if (src && vols && startswith(src, vols)) {
+			/* <store>/volumes/NAME/_data */
+			const char *name = src + strlen(vols);
+
+			json_object_set_new(o, "Type", json_string("volume"));
+			json_object_set_new(o, "Name",
+					    json_stringn(name, strcspn(name, "/")));
+			json_object_set_new(o, "Source", json_string(src));
+			json_object_set_new(o, "Driver", json_string("local"));
+		} else {
+			json_object_set_new(o, "Type", json_string("bind"));
+			json_object_set_new(o, "Source", json_string(src ? src : ""));
+		}
+		json_object_set_new(o, "Destination", json_string(dst));
+		json_object_set_new(o, "Mode", json_string(ro ? "ro" : ""));
+		json_object_set_new(o, "RW", json_boolean(!ro));
+		json_object_set_new(o, "Propagation",
+				    json_string(streq_ptr(type, "tmpfs") ? "" : "rprivate"));
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
 /* docker's NetworkSettings: the address on its network while it runs, the ports */
 static json_t *network_settings(struct berth_store *s, const struct record *rec)
 {
@@ -327,6 +379,7 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 		json_object_set_new(host, "LogConfig", lc);
 	}
 	json_object_set_new(root, "HostConfig", host);
+	json_object_set_new(root, "Mounts", mounts_of(cfg, berth_store_root(s), dir));
 
 	/* the image's layers as the overlay has them */
 	if (berth_image_lookup(s, rec->image_id, &img, NULL) == 0) {

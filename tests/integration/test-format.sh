@@ -360,3 +360,15 @@ idle 0" "$(engine stats -a --no-stream --format '{{.Name}} {{.PIDs}}' | sort)"
 	assert_eq 125 "$status"
 	engine rm -f busy idle >/dev/null
 }
+
+# inspect's Mounts: volumes, binds and tmpfs as docker lists them
+test_inspect_mounts() {
+	import_bb
+	mkdir -p "$BERTH_TEST_TMP/hostdir"
+	engine create --name m -v mv:/data -v "$BERTH_TEST_TMP/hostdir:/h:ro" --tmpfs /t "$(cgp)" bb true >/dev/null
+	assert_eq '[{"Destination":"/data","Driver":"local","Mode":"","Name":"mv","Propagation":"rprivate","RW":true,"Source":"'"$BERTH_STORE"'/volumes/mv/_data","Type":"volume"},{"Destination":"/h","Mode":"ro","Propagation":"rprivate","RW":false,"Source":"'"$BERTH_TEST_TMP"'/hostdir","Type":"bind"},{"Destination":"/t","Mode":"","Propagation":"","RW":true,"Source":"","Type":"tmpfs"}]' \
+		"$(engine inspect -f '{{json .Mounts}}' m | jq -S -c 'sort_by(.Destination)')"
+	assert_eq "mv" "$(engine inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{end}}{{end}}' m)"
+	engine rm -v m >/dev/null
+	engine volume rm mv >/dev/null
+}
