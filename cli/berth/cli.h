@@ -224,11 +224,6 @@ int cli_filter_add(struct berth_cli *cli, char ***filters, const char *arg,
 /* docker's stringutils.Ellipsis: s cut to max runes, its last one "…". malloc'd. */
 char *cli_ellipsis(const char *s, size_t max);
 
-/* docker's --since/--until of logs and events: a duration back from now ("10m", "1h30m",
- * "90s"), unix seconds ("1733400000", "1733400000.5"), or an RFC 3339 date or time,
- * UTC unless it has an offset ("2026-12-05", "2026-12-05T10:10:26Z",
- * "2026-12-05T11:10:26.5+01:00"). In ns since the epoch; -EINVAL. */
-int cli_parse_time(const char *s, int64_t *ret);
 
 /* "2006-01-02 15:04:05 -0700 MST", docker's CreatedAt, in local time. */
 void format_created_at(int64_t t, char *buf, size_t n);

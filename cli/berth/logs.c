@@ -54,7 +54,7 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
-			if (cli_parse_time(optarg, c == OPT_SINCE ? &o.since_ns : &o.until_ns) < 0)
+			if (parse_time_spec(optarg, c == OPT_SINCE ? &o.since_ns : &o.until_ns) < 0)
 				return cli_usage_error(cli, err, "invalid time '%s' for --%s", optarg,
 						       c == OPT_SINCE ? "since" : "until");
 			break;

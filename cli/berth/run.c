@@ -433,7 +433,14 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case OPT_DNS_OPTION:
 		case OPT_SYSCTL:
 		case OPT_ULIMIT:
-		case OPT_GROUP_ADD: {
+		case OPT_GROUP_ADD:
+		case OPT_DEVICE:
+		case OPT_DEVICE_CGROUP_RULE:
+		case OPT_DEVICE_READ_BPS:
+		case OPT_DEVICE_WRITE_BPS:
+		case OPT_DEVICE_READ_IOPS:
+		case OPT_DEVICE_WRITE_IOPS: {
+			/* lists the engine checks, naming the flag */
 			char ***l = c == OPT_CAP_ADD	 ? &cap_add
 				    : c == OPT_CAP_DROP	 ? &cap_drop
 				    : c == OPT_ADD_HOST	 ? &add_hosts
@@ -442,7 +449,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 				    : c == OPT_DNS_OPTION ? &dns_options
 				    : c == OPT_SYSCTL	 ? &sysctls
 				    : c == OPT_ULIMIT	 ? &ulimits
-							 : &group_add;
+				    : c == OPT_GROUP_ADD ? &group_add
+				    : c == OPT_DEVICE	 ? &devices
+				    : c == OPT_DEVICE_CGROUP_RULE ? &cgroup_rules
+				    : c == OPT_DEVICE_READ_BPS	  ? &read_bps
+				    : c == OPT_DEVICE_WRITE_BPS	  ? &write_bps
+				    : c == OPT_DEVICE_READ_IOPS	  ? &read_iops
+								  : &write_iops;
 
 			if (strv_extend(l, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "%s: '%s'", cli->command, optarg);
@@ -714,25 +727,6 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 						       "flag: valid streams are STDIN, STDOUT and STDERR",
 						       optarg);
 			attach[k] = attach_given = true;
-			break;
-		}
-		case OPT_DEVICE:
-		case OPT_DEVICE_CGROUP_RULE:
-		case OPT_DEVICE_READ_BPS:
-		case OPT_DEVICE_WRITE_BPS:
-		case OPT_DEVICE_READ_IOPS:
-		case OPT_DEVICE_WRITE_IOPS: {
-			/* checked by the engine, which names the flag */
-			char ***list = c == OPT_DEVICE ? &devices
-				       : c == OPT_DEVICE_CGROUP_RULE ? &cgroup_rules
-				       : c == OPT_DEVICE_READ_BPS ? &read_bps
-				       : c == OPT_DEVICE_WRITE_BPS ? &write_bps
-				       : c == OPT_DEVICE_READ_IOPS ? &read_iops
-								   : &write_iops;
-
-			if (strv_extend(list, optarg) < 0)
-				return berth_error_set(err, ENOMEM, "%s: %s", cli->command,
-						       argv[optind - 1]);
 			break;
 		}
 		case OPT_ENV_FILE:

@@ -94,6 +94,11 @@ int parse_size(const char *s, int64_t *ret);
 /* A duration as Go's time.ParseDuration reads it ("1s", "500ms", "1m30s", "1.5h", "0";
  * units ns us µs ms s m h, each number with its unit), in ns. -EINVAL, -ERANGE. */
 int parse_go_duration(const char *s, int64_t *ret_ns);
+/* docker's --since/--until of logs and events: a duration back from now ("10m", "1h30m",
+ * "90s"), unix seconds ("1733400000", "1733400000.5"), or an RFC 3339 date or time,
+ * UTC unless it has an offset ("2026-12-05", "2026-12-05T10:10:26Z",
+ * "2026-12-05T11:10:26.5+01:00"). In ns since the epoch; -EINVAL. */
+int parse_time_spec(const char *s, int64_t *ret);
 /* And as Go's Duration.String() prints it: "1s", "500ms", "1m30s", "1h0m0s", "0s". */
 #define GO_DURATION_MAX 40
 void format_go_duration(int64_t ns, char buf[GO_DURATION_MAX]);

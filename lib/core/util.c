@@ -775,3 +775,74 @@ int exit_status(int status)
 		return 128 + WTERMSIG(status);
 	return 255;
 }
+
+int parse_time_spec(const char *s, int64_t *ret)
+{
+	struct timespec now;
+	struct tm tm = {0};
+	const char *p = s;
+	double secs = 0;
+	char *end;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* durations: numbers with units, summed */
+	if (*p && strchr("0123456789.", *p) && strpbrk(p, "hms")) {
+		while (*p) {
+			double v = strtod(p, &end);
+
+			if (end == p)
+				return -EINVAL;
+			if (*end == 'h')
+				secs += v * 3600;
+			else if (startswith(end, "ms"))
+				secs += v / 1000, end++;
+			else if (*end == 'm')
+				secs += v * 60;
+			else if (*end == 's')
+				secs += v;
+			else
+				return -EINVAL;
+			p = end + 1;
+		}
+		*ret = ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec) - (int64_t)(secs * 1e9);
+		return 0;
+	}
+	/* unix seconds, with up to 9 digits of a fraction, exactly */
+	if (*s >= '0' && *s <= '9' && s[strspn(s, "0123456789.")] == 0 &&
+	    strchr(s, '.') == strrchr(s, '.')) {
+		int64_t sec = strtoll(s, &end, 10), ns = 0, scale = 100000000;
+
+		if (*end == '.')
+			for (end++; *end && scale > 0; end++, scale /= 10)
+				ns += (*end - '0') * scale;
+		*ret = sec * 1000000000 + ns;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end)
+		return -EINVAL;
+	{
+		int64_t ns = 0, scale = 100000000;
+
+		if (*end == '.')
+			for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+				ns += (*end - '0') * scale;
+		int64_t off = 0;
+
+		if (*end == 'Z') {
+			end++;
+		} else if ((*end == '+' || *end == '-') && strlen(end) == 6 && end[3] == ':') {
+			/* "+01:00": the time is that far ahead of UTC */
+			int h = atoi(end + 1), m = atoi(end + 4);
+
+			off = (int64_t)(h * 3600 + m * 60) * (*end == '-' ? -1 : 1);
+			end += 6;
+		}
+		if (*end)
+			return -EINVAL;
+		*ret = ((int64_t)timegm(&tm) - off) * 1000000000 + ns;
+	}
+	return 0;
+}

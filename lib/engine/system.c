@@ -297,47 +297,6 @@ static void prune_filter_clear(struct prune_filter *f)
 	strv_free(f->nolabels);
 }
 
-/* docker's until: a duration before now (10m, 1h30m), unix seconds, or RFC 3339 (UTC) */
-static int parse_until(const char *s, int64_t *ret)
-{
-	const char *p = s;
-	double secs = 0;
-	struct tm tm = {0};
-	char *end;
-
-	if (*p && strchr("0123456789.", *p) && strpbrk(p, "hms")) {
-		while (*p) {
-			double v = strtod(p, &end);
-
-			if (end == p)
-				return -EINVAL;
-			if (*end == 'h')
-				secs += v * 3600;
-			else if (*end == 'm')
-				secs += v * 60;
-			else if (*end == 's')
-				secs += v;
-			else
-				return -EINVAL;
-			p = end + 1;
-		}
-		*ret = (int64_t)time(NULL) - (int64_t)secs;
-		return 0;
-	}
-	secs = strtod(s, &end);
-	if (end != s && !*end) {
-		*ret = (int64_t)secs;
-		return 0;
-	}
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		end = strptime(s, "%Y-%m-%d", &tm);
-	if (!end)
-		return -EINVAL;
-	*ret = (int64_t)timegm(&tm);
-	return 0;
-}
-
 static int prune_filter_parse(char *const *filters, bool volumes, struct prune_filter *ret,
 			      struct berth_error **err)
 {
@@ -352,7 +311,7 @@ static int prune_filter_parse(char *const *filters, bool volumes, struct prune_f
 				r = berth_error_new(err, EINVAL, "invalid filter 'until'");
 				break;
 			}
-			if (parse_until(v, &f.until) < 0) {
+			if (parse_time_spec(v, &f.until) < 0) {
 				r = berth_error_new(
 				    err, EINVAL,
 				    "invalid filter 'until=%s': a duration (24h), unix "
@@ -360,6 +319,7 @@ static int prune_filter_parse(char *const *filters, bool volumes, struct prune_f
 				    v);
 				break;
 			}
+			f.until /= 1000000000; /* what was made before it, in seconds */
 			f.has_until = true;
 		} else if ((v = startswith(*i, "label!="))) {
 			if (strv_extend(&f.nolabels, v) < 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <time.h>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -243,6 +244,27 @@ TEST(event_log_rotates)
 	for (size_t i = 0; i < nb; i += sizeof(line) - 1)
 		ASSERT_TRUE(memcmp(b + i, line, sizeof(line) - 1) == 0);
 	ASSERT_EQ(rm_rf(dir), 0);
+}
+
+/* docker's --since/--until/until=: unix seconds, RFC 3339 with an offset, durations */
+TEST(time_spec_parse)
+{
+	int64_t v = 0, now = (int64_t)time(NULL);
+
+	ASSERT_EQ(parse_time_spec("1733400000.5", &v), 0);
+	ASSERT_EQ(v, 1733400000500000000LL);
+	ASSERT_EQ(parse_time_spec("2026-12-05T11:10:26.5+01:00", &v), 0);
+	ASSERT_EQ(v, 1796465426500000000LL);
+	ASSERT_EQ(parse_time_spec("2026-12-05T10:10:26.5Z", &v), 0);
+	ASSERT_EQ(v, 1796465426500000000LL);
+	ASSERT_EQ(parse_time_spec("2026-12-05", &v), 0);
+	ASSERT_EQ(v, 1796428800000000000LL);
+	ASSERT_EQ(parse_time_spec("10m", &v), 0);
+	ASSERT_TRUE(v / 1000000000 >= now - 601 && v / 1000000000 <= now - 599);
+	ASSERT_EQ(parse_time_spec("1h30m", &v), 0);
+	ASSERT_TRUE(v / 1000000000 >= now - 5401 && v / 1000000000 <= now - 5399);
+	ASSERT_EQ(parse_time_spec("abc", &v), -EINVAL);
+	ASSERT_EQ(parse_time_spec("2026-12-05T10:10:26Zjunk", &v), -EINVAL);
 }
 
 TEST_MAIN()
