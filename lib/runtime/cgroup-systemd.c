@@ -552,8 +552,11 @@ static int sd_destroy(struct cgroup *cg, struct berth_error **err)
 	 * stopping the unit has nothing to wait for; then the unit, then whatever cgroups
 	 * the container made below its own that systemd left. */
 	if (started(cg)) {
+		/* the scope may be going already: systemd removes an empty one as soon as its
+		 * last process is gone (after delete --force's kill), and a cgroup's files
+		 * being removed answer ENODEV rather than ENOENT */
 		k = cgroup_v2_ops.kill(cg, SIGKILL, err);
-		if (k < 0 && k != -ENOENT)
+		if (k < 0 && k != -ENOENT && k != -ENODEV)
 			return k;
 	}
 	k = unit_stop(cg, err);
