@@ -16,19 +16,20 @@ static const struct berth_stdio our_stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR
 
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_HELP = 0x100 };
+	enum { OPT_HELP = 0x100, OPT_ENV_FILE };
 	static const struct option options[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
+	_cleanup_strv_free_ char **env = NULL, **cmd = NULL, **env_from_files = NULL;
 	struct berth_engine_exec_opts o = { 0 };
 	const char *key;
 	int c, r, code, status = 0;
@@ -49,6 +50,12 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			if (cli_env_add(&env, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "exec: -e '%s'", optarg);
 			break;
+		case OPT_ENV_FILE:
+			/* docker: the files first, -e over them whatever the order */
+			r = cli_env_file(&env_from_files, optarg, err);
+			if (r < 0)
+				return r;
+			break;
 		case 'u':
 			o.user = optarg;
 			break;
@@ -65,6 +72,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			       "Run a command in a running container\n\nOptions:\n"
 			       "  -d, --detach              Run it in the background\n"
 			       "  -e, --env K=V             Set an environment variable\n"
+			       "      --env-file FILE       Read in a file of environment variables\n"
 			       "  -i, --interactive         Keep STDIN open\n"
 			       "  -t, --tty                 Allocate a pseudo-TTY\n"
 			       "  -u, --user USER[:GROUP]   User name or uid, and group\n"
@@ -81,7 +89,10 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		if (strv_extend(&cmd, argv[i]) < 0)
 			return berth_error_set(err, ENOMEM, "exec: the command");
 	o.cmd = cmd;
-	o.env = env;
+	for (char **e = env; e && *e; e++)
+		if (strv_extend(&env_from_files, *e) < 0)
+			return berth_error_set(err, ENOMEM, "exec: -e '%s'", *e);
+	o.env = env_from_files ? env_from_files : env;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;

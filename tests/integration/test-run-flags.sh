@@ -93,6 +93,14 @@ test_env_file_as_docker_reads_it() {
 	run engine run --rm --network none --env-file /nonexistent bb true
 	assert_eq 125 "$status"
 	assert_contains "$output" "open /nonexistent"
+	# exec takes it too, -e over the file's
+	engine run -d --name envx --network none "$(cgp)" bb sleep 600 >/dev/null
+	assert_eq "override|two words" "$(engine exec -e A=override --env-file "$BERTH_TEST_TMP/env.list" envx sh -c 'echo "$A|$B"')"
+	assert_eq "1" "$(engine exec --env-file "$BERTH_TEST_TMP/env.list" envx sh -c 'echo "$A"')"
+	run engine exec --env-file /nonexistent envx true
+	assert_eq 125 "$status"
+	assert_contains "$output" "open /nonexistent"
+	engine rm -f envx >/dev/null
 }
 
 test_namespaces_oom_tmpfs_cidfile_platform_and_stop_timeout() {
