@@ -131,7 +131,7 @@ static int network_match(const struct berth_network_info *n, char *const *filter
 			} else if (k == 3) {
 				any = any || streq(v, "local");
 			} else if (k == 5) {
-				any = any || berth_labels_match(n->labels, v);
+				any = any || labels_match(n->labels, v);
 			} else {
 				if (!streq(v, "custom") && !streq(v, "builtin"))
 					return berth_error_new(err, EINVAL,

@@ -264,6 +264,7 @@ static int cmd_system_prune(int argc, char **argv, struct berth_cli *cli, struct
 	snprintf(warning, sizeof(warning),
 		 "This will remove:\n"
 		 "  - all stopped containers\n"
+		 "  - all networks not used by at least one container\n"
 		 "%s"
 		 "  - %s\n"
 		 "  - unused build cache\n",
@@ -279,6 +280,7 @@ static int cmd_system_prune(int argc, char **argv, struct berth_cli *cli, struct
 	if (r < 0)
 		return r;
 	print_list("Deleted Containers", rep.containers);
+	print_list("Deleted Networks", rep.networks);
 	print_list("Deleted Volumes", rep.volumes);
 	if (rep.images && rep.images[0]) {
 		printf("Deleted Images:\n");
@@ -297,6 +299,7 @@ int cmd_system(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 	/* one row per verb of `berth system` */
 	static const struct berth_command sub[] = {
 	    {"df", cmd_system_df, "Show docker disk usage"},
+	    {"events", cmd_events, "Get real time events from the server"},
 	    {"info", cmd_info, "Display system-wide information"},
 	    {"prune", cmd_system_prune, "Remove unused data"},
 	};

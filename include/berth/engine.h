@@ -331,6 +331,7 @@ struct berth_system_prune_report {
 	char **containers;  /* the ids removed */
 	char **images;	    /* the image ids deleted */
 	char **volumes;	    /* the volume names removed */
+	char **networks;    /* the network names removed */
 	uint64_t reclaimed; /* bytes */
 };
 int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, char *const *filters,
@@ -489,9 +490,6 @@ int berth_network_disconnect(struct berth_engine *e, const char *network, const 
  * names. -EINVAL: a filter it does not know. */
 int berth_network_prune(struct berth_engine *e, char *const *filters, char ***ret_removed,
 			struct berth_error **err);
-/* Whether labels ("KEY=VALUE") match docker's label filter value want ("KEY" or
- * "KEY=VALUE") */
-bool berth_labels_match(char *const *labels, const char *want);
 
 struct berth_ctr_info {
 	char *id;

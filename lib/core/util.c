@@ -110,10 +110,12 @@ bool labels_match(char *const *labels, const char *want)
 
 	for (char *const *l = labels; l && *l; l++) {
 		const char *leq = strchr(*l, '=');
+		size_t ll = leq ? (size_t)(leq - *l) : strlen(*l);
 
-		if (!leq || (size_t)(leq - *l) != kl || strncmp(*l, want, kl))
+		/* a label without '=' has the empty value */
+		if (ll != kl || strncmp(*l, want, kl))
 			continue;
-		if (!eq || streq(leq + 1, eq + 1))
+		if (!eq || streq(leq ? leq + 1 : "", eq + 1))
 			return true;
 	}
 	return false;

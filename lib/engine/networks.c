@@ -193,23 +193,6 @@ int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_j
 	return 0;
 }
 
-bool berth_labels_match(char *const *labels, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	size_t kl = eq ? (size_t)(eq - want) : strlen(want);
-
-	for (char *const *l = labels; l && *l; l++) {
-		const char *leq = strchr(*l, '=');
-		size_t ll = leq ? (size_t)(leq - *l) : strlen(*l);
-
-		if (ll != kl || strncmp(*l, want, kl))
-			continue;
-		if (!eq || streq(leq ? leq + 1 : "", eq + 1))
-			return true;
-	}
-	return false;
-}
-
 static bool own_network(const struct record *r)
 {
 	return r->network && !streq(r->network, "none") && !streq(r->network, "host") &&
@@ -384,9 +367,9 @@ int berth_network_prune(struct berth_engine *e, char *const *filters, char ***re
 			const char *v;
 
 			if ((v = startswith(*f, "label=")))
-				match = berth_labels_match(c.labels, v);
+				match = labels_match(c.labels, v);
 			else if ((v = startswith(*f, "label!=")))
-				match = !berth_labels_match(c.labels, v);
+				match = !labels_match(c.labels, v);
 		}
 		net_config_clear(&c);
 		/* in use (-EBUSY, checked under the networks' lock) or gone: not pruned */

@@ -281,6 +281,7 @@ void berth_system_prune_report_clear(struct berth_system_prune_report *r)
 	strv_free(r->containers);
 	strv_free(r->images);
 	strv_free(r->volumes);
+	strv_free(r->networks);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -493,6 +494,21 @@ int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, ch
 	}
 	if (r < 0)
 		goto out;
+
+	{
+		/* networks no container is on, by their labels (as network prune) */
+		_cleanup_strv_free_ char **nf = NULL;
+
+		for (char *const *k = filters; k && *k; k++)
+			if ((startswith(*k, "label=") || startswith(*k, "label!=")) &&
+			    strv_extend(&nf, *k) < 0) {
+				r = berth_error_set(err, ENOMEM, "prune");
+				goto out;
+			}
+		r = berth_network_prune(e, nf, &rep.networks, err);
+		if (r < 0)
+			goto out;
+	}
 
 	if (volumes && !f.labels) {
 		/* docker's: anonymous volumes no container mounts (berth's volumes have no

@@ -64,6 +64,7 @@ test_system_prune_asks_then_removes_what_nothing_uses() {
 	engine run -d --name up --network none "$(cgp)" bb sleep 1000 >/dev/null
 	engine run --name done --network none -v /anon "$(cgp)" bb true
 	engine volume create keep >/dev/null
+	engine network create --subnet 10.231.7.0/24 unusednet >/dev/null
 	local anon
 	anon=$(engine volume ls -q | grep -v keep)
 	# no: nothing goes
@@ -71,6 +72,7 @@ test_system_prune_asks_then_removes_what_nothing_uses() {
 	assert_eq 0 "$status" "$output"
 	assert_contains "$output" "WARNING! This will remove:
   - all stopped containers
+  - all networks not used by at least one container
   - all dangling images
   - unused build cache
 
@@ -83,6 +85,12 @@ Are you sure you want to continue? [y/N]"
 	assert_eq 0 "$status" "$output"
 	assert_contains "$output" "Deleted Containers:
 $done_id"
+	assert_contains "$output" "Deleted Networks:
+unusednet"
+	assert_eq "" "$(engine network ls -q -f name=unusednet)"
+	# system events is events: the network's destroy is logged
+	assert_eq unusednet "$(engine system events --since 0 --until "$(($(date +%s) + 1))" \
+		--filter type=network --filter event=destroy --format '{{.Actor.Attributes.name}}')"
 	assert_contains "$output" "Deleted Images:
 deleted: $dangling"
 	assert_contains "$output" "Total reclaimed space: "
