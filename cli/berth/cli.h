@@ -47,6 +47,7 @@ struct berth_command {
 	const char *summary;
 };
 
+int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_attach(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_container(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
 int cmd_container_inspect(int argc, char **argv, struct berth_cli *cli, struct berth_error **err);
@@ -174,6 +175,8 @@ void format_size(int64_t bytes, char *buf, size_t n);
 void format_binary(uint64_t bytes, char *buf, size_t n);
 /* docker's units.HumanDuration(now - then) + " ago": "2 minutes ago". */
 void format_since(int64_t then, int64_t now, char *buf, size_t n);
+/* docker's STATUS of a container: "Up 3 minutes (healthy)", "Exited (0) 2 hours ago" */
+void format_ctr_status(const struct berth_ctr_info *c, int64_t now, char *buf, size_t n);
 
 /* Where a command that writes a tar (save, export) writes it: FILE (-o), written as
  * FILE.tmp-<pid> and renamed by cli_output_finish() on success (removed on failure), or

@@ -686,3 +686,31 @@ char *cli_ellipsis(const char *s, size_t max)
 	return xasprintf("%.*s…", (int)cut, s);
 }
 
+
+void format_ctr_status(const struct berth_ctr_info *c, int64_t now, char *buf, size_t n)
+{
+	char since[64], *ago;
+
+	if (c->restarting) {
+		format_since(c->finished, now, since, sizeof(since));
+		snprintf(buf, n, "Restarting (%d) %s", c->exit_code, since);
+	} else if (c->state == BERTH_CTR_RUNNING) {
+		format_since(c->started ? c->started : c->created, now, since, sizeof(since));
+		/* "Up 3 seconds": docker drops the " ago" */
+		ago = strstr(since, " ago");
+		if (ago)
+			*ago = 0;
+		/* docker's: "(Paused)" first, else the healthcheck's status */
+		snprintf(buf, n, "Up %s%s", since,
+			 c->paused				? " (Paused)"
+			 : c->health == BERTH_HEALTH_STARTING	? " (health: starting)"
+			 : c->health == BERTH_HEALTH_HEALTHY	? " (healthy)"
+			 : c->health == BERTH_HEALTH_UNHEALTHY	? " (unhealthy)"
+								: "");
+	} else if (c->state == BERTH_CTR_CREATED) {
+		snprintf(buf, n, "Created");
+	} else {
+		format_since(c->finished ? c->finished : c->created, now, since, sizeof(since));
+		snprintf(buf, n, "Exited (%d) %s", c->exit_code, since);
+	}
+}

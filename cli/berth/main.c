@@ -52,6 +52,7 @@ static const struct berth_command commands[] = {
     {"run", cmd_run, "Create and run a new container from an image"},
     {"save", cmd_save, "Save images to a docker-archive or OCI layout tarball"},
     {"search", cmd_search, "Search a registry for images"},
+    {"serve", cmd_serve, "Serve the Docker Engine API (docker's CLI, compose, SDKs)"},
     {"start", cmd_start, "Start one or more stopped containers"},
     {"stats", cmd_stats, "Display a live stream of containers' resource usage"},
     {"stop", cmd_stop, "Stop one or more running containers"},

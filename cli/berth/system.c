@@ -62,24 +62,6 @@ static int summary(const struct berth_df *d)
 	return table_print(t, stdout);
 }
 
-static void ctr_status(const struct berth_ctr_info *c, int64_t now, char *buf, size_t n)
-{
-	char since[64], *ago;
-
-	if (c->state == BERTH_CTR_RUNNING) {
-		format_since(c->started ? c->started : c->created, now, since, sizeof(since));
-		ago = strstr(since, " ago");
-		if (ago)
-			*ago = 0;
-		snprintf(buf, n, "Up %s%s", since, c->paused ? " (Paused)" : "");
-	} else if (c->state == BERTH_CTR_CREATED) {
-		snprintf(buf, n, "Created");
-	} else {
-		format_since(c->finished ? c->finished : c->created, now, since, sizeof(since));
-		snprintf(buf, n, "Exited (%d) %s", c->exit_code, since);
-	}
-}
-
 /* -v: each image, container and volume */
 static int verbose(const struct berth_df *d)
 {
@@ -139,7 +121,7 @@ static int verbose(const struct berth_df *d)
 		snprintf(vols, sizeof(vols), "%zu", strv_length(c->volumes));
 		format_size(d->containers[i].size, size, sizeof(size));
 		format_since(c->created, now, created, sizeof(created));
-		ctr_status(c, now, status, sizeof(status));
+		format_ctr_status(c, now, status, sizeof(status));
 		if (table_add_row(tc, cells) < 0)
 			return -ENOMEM;
 	}

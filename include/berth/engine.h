@@ -146,6 +146,10 @@ struct berth_store *berth_engine_store(const struct berth_engine *e);
  */
 struct berth_stdio {
 	int in, out, err;
+	bool multiplex;  /* out and err framed onto out as docker's attach stream (an 8-byte
+			  * header: stream 1 or 2, 3 zeros, the length big-endian), unless
+			  * the container has a terminal (then raw) */
+	bool no_signals; /* signals we get are not the container's (a server's) */
 };
 
 /* docker's --mount "type=bind|volume|tmpfs,source=S,target=T[,readonly][,tmpfs-size=N]
@@ -187,6 +191,24 @@ int berth_engine_start(struct berth_engine *e, const char *name_or_id,
  * io->in. -EINVAL when it does not run. */
 int berth_engine_attach(struct berth_engine *e, const char *name_or_id, bool no_stdin,
 			const struct berth_stdio *io, int *ret_status, struct berth_error **err);
+
+/* berth_engine_attach(), but a container that does not run is waited for: the relay
+ * starts with its next start, from its first output (docker's attach before start). */
+int berth_engine_attach_next(struct berth_engine *e, const char *name_or_id, bool no_stdin,
+			     const struct berth_stdio *io, int *ret_status,
+			     struct berth_error **err);
+
+/* docker's wait conditions */
+enum berth_wait_condition {
+	BERTH_WAIT_NOT_RUNNING, /* berth_engine_wait(): now, unless it runs */
+	BERTH_WAIT_NEXT_EXIT,   /* the end of its run, or of the next one if it does not run */
+	BERTH_WAIT_REMOVED,     /* as next-exit (an exited one: its last code), and until it
+				 * is removed (--rm, or by someone) */
+};
+
+int berth_engine_wait_condition(struct berth_engine *e, const char *name_or_id,
+				enum berth_wait_condition cond, int *ret_code,
+				struct berth_error **err);
 
 /* `berth stop`: the stop signal (signal, else the container's, else SIGTERM), then
  * SIGKILL after timeout_s seconds (-1: 10); returns once the container has stopped.

@@ -47,6 +47,9 @@ enum mon_frame {
 
 /* The socket clients connect to, relative to the container's directory. */
 #define MON_ATTACH_SOCKET "attach"
+/* clients waiting for the container's next start listen on sockets in this directory
+ * of its own; the monitor connects to them before the container runs */
+#define MON_PENDING_DIR "attach.d"
 
 struct monitor_opts {
 	const char *store_root;
@@ -84,6 +87,7 @@ struct attach_opts {
 	bool tty;		 /* the container has a terminal: in raw mode when it is
 				  * a terminal, the window size of in, else of out */
 	bool detach_keys;        /* ctrl-p ctrl-q detaches (with tty and stdin) */
+	bool multiplex;          /* stdout and stderr onto out in docker's 8-byte frames */
 	/* forward INT TERM HUP QUIT USR1 USR2 to the container (sig-proxy) */
 	int (*signal)(int sig, void *userdata);
 	void *userdata;

@@ -218,6 +218,21 @@ static void send_size(int sock, const struct attach_opts *o)
 	(void)send_frame(sock, MON_RESIZE, v, sizeof(v));
 }
 
+/* Output to the user: its stream's fd, or (multiplex) docker's frame on out. */
+static void relay_output(const struct attach_opts *o, uint8_t type, const char *data, size_t n)
+{
+	if (o->multiplex && o->out >= 0) {
+		uint8_t h[8] = { type == MON_STDERR ? 2 : 1, 0, 0, 0, (uint8_t)(n >> 24),
+				 (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+
+		if (loop_write(o->out, h, sizeof(h)) == 0)
+			(void)loop_write(o->out, data, n);
+		return;
+	}
+	if (type == MON_STDOUT ? o->out >= 0 : o->err >= 0)
+		(void)loop_write(type == MON_STDOUT ? o->out : o->err, data, n);
+}
+
 static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct berth_error **err)
@@ -320,12 +335,8 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 			}
 			switch ((uint8_t)buf[0]) {
 			case MON_STDOUT:
-				if (o->out >= 0)
-					(void)loop_write(o->out, buf + 1, (size_t)n - 1);
-				break;
 			case MON_STDERR:
-				if (o->err >= 0)
-					(void)loop_write(o->err, buf + 1, (size_t)n - 1);
+				relay_output(o, (uint8_t)buf[0], buf + 1, (size_t)n - 1);
 				break;
 			case MON_EXIT:
 				if (n >= 5) {

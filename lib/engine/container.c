@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -908,7 +909,8 @@ static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin,
 	    .send_stdin = send_stdin,
 	    .tty = c->rec.tty,
 	    .detach_keys = c->rec.tty && send_stdin,
-	    .signal = proxy_signal,
+	    .multiplex = io->multiplex && !c->rec.tty,
+	    .signal = io->no_signals ? NULL : proxy_signal,
 	    .userdata = &pc,
 	};
 	int r;
@@ -1090,6 +1092,119 @@ int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin,
 		return r;
 	(void)record_event(berth_store_root(s), &c.rec, "attach", NULL, 0);
 	return relay(sock, &c, 0, no_stdin, io, ret_status, err);
+}
+
+/* A client of the container's next start: a socket of ours in its attach.d/ that its
+ * monitor connects to before the container runs (connect_pending() in the monitor).
+ * When it runs already — or starts between our look and our socket — the monitor's
+ * attach socket instead. *ret_sock is the connection. */
+static int attach_next_start(struct ctr *c, const char *key, int *ret_sock, struct berth_error **err)
+{
+	static unsigned counter;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int dfd = -EBADF, l = -EBADF;
+	char name[64];
+	_cleanup_free_ char *pd = xasprintf("%s/" MON_PENDING_DIR, c->dir);
+
+	if (!pd)
+		return berth_error_set(err, ENOMEM, "attach to '%s'", key);
+	if (mkdir(pd, 0700) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "attach to '%s': make '%s'", key, pd);
+	dfd = open(pd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_set(err, errno, "attach to '%s'", key);
+	snprintf(name, sizeof(name), "%d.%u", (int)getpid(), counter++);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, name);
+	l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0)
+		return berth_error_set(err, errno, "attach to '%s'", key);
+	for (;;) {
+		struct pollfd p = { .fd = l, .events = POLLIN };
+		int r = poll(&p, 1, 200);
+
+		if (r < 0 && errno != EINTR) {
+			r = berth_error_set(err, errno, "attach to '%s'", key);
+			(void)unlinkat(dfd, name, 0);
+			return r;
+		}
+		if (r <= 0) {
+			/* nothing yet: is it still there, and not started behind our back? */
+			record_clear(&c->rec);
+			if (record_read(c->dir, &c->rec, NULL) < 0) {
+				(void)unlinkat(dfd, name, 0);
+				return berth_error_new(err, ENOENT, "no such container: %s", key);
+			}
+			if (c->rec.state != BERTH_CTR_RUNNING)
+				continue;
+			p.revents = 0;
+			if (poll(&p, 1, 0) <= 0) {
+				/* it started before the monitor could see us */
+				(void)unlinkat(dfd, name, 0);
+				return monitor_connect(c->dir, ret_sock, err);
+			}
+		}
+		*ret_sock = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		(void)unlinkat(dfd, name, 0);
+		if (*ret_sock < 0)
+			return berth_error_set(err, errno, "attach to '%s'", key);
+		return 0;
+	}
+}
+
+int berth_engine_attach_next(struct berth_engine *e, const char *key, bool no_stdin,
+			     const struct berth_stdio *io, int *ret_status,
+			     struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	_cleanup_close_ int sock = -EBADF;
+	int r;
+
+	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0)
+		return r;
+	if (c.rec.state == BERTH_CTR_RUNNING)
+		r = monitor_connect(c.dir, &sock, err);
+	else
+		r = attach_next_start(&c, key, &sock, err);
+	if (r < 0)
+		return r;
+	(void)record_event(berth_store_root(s), &c.rec, "attach", NULL, 0);
+	return relay(sock, &c, 0, no_stdin, io, ret_status, err);
+}
+
+int berth_engine_wait_condition(struct berth_engine *e, const char *key,
+				enum berth_wait_condition cond, int *ret_code,
+				struct berth_error **err)
+{
+	static const struct berth_stdio none = { .in = -1, .out = -1, .err = -1,
+						 .no_signals = true };
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	int r;
+
+	if (cond == BERTH_WAIT_NOT_RUNNING)
+		return berth_engine_wait(e, key, ret_code, err);
+	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0)
+		return r;
+	if (cond == BERTH_WAIT_NEXT_EXIT || c.rec.state != BERTH_CTR_EXITED) {
+		r = berth_engine_attach_next(e, c.rec.id, true, &none, ret_code, err);
+		if (r < 0)
+			return r;
+	} else {
+		*ret_code = c.rec.exit_code;
+	}
+	if (cond != BERTH_WAIT_REMOVED)
+		return 0;
+	/* removed: by its monitor (--rm) before it says how it ended, or by someone */
+	for (;;) {
+		_cleanup_(ctr_release) struct ctr again = { 0 };
+
+		if (ctr_find(berth_store_root(s), c.rec.id, &again, NULL) < 0)
+			return 0;
+		(void)poll(NULL, 0, 100);
+	}
 }
 
 int berth_engine_kill(struct berth_engine *e, const char *key, int sig, struct berth_error **err)

@@ -3,6 +3,7 @@
  * The monitor's side (see monitor.h): berth-monitor's whole life.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -681,6 +682,43 @@ static void send_exit(struct mon *m, int status)
 	}
 }
 
+/* The clients that asked for this start before it came (docker's attach before start):
+ * each listens on a socket in attach.d/ of the container's directory; connected to and
+ * taken as clients before the container runs, they get its output from the first byte.
+ * A socket nobody listens on any more (its client was killed) is removed. */
+static void connect_pending(struct mon *m)
+{
+	_cleanup_close_ int dfd = openat(m->dirfd, MON_PENDING_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d)
+		return;
+	dfd = -EBADF; /* the DIR owns it */
+	while ((de = readdir(d))) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 64)
+			continue;
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return;
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%.64s", dirfd(d),
+			 de->d_name);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			client_add(m, fd);
+		} else {
+			close(fd);
+			if (errno == ECONNREFUSED)
+				(void)unlinkat(dirfd(d), de->d_name, 0);
+		}
+	}
+}
+
 static int listen_attach(struct mon *m)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1239,6 +1277,7 @@ int monitor_main(const struct monitor_opts *o)
 	}
 	if (o->client_fd >= 0)
 		client_add(&m, o->client_fd);
+	connect_pending(&m);
 	/* a container without a healthcheck has nothing of it (without memory: none run) */
 	if (record_has_healthcheck(&m.rec))
 		m.health = health_new(m.dir, m.rtroot, m.id, &m.rec.healthcheck);

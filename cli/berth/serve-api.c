@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Engine API's routing (path patterns, API versions) and the system endpoints:
+ * /_ping, /version, /info.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth/cleanup.h"
+#include "berth/util.h"
+#include "serve.h"
+
+int api_version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+		if (!*a && !*b)
+			break;
+		if (!*a || !*b)
+			return *a ? 1 : -1;
+	}
+	return 0;
+}
+
+/* path against pattern, segment by segment: "{}" takes one segment, "{*}" one or more
+ * (an image's name has slashes); what they took goes to args. */
+static bool match(const char *pat, const char *path, char **args, int n_args)
+{
+	if (!*pat)
+		return !*path;
+	if (*path != '/' || *pat != '/')
+		return false;
+	pat++;
+	path++;
+	if (strncmp(pat, "{*}", 3) == 0) {
+		/* the longest first: the rest of the pattern must match what follows */
+		for (const char *end = path + strlen(path); end > path; end--) {
+			if (*end && *end != '/')
+				continue;
+			if (n_args > 0 && match(pat + 3, end, args + 1, n_args - 1)) {
+				args[0] = strndup(path, (size_t)(end - path));
+				return args[0] != NULL;
+			}
+		}
+		return false;
+	}
+	if (strncmp(pat, "{}", 2) == 0) {
+		const char *slash = strchrnul(path, '/');
+
+		if (slash == path || n_args == 0 || !match(pat + 2, slash, args + 1, n_args - 1))
+			return false;
+		args[0] = strndup(path, (size_t)(slash - path));
+		return args[0] != NULL;
+	}
+	{
+		size_t n = strcspn(pat, "/");
+
+		if (strncmp(pat, path, n) != 0 || (path[n] != '/' && path[n] != 0))
+			return false;
+		return match(pat + n, path + n, args, n_args);
+	}
+}
+
+int api_dispatch(struct api_ctx *x)
+{
+	static const struct api_route *const tables[] = {
+		api_system_routes,
+		api_container_routes,
+		api_image_routes,
+	};
+	struct http_req *r = x->req;
+	bool path_known = false;
+
+	if (api_version_cmp(r->version, API_VERSION_MIN) < 0)
+		return http_error(x->conn, 400,
+				  "client version %s is too old. Minimum supported API version is "
+				  "%s, please upgrade your client to a newer version",
+				  r->version, API_VERSION_MIN);
+	if (api_version_cmp(r->version, API_VERSION_MAX) > 0)
+		return http_error(x->conn, 400,
+				  "client version %s is too new. Maximum supported API version is %s",
+				  r->version, API_VERSION_MAX);
+	for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+		for (const struct api_route *rt = tables[t]; rt->method; rt++) {
+			char *args[2] = { NULL, NULL };
+
+			if (!match(rt->pattern, r->path, args, 2))
+				continue;
+			path_known = true;
+			/* HEAD is answered as GET where the route has no HEAD of its own */
+			if (!streq(rt->method, r->method)) {
+				free(args[0]);
+				free(args[1]);
+				continue;
+			}
+			x->arg[0] = args[0];
+			x->arg[1] = args[1];
+			return rt->fn(x);
+		}
+	if (path_known)
+		return http_error(x->conn, 405, "method %s not allowed for %s", r->method, r->path);
+	return http_error(x->conn, 404, "page not found");
+}
+
+json_t *api_labels(char *const *labels)
+{
+	json_t *o = json_object();
+
+	for (char *const *l = labels; o && l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *k = eq ? strndup(*l, (size_t)(eq - *l)) : strdup(*l);
+
+		if (!k || json_object_set_new(o, k, json_string(eq ? eq + 1 : "")) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+json_t *api_time(int64_t t)
+{
+	char buf[64];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0)
+		return json_string("0001-01-01T00:00:00Z");
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S.000000000Z", &tm);
+	return json_string(buf);
+}
+
+/* GET and HEAD /_ping: "OK", and the headers clients negotiate the version by */
+static int ping(struct api_ctx *x)
+{
+	static const char extra[] = "Builder-Version: \r\nCache-Control: no-cache, no-store, "
+				    "must-revalidate\r\nPragma: no-cache\r\n";
+	char h[512];
+	int n;
+
+	(void)extra;
+	if (streq(x->req->method, "HEAD"))
+		return http_send(x->conn, 200, "text/plain; charset=utf-8", NULL, 0);
+	n = snprintf(h, sizeof(h), "OK");
+	return http_send(x->conn, 200, "text/plain; charset=utf-8", h, (size_t)n);
+}
+
+static const char *go_arch(const char *machine)
+{
+	if (streq(machine, "x86_64"))
+		return "amd64";
+	if (streq(machine, "aarch64"))
+		return "arm64";
+	return machine;
+}
+
+static int version(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct berth_info i = { 0 };
+	json_t *j;
+
+	if (!e)
+		return -1;
+	if (berth_engine_info(e, &i, &err) < 0)
+		return http_engine_error(x->conn, err);
+	j = json_pack("{s:{s:s},s:[{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s}}],s:s,s:s,s:s,s:s,s:s,"
+		      "s:s,s:s,s:s,s:s}",
+		      "Platform", "Name", "berth",
+		      "Components", "Name", "Engine", "Version", i.version, "Details",
+		      "ApiVersion", API_VERSION_MAX, "Arch", go_arch(i.arch), "GitCommit", "",
+		      "KernelVersion", i.kernel, "MinAPIVersion", API_VERSION_MIN, "Os", "linux",
+		      "Version", i.version,
+		      "ApiVersion", API_VERSION_MAX,
+		      "MinAPIVersion", API_VERSION_MIN,
+		      "GitCommit", "",
+		      "GoVersion", "none (C)",
+		      "Os", "linux",
+		      "Arch", go_arch(i.arch),
+		      "KernelVersion", i.kernel,
+		      "BuildTime", "");
+	berth_info_clear(&i);
+	return http_json(x->conn, 200, j);
+}
+
+static int info(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct berth_info i = { 0 };
+	json_t *j, *sec;
+
+	if (!e)
+		return -1;
+	if (berth_engine_info(e, &i, &err) < 0)
+		return http_engine_error(x->conn, err);
+	sec = json_array();
+	for (char **o = i.security_options; sec && o && *o; o++)
+		json_array_append_new(sec, json_string(*o));
+	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:[[s,s]],s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,"
+		      "s:I,s:s,s:s,s:s,s:b,s:o,s:s,s:{s:{s:s}},s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:[],"
+		      "s:{}}",
+		      "ID", "", "Containers", (json_int_t)i.containers,
+		      "ContainersRunning", (json_int_t)i.running,
+		      "ContainersPaused", (json_int_t)i.paused,
+		      "ContainersStopped", (json_int_t)i.stopped,
+		      "Images", (json_int_t)i.images,
+		      "Driver", "overlay2",
+		      "DriverStatus", "Backing Filesystem", "extfs",
+		      "LoggingDriver", "json-file",
+		      "CgroupDriver", i.cgroup_driver,
+		      "CgroupVersion", i.cgroup_version == 2 ? "2" : "1",
+		      "KernelVersion", i.kernel,
+		      "OperatingSystem", i.os,
+		      "OSType", "linux",
+		      "Architecture", i.arch,
+		      "NCPU", (json_int_t)i.cpus,
+		      "MemTotal", (json_int_t)i.mem_total,
+		      "Name", i.hostname,
+		      "DockerRootDir", i.root,
+		      "ServerVersion", i.version,
+		      "Debug", x->opts->debug,
+		      "SecurityOptions", sec,
+		      "DefaultRuntime", "berth-runtime",
+		      "Runtimes", "berth-runtime", "path", "berth-runtime",
+		      "MemoryLimit", 1, "SwapLimit", 1, "CpuCfsPeriod", 1, "CpuCfsQuota", 1,
+		      "IPv4Forwarding", 1, "LiveRestoreEnabled", 1,
+		      "IndexServerAddress", "https://index.docker.io/v1/",
+		      "Warnings",
+		      "Plugins");
+	berth_info_clear(&i);
+	return http_json(x->conn, 200, j);
+}
+
+const struct api_route api_system_routes[] = {
+	{ "GET", "/_ping", ping },
+	{ "HEAD", "/_ping", ping },
+	{ "GET", "/version", version },
+	{ "GET", "/info", info },
+	{},
+};

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * `berth serve`: the Docker Engine API over lib/engine. serve.c listens and forks a
+ * process per connection (the engine is already safe for many processes at once, and a
+ * stream that lasts — attach, logs -f, events — then blocks nobody); serve-http.c reads
+ * requests and writes responses; serve-api*.c are the endpoints, one file per group.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "berth/cleanup.h"
+#include "berth/engine.h"
+#include "berth/error.h"
+
+/* The API versions served: docker's /_ping and /version advertise the newest, clients
+ * negotiate down to it; a request for a version outside the range gets docker's 400. */
+DEFINE_FREEP(struct berth_error, berth_error_free)
+
+#define API_VERSION_MIN "1.24"
+#define API_VERSION_MAX "1.50"
+
+#define HTTP_HEADER_MAX (64 * 1024)       /* request line and headers together */
+#define HTTP_JSON_MAX (16 * 1024 * 1024)  /* a JSON body */
+
+struct http_conn {
+	int fd;
+	char buf[HTTP_HEADER_MAX];
+	size_t off, len; /* unread bytes: buf[off, len) */
+	bool sent;       /* a response (or its head) went out for the current request */
+	int status;      /* its status */
+	char error[256]; /* and its error message, for the debug log */
+	bool close;      /* close after this response */
+};
+
+struct http_req {
+	char method[16];
+	char *path;        /* decoded, without the /vX.Y prefix */
+	char *query;       /* raw, without '?'; "" for none */
+	char version[16];  /* the API version asked for ("1.50" when the path names none) */
+	int64_t content_length; /* -1: none given */
+	bool chunked;      /* Transfer-Encoding: chunked */
+	bool upgrade;      /* Upgrade: tcp (docker's hijack) */
+	char *content_type;
+	char *registry_auth; /* X-Registry-Auth, base64url JSON */
+	/* the body as read so far */
+	int64_t body_left;  /* of a Content-Length body, or of the current chunk */
+	bool body_done;
+};
+
+/* Read the next request's line and headers: 0 on success, 1 at the end of the
+ * connection (or an idle timeout), < 0 for a malformed request (answered already). */
+int http_read_request(struct http_conn *c, struct http_req *r);
+void http_req_clear(struct http_req *r);
+
+/* The body, a piece at a time: bytes read, 0 at its end, < 0 -errno. */
+ssize_t http_body_read(struct http_conn *c, struct http_req *r, void *buf, size_t n);
+/* Read and drop what is left of the body. */
+int http_body_drain(struct http_conn *c, struct http_req *r);
+/* The whole body as JSON (NULL body: *ret NULL). < 0 after answering 400 naming what is
+ * wrong (or 413 when it is over HTTP_JSON_MAX). */
+int http_body_json(struct http_conn *c, struct http_req *r, json_t **ret);
+
+/* The query parameter key, decoded (NULL when absent). */
+char *http_query(const struct http_req *r, const char *key);
+/* docker's booleans: "1", "true", "True" are true; absent: def. */
+bool http_query_bool(const struct http_req *r, const char *key, bool def);
+/* An integer parameter: def when absent; -EINVAL (answered 400) when not a number. */
+int http_query_int(struct http_conn *c, const struct http_req *r, const char *key, int64_t def,
+		   int64_t *ret);
+/* docker's `filters` parameter ({"key":{"value":true}} or {"key":["value"]}) as the
+ * engine's "key=value" list (NULL when absent); -EINVAL answered 400. */
+int http_query_filters(struct http_conn *c, const struct http_req *r, char ***ret);
+
+/* Responses. Each writes the status line and docker's headers. */
+int http_send(struct http_conn *c, int status, const char *content_type, const void *body,
+	      size_t n);
+int http_json(struct http_conn *c, int status, json_t *body); /* takes body */
+int http_no_content(struct http_conn *c, int status);
+int http_error(struct http_conn *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An engine error: the status its errno means (404, 409, 400, 500), its message. */
+int http_engine_error(struct http_conn *c, const struct berth_error *e);
+
+/* A response of unknown length: chunked. */
+int http_stream_begin(struct http_conn *c, int status, const char *content_type);
+int http_stream_write(struct http_conn *c, const void *buf, size_t n);
+int http_stream_end(struct http_conn *c);
+
+/* docker's hijacked connection (attach, exec start): 101 UPGRADED when the client asked
+ * for the upgrade, else 200; the socket is the stream's from here, and the connection
+ * is not used for another request. */
+int http_hijack(struct http_conn *c, const struct http_req *r, const char *content_type);
+
+/* What an endpoint is called with. */
+struct api_ctx {
+	struct http_conn *conn;
+	struct http_req *req;
+	const struct serve_opts *opts;
+	char *arg[2];  /* the path's parameters ({id}, {name}) */
+	struct berth_engine *engine; /* opened at the first api_engine() */
+};
+
+struct serve_opts {
+	const char *root;           /* --root; NULL: the default store */
+	const char *cgroup_manager; /* NULL: the host's default */
+	bool debug;
+};
+
+/* The engine, opened on first use (answers 500 and returns NULL when it cannot be). */
+struct berth_engine *api_engine(struct api_ctx *x);
+
+typedef int (*api_handler)(struct api_ctx *x);
+
+struct api_route {
+	const char *method;
+	const char *pattern; /* "/containers/{}/json"; "{*}" takes one or more segments */
+	api_handler fn;
+};
+
+/* Answer one request. */
+int api_dispatch(struct api_ctx *x);
+
+/* Compare two API versions ("1.41" < "1.50"). */
+int api_version_cmp(const char *a, const char *b);
+
+/* The endpoints' tables, one per file. */
+extern const struct api_route api_system_routes[];
+extern const struct api_route api_container_routes[];
+extern const struct api_route api_image_routes[];
+
+/* POST /containers/create (serve-create.c) */
+int api_container_create(struct api_ctx *x);
+
+/* The engine's "key=value" labels as a JSON object. */
+json_t *api_labels(char *const *labels);
+/* docker's RFC 3339 time with nanoseconds ("0001-01-01T00:00:00Z" for 0) */
+json_t *api_time(int64_t unix_s);

@@ -1,0 +1,112 @@
+# `berth serve`: the Docker Engine API, driven by docker's own CLI (28, at
+# /usr/local/bin/docker) as a user types it, with DOCKER_HOST at berth's socket.
+
+DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
+
+# serve_start: `berth serve` on a socket of the test's own; $SOCK, $SERVE_PID
+serve_start() {
+	SOCK=$BERTH_TEST_TMP/berth.sock
+	# the server itself is the background job (not a subshell around it): $! is its pid
+	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
+	SERVE_PID=$!
+	wait_for 10 test -S "$SOCK"
+	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
+}
+
+# serve_stop: the server ends on SIGTERM, its socket removed
+serve_stop() {
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
+	[[ ! -e $SOCK ]] || fail "the socket outlived the server"
+}
+
+dk() {
+	"$DOCKER_CLI" "$@"
+}
+
+setup_file() {
+	[[ -x $DOCKER_CLI ]] || return 0
+}
+
+test_docker_version_negotiates_with_berth_serve() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	serve_start
+	assert_status 0 dk version --format '{{.Server.APIVersion}} {{.Server.Os}} {{.Client.APIVersion}}'
+	assert_eq "$output" "1.50 linux 1.50"
+	# an API version below docker's minimum is refused as dockerd refuses it
+	run curl -s --unix-socket "$SOCK" http://x/v1.12/version
+	assert_contains "$output" "client version 1.12 is too old. Minimum supported API version is 1.24"
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://x/v1.50/nothing
+	assert_eq "$output" 404
+	serve_stop
+}
+
+test_docker_run_detached_ps_logs_stop_rm() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	local id
+	id=$(dk run -d --name web --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'echo hello; echo oops >&2; sleep 1000')
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || fail "docker run -d printed '$id'"
+	assert_status 0 dk ps --format '{{.Names}} {{.Image}} {{.Status}}'
+	assert_contains "$output" "web bb Up"
+	wait_for 10 sh -c "'$DOCKER_CLI' logs web 2>&1 | grep -q oops"
+	run dk logs web
+	assert_contains "$output" "hello"
+	assert_contains "$output" "oops"
+	# the streams apart, as docker's frames keep them
+	assert_eq "$(dk logs web 2>/dev/null)" "hello"
+	run dk inspect -f '{{.State.Running}} {{.Name}}' web
+	assert_eq "$output" "true /web"
+	assert_status 0 dk stop -t 1 web
+	assert_eq "$output" "web"
+	run dk ps -a --format '{{.Names}} {{.Status}}'
+	assert_contains "$output" "web Exited (137)"
+	assert_status 0 dk rm web
+	assert_eq "$(engine ps -aq)" ""
+	serve_stop
+}
+
+test_docker_run_in_the_foreground_relays_output_and_exit_code() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	assert_status 0 dk run --rm --cgroup-parent "$BERTH_TEST_CGROUP" bb echo hello
+	assert_eq "$output" "hello"
+	assert_status 3 dk run --rm --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'echo out; echo err >&2; exit 3'
+	assert_contains "$output" "out"
+	assert_contains "$output" "err"
+	assert_eq "$(dk run --rm --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'echo err >&2' 2>/dev/null)" ""
+	# --rm: nothing left
+	assert_eq "$(engine ps -aq)" ""
+	# stdin through -i
+	assert_eq "$(echo piped | dk run --rm -i --cgroup-parent "$BERTH_TEST_CGROUP" bb cat)" "piped"
+	serve_stop
+}
+
+test_errors_are_dockers() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	assert_status 1 dk inspect nosuch
+	assert_contains "$output" "No such object: nosuch"
+	assert_status 1 dk stop nosuch
+	assert_contains "$output" "no such container: nosuch"
+	dk create --name twice --cgroup-parent "$BERTH_TEST_CGROUP" bb true >/dev/null
+	# dockerd's 409: `docker create` exits 1 on it, `docker run` 125
+	assert_status 1 dk create --name twice --cgroup-parent "$BERTH_TEST_CGROUP" bb true
+	assert_contains "$output" 'Conflict. The container name "/twice" is already in use'
+	assert_status 125 dk run --name twice --cgroup-parent "$BERTH_TEST_CGROUP" bb true
+	assert_contains "$output" "Conflict"
+	# a field berth does not carry out is refused by name, not ignored
+	run curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":"bb","HostConfig":{"VolumesFrom":["x"]}}' http://x/v1.50/containers/create
+	assert_contains "$output" "HostConfig.VolumesFrom is not supported by berth"
+	# malformed JSON: 400 saying where
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"Image":' http://x/v1.50/containers/create
+	assert_contains "$output" "invalid JSON in the request body, line 1"
+	assert_contains "$output" " 400"
+	dk rm twice >/dev/null
+	serve_stop
+}
