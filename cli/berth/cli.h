@@ -175,6 +175,10 @@ void format_size(int64_t bytes, char *buf, size_t n);
 void format_binary(uint64_t bytes, char *buf, size_t n);
 /* docker's units.HumanDuration(now - then) + " ago": "2 minutes ago". */
 void format_since(int64_t then, int64_t now, char *buf, size_t n);
+/* `berth top`'s lines: ps(1) run with args (args[0] "ps"), its header and the lines of
+ * the container's processes (a NULL-terminated strv) */
+int top_lines(struct berth_engine *engine, const char *key, char **args, char ***ret,
+	      struct berth_error **err);
 /* docker's STATUS of a container: "Up 3 minutes (healthy)", "Exited (0) 2 hours ago" */
 void format_ctr_status(const struct berth_ctr_info *c, int64_t now, char *buf, size_t n);
 

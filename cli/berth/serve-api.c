@@ -246,10 +246,129 @@ static int info(struct api_ctx *x)
 	return http_json(x->conn, 200, j);
 }
 
+static int event_out(const struct berth_event *ev, void *userdata)
+{
+	struct http_conn *c = userdata;
+
+	if (http_stream_write(c, ev->json, strlen(ev->json)) < 0 ||
+	    http_stream_write(c, "\n", 1) < 0)
+		return 1; /* the client went */
+	return 0;
+}
+
+/* docker's since/until: unix seconds (with a fraction) or RFC 3339 */
+static int query_time_ns(struct api_ctx *x, const char *key, int64_t *ret)
+{
+	_cleanup_free_ char *v = http_query(x->req, key);
+	int64_t ns;
+
+	*ret = 0;
+	if (!v || !*v)
+		return 0;
+	if (parse_time_spec(v, &ns) < 0)
+		return http_error(x->conn, 400, "invalid value for %s: %s", key, v);
+	*ret = ns;
+	return 0;
+}
+
+/* GET /events: the logged events in [since, until], then live ones until until (or the
+ * client goes) */
+static int events(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_strv_free_ char **filters = NULL;
+	struct berth_events_opts o = {
+		.stop_fd = x->conn->fd,
+		.event = event_out,
+		.userdata = x->conn,
+	};
+	int r;
+
+	if (!e || http_query_filters(x->conn, x->req, &filters) < 0 ||
+	    query_time_ns(x, "since", &o.since_ns) < 0 || query_time_ns(x, "until", &o.until_ns) < 0)
+		return -1;
+	o.filters = filters;
+	/* a bad filter is a 400 before the stream: checked on an empty range first */
+	{
+		struct berth_events_opts check = o;
+
+		check.since_ns = 1;
+		check.until_ns = 1;
+		check.stop_fd = -1;
+		if (berth_engine_events(e, &check, &err) < 0)
+			return http_engine_error(x->conn, err);
+	}
+	if (http_stream_begin(x->conn, 200, "application/json") < 0)
+		return -1;
+	r = berth_engine_events(e, &o, &err);
+	(void)r;
+	return http_stream_end(x->conn);
+}
+
+/* GET /system/df */
+static int df(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct berth_df d = { 0 };
+	json_t *images, *ctrs, *vols;
+	int64_t now = time(NULL);
+
+	if (!e)
+		return -1;
+	if (berth_engine_df(e, &d, &err) < 0)
+		return http_engine_error(x->conn, err);
+	images = json_array();
+	ctrs = json_array();
+	vols = json_array();
+	for (size_t i = 0; images && i < d.n_images; i++) {
+		const struct berth_df_image *im = &d.images[i];
+
+		json_array_append_new(
+		    images, json_pack("{s:s,s:s,s:o,s:[],s:I,s:I,s:I,s:I,s:{},s:i}", "Id", im->id,
+				      "ParentId", "", "RepoTags",
+				      im->ref ? json_pack("[s]", im->ref) : json_array(),
+				      "RepoDigests", "Created", (json_int_t)im->created, "Size",
+				      (json_int_t)im->size, "SharedSize", (json_int_t)im->shared_size,
+				      "VirtualSize", (json_int_t)im->size, "Labels", "Containers",
+				      (int)im->containers));
+	}
+	for (size_t i = 0; ctrs && i < d.n_containers; i++) {
+		json_t *c = api_ctr_json(d.containers[i].info, now);
+
+		if (c)
+			json_object_set_new(c, "SizeRw", json_integer(d.containers[i].size));
+		json_array_append_new(ctrs, c);
+	}
+	for (size_t i = 0; vols && i < d.n_volumes; i++) {
+		_cleanup_free_ char *mp = xasprintf("%s/volumes/%s/_data",
+						    berth_store_root(berth_engine_store(e)),
+						    d.volumes[i].name);
+
+		json_array_append_new(
+		    vols, json_pack("{s:s,s:s,s:s,s:{},s:s,s:{},s:{s:I,s:I}}", "Name",
+				    d.volumes[i].name, "Driver", "local", "Mountpoint", mp ? mp : "",
+				    "Labels", "Scope", "local", "Options", "UsageData", "Size",
+				    (json_int_t)d.volumes[i].size, "RefCount",
+				    (json_int_t)d.volumes[i].links));
+	}
+	{
+		json_int_t layers = (json_int_t)d.images_size;
+
+		berth_df_clear(&d);
+		return http_json(x->conn, 200,
+				 json_pack("{s:I,s:o,s:o,s:o,s:[]}", "LayersSize", layers, "Images",
+					   images, "Containers", ctrs, "Volumes", vols, "BuildCache"));
+	}
+}
+
 const struct api_route api_system_routes[] = {
 	{ "GET", "/_ping", ping },
 	{ "HEAD", "/_ping", ping },
 	{ "GET", "/version", version },
 	{ "GET", "/info", info },
+	{ "GET", "/events", events },
+	{ "GET", "/system/df", df },
 	{},
 };

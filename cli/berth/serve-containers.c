@@ -52,7 +52,7 @@ static json_t *ports_json(char *const *published, char *const *specs)
 	return a;
 }
 
-static json_t *ctr_json(const struct berth_ctr_info *c, int64_t now)
+json_t *api_ctr_json(const struct berth_ctr_info *c, int64_t now)
 {
 	char status[128];
 	json_t *nets = json_object();
@@ -97,7 +97,7 @@ static int list(struct api_ctx *x)
 		return http_engine_error(x->conn, err);
 	a = json_array();
 	for (size_t i = 0; a && i < n && (limit <= 0 || (int64_t)i < limit); i++)
-		json_array_append_new(a, ctr_json(l[i], time(NULL)));
+		json_array_append_new(a, api_ctr_json(l[i], time(NULL)));
 	berth_ctr_info_list_free(l, n);
 	return http_json(x->conn, 200, a);
 }
@@ -417,9 +417,326 @@ static int attach(struct api_ctx *x)
 	return 0;
 }
 
-/* POST /containers/{id}/resize: berth's monitor takes the size from the attach stream's
- * terminal; a client's resize is answered (docker's CLI sends one after attaching). */
+/* POST /containers/{id}/resize?h=&w=: its terminal's window */
 static int resize(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	int64_t h, w;
+	int r;
+
+	if (!e || http_query_int(x->conn, x->req, "h", 0, &h) < 0 ||
+	    http_query_int(x->conn, x->req, "w", 0, &w) < 0)
+		return -1;
+	if (h < 0 || w < 0 || h > 65535 || w > 65535)
+		return http_error(x->conn, 400, "invalid terminal size %" PRId64 "x%" PRId64, h, w);
+	r = berth_engine_resize(e, x->arg[0], (unsigned)h, (unsigned)w, &err);
+	if (r == -EINVAL)
+		return http_error(x->conn, 409, "%s", berth_error_message(err));
+	if (r < 0)
+		return http_engine_error(x->conn, err);
+	return http_send(x->conn, 200, "text/plain", NULL, 0);
+}
+
+/* GET /containers/{id}/top?ps_args=: ps's columns and the container's rows */
+static int top(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_free_ char *ps_args = http_query(x->req, "ps_args");
+	_cleanup_strv_free_ char **args = NULL, **lines = NULL;
+	json_t *titles, *procs;
+	size_t n_titles = 0;
+	char *save = NULL;
+
+	if (!e)
+		return -1;
+	if (strv_extend(&args, "ps") < 0)
+		return http_error(x->conn, 500, "out of memory");
+	for (char *a = ps_args && *ps_args ? strtok_r(ps_args, " ", &save) : NULL; a;
+	     a = strtok_r(NULL, " ", &save))
+		if (strv_extend(&args, a) < 0)
+			return http_error(x->conn, 500, "out of memory");
+	if (!args[1] && strv_extend(&args, "-ef") < 0)
+		return http_error(x->conn, 500, "out of memory");
+	if (top_lines(e, x->arg[0], args, &lines, &err) < 0) {
+		if (err && err->errnum == EINVAL && strstr(err->msg, "not running"))
+			return http_error(x->conn, 409, "%s", berth_error_message(err));
+		return http_engine_error(x->conn, err);
+	}
+	titles = json_array();
+	procs = json_array();
+	for (size_t i = 0; titles && procs && lines[i]; i++) {
+		json_t *row = i == 0 ? titles : json_array();
+		char *p = lines[i];
+		size_t col = 0;
+
+		/* fields split on blanks; the last title's column takes the rest (ps's CMD) */
+		while (row && *p) {
+			size_t n;
+
+			p += strspn(p, " \t");
+			if (!*p)
+				break;
+			n = i > 0 && col + 1 >= n_titles ? strlen(p) : strcspn(p, " \t");
+			json_array_append_new(row, json_stringn(p, n));
+			p += n;
+			col++;
+		}
+		if (i == 0)
+			n_titles = col;
+		else
+			json_array_append_new(procs, row);
+	}
+	return http_json(x->conn, 200,
+			 json_pack("{s:o,s:o}", "Titles", titles, "Processes", procs));
+}
+
+/* the host's CPU time, ns (/proc/stat's cpu line), as dockerd's system_cpu_usage */
+static uint64_t system_cpu_ns(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/stat", "re");
+	unsigned long long v[8] = { 0 };
+	uint64_t sum = 0;
+	long tck = sysconf(_SC_CLK_TCK);
+
+	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			 &v[3], &v[4], &v[5], &v[6], &v[7]) != 8 || tck <= 0)
+		return 0;
+	for (size_t i = 0; i < 8; i++)
+		sum += v[i];
+	return sum * (1000000000ULL / (uint64_t)tck);
+}
+
+static json_t *cpu_json(const struct berth_engine_stats *st, uint64_t system)
+{
+	return json_pack("{s:{s:I,s:I,s:I},s:I,s:i,s:{s:i,s:i,s:i}}", "cpu_usage", "total_usage",
+			 (json_int_t)st->cpu_ns, "usage_in_kernelmode", (json_int_t)0,
+			 "usage_in_usermode", (json_int_t)0, "system_cpu_usage", (json_int_t)system,
+			 "online_cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "throttling_data",
+			 "periods", 0, "throttled_periods", 0, "throttled_time", 0);
+}
+
+/* docker's stats object of one reading, with the one before it (prev NULL: none) */
+static json_t *stats_json(const char *id, const char *name, const struct berth_engine_stats *st,
+			  uint64_t system, const struct berth_engine_stats *prev,
+			  uint64_t prev_system)
+{
+	struct berth_engine_stats zero = { 0 };
+	struct timespec now;
+	char read[64];
+	struct tm tm;
+
+	/* unlimited: the host's memory, as dockerd shows it (Go reads these as uint64: never
+	 * negative) */
+	uint64_t limit = st->memory_limit;
+
+	if (limit == 0 || limit > (uint64_t)INT64_MAX)
+		limit = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(read, sizeof(read), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(read + strlen(read), sizeof(read) - strlen(read), ".%09ldZ", now.tv_nsec);
+	return json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n},s:i,s:{},"
+			 "s:o,s:o,s:{s:I,s:I,s:{}},s:{s:{s:I,s:i,s:i,s:i,s:I,s:i,s:i,s:i}}}",
+			 "id", id, "name", name, "read", read, "preread",
+			 prev ? read : "0001-01-01T00:00:00Z", "pids_stats", "current",
+			 (json_int_t)st->pids, "blkio_stats", "io_service_bytes_recursive",
+			 "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
+			 "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive",
+			 "sectors_recursive", "num_procs", 0, "storage_stats", "cpu_stats",
+			 cpu_json(st, system), "precpu_stats",
+			 cpu_json(prev ? prev : &zero, prev ? prev_system : 0), "memory_stats",
+			 "usage", (json_int_t)st->memory_usage, "limit", (json_int_t)limit, "stats", "networks", "eth0", "rx_bytes",
+			 (json_int_t)st->net_rx, "rx_packets", 0, "rx_errors", 0, "rx_dropped", 0,
+			 "tx_bytes", (json_int_t)st->net_tx, "tx_packets", 0, "tx_errors", 0,
+			 "tx_dropped", 0);
+}
+
+/* GET /containers/{id}/stats?stream=&one-shot=: a reading a second (docker's), each with
+ * the one before it for the CPU share; not streamed: one, after a second, unless one-shot */
+static int stats(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	bool stream = http_query_bool(x->req, "stream", true);
+	bool one_shot = http_query_bool(x->req, "one-shot", false);
+	struct berth_engine_stats prev = { 0 }, cur = { 0 };
+	uint64_t prev_sys = 0, cur_sys;
+	_cleanup_free_ char *name = NULL;
+	bool have_prev = false;
+
+	if (!e)
+		return -1;
+	if (ctr_find(berth_store_root(berth_engine_store(e)), x->arg[0], &c, &err) < 0)
+		return http_engine_error(x->conn, err);
+	name = xasprintf("/%s", c.rec.name ? c.rec.name : "");
+	if (!name)
+		return http_error(x->conn, 500, "out of memory");
+	if (c.rec.state != BERTH_CTR_RUNNING) {
+		/* docker: zeros for one that does not run */
+		json_t *j = stats_json(c.rec.id, name, &cur, 0, NULL, 0);
+
+		if (!stream)
+			return http_json(x->conn, 200, j);
+		if (http_stream_begin(x->conn, 200, "application/json") < 0) {
+			json_decref(j);
+			return -1;
+		}
+		{
+			_cleanup_free_ char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+			json_decref(j);
+			if (line) {
+				(void)http_stream_write(x->conn, line, strlen(line));
+				(void)http_stream_write(x->conn, "\n", 1);
+			}
+		}
+		return http_stream_end(x->conn);
+	}
+	if (!stream) {
+		if (!one_shot) {
+			if (berth_engine_stats(e, c.rec.id, &prev, &err) < 0)
+				return http_engine_error(x->conn, err);
+			prev_sys = system_cpu_ns();
+			have_prev = true;
+			(void)poll(NULL, 0, 1000);
+		}
+		if (berth_engine_stats(e, c.rec.id, &cur, &err) < 0)
+			return http_engine_error(x->conn, err);
+		cur_sys = system_cpu_ns();
+		return http_json(x->conn, 200,
+				 stats_json(c.rec.id, name, &cur, cur_sys, have_prev ? &prev : NULL,
+					    prev_sys));
+	}
+	if (http_stream_begin(x->conn, 200, "application/json") < 0)
+		return -1;
+	for (;;) {
+		_cleanup_free_ char *line = NULL;
+		json_t *j;
+
+		if (berth_engine_stats(e, c.rec.id, &cur, NULL) < 0)
+			break;
+		cur_sys = system_cpu_ns();
+		j = stats_json(c.rec.id, name, &cur, cur_sys, have_prev ? &prev : NULL, prev_sys);
+		line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!line || http_stream_write(x->conn, line, strlen(line)) < 0 ||
+		    http_stream_write(x->conn, "\n", 1) < 0)
+			return -1;
+		prev = cur;
+		prev_sys = cur_sys;
+		have_prev = true;
+		/* a second, or less when the client hangs up */
+		{
+			struct pollfd p = { .fd = x->conn->fd, .events = POLLIN };
+
+			if (poll(&p, 1, 1000) > 0 && (p.revents & (POLLHUP | POLLERR | POLLIN))) {
+				char b;
+
+				if (recv(x->conn->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+					return -1;
+			}
+		}
+	}
+	return http_stream_end(x->conn);
+}
+
+/* POST /containers/{id}/update: resources and restart policy */
+static int update(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	json_auto_t *body = NULL;
+	struct berth_update_opts o = { 0 };
+	_cleanup_free_ char *restart = NULL;
+	json_t *v, *rp;
+	int r;
+
+	if (!e)
+		return -1;
+	r = http_body_json(x->conn, x->req, &body);
+	if (r < 0)
+		return r;
+	if (!body || !json_is_object(body))
+		return http_error(x->conn, 400, "the request body must be a JSON object");
+#define INT_FIELD(key, field)                                                              \
+	v = json_object_get(body, key);                                                    \
+	if (v && !json_is_null(v)) {                                                       \
+		if (!json_is_integer(v))                                                   \
+			return http_error(x->conn, 400, "%s: not an integer", key);        \
+		field = json_integer_value(v);                                             \
+	}
+	INT_FIELD("Memory", o.memory)
+	INT_FIELD("MemorySwap", o.memory_swap)
+	INT_FIELD("MemoryReservation", o.memory_reservation)
+	INT_FIELD("CpuPeriod", o.cpu_period)
+	INT_FIELD("CpuQuota", o.cpu_quota)
+#undef INT_FIELD
+	v = json_object_get(body, "NanoCpus");
+	if (json_is_integer(v))
+		o.cpus = (double)json_integer_value(v) / 1e9;
+	v = json_object_get(body, "CpuShares");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		o.cpu_shares = (uint64_t)json_integer_value(v);
+	v = json_object_get(body, "BlkioWeight");
+	if (json_is_integer(v))
+		o.blkio_weight = (uint16_t)json_integer_value(v);
+	v = json_object_get(body, "PidsLimit");
+	if (json_is_integer(v)) {
+		o.pids_limit = json_integer_value(v);
+		o.pids_limit_set = true;
+	}
+	v = json_object_get(body, "CpusetCpus");
+	if (json_is_string(v) && json_string_length(v))
+		o.cpuset_cpus = json_string_value(v);
+	v = json_object_get(body, "CpusetMems");
+	if (json_is_string(v) && json_string_length(v))
+		o.cpuset_mems = json_string_value(v);
+	rp = json_object_get(body, "RestartPolicy");
+	if (json_is_object(rp)) {
+		const char *name = json_string_value(json_object_get(rp, "Name"));
+		json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+
+		if (name && *name) {
+			restart = streq(name, "on-failure") && max > 0
+					  ? xasprintf("on-failure:%lld", (long long)max)
+					  : strdup(name);
+			if (!restart)
+				return http_error(x->conn, 500, "out of memory");
+			o.restart = restart;
+		}
+	}
+	r = berth_engine_update(e, x->arg[0], &o, &err);
+	if (r < 0)
+		return http_engine_error(x->conn, err);
+	return http_json(x->conn, 200, json_pack("{s:[]}", "Warnings"));
+}
+
+/* GET /containers/{id}/changes: [{"Path": P, "Kind": 0 changed, 1 added, 2 deleted}] */
+static int changes(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_strv_free_ char **l = NULL;
+	json_t *a;
+
+	if (!e)
+		return -1;
+	if (berth_engine_diff(e, x->arg[0], &l, &err) < 0)
+		return http_engine_error(x->conn, err);
+	a = json_array();
+	for (char **d = l; a && d && *d; d++) {
+		int kind = (*d)[0] == 'A' ? 1 : (*d)[0] == 'D' ? 2 : 0;
+
+		json_array_append_new(a, json_pack("{s:s,s:i}", "Path", *d + 2, "Kind", kind));
+	}
+	return http_json(x->conn, 200, a);
+}
+
+/* GET /containers/{id}/export: its filesystem as a tar */
+static int export(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
@@ -429,7 +746,11 @@ static int resize(struct api_ctx *x)
 		return -1;
 	if (ctr_find(berth_store_root(berth_engine_store(e)), x->arg[0], &c, &err) < 0)
 		return http_engine_error(x->conn, err);
-	return http_send(x->conn, 200, "text/plain", NULL, 0);
+	if (http_raw_begin(x->conn, 200, "application/x-tar", NULL) < 0)
+		return -1;
+	/* an error past the head can only cut the stream short, as dockerd's */
+	(void)berth_engine_export(e, c.rec.id, x->conn->fd, &err);
+	return 0;
 }
 
 /* POST /containers/prune */
@@ -470,6 +791,11 @@ const struct api_route api_container_routes[] = {
 	{ "POST", "/containers/{}/wait", wait_ },
 	{ "POST", "/containers/{}/attach", attach },
 	{ "POST", "/containers/{}/resize", resize },
+	{ "GET", "/containers/{}/top", top },
+	{ "GET", "/containers/{}/stats", stats },
+	{ "POST", "/containers/{}/update", update },
+	{ "GET", "/containers/{}/changes", changes },
+	{ "GET", "/containers/{}/export", export },
 	{ "DELETE", "/containers/{}", remove_ },
 	{},
 };

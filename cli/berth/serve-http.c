@@ -655,6 +655,16 @@ int http_stream_end(struct http_conn *c)
 	return r;
 }
 
+int http_raw_begin(struct http_conn *c, int status, const char *content_type, const char *extra)
+{
+	_cleanup_free_ char *h = xasprintf("%sConnection: close\r\n\r\n", extra ? extra : "");
+
+	c->close = true;
+	if (!h)
+		return -ENOMEM;
+	return head(c, status, content_type, h);
+}
+
 int http_hijack(struct http_conn *c, const struct http_req *r, const char *content_type)
 {
 	c->close = true;

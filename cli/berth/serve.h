@@ -92,6 +92,10 @@ int http_stream_begin(struct http_conn *c, int status, const char *content_type)
 int http_stream_write(struct http_conn *c, const void *buf, size_t n);
 int http_stream_end(struct http_conn *c);
 
+/* A response whose body ends with the connection (a tar of unknown length written
+ * straight to the socket): extra headers ("Name: value\r\n"...) may be NULL. */
+int http_raw_begin(struct http_conn *c, int status, const char *content_type, const char *extra);
+
 /* docker's hijacked connection (attach, exec start): 101 UPGRADED when the client asked
  * for the upgrade, else 200; the socket is the stream's from here, and the connection
  * is not used for another request. */
@@ -136,6 +140,9 @@ extern const struct api_route api_image_routes[];
 
 /* POST /containers/create (serve-create.c) */
 int api_container_create(struct api_ctx *x);
+
+/* docker's container summary (GET /containers/json) */
+json_t *api_ctr_json(const struct berth_ctr_info *c, int64_t now);
 
 /* The engine's "key=value" labels as a JSON object. */
 json_t *api_labels(char *const *labels);

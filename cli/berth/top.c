@@ -52,6 +52,56 @@ static int run_ps(char **args, char **ret, struct berth_error **err)
 	return 0;
 }
 
+int top_lines(struct berth_engine *engine, const char *key, char **args, char ***ret,
+	      struct berth_error **err)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n_pids = 0;
+	int r, col = -1;
+	char *save = NULL, *line;
+	bool header = true;
+
+	r = berth_engine_pids(engine, key, &pids, &n_pids, err);
+	if (r < 0)
+		return r;
+	r = run_ps(args, &out, err);
+	if (r < 0)
+		return r;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *copy = strdup(line);
+		char *f, *fs = NULL;
+		bool ours = header;
+		int i = 0;
+
+		if (!copy)
+			return berth_error_set(err, ENOMEM, "top: the ps output");
+		if (header) {
+			/* the PID column, by its title */
+			for (f = strtok_r(copy, " \t", &fs); f; f = strtok_r(NULL, " \t", &fs), i++)
+				if (streq(f, "PID"))
+					col = i;
+			if (col < 0)
+				return berth_error_new(err, EINVAL,
+						       "ps output has no PID column: add -o pid");
+			header = false;
+		} else {
+			for (f = strtok_r(copy, " \t", &fs); f && i < col;
+			     f = strtok_r(NULL, " \t", &fs))
+				i++;
+			for (size_t k = 0; f && k < n_pids && !ours; k++)
+				ours = atoi(f) == (int)pids[k];
+		}
+		if (ours && strv_extend(&lines, line) < 0)
+			return berth_error_set(err, ENOMEM, "top: the ps output");
+	}
+	if (!lines && !(lines = calloc(1, sizeof(char *))))
+		return berth_error_set(err, ENOMEM, "top: the ps output");
+	*ret = TAKE_PTR(lines);
+	return 0;
+}
+
 int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
@@ -59,13 +109,8 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	_cleanup_strv_free_ char **args = NULL;
-	_cleanup_free_ char *out = NULL;
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t n_pids = 0;
-	int c, r, col = -1;
-	char *save = NULL, *line;
-	bool header = true;
+	_cleanup_strv_free_ char **args = NULL, **lines = NULL;
+	int c, r;
 
 	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "+:h", options, NULL)) >= 0) {
@@ -90,40 +135,10 @@ int cmd_top(int argc, char **argv, struct berth_cli *cli, struct berth_error **e
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_pids(engine, argv[optind], &pids, &n_pids, err);
+	r = top_lines(engine, argv[optind], args, &lines, err);
 	if (r < 0)
 		return r;
-	r = run_ps(args, &out, err);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *copy = strdup(line);
-		char *f, *fs = NULL;
-		int i = 0;
-
-		if (!copy)
-			return berth_error_set(err, ENOMEM, "top: the ps output");
-		if (header) {
-			/* the PID column, by its title */
-			for (f = strtok_r(copy, " \t", &fs); f; f = strtok_r(NULL, " \t", &fs), i++)
-				if (streq(f, "PID"))
-					col = i;
-			if (col < 0)
-				return berth_error_new(err, EINVAL,
-						       "ps output has no PID column: add -o pid");
-			puts(line);
-			header = false;
-			continue;
-		}
-		for (f = strtok_r(copy, " \t", &fs); f && i < col; f = strtok_r(NULL, " \t", &fs))
-			i++;
-		if (!f)
-			continue;
-		for (size_t k = 0; k < n_pids; k++)
-			if (atoi(f) == (int)pids[k]) {
-				puts(line);
-				break;
-			}
-	}
+	for (char **l = lines; *l; l++)
+		puts(*l);
 	return 0;
 }

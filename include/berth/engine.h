@@ -198,6 +198,11 @@ int berth_engine_attach_next(struct berth_engine *e, const char *name_or_id, boo
 			     const struct berth_stdio *io, int *ret_status,
 			     struct berth_error **err);
 
+/* docker's resize: the window size of the running container's terminal (nothing without
+ * one). -EINVAL when it does not run. */
+int berth_engine_resize(struct berth_engine *e, const char *name_or_id, unsigned rows,
+			unsigned cols, struct berth_error **err);
+
 /* docker's wait conditions */
 enum berth_wait_condition {
 	BERTH_WAIT_NOT_RUNNING, /* berth_engine_wait(): now, unless it runs */

@@ -1207,6 +1207,33 @@ int berth_engine_wait_condition(struct berth_engine *e, const char *key,
 	}
 }
 
+int berth_engine_resize(struct berth_engine *e, const char *key, unsigned rows, unsigned cols,
+			struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	_cleanup_close_ int sock = -EBADF;
+	char frame[5];
+	uint16_t v[2] = { (uint16_t)rows, (uint16_t)cols };
+	int r;
+
+	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0)
+		return r;
+	if (c.rec.state != BERTH_CTR_RUNNING)
+		return berth_error_new(err, EINVAL, "container %s is not running", key);
+	if (!c.rec.tty)
+		return 0; /* docker: no terminal, nothing to size */
+	r = monitor_connect(c.dir, &sock, err);
+	if (r < 0)
+		return r;
+	frame[0] = MON_RESIZE;
+	memcpy(frame + 1, v, sizeof(v));
+	if (send(sock, frame, sizeof(frame), MSG_NOSIGNAL) < 0)
+		return berth_error_set(err, errno, "resize '%s'", key);
+	return 0;
+}
+
 int berth_engine_kill(struct berth_engine *e, const char *key, int sig, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);

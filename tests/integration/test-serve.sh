@@ -110,3 +110,73 @@ test_errors_are_dockers() {
 	dk rm twice >/dev/null
 	serve_stop
 }
+
+test_docker_run_it_gives_a_terminal_sized_as_the_clients() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	# a pty of script(1) as the user's terminal, 40 rows by 100 columns; what is typed
+	# comes once the shell is there
+	run timeout 30 script -qec "stty rows 40 cols 100; $DOCKER_CLI run --rm -i -t --cgroup-parent $BERTH_TEST_CGROUP bb sh" /dev/null < <(sleep 2; printf 'tty; stty size; exit 5\n'; sleep 5)
+	assert_eq "$status" 5
+	assert_contains "$output" "/dev/pts/0"
+	assert_contains "$output" "40 100"
+	assert_eq "$(engine ps -aq)" ""
+	# the terminal's size follows docker's resize
+	dk run -d -t --name t1 --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 1000 >/dev/null
+	curl -sf -X POST --unix-socket "$SOCK" "http://x/v1.50/containers/t1/resize?h=33&w=77"
+	assert_eq "$(engine exec t1 stty -F /dev/console size)" "33 77"
+	dk rm -f t1 >/dev/null
+	serve_stop
+}
+
+test_docker_top_stats_update_diff_export() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name s1 --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'touch /added; rm /probe; sleep 1000' >/dev/null
+	run dk top s1
+	assert_contains "$output" "PID"
+	assert_contains "$output" "sleep 1000"
+	run dk top s1 -o pid,comm
+	assert_contains "$output" "COMMAND"
+	assert_contains "$output" "sleep"
+	assert_status 0 dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' s1
+	[[ $output =~ ^s1\ [0-9.]+[KMG]i?B\ /\ [0-9.]+[KMGT]i?B\ [0-9]+$ ]] || fail "stats: '$output'"
+	assert_status 0 dk update --memory 64m --memory-swap 128m s1
+	assert_eq "$(dk inspect -f '{{.HostConfig.Memory}}' s1)" "67108864"
+	wait_for 10 sh -c "'$DOCKER_CLI' diff s1 | grep -q 'A /added'"
+	run dk diff s1
+	assert_contains "$output" "D /probe"
+	dk export s1 | tar -t >"$BERTH_TEST_TMP/list"
+	grep -qx 'added' "$BERTH_TEST_TMP/list" || grep -qx './added' "$BERTH_TEST_TMP/list" || fail "export lacks /added"
+	dk rm -f s1 >/dev/null
+	serve_stop
+}
+
+test_docker_events_info_system_df() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	local since
+	since=$(date +%s)
+	dk run --rm --name ev --cgroup-parent "$BERTH_TEST_CGROUP" bb true
+	run dk events --since "$since" --until "$(($(date +%s) + 1))" --filter container=ev --format '{{.Action}}'
+	assert_contains "$output" "create"
+	assert_contains "$output" "start"
+	assert_contains "$output" "die"
+	assert_contains "$output" "destroy"
+	# live: an event of a run after the stream began
+	dk events --filter event=start --format '{{.Actor.Attributes.name}}' >"$BERTH_TEST_TMP/live" &
+	local ev_pid=$!
+	sleep 0.5
+	dk run --rm --name live1 --cgroup-parent "$BERTH_TEST_CGROUP" bb true
+	wait_for 10 grep -q live1 "$BERTH_TEST_TMP/live"
+	kill "$ev_pid"
+	wait "$ev_pid" || true
+	run dk info --format '{{.Images}} {{.OSType}} {{.CgroupDriver}}'
+	assert_eq "$output" "1 linux $(engine info | sed -n 's/^ Cgroup Driver: //p')"
+	run dk system df
+	assert_contains "$output" "Images          1"
+	serve_stop
+}
