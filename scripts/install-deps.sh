@@ -30,8 +30,10 @@ packages=(
 	# a system call slowed at will, to kill a process in the middle of it
 	# (tests/integration/test-concurrency.sh)
 	strace
-	# docker's own load/save, against a dockerd the test starts on private roots
-	docker.io
+	# docker's own load/save, against a dockerd the test starts on private roots; its
+	# CLI (20.10), docker-compose 1.29 and the Python SDK drive `berth serve`
+	# (tests/integration/test-serve-clients.sh)
+	docker.io docker-compose python3-docker
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
 	# registries: libcurl for berth pull/push; tests/integration/test-registry.sh runs

@@ -137,7 +137,8 @@ static int start(struct api_ctx *x)
 	/* docker: 304 for one that runs already */
 	if (c.rec.state == BERTH_CTR_RUNNING)
 		return http_no_content(x->conn, 304);
-	return done(x, berth_engine_start(e, x->arg[0], NULL, &status, &err), err);
+	r = berth_engine_start(e, x->arg[0], NULL, &status, &err);
+	return done(x, r, err);
 }
 
 /* ?t= (and docker 1.42's ?signal=) */
@@ -148,6 +149,7 @@ static int stop_like(struct api_ctx *x, bool restart)
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_free_ char *sig = http_query(x->req, "signal");
 	int64_t t;
+	int r;
 
 	if (!e || http_query_int(x->conn, x->req, "t", -1, &t) < 0)
 		return -1;
@@ -155,13 +157,16 @@ static int stop_like(struct api_ctx *x, bool restart)
 		free(sig);
 		sig = NULL;
 	}
-	if (restart)
-		return done(x, berth_engine_restart(e, x->arg[0], (int)t, sig, &err), err);
+	if (restart) {
+		r = berth_engine_restart(e, x->arg[0], (int)t, sig, &err);
+		return done(x, r, err);
+	}
 	if (ctr_find(berth_store_root(berth_engine_store(e)), x->arg[0], &c, &err) < 0)
 		return http_engine_error(x->conn, err);
 	if (c.rec.state != BERTH_CTR_RUNNING)
 		return http_no_content(x->conn, 304);
-	return done(x, berth_engine_stop(e, x->arg[0], (int)t, sig, &err), err);
+	r = berth_engine_stop(e, x->arg[0], (int)t, sig, &err);
+	return done(x, r, err);
 }
 
 static int stop(struct api_ctx *x)
@@ -198,10 +203,12 @@ static int pause_like(struct api_ctx *x, bool pause)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	int r;
 
 	if (!e)
 		return -1;
-	return done(x, berth_engine_pause(e, x->arg[0], pause, &err), err);
+	r = berth_engine_pause(e, x->arg[0], pause, &err);
+	return done(x, r, err);
 }
 
 static int pause_(struct api_ctx *x)
@@ -219,12 +226,14 @@ static int rename_(struct api_ctx *x)
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_free_ char *name = http_query(x->req, "name");
+	int r;
 
 	if (!e)
 		return -1;
 	if (!name || !*name)
 		return http_error(x->conn, 400, "rename: the new name is missing (?name=)");
-	return done(x, berth_engine_rename(e, x->arg[0], name, &err), err);
+	r = berth_engine_rename(e, x->arg[0], name, &err);
+	return done(x, r, err);
 }
 
 /* DELETE /containers/{id}?force=&v= */

@@ -179,6 +179,7 @@ int http_read_request(struct http_conn *c, struct http_req *r)
 		goto bad;
 	memcpy(r->method, line, (size_t)(sp - line));
 	r->method[sp - line] = 0;
+	c->head = streq(r->method, "HEAD");
 	target = sp + 1;
 	sp = strchr(target, ' ');
 	if (!sp || strncmp(sp + 1, "HTTP/1.", 7) != 0)
@@ -541,7 +542,7 @@ int http_send(struct http_conn *c, int status, const char *content_type, const v
 	snprintf(extra, sizeof(extra), "Content-Length: %zu\r\n%s\r\n", n,
 		 c->close ? "Connection: close\r\n" : "");
 	r = head(c, status, content_type, extra);
-	if (r == 0 && n > 0)
+	if (r == 0 && n > 0 && !c->head)
 		r = loop_write(c->fd, body, n);
 	if (r < 0)
 		c->close = true;

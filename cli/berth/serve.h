@@ -36,6 +36,7 @@ struct http_conn {
 	int status;      /* its status */
 	char error[256]; /* and its error message, for the debug log */
 	bool close;      /* close after this response */
+	bool head;       /* the request is a HEAD: responses carry no body */
 };
 
 struct http_req {
@@ -137,6 +138,7 @@ int api_version_cmp(const char *a, const char *b);
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_container_routes[];
 extern const struct api_route api_image_routes[];
+extern const struct api_route api_archive_routes[];
 
 /* POST /containers/create (serve-create.c) */
 int api_container_create(struct api_ctx *x);

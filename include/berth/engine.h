@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "berth/error.h"
@@ -618,6 +619,12 @@ int berth_engine_export(struct berth_engine *e, const char *name_or_id, int out_
 struct berth_cp_opts {
 	bool archive;     /* -a: the source's uid/gid, else the receiving side's user */
 	bool follow_link; /* -L: a symlink SRC is copied as what it points to */
+	/* berth_engine_cp_from() to out_fd: called with what SRC is (its name in the tar, its
+	 * lstat, a symlink's target or NULL) before the tar is written (a server's header);
+	 * > 0: stop there, without the tar (0 is returned); < 0: that error. May be NULL. */
+	int (*on_source)(const char *name, const struct stat *st, const char *link_target,
+			 void *userdata);
+	void *userdata;
 };
 
 /* Container to host: src in the container to the host path dest, or, with dest NULL,

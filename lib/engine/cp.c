@@ -483,6 +483,21 @@ static int cp(const struct side *from, const char *src, const struct side *to, c
 	r = open_source(from, src, o->follow_link, &sfd, &dir, &contents, &base, &sp, err);
 	if (r < 0)
 		return r;
+	if (out_fd >= 0 && o->on_source) {
+		char target[PATH_MAX];
+		struct stat st;
+		ssize_t n = -1;
+
+		if (fstat(sfd, &st) < 0)
+			return berth_error_set(err, errno, "stat %s", src);
+		if (S_ISLNK(st.st_mode))
+			n = readlinkat(sfd, "", target, sizeof(target) - 1);
+		if (n >= 0)
+			target[n] = 0;
+		r = o->on_source(base, &st, n >= 0 ? target : NULL, o->userdata);
+		if (r != 0)
+			return r > 0 ? 0 : berth_error_set(err, -r, "copy '%s'", src);
+	}
 	if (out_fd >= 0) /* "-": the tar itself, named as docker names it */
 		return cp_write_tar(out_fd, sfd, contents ? "." : base, err);
 	r = open_dest(to, dest, dir, contents, base, &dfd, &name, &dp, err);

@@ -43,13 +43,26 @@ static void print_entry(struct printer *p, const struct log_entry *e)
 		return;
 	if (p->o->until_ns && e->time_ns >= p->o->until_ns)
 		return;
-	if (p->o->timestamps && p->line_start[e->stream]) {
-		emit(p, stream, e->time, e->time_len);
-		emit(p, stream, " ", 1);
+	/* one write per entry (a server's client gets a line in one frame, as docker's) */
+	{
+		bool ts = p->o->timestamps && p->line_start[e->stream];
+		size_t n = (ts ? e->time_len + 1 : 0) + e->len + !e->partial, k = 0;
+		_cleanup_free_ char *line = malloc(n);
+
+		if (!line) {
+			p->error = -ENOMEM;
+			return;
+		}
+		if (ts) {
+			memcpy(line, e->time, e->time_len);
+			line[e->time_len] = ' ';
+			k = e->time_len + 1;
+		}
+		memcpy(line + k, e->text, e->len);
+		if (!e->partial)
+			line[n - 1] = '\n';
+		emit(p, stream, line, n);
 	}
-	emit(p, stream, e->text, e->len);
-	if (!e->partial)
-		emit(p, stream, "\n", 1);
 	p->line_start[e->stream] = !e->partial;
 }
 

@@ -107,6 +107,11 @@ test_errors_are_dockers() {
 		-d '{"Image":' http://x/v1.50/containers/create
 	assert_contains "$output" "invalid JSON in the request body, line 1"
 	assert_contains "$output" " 400"
+	# a HEAD's error carries no body: the next request on the connection reads clean
+	run curl -s -o /dev/null -w '%{http_code} ' -I --unix-socket "$SOCK" \
+		"http://x/v1.50/containers/twice/archive?path=/nope" \
+		--next -s -w '%{http_code}' --unix-socket "$SOCK" http://x/_ping
+	assert_eq "$output" "404 OK200"
 	dk rm twice >/dev/null
 	serve_stop
 }
@@ -178,5 +183,82 @@ test_docker_events_info_system_df() {
 	assert_eq "$output" "1 linux $(engine info | sed -n 's/^ Cgroup Driver: //p')"
 	run dk system df
 	assert_contains "$output" "Images          1"
+	serve_stop
+}
+
+test_docker_cp_both_ways() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name c1 --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'mkdir -p /data/sub; echo inside >/data/sub/f; sleep 1000' >/dev/null
+	wait_for 10 engine exec c1 test -f /data/sub/f
+	# out of the container: a file, and a directory under its own name
+	assert_status 0 dk cp c1:/data/sub/f "$BERTH_TEST_TMP/f"
+	assert_eq "$(cat "$BERTH_TEST_TMP/f")" "inside"
+	assert_status 0 dk cp c1:/data "$BERTH_TEST_TMP/out"
+	assert_eq "$(cat "$BERTH_TEST_TMP/out/sub/f")" "inside"
+	# into it: a file, and a directory
+	echo host >"$BERTH_TEST_TMP/h"
+	assert_status 0 dk cp "$BERTH_TEST_TMP/h" c1:/data/
+	assert_eq "$(engine exec c1 cat /data/h)" "host"
+	mkdir -p "$BERTH_TEST_TMP/dir/x"
+	echo deep >"$BERTH_TEST_TMP/dir/x/y"
+	assert_status 0 dk cp "$BERTH_TEST_TMP/dir" c1:/data/copied
+	assert_eq "$(engine exec c1 cat /data/copied/x/y)" "deep"
+	# docker's error for what is not there
+	assert_status 1 dk cp c1:/nope "$BERTH_TEST_TMP/n"
+	assert_contains "$output" "Could not find the file /nope in container c1"
+	# a stopped container too
+	dk stop -t 0 c1 >/dev/null
+	assert_status 0 dk cp c1:/data/h "$BERTH_TEST_TMP/h2"
+	assert_eq "$(cat "$BERTH_TEST_TMP/h2")" "host"
+	dk rm c1 >/dev/null
+	serve_stop
+}
+
+test_socket_activation_and_a_restart_leave_containers_running() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
+	import_probe_image bb
+	SOCK=$BERTH_TEST_TMP/act.sock
+	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
+	# the socket systemd would pass (LISTEN_FDS): the server takes it with -H fd://
+	systemd-socket-activate -l "$SOCK" "$BERTH" --root "$BERTH_STORE" serve -H fd:// \
+		>"$BERTH_TEST_TMP/serve.log" 2>&1 &
+	SERVE_PID=$!
+	wait_for 10 test -S "$SOCK"
+	dk run -d --name keep --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 1000 >/dev/null
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	# the container did not go with the server
+	assert_eq "$(engine inspect -f '{{.State.Running}}' keep)" "true"
+	serve_start
+	run dk ps --format '{{.Names}}'
+	assert_eq "$output" "keep"
+	dk rm -f keep >/dev/null
+	serve_stop
+}
+
+test_docker_run_publishes_ports_exactly_as_asked() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	mkdir -p "$BERTH_TEST_TMP/www"
+	dk run -d --name web -p 127.0.0.1:18080:80 -p 9090 --cgroup-parent "$BERTH_TEST_CGROUP" \
+		bb sh -c 'mkdir -p /www; echo served >/www/index.html; httpd -f -p 80 -h /www' >/dev/null
+	run dk port web 80
+	assert_eq "$output" "127.0.0.1:18080"
+	run dk port web
+	assert_contains "$output" "9090/tcp -> 0.0.0.0:"
+	run dk ps --format '{{.Ports}}'
+	assert_contains "$output" "127.0.0.1:18080->80/tcp"
+	# reachable where it was published (the engine's network namespace is the test's)
+	wait_for 10 nsenter --net="/run/netns/$BERTH_TEST_NETNS" curl -sf http://127.0.0.1:18080/
+	assert_eq "$(nsenter --net="/run/netns/$BERTH_TEST_NETNS" curl -s http://127.0.0.1:18080/)" "served"
+	# a port taken is docker's error, and nothing is left of the second container
+	assert_status 125 dk run -d --name web2 -p 127.0.0.1:18080:80 --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 100
+	assert_contains "$output" "18080"
+	dk rm -f web web2 >/dev/null 2>&1 || true
+	assert_eq "$(engine ps -aq)" ""
 	serve_stop
 }

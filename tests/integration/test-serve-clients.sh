@@ -1,0 +1,78 @@
+# `berth serve` driven by the other clients people use: Debian's docker.io CLI (20.10,
+# API 1.41), the Docker SDK for Python (python3-docker) and docker-compose 1.29.
+
+DOCKER_OLD=${DOCKER_OLD:-/usr/bin/docker}
+
+serve_start() {
+	SOCK=$BERTH_TEST_TMP/berth.sock
+	# the server itself is the background job: $! is its pid
+	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
+	SERVE_PID=$!
+	wait_for 10 test -S "$SOCK"
+	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
+}
+
+serve_stop() {
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
+}
+
+test_docker_20_10_cli_negotiates_api_1_41_and_runs_containers() {
+	[[ -x $DOCKER_OLD ]] || skip "no docker.io CLI at $DOCKER_OLD"
+	"$DOCKER_OLD" --version | grep -q 'Docker version 20\.' || skip "$DOCKER_OLD is not docker 20.10"
+	import_probe_image bb
+	serve_start
+	run "$DOCKER_OLD" version --format '{{.Client.APIVersion}} {{.Server.APIVersion}}'
+	assert_eq "$output" "1.41 1.50"
+	run "$DOCKER_OLD" run --rm --cgroup-parent "$BERTH_TEST_CGROUP" bb sh -c 'echo twenty; exit 4'
+	assert_eq "$status" 4
+	assert_eq "$output" "twenty"
+	"$DOCKER_OLD" run -d --name old --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 1000 >/dev/null
+	run "$DOCKER_OLD" ps --format '{{.Names}} {{.Status}}'
+	assert_contains "$output" "old Up"
+	assert_status 0 "$DOCKER_OLD" rm -f old
+	assert_eq "$(engine ps -aq)" ""
+	serve_stop
+}
+
+test_python_sdk_runs_containers_and_streams_logs() {
+	python3 -c 'import docker' 2>/dev/null || skip "no python3-docker"
+	import_probe_image bb
+	serve_start
+	run python3 - "$BERTH_TEST_CGROUP" <<'EOF'
+import sys, docker
+cg = sys.argv[1]
+client = docker.DockerClient(base_url="unix://" + __import__("os").environ["DOCKER_HOST"][7:])
+assert client.ping()
+print("api", client.version()["ApiVersion"])
+# run in the foreground: create, start, wait, logs, remove
+out = client.containers.run("bb", ["sh", "-c", "echo from-sdk"], remove=True, cgroup_parent=cg)
+print("run", out.decode().strip())
+# detached, its logs streamed as they come
+c = client.containers.run("bb", ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"],
+                          detach=True, name="sdk1", cgroup_parent=cg)
+lines = [l.decode().strip() for l in c.logs(stream=True, follow=True)]
+print("stream", " ".join(lines))
+print("wait", c.wait()["StatusCode"])
+c.reload()
+print("status", c.status)
+print("list", [x.name for x in client.containers.list(all=True)])
+c.remove()
+print("images", sorted(t for i in client.images.list() for t in i.tags))
+try:
+    client.containers.get("nosuch")
+except docker.errors.NotFound as e:
+    print("notfound", e.response.status_code)
+EOF
+	assert_eq "$status" 0
+	assert_contains "$output" "api 1.50"
+	assert_contains "$output" "run from-sdk"
+	assert_contains "$output" "stream line1 line2 line3"
+	assert_contains "$output" "wait 0"
+	assert_contains "$output" "status exited"
+	assert_contains "$output" "list ['sdk1']"
+	assert_contains "$output" "images ['bb:latest']"
+	assert_contains "$output" "notfound 404"
+	assert_eq "$(engine ps -aq)" ""
+	serve_stop
+}
