@@ -16,7 +16,7 @@ static const struct berth_stdio our_stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR
 
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_HELP = 0x100, OPT_ENV_FILE };
+	enum { OPT_HELP = 0x100, OPT_ENV_FILE, OPT_PRIVILEGED };
 	static const struct option options[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -25,6 +25,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -66,6 +67,9 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 						       optarg);
 			o.workdir = optarg;
 			break;
+		case OPT_PRIVILEGED:
+			o.privileged = true;
+			break;
 		case OPT_HELP:
 		case 'h':
 			printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
@@ -74,6 +78,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			       "  -e, --env K=V             Set an environment variable\n"
 			       "      --env-file FILE       Read in a file of environment variables\n"
 			       "  -i, --interactive         Keep STDIN open\n"
+			       "      --privileged          Give extended privileges to the command\n"
 			       "  -t, --tty                 Allocate a pseudo-TTY\n"
 			       "  -u, --user USER[:GROUP]   User name or uid, and group\n"
 			       "  -w, --workdir DIR         Working directory inside the container\n");

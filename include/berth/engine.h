@@ -263,6 +263,8 @@ struct berth_engine_exec_opts {
 	const char *user;        /* docker's -u; NULL: the container's */
 	const char *workdir;     /* NULL: the container's */
 	bool tty, interactive, detach;
+	bool privileged;         /* --privileged: every capability (the container's seccomp
+				  * filter and no-new-privileges stay, as docker's) */
 };
 
 /* `berth exec`: run a command in the running container (every namespace and its

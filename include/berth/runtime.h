@@ -147,6 +147,9 @@ struct berth_exec_opts {
 	bool has_user;
 	uint32_t uid, gid;           /* with has_user */
 	uint64_t add_caps;           /* capability bits added to every set but inheritable */
+	bool all_caps;               /* every capability of our bounding set, in every set but
+				      * inheritable and ambient (docker's exec --privileged;
+				      * the container's seccomp and no_new_privs stay) */
 	bool no_new_privs;
 	int stdio[3];		     /* -1: it inherits ours; with tty, the pty is proxied as
 				      * berth_create_opts.stdio says */

@@ -68,6 +68,7 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 		.detach = o->detach,
 		.cwd = o->workdir,
 		.env = o->env,
+		.all_caps = o->privileged,
 		.stdio = { -1, -1, -1 },
 	};
 	int k;

@@ -27,6 +27,17 @@ int caps_last_cap(void)
 	return cached;
 }
 
+uint64_t caps_all_ours(void)
+{
+	int last = caps_last_cap();
+	uint64_t all = 0;
+
+	for (int c = 0; c <= last; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			all |= 1ULL << c;
+	return all;
+}
+
 int caps_drop_bounding(uint64_t keep, struct berth_error **err)
 {
 	int last = caps_last_cap();

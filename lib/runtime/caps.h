@@ -9,6 +9,10 @@
 /* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
 int caps_last_cap(void);
 
+/* Every capability the running kernel knows and our bounding set has, as a bit mask:
+ * what a process we start can be given. */
+uint64_t caps_all_ours(void);
+
 /* Drop every capability not in `keep` from the bounding set. Needs CAP_SETPCAP. */
 int caps_drop_bounding(uint64_t keep, struct berth_error **err);
 

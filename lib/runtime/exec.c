@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "berth/runtime.h"
+#include "caps.h"
 #include "cgroup.h"
 #include "berth/cleanup.h"
 #include "config.h"
@@ -125,7 +126,7 @@ static int exec_config(struct rt_config *cfg, pid_t pid, const struct berth_exec
 	cfg->process.caps[RT_CAP_AMBIENT] = 0;
 	for (int s = 0; s < _RT_CAP_SET_MAX; s++)
 		if (s != RT_CAP_INHERITABLE && s != RT_CAP_AMBIENT)
-			cfg->process.caps[s] |= o->add_caps;
+			cfg->process.caps[s] |= o->add_caps | (o->all_caps ? caps_all_ours() : 0);
 	if (o->no_new_privs)
 		cfg->process.no_new_privileges = true;
 	return 0;

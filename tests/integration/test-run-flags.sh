@@ -314,3 +314,27 @@ test_attach_streams_and_userns() {
 	assert_contains "$output" "--userns 'keep-id': not supported by berth"
 	assert_eq "" "$(engine ps -aq)"
 }
+
+# exec --privileged: the command gets every capability (docker's), whatever the container
+# has; the container's own no-new-privileges and seccomp filter stay, as docker's do
+test_exec_privileged_gets_every_capability() {
+	import_probe_image bb
+	local all
+	all=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+	engine run -d --name px --network none "$(cgp)" --cap-drop ALL \
+		--security-opt no-new-privileges bb sleep 600 >/dev/null
+	assert_eq "CapEff:	0000000000000000" "$(engine exec px grep CapEff /proc/self/status)"
+	assert_eq "CapEff:	$all" "$(engine exec --privileged px grep CapEff /proc/self/status)"
+	assert_eq "CapBnd:	$all" "$(engine exec --privileged px grep CapBnd /proc/self/status)"
+	assert_eq "CapInh:	0000000000000000" "$(engine exec --privileged px grep CapInh /proc/self/status)"
+	assert_eq "NoNewPrivs:	1" "$(engine exec --privileged px grep NoNewPrivs /proc/self/status)"
+	# what the capabilities let it do: a mount, which CAP_SYS_ADMIN allows
+	run engine exec px sh -c "mkdir -p /m && mount -t tmpfs none /m"
+	assert_ne 0 "$status"
+	run engine exec --privileged px sh -c "mkdir -p /m && mount -t tmpfs none /m"
+	assert_eq 0 "$status" "$output"
+	# a later plain exec is back to the container's set
+	assert_eq "CapEff:	0000000000000000" "$(engine exec px grep CapEff /proc/self/status)"
+	engine rm -f px >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+}
