@@ -76,11 +76,12 @@ static void usage(FILE *f, bool create)
 		"      --memory-reservation SIZE  Memory soft limit\n"
 		"      --cidfile FILE        Write the container ID to the file\n"
 		"      --expose PORT[/PROTO] Expose a port (published by -P)\n"
-		"      --ipc MODE            host, or private (default)\n"
+		"      --ipc MODE            private (default), shareable, host, or\n"
+		"                            container:NAME (a shareable one's)\n"
 		"  -l, --label K=V           Set metadata on the container\n"
 		"      --label-file FILE     Read in a line delimited file of labels\n"
 		"      --oom-score-adj N     Tune the host's OOM preferences (-1000 to 1000)\n"
-		"      --pid MODE            host, or private (default)\n"
+		"      --pid MODE            private (default), host, or container:NAME\n"
 		"      --platform P          linux/amd64 (the only one berth runs)\n"
 		"      --read-only           Mount the container's root filesystem read-only\n"
 		"      --stop-timeout N      Seconds to wait before killing it on stop\n"
@@ -529,19 +530,31 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case OPT_IPC:
 		case OPT_UTS: {
 			const char *flag = c == OPT_PID ? "pid" : c == OPT_IPC ? "ipc" : "uts";
+			const char *other = startswith(optarg, "container:");
 			bool host = streq(optarg, "host");
+			bool shareable = c == OPT_IPC && streq(optarg, "shareable");
 
-			/* host, or the container's own (docker's "private"; "" for uts) */
-			if (!host && !streq(optarg, "private") && !streq(optarg, ""))
+			/* host, the container's own (docker's "private"; "" for uts), another
+			 * container's (--pid, --ipc), or its own that others may join (--ipc
+			 * shareable); the last one given wins */
+			if (!host && !shareable && !streq(optarg, "private") && !streq(optarg, "") &&
+			    !(c != OPT_UTS && other && *other))
 				return cli_usage_error(cli, err,
-						       "--%s '%s': berth supports host and private",
-						       flag, optarg);
-			if (c == OPT_PID)
+						       "--%s '%s': berth supports %s", flag, optarg,
+						       c == OPT_PID ? "host, private and container:NAME"
+						       : c == OPT_IPC
+							   ? "host, private, shareable and container:NAME"
+							   : "host and private");
+			if (c == OPT_PID) {
 				o.host_pid = host;
-			else if (c == OPT_IPC)
+				o.pid_container = other;
+			} else if (c == OPT_IPC) {
 				o.host_ipc = host;
-			else
+				o.ipc_container = other;
+				o.ipc_shareable = shareable;
+			} else {
 				o.host_uts = host;
+			}
 			break;
 		}
 		case OPT_OOM_SCORE_ADJ: {

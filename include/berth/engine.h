@@ -73,6 +73,13 @@ struct berth_run_opts {
 	bool host_pid;             /* --pid host: the host's pid namespace */
 	bool host_ipc;             /* --ipc host */
 	bool host_uts;             /* --uts host */
+	const char *pid_container; /* --pid container:NAME|ID: the pid namespace of that
+				    * running container; -ENOENT: no such container, -EINVAL:
+				    * it does not run */
+	const char *ipc_container; /* --ipc container:NAME|ID: its IPC namespace, likewise;
+				    * -EINVAL too when it is not shareable (docker's rule:
+				    * made with --ipc shareable or host, or joining another) */
+	bool ipc_shareable;        /* --ipc shareable: its own IPC namespace, others may join */
 	int oom_score_adj;         /* --oom-score-adj */
 	bool oom_score_adj_set;
 	char **tmpfs;              /* --tmpfs DEST[:OPTIONS] */

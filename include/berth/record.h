@@ -73,6 +73,9 @@ struct record {
 	char *error;              /* why the last start failed, NULL: it did not */
 	char **volumes;           /* the names of the volumes it mounts */
 	char *network;            /* a network's name, "none", "host" or "container:<id>" */
+	char *pid_mode;           /* --pid: NULL (its own), "host" or "container:<id>" */
+	char *ipc_mode;           /* --ipc: NULL (its own, private), "shareable" (its own, which
+				     others may join), "host" or "container:<id>" */
 	char *ip;		 /* its address on its first network while it runs, else NULL */
 	struct record_net *nets; /* the bridge networks it is on, in the order it was
 				    connected (the first: network, until disconnected) */

@@ -206,6 +206,46 @@ static int network_for(struct berth_store *s, const struct berth_run_opts *o, co
 	}
 }
 
+/* --pid or --ipc container:KEY: the namespace of another container that runs (its init's
+ * /proc/<pid>/ns/<type>), *ret_mode "container:<id>" for the record; docker's errors. Like
+ * --network container:, it is resolved when the container is made. */
+static int ns_of_container(struct berth_store *s, bool ipc, const char *key, char **ret_mode,
+			   char **ret_path, struct berth_error **err)
+{
+	_cleanup_(ctr_release) struct ctr c = { 0 };
+	const char *m;
+	int r;
+
+	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0)
+		return ipc ? berth_error_wrap(err, "can't join IPC of container %s", key)
+			   : berth_error_wrap(err, "cannot join PID of a non running container: %s",
+					      key);
+	if (c.rec.state != BERTH_CTR_RUNNING || c.rec.orphaned || c.rec.restarting ||
+	    c.rec.pid <= 0)
+		return ipc ? berth_error_new(err, EINVAL,
+					     "can't join IPC of container %s: container %s is not "
+					     "running",
+					     key, c.rec.id)
+			   : berth_error_new(err, EINVAL,
+					     "cannot join PID of a non running container: %s", key);
+	/* docker's rule: a private IPC namespace is not joined; a shareable one is, and
+	 * the host's, and one that a container joined itself */
+	m = c.rec.ipc_mode;
+	if (ipc &&
+	    !(m && (streq(m, "shareable") || streq(m, "host") || startswith(m, "container:"))))
+		return berth_error_new(
+		    err, EINVAL,
+		    "can't join IPC of container %s: non-shareable IPC (hint: use "
+		    "IpcMode:shareable for the donor container)",
+		    key);
+	*ret_mode = xasprintf("container:%s", c.rec.id);
+	*ret_path = xasprintf("/proc/%d/ns/%s", (int)c.rec.pid, ipc ? "ipc" : "pid");
+	if (!*ret_mode || !*ret_path)
+		return berth_error_set(err, ENOMEM, "join the namespace of container %s", key);
+	return 0;
+}
+
 /* The container's cgroupsPath: "<parent>/<id>" with the cgroupfs driver, "<slice>:berth:<id>"
  * (the scope berth-<id>.scope, as docker's docker-<id>.scope) with systemd's. */
 static int engine_cgroups_path(const char *mgr, const struct berth_run_opts *o, const char *id,
@@ -495,7 +535,8 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	struct record rec = { 0 };
 	struct volume_mount *vols = NULL;
 	size_t n_vols = 0;
-	_cleanup_free_ char *netns_path = NULL, *init_path = NULL;
+	_cleanup_free_ char *netns_path = NULL, *init_path = NULL, *pidns_path = NULL,
+			    *ipcns_path = NULL;
 	const char *network = o->network ? o->network : NET_DEFAULT;
 	char id[65];
 	bool mounted = false, published = false, systemd = false;
@@ -597,6 +638,20 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	r = network_for(s, o, network, &rec.network, &netns_path, err);
 	if (r < 0)
 		goto fail;
+	/* --pid, --ipc: what the record says (inspect's PidMode, IpcMode; who may join) */
+	if (o->pid_container)
+		r = ns_of_container(s, false, o->pid_container, &rec.pid_mode, &pidns_path, err);
+	else if (o->host_pid && !(rec.pid_mode = strdup("host")))
+		r = berth_error_set(err, ENOMEM, "--pid host");
+	if (r < 0)
+		goto fail;
+	if (o->ipc_container)
+		r = ns_of_container(s, true, o->ipc_container, &rec.ipc_mode, &ipcns_path, err);
+	else if ((o->host_ipc || o->ipc_shareable) &&
+		 !(rec.ipc_mode = strdup(o->host_ipc ? "host" : "shareable")))
+		r = berth_error_set(err, ENOMEM, "--ipc");
+	if (r < 0)
+		goto fail;
 	if (own_network(&rec) && record_net_add(&rec, rec.network, o->ip, o->network_aliases) < 0) {
 		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
@@ -661,6 +716,8 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 			.n_volumes = n_vols,
 			.host_network = streq(rec.network, "host"),
 			.netns_path = netns_path,
+			.pidns_path = pidns_path,
+			.ipcns_path = ipcns_path,
 			.dns = !netns_path && !streq(rec.network, "host") &&
 			       !streq(rec.network, "none"),
 		};

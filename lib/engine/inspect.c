@@ -407,6 +407,10 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(root, "Config", config);
 	json_object_set_new(root, "NetworkSettings", network_settings(s, rec));
 	json_object_set_new(host, "NetworkMode", json_string(rec->network ? rec->network : "none"));
+	/* docker's: "" and "private" for a namespace of its own */
+	json_object_set_new(host, "PidMode", json_string(rec->pid_mode ? rec->pid_mode : ""));
+	json_object_set_new(host, "IpcMode",
+			    json_string(rec->ipc_mode ? rec->ipc_mode : "private"));
 
 	text = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	json_decref(root);

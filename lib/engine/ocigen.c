@@ -741,6 +741,10 @@ int ocigen_config(const struct ocigen_input *in, char **ret, char ***ret_args,
 			json_object_set_new(n, "type", json_string(types[i]));
 			if (streq(types[i], "network") && in->netns_path)
 				json_object_set_new(n, "path", json_string(in->netns_path));
+			if (streq(types[i], "pid") && in->pidns_path)
+				json_object_set_new(n, "path", json_string(in->pidns_path));
+			if (streq(types[i], "ipc") && in->ipcns_path)
+				json_object_set_new(n, "path", json_string(in->ipcns_path));
 			json_array_append_new(ns, n);
 		}
 	}

@@ -24,6 +24,8 @@ struct ocigen_input {
 	size_t n_volumes;
 	bool host_network;       /* --network host: no network namespace of its own */
 	const char *netns_path;  /* --network container:X: join this one; NULL: its own */
+	const char *pidns_path;  /* --pid container:X, likewise */
+	const char *ipcns_path;  /* --ipc container:X, likewise */
 	bool dns;                /* on a bridge network: its resolver is the monitor's */
 	const char *init_path;   /* --init: berth-init, bind-mounted at /sbin/docker-init */
 };

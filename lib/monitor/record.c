@@ -123,6 +123,8 @@ void record_clear(struct record *r)
 	free(r->error);
 	strv_free(r->volumes);
 	free(r->network);
+	free(r->pid_mode);
+	free(r->ipc_mode);
 	free(r->ip);
 	strv_free(r->ports);
 	strv_free(r->published);
@@ -379,6 +381,8 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 	}
 	set_str(o, "error", r->error);
 	set_str(o, "network", r->network);
+	set_str(o, "pid_mode", r->pid_mode);
+	set_str(o, "ipc_mode", r->ipc_mode);
 	set_str(o, "ip", r->ip);
 	{
 		json_t *nets = json_array();
@@ -488,6 +492,8 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 	r.log_max_file = (int)json_integer_value(json_object_get(o, "log_max_file"));
 	r.volumes = get_strv(o, "volumes");
 	r.network = dup_opt(o, "network");
+	r.pid_mode = dup_opt(o, "pid_mode");
+	r.ipc_mode = dup_opt(o, "ipc_mode");
 	r.ip = dup_opt(o, "ip");
 	{
 		json_t *nets = json_object_get(o, "networks"), *e;

@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -815,13 +816,30 @@ static int cmd_sysctl(const char *name)
 	return 0;
 }
 
+/* shmget KEY: a SysV shared memory segment of 4 KiB with that key in the caller's IPC
+ * namespace (kept after we exit); prints its id. */
+static int cmd_shmget(const char *key)
+{
+	char *end;
+	long k = strtol(key, &end, 0);
+	int id;
+
+	if (*end || end == key)
+		return usage("shmget: KEY is a number");
+	id = shmget((key_t)k, 4096, IPC_CREAT | 0600);
+	if (id < 0)
+		return fail("error:", errno);
+	printf("%d\n", id);
+	return 0;
+}
+
 static const char usage_text[] =
 	"usage: probe SUBCOMMAND [ARG]\n"
 	"  hostname | domainname | pid | ppid | ids | caps | nnp | umask | cwd | env\n"
 	"  getenv NAME | rlimit NAME | status FIELD | tty | mounts | mountinfo PATH\n"
 	"  writable PATH | readfile PATH | ls PATH | stat PATH | fds | ps | cgroup\n"
 	"  sysctl NAME | exit N | kill-self SIG | sleep SECS | alloc MB | forkbomb N\n"
-	"  signals | hunt-exe SECS\n";
+	"  signals | hunt-exe SECS | shmget KEY\n";
 
 /*
  * hunt-exe SECS: for SECS seconds, keep trying to reach the executable of every other
@@ -885,7 +903,7 @@ int main(int argc, char **argv)
 
 	static const char *const with_arg[] = {
 		"hunt-exe", "getenv", "rlimit", "status", "mountinfo", "writable", "readfile", "ls", "stat",
-		"sysctl", "exit", "kill-self", "sleep", "alloc", "forkbomb", NULL,
+		"sysctl", "exit", "kill-self", "sleep", "alloc", "forkbomb", "shmget", NULL,
 	};
 	want_arg = false;
 	for (size_t i = 0; with_arg[i]; i++)
@@ -944,6 +962,8 @@ int main(int argc, char **argv)
 		return print_numeric_dir("/proc", -1);
 	if (strcmp(cmd, "cgroup") == 0)
 		return cmd_readfile("/proc/self/cgroup");
+	if (strcmp(cmd, "shmget") == 0)
+		return cmd_shmget(arg);
 	if (strcmp(cmd, "sysctl") == 0)
 		return cmd_sysctl(arg);
 	if (strcmp(cmd, "exit") == 0) {

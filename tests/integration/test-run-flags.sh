@@ -111,9 +111,12 @@ test_namespaces_oom_tmpfs_cidfile_platform_and_stop_timeout() {
 	assert_eq "$(readlink /proc/self/ns/ipc)" "$(run_in --ipc host -- readlink /proc/self/ns/ipc)"
 	assert_eq "$(readlink /proc/self/ns/uts)" "$(run_in --uts host -- readlink /proc/self/ns/uts)"
 	assert_eq "$(hostname)" "$(run_in --uts host -- hostname)"
-	run engine run --rm --network none --pid container:x bb true
+	run engine run --rm --network none --pid sideways bb true
 	assert_eq 125 "$status"
-	assert_contains "$output" "--pid 'container:x': berth supports host and private"
+	assert_contains "$output" "--pid 'sideways': berth supports host, private and container:NAME"
+	run engine run --rm --network none --uts container:x bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "--uts 'container:x': berth supports host and private"
 	assert_eq 500 "$(run_in --oom-score-adj 500 -- cat /proc/self/oom_score_adj)"
 	assert_contains "$(run_in --tmpfs /scratch:size=1m -- grep /scratch /proc/mounts)" "tmpfs /scratch tmpfs rw,nosuid,nodev,noexec"
 	assert_contains "$(run_in --tmpfs /scratch:size=1m -- grep /scratch /proc/mounts)" "size=1024k"
@@ -336,5 +339,54 @@ test_exec_privileged_gets_every_capability() {
 	# a later plain exec is back to the container's set
 	assert_eq "CapEff:	0000000000000000" "$(engine exec px grep CapEff /proc/self/status)"
 	engine rm -f px >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+}
+
+# --pid and --ipc container:NAME: another running container's namespaces, its processes
+# and its SysV IPC; only a container made with --ipc shareable lends its IPC, as docker's
+test_pid_and_ipc_of_another_container() {
+	import_probe_image bb
+	local id
+	engine run -d --name donor --ipc shareable --network none "$(cgp)" bb sleep 600 >/dev/null
+	id=$(engine inspect -f '{{.Id}}' donor)
+	# each sees the other's processes
+	assert_contains "$(run_in --pid container:donor -- ps -o args)" "sleep 600"
+	assert_eq "$(engine exec donor readlink /proc/self/ns/pid)" \
+		"$(run_in --pid container:"${id:0:12}" -- readlink /proc/self/ns/pid)"
+	engine run -d --name joiner --pid container:donor --ipc container:donor --network none \
+		"$(cgp)" bb sleep 601 >/dev/null
+	assert_contains "$(engine exec donor ps -o args)" "sleep 601"
+	# a SysV shared memory segment the donor makes is the joiner's too, no one else's
+	engine exec donor /probe shmget 4242 >/dev/null
+	assert_contains "$(engine exec joiner cat /proc/sysvipc/shm)" " 4242 "
+	assert_not_contains "$(run_in --ipc shareable -- cat /proc/sysvipc/shm)" " 4242 "
+	assert_eq "$(engine exec donor readlink /proc/self/ns/ipc)" \
+		"$(engine exec joiner readlink /proc/self/ns/ipc)"
+	assert_ne "$(readlink /proc/self/ns/ipc)" "$(engine exec donor readlink /proc/self/ns/ipc)"
+	# inspect's HostConfig, as docker's
+	assert_eq "container:$id container:$id" \
+		"$(engine inspect -f '{{.HostConfig.PidMode}} {{.HostConfig.IpcMode}}' joiner)"
+	assert_eq "/shareable" "$(engine inspect -f '{{.HostConfig.PidMode}}/{{.HostConfig.IpcMode}}' donor)"
+	# a private IPC namespace is not lent; a missing or stopped container lends nothing
+	engine run -d --name priv --network none "$(cgp)" bb sleep 600 >/dev/null
+	assert_eq "private" "$(engine inspect -f '{{.HostConfig.IpcMode}}' priv)"
+	run engine run --rm --network none --ipc container:priv bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "can't join IPC of container priv: non-shareable IPC (hint: use IpcMode:shareable for the donor container)"
+	run engine run --rm --network none --pid container:nosuch bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "cannot join PID of a non running container: nosuch: no such container: nosuch"
+	run engine run --rm --network none --ipc container:nosuch bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "can't join IPC of container nosuch: no such container: nosuch"
+	engine create --name stopped --ipc shareable --network none "$(cgp)" bb true >/dev/null
+	run engine run --rm --network none --pid container:stopped bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "cannot join PID of a non running container: stopped"
+	run engine create --network none --ipc container:stopped bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "can't join IPC of container stopped: container $(engine inspect -f '{{.Id}}' stopped) is not running"
+	engine rm -f joiner >/dev/null
+	engine rm -f donor priv stopped >/dev/null
 	assert_eq "" "$(engine ps -aq)"
 }
