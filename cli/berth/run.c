@@ -44,6 +44,7 @@ static void usage(FILE *f, bool create)
 		"                            a network made with `berth network create`\n"
 		"      --ip IP               Its IPv4 address on --network (a made network)\n"
 		"      --network-alias NAME  A name it has on --network's DNS (repeatable)\n"
+		"      --mac-address MAC     Its MAC address on --network (02:42:ac:11:00:02)\n"
 		"  -p, --publish SPEC        Publish a port: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp]\n"
 		"                            (no HOSTPORT: a free one, see `berth port`)\n"
 		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
@@ -202,6 +203,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_HEALTH_START_INTERVAL,
 		OPT_HEALTH_RETRIES,
 		OPT_NO_HEALTHCHECK,
+		OPT_MAC_ADDRESS,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -283,6 +285,7 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL },
 		{ "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
 		{ "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
+		{ "mac-address", required_argument, NULL, OPT_MAC_ADDRESS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -339,6 +342,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			break;
 		case OPT_IP:
 			o.ip = optarg;
+			break;
+		case OPT_MAC_ADDRESS:
+			o.mac_address = optarg;
 			break;
 		case OPT_NETWORK_ALIAS:
 			if (strv_extend(&aliases, optarg) < 0)

@@ -46,6 +46,9 @@ struct berth_run_opts {
 				    * network's name */
 	const char *ip;		    /* --ip: its address on network (a user-defined one) */
 	char **network_aliases;	    /* --network-alias: names it has there (DNS) */
+	const char *mac_address;    /* --mac-address: its interface's MAC there (net_mac_parse:
+				     * -EINVAL "invalid MAC address"); -EINVAL with network
+				     * host or container: */
 	char **publish;            /* docker's -p specs: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp] */
 	bool publish_all;          /* -P: every port the image exposes, on picked host ports */
 	const char *restart;       /* --restart: no, always, unless-stopped, on-failure[:N] */

@@ -85,6 +85,12 @@ int network_check_ip(const struct net_config *n, const char *ip, uint32_t *ret_i
  * address ("02:42:ac:1d:00:02" into buf). */
 void net_mac_string(uint32_t ip, char buf[18]);
 
+/* docker's --mac-address: six octets of two hex digits each, separated by ':' or '-'
+ * ("02:42:AC:11:00:02"), a unicast address that is not all zeros (what the kernel gives
+ * an interface) into ret, and its canonical form (lowercase, ':') into ret_str when not
+ * NULL. -EINVAL: docker's "invalid MAC address", saying why. */
+int net_mac_parse(const char *s, uint8_t ret[6], char ret_str[18], struct berth_error **err);
+
 /* Remove a network no container is on (-EBUSY naming one), its bridge if it exists. */
 int network_remove(const char *store_root, const char *name, struct berth_error **err);
 
@@ -104,11 +110,12 @@ int network_leases(const char *store_root, const char *name, char ***ret_ids, ch
 /* Connect the container whose init is pid (in its own network namespace) to the network:
  * lease an address for ctr_id (want_ip, network byte order, when not 0: -EADDRINUSE
  * when another container has it), bridge and NAT set up if needed, veth, ethN (its name
- * in ret_ifname), the default route when the container has none and the network is not
- * internal. *ret_ip in network byte order. On failure nothing is left (lease, veth). */
+ * in ret_ifname) with the MAC address want_mac (NULL: docker's, net_mac_string()), the
+ * default route when the container has none and the network is not internal. *ret_ip in
+ * network byte order. On failure nothing is left (lease, veth). */
 int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		   pid_t pid, uint32_t want_ip, char ret_ifname[16], uint32_t *ret_ip,
-		   struct berth_error **err);
+		   pid_t pid, uint32_t want_ip, const uint8_t *want_mac, char ret_ifname[16],
+		   uint32_t *ret_ip, struct berth_error **err);
 
 /* Give the address back; with pid > 0 (the container still runs) its interface ifname
  * is deleted in its namespace (the veth pair goes with it). Otherwise the veth went

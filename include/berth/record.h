@@ -37,6 +37,8 @@ enum berth_ctr_state {
 struct record_net {
 	char *name;
 	char *want_ip;	/* --ip: the address asked for, NULL: any */
+	char *want_mac; /* --mac-address: the MAC asked for ("02:42:ac:11:00:02"), NULL:
+			   docker's, from the address */
 	char **aliases; /* --network-alias, --alias; NULL when none */
 	char *ip;	/* while it runs: its address there, else NULL */
 	char *mac;	/* likewise its MAC address */

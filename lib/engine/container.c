@@ -164,6 +164,10 @@ static int network_for(struct berth_store *s, const struct berth_run_opts *o, co
 		return berth_error_new(err, EINVAL,
 				       "network-scoped alias is supported only for containers in "
 				       "user defined networks");
+	/* docker's: a MAC address of its own only with an interface of its own */
+	if (o->mac_address && (other || streq(network, "host")))
+		return berth_error_new(err, EINVAL,
+				       "conflicting options: mac-address and the network mode");
 	if (streq(network, "none") || streq(network, "host")) {
 		*ret_name = strdup(network);
 		if (!*ret_name)
@@ -538,7 +542,8 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	_cleanup_free_ char *netns_path = NULL, *init_path = NULL, *pidns_path = NULL,
 			    *ipcns_path = NULL;
 	const char *network = o->network ? o->network : NET_DEFAULT;
-	char id[65];
+	uint8_t mac[6];
+	char id[65], mac_str[18];
 	bool mounted = false, published = false, systemd = false;
 	int r;
 
@@ -635,6 +640,11 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
 	}
+	if (o->mac_address) {
+		r = net_mac_parse(o->mac_address, mac, mac_str, err);
+		if (r < 0)
+			goto fail;
+	}
 	r = network_for(s, o, network, &rec.network, &netns_path, err);
 	if (r < 0)
 		goto fail;
@@ -653,6 +663,11 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 	if (r < 0)
 		goto fail;
 	if (own_network(&rec) && record_net_add(&rec, rec.network, o->ip, o->network_aliases) < 0) {
+		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
+		goto fail;
+	}
+	/* --mac-address: its interface on the network it is made on */
+	if (o->mac_address && rec.n_nets > 0 && !(rec.nets[0].want_mac = strdup(mac_str))) {
 		r = berth_error_set(err, ENOMEM, "create '%s'", o->image);
 		goto fail;
 	}

@@ -328,6 +328,9 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(config, "StopSignal",
 			    json_string(rec->stop_signal ? rec->stop_signal : "SIGTERM"));
 	json_object_set_new(config, "Cmd", strv_json(rec->args));
+	/* docker's (deprecated) Config.MacAddress: what --mac-address asked for */
+	if (rec->n_nets > 0 && rec->nets[0].want_mac)
+		json_object_set_new(config, "MacAddress", json_string(rec->nets[0].want_mac));
 	if (rec->healthcheck.test) {
 		/* docker's Config.Healthcheck, its zeros left out */
 		const struct berth_healthcheck *hc = &rec->healthcheck;

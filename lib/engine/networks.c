@@ -159,7 +159,11 @@ int berth_network_inspect(struct berth_engine *e, const char *name, char **ret_j
 
 			if (ctr_find(berth_store_root(s), ids[i], &k, NULL) < 0 || !addr)
 				continue;
-			if (inet_pton(AF_INET, ips[i], &ia) == 1)
+			/* its interface's (--mac-address) while it runs, else docker's */
+			for (size_t j = 0; j < k.rec.n_nets && !mac[0]; j++)
+				if (streq(k.rec.nets[j].name, name) && k.rec.nets[j].mac)
+					snprintf(mac, sizeof(mac), "%s", k.rec.nets[j].mac);
+			if (!mac[0] && inet_pton(AF_INET, ips[i], &ia) == 1)
 				net_mac_string(ia.s_addr, mac);
 			json_object_set_new(ctrs, ids[i],
 					    json_pack("{s:s, s:s, s:s, s:s}", "Name", k.rec.name,

@@ -762,6 +762,7 @@ static int net_up(struct mon *m, size_t i, pid_t pid, struct berth_error **err)
 	struct record_net *rn = &m->rec.nets[i];
 	struct net_config n = {0};
 	char ifname[16], ip[16], mac[18];
+	uint8_t want_mac[6];
 	uint32_t want = 0, got;
 	int r;
 
@@ -770,15 +771,21 @@ static int net_up(struct mon *m, size_t i, pid_t pid, struct berth_error **err)
 		return r;
 	if (rn->want_ip)
 		r = network_check_ip(&n, rn->want_ip, &want, err);
+	if (r >= 0 && rn->want_mac)
+		r = net_mac_parse(rn->want_mac, want_mac, NULL, err);
 	if (r >= 0)
-		r = network_attach(m->store_root, &n, m->id, pid, want, ifname, &got, err);
+		r = network_attach(m->store_root, &n, m->id, pid, want,
+				   rn->want_mac ? want_mac : NULL, ifname, &got, err);
 	/* docker: the network's connect event when the container is put on it */
 	if (r >= 0)
 		(void)network_event(m->store_root, "connect", &n, m->id);
 	net_config_clear(&n);
 	if (r < 0)
 		return r;
-	net_mac_string(got, mac);
+	if (rn->want_mac)
+		snprintf(mac, sizeof(mac), "%s", rn->want_mac);
+	else
+		net_mac_string(got, mac);
 	free(rn->ip);
 	free(rn->mac);
 	free(rn->ifname);

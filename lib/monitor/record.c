@@ -61,6 +61,7 @@ void record_net_clear(struct record_net *n)
 {
 	free(n->name);
 	free(n->want_ip);
+	free(n->want_mac);
 	strv_free(n->aliases);
 	free(n->ip);
 	free(n->mac);
@@ -393,6 +394,7 @@ int record_write(const char *dir, const struct record *r, struct berth_error **e
 
 			set_str(e, "name", n->name);
 			set_str(e, "want_ip", n->want_ip);
+			set_str(e, "want_mac", n->want_mac);
 			set_strv(e, "aliases", n->aliases);
 			set_str(e, "ip", n->ip);
 			set_str(e, "mac", n->mac);
@@ -510,6 +512,7 @@ static int parse_record(const char *dir, struct record *ret, struct berth_error 
 					 aliases) < 0)
 				continue;
 			n = &r.nets[r.n_nets - 1];
+			n->want_mac = dup_opt(e, "want_mac");
 			n->ip = dup_opt(e, "ip");
 			n->mac = dup_opt(e, "mac");
 			n->ifname = dup_opt(e, "ifname");

@@ -718,6 +718,53 @@ void net_mac_string(uint32_t ip, char buf[18])
 	snprintf(buf, 18, "02:42:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+int net_mac_parse(const char *s, uint8_t ret[6], char ret_str[18], struct berth_error **err)
+{
+	uint8_t mac[6];
+	const char *p = s;
+	char sep = 0;
+
+	for (int i = 0; i < 6; i++) {
+		int hi, lo;
+
+		if (i > 0) {
+			/* one separator throughout, as Go's net.ParseMAC */
+			if ((*p != ':' && *p != '-') || (sep && *p != sep))
+				return berth_error_new(err, EINVAL, "invalid MAC address %s", s);
+			sep = *p++;
+		}
+		hi = hex_digit(p[0]);
+		lo = hi >= 0 ? hex_digit(p[1]) : -1;
+		if (lo < 0)
+			return berth_error_new(err, EINVAL, "invalid MAC address %s", s);
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+	}
+	if (*p)
+		return berth_error_new(err, EINVAL, "invalid MAC address %s", s);
+	/* the kernel gives an interface neither (is_valid_ether_addr) */
+	if (mac[0] & 1)
+		return berth_error_new(err, EINVAL,
+				       "invalid MAC address %s: a multicast address, not an "
+				       "interface's",
+				       s);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return berth_error_new(err, EINVAL, "invalid MAC address %s: all zeros", s);
+	memcpy(ret, mac, sizeof(mac));
+	if (ret_str)
+		snprintf(ret_str, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+			 mac[3], mac[4], mac[5]);
+	return 0;
+}
+
 /* One address for ctr_id: a file leases/<ip> made with O_EXCL, so two containers (two
  * monitors, two connects) never get the same one. Under a shared lock of the networks:
  * network_remove (exclusive) never removes a network while an address is leased on it. */
@@ -791,8 +838,8 @@ static void veth_name(const char *ctr_id, unsigned attempt, char buf[16])
 }
 
 int network_attach(const char *store_root, const struct net_config *n, const char *ctr_id,
-		   pid_t pid, uint32_t want_ip, char ret_ifname[16], uint32_t *ret_ip,
-		   struct berth_error **err)
+		   pid_t pid, uint32_t want_ip, const uint8_t *want_mac, char ret_ifname[16],
+		   uint32_t *ret_ip, struct berth_error **err)
 {
 	_cleanup_close_ int netns = -EBADF;
 	struct nl host = NL_INIT, ctr = NL_INIT;
@@ -819,7 +866,11 @@ int network_attach(const char *store_root, const struct net_config *n, const cha
 	if (r < 0)
 		goto fail;
 	leased = true;
-	memcpy(mac + 2, &ip, 4);
+	/* --mac-address, else docker's: 02:42 and the address */
+	if (want_mac)
+		memcpy(mac, want_mac, sizeof(mac));
+	else
+		memcpy(mac + 2, &ip, 4);
 	/* the container's interfaces: eth0, eth1, ... in the order it was connected, a
 	 * name one that was disconnected had taken again */
 	for (int i = 0; i < 64 && !ifname[0]; i++) {

@@ -311,3 +311,35 @@ test_under_ip_netns_exec_the_error_says_what_to_do() {
 	assert_eq 0 "$status" "$output"
 	assert_eq fine "$output"
 }
+
+# --mac-address: the container's eth0 has it, inspect says so; docker's errors otherwise
+test_mac_address_of_the_containers_interface() {
+	import_probe_image bb
+	local bad
+	run engine run --rm --mac-address 92:d0:C6:0a:29:33 "$(cgp)" bb cat /sys/class/net/eth0/address
+	assert_eq 0 "$status" "$output"
+	assert_eq "92:d0:c6:0a:29:33" "$output"
+	# without it: docker's, 02:42 and the address
+	assert_eq "02:42:ac:1d:00:02" "$(engine run --rm "$(cgp)" bb cat /sys/class/net/eth0/address)"
+	engine run -d --name m1 --mac-address 92-d0-c6-0a-29-34 "$(cgp)" bb sleep 600 >/dev/null
+	assert_eq "92:d0:c6:0a:29:34" "$(engine exec m1 cat /sys/class/net/eth0/address)"
+	assert_eq "92:d0:c6:0a:29:34 92:d0:c6:0a:29:34 92:d0:c6:0a:29:34" \
+		"$(engine inspect -f '{{.NetworkSettings.MacAddress}} {{.NetworkSettings.Networks.bridge.MacAddress}} {{.Config.MacAddress}}' m1)"
+	assert_eq "92:d0:c6:0a:29:34" \
+		"$(engine network inspect bridge | jq -r '.[0].Containers[].MacAddress')"
+	# kept for the next start
+	engine restart -t 0 m1 >/dev/null
+	assert_eq "92:d0:c6:0a:29:34" "$(engine exec m1 cat /sys/class/net/eth0/address)"
+	engine rm -f m1 >/dev/null
+	for bad in 92:d0:c6:0a:29 92:d0:c6:0a:29:zz 92:d0-c6:0a:29:33 92:d0:c6:0a:29:33:44 \
+		01:00:5e:00:00:01 00:00:00:00:00:00; do
+		run engine run --rm --mac-address "$bad" "$(cgp)" bb true
+		assert_eq 125 "$status"
+		assert_contains "$output" "invalid MAC address $bad"
+	done
+	run engine run --rm --network host --mac-address 92:d0:c6:0a:29:33 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "conflicting options: mac-address and the network mode"
+	assert_eq "" "$(engine ps -aq)"
+	assert_eq "" "$(ls -A "$BERTH_STORE/networks/bridge/leases")"
+}

@@ -165,4 +165,42 @@ TEST(addresses_a_network_can_give)
 	ASSERT_EQ(network_check_ip(&n, "nonsense", &ip, NULL), -EINVAL);
 }
 
+TEST(mac_addresses_as_docker_takes_them)
+{
+	static const char *const bad[] = {
+	    "",
+	    "92:d0:c6:0a:29",
+	    "92:d0:c6:0a:29:zz",
+	    "92:d0-c6:0a:29:33",
+	    "92:d0:c6:0a:29:33:44",
+	    "92:d0:c6:0a:29:3",
+	    "92d0c60a2933",
+	    "92:d0:c6:0a:29:33 ",
+	};
+	struct berth_error *err = NULL;
+	uint8_t mac[6];
+	char s[18];
+
+	ASSERT_EQ(net_mac_parse("92:D0:c6:0a:29:33", mac, s, NULL), 0);
+	ASSERT_STREQ(s, "92:d0:c6:0a:29:33");
+	ASSERT_EQ(mac[0], 0x92);
+	ASSERT_EQ(mac[5], 0x33);
+	ASSERT_EQ(net_mac_parse("02-42-ac-11-00-02", mac, s, NULL), 0);
+	ASSERT_STREQ(s, "02:42:ac:11:00:02");
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		err = berth_error_free(err);
+		if (net_mac_parse(bad[i], mac, s, &err) != -EINVAL)
+			TEST_FAIL_("accepted '%s'", bad[i]);
+		ASSERT_CONTAINS(err->msg, "invalid MAC address");
+	}
+	/* what no interface has: a multicast address, all zeros */
+	err = berth_error_free(err);
+	ASSERT_EQ(net_mac_parse("01:00:5e:00:00:01", mac, s, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "multicast");
+	err = berth_error_free(err);
+	ASSERT_EQ(net_mac_parse("00:00:00:00:00:00", mac, s, &err), -EINVAL);
+	ASSERT_CONTAINS(err->msg, "all zeros");
+	berth_error_free(err);
+}
+
 TEST_MAIN()
