@@ -211,28 +211,39 @@ static int network_for(struct berth_store *s, const struct berth_run_opts *o, co
 }
 
 /* --pid or --ipc container:KEY: the namespace of another container that runs (its init's
- * /proc/<pid>/ns/<type>), *ret_mode "container:<id>" for the record; docker's errors. Like
- * --network container:, it is resolved when the container is made. */
-static int ns_of_container(struct berth_store *s, bool ipc, const char *key, char **ret_mode,
-			   char **ret_path, struct berth_error **err)
+ * /proc/<pid>/ns/<type>, type "pid" or "ipc"; "net" for --network container:KEY, at a
+ * start), *ret_mode "container:<id>" for the record; docker's errors. Resolved when the
+ * container is made, and again at each start (rejoin_namespaces). */
+static int ns_of_container(struct berth_store *s, const char *type, const char *key,
+			   char **ret_mode, char **ret_path, struct berth_error **err)
 {
 	_cleanup_(ctr_release) struct ctr c = { 0 };
+	bool ipc = streq(type, "ipc"), net = streq(type, "net");
 	const char *m;
 	int r;
 
 	r = ctr_find(berth_store_root(s), key, &c, err);
+	if (r < 0 && ipc)
+		return berth_error_wrap(err, "can't join IPC of container %s", key);
+	if (r < 0 && net)
+		return berth_error_wrap(err, "--network container:%s", key);
 	if (r < 0)
-		return ipc ? berth_error_wrap(err, "can't join IPC of container %s", key)
-			   : berth_error_wrap(err, "cannot join PID of a non running container: %s",
-					      key);
+		return berth_error_wrap(err, "cannot join PID of a non running container: %s", key);
 	if (c.rec.state != BERTH_CTR_RUNNING || c.rec.orphaned || c.rec.restarting ||
-	    c.rec.pid <= 0)
-		return ipc ? berth_error_new(err, EINVAL,
-					     "can't join IPC of container %s: container %s is not "
-					     "running",
-					     key, c.rec.id)
-			   : berth_error_new(err, EINVAL,
-					     "cannot join PID of a non running container: %s", key);
+	    c.rec.pid <= 0) {
+		if (ipc)
+			return berth_error_new(
+			    err, EINVAL,
+			    "can't join IPC of container %s: container %s is not "
+			    "running",
+			    key, c.rec.id);
+		if (net)
+			return berth_error_new(
+			    err, EINVAL, "--network container:%s: container %s is not running", key,
+			    key);
+		return berth_error_new(err, EINVAL,
+				       "cannot join PID of a non running container: %s", key);
+	}
 	/* docker's rule: a private IPC namespace is not joined; a shareable one is, and
 	 * the host's, and one that a container joined itself */
 	m = c.rec.ipc_mode;
@@ -244,10 +255,64 @@ static int ns_of_container(struct berth_store *s, bool ipc, const char *key, cha
 		    "IpcMode:shareable for the donor container)",
 		    key);
 	*ret_mode = xasprintf("container:%s", c.rec.id);
-	*ret_path = xasprintf("/proc/%d/ns/%s", (int)c.rec.pid, ipc ? "ipc" : "pid");
+	*ret_path = xasprintf("/proc/%d/ns/%s", (int)c.rec.pid, type);
 	if (!*ret_mode || !*ret_path)
 		return berth_error_set(err, ENOMEM, "join the namespace of container %s", key);
 	return 0;
+}
+
+/* A container that joins another's namespaces (--network, --pid, --ipc container:ID) joins
+ * them as they are at each start, as docker does: the paths its config.json has name that
+ * container's init when they were written, another process (or none, or a reused pid's)
+ * once it restarted. Checked again (it must run) and written again; nothing is done for
+ * a container that joins none. */
+static int rejoin_namespaces(struct berth_store *s, const struct ctr *c, struct berth_error **err)
+{
+	static const char *const oci[] = {"network", "pid", "ipc"};
+	static const char *const proc[] = {"net", "pid", "ipc"};
+	const char *const modes[] = {c->rec.network, c->rec.pid_mode, c->rec.ipc_mode};
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	json_t *cfg, *ns, *n;
+	bool any = false;
+	size_t k;
+	int r = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++)
+		any = any || (modes[i] && startswith(modes[i], "container:"));
+	if (!any)
+		return 0;
+	path = xasprintf("%s/config.json", c->dir);
+	if (!path)
+		return berth_error_set(err, ENOMEM, "start container %.12s", c->rec.id);
+	cfg = json_load_file(path, 0, NULL);
+	ns = json_object_get(json_object_get(cfg, "linux"), "namespaces");
+	if (!json_is_array(ns)) {
+		json_decref(cfg);
+		return berth_error_new(err, EINVAL, "read '%s': no linux.namespaces", path);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+		const char *other = modes[i] ? startswith(modes[i], "container:") : NULL;
+		_cleanup_free_ char *mode = NULL, *nspath = NULL;
+
+		if (!other)
+			continue;
+		r = ns_of_container(s, proc[i], other, &mode, &nspath, err);
+		if (r < 0)
+			break;
+		json_array_foreach(ns, k, n)
+		{
+			if (streq_ptr(json_string_value(json_object_get(n, "type")), oci[i]))
+				json_object_set_new(n, "path", json_string(nspath));
+		}
+	}
+	if (r >= 0) {
+		text = json_dumps(cfg, JSON_INDENT(2));
+		r = text ? write_file_atomic(path, text, strlen(text), 0600) : -ENOMEM;
+		if (r < 0)
+			r = berth_error_set(err, -r, "write '%s'", path);
+	}
+	json_decref(cfg);
+	return r;
 }
 
 /* The container's cgroupsPath: "<parent>/<id>" with the cgroupfs driver, "<slice>:berth:<id>"
@@ -650,13 +715,13 @@ static int create_mounted(struct berth_engine *e, const struct berth_run_opts *o
 		goto fail;
 	/* --pid, --ipc: what the record says (inspect's PidMode, IpcMode; who may join) */
 	if (o->pid_container)
-		r = ns_of_container(s, false, o->pid_container, &rec.pid_mode, &pidns_path, err);
+		r = ns_of_container(s, "pid", o->pid_container, &rec.pid_mode, &pidns_path, err);
 	else if (o->host_pid && !(rec.pid_mode = strdup("host")))
 		r = berth_error_set(err, ENOMEM, "--pid host");
 	if (r < 0)
 		goto fail;
 	if (o->ipc_container)
-		r = ns_of_container(s, true, o->ipc_container, &rec.ipc_mode, &ipcns_path, err);
+		r = ns_of_container(s, "ipc", o->ipc_container, &rec.ipc_mode, &ipcns_path, err);
 	else if ((o->host_ipc || o->ipc_shareable) &&
 		 !(rec.ipc_mode = strdup(o->host_ipc ? "host" : "shareable")))
 		r = berth_error_set(err, ENOMEM, "--ipc");
@@ -1140,6 +1205,9 @@ int berth_engine_start(struct berth_engine *e, const char *key, const struct ber
 			(void)unlink(marker);
 	}
 	r = record_write(c.dir, &c.rec, err);
+	if (r < 0)
+		return r;
+	r = rejoin_namespaces(s, &c, err);
 	if (r < 0)
 		return r;
 	return start_dir(s, &c, false, attach, ret_status, err);

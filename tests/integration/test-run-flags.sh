@@ -390,3 +390,34 @@ test_pid_and_ipc_of_another_container() {
 	engine rm -f donor priv stopped >/dev/null
 	assert_eq "" "$(engine ps -aq)"
 }
+
+# a container that joins another's namespaces joins them as they are at each of its
+# starts, as docker's: after the donor restarted (another init), and not once it stopped
+test_joined_namespaces_are_resolved_at_each_start() {
+	import_probe_image bb
+	local id ns
+	engine run -d --name donor --ipc shareable --network none "$(cgp)" bb sleep 600 >/dev/null
+	engine create --name joiner --pid container:donor --ipc container:donor \
+		--network container:donor "$(cgp)" bb sleep 601 >/dev/null
+	engine restart -t 0 donor >/dev/null
+	engine start joiner >/dev/null
+	for ns in pid ipc net; do
+		assert_eq "$(engine exec donor readlink /proc/self/ns/$ns)" \
+			"$(engine exec joiner readlink /proc/self/ns/$ns)"
+	done
+	assert_contains "$(engine exec donor ps -o args)" "sleep 601"
+	engine create --name pidonly --pid container:donor --network none "$(cgp)" bb true >/dev/null
+	id=$(engine inspect -f '{{.Id}}' donor)
+	engine stop -t 0 joiner >/dev/null
+	engine stop -t 0 donor >/dev/null
+	run engine start joiner
+	assert_ne 0 "$status"
+	assert_contains "$output" "--network container:$id: container $id is not running"
+	assert_eq "exited" "$(engine inspect -f '{{.State.Status}}' joiner)"
+	run engine start pidonly
+	assert_ne 0 "$status"
+	assert_contains "$output" "cannot join PID of a non running container: $id"
+	assert_eq "created" "$(engine inspect -f '{{.State.Status}}' pidonly)"
+	engine rm -f joiner pidonly donor >/dev/null
+	assert_eq "" "$(engine ps -aq)"
+}
