@@ -407,8 +407,11 @@ static int mounts(struct create_ctx *c, json_t *hc, char ***volumes, char ***tmp
 	return 0;
 }
 
-/* a namespace mode: "" and "private" are berth's default, "host" the host's */
-static int ns_mode(struct create_ctx *c, json_t *hc, const char *key, bool *host)
+/* a namespace mode: "" and "private" are berth's default, "host" the host's,
+ * "container:NAME" another's (where container is not NULL), "shareable" (where shareable
+ * is not NULL) a private one others may join */
+static int ns_mode(struct create_ctx *c, json_t *hc, const char *key, bool *host,
+		   const char **container, bool *shareable)
 {
 	const char *m = NULL;
 	int r = get_str(c, hc, key, "HostConfig", &m);
@@ -416,11 +419,18 @@ static int ns_mode(struct create_ctx *c, json_t *hc, const char *key, bool *host
 	if (r < 0)
 		return r;
 	*host = streq_ptr(m, "host");
-	if (m && !*host && !streq(m, "private") && !streq(m, "shareable"))
-		return http_error(c->x->conn, 400, "HostConfig.%s '%s' is not supported by berth",
-				  key, m),
-		       -EINVAL;
-	return 0;
+	if (!m || *host || streq(m, "private"))
+		return 0;
+	if (container && startswith(m, "container:") && m[10]) {
+		*container = m + 10;
+		return 0;
+	}
+	if (shareable && streq(m, "shareable")) {
+		*shareable = true;
+		return 0;
+	}
+	return http_error(c->x->conn, 400, "HostConfig.%s '%s' is not supported by berth", key, m),
+	       -EINVAL;
 }
 
 static int security_opts(struct create_ctx *c, json_t *hc, struct berth_run_opts *o)
@@ -511,6 +521,10 @@ static int endpoints(struct create_ctx *c, json_t *body, struct berth_run_opts *
 		r = get_strv(c, ep, "Aliases", "EndpointsConfig", &aliases);
 		if (r < 0)
 			return r;
+		/* API 1.44: the MAC is the endpoint's */
+		if (!o->mac_address &&
+		    (r = get_str(c, ep, "MacAddress", "EndpointsConfig", &o->mac_address)) < 0)
+			return r;
 		if (ipam && json_is_object(ipam)) {
 			r = get_str(c, ipam, "IPv4Address", "IPAMConfig", &ip);
 			if (r < 0)
@@ -599,10 +613,8 @@ static int parse_create(struct create_ctx *c, json_t *body, struct berth_run_opt
 			     (const char *const[]){ "OnBuild", "Shell", "NetworkDisabled", NULL })) <
 	    0)
 		return r;
-	if ((r = get_str(c, body, "MacAddress", "Config", &s)) < 0)
+	if ((r = get_str(c, body, "MacAddress", "Config", &o->mac_address)) < 0)
 		return r;
-	if (s)
-		return bad(c, "%s is not supported by berth", "Config.MacAddress"), -EINVAL;
 	ports = json_object_get(body, "ExposedPorts");
 	if (ports && json_is_object(ports) && json_object_size(ports) > 0) {
 		char ***l = new_list(c);
@@ -653,9 +665,10 @@ static int parse_create(struct create_ctx *c, json_t *body, struct berth_run_opt
 	    (r = get_int(c, hc, "CpuQuota", "HostConfig", &o->cpu_quota)) < 0 ||
 	    (r = get_int(c, hc, "ShmSize", "HostConfig", &o->shm_size)) < 0 ||
 	    (r = get_bool(c, hc, "Init", "HostConfig", &o->init)) < 0 ||
-	    (r = ns_mode(c, hc, "PidMode", &o->host_pid)) < 0 ||
-	    (r = ns_mode(c, hc, "IpcMode", &o->host_ipc)) < 0 ||
-	    (r = ns_mode(c, hc, "UTSMode", &o->host_uts)) < 0 ||
+	    (r = ns_mode(c, hc, "PidMode", &o->host_pid, &o->pid_container, NULL)) < 0 ||
+	    (r = ns_mode(c, hc, "IpcMode", &o->host_ipc, &o->ipc_container, &o->ipc_shareable)) <
+		0 ||
+	    (r = ns_mode(c, hc, "UTSMode", &o->host_uts, NULL, NULL)) < 0 ||
 	    (r = security_opts(c, hc, o)) < 0 ||
 	    (r = mounts(c, hc, &o->volumes, &o->tmpfs)) < 0 ||
 	    (r = unsupported(c, hc, "HostConfig", unsupported_host)) < 0)
