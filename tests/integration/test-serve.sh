@@ -262,3 +262,18 @@ test_docker_run_publishes_ports_exactly_as_asked() {
 	assert_eq "$(engine ps -aq)" ""
 	serve_stop
 }
+
+test_create_fields_of_the_run_flags_mac_and_namespaces() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name donor --ipc shareable --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 1000 >/dev/null
+	dk run -d --name joiner --pid container:donor --ipc container:donor \
+		--mac-address 02:42:ac:11:00:99 --cgroup-parent "$BERTH_TEST_CGROUP" bb sleep 1001 >/dev/null
+	assert_eq "$(engine exec joiner cat /sys/class/net/eth0/address)" "02:42:ac:11:00:99"
+	assert_eq "$(engine exec joiner readlink /proc/1/ns/ipc)" "$(engine exec donor readlink /proc/1/ns/ipc)"
+	run engine exec joiner ps
+	assert_contains "$output" "sleep 1000"
+	dk rm -f joiner donor >/dev/null
+	serve_stop
+}
