@@ -80,6 +80,7 @@ int api_dispatch(struct api_ctx *x)
 		api_container_routes,
 		api_image_routes,
 		api_archive_routes,
+		api_registry_routes,
 	};
 	struct http_req *r = x->req;
 	bool path_known = false;

@@ -404,6 +404,30 @@ char *http_query(const struct http_req *r, const char *key)
 	return NULL;
 }
 
+int http_query_all(const struct http_req *r, const char *key, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	size_t klen = strlen(key);
+
+	for (const char *p = r->query; p && *p;) {
+		const char *amp = strchrnul(p, '&'), *eq = memchr(p, '=', (size_t)(amp - p));
+		const char *kend = eq ? eq : amp;
+		_cleanup_free_ char *k = url_decode(p, (size_t)(kend - p), true);
+		_cleanup_free_ char *v = NULL;
+
+		if (!k)
+			return -ENOMEM;
+		if (strlen(k) == klen && memcmp(k, key, klen) == 0) {
+			v = eq ? url_decode(eq + 1, (size_t)(amp - eq - 1), true) : strdup("");
+			if (!v || strv_extend(&l, v) < 0)
+				return -ENOMEM;
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
 bool http_query_bool(const struct http_req *r, const char *key, bool def)
 {
 	_cleanup_free_ char *v = http_query(r, key);

@@ -69,6 +69,8 @@ int http_body_json(struct http_conn *c, struct http_req *r, json_t **ret);
 
 /* The query parameter key, decoded (NULL when absent). */
 char *http_query(const struct http_req *r, const char *key);
+/* Every value of the query parameter key, decoded (*ret NULL when absent). */
+int http_query_all(const struct http_req *r, const char *key, char ***ret);
 /* docker's booleans: "1", "true", "True" are true; absent: def. */
 bool http_query_bool(const struct http_req *r, const char *key, bool def);
 /* An integer parameter: def when absent; -EINVAL (answered 400) when not a number. */
@@ -139,6 +141,10 @@ extern const struct api_route api_system_routes[];
 extern const struct api_route api_container_routes[];
 extern const struct api_route api_image_routes[];
 extern const struct api_route api_archive_routes[];
+extern const struct api_route api_registry_routes[];
+
+/* POST /images/create?fromSrc= (serve-images.c; a pull is serve-registry.c's) */
+int api_image_import(struct api_ctx *x, const char *src);
 
 /* POST /containers/create (serve-create.c) */
 int api_container_create(struct api_ctx *x);

@@ -607,6 +607,13 @@ int berth_engine_image_remove(struct berth_engine *e, const char *ref_or_id, boo
 int berth_engine_image_prune(struct berth_engine *e, bool all, char ***ret_deleted,
 			     uint64_t *ret_reclaimed, struct berth_error **err);
 
+/* berth_engine_image_prune() of the images that pass filters as system prune takes them
+ * ("until=TIME", "label=K[=V]", "label!=K[=V]"; NULL: all of them); -EINVAL "invalid
+ * filter 'KEY'" for others. */
+int berth_engine_image_prune_filtered(struct berth_engine *e, bool all, char *const *filters,
+				      char ***ret_deleted, uint64_t *ret_reclaimed,
+				      struct berth_error **err);
+
 /* `berth commit`: the container's changes (its upper directory, less the engine's own
  * mount targets) as a new image on top of its image; o->created_by defaults to the
  * container's command. *ret_id is the new image's id. */

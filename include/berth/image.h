@@ -312,6 +312,10 @@ struct berth_registry_options {
 	/* docker's config.json with "auths"; NULL: $DOCKER_CONFIG/config.json, else
 	 * ~/.docker/config.json. */
 	const char *auth_file;
+	/* Credentials handed over by the caller (a server's X-Registry-Auth), used instead
+	 * of the auth file, which is then not read: user NULL means none (anonymous). */
+	bool given_credentials;
+	const char *user, *password;
 	/* One line per step ("Copying blob sha256:... done"); may be NULL. */
 	void (*progress)(const char *line, void *data);
 	void *progress_data;
@@ -380,6 +384,10 @@ void berth_search_results_free(struct berth_search_result *r, size_t n);
 int berth_registry_search(const char *registry, const char *term, unsigned limit,
 			  const struct berth_registry_options *o,
 			  struct berth_search_result **ret, size_t *ret_n, struct berth_error **err);
+
+/* berth_registry_login()'s check alone: nothing is stored. */
+int berth_registry_check_login(const char *registry, const char *user, const char *password,
+			       const struct berth_registry_options *o, struct berth_error **err);
 
 /* Remove the registry's entry from the auth file. -ENOENT when there is none. */
 int berth_registry_logout(const char *registry, const struct berth_registry_options *o,

@@ -447,6 +447,38 @@ static int prune_images_filtered(struct berth_engine *e, bool all, const struct 
 	return r;
 }
 
+int berth_engine_image_prune_filtered(struct berth_engine *e, bool all, char *const *filters,
+				      char ***ret_deleted, uint64_t *ret_reclaimed,
+				      struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	struct prune_filter f = {0};
+	_cleanup_strv_free_ char **deleted = NULL;
+	uint64_t before = 0, after = 0;
+	int r;
+
+	r = prune_filter_parse(filters, false, &f, err);
+	if (r < 0)
+		return r;
+	if (prune_filter_empty(&f))
+		return berth_engine_image_prune(e, all, ret_deleted, ret_reclaimed, err);
+	(void)berth_image_store_usage(s, &before, NULL);
+	deleted = calloc(1, sizeof(char *));
+	r = deleted ? prune_images_filtered(e, all, &f, &deleted, err)
+		    : berth_error_set(err, ENOMEM, "prune images");
+	prune_filter_clear(&f);
+	if (r < 0)
+		return r;
+	r = berth_image_gc(s, NULL, err);
+	if (r < 0)
+		return r;
+	(void)berth_image_store_usage(s, &after, NULL);
+	*ret_deleted = TAKE_PTR(deleted);
+	if (ret_reclaimed)
+		*ret_reclaimed = before > after ? before - after : 0;
+	return 0;
+}
+
 int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, char *const *filters,
 			      struct berth_system_prune_report *ret, struct berth_error **err)
 {

@@ -217,6 +217,15 @@ int cred_lookup(const struct berth_registry_options *o, const char *registry, ch
 	char *colon;
 	int r;
 
+	if (o && o->given_credentials) {
+		user = o->user ? strdup(o->user) : NULL;
+		pass = o->user ? strdup(o->password ? o->password : "") : NULL;
+		if (o->user && (!user || !pass))
+			return berth_error_set(err, ENOMEM, "credentials");
+		*ret_user = TAKE_PTR(user);
+		*ret_pass = TAKE_PTR(pass);
+		return 0;
+	}
 	r = cred_config_path(o, &path);
 	if (r == -ENOENT) {
 		*ret_user = *ret_pass = NULL;
@@ -317,8 +326,8 @@ static int cred_store(const struct berth_registry_options *o, const char *regist
 	return config_save(path, j, err);
 }
 
-int berth_registry_login(const char *registry, const char *user, const char *password,
-			 const struct berth_registry_options *o, struct berth_error **err)
+int berth_registry_check_login(const char *registry, const char *user, const char *password,
+			       const struct berth_registry_options *o, struct berth_error **err)
 {
 	struct reg_client *c = NULL;
 	_cleanup_free_ char *host = key_host(registry);
@@ -336,6 +345,18 @@ int berth_registry_login(const char *registry, const char *user, const char *pas
 	if (r >= 0)
 		r = reg_ping(c, err);
 	reg_client_free(c);
+	return r;
+}
+
+int berth_registry_login(const char *registry, const char *user, const char *password,
+			 const struct berth_registry_options *o, struct berth_error **err)
+{
+	_cleanup_free_ char *host = key_host(registry);
+	int r;
+
+	if (!host)
+		return berth_error_set(err, ENOMEM, "login");
+	r = berth_registry_check_login(registry, user, password, o, err);
 	if (r < 0)
 		return r;
 	return cred_store(o, host, user, password, err);

@@ -68,7 +68,8 @@ int reg_ref_parse(const char *s, struct reg_ref *ret, struct berth_error **err);
 int cred_config_path(const struct berth_registry_options *o, char **ret);
 /* The key docker's config.json uses for registry ("host:port"; the Hub's URL). */
 int cred_key(const char *registry, char **ret);
-/* Stored user and password for registry: 0 and both NULL when there are none. */
+/* Stored (or, o->given_credentials, given) user and password for registry: 0 and both
+ * NULL when there are none. */
 int cred_lookup(const struct berth_registry_options *o, const char *registry, char **ret_user,
 		char **ret_pass, struct berth_error **err);
 
