@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,60 +89,6 @@ static int cmd_network_create(int argc, char **argv, struct berth_cli *cli, stru
 	return 0;
 }
 
-/* docker's `network ls --filter`: name and id (regular expressions, as docker's
- * filters.Match), driver (bridge), scope (local), type (custom: all but "bridge",
- * builtin: "bridge"), label (KEY or KEY=VALUE) */
-static int network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
-			 struct berth_error **err)
-{
-	static const char *const keys[] = {"name", "id", "driver", "scope", "type", "label"};
-
-	for (char *const *f = filters; f && *f; f++) {
-		size_t kl = (size_t)(strchr(*f, '=') - *f);
-		bool ok = false;
-
-		for (size_t k = 0; k < ELEMENTSOF(keys); k++)
-			ok = ok || (strlen(keys[k]) == kl && !strncmp(keys[k], *f, kl));
-		if (!ok)
-			return berth_error_new(err, EINVAL, "invalid filter '%.*s'", (int)kl, *f);
-	}
-	*ret = true;
-	for (size_t k = 0; k < ELEMENTSOF(keys) && *ret; k++) {
-		bool present = false, any = false;
-
-		for (char *const *f = filters; f && *f; f++) {
-			const char *v = startswith(*f, keys[k]);
-			regex_t re;
-
-			if (!v || *v != '=')
-				continue;
-			v++;
-			present = true;
-			if (k <= 1) {
-				if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
-					return berth_error_new(
-					    err, EINVAL, "invalid filter '%s=%s'", keys[k], v);
-				any =
-				    any || regexec(&re, k == 0 ? n->name : n->id, 0, NULL, 0) == 0;
-				regfree(&re);
-			} else if (k == 2) {
-				any = any || streq(v, "bridge");
-			} else if (k == 3) {
-				any = any || streq(v, "local");
-			} else if (k == 5) {
-				any = any || labels_match(n->labels, v);
-			} else {
-				if (!streq(v, "custom") && !streq(v, "builtin"))
-					return berth_error_new(err, EINVAL,
-							       "invalid filter 'type=%s'", v);
-				any = any || streq(v, "builtin") == streq(n->name, "bridge");
-			}
-		}
-		*ret = !present || any;
-	}
-	return 0;
-}
-
 static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	enum { OPT_FORMAT = 0x100 };
@@ -201,7 +146,7 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 		struct berth_network_info probe = {.name = none, .id = none};
 		bool ok;
 
-		r = network_match(&probe, filters, &ok, err);
+		r = berth_network_match(&probe, filters, &ok, err);
 		if (r < 0)
 			return r;
 	}
@@ -218,7 +163,7 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 		const char *cells[4] = { id, l[i]->name, "bridge", "local" };
 		bool ok = false;
 
-		r = network_match(l[i], filters, &ok, err);
+		r = berth_network_match(l[i], filters, &ok, err);
 		if (r < 0 || !ok)
 			continue;
 		snprintf(id, sizeof(id), "%s", l[i]->id);

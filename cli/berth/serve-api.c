@@ -81,6 +81,7 @@ int api_dispatch(struct api_ctx *x)
 		api_image_routes,
 		api_archive_routes,
 		api_registry_routes,
+		api_network_routes,
 	};
 	struct http_req *r = x->req;
 	bool path_known = false;

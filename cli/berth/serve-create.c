@@ -673,6 +673,14 @@ static int parse_create(struct create_ctx *c, json_t *body, struct berth_run_opt
 	    (r = mounts(c, hc, &o->volumes, &o->tmpfs)) < 0 ||
 	    (r = unsupported(c, hc, "HostConfig", unsupported_host)) < 0)
 		return r;
+	/* docker's CLI sends Dns, DnsSearch and DnsOptions as [] when none is given: no
+	 * part of resolv.conf replaced (--dns's nameservers would be none at all) */
+	if (o->dns && !o->dns[0])
+		o->dns = NULL;
+	if (o->dns_search && !o->dns_search[0])
+		o->dns_search = NULL;
+	if (o->dns_options && !o->dns_options[0])
+		o->dns_options = NULL;
 	if ((r = get_int(c, hc, "NanoCpus", "HostConfig", &v)) < 0)
 		return r;
 	o->cpus = (double)v / 1e9;

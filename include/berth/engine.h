@@ -495,6 +495,14 @@ int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret,
 		       struct berth_error **err);
 void berth_network_info_list_free(struct berth_network_info **l, size_t n);
 
+/* docker's `network ls --filter` ("key=value"): name and id (regular expressions, as
+ * docker's filters.Match), driver (bridge), scope (local), type (custom: all but
+ * "bridge", builtin: "bridge"), label (KEY or KEY=VALUE); values of one key OR'ed, keys
+ * AND'ed. *ret: whether n passes. -EINVAL "invalid filter 'KEY'" for a key it does not
+ * know, or a bad value. */
+int berth_network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
+			struct berth_error **err);
+
 struct berth_network_opts {
 	const char *subnet;  /* "a.b.c.d/N", NULL: the next free /16 */
 	const char *gateway; /* NULL: the subnet's first address */

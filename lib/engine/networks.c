@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <regex.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -98,6 +99,57 @@ int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret,
 	}
 	*ret = l;
 	*ret_n = n;
+	return 0;
+}
+
+int berth_network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
+			struct berth_error **err)
+{
+	static const char *const keys[] = {"name", "id", "driver", "scope", "type", "label"};
+
+	for (char *const *f = filters; f && *f; f++) {
+		size_t kl = (size_t)(strchr(*f, '=') - *f);
+		bool ok = false;
+
+		for (size_t k = 0; k < ELEMENTSOF(keys); k++)
+			ok = ok || (strlen(keys[k]) == kl && !strncmp(keys[k], *f, kl));
+		if (!ok)
+			return berth_error_new(err, EINVAL, "invalid filter '%.*s'", (int)kl, *f);
+	}
+	*ret = true;
+	for (size_t k = 0; k < ELEMENTSOF(keys) && *ret; k++) {
+		bool present = false, any = false;
+
+		for (char *const *f = filters; f && *f; f++) {
+			const char *v = startswith(*f, keys[k]);
+			regex_t re;
+
+			if (!v || *v != '=')
+				continue;
+			v++;
+			present = true;
+			if (k <= 1) {
+				if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+					return berth_error_new(
+					    err, EINVAL, "invalid filter '%s=%s'", keys[k], v);
+				any =
+				    any || regexec(&re, k == 0 ? n->name : n->id, 0, NULL, 0) == 0;
+				regfree(&re);
+			} else if (k == 2) {
+				any = any || streq(v, "bridge");
+			} else if (k == 3) {
+				any = any || streq(v, "local");
+			} else if (k == 5) {
+				any = any || labels_match(n->labels, v);
+			} else {
+				if (!streq(v, "custom") && !streq(v, "builtin"))
+					return berth_error_new(err, EINVAL,
+							       "invalid filter 'type=%s'", v);
+				any = any || streq(v, "builtin") == streq(n->name, "bridge");
+			}
+		}
+		*ret = !present || any;
+	}
 	return 0;
 }
 
