@@ -82,6 +82,7 @@ int api_dispatch(struct api_ctx *x)
 		api_archive_routes,
 		api_registry_routes,
 		api_network_routes,
+		api_volume_routes,
 	};
 	struct http_req *r = x->req;
 	bool path_known = false;

@@ -469,6 +469,13 @@ int berth_engine_inspect(struct berth_engine *e, const char *name_or_id, char **
 /* `berth volume`: the store's named volumes, <store>/volumes/<name>/_data. */
 int berth_volume_list(struct berth_engine *e, char ***ret_names, struct berth_error **err);
 void berth_volume_list_free(char **names);
+/* docker's `volume ls --filter` ("key=value") on *names (replaced by those that pass):
+ * name (a regular expression), dangling=true|false (no container mounts it), driver
+ * (local), label (berth's volumes have none: no volume passes); values of one key OR'ed,
+ * keys AND'ed. -EINVAL "invalid filter 'KEY'" for a key it does not know, or a bad
+ * value. */
+int berth_volume_filter(struct berth_engine *e, char ***names, char *const *filters,
+			struct berth_error **err);
 /* name NULL: a random one; *ret_name the volume's name. Creating one that exists is no
  * error (docker's behaviour). */
 int berth_volume_create(struct berth_engine *e, const char *name, char **ret_name,

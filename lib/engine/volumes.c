@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -34,6 +35,93 @@ int berth_volume_list(struct berth_engine *e, char ***ret, struct berth_error **
 	r = dir_list_marked(dir, "volume.json", volume_name_valid, ret);
 	if (r < 0)
 		return berth_error_set(err, -r, "list '%s'", dir);
+	return 0;
+}
+
+int berth_volume_filter(struct berth_engine *engine, char ***names, char *const *filters,
+			struct berth_error **err)
+{
+	_cleanup_strv_free_ char **used = NULL, **kept = NULL;
+	bool need_used = false;
+	int r;
+
+	for (char *const *f = filters; f && *f; f++) {
+		const char *v = strchr(*f, '=') + 1;
+		size_t kl = (size_t)(v - 1 - *f);
+
+		if (!strncmp(*f, "name", kl) && kl == 4)
+			continue;
+		if (!strncmp(*f, "driver", kl) && kl == 6)
+			continue;
+		if (!strncmp(*f, "label", kl) && kl == 5)
+			continue;
+		if (!strncmp(*f, "dangling", kl) && kl == 8) {
+			if (!streq(v, "true") && !streq(v, "false") && !streq(v, "1") &&
+			    !streq(v, "0"))
+				return berth_error_new(err, EINVAL, "invalid filter 'dangling=%s'",
+						       v);
+			need_used = true;
+			continue;
+		}
+		return berth_error_new(err, EINVAL, "invalid filter '%.*s'", (int)kl, *f);
+	}
+	if (!filters || !filters[0])
+		return 0;
+	if (need_used) {
+		struct berth_ctr_info **l = NULL;
+		size_t n = 0;
+
+		r = berth_engine_list(engine, true, &l, &n, err);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			for (char **v = l[i]->volumes; v && *v; v++)
+				if (!strv_contains(used, *v) && strv_extend(&used, *v) < 0) {
+					berth_ctr_info_list_free(l, n);
+					return berth_error_set(err, ENOMEM, "volume ls");
+				}
+		berth_ctr_info_list_free(l, n);
+	}
+	kept = calloc(1, sizeof(char *));
+	if (!kept)
+		return berth_error_set(err, ENOMEM, "volume ls");
+	for (char **name = *names; *name; name++) {
+		static const char *const keys[] = {"name", "driver", "label", "dangling"};
+		bool ok = true;
+
+		/* each key: one of its values matches */
+		for (size_t k = 0; k < ELEMENTSOF(keys) && ok; k++) {
+			bool present = false, any = false;
+
+			for (char *const *f = filters; *f; f++) {
+				const char *v = startswith(*f, keys[k]);
+				regex_t re;
+
+				if (!v || *v != '=')
+					continue;
+				v++;
+				present = true;
+				if (k == 0) {
+					if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+						return berth_error_new(
+						    err, EINVAL, "invalid filter 'name=%s'", v);
+					any = any || regexec(&re, *name, 0, NULL, 0) == 0;
+					regfree(&re);
+				} else if (k == 1) {
+					any = any || streq(v, "local");
+				} else if (k == 3) {
+					bool dangling = streq(v, "true") || streq(v, "1");
+
+					any = any || dangling != strv_contains(used, *name);
+				}
+			}
+			ok = !present || any;
+		}
+		if (ok && strv_extend(&kept, *name) < 0)
+			return berth_error_set(err, ENOMEM, "volume ls");
+	}
+	strv_free(*names);
+	*names = TAKE_PTR(kept);
 	return 0;
 }
 

@@ -97,3 +97,51 @@ test_docker_network_connect_disconnect_prune() {
 	assert_status 0 dk rm -f c
 	serve_stop
 }
+
+test_docker_volume_create_use_ls_inspect_rm_prune() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	assert_status 0 dk volume create v1
+	assert_eq "$output" "v1"
+	# one container writes into it, another reads it
+	assert_status 0 dk run --rm -v v1:/data "$(cgp)" bb sh -c 'echo kept > /data/f'
+	assert_status 0 dk run --rm -v v1:/data "$(cgp)" bb cat /data/f
+	assert_eq "$output" "kept"
+	assert_status 0 dk volume ls --format '{{.Driver}} {{.Name}}'
+	assert_eq "$output" "local v1"
+	assert_eq "$(dk volume ls -q --filter name=v)" "v1"
+	assert_eq "$(dk volume ls -q --filter dangling=false)" ""
+	run dk volume inspect -f '{{.Name}} {{.Driver}} {{.Scope}} {{.Mountpoint}}' v1
+	assert_eq 0 "$status" "$output"
+	assert_eq "$output" "v1 local local $BERTH_STORE/volumes/v1/_data"
+	assert_eq "$(cat "$BERTH_STORE/volumes/v1/_data/f")" "kept"
+	# labels are refused by name, not dropped
+	assert_status 1 dk volume create --label a=b v2
+	assert_contains "$output" "Labels is not supported by berth"
+	# in use (by a stopped container too): dockerd's 409, docker exits 1
+	dk create --name user -v v1:/data "$(cgp)" bb true >/dev/null
+	assert_status 1 dk volume rm v1
+	assert_contains "$output" "volume is in use"
+	assert_eq "$(dk volume ls -q --filter dangling=false)" "v1"
+	assert_status 1 dk volume inspect nosuch
+	assert_contains "$output" "no such volume"
+	assert_status 0 dk rm user
+	# an anonymous volume left by a container removed without -v: prune takes it, and
+	# the named one only with -a
+	dk run --name anon -v /scratch "$(cgp)" bb sh -c 'head -c 4096 /dev/zero > /scratch/z'
+	local anon
+	anon=$(dk inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon)
+	[[ -n $anon ]] || fail "no anonymous volume: $(dk inspect anon)"
+	dk rm anon >/dev/null
+	assert_status 0 dk volume prune -f
+	assert_contains "$output" "Deleted Volumes:"
+	assert_contains "$output" "$anon"
+	assert_contains "$output" "Total reclaimed space: 4.096kB"
+	assert_eq "$(dk volume ls -q)" "v1"
+	assert_status 0 dk volume prune -af
+	assert_contains "$output" "v1"
+	assert_eq "$(dk volume ls -q)" ""
+	assert_status 0 dk volume rm -f v1
+	serve_stop
+}
