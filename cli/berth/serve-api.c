@@ -83,6 +83,7 @@ int api_dispatch(struct api_ctx *x)
 		api_registry_routes,
 		api_network_routes,
 		api_volume_routes,
+		api_exec_routes,
 	};
 	struct http_req *r = x->req;
 	bool path_known = false;

@@ -147,6 +147,7 @@ extern const struct api_route api_registry_routes[];
 int api_image_import(struct api_ctx *x, const char *src);
 extern const struct api_route api_network_routes[];
 extern const struct api_route api_volume_routes[];
+extern const struct api_route api_exec_routes[];
 
 /* POST /containers/create (serve-create.c) */
 int api_container_create(struct api_ctx *x);

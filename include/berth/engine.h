@@ -280,12 +280,58 @@ struct berth_engine_exec_opts {
 /* `berth exec`: run a command in the running container (every namespace and its
  * cgroup; in-process, not through the monitor), its stdio io's (stdin only with
  * o->interactive; with o->tty its terminal proxied to io->in and io->out). *ret_status
- * is its exit status (0 when detached: io is not used then, and may be NULL).
+ * is its exit status (0 when detached: io is not used then, and may be NULL). With
+ * io->multiplex or io->no_signals (a server's connection) the engine relays the
+ * process's stdio itself, through pipes or its terminal, and forwards no signal.
  * -EINVAL when the container does not run or io is missing, -EBUSY when it is paused;
  * err->kind tells a command not found or not executable apart, as for run. */
 int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
 		      int *ret_status, struct berth_error **err);
+
+/*
+ * docker's exec instances (the Engine API's POST /containers/{id}/exec, then
+ * /exec/{id}/start and /exec/{id}/json, each maybe from another process): a record each
+ * in the container's directory, gone with the container.
+ */
+struct berth_exec_instance {
+	char *id; /* 64 hex digits */
+	char *container_id;
+	struct berth_engine_exec_opts opts; /* interactive: docker's AttachStdin; detach: of
+					     * its start */
+	bool attach_stdout, attach_stderr;
+	unsigned console_h, console_w; /* its terminal's first size; 0: none given */
+	bool started;		       /* its start came (it runs only once) */
+	bool running;		       /* its process runs */
+	bool exited; /* exit_code is its process's (not detached: a detached one's end
+		      * is not seen) */
+	int exit_code;
+	pid_t pid; /* once started */
+};
+void berth_exec_instance_clear(struct berth_exec_instance *x);
+
+/* A new exec instance of the running container from o's opts, attach_*, console_*
+ * (the rest is ignored); *ret_id its id. -ENOENT: no such container; -EBUSY: it does not
+ * run (docker's 409); -EINVAL: no command. */
+int berth_exec_create(struct berth_engine *e, const char *name_or_id,
+		      const struct berth_exec_instance *o, char **ret_id, struct berth_error **err);
+
+/* The exec instance id: -ENOENT "No such exec instance: ID". */
+int berth_exec_get(struct berth_engine *e, const char *id, struct berth_exec_instance *ret,
+		   struct berth_error **err);
+
+/* Run it as berth_engine_exec() runs a command (io relayed; io->multiplex and
+ * io->no_signals honoured), recording its pid while it runs and its exit code
+ * (*ret_status) before this returns; detached, return once it runs. -EBUSY: it was
+ * started already ("is already running", "has already run"); the errors of
+ * berth_engine_exec() otherwise (the exit code recorded then: 127 for a command not
+ * found, else 126). */
+int berth_exec_start(struct berth_engine *e, const char *id, bool detach,
+		     const struct berth_stdio *io, int *ret_status, struct berth_error **err);
+
+/* The size of its terminal (none: no error). -EBUSY: it does not run. */
+int berth_exec_resize(struct berth_engine *e, const char *id, unsigned h, unsigned w,
+		      struct berth_error **err);
 
 /* `berth rename`: the container's new name (running or not), unique as at create:
  * -EEXIST with docker's Conflict message when another container has it, -EINVAL when it

@@ -140,6 +140,8 @@ struct berth_exec_opts {
 	bool detach;                 /* return once it runs; no wait, no proxy */
 	pid_t *ret_pid;		     /* detached, not NULL: its pid (our child, for the
 				      * caller to wait for) */
+	int *ret_pty;		     /* detached with tty, not NULL and no console_socket:
+				      * the terminal's master, the caller's to proxy */
 	const char *console_socket;
 	const char *pid_file;
 	const char *cwd;             /* NULL: the container's process.cwd */

@@ -5,9 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +20,7 @@
 #include "berth/image.h"
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
+#include "exec.h"
 #include "ocigen.h"
 #include "berth/record.h"
 #include "berth/util.h"
@@ -52,16 +57,130 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 	return 0;
 }
 
-int berth_engine_exec(struct berth_engine *e, const char *key,
-		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
-		      int *ret_status, struct berth_error **err)
+/* One piece of the process's output to the caller: its own fd per stream, or docker's
+ * frame on io->out (multiplex without a terminal). */
+static int relay_write(const struct berth_stdio *io, bool raw, int stream, const char *buf,
+		       size_t n)
+{
+	char frame[8 + 16384];
+
+	if (io->multiplex && !raw) {
+		frame[0] = (char)stream;
+		frame[1] = frame[2] = frame[3] = 0;
+		frame[4] = (char)(n >> 24);
+		frame[5] = (char)(n >> 16);
+		frame[6] = (char)(n >> 8);
+		frame[7] = (char)n;
+		memcpy(frame + 8, buf, n);
+		return io->out >= 0 ? loop_write(io->out, frame, n + 8) : 0;
+	}
+	if (stream == 2 && !raw)
+		return io->err >= 0 ? loop_write(io->err, buf, n) : 0;
+	return io->out >= 0 ? loop_write(io->out, buf, n) : 0;
+}
+
+/*
+ * The exec'd process's stdio relayed here, not by the runtime's foreground proxy, for a
+ * caller whose signals are not the process's and whose out may take docker's frames (a
+ * server's connection): in (when in_w >= 0) to in_w, out_r and err_r (or the terminal's
+ * master, pty) to io, until pid (our child) exits; what it wrote until then is passed on.
+ * *ret_status: its exit code, 128 + the signal that killed it.
+ */
+static int exec_relay(pid_t pid, int in_w, int out_r, int err_r, int pty,
+		      const struct berth_stdio *io, int *ret_status, struct berth_error **err)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int outs[2] = {pty >= 0 ? pty : out_r, pty >= 0 ? -1 : err_r};
+	bool in_open = in_w >= 0 && io->in >= 0, exited = false;
+	char buf[16384];
+	int status = 0;
+
+	if (pidfd < 0)
+		return berth_error_set(err, errno, "exec: pidfd_open %d", (int)pid);
+	for (int i = 0; i < 2; i++)
+		if (outs[i] >= 0)
+			(void)fd_set_nonblock(outs[i], true);
+	while (!exited || outs[0] >= 0 || outs[1] >= 0) {
+		struct pollfd p[4] = {
+		    {.fd = outs[0], .events = POLLIN},
+		    {.fd = outs[1], .events = POLLIN},
+		    {.fd = in_open ? io->in : -1, .events = POLLIN},
+		    {.fd = exited ? -1 : pidfd, .events = POLLIN},
+		};
+		int k = poll(p, 4, exited ? 0 : -1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return berth_error_set(err, errno, "exec: poll");
+		/* it exited and nothing more is there to read: the end (a process it left
+		 * behind may hold the output open) */
+		if (k == 0 && exited)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (outs[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(outs[i], buf, sizeof(buf));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			/* a terminal's master answers EIO once its last slave is closed */
+			if (n <= 0) {
+				if (outs[i] != pty)
+					close(outs[i]);
+				outs[i] = -1;
+				continue;
+			}
+			(void)relay_write(io, pty >= 0, i + 1, buf, (size_t)n);
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(io->in, buf, sizeof(buf));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || loop_write(in_w, buf, (size_t)n) < 0) {
+				/* the caller's end of input: the process's, without a terminal
+				 * (a terminal's is the user's ^D, which came through it) */
+				in_open = false;
+				if (pty < 0) {
+					close(in_w);
+					in_w = -1;
+				}
+			}
+		}
+		if (p[3].revents & POLLIN) {
+			int st;
+
+			if (waitpid(pid, &st, WNOHANG) == pid) {
+				exited = true;
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			}
+		}
+	}
+	if (in_w >= 0 && pty < 0)
+		close(in_w);
+	for (int i = 0; i < 2; i++)
+		if (outs[i] >= 0 && outs[i] != pty)
+			close(outs[i]);
+	*ret_status = status;
+	return 0;
+}
+
+int engine_exec(struct berth_engine *e, const char *key, const struct berth_engine_exec_opts *o,
+		const struct berth_stdio *io, const char *id, const struct exec_hooks *h,
+		int *ret_status, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(running_release) struct running r = { 0 };
-	_cleanup_close_ int devnull = -EBADF;
+	_cleanup_close_ int devnull = -EBADF, pty = -EBADF;
 	_cleanup_free_ char *rootfs = NULL, *joined = NULL;
 	char exec_id[65] = "", code[16], *action;
 	struct berth_event_attr a[] = {{"execID", exec_id}};
+	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+	/* relayed here: docker's frames, or a caller whose signals are its own */
+	bool relay = !o->detach && io && (io->multiplex || io->no_signals);
+	pid_t pid = 0;
 	struct berth_exec_opts eo = {
 		.args = o->cmd,
 		.tty = o->tty,
@@ -70,6 +189,14 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 		.env = o->env,
 		.all_caps = o->privileged,
 		.stdio = { -1, -1, -1 },
+	    .args = o->cmd,
+	    .tty = o->tty,
+	    .detach = o->detach || relay,
+	    .ret_pid = &pid,
+	    .ret_pty = relay ? &pty : NULL,
+	    .cwd = o->workdir,
+	    .env = o->env,
+	    .stdio = {-1, -1, -1},
 	};
 	int k;
 
@@ -95,16 +222,29 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 	}
 	/* docker: without -i the process's stdin is closed (here: /dev/null); detached,
 	 * none of its stdio is the caller's. What io lacks is /dev/null too: never an fd of
-	 * this process (the runtime's -1 would be ours) */
-	if (!o->detach) {
+	 * this process (the runtime's -1 would be ours). Relayed, the process has pipes
+	 * (or its terminal) instead of io. */
+	if (relay && !o->tty) {
+		for (int i = 0; i < 3; i++) {
+			if (i == 0 && !o->interactive)
+				continue;
+			if (pipe2(pipes[i], O_CLOEXEC) < 0) {
+				k = berth_error_set(err, errno, "exec in '%s': pipe", key);
+				goto out;
+			}
+			eo.stdio[i] = pipes[i][i == 0 ? 0 : 1];
+		}
+	} else if (!o->detach && !relay) {
 		eo.stdio[0] = o->interactive ? io->in : -1;
 		eo.stdio[1] = io->out;
 		eo.stdio[2] = io->err;
 	}
 	if (eo.stdio[0] < 0 || eo.stdio[1] < 0 || eo.stdio[2] < 0) {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0)
-			return berth_error_set(err, errno, "open '/dev/null'");
+		if (devnull < 0) {
+			k = berth_error_set(err, errno, "open '/dev/null'");
+			goto out;
+		}
 		for (int i = 0; i < 3; i++)
 			if (eo.stdio[i] < 0)
 				eo.stdio[i] = devnull;
@@ -112,8 +252,12 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 	/* docker's events: exec_create and exec_start with the command in the action,
 	 * exec_die with its exit code, each with the exec's id */
 	joined = strv_join(o->cmd, " ");
-	if (!joined || random_hex_id(exec_id) < 0)
-		return berth_error_set(err, ENOMEM, "exec in '%s'", key);
+	if (id)
+		snprintf(exec_id, sizeof(exec_id), "%s", id);
+	if (!joined || (!id && random_hex_id(exec_id) < 0)) {
+		k = berth_error_set(err, ENOMEM, "exec in '%s'", key);
+		goto out;
+	}
 	action = xasprintf("exec_create: %s", joined);
 	if (action)
 		(void)record_event(berth_store_root(s), &r.c.rec, action, a, ELEMENTSOF(a));
@@ -123,6 +267,20 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 		(void)record_event(berth_store_root(s), &r.c.rec, action, a, ELEMENTSOF(a));
 	free(action);
 	k = berth_container_exec(r.c.rtroot, r.c.rec.id, &eo, ret_status, err);
+	/* the process's ends are its own now */
+	for (int i = 0; i < 3; i++) {
+		if (pipes[i][i == 0 ? 0 : 1] >= 0)
+			close(pipes[i][i == 0 ? 0 : 1]);
+		pipes[i][i == 0 ? 0 : 1] = -1;
+	}
+	if (k >= 0 && pid > 0 && h && h->started)
+		h->started(pid, h->userdata);
+	if (k >= 0 && relay) {
+		k = exec_relay(pid, o->tty ? (o->interactive ? pty : -1) : pipes[0][1], pipes[1][0],
+			       pipes[2][0], pty, io, ret_status, err);
+		/* exec_relay closed them */
+		pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
+	}
 	if (k >= 0 && o->detach)
 		*ret_status = 0;
 	if (k >= 0 && !o->detach) {
@@ -131,7 +289,19 @@ int berth_engine_exec(struct berth_engine *e, const char *key,
 		snprintf(code, sizeof(code), "%d", *ret_status);
 		(void)record_event(berth_store_root(s), &r.c.rec, "exec_die", d, ELEMENTSOF(d));
 	}
+out:
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (pipes[i][j] >= 0)
+				close(pipes[i][j]);
 	return k;
+}
+
+int berth_engine_exec(struct berth_engine *e, const char *key,
+		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,
+		      int *ret_status, struct berth_error **err)
+{
+	return engine_exec(e, key, o, io, NULL, NULL, ret_status, err);
 }
 
 int berth_engine_pause(struct berth_engine *e, const char *key, bool pause,

@@ -299,6 +299,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 		r = foreground_wait(&fg, pid, pty, o->stdio[0], o->stdio[1], ret_status, err);
 	else if (o->ret_pid)
 		*o->ret_pid = pid;
+	if (r >= 0 && o->detach && o->ret_pty && pty >= 0)
+		*o->ret_pty = TAKE_FD(pty);
 	goto out;
 fail_kill:
 	kill(pid, SIGKILL);

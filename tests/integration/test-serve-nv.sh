@@ -145,3 +145,60 @@ test_docker_volume_create_use_ls_inspect_rm_prune() {
 	assert_status 0 dk volume rm -f v1
 	serve_stop
 }
+
+test_docker_exec_output_stdin_exit_codes_detach() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name c "$(cgp)" bb sleep 600 >/dev/null
+	assert_status 0 dk exec c echo hi
+	assert_eq "$output" "hi"
+	# the streams apart, as docker's frames keep them
+	assert_eq "$(dk exec c sh -c 'echo out; echo err >&2' 2>/dev/null)" "out"
+	assert_eq "$(dk exec c sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)" "err"
+	# stdin from the connection, its end the process's
+	assert_eq "$(echo in | dk exec -i c cat)" "in"
+	assert_eq "$(printf 'a\nb\n' | dk exec -i c wc -l)" "2"
+	# the exit code, kept for inspect
+	assert_status 7 dk exec c sh -c 'exit 7'
+	# -e, -w, -u
+	assert_eq "$(dk exec -e FOO=bar -w /tmp -u 1000 c sh -c 'echo $FOO $PWD $(id -u)')" "bar /tmp 1000"
+	# a command that does not exist: docker's 127
+	assert_status 127 dk exec c nosuchcommand
+	# detached: it runs on after docker returns
+	assert_status 0 dk exec -d c sh -c 'echo done > /tmp/detached; sleep 600'
+	assert_eq "$output" ""
+	wait_for 10 sh -c "'$DOCKER_CLI' exec c cat /tmp/detached | grep -q done"
+	assert_contains "$(engine top c)" "sleep 600"
+	# dockerd's 409 for a container that does not run, 404 for none
+	dk create --name stopped "$(cgp)" bb true >/dev/null
+	assert_status 1 dk exec stopped echo hi
+	assert_contains "$output" "is not running"
+	assert_status 1 dk exec nosuch echo hi
+	assert_contains "$output" "o such container: nosuch"
+	# an exec's record over the API: its exit code, and a second start refused
+	local id
+	id=$(curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"Cmd":["sh","-c","exit 3"],"AttachStdout":true}' http://x/v1.50/containers/c/exec | jq -r .Id)
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || fail "exec create answered '$id'"
+	run curl -s --unix-socket "$SOCK" http://x/v1.50/exec/$id/json
+	assert_eq "$(jq -c '[.Running, .ExitCode, .ProcessConfig.entrypoint, .ProcessConfig.arguments]' <<<"$output")" \
+		'[false,null,"sh",["-c","exit 3"]]'
+	run curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' -d '{"Detach":false}' \
+		http://x/v1.50/exec/$id/start
+	run curl -s --unix-socket "$SOCK" http://x/v1.50/exec/$id/json
+	assert_eq "$(jq -c '[.Running, .ExitCode, .ContainerID]' <<<"$output")" \
+		"[false,3,\"$(dk inspect -f '{{.Id}}' c)\"]"
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"Detach":false}' http://x/v1.50/exec/$id/start
+	assert_contains "$output" "has already run"
+	assert_contains "$output" " 409"
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" http://x/v1.50/exec/nosuch/json
+	assert_contains "$output" "No such exec instance: nosuch"
+	assert_contains "$output" " 404"
+	# gone with the container
+	assert_status 0 dk rm -f c stopped
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" http://x/v1.50/exec/$id/json
+	assert_contains "$output" " 404"
+	serve_stop
+}
