@@ -202,3 +202,18 @@ test_docker_exec_output_stdin_exit_codes_detach() {
 	assert_contains "$output" " 404"
 	serve_stop
 }
+
+test_docker_exec_with_a_terminal() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name t "$(cgp)" bb sleep 600 >/dev/null
+	# its terminal, raw on the connection, the size of ours (a moment after it starts:
+	# docker's CLI sends the size with the exec, then resizes)
+	run script -qec "stty rows 33 cols 91; '$DOCKER_CLI' exec -t t sh -c 'sleep 1; stty size; /probe tty; exit 5'" /dev/null
+	assert_eq 5 "$status" "$output"
+	assert_contains "$output" "33 91"
+	assert_contains "$output" "0:tty 1:tty 2:tty"
+	assert_status 0 dk rm -f t
+	serve_stop
+}
