@@ -184,19 +184,13 @@ int engine_exec(struct berth_engine *e, const char *key, const struct berth_engi
 	struct berth_exec_opts eo = {
 		.args = o->cmd,
 		.tty = o->tty,
-		.detach = o->detach,
+		.detach = o->detach || relay,
+		.ret_pid = &pid,
+		.ret_pty = relay ? &pty : NULL,
 		.cwd = o->workdir,
 		.env = o->env,
 		.all_caps = o->privileged,
 		.stdio = { -1, -1, -1 },
-	    .args = o->cmd,
-	    .tty = o->tty,
-	    .detach = o->detach || relay,
-	    .ret_pid = &pid,
-	    .ret_pty = relay ? &pty : NULL,
-	    .cwd = o->workdir,
-	    .env = o->env,
-	    .stdio = {-1, -1, -1},
 	};
 	int k;
 
