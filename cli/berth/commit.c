@@ -48,9 +48,8 @@ int cmd_commit(int argc, char **argv, struct berth_cli *cli, struct berth_error 
 			       "  -a, --author S        Author\n"
 			       "  -c, --change LINE     Apply a Dockerfile instruction (CMD, "
 			       "ENTRYPOINT,\n"
-			       "                        ENV, EXPOSE, LABEL, STOPSIGNAL, USER, "
-			       "VOLUME,\n"
-			       "                        WORKDIR) to the image config\n"
+			       "                        ENV, EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL,\n"
+			       "                        USER, VOLUME, WORKDIR) to the image config\n"
 			       "  -m, --message S       Commit message\n");
 			return 0;
 		default:

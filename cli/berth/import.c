@@ -19,7 +19,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "Options:\n"
 		   "  -c, --change LINE   Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV,\n"
-		   "                      EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)\n"
+		   "                      EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL, USER, VOLUME,\n"
+		   "                      WORKDIR)\n"
 		   "  -h, --help          Print this help\n");
 }
 

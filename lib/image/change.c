@@ -7,9 +7,13 @@
  *     ENV K=V [K2=V2...] | ENV K V  WORKDIR /dir    USER u[:g]
  *     LABEL k=v [k2=v2...]          EXPOSE 80[/tcp] [443/udp...]
  *     VOLUME /a [/b] | VOLUME ["/a"]   STOPSIGNAL SIGTERM
+ *     HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D]
+ *                 [--retries=N] CMD ["a","b"] | CMD a b      HEALTHCHECK NONE
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,9 @@
 #include "berth/cleanup.h"
 #include "config.h"
 #include "berth/util.h"
+
+/* json_decrefp() is jansson's own (2.9+). */
+#define _cleanup_json_ _cleanup_(json_decrefp)
 
 static json_t *obj_member(json_t *o, const char *key)
 {
@@ -149,6 +156,131 @@ static int set_pairs(json_t *cfg, json_t *obj, const char *arg, const char *what
 	return 0;
 }
 
+/* HEALTHCHECK's --interval and the other durations, as the Dockerfile parser reads them:
+ * a Go duration, 0 for unset, at least docker's 1ms otherwise. */
+static int healthcheck_duration(const char *flag, const char *v, int64_t *ret,
+				struct berth_error **err)
+{
+	if (parse_go_duration(v, ret) < 0)
+		return berth_error_new(err, EINVAL,
+				       "change: HEALTHCHECK: time: invalid duration \"%s\"", v);
+	if (*ret != 0 && *ret < 1000000)
+		return berth_error_new(
+		    err, EINVAL, "change: HEALTHCHECK: Interval \"%s\" cannot be less than 1ms",
+		    flag);
+	return 0;
+}
+
+/* HEALTHCHECK [--flag=value...] CMD ... | NONE into config.Healthcheck, docker's fields
+ * (zero ones left out, as docker's omitempty does) and errors. */
+static int set_healthcheck(json_t *cfg, const char *arg, struct berth_error **err)
+{
+	static const char *const flags[] = {"interval", "timeout", "start-period", "start-interval",
+					    "retries"};
+	static const char *const fields[] = {"Interval", "Timeout", "StartPeriod", "StartInterval",
+					     "Retries"};
+	int64_t values[ELEMENTSOF(flags)] = {0};
+	_cleanup_free_ char *type = NULL;
+	_cleanup_json_ json_t *hc = json_object();
+	json_t *test;
+	size_t n;
+
+	if (!hc)
+		return berth_error_set(err, ENOMEM, "change");
+	/* the flags come first, each --name=value */
+	while (arg[0] == '-' && arg[1] == '-') {
+		_cleanup_free_ char *flag = NULL;
+		const char *eq;
+		size_t i;
+		int r;
+
+		n = strcspn(arg, " \t");
+		flag = strndup(arg + 2, n - 2);
+		if (!flag)
+			return berth_error_set(err, ENOMEM, "change");
+		arg += n;
+		arg += strspn(arg, " \t");
+		eq = strchr(flag, '=');
+		for (i = 0; i < ELEMENTSOF(flags); i++)
+			if (strlen(flags[i]) ==
+				(size_t)(eq ? eq - flag : (ptrdiff_t)strlen(flag)) &&
+			    !strncmp(flag, flags[i], strlen(flags[i])))
+				break;
+		if (i == ELEMENTSOF(flags))
+			return berth_error_new(
+			    err, EINVAL, "change: HEALTHCHECK: Unknown flag: %.*s",
+			    (int)(eq ? eq - flag : (ptrdiff_t)strlen(flag)), flag);
+		if (!eq)
+			return berth_error_new(
+			    err, EINVAL, "change: HEALTHCHECK: Missing a value on flag: %s", flag);
+		if (i < 4) {
+			r = healthcheck_duration(flags[i], eq + 1, &values[i], err);
+			if (r < 0)
+				return r;
+		} else {
+			char *end;
+			long long v;
+
+			errno = 0;
+			v = strtoll(eq + 1, &end, 10);
+			if (!eq[1] || *end || errno || v > INT32_MAX || v < INT32_MIN)
+				return berth_error_new(
+				    err, EINVAL,
+				    "change: HEALTHCHECK: strconv.ParseInt: parsing "
+				    "\"%s\": invalid syntax",
+				    eq + 1);
+			if (v < 0)
+				return berth_error_new(err, EINVAL,
+						       "change: HEALTHCHECK: --retries cannot be "
+						       "negative (%lld)",
+						       v);
+			values[i] = v;
+		}
+	}
+	n = strcspn(arg, " \t");
+	type = strndup(arg, n);
+	if (!type)
+		return berth_error_set(err, ENOMEM, "change");
+	arg += n;
+	arg += strspn(arg, " \t");
+	if (!strcasecmp(type, "NONE")) {
+		if (*arg)
+			return berth_error_new(err, EINVAL,
+					       "change: HEALTHCHECK NONE takes no arguments");
+		test = json_pack("[s]", "NONE");
+	} else if (!strcasecmp(type, "CMD")) {
+		json_t *form = json_form(arg);
+
+		if (form && json_array_size(form) == 0) {
+			json_decref(form);
+			form = NULL;
+			arg = "";
+		}
+		if (!*arg)
+			return berth_error_new(err, EINVAL,
+					       "change: Missing command after HEALTHCHECK CMD");
+		if (form) {
+			test = json_pack("[s]", "CMD");
+			if (test && json_array_extend(test, form) < 0)
+				test = (json_decref(test), NULL);
+			json_decref(form);
+		} else {
+			test = json_pack("[s, s]", "CMD-SHELL", arg);
+		}
+	} else {
+		return berth_error_new(
+		    err, EINVAL, "change: Unknown type \"%s\" in HEALTHCHECK (try CMD)", type);
+	}
+	if (!test || json_object_set_new(hc, "Test", test) < 0)
+		return berth_error_set(err, ENOMEM, "change");
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+		if (values[i] && json_object_set_new(hc, fields[i], json_integer(values[i])) < 0)
+			return berth_error_set(err, ENOMEM, "change");
+	if (json_object_set_new(cfg, "Healthcheck", TAKE_PTR(hc)) < 0)
+		return berth_error_set(err, ENOMEM, "change");
+	return 0;
+}
+
 int image_config_apply_change(json_t *root, const char *change, struct berth_error **err)
 {
 	_cleanup_free_ char *word = NULL;
@@ -201,6 +333,8 @@ int image_config_apply_change(json_t *root, const char *change, struct berth_err
 					   json_string(arg)) < 0
 			   ? berth_error_set(err, ENOMEM, "change")
 			   : 0;
+	if (!strcasecmp(word, "HEALTHCHECK"))
+		return set_healthcheck(cfg, arg, err);
 	if (!strcasecmp(word, "EXPOSE") || !strcasecmp(word, "VOLUME")) {
 		bool expose = !strcasecmp(word, "EXPOSE");
 		json_t *set = obj_member(cfg, expose ? "ExposedPorts" : "Volumes");
@@ -245,7 +379,8 @@ int image_config_apply_change(json_t *root, const char *change, struct berth_err
 	}
 	return berth_error_new(err, EINVAL,
 			       "change '%s': unknown instruction '%s' (expected CMD, ENTRYPOINT, "
-			       "ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME or WORKDIR)",
+			       "ENV, EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL, USER, VOLUME or "
+			       "WORKDIR)",
 			       change, word);
 }
 

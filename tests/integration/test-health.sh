@@ -188,6 +188,55 @@ test_no_healthcheck_overrides_the_images() {
 	engine rm -f img over none >/dev/null
 }
 
+# docker commit/import --change 'HEALTHCHECK ...': the Dockerfile's syntax into the image's
+# config, which its containers then run
+test_a_healthcheck_from_commit_or_import_change() {
+	import_probe_image bb
+	engine create --network none "$(cgp)" --name src bb >/dev/null
+	run engine commit -c 'HEALTHCHECK --interval=1s --retries=1 CMD test -e /tmp/ok' src hc:commit
+	assert_eq 0 "$status" "$output"
+	assert_eq '{"Test":["CMD-SHELL","test -e /tmp/ok"],"Interval":1000000000,"Retries":1}' \
+		"$(engine inspect -f '{{json .Config.Healthcheck}}' hc:commit)"
+	engine run -d --network none "$(cgp)" --name cm hc:commit sleep 100 >/dev/null
+	wait_for 10 health_is cm unhealthy
+	engine exec cm touch /tmp/ok
+	wait_for 10 health_is cm healthy
+	# the exec form, every flag; NONE over an image's
+	run engine commit -c 'HEALTHCHECK --interval=1s --timeout=2s --start-period=1m --start-interval=500ms --retries=4 CMD ["true"]' src hc:exec
+	assert_eq 0 "$status" "$output"
+	assert_eq '{"Test":["CMD","true"],"Interval":1000000000,"Timeout":2000000000,"StartPeriod":60000000000,"StartInterval":500000000,"Retries":4}' \
+		"$(engine inspect -f '{{json .Config.Healthcheck}}' hc:exec)"
+	engine run -d --network none "$(cgp)" --name ex hc:exec sleep 100 >/dev/null
+	wait_for 10 health_is ex healthy
+	engine rm -f cm ex >/dev/null
+	engine rm src >/dev/null
+	engine create --network none "$(cgp)" --name src hc:commit >/dev/null
+	engine commit -c 'HEALTHCHECK NONE' src hc:none >/dev/null
+	assert_eq '{"Test":["NONE"]}' "$(engine inspect -f '{{json .Config.Healthcheck}}' hc:none)"
+	engine run -d --network none "$(cgp)" --name no hc:none sleep 100 >/dev/null
+	sleep 1.5
+	assert_eq false "$(engine inspect no | jq '.[0].State | has("Health")')"
+	engine rm -f no >/dev/null
+	# import --change
+	run engine import -c 'HEALTHCHECK --interval=1s --retries=1 CMD ["sh", "-c", "exit 1"]' \
+		"$BUSYBOX_TAR" hc:import
+	assert_eq 0 "$status" "$output"
+	engine run -d --network none "$(cgp)" --name im hc:import sleep 100 >/dev/null
+	wait_for 10 health_is im unhealthy
+	engine rm -f im >/dev/null
+	# docker's errors
+	run engine commit -c 'HEALTHCHECK --retries=-1 CMD true' src bad
+	assert_eq 125 "$status"
+	assert_contains "$output" "--retries cannot be negative (-1)"
+	run engine import -c 'HEALTHCHECK SHELL true' "$BUSYBOX_TAR" bad
+	assert_eq 125 "$status"
+	assert_contains "$output" 'Unknown type "SHELL" in HEALTHCHECK (try CMD)'
+	run engine import -c 'HEALTHCHECK NONE now' "$BUSYBOX_TAR" bad
+	assert_contains "$output" "HEALTHCHECK NONE takes no arguments"
+	assert_not_contains "$(engine images)" "bad"
+	engine rm src >/dev/null
+}
+
 test_bad_values_are_refused() {
 	import_probe_image bb
 	run engine run -d --health-interval abc bb true

@@ -89,6 +89,54 @@ TEST(change_errors_name_the_instruction)
 	ASSERT_CONTAINS(d, "expected KEY=VALUE");
 }
 
+TEST(change_healthcheck_as_dockerfile)
+{
+	int r;
+	_cleanup_free_ char *a =
+	    apply("{}", "HEALTHCHECK --interval=1s --retries=2 CMD echo ok", &r);
+	_cleanup_free_ char *b = apply(
+	    "{}", "healthcheck --timeout=1m30s --start-period=500ms CMD [\"/bin/true\", \"x\"]",
+	    &r);
+	_cleanup_free_ char *c = apply("{\"config\":{\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}}}",
+				       "HEALTHCHECK NONE", &r);
+	_cleanup_free_ char *d =
+	    apply("{}", "HEALTHCHECK --interval=0 --start-interval=2s CMD true", &r);
+
+	ASSERT_EQ(r, 0);
+	ASSERT_STREQ(a, "{\"Healthcheck\":{\"Interval\":1000000000,\"Retries\":2,"
+			"\"Test\":[\"CMD-SHELL\",\"echo ok\"]}}");
+	ASSERT_STREQ(b, "{\"Healthcheck\":{\"StartPeriod\":500000000,\"Test\":[\"CMD\","
+			"\"/bin/true\",\"x\"],\"Timeout\":90000000000}}");
+	ASSERT_STREQ(c, "{\"Healthcheck\":{\"Test\":[\"NONE\"]}}");
+	ASSERT_STREQ(d, "{\"Healthcheck\":{\"StartInterval\":2000000000,\"Test\":[\"CMD-SHELL\","
+			"\"true\"]}}");
+}
+
+TEST(change_healthcheck_errors_are_dockers)
+{
+	int r;
+	_cleanup_free_ char *a = apply("{}", "HEALTHCHECK NONE x", &r);
+	_cleanup_free_ char *b = apply("{}", "HEALTHCHECK CMD", &r);
+	_cleanup_free_ char *c = apply("{}", "HEALTHCHECK RUN x", &r);
+	_cleanup_free_ char *d = apply("{}", "HEALTHCHECK --interval=1us CMD x", &r);
+	_cleanup_free_ char *e = apply("{}", "HEALTHCHECK --retries=-1 CMD x", &r);
+	_cleanup_free_ char *f = apply("{}", "HEALTHCHECK --bogus=1 CMD x", &r);
+	_cleanup_free_ char *g = apply("{}", "HEALTHCHECK --timeout CMD x", &r);
+	_cleanup_free_ char *h = apply("{}", "HEALTHCHECK --interval=soon CMD x", &r);
+	_cleanup_free_ char *i = apply("{}", "HEALTHCHECK CMD []", &r);
+
+	ASSERT_EQ(r, -EINVAL);
+	ASSERT_CONTAINS(a, "HEALTHCHECK NONE takes no arguments");
+	ASSERT_CONTAINS(b, "Missing command after HEALTHCHECK CMD");
+	ASSERT_CONTAINS(c, "Unknown type \"RUN\" in HEALTHCHECK (try CMD)");
+	ASSERT_CONTAINS(d, "Interval \"interval\" cannot be less than 1ms");
+	ASSERT_CONTAINS(e, "--retries cannot be negative (-1)");
+	ASSERT_CONTAINS(f, "Unknown flag: bogus");
+	ASSERT_CONTAINS(g, "Missing a value on flag: timeout");
+	ASSERT_CONTAINS(h, "invalid duration \"soon\"");
+	ASSERT_CONTAINS(i, "Missing command after HEALTHCHECK CMD");
+}
+
 /* The names and types in a tar, "name:type" joined by spaces. */
 static char *tar_listing(int fd)
 {
