@@ -49,6 +49,12 @@ bool volume_exists(const char *store_root, const char *name);
  * lock: record_store_lock()). -ENOENT: none. */
 int volume_delete(const char *store_root, const char *name, struct berth_error **err);
 
+/* docker's volume events of a container's start and end: "mount" (attributes container,
+ * destination, driver, propagation, read/write) or "unmount" (container, driver) of each
+ * store volume its OCI config (ctr_dir/config.json) mounts, in the config's order. Best
+ * effort, as the event log is. */
+void volume_events(const char *store_root, const char *ctr_dir, const char *ctr_id, bool mount);
+
 /* Remove those of the named volumes that are anonymous (a container's, at rm -v or
  * --rm). */
 void volume_delete_anonymous(const char *store_root, char *const *names);

@@ -1033,9 +1033,11 @@ static void end_run(struct mon *m, bool started, int status)
 	if (m->oom_seen > 0)
 		m->rec.oom_killed = true;
 	m->oom_seen = 0;
-	/* docker's order: die, then the network's disconnect */
-	if (started)
+	/* docker's order: die, the volumes' unmount, then the network's disconnect */
+	if (started) {
 		event_die(m, status);
+		volume_events(m->store_root, m->dir, m->id, false);
+	}
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	disconnect_network(m);
 	for (int w = 0; w < 2; w++)
@@ -1298,7 +1300,8 @@ int monitor_main(const struct monitor_opts *o)
 	if (m.health)
 		health_begin(m.health);
 	(void)listen_attach(&m);
-	/* in the log before `run -d` or `start` returns */
+	/* in the log before `run -d` or `start` returns; docker's volume mounts first */
+	volume_events(m.store_root, m.dir, m.id, true);
 	(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
 	close(o->sync_fd);
@@ -1338,6 +1341,7 @@ int monitor_main(const struct monitor_opts *o)
 		}
 		if (m.health)
 			health_begin(m.health);
+		volume_events(m.store_root, m.dir, m.id, true);
 		(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	}
 stopped:

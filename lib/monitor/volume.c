@@ -60,6 +60,54 @@ static void volume_event(const char *store_root, const char *action, const char 
 	(void)berth_event_append(store_root, "volume", action, name, a, ELEMENTSOF(a));
 }
 
+void volume_events(const char *store_root, const char *ctr_dir, const char *ctr_id, bool mount)
+{
+	_cleanup_free_ char *cfg = xasprintf("%s/config.json", ctr_dir);
+	_cleanup_free_ char *vols = xasprintf("%s/volumes/", store_root);
+	json_t *o, *m;
+	size_t i;
+
+	if (!cfg || !vols)
+		return;
+	o = json_load_file(cfg, 0, NULL);
+	json_array_foreach(json_object_get(o, "mounts"), i, m)
+	{
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		_cleanup_free_ char *name = NULL;
+		bool ro = false;
+		json_t *opt;
+		size_t k;
+
+		/* <store>/volumes/NAME/_data */
+		if (!dst || !src || !startswith(src, vols))
+			continue;
+		name = strndup(src + strlen(vols), strcspn(src + strlen(vols), "/"));
+		if (!name)
+			break;
+		json_array_foreach(json_object_get(m, "options"), k, opt)
+		{
+			ro = ro || streq_ptr(json_string_value(opt), "ro");
+		}
+		if (mount) {
+			struct berth_event_attr a[] = {{"container", ctr_id},
+						       {"destination", dst},
+						       {"driver", "local"},
+						       {"propagation", ""},
+						       {"read/write", ro ? "false" : "true"}};
+
+			(void)berth_event_append(store_root, "volume", "mount", name, a,
+						 ELEMENTSOF(a));
+		} else {
+			struct berth_event_attr a[] = {{"container", ctr_id}, {"driver", "local"}};
+
+			(void)berth_event_append(store_root, "volume", "unmount", name, a,
+						 ELEMENTSOF(a));
+		}
+	}
+	json_decref(o);
+}
+
 int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
 		  struct berth_error **err)
 {

@@ -132,6 +132,41 @@ network destroy $net name=n1 type=bridge" \
 		"$(past --format '{{.Type}} {{.Action}} {{.Actor.ID}}{{range $k, $v := .Actor.Attributes}} {{$k}}={{$v}}{{end}}')"
 }
 
+# docker's volume mount when a container using the volume starts (before its start),
+# unmount when it stops (after its die); binds are no volumes
+test_volume_mount_and_unmount() {
+	import_bb
+	engine volume create data >/dev/null
+	mkdir -p "$BERTH_TEST_TMP/bind"
+	since=$(now)
+	engine run -d --name vm "$(cgp)" -v data:/data -v "$BERTH_TEST_TMP/bind:/b" \
+		-v data:/ro:ro bb sleep 600 >/dev/null
+	id=$(engine inspect -f '{{.Id}}' vm)
+	engine stop -t 1 vm >/dev/null
+	assert_eq "volume mount data container=$id destination=/data driver=local propagation= read/write=true
+volume mount data container=$id destination=/ro driver=local propagation= read/write=false
+container start
+container die
+volume unmount data container=$id driver=local
+volume unmount data container=$id driver=local
+container stop" "$(past --filter type=volume --filter type=container --filter event=mount \
+		--filter event=unmount --filter event=start --filter event=die --filter event=stop \
+		--format '{{.Type}} {{.Action}}{{if eq .Type "volume"}} {{.Actor.ID}}{{range $k, $v := .Actor.Attributes}} {{$k}}={{$v}}{{end}}{{end}}')"
+	# docker's line; --filter volume= and event=
+	run env TZ=UTC "$BERTH" --root "$BERTH_STORE" events --since "$since" --until "$(now)" \
+		--filter event=unmount --filter volume=data
+	assert_eq 2 "$(grep -c "volume unmount data (container=$id, driver=local)\$" <<<"$output")" "$output"
+	# an anonymous volume of --rm: mount, unmount, then its destroy
+	since=$(now)
+	engine run --rm "$(cgp)" -v /anon bb true
+	assert_eq "create
+mount
+unmount
+destroy" "$(past --filter type=volume --format '{{.Action}}')"
+	engine rm vm >/dev/null
+	engine volume rm data >/dev/null
+}
+
 test_since_until_filter_format() {
 	import_bb
 	t0=$(now)
