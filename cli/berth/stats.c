@@ -46,7 +46,7 @@ static void values_of(const struct sample *s, bool no_trunc, char v[][80])
 {
 	uint64_t host = host_memory(), limit = s->b.memory_limit,
 		 dt = s->b.read_ns - s->a.read_ns;
-	char u[16], l[16], rx[16], tx[16];
+	char u[16], l[16], rx[16], tx[16], br[16], bw[16];
 
 	snprintf(v[0], 80, "%s", s->key);
 	snprintf(v[1], 80, "%.*s", no_trunc ? 64 : 12, s->id);
@@ -71,8 +71,9 @@ static void values_of(const struct sample *s, bool no_trunc, char v[][80])
 	format_size((int64_t)s->b.net_rx, rx, sizeof(rx));
 	format_size((int64_t)s->b.net_tx, tx, sizeof(tx));
 	snprintf(v[6], 80, "%s / %s", rx, tx);
-	/* block I/O is not counted by berth yet */
-	snprintf(v[7], 80, "--");
+	format_size((int64_t)s->b.io_read, br, sizeof(br));
+	format_size((int64_t)s->b.io_write, bw, sizeof(bw));
+	snprintf(v[7], 80, "%s / %s", br, bw);
 	snprintf(v[8], 80, "%llu", (unsigned long long)s->b.pids);
 }
 

@@ -503,6 +503,7 @@ struct berth_engine_stats {
 	uint64_t memory_usage, memory_limit;
 	uint64_t pids;
 	uint64_t net_rx, net_tx; /* bytes, every interface of its network namespace but lo */
+	uint64_t io_read, io_write; /* bytes, block devices (its cgroup's blkio or io) */
 };
 int berth_engine_stats(struct berth_engine *e, const char *name_or_id,
 		       struct berth_engine_stats *ret, struct berth_error **err);

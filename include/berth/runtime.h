@@ -184,6 +184,7 @@ struct berth_stats {
 	uint64_t memory_usage, memory_limit, memory_max_usage, oom_kills;
 	uint64_t cpu_usage_ns;
 	uint64_t pids_current, pids_limit;
+	uint64_t io_read, io_write; /* bytes read and written on block devices (blkio, io) */
 };
 
 int berth_container_stats(const char *root, const char *id, struct berth_stats *ret,

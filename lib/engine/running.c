@@ -377,6 +377,8 @@ int berth_engine_stats(struct berth_engine *e, const char *key, struct berth_eng
 		.memory_usage = st.memory_usage,
 		.memory_limit = st.memory_limit,
 		.pids = st.pids_current,
+		.io_read = st.io_read,
+		.io_write = st.io_write,
 	};
 	net_io(r.c.rec.pid, &ret->net_rx, &ret->net_tx);
 	return 0;

@@ -137,5 +137,9 @@ int cgroup_v2_stats_cpu(const struct cgroup_hier *h, struct cgroup_stats *s,
 			struct berth_error **err);
 int cgroup_v2_stats_pids(const struct cgroup_hier *h, struct cgroup_stats *s,
 			 struct berth_error **err);
+/* io.stat's rbytes and wbytes, every device's summed; nothing when the io controller is not
+ * enabled there. */
+int cgroup_v2_stats_io(const struct cgroup_hier *h, struct cgroup_stats *s,
+		       struct berth_error **err);
 int cgroup_v2_freeze_hier(const struct cgroup_hier *h, bool frozen, struct berth_error **err);
 int cgroup_v2_frozen_hier(const struct cgroup_hier *h, bool *ret, struct berth_error **err);

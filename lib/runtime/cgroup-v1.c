@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "berth/cleanup.h"
@@ -673,6 +674,36 @@ static int v1_freeze(struct cgroup *cg, bool frozen, struct berth_error **err)
 /* ---------------------------------------------------------------------------------------- */
 /* stats, pids, kill, destroy */
 
+/* blkio's bytes as docker counts them: the Read and Write lines of
+ * blkio.throttle.io_service_bytes_recursive ("MAJ:MIN Read N", a line per device and
+ * operation, then "Total N"), which the throttling layer counts under any I/O scheduler
+ * (the CFQ-only blkio.io_service_bytes is gone with CFQ). */
+static int v1_stats_blkio(const struct cgroup_hier *h, struct cgroup_stats *s,
+			  struct berth_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *saveptr = NULL;
+	int r;
+
+	r = cgroup_read(h->path, "blkio.throttle.io_service_bytes_recursive", true, &text, err);
+	if (r == 0)
+		r = cgroup_read(h->path, "blkio.throttle.io_service_bytes", true, &text, err);
+	if (r <= 0)
+		return r;
+	for (line = strtok_r(text, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
+		unsigned long long n;
+		char op[16];
+
+		if (sscanf(line, "%*u:%*u %15s %llu", op, &n) != 2)
+			continue;
+		if (!strcasecmp(op, "Read"))
+			s->io_read += n;
+		else if (!strcasecmp(op, "Write"))
+			s->io_write += n;
+	}
+	return 0;
+}
+
 static int v1_stats(struct cgroup *cg, struct cgroup_stats *ret, struct berth_error **err)
 {
 	struct cgroup_stats s = {.memory_limit = UINT64_MAX, .pids_limit = UINT64_MAX};
@@ -725,6 +756,17 @@ static int v1_stats(struct cgroup *cg, struct cgroup_stats *ret, struct berth_er
 			return r;
 	} else if ((u = unified_with(cg, "pids"))) {
 		r = cgroup_v2_stats_pids(u, &s, err);
+		if (r < 0)
+			return r;
+	}
+
+	h = cgroup_v1_hier(cg, "blkio");
+	if (h) {
+		r = v1_stats_blkio(h, &s, err);
+		if (r < 0)
+			return r;
+	} else if ((u = unified_with(cg, "io"))) {
+		r = cgroup_v2_stats_io(u, &s, err);
 		if (r < 0)
 			return r;
 	}

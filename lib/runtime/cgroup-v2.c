@@ -484,6 +484,35 @@ int cgroup_v2_stats_pids(const struct cgroup_hier *h, struct cgroup_stats *s,
 	return r < 0 ? r : 0;
 }
 
+int cgroup_v2_stats_io(const struct cgroup_hier *h, struct cgroup_stats *s,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *saveptr = NULL;
+	int r;
+
+	/* "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N", a line per device */
+	r = cgroup_read(h->path, "io.stat", true, &text, err);
+	if (r <= 0)
+		return r;
+	for (line = strtok_r(text, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
+		char *w, *save2 = NULL;
+
+		for (w = strtok_r(line, " ", &save2); w; w = strtok_r(NULL, " ", &save2)) {
+			unsigned long long n;
+			char key[8];
+
+			if (sscanf(w, "%7[a-z]=%llu", key, &n) != 2)
+				continue;
+			if (streq(key, "rbytes"))
+				s->io_read += n;
+			else if (streq(key, "wbytes"))
+				s->io_write += n;
+		}
+	}
+	return 0;
+}
+
 int cgroup_v2_frozen_hier(const struct cgroup_hier *h, bool *ret, struct berth_error **err)
 {
 	uint64_t v = 0;
@@ -605,6 +634,9 @@ static int v2_stats(struct cgroup *cg, struct cgroup_stats *ret, struct berth_er
 	if (r < 0)
 		return r;
 	r = cgroup_v2_stats_pids(hier(cg), &s, err);
+	if (r < 0)
+		return r;
+	r = cgroup_v2_stats_io(hier(cg), &s, err);
 	if (r < 0)
 		return r;
 	*ret = s;

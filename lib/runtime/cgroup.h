@@ -37,6 +37,7 @@ struct cgroup_stats {
 	uint64_t cpu_usage_ns;
 	uint64_t pids_current;
 	uint64_t pids_limit;        /* UINT64_MAX when unlimited */
+	uint64_t io_read, io_write; /* bytes read and written on block devices */
 };
 
 struct cgroup;

@@ -180,6 +180,8 @@ int berth_container_stats(const char *root, const char *id, struct berth_stats *
 		.cpu_usage_ns = s.cpu_usage_ns,
 		.pids_current = s.pids_current,
 		.pids_limit = s.pids_limit,
+		.io_read = s.io_read,
+		.io_write = s.io_write,
 	};
 	return 0;
 }

@@ -361,6 +361,33 @@ idle 0" "$(engine stats -a --no-stream --format '{{.Name}} {{.PIDs}}' | sort)"
 	engine rm -f busy idle >/dev/null
 }
 
+# stats' BLOCK I/O: its cgroup's bytes read and written on block devices (blkio's
+# throttle.io_service_bytes_recursive, cgroup2's io.stat), docker's "read / write"
+test_stats_block_io() {
+	import_bb
+	mkdir -p "$BERTH_TEST_TMP/blk"
+	engine run -d --name io "$(cgp)" -v "$BERTH_TEST_TMP/blk:/blk" bb sleep 600 >/dev/null
+	assert_eq "BLOCK I/O" "$(engine stats --no-stream --format 'table {{.BlockIO}}' | head -n1)"
+	local before after w
+	before=$(engine stats --no-stream --format '{{.BlockIO}}' io)
+	[[ $before =~ ^[0-9.]+[kMGT]?B\ /\ [0-9.]+[kMGT]?B$ ]] || fail "BlockIO: $before"
+	# 8 MB written past the page cache
+	engine exec io dd if=/dev/zero of=/blk/f bs=1M count=8 oflag=direct 2>/dev/null
+	after=$(engine stats --no-stream --format '{{.BlockIO}}' io)
+	[[ $after =~ ^[0-9.]+[kMGT]?B\ /\ ([0-9.]+)([kMGT]?B)$ ]] || fail "BlockIO: $after"
+	w=${BASH_REMATCH[1]}
+	# on a block device (not tmpfs, not a filesystem without O_DIRECT): at least 8MB
+	if [[ $(stat -f -c %T "$BERTH_TEST_TMP") != tmpfs ]]; then
+		case ${BASH_REMATCH[2]} in
+		MB) ((${w%.*} >= 8)) || fail "8MB written, BlockIO says $after" ;;
+		GB | TB) ;;
+		*) fail "8MB written, BlockIO says $after" ;;
+		esac
+	fi
+	assert_eq "$after" "$(engine stats --no-stream --format json io | jq -r .BlockIO)"
+	engine rm -f io >/dev/null
+}
+
 # inspect's Mounts: volumes, binds and tmpfs as docker lists them
 test_inspect_mounts() {
 	import_bb

@@ -863,7 +863,7 @@ TEST(v1_stats)
 	struct cgroup_stats s;
 	const char *mem;
 
-	ASSERT_EQ(fake_init(&fk, FAKE_V1, self_v1), 0);
+	ASSERT_EQ(fake_init(&fk, FAKE_V1_FULL, self_v1), 0);
 	ASSERT_EQ(cgroup_new("/s", fk.root, fk.mountinfo, fk.self, &cg, &err), 0);
 	ASSERT_EQ(cgroup_create(cg, &err), 0);
 	mem = cgroup_v1_hier(cg, "memory")->path;
@@ -874,7 +874,12 @@ TEST(v1_stats)
 	put(cgroup_v1_hier(cg, "cpuacct")->path, "cpuacct.usage", "123456789\n");
 	put(cgroup_v1_hier(cg, "pids")->path, "pids.current", "2\n");
 	put(cgroup_v1_hier(cg, "pids")->path, "pids.max", "max\n");
+	put(cgroup_v1_hier(cg, "blkio")->path, "blkio.throttle.io_service_bytes_recursive",
+	    "254:0 Read 4096\n254:0 Write 8192\n254:0 Sync 8192\n254:0 Async 4096\n"
+	    "254:0 Discard 0\n254:0 Total 12288\n8:0 Read 1\n8:0 Write 2\nTotal 12291\n");
 	ASSERT_EQ(cgroup_stats(cg, &s, &err), 0);
+	ASSERT_U64_EQ(s.io_read, 4097);
+	ASSERT_U64_EQ(s.io_write, 8194);
 	ASSERT_U64_EQ(s.memory_usage, 4096);
 	ASSERT_U64_EQ(s.memory_limit, UINT64_MAX);
 	ASSERT_U64_EQ(s.memory_max_usage, 8192);
@@ -913,7 +918,12 @@ TEST(v2_stats)
 	put(leaf, "cpu.stat", "usage_usec 250\nuser_usec 200\nsystem_usec 50\n");
 	put(leaf, "pids.current", "3\n");
 	put(leaf, "pids.max", "max\n");
+	put(leaf, "io.stat",
+	    "254:0 rbytes=4096 wbytes=1048576 rios=1 wios=256 dbytes=0 dios=0\n"
+	    "8:16 rbytes=10 wbytes=20 rios=1 wios=1 dbytes=0 dios=0\n");
 	ASSERT_EQ(cgroup_stats(cg, &s, &err), 0);
+	ASSERT_U64_EQ(s.io_read, 4106);
+	ASSERT_U64_EQ(s.io_write, 1048596);
 	ASSERT_U64_EQ(s.memory_usage, 1000);
 	ASSERT_U64_EQ(s.memory_limit, 2000);
 	ASSERT_U64_EQ(s.memory_max_usage, 1500);
