@@ -1,4 +1,4 @@
-# The bash completion and man pages the build generates from berth's own --help
+# The bash, zsh and fish completions and man pages the build generates from berth's own --help
 # (scripts/gen-docs.py): every verb and flag the help lists is completed and documented.
 
 gen_dir() { echo "$(dirname "$(dirname "$HARNESS_BERTH")")/completion"; }
@@ -64,4 +64,75 @@ test_man_pages_for_every_verb_and_flag() {
 	assert_contains "$text" "privileged"
 	assert_contains "$text" "Give extended privileges to this container"
 	assert_contains "$(cat "$d/berth-ps.1")" '.B berth ps [OPTIONS]'
+}
+
+# zsh_complete WORDS...: what zsh's completion (completion/_berth) offers for the last word,
+# its _describe, compadd and _files stubbed to print their candidates ("<files>")
+zsh_complete() {
+	PATH="$(dirname "$BERTH"):$PATH" zsh -f -c '
+		_describe() { print -l -- ${${(P)${@[-1]}}%%:*} }
+		compadd() { print -l -- ${(P)${@[-1]}} }
+		_files() { print -- "<files>" }
+		words=("$@"); CURRENT=${#words}; PREFIX=$words[CURRENT]
+		source "$0"' "$(gen_dir)/_berth" "$@" | grep -e "^<files>$" -e "^${*: -1}" || true
+}
+
+# fish_complete LINE: what fish's completion (completion/berth.fish) offers for LINE,
+# without the descriptions
+fish_complete() {
+	PATH="$(dirname "$BERTH"):$PATH" fish -c "source $(printf '%q' "$(gen_dir)/berth.fish"); complete -C\$argv[1]" "$1" | cut -f1
+}
+
+test_zsh_completion() {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	[[ -f $(gen_dir)/_berth ]] || fail "no zsh completion generated in $(gen_dir)"
+	zsh -n "$(gen_dir)/_berth"
+	assert_eq "#compdef berth" "$(head -n1 "$(gen_dir)/_berth")"
+	# compinit finds it on the fpath and binds it to berth
+	assert_eq _berth "$(zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"; print -- $_comps[berth]' \
+		zsh "$(gen_dir)" "$BERTH_TEST_TMP/zcompdump")"
+	assert_eq "run" "$(zsh_complete berth ru)"
+	assert_eq "--privileged" "$(zsh_complete berth run --priv)"
+	assert_eq "--detach-keys" "$(zsh_complete berth attach --detach)"
+	assert_contains "$(zsh_complete berth volume c)" "create"
+	assert_eq "<files>" "$(zsh_complete berth run -v x)"
+	# every long flag of run's help is offered
+	local f offered missing=""
+	offered=$(zsh_complete berth run --)
+	for f in $("$BERTH" run --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+		grep -qx -- "$f" <<<"$offered" || missing+=" $f"
+	done
+	assert_eq "" "$missing"
+	# operands: the names of the store --root names
+	import_probe_image bb
+	engine create --name alpha "$(cgp)" bb true >/dev/null
+	engine create --name alps "$(cgp)" bb true >/dev/null
+	assert_eq "alpha alps" "$(zsh_complete berth --root "$BERTH_STORE" rm al | sort | paste -sd' ')"
+	assert_eq "bb:latest" "$(zsh_complete berth --root "$BERTH_STORE" run --rm b)"
+	engine rm alpha alps >/dev/null
+}
+
+test_fish_completion() {
+	command -v fish >/dev/null || skip "fish is not installed"
+	[[ -f $(gen_dir)/berth.fish ]] || fail "no fish completion generated in $(gen_dir)"
+	fish -n "$(gen_dir)/berth.fish"
+	assert_eq "run" "$(fish_complete 'berth ru')"
+	assert_eq "--privileged" "$(fish_complete 'berth run --priv')"
+	assert_eq "--sig-proxy" "$(fish_complete 'berth attach --sig')"
+	assert_eq "create" "$(fish_complete 'berth --root /nowhere volume cr')"
+	# the descriptions are the help's
+	assert_eq "--privileged	Give extended privileges to this container" \
+		"$(PATH="$(dirname "$BERTH"):$PATH" fish -c "source $(printf '%q' "$(gen_dir)/berth.fish"); complete -C'berth run --priv'")"
+	local f offered missing=""
+	offered=$(fish_complete 'berth run --')
+	for f in $("$BERTH" run --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+		grep -qx -- "$f" <<<"$offered" || missing+=" $f"
+	done
+	assert_eq "" "$missing"
+	import_probe_image bb
+	engine create --name alpha "$(cgp)" bb true >/dev/null
+	engine create --name alps "$(cgp)" bb true >/dev/null
+	assert_eq "alpha alps" "$(fish_complete "berth --root $BERTH_STORE rm al" | sort | paste -sd' ')"
+	assert_eq "bb:latest" "$(fish_complete "berth --root $BERTH_STORE run --rm b")"
+	engine rm alpha alps >/dev/null
 }
