@@ -151,7 +151,8 @@ stop_pid() {
 cleanup() {
 	local rc=$? s p d i ids keys
 	set +e
-	trap - INT TERM
+	# a second Ctrl-C (or a TERM) must not cut the cleanup short; its commands inherit this
+	trap "" INT TERM
 	# clients of an interrupted burst
 	for p in "${cpids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	# containers, through each server still up
@@ -214,6 +215,14 @@ cleanup() {
 			done
 			[[ -d $d ]] && echo "warning: could not remove cgroup $d" >&2
 		done
+	done
+	# a shim killed (not shut down) leaves its socket in /run/containerd/s; its bundle
+	# under our state dir names it
+	for d in "$cdir"/state/io.containerd.runtime.v2.task/*/*/address; do
+		[[ -f $d ]] || continue
+		p=$(cat "$d" 2>/dev/null)
+		p=${p#unix://}
+		[[ $p == /run/containerd/s/* && -S $p ]] && rm -f "$p"
 	done
 	((run_docker_existed)) || rmdir /run/docker/plugins /run/docker 2>/dev/null
 	((run_containerd_existed)) || rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
