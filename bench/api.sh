@@ -232,17 +232,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() # SECONDS CMD...: retry CMD every 0.2 s
-{
-	local t=$1 i
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+# answers PID CMD...: CMD succeeds while PID lives (as long as PID lives, up to 60 s)
+answers() {
+	local p=$1 i
 	shift
-	for ((i = 0; i < t * 5; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		"$@" >/dev/null 2>&1 && return 0
+		alive "$p" || return 1
 		sleep 0.2
 	done
 	return 1
 }
-alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 # a copy of berth's binaries, so that a rebuild of DIR during the run changes nothing
 mkdir "$tmp/bin"
@@ -259,7 +260,7 @@ b=("$tmp/bin/berth" --root "$root")
 # --- the servers ---
 "${b[@]}" serve -H "unix://${sock[berth]}" >"$tmp/berth-serve.log" 2>&1 </dev/null &
 pid[berth]=$!
-wait_for 20 dk berth version || skip[berth]="berth serve did not answer: $(tail -n 3 "$tmp/berth-serve.log")"
+answers "${pid[berth]}" dk berth version || skip[berth]="berth serve did not answer: $(tail -n 3 "$tmp/berth-serve.log")"
 
 if [[ -z ${skip[dockerd]} ]]; then
 	mkdir -p "$cdir"/{root,state,opt} "$ddir"/{data,exec}
@@ -285,7 +286,7 @@ if [[ -z ${skip[dockerd]} ]]; then
 	EOF
 	containerd --config "$cdir/config.toml" >"$cdir/containerd.log" 2>&1 </dev/null &
 	ctrd_pid=$!
-	if ! wait_for 30 ctr -a "$cdir/containerd.sock" version; then
+	if ! answers "$ctrd_pid" ctr -a "$cdir/containerd.sock" version; then
 		skip[dockerd]="its containerd did not start: $(tail -n 3 "$cdir/containerd.log")"
 	fi
 fi
@@ -300,7 +301,7 @@ if [[ -z ${skip[dockerd]} ]]; then
 		--userland-proxy=false --cgroup-parent "${cgp[dockerd]}" --exec-opt native.cgroupdriver=cgroupfs \
 		--storage-driver overlay2 --log-level warn >"$ddir/dockerd.log" 2>&1 </dev/null &
 	pid[dockerd]=$!
-	if ! wait_for 60 dk dockerd version; then
+	if ! answers "${pid[dockerd]}" dk dockerd version; then
 		skip[dockerd]="dockerd did not answer: $(tail -n 3 "$ddir/dockerd.log")"
 	fi
 fi
@@ -324,7 +325,7 @@ if [[ -z ${skip[podman]} ]]; then
 	EOF
 	"${pm[@]}" system service --time=0 "unix://${sock[podman]}" >"$pmdir/service.log" 2>&1 </dev/null &
 	pid[podman]=$!
-	if ! wait_for 60 dk podman version; then
+	if ! answers "${pid[podman]}" dk podman version; then
 		skip[podman]="podman system service did not answer: $(tail -n 3 "$pmdir/service.log")"
 	fi
 fi
