@@ -242,11 +242,12 @@ int table_add_row(struct table *t, const char *const *cells); /* copies */
 int table_print(const struct table *t, FILE *f);
 struct table *table_free(struct table *t);
 
-/* --- registry flags (pull.c) --- */
-
-/* --FLAG[=true|false|1|0]; a missing arg is true. A usage error otherwise. */
+/* --FLAG[=true|false|1|0]; a missing arg is true. A usage error otherwise (format.c). */
 int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
 		   struct berth_error **err);
+
+/* --- registry flags (pull.c) --- */
+
 /* Catch SIGINT and SIGTERM into the returned flag (berth_registry_options.cancel), so
  * a transfer stops cleanly; a second signal kills as usual. */
 const volatile sig_atomic_t *cli_catch_interrupts(void);

@@ -16,13 +16,14 @@ static const struct berth_stdio our_stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR
 
 int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_HELP = 0x100, OPT_ENV_FILE, OPT_PRIVILEGED };
+	enum { OPT_HELP = 0x100, OPT_ENV_FILE, OPT_PRIVILEGED, OPT_DETACH_KEYS };
 	static const struct option options[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
@@ -32,6 +33,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_strv_free_ char **env = NULL, **cmd = NULL, **env_from_files = NULL;
 	struct berth_engine_exec_opts o = { 0 };
+	struct berth_stdio io = our_stdio;
 	const char *key;
 	int c, r, code, status = 0;
 
@@ -60,6 +62,9 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		case 'u':
 			o.user = optarg;
 			break;
+		case OPT_DETACH_KEYS:
+			io.detach_keys = optarg;
+			break;
 		case 'w':
 			if (optarg[0] != '/')
 				return cli_usage_error(cli, err,
@@ -75,6 +80,7 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
 			       "Run a command in a running container\n\nOptions:\n"
 			       "  -d, --detach              Run it in the background\n"
+			       "      --detach-keys KEYS    Keys that detach (default \"ctrl-p,ctrl-q\")\n"
 			       "  -e, --env K=V             Set an environment variable\n"
 			       "      --env-file FILE       Read in a file of environment variables\n"
 			       "  -i, --interactive         Keep STDIN open\n"
@@ -101,8 +107,13 @@ int cmd_exec(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_exec(engine, key, &o, &our_stdio, &status, err);
+	r = berth_engine_exec(engine, key, &o, &io, &status, err);
 	if (r < 0 && (code = cli_exec_failure(err)) > 0)
 		return code;
+	if (r == 1) {
+		/* docker's exec ends with the error its escape proxy read */
+		fputs("read escape sequence\n", stderr);
+		return 1;
+	}
 	return r < 0 ? r : status;
 }

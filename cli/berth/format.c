@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +230,19 @@ int cli_getopt_error(struct berth_cli *cli, char **argv, int c, struct berth_err
 	if (optopt && !startswith(arg, "--"))
 		return cli_usage_error(cli, err, "unknown flag '-%c'", optopt);
 	return cli_usage_error(cli, err, "unknown flag '%s'", arg);
+}
+
+int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
+		   struct berth_error **err)
+{
+	if (!arg || strcasecmp(arg, "true") == 0 || streq(arg, "1"))
+		*ret = true;
+	else if (strcasecmp(arg, "false") == 0 || streq(arg, "0"))
+		*ret = false;
+	else
+		return cli_usage_error(cli, err, "invalid value '%s' for --%s: want true or false",
+				       arg, flag);
+	return 0;
 }
 
 void format_size(int64_t bytes, char *buf, size_t n)

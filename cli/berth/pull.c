@@ -35,19 +35,6 @@ static void usage(FILE *f)
 		   "  -h, --help              Print this help\n");
 }
 
-int cli_parse_bool(struct berth_cli *cli, const char *flag, const char *arg, bool *ret,
-		   struct berth_error **err)
-{
-	if (!arg || strcasecmp(arg, "true") == 0 || streq(arg, "1"))
-		*ret = true;
-	else if (strcasecmp(arg, "false") == 0 || streq(arg, "0"))
-		*ret = false;
-	else
-		return cli_usage_error(cli, err, "invalid value '%s' for --%s: want true or false",
-				       arg, flag);
-	return 0;
-}
-
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)

@@ -29,7 +29,11 @@ static void usage(FILE *f, bool create)
 		create ? "create" : "run",
 		create ? "Create a new container from an image, without starting it"
 		       : "Create and run a new container from an image",
-		create ? "" : "  -d, --detach              Run in the background and print its id\n");
+		create ? ""
+		       : "  -d, --detach              Run in the background and print its id\n"
+			 "      --detach-keys KEYS    Keys that detach (default \"ctrl-p,ctrl-q\")\n"
+			 "      --sig-proxy[=BOOL]    Send the signals we get to the container\n"
+			 "                            (default true)\n");
 	fprintf(f,
 		"      --entrypoint CMD      Overwrite the image's entrypoint\n"
 		"  -e, --env K=V             Set an environment variable\n"
@@ -204,6 +208,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		OPT_HEALTH_RETRIES,
 		OPT_NO_HEALTHCHECK,
 		OPT_MAC_ADDRESS,
+		OPT_DETACH_KEYS,
+		OPT_SIG_PROXY,
 	};
 	static const struct option options[] = {
 		{ "rm", no_argument, NULL, OPT_RM },
@@ -286,6 +292,8 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		{ "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
 		{ "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
 		{ "mac-address", required_argument, NULL, OPT_MAC_ADDRESS },
+		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
+		{ "sig-proxy", optional_argument, NULL, OPT_SIG_PROXY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -305,6 +313,9 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 	/* -a/--attach: the streams relayed (none given: all of them) */
 	bool attach_given = false, attach[3] = { false, false, false };
 	struct berth_stdio stdio = our_stdio;
+	bool sig_proxy = true;
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n_keys;
 	int c, r, code, status = 0;
 
 	opterr = 0;
@@ -683,6 +694,21 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 		case OPT_NO_HEALTHCHECK:
 			o.no_healthcheck = true;
 			break;
+		case OPT_DETACH_KEYS:
+		case OPT_SIG_PROXY:
+			/* run's own: docker's create has neither */
+			if (create)
+				return cli_usage_error(cli, err, "unknown flag '--%s'",
+						       c == OPT_DETACH_KEYS ? "detach-keys"
+									    : "sig-proxy");
+			if (c == OPT_DETACH_KEYS) {
+				stdio.detach_keys = optarg;
+				break;
+			}
+			r = cli_parse_bool(cli, "sig-proxy", optarg, &sig_proxy, err);
+			if (r < 0)
+				return r;
+			break;
 		case OPT_TMPFS:
 			if (strv_extend(&tmpfs, optarg) < 0)
 				return berth_error_set(err, ENOMEM, "%s: --tmpfs", cli->command);
@@ -815,6 +841,13 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 			stdio.out = -1;
 		if (!attach[2])
 			stdio.err = -1;
+	}
+	stdio.no_signals = !sig_proxy;
+	/* refused before anything is made, as docker's attach refuses them before start */
+	if (!o.detach && stdio.detach_keys && *stdio.detach_keys) {
+		r = berth_detach_keys_parse(stdio.detach_keys, keys, &n_keys, err);
+		if (r < 0)
+			return r;
 	}
 	o.health.test = health_test;
 	o.network_aliases = aliases;

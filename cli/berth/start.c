@@ -20,14 +20,19 @@ static int start_one(struct berth_engine *e, const char *key, void *data, struct
 
 int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
+	enum { OPT_DETACH_KEYS = 0x100 };
 	static const struct option options[] = {
 		{ "attach", no_argument, NULL, 'a' },
+		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	struct berth_stdio io = our_stdio;
 	bool attach = false;
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n_keys;
 	int c, r, status = 0;
 
 	opterr = 0;
@@ -37,12 +42,16 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		case 'i':
 			attach = true;
 			break;
+		case OPT_DETACH_KEYS:
+			io.detach_keys = optarg;
+			break;
 		case 'h':
 			printf("Usage:  berth start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 			       "Start one or more stopped containers\n\nOptions:\n"
-			       "  -a, --attach        Attach its output (and its input when it was\n"
-			       "                      created with -i) until it exits\n"
-			       "  -i, --interactive   The same as --attach\n");
+			       "  -a, --attach            Attach its output (and its input when it was\n"
+			       "                          created with -i) until it exits\n"
+			       "      --detach-keys KEYS  Keys that detach (default \"ctrl-p,ctrl-q\")\n"
+			       "  -i, --interactive       The same as --attach\n");
 			return 0;
 		default:
 			return cli_getopt_error(cli, argv, c, err);
@@ -53,11 +62,16 @@ int cmd_start(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	if (attach && argc - optind > 1)
 		return cli_usage_error(cli, err, "you cannot start and attach multiple containers "
 						 "at once");
+	if (attach && io.detach_keys && *io.detach_keys) {
+		r = berth_detach_keys_parse(io.detach_keys, keys, &n_keys, err);
+		if (r < 0)
+			return r;
+	}
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	if (attach) {
-		r = berth_engine_start(engine, argv[optind], &our_stdio, &status, err);
+		r = berth_engine_start(engine, argv[optind], &io, &status, err);
 		return r < 0 ? r : status;
 	}
 	return cli_for_each(argc, argv, engine, start_one, NULL, true);

@@ -154,14 +154,29 @@ struct berth_store *berth_engine_store(const struct berth_engine *e);
  * never uses fds of its own process: the CLI passes 0, 1 and 2, a server its sockets.
  * With a container's terminal, in is put in raw mode while relayed when it is a
  * terminal, and the window size is read from in, else from out (and again on SIGWINCH).
+ * With a terminal and in relayed, the detach keys (docker's --detach-keys; NULL or "":
+ * its default "ctrl-p,ctrl-q") typed on in detach: the container runs on. The signals
+ * the caller gets (INT TERM HUP QUIT USR1 USR2) are sent to the container unless
+ * no_signals (docker's --sig-proxy=false: they are left to their default action).
  */
 struct berth_stdio {
 	int in, out, err;
 	bool multiplex;  /* out and err framed onto out as docker's attach stream (an 8-byte
 			  * header: stream 1 or 2, 3 zeros, the length big-endian), unless
 			  * the container has a terminal (then raw) */
-	bool no_signals; /* signals we get are not the container's (a server's) */
+	bool no_signals; /* signals we get are not the container's (--sig-proxy=false, a
+			  * server's) */
+	const char *detach_keys; /* docker's --detach-keys (NULL: ctrl-p,ctrl-q) */
 };
+
+#define BERTH_DETACH_KEYS_MAX 16
+
+/* docker's --detach-keys: comma-separated keys, each one character ("a"), "ctrl-@",
+ * "ctrl-a" ... "ctrl-z", "ctrl-[", "ctrl-\\", "ctrl-]", "ctrl-^", "ctrl-_" or "DEL", as the
+ * bytes they type (*ret_n of them, at most BERTH_DETACH_KEYS_MAX). -EINVAL: docker's
+ * "Invalid detach keys (KEYS) provided", the key that is wrong after it. */
+int berth_detach_keys_parse(const char *keys, char ret[BERTH_DETACH_KEYS_MAX], size_t *ret_n,
+			    struct berth_error **err);
 
 /* docker's --mount "type=bind|volume|tmpfs,source=S,target=T[,readonly][,tmpfs-size=N]
  * [,tmpfs-mode=OCTAL]" as the -v spec (*ret_volume) or --tmpfs spec (*ret_tmpfs) it
@@ -180,25 +195,29 @@ int berth_engine_create(struct berth_engine *e, const struct berth_run_opts *o, 
 			struct berth_error **err);
 
 /* `berth run`: create and start. In the foreground (not o->detach) io is relayed
- * (io->in with o->interactive, as a terminal with o->tty; ctrl-p ctrl-q detaches from
- * a -it container) and signals we get are sent to the container, until it exits:
- * *ret_status is its exit status, and with o->rm nothing is left of it when this
- * returns. Detached, io is not used (may be NULL) and this returns once its process
- * runs, *ret_id its id (when ret_id is not NULL). Errors: -EINVAL in the foreground
- * without io; -ENOENT for a missing image; err->kind tells when the command was not
- * found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable (BERTH_ERROR_EXEC_DENIED). */
+ * (io->in with o->interactive, as a terminal with o->tty; io's detach keys detach from
+ * a -it container: 1 is returned, *ret_status 0) and signals we get are sent to the
+ * container (unless io->no_signals), until it exits: *ret_status is its exit status,
+ * and with o->rm nothing is left of it when this returns. Detach keys that do not parse
+ * are refused before anything is made. Detached, io is not used (may be NULL) and this
+ * returns once its process runs, *ret_id its id (when ret_id is not NULL). Errors:
+ * -EINVAL in the foreground without io; -ENOENT for a missing image; err->kind tells
+ * when the command was not found (BERTH_ERROR_EXEC_NOT_FOUND) or not executable
+ * (BERTH_ERROR_EXEC_DENIED). */
 int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o,
 		     const struct berth_stdio *io, char **ret_id, int *ret_status,
 		     struct berth_error **err);
 
 /* `berth start [-a]`: start a created or exited container again (its changes kept).
- * With attach (the caller's io, not NULL) as run in the foreground; without, return
- * once it runs. A running container is left as it is (and attached to with attach). */
+ * With attach (the caller's io, not NULL) as run in the foreground (1 when the user
+ * detached); without, return once it runs. A running container is left as it is (and
+ * attached to with attach). */
 int berth_engine_start(struct berth_engine *e, const char *name_or_id,
 		       const struct berth_stdio *attach, int *ret_status, struct berth_error **err);
 
 /* `berth attach`: relay io to a running container until it exits (*ret_status) or the
- * user detaches (ctrl-p ctrl-q with a terminal and stdin: 0). no_stdin: do not send
+ * user detaches (io's detach keys with a terminal and stdin: 1 is returned, *ret_status
+ * 0). no_stdin: do not send
  * io->in. -EINVAL when it does not run. */
 int berth_engine_attach(struct berth_engine *e, const char *name_or_id, bool no_stdin,
 			const struct berth_stdio *io, int *ret_status, struct berth_error **err);
@@ -283,7 +302,10 @@ struct berth_engine_exec_opts {
  * is its exit status (0 when detached: io is not used then, and may be NULL). With
  * io->multiplex or io->no_signals (a server's connection) the engine relays the
  * process's stdio itself, through pipes or its terminal, and forwards no signal.
- * -EINVAL when the container does not run or io is missing, -EBUSY when it is paused;
+ * With o->tty and o->interactive, io's detach keys detach: the command runs on, 1 is
+ * returned (*ret_status 0). -EINVAL when the container does not run or io is missing,
+ * or for detach keys that do not parse (docker's "Invalid escape keys"), -EBUSY when it
+ * is paused;
  * err->kind tells a command not found or not executable apart, as for run. */
 int berth_engine_exec(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_engine_exec_opts *o, const struct berth_stdio *io,

@@ -86,7 +86,8 @@ struct attach_opts {
 	bool send_stdin;	 /* relay in (-i) */
 	bool tty;		 /* the container has a terminal: in raw mode when it is
 				  * a terminal, the window size of in, else of out */
-	bool detach_keys;        /* ctrl-p ctrl-q detaches (with tty and stdin) */
+	const char *detach_keys; /* the bytes that detach (with tty and stdin) */
+	size_t n_detach_keys;	 /* 0: nothing detaches */
 	bool multiplex;          /* stdout and stderr onto out in docker's 8-byte frames */
 	/* forward INT TERM HUP QUIT USR1 USR2 to the container (sig-proxy) */
 	int (*signal)(int sig, void *userdata);
@@ -95,6 +96,6 @@ struct attach_opts {
 
 /* Relay between the user's fds and the monitor on sock until it sends MON_EXIT:
  * *ret_status is the container's exit status; 1 is returned when the user detached
- * (ctrl-p ctrl-q) and *ret_status is not set; -EPIPE when the monitor went away
+ * (typed the detach keys) and *ret_status is not set; -EPIPE when the monitor went away
  * without saying how the container ended. */
 int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct berth_error **err);

@@ -163,12 +163,17 @@ struct berth_exec_opts {
 	/* Existing sub-cgroups of the container's to run the process in, as runc's
 	 * --cgroup: "PATH" (every hierarchy) or "CONTROLLER[,CONTROLLER]:PATH". */
 	const char *const *sub_cgroups;
+	/* With tty in the foreground: these bytes typed on stdio[0] detach (docker's
+	 * --detach-keys): the process runs on, its pty held open by a process of ours. */
+	const char *detach_keys;
+	size_t n_detach_keys;        /* 0: nothing detaches (at most 64) */
 };
 
 /* Run an extra process in a running container: it joins every namespace the container
  * has and its cgroup, with the container's user, capabilities (inheritable left empty,
  * CVE-2022-29162), env and cwd unless overridden. Without detach, waits for it (signals
- * forwarded, pty proxied) and sets *ret_status. */
+ * forwarded, pty proxied) and sets *ret_status; 1 is returned, *ret_status not set,
+ * when the user detached (detach_keys). */
 int berth_container_exec(const char *root, const char *id, const struct berth_exec_opts *o,
 			 int *ret_status, struct berth_error **err);
 

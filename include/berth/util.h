@@ -122,3 +122,10 @@ int proc_start_time(pid_t pid, uint64_t *ret);
 int exit_status(int wait_status);
 /* Put terminal `fd` in raw mode, saving the old settings in *saved. */
 int tty_set_raw(int fd, struct termios *saved);
+/* The detach keys of a terminal relay, as docker's escape proxy reads them: the n bytes
+ * typed (in) go to out (room for n + n_keys bytes; *ret_out_n of them), but for what
+ * matches the start of the keys, which is held back (*held of them, kept from call to
+ * call) until a byte says what it is: sent on before it, or never, when the whole keys
+ * were typed: then true is returned (out has what came before them). */
+bool detach_keys_filter(const char *keys, size_t n_keys, size_t *held, const char *in, size_t n,
+			char *out, size_t *ret_out_n);

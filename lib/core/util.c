@@ -730,6 +730,32 @@ uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+bool detach_keys_filter(const char *keys, size_t n_keys, size_t *held, const char *in, size_t n,
+			char *out, size_t *ret_out_n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (*held > 0 && in[i] != keys[*held]) {
+			memcpy(out + k, keys, *held);
+			k += *held;
+			*held = 0;
+		}
+		/* a byte that breaks the keys may start them again */
+		if (n_keys > 0 && in[i] == keys[*held]) {
+			if (++*held == n_keys) {
+				*held = 0;
+				*ret_out_n = k;
+				return true;
+			}
+		} else {
+			out[k++] = in[i];
+		}
+	}
+	*ret_out_n = k;
+	return false;
+}
+
 int tty_set_raw(int fd, struct termios *saved)
 {
 	struct termios t;

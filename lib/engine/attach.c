@@ -233,6 +233,55 @@ static void relay_output(const struct attach_opts *o, uint8_t type, const char *
 		(void)loop_write(type == MON_STDOUT ? o->out : o->err, data, n);
 }
 
+int berth_detach_keys_parse(const char *keys, char ret[BERTH_DETACH_KEYS_MAX], size_t *ret_n,
+			    struct berth_error **err)
+{
+	/* moby/term's ASCII table: ctrl-@ is 0, ctrl-a 1, ... ctrl-_ 31 */
+	static const char ctrl[] = "@abcdefghijklmnopqrstuvwxyz[\\]^_";
+	char codes[BERTH_DETACH_KEYS_MAX];
+	const char *p = keys;
+	size_t n = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		const char *c;
+		int code = -1;
+
+		if (len == 1)
+			code = (unsigned char)p[0];
+		else if (len == 6 && startswith(p, "ctrl-") && p[5] && (c = strchr(ctrl, p[5])))
+			code = (int)(c - ctrl);
+		else if (len == 3 && !strncmp(p, "DEL", 3))
+			code = 127;
+		if (code < 0 || n == BERTH_DETACH_KEYS_MAX)
+			return berth_error_new(err, EINVAL, "Invalid detach keys (%s) provided",
+					       keys);
+		codes[n++] = (char)code;
+		p += len;
+		if (!*p)
+			break;
+		p++;
+	}
+	memcpy(ret, codes, n);
+	*ret_n = n;
+	return 0;
+}
+
+/* Send n bytes of the user's input, in frames the monitor takes. */
+static int send_input(int sock, const char *data, size_t n)
+{
+	while (n > 0) {
+		size_t k = n < MON_FRAME_MAX ? n : MON_FRAME_MAX;
+		int r = send_frame(sock, MON_STDIN, data, k);
+
+		if (r < 0)
+			return r;
+		data += k;
+		n -= k;
+	}
+	return 0;
+}
+
 static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct berth_error **err)
@@ -240,7 +289,8 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 	_cleanup_close_ int sigfd = -EBADF;
 	struct termios saved;
 	sigset_t mask, old;
-	bool raw = false, in_open = o->send_stdin && o->in >= 0, saw_ctrl_p = false;
+	bool raw = false, in_open = o->send_stdin && o->in >= 0;
+	size_t held = 0; /* how many of the detach keys were typed last, held back */
 	int r = 0;
 
 	sigemptyset(&mask);
@@ -291,34 +341,26 @@ int attach_relay(int sock, const struct attach_opts *o, int *ret_status, struct 
 				continue;
 			if (n <= 0) {
 				in_open = false;
+				if (held > 0)
+					(void)send_input(sock, o->detach_keys, held);
 				(void)send_frame(sock, MON_STDIN_EOF, NULL, 0);
-			} else {
-				if (o->detach_keys && o->tty) {
-					/* ctrl-p ctrl-q, as docker: the CLI leaves, the container
-					 * runs on. A ctrl-p is held back until the next key says
-					 * what it is: sent before that key, or never (a detach). */
-					char out[1 + MON_FRAME_MAX];
-					size_t k = 0;
+			} else if (o->n_detach_keys > 0 && o->tty) {
+				/* the detach keys, as docker: the CLI leaves, the container runs
+				 * on. What matches them so far is held back until a key says
+				 * what it is: sent before that key, or never (a detach). */
+				char out[BERTH_DETACH_KEYS_MAX + MON_FRAME_MAX];
+				size_t k = 0;
+				bool detach = detach_keys_filter(o->detach_keys, o->n_detach_keys,
+								 &held, buf, (size_t)n, out, &k);
 
-					for (ssize_t i = 0; i < n; i++) {
-						if (saw_ctrl_p) {
-							saw_ctrl_p = false;
-							if (buf[i] == 0x11) {
-								r = 1;
-								goto out;
-							}
-							out[k++] = 0x10;
-						}
-						if (buf[i] == 0x10)
-							saw_ctrl_p = true;
-						else
-							out[k++] = buf[i];
-					}
-					if (k > 0 && send_frame(sock, MON_STDIN, out, k) < 0)
-						in_open = false;
-				} else if (send_frame(sock, MON_STDIN, buf, (size_t)n) < 0) {
+				if (k > 0 && send_input(sock, out, k) < 0)
 					in_open = false;
+				if (detach) {
+					r = 1;
+					goto out;
 				}
+			} else if (send_frame(sock, MON_STDIN, buf, (size_t)n) < 0) {
+				in_open = false;
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {

@@ -1031,32 +1031,47 @@ static int wait_monitor(const struct record *rec, int timeout_ms)
 	}
 }
 
+/* io's detach keys (docker's default when it names none) as bytes */
+static int detach_keys_of(const struct berth_stdio *io, char keys[BERTH_DETACH_KEYS_MAX],
+			  size_t *ret_n, struct berth_error **err)
+{
+	const char *k =
+	    io && io->detach_keys && *io->detach_keys ? io->detach_keys : "ctrl-p,ctrl-q";
+
+	return berth_detach_keys_parse(k, keys, ret_n, err);
+}
+
 /* Relay the caller's io to the container's monitor on sock until the container exits
- * (*ret_status) or we detach (0). monitor > 0: the monitor is our child (start), reaped
- * here. */
+ * (*ret_status, 0 returned) or we detach (1 returned, *ret_status 0). monitor > 0: the
+ * monitor is our child (start), reaped here. */
 static int relay(int sock, const struct ctr *c, pid_t monitor, bool no_stdin,
 		 const struct berth_stdio *io, int *ret_status, struct berth_error **err)
 {
 	struct proxy_ctx pc = { .rtroot = c->rtroot, .id = c->rec.id };
 	bool send_stdin = c->rec.open_stdin && !no_stdin && io->in >= 0;
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n_keys = 0;
 	struct attach_opts ao = {
 	    .in = io->in,
 	    .out = io->out,
 	    .err = io->err,
 	    .send_stdin = send_stdin,
 	    .tty = c->rec.tty,
-	    .detach_keys = c->rec.tty && send_stdin,
+	    .detach_keys = keys,
 	    .multiplex = io->multiplex && !c->rec.tty,
 	    .signal = io->no_signals ? NULL : proxy_signal,
 	    .userdata = &pc,
 	};
 	int r;
 
+	/* the callers checked them before they started anything */
+	if (c->rec.tty && send_stdin && detach_keys_of(io, keys, &n_keys, NULL) == 0)
+		ao.n_detach_keys = n_keys;
 	r = attach_relay(sock, &ao, ret_status, err);
 	if (r == 1) {
-		/* detached (ctrl-p ctrl-q): the container runs on */
+		/* detached: the container runs on */
 		*ret_status = 0;
-		return 0;
+		return 1;
 	}
 	if (r == -EPIPE) {
 		/* no MON_EXIT: the record says how it ended, once the monitor is done */
@@ -1152,6 +1167,14 @@ int berth_engine_run(struct berth_engine *e, const struct berth_run_opts *o,
 
 	if (!o->detach && !io)
 		return berth_error_new(err, EINVAL, "run in the foreground: no stdio to relay");
+	if (!o->detach) {
+		char keys[BERTH_DETACH_KEYS_MAX];
+		size_t n;
+
+		r = detach_keys_of(io, keys, &n, err);
+		if (r < 0)
+			return r;
+	}
 	c.rtroot = store_runtime_root(s);
 	if (!c.rtroot)
 		return berth_error_set(err, ENOMEM, "run '%s'", o->image);
@@ -1171,8 +1194,15 @@ int berth_engine_start(struct berth_engine *e, const char *key, const struct ber
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_free_ char *lockpath = NULL;
 	_cleanup_close_ int lock = -EBADF;
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n;
 	int r;
 
+	if (attach) {
+		r = detach_keys_of(attach, keys, &n, err);
+		if (r < 0)
+			return r;
+	}
 	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;
@@ -1219,8 +1249,13 @@ int berth_engine_attach(struct berth_engine *e, const char *key, bool no_stdin,
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_close_ int sock = -EBADF;
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n;
 	int r;
 
+	r = detach_keys_of(io, keys, &n, err);
+	if (r < 0)
+		return r;
 	r = ctr_find(berth_store_root(s), key, &c, err);
 	if (r < 0)
 		return r;

@@ -192,12 +192,25 @@ int engine_exec(struct berth_engine *e, const char *key, const struct berth_engi
 		.all_caps = o->privileged,
 		.stdio = { -1, -1, -1 },
 	};
+	char keys[BERTH_DETACH_KEYS_MAX];
+	size_t n_keys = 0;
 	int k;
 
 	if (!o->cmd || !o->cmd[0])
 		return berth_error_new(err, EINVAL, "no command to execute");
 	if (!o->detach && !io)
 		return berth_error_new(err, EINVAL, "exec in the foreground: no stdio to relay");
+	/* docker's exec has its own words for them */
+	if (!o->detach &&
+	    berth_detach_keys_parse(io->detach_keys && *io->detach_keys ? io->detach_keys
+									: "ctrl-p,ctrl-q",
+				    keys, &n_keys, NULL) < 0)
+		return berth_error_new(err, EINVAL, "Invalid escape keys (%s) provided",
+				       io->detach_keys);
+	if (!o->detach && o->tty && o->interactive) {
+		eo.detach_keys = keys;
+		eo.n_detach_keys = n_keys;
+	}
 	k = find_running(s, key, &r, err);
 	if (k < 0)
 		return k;
@@ -275,9 +288,9 @@ int engine_exec(struct berth_engine *e, const char *key, const struct berth_engi
 		/* exec_relay closed them */
 		pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
 	}
-	if (k >= 0 && o->detach)
+	if (k == 1 || (k >= 0 && o->detach))
 		*ret_status = 0;
-	if (k >= 0 && !o->detach) {
+	if (k == 0 && !o->detach) {
 		struct berth_event_attr d[] = {{"execID", exec_id}, {"exitCode", code}};
 
 		snprintf(code, sizeof(code), "%d", *ret_status);

@@ -968,7 +968,8 @@ int berth_container_run(const char *root, const char *id, const struct berth_cre
 	r = launch(root, id, opts, &pid, &pty, err);
 	if (r < 0)
 		goto out;
-	r = foreground_wait(&fg, pid, pty, opts->stdio[0], opts->stdio[1], ret_status, err);
+	r = foreground_wait(&fg, pid, pty, opts->stdio[0], opts->stdio[1], NULL, 0, ret_status,
+			    err);
 	/* --keep: the stopped container stays, with its cgroup, until `delete` */
 	if (opts->keep && r >= 0)
 		goto out;

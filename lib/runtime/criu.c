@@ -1291,7 +1291,8 @@ int berth_container_restore(const char *root, const char *id, const struct berth
 	/* in the foreground, as run: wait for the init (our child: rst_sibling), then
 	 * delete the container */
 	close(TAKE_FD(dirfd));
-	r = foreground_wait(&fg, pid, ctx.pty, co->stdio[0], co->stdio[1], ret_status, err);
+	r = foreground_wait(&fg, pid, ctx.pty, co->stdio[0], co->stdio[1], NULL, 0, ret_status,
+			    err);
 	{
 		struct berth_error *e = NULL;
 		int k = berth_container_delete(root, id, true, &e);

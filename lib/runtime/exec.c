@@ -296,7 +296,8 @@ int berth_container_exec(const char *root, const char *id, const struct berth_ex
 	if (r < 0)
 		goto fail_kill;
 	if (!o->detach)
-		r = foreground_wait(&fg, pid, pty, o->stdio[0], o->stdio[1], ret_status, err);
+		r = foreground_wait(&fg, pid, pty, o->stdio[0], o->stdio[1], o->detach_keys,
+				    o->n_detach_keys, ret_status, err);
 	else if (o->ret_pid)
 		*o->ret_pid = pid;
 	if (r >= 0 && o->detach && o->ret_pty && pty >= 0)

@@ -40,7 +40,7 @@ void foreground_end(struct foreground *f)
 }
 
 int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int out_fd,
-		    int *ret_status, struct berth_error **err)
+		    const char *keys, size_t n_keys, int *ret_status, struct berth_error **err)
 {
 	struct termios saved;
 	bool raw = false;
@@ -49,7 +49,13 @@ int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int out
 	if (pty >= 0) {
 		if (isatty(in_fd) && tty_set_raw(in_fd, &saved) == 0)
 			raw = true;
-		(void)tty_proxy(pty, in_fd, out_fd, f->sigfd, pid);
+		if (tty_proxy(pty, in_fd, out_fd, f->sigfd, pid, keys, n_keys) == 1) {
+			/* detached: the process runs on, its terminal held open */
+			if (raw)
+				tcsetattr(in_fd, TCSANOW, &saved);
+			r = tty_hold(pty, err);
+			return r < 0 ? r : 1;
+		}
 	}
 	for (;;) {
 		struct signalfd_siginfo si;

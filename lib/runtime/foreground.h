@@ -18,9 +18,10 @@ int foreground_begin(struct foreground *f, struct berth_error **err);
 /* Proxy the pty (when pty >= 0) to and from the caller's fds: in_fd read (-1: none),
  * raw while it is a terminal, its window size the pty's; out_fd written (-1: what the
  * pty says is dropped). Forward signals, and reap pid: *ret_status is its exit code or
- * 128+signal. */
+ * 128+signal. The detach keys (n_keys bytes; 0: none) typed on in_fd leave pid running,
+ * its pty held by tty_hold(): 1 is returned, *ret_status untouched. */
 int foreground_wait(struct foreground *f, pid_t pid, int pty, int in_fd, int out_fd,
-		    int *ret_status, struct berth_error **err);
+		    const char *keys, size_t n_keys, int *ret_status, struct berth_error **err);
 
 void foreground_end(struct foreground *f);
 

@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth/cleanup.h"
@@ -97,10 +98,44 @@ static void copy_winsize(int from, int to)
 		(void)ioctl(to, TIOCSWINSZ, &ws);
 }
 
-int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
+int tty_hold(int master, struct berth_error **err)
 {
-	char buf[16384];
+	pid_t pid = fork(), holder;
+	int st;
+
+	if (pid < 0)
+		return berth_error_set(err, errno, "fork");
+	if (pid == 0) {
+		/* the holder's parent exits at once: it is nobody's zombie */
+		holder = fork();
+		if (holder != 0)
+			_exit(holder < 0 ? 1 : 0);
+		(void)setsid();
+		if (master != 3 && dup2(master, 3) < 0)
+			_exit(1);
+		close_range(0, 2, 0);
+		close_range(4, ~0U, 0);
+		for (;;) {
+			char buf[4096];
+			ssize_t n = read(3, buf, sizeof(buf));
+
+			if (n == 0 || (n < 0 && errno != EINTR))
+				_exit(0);
+		}
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return berth_error_new(err, ECHILD, "hold the terminal: its holder failed");
+	return 0;
+}
+
+int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid, const char *keys,
+	      size_t n_keys)
+{
+	char buf[16384], out[16384 + 64];
 	bool in_open = in_fd >= 0;
+	size_t held = 0;
 
 	if (isatty(in_fd))
 		copy_winsize(in_fd, master);
@@ -138,7 +173,15 @@ int tty_proxy(int master, int in_fd, int out_fd, int sigfd, pid_t pid)
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(in_fd, buf, sizeof(buf));
-			if (n > 0) {
+			if (n > 0 && n_keys > 0 && n_keys <= 64) {
+				size_t k = 0;
+				bool detach = detach_keys_filter(keys, n_keys, &held, buf,
+								 (size_t)n, out, &k);
+
+				(void)loop_write(master, out, k);
+				if (detach)
+					return 1;
+			} else if (n > 0) {
 				(void)loop_write(master, buf, (size_t)n);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				/* the caller's input ended: stop reading it, the container goes on

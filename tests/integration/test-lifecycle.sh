@@ -559,6 +559,179 @@ test_log_lines_a_full_disk_refuses_are_counted_and_marked() {
 	umount "$store"
 }
 
+# pty_drive STEP... -- COMMAND...: COMMAND on a new pty (python's pty.fork), driven by the
+# steps: "expect:TEXT" (read until TEXT shows, 10 s at most), "send:HEX" (type the bytes),
+# "exit" (wait for it to end). Prints "saw TEXT: True|False" for each expect, "exit: N",
+# then everything read as "read: REPR".
+pty_drive() {
+	python3 - "$@" <<'PY'
+import os, pty, select, sys, time
+i = sys.argv.index("--")
+steps, cmd = sys.argv[1:i], sys.argv[i + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(cmd[0], cmd)
+seen = b""
+def read_until(word, timeout=10):
+    global seen
+    start, end = len(seen), time.time() + timeout
+    while word not in seen[start:] and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return word in seen[start:]
+for st in steps:
+    kind, _, arg = st.partition(":")
+    if kind == "expect":
+        print("saw %s: %s" % (arg, read_until(arg.encode())))
+    elif kind == "send":
+        time.sleep(0.2)
+        os.write(fd, bytes.fromhex(arg))
+    elif kind == "exit":
+        read_until(b"\0", timeout=0.5)
+        _, code = os.waitpid(pid, 0)
+        read_until(b"\0", timeout=0.2)
+        print("exit:", os.waitstatus_to_exitcode(code))
+print("read:", repr(seen))
+PY
+}
+
+# docker's --detach-keys: run, attach and start -a detach with the keys given (or
+# ctrl-p ctrl-q), the container runs on; attach says "read escape sequence", exit 1, as
+# docker's does; run and start -a leave quietly with 0
+test_detach_keys_of_run_attach_and_start() {
+	import_bb
+	local berth=("$BERTH" --root "$BERTH_STORE")
+	# ctrl-p ctrl-q is no detach when the keys are ctrl-a,x: it reaches the shell
+	run pty_drive expect:'# ' send:1011 send:"$(printf 'echo still-$((40+2))\r' | od -An -tx1 | tr -d ' \n')" \
+		expect:still-42 send:0178 exit -- "${berth[@]}" run -it --detach-keys ctrl-a,x \
+		--name dk "$(cgp)" bb sh
+	assert_eq 0 "$status" "$output"
+	assert_contains "$output" "saw still-42: True"
+	assert_contains "$output" "exit: 0"
+	assert_not_contains "$output" "read escape sequence"
+	assert_contains "$(status_of dk)" "Up"
+	# attach: one key, and the default
+	run pty_drive send:0d expect:'# ' send:61 exit -- "${berth[@]}" attach --detach-keys=a dk
+	assert_contains "$output" "saw # : True"
+	assert_contains "$output" "exit: 1"
+	assert_contains "$output" "read escape sequence"
+	run pty_drive send:0d expect:'# ' send:1011 exit -- "${berth[@]}" attach dk
+	assert_contains "$output" "exit: 1"
+	assert_contains "$output" "read escape sequence"
+	assert_contains "$(status_of dk)" "Up"
+	# the first key held, then sent on before a key that is not the second (which may
+	# start the sequence again)
+	run pty_drive send:0d expect:'# ' \
+		send:"$(printf 'echo qq-$((1+1))\r' | od -An -tx1 | tr -d ' \n')" expect:qq-2 \
+		send:711d exit -- "${berth[@]}" attach --detach-keys 'q,ctrl-]' dk
+	assert_contains "$output" "saw qq-2: True"
+	assert_contains "$output" "exit: 1"
+	# start -a: stopped, started attached, detached with ctrl-z,DEL
+	engine stop -t 1 dk >/dev/null
+	run pty_drive expect:'# ' send:1a7f exit -- "${berth[@]}" start -ai --detach-keys ctrl-z,DEL dk
+	assert_contains "$output" "saw # : True"
+	assert_contains "$output" "exit: 0"
+	assert_not_contains "$output" "read escape sequence"
+	assert_contains "$(status_of dk)" "Up"
+	# docker's error, before anything is made
+	run engine run --detach-keys ctrl-P,q "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_eq "berth: Invalid detach keys (ctrl-P,q) provided" "$output"
+	run engine attach --detach-keys 'a,,b' dk
+	assert_eq 125 "$status"
+	assert_eq "berth: Invalid detach keys (a,,b) provided" "$output"
+	run engine start -a --detach-keys ctrl-ab dk
+	assert_eq "berth: Invalid detach keys (ctrl-ab) provided" "$output"
+	run engine create --detach-keys a bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "unknown flag '--detach-keys'"
+	assert_eq 1 "$(engine ps -aq | wc -l)"
+	engine rm -f dk >/dev/null
+}
+
+# exec -it --detach-keys: the command runs on after we detached (its terminal held), docker's
+# "read escape sequence", exit 1; docker's "Invalid escape keys" error
+test_exec_detach_keys() {
+	import_bb
+	engine run -d --name ex "$(cgp)" bb sleep 600 >/dev/null
+	run pty_drive expect:'# ' \
+		send:"$(printf 'echo in-exec-$((3*3)); while :; do date +%%s >/tmp/alive; sleep 0.2; done\r' | od -An -tx1 | tr -d ' \n')" \
+		expect:in-exec-9 send:1011 exit -- "$BERTH" --root "$BERTH_STORE" exec -it ex sh
+	assert_contains "$output" "saw in-exec-9: True"
+	assert_contains "$output" "exit: 1"
+	assert_contains "$output" "read escape sequence"
+	# the loop runs on in the container
+	local a b
+	a=$(engine exec ex cat /tmp/alive)
+	sleep 1.5
+	b=$(engine exec ex cat /tmp/alive)
+	((b > a)) || fail "the detached exec stopped ($a, then $b)"
+	run pty_drive expect:'# ' send:78 exit -- "$BERTH" --root "$BERTH_STORE" exec -it --detach-keys x ex sh
+	assert_contains "$output" "exit: 1"
+	run engine exec -i --detach-keys ctrl-ü ex true
+	assert_eq 125 "$status"
+	assert_eq "berth: Invalid escape keys (ctrl-ü) provided" "$output"
+	engine rm -f ex >/dev/null
+}
+
+# --sig-proxy (run, attach; default true): the signals berth gets go to the container;
+# with --sig-proxy=false they do not (berth ends by them, as docker's CLI does, and the
+# container runs on)
+test_sig_proxy() {
+	import_bb
+	local out=$BERTH_TEST_TMP/sp.out pid st=0
+	local prog='trap "echo got-usr1" USR1; trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
+	"$BERTH" --root "$BERTH_STORE" run --name sp "$(cgp)" bb sh -c "$prog" >"$out" 2>&1 &
+	pid=$!
+	wait_for 10 grep -q ready "$out"
+	kill -USR1 "$pid"
+	wait_for 10 grep -q got-usr1 "$out"
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	assert_eq 7 "$st" "$(cat "$out")"
+	assert_contains "$(cat "$out")" "got-term"
+	# --sig-proxy=false: berth ends by the signal, the container did not get it
+	: >"$out"
+	"$BERTH" --root "$BERTH_STORE" run --sig-proxy=false --name np "$(cgp)" bb sh -c "$prog" \
+		>"$out" 2>&1 &
+	pid=$!
+	wait_for 10 grep -q ready "$out"
+	st=0
+	kill -USR1 "$pid"
+	wait "$pid" || st=$?
+	assert_eq $((128 + 10)) "$st"
+	sleep 0.5
+	assert_contains "$(status_of np)" "Up"
+	assert_not_contains "$(engine logs np)" "got-usr1"
+	# attach likewise: proxied by default, not with --sig-proxy=false
+	"$BERTH" --root "$BERTH_STORE" attach --sig-proxy=false np >"$out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	st=0
+	kill -USR1 "$pid"
+	wait "$pid" || st=$?
+	assert_eq $((128 + 10)) "$st"
+	sleep 0.5
+	assert_not_contains "$(engine logs np)" "got-usr1"
+	"$BERTH" --root "$BERTH_STORE" attach np >"$out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -USR1 "$pid"
+	wait_for 10 grep -q got-usr1 "$out"
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	assert_eq 7 "$st"
+	run engine run --sig-proxy=maybe "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid value 'maybe' for --sig-proxy"
+	engine rm -f sp np >/dev/null
+}
+
 test_a_ctrl_p_is_held_until_the_next_key() {
 	import_bb
 	# the container reads one raw byte: a lone ctrl-p must not reach it (it may be the

@@ -522,3 +522,31 @@ TEST(logs_go_to_the_callers_fds)
 }
 
 TEST_MAIN()
+
+/* docker's --detach-keys (moby/term's ToBytes) and its error */
+TEST(detach_keys_parse_as_docker)
+{
+	char k[BERTH_DETACH_KEYS_MAX];
+	size_t n = 0;
+	struct berth_error *err = NULL;
+
+	ASSERT_EQ(berth_detach_keys_parse("ctrl-p,ctrl-q", k, &n, NULL), 0);
+	ASSERT_EQ(n, 2);
+	ASSERT_TRUE(k[0] == 0x10 && k[1] == 0x11);
+	ASSERT_EQ(berth_detach_keys_parse("a", k, &n, NULL), 0);
+	ASSERT_TRUE(n == 1 && k[0] == 'a');
+	ASSERT_EQ(berth_detach_keys_parse("ctrl-@,ctrl-\\,ctrl-_,DEL,,", k, &n, &err) == -EINVAL,
+		  1);
+	ASSERT_STREQ(berth_error_message(err),
+		     "Invalid detach keys (ctrl-@,ctrl-\\,ctrl-_,DEL,,) provided");
+	err = berth_error_free(err);
+	ASSERT_EQ(berth_detach_keys_parse("ctrl-@,ctrl-\\,ctrl-_,DEL,x", k, &n, NULL), 0);
+	ASSERT_EQ(n, 5);
+	ASSERT_TRUE(k[0] == 0 && k[1] == 28 && k[2] == 31 && k[3] == 127 && k[4] == 'x');
+	/* names are lower case, one key a character */
+	ASSERT_EQ(berth_detach_keys_parse("ctrl-A", k, &n, NULL), -EINVAL);
+	ASSERT_EQ(berth_detach_keys_parse("ab", k, &n, NULL), -EINVAL);
+	ASSERT_EQ(berth_detach_keys_parse("", k, &n, NULL), -EINVAL);
+	ASSERT_EQ(berth_detach_keys_parse("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", k, &n, NULL),
+		  -EINVAL);
+}

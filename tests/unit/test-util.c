@@ -317,3 +317,31 @@ TEST(go_duration_format)
 	format_go_duration(0, b);
 	ASSERT_STREQ(b, "0s");
 }
+
+/* the detach keys of a terminal relay: held back while they match, sent on before a
+ * byte that breaks them (which may start them again), never when all were typed */
+TEST(detach_keys_filter_holds_and_detaches)
+{
+	char out[64];
+	size_t held = 0, n = 0;
+
+	ASSERT_TRUE(!detach_keys_filter("\x10\x11", 2, &held, "ab\x10", 3, out, &n));
+	ASSERT_EQ(n, 2);
+	ASSERT_EQ(held, 1);
+	ASSERT_TRUE(memcmp(out, "ab", 2) == 0);
+	/* the held ctrl-p, then x */
+	ASSERT_TRUE(!detach_keys_filter("\x10\x11", 2, &held, "x", 1, out, &n));
+	ASSERT_EQ(n, 2);
+	ASSERT_TRUE(memcmp(out, "\x10x", 2) == 0);
+	ASSERT_EQ(held, 0);
+	/* "qq-": the second q starts the keys again, then goes out before the '-' */
+	ASSERT_TRUE(!detach_keys_filter("q\x1d", 2, &held, "qq-", 3, out, &n));
+	ASSERT_EQ(n, 3);
+	ASSERT_TRUE(memcmp(out, "qq-", 3) == 0);
+	/* the whole keys: what came before them goes out, they do not */
+	ASSERT_TRUE(detach_keys_filter("\x10\x11", 2, &held, "z\x10\x11rest", 7, out, &n));
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(out[0], 'z');
+	ASSERT_TRUE(detach_keys_filter("a", 1, &held, "a", 1, out, &n));
+	ASSERT_EQ(n, 0);
+}
