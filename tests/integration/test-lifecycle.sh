@@ -681,9 +681,16 @@ test_exec_detach_keys() {
 # --sig-proxy (run, attach; default true): the signals berth gets go to the container;
 # with --sig-proxy=false they do not (berth ends by them, as docker's CLI does, and the
 # container runs on)
+# attached NAME SINCE: an attach to NAME since SINCE is in the event log (its relay
+# follows at once)
+attached() {
+	[[ -n $(engine events --since "$2" --until "$(date +%s.%N)" --filter event=attach \
+		--filter container="$1" --format '{{.Action}}') ]] && sleep 0.3
+}
+
 test_sig_proxy() {
 	import_bb
-	local out=$BERTH_TEST_TMP/sp.out pid st=0
+	local out=$BERTH_TEST_TMP/sp.out pid st=0 since
 	local prog='trap "echo got-usr1" USR1; trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
 	"$BERTH" --root "$BERTH_STORE" run --name sp "$(cgp)" bb sh -c "$prog" >"$out" 2>&1 &
 	pid=$!
@@ -708,18 +715,20 @@ test_sig_proxy() {
 	assert_contains "$(status_of np)" "Up"
 	assert_not_contains "$(engine logs np)" "got-usr1"
 	# attach likewise: proxied by default, not with --sig-proxy=false
+	since=$(date +%s.%N)
 	"$BERTH" --root "$BERTH_STORE" attach --sig-proxy=false np >"$out" 2>&1 &
 	pid=$!
-	sleep 0.5
+	wait_for 20 attached np "$since"
 	st=0
 	kill -USR1 "$pid"
 	wait "$pid" || st=$?
 	assert_eq $((128 + 10)) "$st"
 	sleep 0.5
 	assert_not_contains "$(engine logs np)" "got-usr1"
+	since=$(date +%s.%N)
 	"$BERTH" --root "$BERTH_STORE" attach np >"$out" 2>&1 &
 	pid=$!
-	sleep 0.5
+	wait_for 20 attached np "$since"
 	kill -USR1 "$pid"
 	wait_for 10 grep -q got-usr1 "$out"
 	kill -TERM "$pid"
