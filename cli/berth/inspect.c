@@ -21,6 +21,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 	enum { OPT_TYPE = 0x100, OPT_HELP };
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "size", no_argument, NULL, 's' },
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
@@ -28,15 +29,19 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_(tmpl_freep) struct tmpl *tmpl = NULL;
 	const char *format = NULL;
-	bool first = true;
+	bool first = true, size = false;
 	int c, r, failed = 0;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":f:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":f:sh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'f':
 			/* docker: "json" is {{json .}} */
 			format = streq(optarg, "json") ? "{{json .}}" : optarg;
+			break;
+		case 's':
+			/* docker's: containers only, images as without it */
+			size = true;
 			break;
 		case OPT_TYPE:
 			if (type || (!streq(optarg, "container") && !streq(optarg, "image")))
@@ -50,10 +55,13 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 			       "Display detailed information on %s, as a JSON array\n\n"
 			       "Options:\n"
 			       "  -f, --format TEMPLATE   Print each through a Go template: "
-			       "{{.State.Status}}, {{json .Config}}\n%s",
+			       "{{.State.Status}}, {{json .Config}}\n%s%s",
 			       type ? type : "", type ? " " : "",
 			       type ? (streq(type, "image") ? "images" : "containers")
 				    : "containers and images",
+			       type && streq(type, "image")
+				   ? ""
+				   : "  -s, --size              A container's SizeRw and SizeRootFs\n",
 			       type ? "" : "      --type TYPE         container or image only\n");
 			return 0;
 		default:
@@ -76,7 +84,7 @@ int cli_inspect(int argc, char **argv, struct berth_cli *cli, const char *type,
 
 		r = -ENOENT;
 		if (!type || streq(type, "container"))
-			r = berth_engine_inspect(engine, argv[i], &json, &e);
+			r = berth_engine_inspect(engine, argv[i], size, &json, &e);
 		if (r == -ENOENT && (!type || streq(type, "image"))) {
 			e = berth_error_free(e);
 			r = berth_image_inspect(berth_engine_store(engine), argv[i], &json, &e);

@@ -126,7 +126,8 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 			printf(
 			    "Usage:  berth network ls [OPTIONS]\n\nList networks\n\nOptions:\n"
 			    "  -f, --filter filter   name, id, driver, scope, type=custom|builtin, "
-			    "label\n"
+			    "label,\n"
+			    "                        dangling=true|false\n"
 			    "      --format string   'table', 'table TEMPLATE', 'json', "
 			    "'TEMPLATE'\n"
 			    "  -q, --quiet           Only the IDs\n");
@@ -140,20 +141,10 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 		if (r < 0)
 			return r;
 	}
-	{
-		/* the filters' keys are checked before there is anything to match */
-		char none[] = "";
-		struct berth_network_info probe = {.name = none, .id = none};
-		bool ok;
-
-		r = berth_network_match(&probe, filters, &ok, err);
-		if (r < 0)
-			return r;
-	}
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_network_list(engine, &l, &n, err);
+	r = berth_network_ls(engine, filters, &l, &n, err);
 	if (r < 0)
 		return r;
 	if (!quiet && !formatted)
@@ -161,11 +152,7 @@ static int cmd_network_ls(int argc, char **argv, struct berth_cli *cli, struct b
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		char id[13], created_at[64];
 		const char *cells[4] = { id, l[i]->name, "bridge", "local" };
-		bool ok = false;
 
-		r = berth_network_match(l[i], filters, &ok, err);
-		if (r < 0 || !ok)
-			continue;
 		snprintf(id, sizeof(id), "%s", l[i]->id);
 		if (quiet) {
 			puts(id);

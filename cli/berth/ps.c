@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		   "  -l, --latest          Show the latest created container (includes all "
 		   "states)\n"
 		   "  -q, --quiet           Only display container IDs\n"
+		   "  -s, --size            Display total file sizes\n"
 		   "      --no-trunc        Don't truncate output\n"
 		   "  -h, --help            Print this help\n");
 }
@@ -50,7 +51,7 @@ static const char *state_of(const struct berth_ctr_info *c)
 /* docker's placeholders of a container (formatter.ContainerContext), keys sorted as
  * its JSON has them */
 static json_t *row_of(const struct berth_ctr_info *c, const char *id, const char *cmd,
-		      const char *since, const char *status, bool no_trunc)
+		      const char *since, const char *status, const char *size, bool no_trunc)
 {
 	_cleanup_free_ char *mounts = NULL, *labels = NULL;
 	char created_at[64], nvol[16];
@@ -83,7 +84,7 @@ static json_t *row_of(const struct berth_ctr_info *c, const char *id, const char
 	json_object_set_new(o, "Networks", json_string(c->network ? c->network : ""));
 	json_object_set_new(o, "Ports", json_string(c->ports ? c->ports : ""));
 	json_object_set_new(o, "RunningFor", json_string(since));
-	json_object_set_new(o, "Size", json_string("0B"));
+	json_object_set_new(o, "Size", json_string(size));
 	json_object_set_new(o, "State", json_string(state_of(c)));
 	json_object_set_new(o, "Status", json_string(status));
 	return o;
@@ -109,25 +110,26 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 	    {"last", required_argument, NULL, 'n'},
 	    {"latest", no_argument, NULL, 'l'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"size", no_argument, NULL, 's'},
 	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	static const char *const headers[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					      "STATUS",	      "PORTS", "NAMES"};
+					      "STATUS",	      "PORTS", "NAMES",	  "SIZE"};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
 	_cleanup_(tablep) struct table *t = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	_cleanup_strv_free_ char **filters = NULL;
 	struct berth_ctr_info **l = NULL;
 	const char *format = NULL;
-	bool all = false, quiet = false, no_trunc = false, formatted = false;
+	bool all = false, quiet = false, no_trunc = false, formatted = false, size = false;
 	size_t n = 0;
 	int64_t now = time(NULL), last = -1;
 	int c, r;
 
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":af:n:lqh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":af:n:lqsh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -153,6 +155,9 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		case 'q':
 			quiet = true;
 			break;
+		case 's':
+			size = true;
+			break;
 		case OPT_NO_TRUNC:
 			no_trunc = true;
 			break;
@@ -170,6 +175,8 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		if (r < 0)
 			return r;
 	}
+	/* docker's: a template using .Size asks for the sizes as -s does; -q never does */
+	size = !quiet && (size || (formatted && format && strstr(format, ".Size")));
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
@@ -179,14 +186,15 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		return r;
 	for (; last >= 0 && n > (size_t)last; n--)
 		berth_ctr_info_free(l[n - 1]);
-	t = table_new(ELEMENTSOF(headers), headers);
+	/* -s: docker's SIZE column, last */
+	t = table_new(ELEMENTSOF(headers) - !size, headers);
 	if (!t) {
 		berth_ctr_info_list_free(l, n);
 		return berth_error_set(err, ENOMEM, "ps: the table");
 	}
 	for (size_t i = 0; i < n; i++) {
-		char id[13], created[64], since[64], status[96], cmd[64];
-		const char *cells[7];
+		char id[13], created[64], since[64], status[96], cmd[64], sz[64] = "0B";
+		const char *cells[8];
 
 		snprintf(id, sizeof(id), "%s", l[i]->id);
 		if (quiet) {
@@ -226,9 +234,23 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 
 			snprintf(cmd, sizeof(cmd), "\"%s\"", cut ? cut : "");
 		}
+		if (size) {
+			int64_t rw, rootfs;
+			char a[16], b[16];
+
+			/* gone meanwhile: docker's zero sizes */
+			if (berth_engine_ctr_size(engine, l[i]->id, &rw, &rootfs, NULL) == 0) {
+				format_size(rw, a, sizeof(a));
+				format_size(rootfs, b, sizeof(b));
+				if (rootfs > 0)
+					snprintf(sz, sizeof(sz), "%s (virtual %s)", a, b);
+				else
+					snprintf(sz, sizeof(sz), "%s", a);
+			}
+		}
 		if (formatted) {
-			json_t *row =
-			    row_of(l[i], no_trunc ? l[i]->id : id, cmd, created, status, no_trunc);
+			json_t *row = row_of(l[i], no_trunc ? l[i]->id : id, cmd, created, status,
+					     sz, no_trunc);
 
 			r = row ? cli_format_row(&fmt, row, err)
 				: berth_error_set(err, ENOMEM, "ps: format");
@@ -246,6 +268,7 @@ int cmd_ps(int argc, char **argv, struct berth_cli *cli, struct berth_error **er
 		cells[4] = status;
 		cells[5] = l[i]->ports ? l[i]->ports : "";
 		cells[6] = l[i]->name;
+		cells[7] = sz;
 		if (table_add_row(t, cells) < 0) {
 			berth_ctr_info_list_free(l, n);
 			return berth_error_set(err, ENOMEM, "ps: the table");

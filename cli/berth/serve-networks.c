@@ -60,30 +60,20 @@ static int list(struct api_ctx *x)
 	struct berth_network_info **l = NULL;
 	size_t n = 0;
 	json_t *a;
-	int r = 0;
 
 	if (!e || http_query_filters(x->conn, x->req, &filters) < 0)
 		return -1;
-	if (berth_network_list(e, &l, &n, &err) < 0)
+	if (berth_network_ls(e, filters, &l, &n, &err) < 0)
 		return http_engine_error(x->conn, err);
 	a = json_array();
-	for (size_t i = 0; a && i < n && r >= 0; i++) {
-		bool ok = false;
-		json_t *j;
-
-		r = berth_network_match(l[i], filters, &ok, &err);
-		if (r < 0 || !ok)
-			continue;
+	for (size_t i = 0; a && i < n; i++) {
 		/* removed meanwhile: not listed */
-		j = network_json(e, l[i]->name, NULL);
+		json_t *j = network_json(e, l[i]->name, NULL);
+
 		if (j)
 			json_array_append_new(a, j);
 	}
 	berth_network_info_list_free(l, n);
-	if (r < 0) {
-		json_decref(a);
-		return http_engine_error(x->conn, err);
-	}
 	return http_json(x->conn, 200, a);
 }
 

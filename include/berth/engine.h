@@ -531,9 +531,17 @@ int berth_engine_stats(struct berth_engine *e, const char *name_or_id,
 		       struct berth_engine_stats *ret, struct berth_error **err);
 
 /* `berth inspect CONTAINER`: docker's container object (Id, State, Config, HostConfig,
- * GraphDriver, the paths) as JSON text, malloc'd. -ENOENT: no such container. */
-int berth_engine_inspect(struct berth_engine *e, const char *name_or_id, char **ret_json,
+ * GraphDriver, the paths) as JSON text, malloc'd; with size (docker's inspect -s) also
+ * its SizeRw and SizeRootFs (berth_engine_ctr_size()). -ENOENT: no such container. */
+int berth_engine_inspect(struct berth_engine *e, const char *name_or_id, bool size, char **ret_json,
 			 struct berth_error **err);
+
+/* docker's container sizes (`ps -s`, `inspect -s`): *ret_rw the bytes of its writable
+ * layer (its upper directory, counted as `system df` does: regular files and symlinks,
+ * directories not), *ret_rootfs those and its image's layers' (docker's SizeRootFs, the
+ * "virtual" size; the upper alone when its image is gone). -ENOENT: no such container. */
+int berth_engine_ctr_size(struct berth_engine *e, const char *name_or_id, int64_t *ret_rw,
+			  int64_t *ret_rootfs, struct berth_error **err);
 
 /* `berth volume`: the store's named volumes, <store>/volumes/<name>/_data. */
 int berth_volume_list(struct berth_engine *e, char ***ret_names, struct berth_error **err);
@@ -570,14 +578,18 @@ struct berth_network_info {
 int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret, size_t *ret_n,
 		       struct berth_error **err);
 void berth_network_info_list_free(struct berth_network_info **l, size_t n);
-
-/* docker's `network ls --filter` ("key=value"): name and id (regular expressions, as
- * docker's filters.Match), driver (bridge), scope (local), type (custom: all but
- * "bridge", builtin: "bridge"), label (KEY or KEY=VALUE); values of one key OR'ed, keys
- * AND'ed. *ret: whether n passes. -EINVAL "invalid filter 'KEY'" for a key it does not
- * know, or a bad value. */
-int berth_network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
-			struct berth_error **err);
+/*
+ * docker's `network ls --filter`: berth_network_list() narrowed by filters ("key=value",
+ * NULL-terminated, may be NULL; several values of one key are OR'ed, different keys
+ * AND'ed), as docker's daemon: name, id (the value itself, or a regular expression
+ * matching in it), driver (bridge), scope (local), type=custom|builtin (builtin: the
+ * predefined "bridge"), label=KEY or label=KEY=VALUE (several must all match),
+ * dangling=true|false (1|0; true: the user-defined networks no container is on, false
+ * the others). -EINVAL for a key it does not know ("invalid filter 'KEY'") or a bad
+ * value (docker's messages), before anything is listed.
+ */
+int berth_network_ls(struct berth_engine *e, char *const *filters, struct berth_network_info ***ret,
+		     size_t *ret_n, struct berth_error **err);
 
 struct berth_network_opts {
 	const char *subnet;  /* "a.b.c.d/N", NULL: the next free /16 */

@@ -228,7 +228,7 @@ static json_t *network_settings(struct berth_store *s, const struct record *rec)
 	return ns;
 }
 
-int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_json,
+int berth_engine_inspect(struct berth_engine *e, const char *key, bool size, char **ret_json,
 			 struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
@@ -407,6 +407,20 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, char **ret_jso
 	json_object_set_new(gd, "Data", gdd);
 	json_object_set_new(gd, "Name", json_string("overlay"));
 	json_object_set_new(root, "GraphDriver", gd);
+	if (size) {
+		int64_t rw, rootfs;
+
+		/* docker's omitempty pointers: there with --size only, after GraphDriver */
+		r = berth_engine_ctr_size(e, rec->id, &rw, &rootfs, err);
+		if (r < 0) {
+			json_decref(config);
+			json_decref(root);
+			json_decref(cfg);
+			return r;
+		}
+		json_object_set_new(root, "SizeRw", json_integer(rw));
+		json_object_set_new(root, "SizeRootFs", json_integer(rootfs));
+	}
 	json_object_set_new(root, "Config", config);
 	json_object_set_new(root, "NetworkSettings", network_settings(s, rec));
 	json_object_set_new(host, "NetworkMode", json_string(rec->network ? rec->network : "none"));

@@ -23,17 +23,23 @@
 #include "berth/record.h"
 #include "berth/util.h"
 
+static void info_free(struct berth_network_info *i)
+{
+	if (!i)
+		return;
+	free(i->name);
+	free(i->id);
+	free(i->subnet);
+	free(i->gateway);
+	free(i->bridge);
+	strv_free(i->labels);
+	free(i);
+}
+
 void berth_network_info_list_free(struct berth_network_info **l, size_t n)
 {
-	for (size_t i = 0; l && i < n; i++) {
-		free(l[i]->name);
-		free(l[i]->id);
-		free(l[i]->subnet);
-		free(l[i]->gateway);
-		free(l[i]->bridge);
-		strv_free(l[i]->labels);
-		free(l[i]);
-	}
+	for (size_t i = 0; l && i < n; i++)
+		info_free(l[i]);
 	free(l);
 }
 
@@ -53,11 +59,11 @@ static struct berth_network_info *info_of(const struct net_config *n)
 	i->internal = n->internal;
 	for (char **l = n->labels; l && *l; l++)
 		if (strv_extend(&i->labels, *l) < 0) {
-			berth_network_info_list_free(&i, 1);
+			info_free(i);
 			return NULL;
 		}
 	if (!i->name || !i->id || !i->subnet || !i->gateway || !i->bridge) {
-		berth_network_info_list_free(&i, 1);
+		info_free(i);
 		return NULL;
 	}
 	return i;
@@ -102,54 +108,134 @@ int berth_network_list(struct berth_engine *e, struct berth_network_info ***ret,
 	return 0;
 }
 
-int berth_network_match(const struct berth_network_info *n, char *const *filters, bool *ret,
-			struct berth_error **err)
+/* docker's network filter keys (the daemon's acceptedNetworkFilters) */
+static const char *const net_filter_keys[] = {"dangling", "driver", "id",  "label",
+					      "name",	  "scope",  "type"};
+
+/* docker's filters.Match: the value itself, or a regular expression matching in s (one
+ * that does not compile matches only itself, as Go's regexp.MatchString failing) */
+static bool value_match(const char *pattern, const char *s)
 {
-	static const char *const keys[] = {"name", "id", "driver", "scope", "type", "label"};
+	regex_t re;
+	bool m;
+
+	if (streq(pattern, s))
+		return true;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	m = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return m;
+}
+
+/* The keys and the values that must be known before anything is matched; *ret_dangling:
+ * -1 without a dangling filter, else whether only dangling networks are wanted. */
+static int net_filters_check(char *const *filters, int *ret_dangling, struct berth_error **err)
+{
+	const char *dangling = NULL;
 
 	for (char *const *f = filters; f && *f; f++) {
-		size_t kl = (size_t)(strchr(*f, '=') - *f);
-		bool ok = false;
+		const char *eq = strchr(*f, '='), *v = eq ? eq + 1 : "";
+		size_t kl = eq ? (size_t)(eq - *f) : strlen(*f);
+		bool known = false;
 
-		for (size_t k = 0; k < ELEMENTSOF(keys); k++)
-			ok = ok || (strlen(keys[k]) == kl && !strncmp(keys[k], *f, kl));
-		if (!ok)
+		for (size_t k = 0; k < ELEMENTSOF(net_filter_keys) && !known; k++)
+			known = strlen(net_filter_keys[k]) == kl &&
+				!strncmp(net_filter_keys[k], *f, kl);
+		if (!known)
 			return berth_error_new(err, EINVAL, "invalid filter '%.*s'", (int)kl, *f);
+		if (startswith(*f, "type=") && !streq(v, "custom") && !streq(v, "builtin"))
+			return berth_error_new(err, EINVAL, "invalid filter: 'type'='%s'", v);
+		if (!startswith(*f, "dangling="))
+			continue;
+		/* docker's values are a set: the same one twice is one */
+		if (dangling && !streq(dangling, v))
+			return berth_error_new(
+			    err, EINVAL, "got more than one value for filter key \"dangling\"");
+		if (!streq(v, "true") && !streq(v, "1") && !streq(v, "false") && !streq(v, "0"))
+			return berth_error_new(
+			    err, EINVAL,
+			    "invalid value for filter 'dangling', must be \"true\" "
+			    "(or \"1\"), or \"false\" (or \"0\")");
+		dangling = v;
 	}
-	*ret = true;
-	for (size_t k = 0; k < ELEMENTSOF(keys) && *ret; k++) {
+	*ret_dangling = !dangling ? -1 : streq(dangling, "true") || streq(dangling, "1");
+	return 0;
+}
+
+static bool net_filter_match(const char *store_root, const struct berth_network_info *n,
+			     char *const *filters, int dangling)
+{
+	bool builtin = streq(n->name, NET_DEFAULT);
+
+	/* label: every one (docker's MatchKVList); other keys: any of their values */
+	for (char *const *f = filters; f && *f; f++) {
+		const char *v;
+
+		if ((v = startswith(*f, "label=")) && !labels_match(n->labels, v))
+			return false;
+	}
+	for (size_t k = 0; k < ELEMENTSOF(net_filter_keys); k++) {
+		const char *key = net_filter_keys[k];
 		bool present = false, any = false;
 
-		for (char *const *f = filters; f && *f; f++) {
-			const char *v = startswith(*f, keys[k]);
-			regex_t re;
+		if (streq(key, "label") || streq(key, "dangling"))
+			continue;
+		for (char *const *f = filters; f && *f && !any; f++) {
+			const char *v = startswith(*f, key);
 
 			if (!v || *v != '=')
 				continue;
 			v++;
 			present = true;
-			if (k <= 1) {
-				if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
-					return berth_error_new(
-					    err, EINVAL, "invalid filter '%s=%s'", keys[k], v);
-				any =
-				    any || regexec(&re, k == 0 ? n->name : n->id, 0, NULL, 0) == 0;
-				regfree(&re);
-			} else if (k == 2) {
-				any = any || streq(v, "bridge");
-			} else if (k == 3) {
-				any = any || streq(v, "local");
-			} else if (k == 5) {
-				any = any || labels_match(n->labels, v);
-			} else {
-				if (!streq(v, "custom") && !streq(v, "builtin"))
-					return berth_error_new(err, EINVAL,
-							       "invalid filter 'type=%s'", v);
-				any = any || streq(v, "builtin") == streq(n->name, "bridge");
-			}
+			if (streq(key, "name"))
+				any = value_match(v, n->name);
+			else if (streq(key, "id"))
+				any = value_match(v, n->id);
+			else if (streq(key, "driver"))
+				any = streq(v, "bridge");
+			else if (streq(key, "scope"))
+				any = streq(v, "local");
+			else if (streq(key, "type"))
+				any = streq(v, "builtin") == builtin;
 		}
-		*ret = !present || any;
+		if (present && !any)
+			return false;
 	}
+	if (dangling >= 0) {
+		_cleanup_strv_free_ char **ids = NULL, **ips = NULL;
+		/* docker: a network no container is on, the predefined ones never */
+		bool unused =
+		    !builtin && network_leases(store_root, n->name, &ids, &ips) == 0 && !ids[0];
+
+		if (unused != (bool)dangling)
+			return false;
+	}
+	return true;
+}
+
+int berth_network_ls(struct berth_engine *e, char *const *filters, struct berth_network_info ***ret,
+		     size_t *ret_n, struct berth_error **err)
+{
+	const char *root = berth_store_root(berth_engine_store(e));
+	struct berth_network_info **l = NULL;
+	size_t n = 0, kept = 0;
+	int dangling = -1, r;
+
+	r = net_filters_check(filters, &dangling, err);
+	if (r < 0)
+		return r;
+	r = berth_network_list(e, &l, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (net_filter_match(root, l[i], filters, dangling))
+			l[kept++] = l[i];
+		else
+			info_free(l[i]);
+	}
+	*ret = l;
+	*ret_n = kept;
 	return 0;
 }
 

@@ -59,6 +59,35 @@ static int64_t path_size(const char *path)
 	return path ? tree_size(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0) : 0;
 }
 
+int berth_engine_ctr_size(struct berth_engine *e, const char *name_or_id, int64_t *ret_rw,
+			  int64_t *ret_rootfs, struct berth_error **err)
+{
+	struct berth_store *s = berth_engine_store(e);
+	_cleanup_(ctr_release) struct ctr c = {0};
+	_cleanup_free_ char *upper = NULL;
+	struct berth_layer_info *l = NULL;
+	int64_t rw, image = 0;
+	size_t n = 0;
+	int r;
+
+	r = ctr_find(berth_store_root(s), name_or_id, &c, err);
+	if (r < 0)
+		return r;
+	upper = xasprintf("%s/upper", c.dir);
+	if (!upper)
+		return berth_error_set(err, ENOMEM, "size of container '%s'", name_or_id);
+	rw = path_size(upper);
+	/* docker's SizeRootFs: the image's layers below it, and its own */
+	if (c.rec.image_id && berth_image_layers(s, c.rec.image_id, &l, &n, NULL) == 0) {
+		for (size_t i = 0; i < n; i++)
+			image += l[i].size;
+		berth_layer_info_free(l, n);
+	}
+	*ret_rw = rw;
+	*ret_rootfs = image + rw;
+	return 0;
+}
+
 void berth_df_clear(struct berth_df *d)
 {
 	for (size_t i = 0; i < d->n_images; i++) {

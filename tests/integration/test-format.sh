@@ -6,6 +6,10 @@ import_bb() { import_probe_image bb; }
 # the id of a container or image, as ps and images show it (12 hex)
 short() { engine inspect -f '{{.Id}}' "$1" | sed 's/^sha256://' | cut -c1-12; }
 
+# docker's units.HumanSizeWithPrecision(n, 3): 2B, 4.26MB
+human_size() { awk -v b="$1" 'BEGIN { split("B kB MB GB TB", u, " "); i = 1
+	while (b >= 1000) { b /= 1000; i++ }; printf "%.3g%s", b, u[i] }'; }
+
 test_ps_format_placeholders() {
 	import_bb
 	engine create --name one "$(cgp)" bb sleep 600 >/dev/null
@@ -20,7 +24,8 @@ test_ps_format_placeholders() {
 		"$(engine ps -a -f name=two --no-trunc --format '{{.Command}}')"
 	assert_eq "$id" "$(engine ps -a -f name=one --format '{{.ID}}')"
 	assert_eq "$(engine inspect -f '{{.Id}}' one)" "$(engine ps -a -f name=one --no-trunc --format '{{.ID}}')"
-	assert_eq "data 1 0B||bridge" \
+	# .Size asks for the sizes, as docker's: nothing written yet, over its image's
+	assert_eq "data 1 0B (virtual $(human_size "$(engine image inspect -f '{{.Size}}' bb)"))||bridge" \
 		"$(engine ps -a -f name=two --format '{{.Mounts}} {{.LocalVolumes}} {{.Size}}|{{.Labels}}|{{.Networks}}')"
 	# CreatedAt as Go's time.String(), RunningFor as docker's "... ago"
 	run engine ps -a -f name=one --format '{{.CreatedAt}}|{{.RunningFor}}'
@@ -34,6 +39,32 @@ test_ps_format_placeholders() {
 	assert_eq "$id" "$(engine ps -aq -f name=one --format '{{.Names}}')"
 	engine rm one two >/dev/null
 	engine volume rm data >/dev/null
+}
+
+test_ps_and_inspect_size() {
+	import_bb
+	local img virt
+	engine run --name sz "$(cgp)" bb sh -c 'printf ab >/two; mkdir /d; ln -s abcd /d/l' >/dev/null
+	engine create --name quiet "$(cgp)" bb true >/dev/null
+	img=$(engine image inspect -f '{{.Size}}' bb)
+	virt=$(human_size $((img + 6)))
+	# the upper layer: 2 bytes of a file, a 4-byte symlink, no directories
+	assert_eq "6B (virtual $virt)" "$(engine ps -a -s -f name=sz --format '{{.Size}}')"
+	assert_eq "0B (virtual $(human_size "$img"))" "$(engine ps -a --size -f name=quiet --format '{{.Size}}')"
+	# docker's table: a SIZE column last, with -s only
+	run engine ps -a -s -f name=sz
+	assert_eq 0 "$status" "$output"
+	[[ ${output%%$'\n'*} =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES\ +SIZE$ ]] ||
+		fail "header: $output"
+	[[ ${output#*$'\n'} =~ \ sz\ +"6B (virtual $virt)"$ ]] || fail "row: $output"
+	assert_not_contains "$(engine ps -a -f name=sz)" "SIZE"
+	assert_eq "6 $((img + 6))" "$(engine inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' sz)"
+	assert_eq "6 $((img + 6))" "$(engine container inspect --size -f '{{.SizeRw}} {{.SizeRootFs}}' sz)"
+	# docker's place for them: after GraphDriver; without -s they are not there
+	assert_eq '["GraphDriver","SizeRw","SizeRootFs"]' \
+		"$(engine inspect -s sz | jq -c '.[0] | keys_unsorted | map(select(test("^(GraphDriver|Size)")))')"
+	assert_eq "false" "$(engine inspect sz | jq '.[0] | has("SizeRw")')"
+	engine rm sz quiet >/dev/null
 }
 
 test_ps_table_and_json() {
@@ -312,6 +343,59 @@ ${nid:0:12}   fmtnet" "$(engine network ls -f name=fmtnet --format 'table {{.ID}
 	assert_eq 125 "$status"
 	assert_eq "berth: invalid filter 'foo'" "$output"
 	engine network rm fmtnet >/dev/null
+}
+
+# each key of docker's network filters, as its daemon matches them (the engine's
+# berth_network_ls)
+test_network_ls_filter_keys() {
+	import_bb
+	local aid
+	aid=$(engine network create --subnet 10.96.1.0/24 --label env=prod --label tier=web fa)
+	engine network create --subnet 10.96.2.0/24 --label env=dev fb >/dev/null
+	engine network create --subnet 10.96.3.0/24 --internal gc >/dev/null
+	names() { engine network ls "$@" --format '{{.Name}}' | sort | xargs; }
+	# name and id: the value itself or a regular expression in it
+	assert_eq "fa fb" "$(names -f name=f)"
+	assert_eq "fa gc" "$(names -f name='^(fa|gc)$')"
+	assert_eq "fa" "$(names -f "id=${aid:0:10}")"
+	assert_eq "fa" "$(names -f "id=$aid")"
+	assert_eq "" "$(names -f name='[')"
+	# label: every one must match; driver and scope: docker's values, exactly
+	assert_eq "fa fb" "$(names -f label=env)"
+	assert_eq "fa" "$(names -f label=env -f label=tier=web)"
+	assert_eq "" "$(names -f label=env=prod -f label=env=dev)"
+	assert_eq "bridge fa fb gc" "$(names -f driver=bridge)"
+	assert_eq "" "$(names -f driver=overlay)"
+	assert_eq "" "$(names -f driver=bridg)"
+	assert_eq "bridge fa fb gc" "$(names -f scope=local)"
+	assert_eq "" "$(names -f scope=swarm)"
+	# type: builtin is the predefined bridge; values OR'ed, other keys AND'ed
+	assert_eq "bridge" "$(names -f type=builtin)"
+	assert_eq "bridge fa fb gc" "$(names -f type=builtin -f type=custom)"
+	assert_eq "fb" "$(names -f type=custom -f label=env=dev)"
+	# dangling: user-defined networks no container is on (a running one on fa)
+	engine run -d --name onfa --network fa "$(cgp)" bb sleep 600 >/dev/null
+	assert_eq "fb gc" "$(names -f dangling=true)"
+	assert_eq "fb gc" "$(names -f dangling=1)"
+	assert_eq "bridge fa" "$(names -f dangling=false)"
+	assert_eq "bridge fa" "$(names -f dangling=0 -f dangling=0)"
+	assert_eq "gc" "$(names -f dangling=true -f name=g)"
+	engine rm -f onfa >/dev/null
+	assert_eq "fa fb gc" "$(names -f dangling=true)"
+	# docker's errors, exit 125
+	run engine network ls -f dangling=maybe
+	assert_eq 125 "$status"
+	assert_eq "berth: invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")" "$output"
+	run engine network ls -f dangling=true -f dangling=false
+	assert_eq 125 "$status"
+	assert_eq 'berth: got more than one value for filter key "dangling"' "$output"
+	run engine network ls -f type=other
+	assert_eq 125 "$status"
+	assert_eq "berth: invalid filter: 'type'='other'" "$output"
+	run engine network ls -q -f until=1h
+	assert_eq 125 "$status"
+	assert_eq "berth: invalid filter 'until'" "$output"
+	engine network rm fa fb gc >/dev/null
 }
 
 test_inspect_go_templates() {
