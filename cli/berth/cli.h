@@ -196,10 +196,11 @@ int cli_output_open(struct berth_cli *cli, struct cli_output *o, const char *pat
 int cli_output_finish(struct cli_output *o, int r, struct berth_error **err);
 
 /* The flags pull and push share: --tls-verify[=BOOL], --authfile FILE, -q, -h (prints
- * usage). Returns 1 when help was printed, 0 to go on, < 0 on a usage error. */
+ * usage); with ret_all_tags (pull's) also -a/--all-tags and --platform (linux/amd64
+ * only). Returns 1 when help was printed, 0 to go on, < 0 on a usage error. */
 struct berth_registry_options;
 int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
-		       struct berth_registry_options *o, void (*usage)(FILE *),
+		       struct berth_registry_options *o, void (*usage)(FILE *), bool *ret_all_tags,
 		       struct berth_error **err);
 
 /* --format of a listing command (ps, images, volume ls, network ls), as docker's:

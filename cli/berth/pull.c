@@ -27,8 +27,10 @@ static void usage(FILE *f)
 		   "registry host). Prints the image id.\n"
 		   "\n"
 		   "Options:\n"
+		   "  -a, --all-tags          Download every tagged image of the repository\n"
 		   "      --authfile FILE     Credentials file (default $DOCKER_CONFIG/config.json\n"
 		   "                          or ~/.docker/config.json)\n"
+		   "      --platform P        linux/amd64 (the only one berth runs)\n"
 		   "  -q, --quiet             Print no progress\n"
 		   "      --tls-verify[=BOOL] Check the registry's certificate (default true);\n"
 		   "                          false also allows plain http\n"
@@ -106,21 +108,43 @@ void cli_layer_status(const char *id, const char *status, void *data)
 
 int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
 		       struct berth_registry_options *o, void (*print_usage)(FILE *),
-		       struct berth_error **err)
+		       bool *ret_all_tags, struct berth_error **err)
 {
-	enum { OPT_TLS_VERIFY = 0x100, OPT_AUTHFILE };
-	static const struct option options[] = {
+	enum { OPT_TLS_VERIFY = 0x100, OPT_AUTHFILE, OPT_PLATFORM };
+	static const struct option push_options[] = {
 	    {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
 	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
+	static const struct option pull_options[] = {
+	    {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+	    {"authfile", required_argument, NULL, OPT_AUTHFILE},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"all-tags", no_argument, NULL, 'a'},
+	    {"platform", required_argument, NULL, OPT_PLATFORM},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
 	bool verify = true;
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, ":qh", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ret_all_tags ? ":aqh" : ":qh",
+			       ret_all_tags ? pull_options : push_options, NULL)) >= 0) {
 		switch (c) {
+		case 'a':
+			*ret_all_tags = true;
+			break;
+		case OPT_PLATFORM:
+			/* one platform: the host's (as run --platform) */
+			if (!streq(optarg, "linux/amd64") && !streq(optarg, "linux") &&
+			    !streq(optarg, "amd64"))
+				return cli_usage_error(cli, err,
+						       "--platform '%s': berth pulls linux/amd64 "
+						       "images only",
+						       optarg);
+			break;
 		case OPT_TLS_VERIFY:
 			r = cli_parse_bool(cli, "tls-verify", optarg, &verify, err);
 			if (r < 0)
@@ -146,11 +170,12 @@ int cli_registry_flags(int argc, char **argv, struct berth_cli *cli,
 int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
-	_cleanup_free_ char *id = NULL;
+	_cleanup_strv_free_ char **tags = NULL;
 	struct berth_registry_options o = {.progress = cli_progress};
+	bool all_tags = false;
 	int r;
 
-	r = cli_registry_flags(argc, argv, cli, &o, usage, err);
+	r = cli_registry_flags(argc, argv, cli, &o, usage, &all_tags, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (argc - optind != 1)
@@ -163,11 +188,29 @@ int cmd_pull(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	if (r < 0)
 		return r;
 	o.cancel = cli_catch_interrupts();
-	r = berth_image_pull(store, argv[optind], &o, &id, err);
-	if (r < 0)
-		return berth_error_wrap(err, "pull '%s'", argv[optind]);
-	printf("%s\n", id);
-	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "write id");
+	/* -a: each tag the registry lists, in its order, an id per tag (as podman) */
+	if (all_tags) {
+		r = berth_registry_tags(argv[optind], &o, &tags, err);
+		if (r < 0)
+			return berth_error_wrap(err, "pull '%s'", argv[optind]);
+	}
+	for (size_t i = 0; !all_tags || tags[i]; i++) {
+		_cleanup_free_ char *id = NULL,
+				    *ref = all_tags ? xasprintf("%s:%s", argv[optind], tags[i])
+						    : strdup(argv[optind]);
+
+		if (!ref)
+			return berth_error_set(err, ENOMEM, "pull");
+		r = berth_image_pull(store, ref, &o, &id, err);
+		if (r < 0)
+			return berth_error_wrap(err, "pull '%s'", ref);
+		printf("%s\n", id);
+		if (fflush(stdout) != 0)
+			return berth_error_set(err, errno, "write id");
+		if (!all_tags)
+			break;
+	}
+	return 0;
 }
 
 int cli_pull_image(struct berth_cli *cli, const char *ref, struct berth_error **err)

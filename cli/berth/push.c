@@ -37,7 +37,7 @@ int cmd_push(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	const char *image, *dest;
 	int r;
 
-	r = cli_registry_flags(argc, argv, cli, &o, usage, err);
+	r = cli_registry_flags(argc, argv, cli, &o, usage, NULL, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (argc - optind < 1 || argc - optind > 2)

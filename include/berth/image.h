@@ -218,6 +218,12 @@ int berth_image_delete(struct berth_store *s, const char *ref_or_id, struct bert
 int berth_image_config(struct berth_store *s, const char *id, char **ret_json, size_t *ret_n,
 		       struct berth_error **err);
 
+/* docker's RepoDigests of image id: the repository and manifest digest it was pulled
+ * by (or pushed as), familiar form ("busybox@sha256:<hex>"), most recent first;
+ * NULL-terminated, empty for an image that came from no registry. */
+int berth_image_repo_digests(struct berth_store *s, const char *id, char ***ret,
+			     struct berth_error **err);
+
 /* The refs naming image id, familiar form ("busybox:latest"); NULL-terminated, may be
  * empty. */
 int berth_image_refs(struct berth_store *s, const char *id, char ***ret_refs,
@@ -347,6 +353,16 @@ struct berth_registry_options {
 int berth_image_pull(struct berth_store *s, const char *ref,
 		     const struct berth_registry_options *o, char **ret_id,
 		     struct berth_error **err);
+
+/*
+ * docker's pull -a: the tags of repository ("busybox", "host:5000/team/app": a name
+ * without tag or digest) from its registry's GET /v2/<name>/tags/list, every page it
+ * links, in the registry's order; a NULL-terminated strv. -EINVAL "tag can't be used
+ * with --all-tags/-a" for a name with a tag or digest, -ENOENT for a repository the
+ * registry does not know or that has no tags; other errors as for berth_image_pull().
+ */
+int berth_registry_tags(const char *repository, const struct berth_registry_options *o,
+			char ***ret_tags, struct berth_error **err);
 
 /*
  * Push the image ref_or_id to dest (a ref; NULL: ref_or_id itself, which must then be

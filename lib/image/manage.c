@@ -69,9 +69,9 @@ int berth_image_inspect(struct berth_store *s, const char *ref_or_id, char **ret
 {
 	_cleanup_(layers_release) struct layers layers = {0};
 	_cleanup_json_ json_t *cfg = NULL, *out = NULL;
-	_cleanup_strv_free_ char **refs = NULL;
+	_cleanup_strv_free_ char **refs = NULL, **digests = NULL;
 	_cleanup_free_ char *id = NULL;
-	json_t *tags, *diff, *lay, *conf, *hist, *rootfs;
+	json_t *tags, *rdigests, *diff, *lay, *conf, *hist, *rootfs;
 	int64_t size = 0;
 	int r;
 
@@ -81,6 +81,12 @@ int berth_image_inspect(struct berth_store *s, const char *ref_or_id, char **ret
 	r = berth_image_refs(s, id, &refs, err);
 	if (r < 0)
 		return r;
+	r = berth_image_repo_digests(s, id, &digests, err);
+	if (r < 0)
+		return r;
+	rdigests = json_array();
+	for (size_t i = 0; rdigests && digests[i]; i++)
+		json_array_append_new(rdigests, json_string(digests[i]));
 	tags = json_array();
 	diff = json_array();
 	lay = json_array();
@@ -102,10 +108,10 @@ int berth_image_inspect(struct berth_store *s, const char *ref_or_id, char **ret
 	rootfs = json_pack("{s:s, s:o}", "Type", "layers", "Layers", diff);
 	/* "o" steals references, also when json_pack fails. */
 	/* clang-format off */
-	out = json_pack("{s:s, s:o, s:[], s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}",
+	out = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}",
 			"Id", id,
 			"RepoTags", tags,
-			"RepoDigests",
+			"RepoDigests", rdigests,
 			"Parent", "",
 			"Comment", str_or_empty(cfg, "comment"),
 			"Created", str_or_empty(cfg, "created"),

@@ -78,6 +78,7 @@ void reg_response_release(struct reg_response *r)
 	free(r->content_type);
 	free(r->digest);
 	free(r->location);
+	free(r->next);
 	*r = (struct reg_response){0};
 }
 
@@ -200,8 +201,10 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *data)
 		free(x->resp->content_type);
 		free(x->resp->digest);
 		free(x->resp->location);
+		free(x->resp->next);
 		free(x->www_auth);
 		x->resp->content_type = x->resp->digest = x->resp->location = x->www_auth = NULL;
+		x->resp->next = NULL;
 		return n;
 	}
 	if (!x->resp->content_type && (v = header_value(buf, n, "Content-Type")))
@@ -210,7 +213,14 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *data)
 		x->resp->digest = v;
 	else if (!x->resp->location && (v = header_value(buf, n, "Location")))
 		x->resp->location = v;
-	else if ((v = header_value(buf, n, "WWW-Authenticate"))) {
+	else if (!x->resp->next && (v = header_value(buf, n, "Link"))) {
+		/* <URL>; rel="next" (the distribution spec's pagination) */
+		const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+		if (gt && strstr(gt, "rel=\"next\""))
+			x->resp->next = strndup(lt + 1, (size_t)(gt - lt - 1));
+		free(v);
+	} else if ((v = header_value(buf, n, "WWW-Authenticate"))) {
 		/* Several challenges: prefer Bearer, like docker. */
 		if (!x->www_auth || strncasecmp(v, "Bearer", 6) == 0) {
 			free(x->www_auth);

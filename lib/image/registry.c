@@ -348,6 +348,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	_cleanup_(image_config_freep) struct image_config *cfg = NULL;
 	_cleanup_(reg_unpacker_freep) struct reg_unpacker *u = NULL;
 	_cleanup_free_ char *display = NULL, *digest = NULL, *config = NULL, *id = NULL;
+	_cleanup_free_ char *repo_digest = NULL;
 	_cleanup_free_ struct blob_writer *writers = NULL;
 	_cleanup_free_ struct reg_blob_get *gets = NULL;
 	_cleanup_free_ struct commit_layer *layers = NULL;
@@ -375,6 +376,10 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	r = get_manifest(c, ref.repo, ref.digest ? ref.digest : ref.tag, &resp, &digest, err);
 	if (r < 0)
 		return r;
+	/* docker's repo digest: what the ref resolved to (an index's, not its pick's) */
+	repo_digest = xasprintf("%s/%s@%s", ref.registry, ref.repo, digest);
+	if (!repo_digest)
+		return berth_error_set(err, ENOMEM, "pull");
 	r = reg_manifest_kind(resp.body, resp.len, resp.content_type, err);
 	if (r < 0)
 		return r;
@@ -508,6 +513,7 @@ int berth_image_pull(struct berth_store *s, const char *ref_s,
 	for (size_t i = 0; i < m.n_layers; i++)
 		layer_digests[i] = m.layers[i].digest;
 	reg_sources_add(s, ref.registry, ref.repo, layer_digests, m.n_layers, NULL);
+	(void)store_repo_digest_add(s, id, repo_digest, NULL);
 	progress(o, "Digest: %s", digest);
 	{
 		_cleanup_free_ char *familiar = NULL;
@@ -529,6 +535,82 @@ out:
 	for (size_t i = 0; writers && i < m.n_layers; i++)
 		store_blob_abort(s, &writers[i]);
 	return r;
+}
+
+/* --- tags --- */
+
+/* A page of GET /v2/<name>/tags/list: {"name": "...", "tags": ["1", "latest"]} ("tags"
+ * may be null for a repository without any), appended to *tags. */
+static int tags_page(const struct reg_response *resp, char ***tags, struct berth_error **err)
+{
+	_cleanup_(json_decrefp) json_t *j = json_loadb(resp->body ? resp->body : "", resp->len, 0,
+						       NULL);
+	json_t *a = json_object_get(j, "tags"), *v;
+	size_t i;
+
+	if (!json_is_object(j) || (!json_is_array(a) && !json_is_null(a) && a))
+		return berth_error_new(err, EINVAL, "tags list: not the registry's JSON");
+	json_array_foreach(a, i, v) {
+		const char *t = json_string_value(v);
+
+		if (!t || !*t || strchr(t, '/') || strchr(t, ':'))
+			return berth_error_new(err, EINVAL, "tags list: a bad tag");
+		if (!strv_contains(*tags, t) && strv_extend(tags, t) < 0)
+			return berth_error_set(err, ENOMEM, "tags list");
+	}
+	return 0;
+}
+
+int berth_registry_tags(const char *repository, const struct berth_registry_options *o,
+			char ***ret_tags, struct berth_error **err)
+{
+	_cleanup_(reg_ref_releasep) struct reg_ref ref = {0};
+	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
+	_cleanup_(reg_response_releasep) struct reg_response resp = {0};
+	_cleanup_strv_free_ char **tags = calloc(1, sizeof(char *));
+	_cleanup_free_ char *url = NULL;
+	const char *slash = strrchr(repository, '/');
+	int r;
+
+	if (!tags)
+		return berth_error_set(err, ENOMEM, "tags of '%s'", repository);
+	/* docker's refusal: a repository's name, no tag nor digest */
+	if (strchr(repository, '@') || strchr(slash ? slash : repository, ':'))
+		return berth_error_new(err, EINVAL, "tag can't be used with --all-tags/-a");
+	r = reg_ref_parse(repository, &ref, err);
+	if (r < 0)
+		return r;
+	r = client_for(&ref, false, o, &c, err);
+	if (r < 0)
+		return r;
+	url = xasprintf("/v2/%s/tags/list", ref.repo);
+	/* the pages the registry links, at most 1000 of them */
+	for (int page = 0; url && page < 1000; page++) {
+		struct reg_request req = REG_REQUEST_INIT;
+
+		req.url = url;
+		req.accept = "application/json";
+		req.max_size = REG_MAX_MANIFEST;
+		r = reg_do(c, &req, &resp, err);
+		if (r < 0)
+			return berth_error_wrap(err, "tags of '%s'", repository);
+		if (resp.status != 200) {
+			reg_status_error(&resp, err);
+			return berth_error_wrap(err, "tags of '%s'", repository);
+		}
+		r = tags_page(&resp, &tags, err);
+		if (r < 0)
+			return berth_error_wrap(err, "tags of '%s'", repository);
+		free(url);
+		url = TAKE_PTR(resp.next);
+		if (o && o->cancel && *o->cancel)
+			return berth_error_new(err, EINTR, "interrupted");
+	}
+	if (!tags[0])
+		return berth_error_new(err, ENOENT, "tags of '%s': the repository has none",
+				       repository);
+	*ret_tags = TAKE_PTR(tags);
+	return 0;
 }
 
 /* --- push --- */
@@ -841,8 +923,12 @@ int berth_image_push(struct berth_store *s, const char *ref_or_id, const char *d
 		layer_digests[i] = ds[i].digest;
 	reg_sources_add(s, ref.registry, ref.repo, layer_digests, n, NULL);
 	{
-		_cleanup_free_ char *familiar = NULL;
+		_cleanup_free_ char *familiar = NULL,
+				    *rd = xasprintf("%s/%s@%s", ref.registry, ref.repo, digest);
 
+		/* docker's repo digest of a pushed image, as of a pulled one (a hint too) */
+		if (rd)
+			(void)store_repo_digest_add(s, img->id, rd, NULL);
 		(void)ref_familiar(display, &familiar);
 		store_event(s, "push", familiar ?: display, familiar ?: display);
 	}

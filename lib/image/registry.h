@@ -100,6 +100,7 @@ struct reg_response {
 	char *content_type;
 	char *digest;	/* Docker-Content-Digest */
 	char *location; /* Location, made absolute */
+	char *next;	/* Link's rel="next" URL (a paginated list's next page), as sent */
 };
 void reg_response_release(struct reg_response *r);
 

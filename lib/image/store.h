@@ -35,6 +35,12 @@ struct berth_store {
 void store_event(struct berth_store *s, const char *action, const char *id, const char *name);
 
 int store_lock(struct berth_store *s, bool exclusive, int *ret_fd, struct berth_error **err);
+
+/* Record that image id was pulled (or pushed) as repo_digest ("docker.io/library/x@sha256:
+ * <hex>"), in images/repo-digests.json (repo-digests.c), under the exclusive store lock
+ * (taken here: not while holding it). */
+int store_repo_digest_add(struct berth_store *s, const char *id, const char *repo_digest,
+			  struct berth_error **err);
 /* One import at a time, from looking for an image the import would make again to its
  * commit (taken before store_lock, never while holding it). */
 int store_import_lock(struct berth_store *s, int *ret_fd, struct berth_error **err);

@@ -264,6 +264,64 @@ test_pull_picks_the_host_platform_from_an_index() {
 	assert_ne "$other" "$output"
 }
 
+# docker's pull -a (every tag of the repository, from its tags list) and --platform, and
+# the digests images were pulled by or pushed as: images --digests, {{.Digest}},
+# inspect's RepoDigests
+test_pull_all_tags_platform_and_repo_digests() {
+	reg_env
+	local repo=127.0.0.1:$plain_PORT/plain/alltags id1 id2 d1 d2
+	id1=$(engine import "$BUSYBOX_TAR" "$repo:1")
+	make_tar "$BERTH_TEST_TMP/two.tar" "the second tag $RANDOM"
+	id2=$(engine import "$BERTH_TEST_TMP/two.tar" "$repo:2")
+	d1=$(engine push -q "$repo:1")
+	d2=$(engine push -q "$repo:2")
+	# the pushing store knows the digest its image went as
+	assert_eq "$d1" "$(engine images --digests -f reference="$repo:1" --format '{{.Digest}}')"
+
+	# -a: an id per tag (in the registry's order)
+	run engine2 pull -q -a "$repo"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$(printf '%s\n' "$id1" "$id2" | sort | xargs)" "$(sort <<<"$output" | xargs)"
+	assert_eq "1 2" "$(engine2 images --format '{{.Tag}}' | sort | xargs)"
+	# --digests: docker's column and placeholder; without it, <none>
+	assert_eq "$repo:1 $d1
+$repo:2 $d2" "$(engine2 images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}' | sort)"
+	assert_eq "<none> <none>" "$(engine2 images --format '{{.Digest}}' | xargs)"
+	run engine2 images --digests -f reference="$repo:2"
+	assert_eq 0 "$status" "$output"
+	[[ ${output%%$'\n'*} =~ ^REPOSITORY\ +TAG\ +DIGEST\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]] ||
+		fail "header: $output"
+	[[ ${output#*$'\n'} =~ ^"$repo"\ +2\ +"$d2"\ +${id2:7:12}\  ]] || fail "row: $output"
+	assert_eq "[\"$repo@$d1\"]" "$(engine2 image inspect "$repo:1" | jq -c '.[0].RepoDigests')"
+	# -a: berth has no intermediate images, the same list
+	assert_eq "$(engine2 images -q)" "$(engine2 images -a -q)"
+	assert_eq "$(engine2 images --all --format '{{.Tag}}')" "$(engine2 images --format '{{.Tag}}')"
+
+	# a digest pulled by: an untagged image's row names its repository with --digests
+	run "$BERTH" --root "$BERTH_TEST_TMP/store3" pull -q "$repo@$d2"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$repo <none> $d2" \
+		"$("$BERTH" --root "$BERTH_TEST_TMP/store3" images --digests --format '{{.Repository}} {{.Tag}} {{.Digest}}')"
+
+	# docker's refusals
+	run engine2 pull -a "$repo:1"
+	assert_eq 125 "$status"
+	assert_eq "berth: pull '$repo:1': tag can't be used with --all-tags/-a" "$output"
+	run engine2 pull --all-tags "127.0.0.1:$plain_PORT/plain/nothing-here"
+	assert_eq 125 "$status"
+	assert_contains "$output" "tags of '127.0.0.1:$plain_PORT/plain/nothing-here'"
+	# --platform: the host's is accepted, others refused naming the flag
+	run engine2 pull -q --platform linux/amd64 "$repo:1"
+	assert_eq 0 "$status" "$output"
+	assert_eq "$id1" "$output"
+	run engine2 pull --platform linux/arm64 "$repo:1"
+	assert_eq 125 "$status"
+	assert_contains "$output" "--platform 'linux/arm64': berth pulls linux/amd64 images only"
+	# push has no -a
+	run engine push -a "$repo:1"
+	assert_eq 125 "$status"
+}
+
 test_pull_refuses_a_blob_that_does_not_match_its_digest() {
 	reg_env
 	local ref=127.0.0.1:$plain_PORT/plain/corrupt:1 blob data
