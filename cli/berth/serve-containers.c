@@ -84,6 +84,7 @@ static int list(struct api_ctx *x)
 	int64_t limit;
 	json_t *a;
 	bool all = http_query_bool(x->req, "all", false);
+	bool size = http_query_bool(x->req, "size", false);
 
 	if (!e)
 		return -1;
@@ -96,8 +97,17 @@ static int list(struct api_ctx *x)
 	if (berth_engine_ps(e, all, filters, &l, &n, &err) < 0)
 		return http_engine_error(x->conn, err);
 	a = json_array();
-	for (size_t i = 0; a && i < n && (limit <= 0 || (int64_t)i < limit); i++)
-		json_array_append_new(a, api_ctr_json(l[i], time(NULL)));
+	for (size_t i = 0; a && i < n && (limit <= 0 || (int64_t)i < limit); i++) {
+		json_t *c = api_ctr_json(l[i], time(NULL));
+		int64_t rw, rootfs;
+
+		/* ?size=1: docker's SizeRw and SizeRootFs (ps -s) */
+		if (c && size && berth_engine_ctr_size(e, l[i]->id, &rw, &rootfs, NULL) == 0) {
+			json_object_set_new(c, "SizeRw", json_integer(rw));
+			json_object_set_new(c, "SizeRootFs", json_integer(rootfs));
+		}
+		json_array_append_new(a, c);
+	}
 	berth_ctr_info_list_free(l, n);
 	return http_json(x->conn, 200, a);
 }
@@ -111,7 +121,8 @@ static int inspect(struct api_ctx *x)
 
 	if (!e)
 		return -1;
-	if (berth_engine_inspect(e, x->arg[0], &j, &err) < 0)
+	if (berth_engine_inspect(e, x->arg[0], http_query_bool(x->req, "size", false), &j,
+				 &err) < 0)
 		return http_engine_error(x->conn, err);
 	return http_send(x->conn, 200, "application/json", j, strlen(j));
 }
