@@ -64,7 +64,7 @@ static int inspect(struct api_ctx *x)
 /* POST /volumes/create: docker's VolumeCreateRequest; 201 with the volume */
 static int create(struct api_ctx *x)
 {
-	static const char *const unsupported[] = {"DriverOpts", "Labels", "ClusterVolumeSpec"};
+	static const char *const unsupported[] = {"DriverOpts", "ClusterVolumeSpec"};
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_free_ char *name = NULL;
@@ -95,10 +95,29 @@ static int create(struct api_ctx *x)
 			return http_error(x->conn, 400, "%s is not supported by berth",
 					  unsupported[i]);
 	}
-	if (berth_volume_create(
-		e, json_is_string(n) && *json_string_value(n) ? json_string_value(n) : NULL, &name,
-		&err) < 0)
-		return http_engine_error(x->conn, err);
+	{
+		json_t *lj = json_object_get(body, "Labels"), *v;
+		_cleanup_strv_free_ char **labels = NULL;
+		const char *k;
+
+		if (lj && !json_is_null(lj) && !json_is_object(lj))
+			return http_error(x->conn, 400, "Labels: not an object");
+		json_object_foreach(lj, k, v) {
+			_cleanup_free_ char *kv = NULL;
+
+			if (!json_is_string(v))
+				return http_error(x->conn, 400, "Labels[\"%s\"]: not a string", k);
+			kv = xasprintf("%s=%s", k, json_string_value(v));
+			if (!kv || strv_extend(&labels, kv) < 0)
+				return http_error(x->conn, 500, "out of memory");
+		}
+		if (berth_volume_create(e,
+					json_is_string(n) && *json_string_value(n)
+						? json_string_value(n)
+						: NULL,
+					labels, &name, &err) < 0)
+			return http_engine_error(x->conn, err);
+	}
 	j = volume_json(e, name, &err);
 	if (!j)
 		return err ? http_engine_error(x->conn, err)
@@ -124,14 +143,14 @@ static int remove_(struct api_ctx *x)
 }
 
 /* POST /volumes/prune?filters=: anonymous volumes no container mounts; all=true every
- * one; label=... (berth's volumes have none) matches none, label!=... every one */
+ * one; label filters refused */
 static int prune(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_strv_free_ char **filters = NULL, **removed = NULL;
 	struct berth_df before = {0};
-	bool all = false, none = false;
+	bool all = false;
 	int64_t reclaimed = 0;
 	json_t *a;
 
@@ -142,15 +161,13 @@ static int prune(struct api_ctx *x)
 
 		if ((v = startswith(*f, "all=")))
 			all = streq(v, "true") || streq(v, "1");
-		else if (startswith(*f, "label="))
-			none = true;
-		else if (!startswith(*f, "label!="))
+		else if (startswith(*f, "label=") || startswith(*f, "label!="))
+			return http_error(x->conn, 400,
+					  "volume prune: label filters are not supported by berth yet");
+		else
 			return http_error(x->conn, 400, "invalid filter '%.*s'",
 					  (int)strcspn(*f, "=!"), *f);
 	}
-	if (none)
-		return http_json(x->conn, 200,
-				 json_pack("{s:[],s:i}", "VolumesDeleted", "SpaceReclaimed", 0));
 	/* what they take, measured before they go (as system prune counts it) */
 	if (berth_engine_df(e, &before, &err) < 0)
 		return http_engine_error(x->conn, err);

@@ -36,22 +36,35 @@ static int flags(int argc, char **argv, struct berth_cli *cli, const char *usage
 
 static int cmd_volume_create(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, {} };
+	static const struct option lo[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	_cleanup_strv_free_ char **labels = NULL;
 	_cleanup_free_ char *name = NULL;
-	bool set[1] = { false };
-	int r;
+	int c, r;
 
-	r = flags(argc, argv, cli, "Usage:  berth volume create [NAME]\n\nCreate a volume\n",
-		  ":h", lo, set, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":hl:", lo, NULL)) >= 0) {
+		if (c == 'h') {
+			fputs("Usage:  berth volume create [OPTIONS] [NAME]\n\nCreate a volume\n\n"
+			      "Options:\n  -l, --label list   Set metadata for a volume\n",
+			      stdout);
+			return 0;
+		}
+		if (c != 'l')
+			return cli_getopt_error(cli, argv, c, err);
+		if (strv_extend(&labels, optarg) < 0)
+			return berth_error_set(err, ENOMEM, "volume create");
+	}
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "\"volume create\" takes at most 1 argument");
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_create(engine, optind < argc ? argv[optind] : NULL, &name, err);
+	r = berth_volume_create(engine, optind < argc ? argv[optind] : NULL, labels, &name, err);
 	if (r < 0)
 		return r;
 	puts(name);

@@ -555,8 +555,8 @@ int berth_volume_filter(struct berth_engine *e, char ***names, char *const *filt
 			struct berth_error **err);
 /* name NULL: a random one; *ret_name the volume's name. Creating one that exists is no
  * error (docker's behaviour). */
-int berth_volume_create(struct berth_engine *e, const char *name, char **ret_name,
-			struct berth_error **err);
+int berth_volume_create(struct berth_engine *e, const char *name, char *const *labels,
+			char **ret_name, struct berth_error **err);
 /* docker's volume object as JSON text. -ENOENT: no such volume. */
 int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_json,
 			 struct berth_error **err);

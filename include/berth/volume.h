@@ -37,8 +37,11 @@ bool volume_name_valid(const char *name);
 
 /* Make the named volume (no error when it exists; *ret_created says whether it was
  * made: of many processes making it at once, exactly one is told it made it). */
-int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
-		  struct berth_error **err);
+int volume_create(const char *store_root, const char *name, bool anonymous,
+		  char *const *labels, bool *ret_created, struct berth_error **err);
+
+/* The labels it was made with ("KEY=VALUE"; an empty list for none). -ENOENT. */
+int volume_labels(const char *store_root, const char *name, char ***ret);
 
 bool volume_is_anonymous(const char *store_root, const char *name);
 

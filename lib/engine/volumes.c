@@ -109,6 +109,17 @@ int berth_volume_filter(struct berth_engine *engine, char ***names, char *const 
 					regfree(&re);
 				} else if (k == 1) {
 					any = any || streq(v, "local");
+				} else if (k == 2) {
+					_cleanup_strv_free_ char **labels = NULL;
+
+					/* docker: every label filter must match */
+					if (volume_labels(berth_store_root(berth_engine_store(engine)),
+							  *name, &labels) < 0 ||
+					    !labels_match(labels, v)) {
+						any = false;
+						break;
+					}
+					any = true;
 				} else if (k == 3) {
 					bool dangling = streq(v, "true") || streq(v, "1");
 
@@ -125,8 +136,8 @@ int berth_volume_filter(struct berth_engine *engine, char ***names, char *const 
 	return 0;
 }
 
-int berth_volume_create(struct berth_engine *e, const char *name, char **ret_name,
-			struct berth_error **err)
+int berth_volume_create(struct berth_engine *e, const char *name, char *const *labels,
+			char **ret_name, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	char anon[65];
@@ -138,7 +149,7 @@ int berth_volume_create(struct berth_engine *e, const char *name, char **ret_nam
 			return berth_error_set(err, -r, "getrandom");
 		name = anon;
 	}
-	r = volume_create(berth_store_root(s), name, false, NULL, err);
+	r = volume_create(berth_store_root(s), name, false, labels, NULL, err);
 	if (r < 0)
 		return r;
 	*ret_name = strdup(name);
@@ -159,9 +170,12 @@ int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_js
 	o = volume_name_valid(name) ? json_load_file(meta, 0, NULL) : NULL;
 	if (!o)
 		return berth_error_new(err, ENOENT, "no such volume: %s", name);
-	out = json_pack("{s:O?, s:s, s:{}, s:s, s:s, s:{}, s:s}", "CreatedAt",
-			json_object_get(o, "CreatedAt"), "Driver", "local", "Labels", "Mountpoint",
-			mp, "Name", name, "Options", "Scope", "local");
+	out = json_pack("{s:O?, s:s, s:o, s:s, s:s, s:{}, s:s}", "CreatedAt",
+			json_object_get(o, "CreatedAt"), "Driver", "local", "Labels",
+			json_is_object(json_object_get(o, "Labels"))
+				? json_incref(json_object_get(o, "Labels"))
+				: json_object(),
+			"Mountpoint", mp, "Name", name, "Options", "Scope", "local");
 	json_decref(o);
 	text = out ? json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(out);

@@ -108,8 +108,8 @@ void volume_events(const char *store_root, const char *ctr_dir, const char *ctr_
 	json_decref(o);
 }
 
-int volume_create(const char *store_root, const char *name, bool anonymous, bool *ret_created,
-		  struct berth_error **err)
+int volume_create(const char *store_root, const char *name, bool anonymous,
+		  char *const *labels, bool *ret_created, struct berth_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *data = NULL, *meta = NULL, *text = NULL;
 	_cleanup_close_ int lock = -EBADF;
@@ -139,8 +139,18 @@ int volume_create(const char *store_root, const char *name, bool anonymous, bool
 	if (r < 0)
 		return berth_error_set(err, -r, "create volume '%s'", name);
 	logfile_format_time((int64_t)time(NULL) * 1000000000, stamp);
-	o = json_pack("{s:s, s:s, s:b}", "Name", name, "CreatedAt", stamp, "Anonymous",
-		      anonymous);
+	o = json_pack("{s:s, s:s, s:b, s:o}", "Name", name, "CreatedAt", stamp, "Anonymous",
+		      anonymous, "Labels", json_object());
+	for (char *const *l = labels; o && l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *k = eq ? strndup(*l, (size_t)(eq - *l)) : strdup(*l);
+
+		if (!k || json_object_set_new(json_object_get(o, "Labels"), k,
+					      json_string(eq ? eq + 1 : "")) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
 	text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!text)
@@ -260,7 +270,7 @@ int volume_resolve(const char *store_root, const char *spec, struct volume_mount
 					    spec, m.name);
 			goto fail;
 		}
-		r = volume_create(store_root, m.name, m.anonymous, &m.created, err);
+		r = volume_create(store_root, m.name, m.anonymous, NULL, &m.created, err);
 		if (r < 0)
 			goto fail;
 		m.source = xasprintf("%s/volumes/%s/_data", store_root, m.name);
@@ -398,6 +408,31 @@ static int read_meta(const char *store_root, const char *name, json_t **ret)
 	if (!o)
 		return -ENOENT;
 	*ret = o;
+	return 0;
+}
+
+int volume_labels(const char *store_root, const char *name, char ***ret)
+{
+	_cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+	const char *k;
+	json_t *o, *v;
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	r = read_meta(store_root, name, &o);
+	if (r < 0)
+		return r;
+	json_object_foreach(json_object_get(o, "Labels"), k, v) {
+		_cleanup_free_ char *kv = xasprintf("%s=%s", k, json_string_value(v) ?: "");
+
+		if (!kv || strv_extend(&l, kv) < 0) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+	}
+	json_decref(o);
+	*ret = TAKE_PTR(l);
 	return 0;
 }
 

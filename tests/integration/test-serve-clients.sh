@@ -76,3 +76,43 @@ EOF
 	assert_eq "$(engine ps -aq)" ""
 	serve_stop
 }
+
+test_docker_compose_brings_up_a_two_service_app_and_down_leaves_nothing() {
+	command -v docker-compose >/dev/null || skip "no docker-compose"
+	import_probe_image bb
+	serve_start
+	mkdir -p "$BERTH_TEST_TMP/app"
+	cat >"$BERTH_TEST_TMP/app/docker-compose.yml" <<YML
+version: "3.7"
+services:
+  server:
+    image: bb
+    command: sh -c 'mkdir -p /www && echo from-server >/www/index.html && httpd -f -p 80 -h /www'
+    cgroup_parent: $BERTH_TEST_CGROUP
+  client:
+    image: bb
+    command: sh -c 'until wget -q -O /data/got http://server/; do sleep 0.2; done; sleep 1000'
+    volumes:
+      - shared:/data
+    cgroup_parent: $BERTH_TEST_CGROUP
+    depends_on:
+      - server
+volumes:
+  shared:
+YML
+	cd "$BERTH_TEST_TMP/app"
+	assert_status 0 docker-compose -p app up -d
+	run docker-compose -p app ps
+	assert_contains "$output" "app_server_1"
+	assert_contains "$output" "app_client_1"
+	# the client reached the server by its service name, into the named volume
+	wait_for 20 docker-compose -p app exec -T client test -s /data/got
+	assert_eq "$(docker-compose -p app exec -T client cat /data/got)" "from-server"
+	run docker-compose -p app logs server
+	assert_status 0 docker-compose -p app logs server
+	assert_status 0 docker-compose -p app down -v
+	assert_eq "$(engine ps -aq)" ""
+	assert_eq "$(engine volume ls -q)" ""
+	assert_eq "$(engine network ls --format '{{.Name}}' | grep -c app_ || true)" "0"
+	serve_stop
+}

@@ -116,9 +116,12 @@ test_docker_volume_create_use_ls_inspect_rm_prune() {
 	assert_eq 0 "$status" "$output"
 	assert_eq "$output" "v1 local local $BERTH_STORE/volumes/v1/_data"
 	assert_eq "$(cat "$BERTH_STORE/volumes/v1/_data/f")" "kept"
-	# labels are refused by name, not dropped
-	assert_status 1 dk volume create --label a=b v2
-	assert_contains "$output" "Labels is not supported by berth"
+	# labels kept, shown and filtered on
+	assert_status 0 dk volume create --label a=b v2
+	assert_eq "$(dk volume inspect -f '{{.Labels.a}}' v2)" "b"
+	assert_eq "$(dk volume ls -q --filter label=a=b)" "v2"
+	assert_eq "$(dk volume ls -q --filter label=a=c)" ""
+	assert_status 0 dk volume rm v2
 	# in use (by a stopped container too): dockerd's 409, docker exits 1
 	dk create --name user -v v1:/data "$(cgp)" bb true >/dev/null
 	assert_status 1 dk volume rm v1
