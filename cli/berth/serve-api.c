@@ -119,6 +119,22 @@ int api_dispatch(struct api_ctx *x)
 	return http_error(x->conn, 404, "page not found");
 }
 
+int api_query_size(struct api_ctx *x, unsigned *ret_h, unsigned *ret_w)
+{
+	int64_t h, w;
+
+	if (http_query_int(x->conn, x->req, "h", 0, &h) < 0 ||
+	    http_query_int(x->conn, x->req, "w", 0, &w) < 0)
+		return -EINVAL;
+	if (h < 0 || w < 0 || h > 65535 || w > 65535)
+		return http_error(x->conn, 400, "invalid terminal size %lldx%lld", (long long)h,
+				  (long long)w),
+		       -EINVAL;
+	*ret_h = (unsigned)h;
+	*ret_w = (unsigned)w;
+	return 0;
+}
+
 json_t *api_labels(char *const *labels)
 {
 	json_t *o = json_object();

@@ -442,15 +442,12 @@ static int resize(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	int64_t h, w;
+	unsigned h, w;
 	int r;
 
-	if (!e || http_query_int(x->conn, x->req, "h", 0, &h) < 0 ||
-	    http_query_int(x->conn, x->req, "w", 0, &w) < 0)
+	if (!e || api_query_size(x, &h, &w) < 0)
 		return -1;
-	if (h < 0 || w < 0 || h > 65535 || w > 65535)
-		return http_error(x->conn, 400, "invalid terminal size %" PRId64 "x%" PRId64, h, w);
-	r = berth_engine_resize(e, x->arg[0], (unsigned)h, (unsigned)w, &err);
+	r = berth_engine_resize(e, x->arg[0], h, w, &err);
 	if (r == -EINVAL)
 		return http_error(x->conn, 409, "%s", berth_error_message(err));
 	if (r < 0)

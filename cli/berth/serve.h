@@ -155,6 +155,9 @@ int api_container_create(struct api_ctx *x);
 /* docker's container summary (GET /containers/json) */
 json_t *api_ctr_json(const struct berth_ctr_info *c, int64_t now);
 
+/* A resize's ?h=&w= (a terminal's rows and columns); -EINVAL after answering 400. */
+int api_query_size(struct api_ctx *x, unsigned *ret_h, unsigned *ret_w);
+
 /* The engine's "key=value" labels as a JSON object. */
 json_t *api_labels(char *const *labels);
 /* docker's RFC 3339 time with nanoseconds ("0001-01-01T00:00:00Z" for 0) */

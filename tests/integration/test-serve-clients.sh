@@ -1,21 +1,10 @@
 # `berth serve` driven by the other clients people use: Debian's docker.io CLI (20.10,
 # API 1.41), the Docker SDK for Python (python3-docker) and docker-compose 1.29.
 
+# shellcheck source=tests/integration/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
+
 DOCKER_OLD=${DOCKER_OLD:-/usr/bin/docker}
-
-serve_start() {
-	SOCK=$BERTH_TEST_TMP/berth.sock
-	# the server itself is the background job: $! is its pid
-	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
-	SERVE_PID=$!
-	wait_for 10 test -S "$SOCK"
-	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
-}
-
-serve_stop() {
-	kill -TERM "$SERVE_PID"
-	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
-}
 
 test_docker_20_10_cli_negotiates_api_1_41_and_runs_containers() {
 	[[ -x $DOCKER_OLD ]] || skip "no docker.io CLI at $DOCKER_OLD"

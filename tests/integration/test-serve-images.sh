@@ -5,26 +5,16 @@
 # The registry listens on 127.0.0.1 in the engine's network namespace (the test's own),
 # where `berth serve` reaches it; the server and the registry are stopped by PID.
 
-DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
+# shellcheck source=tests/integration/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
+
 REG_USER=berth
 REG_PASS='s3cret-pass'
 
-# serve_start: `berth serve` on a socket of the test's own; $SOCK, $SERVE_PID
-serve_start() {
-	SOCK=$BERTH_TEST_TMP/berth.sock
-	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
-	SERVE_PID=$!
+# serve_start, with the file's clean-up armed (the registry, the server)
+serve_start_with_cleanup() {
+	serve_start
 	trap cleanup EXIT
-	wait_for 10 test -S "$SOCK"
-	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
-}
-
-# serve_stop: the server ends on SIGTERM, its socket removed
-serve_stop() {
-	kill -TERM "$SERVE_PID"
-	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
-	SERVE_PID=
-	[[ ! -e $SOCK ]] || fail "the socket outlived the server"
 }
 
 # registry_start [HTPASSWD]: docker-registry in the engine's network namespace at
@@ -89,7 +79,7 @@ test_docker_push_pull_and_run_through_a_local_registry() {
 	need_tools
 	import_probe_image bb
 	registry_start
-	serve_start
+	serve_start_with_cleanup
 	local ref=$REG/plain/bb:1 id
 	id=$(dk inspect -f '{{.Id}}' bb)
 	assert_status 0 dk tag bb "$ref"
@@ -146,7 +136,7 @@ test_docker_login_push_and_pull_with_a_password() {
 	import_probe_image bb
 	htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$BERTH_TEST_TMP/htpasswd"
 	registry_start "$BERTH_TEST_TMP/htpasswd"
-	serve_start
+	serve_start_with_cleanup
 	local ref=$REG/private/bb:1 cfg=$BERTH_TEST_TMP/.docker/config.json
 	dk tag bb "$ref" >/dev/null
 	# no credentials: the stream began, the error is in it
@@ -187,7 +177,7 @@ test_docker_login_push_and_pull_with_a_password() {
 test_docker_tag_rmi_and_the_conflict_of_an_image_in_use() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
 	import_probe_image bb
-	serve_start
+	serve_start_with_cleanup
 	local id
 	id=$(dk inspect -f '{{.Id}}' bb)
 	assert_status 0 dk tag bb bb:two
@@ -222,7 +212,7 @@ Deleted: $id" "$output"
 test_docker_save_and_load_round_trip() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
 	import_probe_image bb
-	serve_start
+	serve_start_with_cleanup
 	local id
 	id=$(dk inspect -f '{{.Id}}' bb)
 	dk tag bb bb:two
@@ -252,7 +242,7 @@ test_docker_save_and_load_round_trip() {
 
 test_docker_import_commit_and_history() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
-	serve_start
+	serve_start_with_cleanup
 	local id cid
 	id=$(dk import -c 'CMD ["sh"]' - imported:1 <"$BUSYBOX_TAR")
 	[[ $id =~ ^sha256:[0-9a-f]{64}$ ]] || fail "docker import printed '$id'"
@@ -286,7 +276,7 @@ test_docker_import_commit_and_history() {
 test_docker_image_prune() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
 	import_probe_image bb
-	serve_start
+	serve_start_with_cleanup
 	local dangling
 	dangling=$(engine import "$BUSYBOX_TAR")
 	dk import -c 'LABEL keep=yes' - labelled <"$BUSYBOX_TAR" >/dev/null
@@ -307,7 +297,7 @@ test_docker_image_prune() {
 
 test_docker_build_and_search_fail_clearly() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
-	serve_start
+	serve_start_with_cleanup
 	mkdir -p "$BERTH_TEST_TMP/ctx"
 	echo 'FROM scratch' >"$BERTH_TEST_TMP/ctx/Dockerfile"
 	# without buildx docker's CLI sends the context to POST /build
@@ -321,7 +311,7 @@ test_docker_build_and_search_fail_clearly() {
 test_docker_search_names_a_registry_without_search() {
 	need_tools
 	registry_start
-	serve_start
+	serve_start_with_cleanup
 	assert_status 1 dk search "$REG/plain/bb"
 	assert_contains "$output" "registry '$REG' does not support search"
 	serve_stop

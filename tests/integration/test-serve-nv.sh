@@ -1,28 +1,8 @@
 # `berth serve`'s networks, volumes and exec, driven by docker's own CLI (28, at
 # /usr/local/bin/docker) as a user types it, with DOCKER_HOST at berth's socket.
 
-DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
-
-# serve_start: `berth serve` on a socket of the test's own; $SOCK, $SERVE_PID
-serve_start() {
-	SOCK=$BERTH_TEST_TMP/berth.sock
-	# the server itself is the background job (not a subshell around it): $! is its pid
-	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
-	SERVE_PID=$!
-	wait_for 10 test -S "$SOCK"
-	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
-}
-
-# serve_stop: the server ends on SIGTERM, its socket removed
-serve_stop() {
-	kill -TERM "$SERVE_PID"
-	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
-	[[ ! -e $SOCK ]] || fail "the socket outlived the server"
-}
-
-dk() {
-	"$DOCKER_CLI" "$@"
-}
+# shellcheck source=tests/integration/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
 
 test_docker_network_create_run_dns_inspect_ls_rm() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"

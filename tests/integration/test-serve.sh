@@ -1,32 +1,8 @@
 # `berth serve`: the Docker Engine API, driven by docker's own CLI (28, at
 # /usr/local/bin/docker) as a user types it, with DOCKER_HOST at berth's socket.
 
-DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
-
-# serve_start: `berth serve` on a socket of the test's own; $SOCK, $SERVE_PID
-serve_start() {
-	SOCK=$BERTH_TEST_TMP/berth.sock
-	# the server itself is the background job (not a subshell around it): $! is its pid
-	"$BERTH" --root "$BERTH_STORE" serve -H "unix://$SOCK" >"$BERTH_TEST_TMP/serve.log" 2>&1 &
-	SERVE_PID=$!
-	wait_for 10 test -S "$SOCK"
-	export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$BERTH_TEST_TMP/.docker
-}
-
-# serve_stop: the server ends on SIGTERM, its socket removed
-serve_stop() {
-	kill -TERM "$SERVE_PID"
-	wait "$SERVE_PID" || fail "berth serve exited $?: $(cat "$BERTH_TEST_TMP/serve.log")"
-	[[ ! -e $SOCK ]] || fail "the socket outlived the server"
-}
-
-dk() {
-	"$DOCKER_CLI" "$@"
-}
-
-setup_file() {
-	[[ -x $DOCKER_CLI ]] || return 0
-}
+# shellcheck source=tests/integration/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
 
 test_docker_version_negotiates_with_berth_serve() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
@@ -121,8 +97,13 @@ test_docker_run_it_gives_a_terminal_sized_as_the_clients() {
 	import_probe_image bb
 	serve_start
 	# a pty of script(1) as the user's terminal, 40 rows by 100 columns; what is typed
-	# comes once the shell is there
-	run timeout 30 script -qec "stty rows 40 cols 100; $DOCKER_CLI run --rm -i -t --cgroup-parent $BERTH_TEST_CGROUP bb sh" /dev/null < <(sleep 2; printf 'tty; stty size; exit 5\n'; sleep 5)
+	# comes once the shell is there (the feeder keeps script's input open, then goes)
+	mkfifo "$BERTH_TEST_TMP/typed"
+	(sleep 2; printf 'tty; stty size; exit 5\n'; exec sleep 10) >"$BERTH_TEST_TMP/typed" &
+	local feeder=$!
+	run timeout 30 script -qec "stty rows 40 cols 100; $DOCKER_CLI run --rm -i -t --cgroup-parent $BERTH_TEST_CGROUP bb sh" /dev/null <"$BERTH_TEST_TMP/typed"
+	kill "$feeder" 2>/dev/null || true
+	wait "$feeder" 2>/dev/null || true
 	assert_eq "$status" 5
 	assert_contains "$output" "/dev/pts/0"
 	assert_contains "$output" "40 100"
