@@ -34,6 +34,9 @@ packages=(
 	# CLI (20.10), docker-compose 1.29 and the Python SDK drive `berth serve`
 	# (tests/integration/test-serve-clients.sh)
 	docker.io docker-compose python3-docker
+	# the zsh and fish completions are loaded by the shells themselves
+	# (tests/integration/test-completion.sh)
+	zsh fish
 	# checkpoint (berth-runtime checkpoint reports clearly when criu cannot work here)
 	criu
 	# registries: libcurl for berth pull/push; tests/integration/test-registry.sh runs
