@@ -69,7 +69,6 @@ static int create(struct api_ctx *x)
 	_cleanup_(berth_exec_instance_clear) struct berth_exec_instance o = {0};
 	_cleanup_free_ char *id = NULL, *user = NULL, *workdir = NULL, *keys = NULL;
 	json_auto_t *body = NULL;
-	bool privileged = false;
 	json_t *size;
 	int r;
 
@@ -85,11 +84,9 @@ static int create(struct api_ctx *x)
 	    get_bool(x, body, "AttachStdin", &o.opts.interactive) < 0 ||
 	    get_bool(x, body, "AttachStdout", &o.attach_stdout) < 0 ||
 	    get_bool(x, body, "AttachStderr", &o.attach_stderr) < 0 ||
-	    get_bool(x, body, "Privileged", &privileged) < 0)
+	    get_bool(x, body, "Privileged", &o.opts.privileged) < 0)
 		return -1;
 	/* what berth's exec does not do is refused by name, not ignored */
-	if (privileged)
-		return http_error(x->conn, 400, "Privileged is not supported by berth");
 	if (keys)
 		return http_error(x->conn, 400, "DetachKeys is not supported by berth");
 	if (workdir && workdir[0] != '/')
@@ -237,8 +234,9 @@ static int inspect(struct api_ctx *x)
 		      ex.exited ? json_integer(ex.exit_code) : json_null(), "ID", ex.id,
 		      "OpenStderr", ex.attach_stderr, "OpenStdin", ex.opts.interactive,
 		      "OpenStdout", ex.attach_stdout, "ProcessConfig", "arguments", args,
-		      "entrypoint", ex.opts.cmd[0], "privileged", 0, "tty", ex.opts.tty, "user",
-		      ex.opts.user ? ex.opts.user : "", "Running", ex.running, "Pid",
+		      "entrypoint", ex.opts.cmd[0], "privileged", ex.opts.privileged, "tty",
+		      ex.opts.tty, "user", ex.opts.user ? ex.opts.user : "", "Running", ex.running,
+		      "Pid",
 		      ex.running ? (int)ex.pid : 0));
 }
 

@@ -66,14 +66,14 @@ static int record_save(const char *dir, const struct berth_exec_instance *x,
 	json_t *o;
 	int r;
 
-	o = json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:b,s:b,s:b,s:b,s:i,s:i,s:b,s:b,s:b,s:i,s:i}",
+	o = json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:b,s:b,s:b,s:b,s:i,s:i,s:b,s:b,s:b,s:i,s:i,s:b}",
 		      "ID", x->id, "ContainerID", x->container_id, "Cmd", strv_json(x->opts.cmd),
 		      "Env", strv_json(x->opts.env), "User", x->opts.user, "WorkingDir",
 		      x->opts.workdir, "Tty", x->opts.tty, "AttachStdin", x->opts.interactive,
 		      "AttachStdout", x->attach_stdout, "AttachStderr", x->attach_stderr,
 		      "ConsoleHeight", x->console_h, "ConsoleWidth", x->console_w, "Started",
 		      x->started, "Running", x->running, "Exited", x->exited, "ExitCode",
-		      x->exit_code, "Pid", (int)x->pid);
+		      x->exit_code, "Pid", (int)x->pid, "Privileged", x->opts.privileged);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!path || !text)
@@ -99,6 +99,7 @@ static int record_load(const char *path, struct berth_exec_instance *ret)
 	if ((s = json_string_value(json_object_get(o, "WorkingDir"))))
 		x.opts.workdir = strdup(s);
 	x.opts.tty = json_is_true(json_object_get(o, "Tty"));
+	x.opts.privileged = json_is_true(json_object_get(o, "Privileged"));
 	x.opts.interactive = json_is_true(json_object_get(o, "AttachStdin"));
 	x.attach_stdout = json_is_true(json_object_get(o, "AttachStdout"));
 	x.attach_stderr = json_is_true(json_object_get(o, "AttachStderr"));

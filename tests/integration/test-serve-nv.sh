@@ -139,6 +139,12 @@ test_docker_exec_output_stdin_exit_codes_detach() {
 	# the streams apart, as docker's frames keep them
 	assert_eq "$(dk exec c sh -c 'echo out; echo err >&2' 2>/dev/null)" "out"
 	assert_eq "$(dk exec c sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)" "err"
+	# --privileged: more capabilities than the container's own
+	local plain priv
+	plain=$(dk exec c sh -c 'grep CapEff /proc/self/status')
+	priv=$(dk exec --privileged c sh -c 'grep CapEff /proc/self/status')
+	[[ $plain != "$priv" ]] || fail "exec --privileged: the same $plain"
+	assert_eq "$(dk exec --privileged c sh -c 'mkdir -p /m && mount -t tmpfs t /m && echo mounted')" "mounted"
 	# stdin from the connection, its end the process's
 	assert_eq "$(echo in | dk exec -i c cat)" "in"
 	assert_eq "$(printf 'a\nb\n' | dk exec -i c wc -l)" "2"
