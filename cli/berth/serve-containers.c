@@ -540,13 +540,13 @@ static json_t *stats_json(const char *id, const char *name, const struct berth_e
 			  uint64_t prev_system)
 {
 	struct berth_engine_stats zero = { 0 };
-	struct timespec now;
-	char read[64];
-	struct tm tm;
-
 	/* unlimited: the host's memory, as dockerd shows it (Go reads these as uint64: never
 	 * negative) */
 	uint64_t limit = st->memory_limit;
+	struct timespec now;
+	char read[64];
+	struct tm tm;
+	json_t *io;
 
 	if (limit == 0 || limit > (uint64_t)INT64_MAX)
 		limit = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
@@ -554,11 +554,16 @@ static json_t *stats_json(const char *id, const char *name, const struct berth_e
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(read, sizeof(read), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(read + strlen(read), sizeof(read) - strlen(read), ".%09ldZ", now.tv_nsec);
-	return json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n},s:i,s:{},"
+	/* docker's CLI sums the "read" and "write" entries (major/minor: all devices) */
+	io = json_pack("[{s:i,s:i,s:s,s:I},{s:i,s:i,s:s,s:I}]", "major", 0, "minor", 0,
+			       "op", "read", "value", (json_int_t)st->io_read, "major", 0, "minor",
+			       0, "op", "write", "value", (json_int_t)st->io_write);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:{s:o,s:n,s:n,s:n,s:n,s:n,s:n,s:n},s:i,s:{},"
 			 "s:o,s:o,s:{s:I,s:I,s:{}},s:{s:{s:I,s:i,s:i,s:i,s:I,s:i,s:i,s:i}}}",
 			 "id", id, "name", name, "read", read, "preread",
 			 prev ? read : "0001-01-01T00:00:00Z", "pids_stats", "current",
-			 (json_int_t)st->pids, "blkio_stats", "io_service_bytes_recursive",
+			 (json_int_t)st->pids, "blkio_stats", "io_service_bytes_recursive", io,
 			 "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
 			 "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive",
 			 "sectors_recursive", "num_procs", 0, "storage_stats", "cpu_stats",

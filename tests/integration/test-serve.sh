@@ -127,8 +127,9 @@ test_docker_top_stats_update_diff_export() {
 	run dk top s1 -o pid,comm
 	assert_contains "$output" "COMMAND"
 	assert_contains "$output" "sleep"
-	assert_status 0 dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' s1
-	[[ $output =~ ^s1\ [0-9.]+[KMG]i?B\ /\ [0-9.]+[KMGT]i?B\ [0-9]+$ ]] || fail "stats: '$output'"
+	assert_status 0 dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}} {{.BlockIO}}' s1
+	[[ $output =~ ^s1\ [0-9.]+[KMG]i?B\ /\ [0-9.]+[KMGT]i?B\ [0-9]+\ [0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B$ ]] ||
+		fail "stats: '$output'"
 	assert_status 0 dk update --memory 64m --memory-swap 128m s1
 	assert_eq "$(dk inspect -f '{{.HostConfig.Memory}}' s1)" "67108864"
 	wait_for 10 sh -c "'$DOCKER_CLI' diff s1 | grep -q 'A /added'"
