@@ -555,9 +555,9 @@ static json_t *stats_json(const char *id, const char *name, const struct berth_e
 	strftime(read, sizeof(read), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(read + strlen(read), sizeof(read) - strlen(read), ".%09ldZ", now.tv_nsec);
 	/* docker's CLI sums the "read" and "write" entries (major/minor: all devices) */
-	io = json_pack("[{s:i,s:i,s:s,s:I},{s:i,s:i,s:s,s:I}]", "major", 0, "minor", 0,
-			       "op", "read", "value", (json_int_t)st->io_read, "major", 0, "minor",
-			       0, "op", "write", "value", (json_int_t)st->io_write);
+	io = json_pack("[{s:i,s:i,s:s,s:I},{s:i,s:i,s:s,s:I}]", "major", 0, "minor", 0, "op",
+		       "read", "value", (json_int_t)st->io_read, "major", 0, "minor", 0, "op",
+		       "write", "value", (json_int_t)st->io_write);
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:{s:I},s:{s:o,s:n,s:n,s:n,s:n,s:n,s:n,s:n},s:i,s:{},"
 			 "s:o,s:o,s:{s:I,s:I,s:{}},s:{s:{s:I,s:i,s:i,s:i,s:I,s:i,s:i,s:i}}}",
