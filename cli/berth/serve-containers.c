@@ -398,6 +398,26 @@ static int logs(struct api_ctx *x)
 	return http_stream_end(x->conn);
 }
 
+/* attach's logs=1: the log replayed on the hijacked connection, in its frames */
+struct replay {
+	int fd;
+	bool raw;
+	bool want[3];
+};
+
+static int replay_write(int stream, const void *buf, size_t n, void *userdata)
+{
+	struct replay *rp = userdata;
+	uint8_t h[8] = { (uint8_t)stream, 0, 0, 0, (uint8_t)(n >> 24), (uint8_t)(n >> 16),
+			 (uint8_t)(n >> 8), (uint8_t)n };
+
+	if (stream < 1 || stream > 2 || !rp->want[stream] || n == 0)
+		return 0;
+	if (!rp->raw && loop_write(rp->fd, h, sizeof(h)) < 0)
+		return -EPIPE;
+	return loop_write(rp->fd, buf, n) < 0 ? -EPIPE : 0;
+}
+
 /* POST /containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1: the connection becomes
  * the container's stdio (docker's frames without a terminal), from its next start when it
  * does not run yet (docker's CLI attaches before it starts a container). */
@@ -412,7 +432,7 @@ static int attach(struct api_ctx *x)
 	struct berth_stdio io = { .in = in ? x->conn->fd : -1, .out = out ? x->conn->fd : -1,
 				  .err = errs ? x->conn->fd : -1, .multiplex = true,
 				  .no_signals = true };
-	int status = 0, r;
+	int status = 0, r = 0;
 
 	if (!e)
 		return -1;
@@ -421,15 +441,27 @@ static int attach(struct api_ctx *x)
 	if (!http_query_bool(x->req, "stream", false) && !http_query_bool(x->req, "logs", false))
 		return http_error(x->conn, 400, "Bad parameters: you must choose at least one "
 						"stream");
-	if (http_query_bool(x->req, "logs", false))
-		return http_error(x->conn, 400, "attach with logs=1 is not supported by berth yet");
 	if (!out)
 		io.multiplex = false;
 	if (http_hijack(x->conn, x->req,
 			c.rec.tty ? "application/vnd.docker.raw-stream"
 				  : "application/vnd.docker.multiplexed-stream") < 0)
 		return -1;
-	r = berth_engine_attach_next(e, c.rec.id, !in, &io, &status, &err);
+	/* logs=1: what it wrote so far first (docker-compose up attaches so). A moment after
+	 * the head: a client that reads the head through a buffer and the stream from the
+	 * socket under it (docker-py) would lose output that came with the head. */
+	if (http_query_bool(x->req, "logs", false)) {
+		struct replay rp = { .fd = x->conn->fd, .raw = c.rec.tty };
+		struct berth_logs_opts lo = { .tail = -1, .write = replay_write, .userdata = &rp };
+
+		rp.want[1] = out;
+		rp.want[2] = errs;
+		(void)poll(NULL, 0, 100);
+		if (berth_engine_logs(e, c.rec.id, &lo, NULL) == -EPIPE)
+			return 0;
+	}
+	if (http_query_bool(x->req, "stream", false))
+		r = berth_engine_attach_next(e, c.rec.id, !in, &io, &status, &err);
 	(void)r;
 	/* the stream ends with the connection: the client reads the end of the output, then
 	 * asks /wait how it ended */
@@ -569,7 +601,8 @@ static json_t *stats_json(const char *id, const char *name, const struct berth_e
 			 "sectors_recursive", "num_procs", 0, "storage_stats", "cpu_stats",
 			 cpu_json(st, system), "precpu_stats",
 			 cpu_json(prev ? prev : &zero, prev ? prev_system : 0), "memory_stats",
-			 "usage", (json_int_t)st->memory_usage, "limit", (json_int_t)limit, "stats", "networks", "eth0", "rx_bytes",
+			 "usage", (json_int_t)st->memory_usage, "limit", (json_int_t)limit, "stats",
+			 "networks", "eth0", "rx_bytes",
 			 (json_int_t)st->net_rx, "rx_packets", 0, "rx_errors", 0, "rx_dropped", 0,
 			 "tx_bytes", (json_int_t)st->net_tx, "tx_packets", 0, "tx_errors", 0,
 			 "tx_dropped", 0);

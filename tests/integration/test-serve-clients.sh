@@ -43,6 +43,8 @@ c = client.containers.run("bb", ["sh", "-c", "for i in 1 2 3; do echo line$i; sl
 lines = [l.decode().strip() for l in c.logs(stream=True, follow=True)]
 print("stream", " ".join(lines))
 print("wait", c.wait()["StatusCode"])
+# attach with logs=1 to one that ended: its output replayed
+print("attached", c.attach(stdout=True, stderr=True, logs=True).decode().split())
 c.reload()
 print("status", c.status)
 print("list", [x.name for x in client.containers.list(all=True)])
@@ -58,6 +60,7 @@ EOF
 	assert_contains "$output" "run from-sdk"
 	assert_contains "$output" "stream line1 line2 line3"
 	assert_contains "$output" "wait 0"
+	assert_contains "$output" "attached ['line1', 'line2', 'line3']"
 	assert_contains "$output" "status exited"
 	assert_contains "$output" "list ['sdk1']"
 	assert_contains "$output" "images ['bb:latest']"
