@@ -719,6 +719,14 @@ static void connect_pending(struct mon *m)
 	}
 }
 
+/* docker's volume mount/unmount events: a container without volumes (the record names
+ * them) has none, and its config is not read for them */
+static void volumes_event(struct mon *m, bool mount)
+{
+	if (m->rec.volumes && m->rec.volumes[0])
+		volume_events(m->store_root, m->dir, m->id, mount);
+}
+
 static int listen_attach(struct mon *m)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1036,7 +1044,7 @@ static void end_run(struct mon *m, bool started, int status)
 	/* docker's order: die, the volumes' unmount, then the network's disconnect */
 	if (started) {
 		event_die(m, status);
-		volume_events(m->store_root, m->dir, m->id, false);
+		volumes_event(m, false);
 	}
 	(void)berth_container_delete(m->rtroot, m->id, true, NULL);
 	disconnect_network(m);
@@ -1301,7 +1309,7 @@ int monitor_main(const struct monitor_opts *o)
 		health_begin(m.health);
 	(void)listen_attach(&m);
 	/* in the log before `run -d` or `start` returns; docker's volume mounts first */
-	volume_events(m.store_root, m.dir, m.id, true);
+	volumes_event(&m, true);
 	(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	(void)sync_send(o->sync_fd, SYNC_READY, m.init, -1);
 	close(o->sync_fd);
@@ -1341,7 +1349,7 @@ int monitor_main(const struct monitor_opts *o)
 		}
 		if (m.health)
 			health_begin(m.health);
-		volume_events(m.store_root, m.dir, m.id, true);
+		volumes_event(&m, true);
 		(void)record_event(m.store_root, &m.rec, "start", NULL, 0);
 	}
 stopped:
