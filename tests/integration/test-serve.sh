@@ -259,3 +259,23 @@ test_create_fields_of_the_run_flags_mac_and_namespaces() {
 	dk rm -f joiner donor >/dev/null
 	serve_stop
 }
+
+test_docker_logs_follow_streams_until_the_container_ends() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d --name f1 --cgroup-parent "$BERTH_TEST_CGROUP" bb \
+		sh -c 'echo first; sleep 2; echo second; sleep 1' >/dev/null
+	# follows: the lines as they come, and ends with the container
+	dk logs -f f1 >"$BERTH_TEST_TMP/followed" 2>&1 &
+	local follower=$!
+	wait_for 10 grep -q first "$BERTH_TEST_TMP/followed"
+	wait_for 15 grep -q second "$BERTH_TEST_TMP/followed"
+	wait_for 15 sh -c "! kill -0 $follower 2>/dev/null"
+	wait "$follower"
+	assert_eq "$(cat "$BERTH_TEST_TMP/followed")" "first
+second"
+	assert_eq "$(dk logs --tail 1 f1)" "second"
+	dk rm f1 >/dev/null
+	serve_stop
+}
