@@ -304,8 +304,11 @@ static int wait_(struct api_ctx *x)
 	return http_stream_end(x->conn);
 }
 
+/* Where a container's log goes: the logs endpoint's chunked response, or (attach's
+ * logs=1) the hijacked connection itself */
 struct logs_out {
 	struct http_conn *conn;
+	bool chunked;
 	bool raw; /* a container with a terminal: no frames */
 	bool want[3];
 };
@@ -313,20 +316,20 @@ struct logs_out {
 static int logs_write(int stream, const void *buf, size_t n, void *userdata)
 {
 	struct logs_out *o = userdata;
-	uint8_t h[8] = { (uint8_t)stream, 0, 0, 0, (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-			 (uint8_t)(n >> 8), (uint8_t)n };
 	_cleanup_free_ char *frame = NULL;
+	size_t k = o->raw ? 0 : 8;
 
 	if (stream < 1 || stream > 2 || !o->want[stream] || n == 0)
 		return 0;
-	if (o->raw)
-		return http_stream_write(o->conn, buf, n) < 0 ? -EPIPE : 0;
-	frame = malloc(n + 8);
+	frame = malloc(n + k);
 	if (!frame)
 		return -ENOMEM;
-	memcpy(frame, h, 8);
-	memcpy(frame + 8, buf, n);
-	return http_stream_write(o->conn, frame, n + 8) < 0 ? -EPIPE : 0;
+	if (k)
+		berth_frame_header((uint8_t *)frame, stream, n);
+	memcpy(frame + k, buf, n);
+	if (o->chunked)
+		return http_stream_write(o->conn, frame, n + k) < 0 ? -EPIPE : 0;
+	return loop_write(o->conn->fd, frame, n + k) < 0 ? -EPIPE : 0;
 }
 
 /* docker's since/until: unix seconds, with a fraction */
@@ -354,7 +357,7 @@ static int logs(struct api_ctx *x)
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_(ctr_release) struct ctr c = { 0 };
 	_cleanup_free_ char *tail = http_query(x->req, "tail");
-	struct logs_out out = { .conn = x->conn };
+	struct logs_out out = { .conn = x->conn, .chunked = true };
 	struct berth_logs_opts o = {
 		.follow = http_query_bool(x->req, "follow", false),
 		.timestamps = http_query_bool(x->req, "timestamps", false),
@@ -398,26 +401,6 @@ static int logs(struct api_ctx *x)
 	return http_stream_end(x->conn);
 }
 
-/* attach's logs=1: the log replayed on the hijacked connection, in its frames */
-struct replay {
-	int fd;
-	bool raw;
-	bool want[3];
-};
-
-static int replay_write(int stream, const void *buf, size_t n, void *userdata)
-{
-	struct replay *rp = userdata;
-	uint8_t h[8] = { (uint8_t)stream, 0, 0, 0, (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-			 (uint8_t)(n >> 8), (uint8_t)n };
-
-	if (stream < 1 || stream > 2 || !rp->want[stream] || n == 0)
-		return 0;
-	if (!rp->raw && loop_write(rp->fd, h, sizeof(h)) < 0)
-		return -EPIPE;
-	return loop_write(rp->fd, buf, n) < 0 ? -EPIPE : 0;
-}
-
 /* POST /containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1: the connection becomes
  * the container's stdio (docker's frames without a terminal), from its next start when it
  * does not run yet (docker's CLI attaches before it starts a container). */
@@ -451,8 +434,8 @@ static int attach(struct api_ctx *x)
 	 * the head: a client that reads the head through a buffer and the stream from the
 	 * socket under it (docker-py) would lose output that came with the head. */
 	if (http_query_bool(x->req, "logs", false)) {
-		struct replay rp = { .fd = x->conn->fd, .raw = c.rec.tty };
-		struct berth_logs_opts lo = { .tail = -1, .write = replay_write, .userdata = &rp };
+		struct logs_out rp = { .conn = x->conn, .raw = c.rec.tty };
+		struct berth_logs_opts lo = { .tail = -1, .write = logs_write, .userdata = &rp };
 
 		rp.want[1] = out;
 		rp.want[2] = errs;

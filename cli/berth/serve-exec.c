@@ -120,15 +120,9 @@ static int create(struct api_ctx *x)
 static void stream_error(int fd, bool framed, const char *msg)
 {
 	size_t n = strlen(msg);
-	char h[8] = {2,
-		     0,
-		     0,
-		     0,
-		     (char)((n + 1) >> 24),
-		     (char)((n + 1) >> 16),
-		     (char)((n + 1) >> 8),
-		     (char)(n + 1)};
+	uint8_t h[8];
 
+	berth_frame_header(h, BERTH_LOGS_STDERR, n + 1);
 	if (framed)
 		(void)loop_write(fd, h, sizeof(h));
 	(void)loop_write(fd, msg, n);

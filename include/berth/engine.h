@@ -269,6 +269,19 @@ enum {
 	BERTH_LOGS_STDERR = 2,
 };
 
+/* docker's frame of n bytes of a stream (BERTH_LOGS_STDOUT or _STDERR) on an attach or
+ * logs stream without a terminal: this 8-byte header (the stream, three zeros, n
+ * big-endian), then the bytes. */
+static inline void berth_frame_header(uint8_t h[8], int stream, size_t n)
+{
+	h[0] = (uint8_t)stream;
+	h[1] = h[2] = h[3] = 0;
+	h[4] = (uint8_t)(n >> 24);
+	h[5] = (uint8_t)(n >> 16);
+	h[6] = (uint8_t)(n >> 8);
+	h[7] = (uint8_t)n;
+}
+
 struct berth_logs_opts {
 	bool follow;             /* -f: until the container stops */
 	bool timestamps;         /* -t: each line prefixed with its RFC 3339 time */

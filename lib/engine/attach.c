@@ -222,9 +222,9 @@ static void send_size(int sock, const struct attach_opts *o)
 static void relay_output(const struct attach_opts *o, uint8_t type, const char *data, size_t n)
 {
 	if (o->multiplex && o->out >= 0) {
-		uint8_t h[8] = { type == MON_STDERR ? 2 : 1, 0, 0, 0, (uint8_t)(n >> 24),
-				 (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+		uint8_t h[8];
 
+		berth_frame_header(h, type == MON_STDERR ? BERTH_LOGS_STDERR : BERTH_LOGS_STDOUT, n);
 		if (loop_write(o->out, h, sizeof(h)) == 0)
 			(void)loop_write(o->out, data, n);
 		return;

@@ -65,12 +65,7 @@ static int relay_write(const struct berth_stdio *io, bool raw, int stream, const
 	char frame[8 + 16384];
 
 	if (io->multiplex && !raw) {
-		frame[0] = (char)stream;
-		frame[1] = frame[2] = frame[3] = 0;
-		frame[4] = (char)(n >> 24);
-		frame[5] = (char)(n >> 16);
-		frame[6] = (char)(n >> 8);
-		frame[7] = (char)n;
+		berth_frame_header((uint8_t *)frame, stream, n);
 		memcpy(frame + 8, buf, n);
 		return io->out >= 0 ? loop_write(io->out, frame, n + 8) : 0;
 	}
