@@ -576,7 +576,6 @@ int http_send(struct http_conn *c, int status, const char *content_type, const v
 int http_json(struct http_conn *c, int status, json_t *body)
 {
 	_cleanup_free_ char *s = NULL;
-	int r;
 
 	if (!body)
 		return http_error(c, 500, "out of memory");
@@ -584,10 +583,7 @@ int http_json(struct http_conn *c, int status, json_t *body)
 	json_decref(body);
 	if (!s)
 		return http_error(c, 500, "out of memory");
-	r = http_send(c, status, "application/json", s, strlen(s));
-	if (r == 0)
-		r = loop_write(c->fd, "\n", 0);
-	return r;
+	return http_send(c, status, "application/json", s, strlen(s));
 }
 
 int http_no_content(struct http_conn *c, int status)
