@@ -5,12 +5,10 @@
  * every path inside the container's root.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,37 +121,6 @@ static int archive_get(struct api_ctx *x)
 	return 0;
 }
 
-/* The request's body on a pipe, fed by a child (the engine reads a descriptor): the read
- * end, and the child to wait for. The connection is not used for another request. */
-static int body_pipe(struct api_ctx *x, pid_t *ret_pid)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		char buf[65536];
-		ssize_t n;
-
-		close(p[0]);
-		while ((n = http_body_read(x->conn, x->req, buf, sizeof(buf))) > 0)
-			if (loop_write(p[1], buf, (size_t)n) < 0)
-				_exit(1);
-		_exit(n < 0 ? 1 : 0);
-	}
-	close(p[1]);
-	x->conn->close = true;
-	*ret_pid = pid;
-	return p[0];
-}
-
 /* PUT /containers/{id}/archive?path=DIR: the tar in the body unpacked into DIR */
 static int archive_put(struct api_ctx *x)
 {
@@ -161,21 +128,18 @@ static int archive_put(struct api_ctx *x)
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_free_ char *path = http_query(x->req, "path");
 	struct berth_cp_opts o = { .archive = http_query_bool(x->req, "copyUIDGID", false) };
-	_cleanup_close_ int fd = -EBADF;
-	pid_t feeder = -1;
-	int r, st = 0;
+	struct http_body_pump pump;
+	int fd = -1, r;
 
 	if (!e)
 		return -1;
 	if (!path || !*path)
 		return http_error(x->conn, 400, "path is required (?path=)");
-	fd = body_pipe(x, &feeder);
-	if (fd < 0)
-		return http_error(x->conn, 500, "archive: %s", strerror(-fd));
+	r = http_body_pump_start(x->conn, x->req, &pump, &fd);
+	if (r < 0)
+		return http_error(x->conn, 500, "archive: %s", strerror(-r));
 	r = berth_engine_cp_to(e, x->arg[0], NULL, fd, path, &o, &err);
-	close(TAKE_FD(fd));
-	while (waitpid(feeder, &st, 0) < 0 && errno == EINTR)
-		;
+	http_body_pump_finish(&pump, fd);
 	if (r < 0)
 		return http_engine_error(x->conn, err);
 	return http_send(x->conn, 200, NULL, NULL, 0);

@@ -7,7 +7,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -692,4 +694,43 @@ int http_hijack(struct http_conn *c, const struct http_req *r, const char *conte
 	if (r->upgrade)
 		return head(c, 101, content_type, "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
 	return head(c, 200, content_type, "\r\n");
+}
+
+static void *body_pump_run(void *data)
+{
+	struct http_body_pump *p = data;
+	char buf[65536];
+	ssize_t n;
+
+	/* no allocation or lock here: the engine may fork while this runs */
+	while ((n = http_body_read(p->c, p->r, buf, sizeof(buf))) > 0)
+		if (loop_write(p->fd, buf, (size_t)n) < 0)
+			break; /* the reader is done: the rest is not read */
+	close(p->fd);
+	return NULL;
+}
+
+int http_body_pump_start(struct http_conn *c, struct http_req *r, struct http_body_pump *p,
+			 int *ret_fd)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	*p = (struct http_body_pump){ .c = c, .r = r, .fd = fds[1] };
+	if (pthread_create(&p->t, NULL, body_pump_run, p) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -EAGAIN;
+	}
+	*ret_fd = fds[0];
+	return 0;
+}
+
+void http_body_pump_finish(struct http_body_pump *p, int fd)
+{
+	close(fd);
+	pthread_join(p->t, NULL);
+	if (!p->r->body_done)
+		p->c->close = true;
 }

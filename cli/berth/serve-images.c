@@ -193,54 +193,6 @@ static int prune(struct api_ctx *x)
 
 /* --- bytes between the connection and a pipe, while a library call runs --- */
 
-/* the request's body into fd (the write end of a pipe), from a thread */
-struct body_pump {
-	struct http_conn *c;
-	struct http_req *r;
-	int fd;
-	pthread_t t;
-};
-
-static void *body_pump_run(void *data)
-{
-	struct body_pump *p = data;
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = http_body_read(p->c, p->r, buf, sizeof(buf))) > 0)
-		if (loop_write(p->fd, buf, (size_t)n) < 0)
-			break; /* the reader is done: the rest is not read */
-	close(p->fd);
-	return NULL;
-}
-
-/* Start the pump: *ret_fd reads the body. */
-static int body_pump_start(struct api_ctx *x, struct body_pump *p, int *ret_fd)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	*p = (struct body_pump){.c = x->conn, .r = x->req, .fd = fds[1]};
-	if (pthread_create(&p->t, NULL, body_pump_run, p) != 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -EAGAIN;
-	}
-	*ret_fd = fds[0];
-	return 0;
-}
-
-/* After the library call: fd (the read end) is closed, so a pump the call left
- * writing stops; a body not read to its end ends the connection after the response. */
-static void body_pump_finish(struct body_pump *p, int fd)
-{
-	close(fd);
-	pthread_join(p->t, NULL);
-	if (!p->r->body_done)
-		p->c->close = true;
-}
-
 /* what is read from fd (a pipe's read end) into the response's chunked stream */
 struct out_pump {
 	struct http_conn *c;
@@ -330,16 +282,16 @@ static int load(struct api_ctx *x)
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_strv_free_ char **ids = NULL, **names = NULL;
-	struct body_pump p;
+	struct http_body_pump p;
 	int fd = -1, r;
 
 	if (!e)
 		return -1;
-	r = body_pump_start(x, &p, &fd);
+	r = http_body_pump_start(x->conn, x->req, &p, &fd);
 	if (r < 0)
 		return http_error(x->conn, 500, "load: %s", strerror(-r));
 	r = berth_image_load_fd(berth_engine_store(e), fd, &ids, &names, &err);
-	body_pump_finish(&p, fd);
+	http_body_pump_finish(&p, fd);
 	if (r < 0)
 		return http_engine_error(x->conn, err);
 	if (http_stream_begin(x->conn, 200, "application/json") < 0)
@@ -362,7 +314,7 @@ int api_image_import(struct api_ctx *x, const char *src)
 	_cleanup_free_ char *repo = http_query(x->req, "repo"), *t = http_query(x->req, "tag");
 	_cleanup_free_ char *ref = NULL, *id = NULL;
 	_cleanup_strv_free_ char **changes = NULL;
-	struct body_pump p;
+	struct http_body_pump p;
 	int fd = -1, r;
 
 	if (!e)
@@ -379,11 +331,11 @@ int api_image_import(struct api_ctx *x, const char *src)
 		if (!ref)
 			return http_error(x->conn, 500, "out of memory");
 	}
-	r = body_pump_start(x, &p, &fd);
+	r = http_body_pump_start(x->conn, x->req, &p, &fd);
 	if (r < 0)
 		return http_error(x->conn, 500, "import: %s", strerror(-r));
 	r = berth_image_import_fd(berth_engine_store(e), fd, ref, changes, &id, &err);
-	body_pump_finish(&p, fd);
+	http_body_pump_finish(&p, fd);
 	if (r < 0)
 		return http_engine_error(x->conn, err);
 	if (http_stream_begin(x->conn, 200, "application/json") < 0)

@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -66,6 +67,20 @@ int http_body_drain(struct http_conn *c, struct http_req *r);
 /* The whole body as JSON (NULL body: *ret NULL). < 0 after answering 400 naming what is
  * wrong (or 413 when it is over HTTP_JSON_MAX). */
 int http_body_json(struct http_conn *c, struct http_req *r, json_t **ret);
+
+/* The body on a pipe while a library call reads it (it takes a descriptor): a thread
+ * copies the body to the pipe; *ret_fd is its read end. Finish after the call: the read
+ * end is closed (a copy the call left unread stops), the thread joined, and a body not
+ * read to its end ends the connection after the response. */
+struct http_body_pump {
+	struct http_conn *c;
+	struct http_req *r;
+	int fd;
+	pthread_t t;
+};
+int http_body_pump_start(struct http_conn *c, struct http_req *r, struct http_body_pump *p,
+			 int *ret_fd);
+void http_body_pump_finish(struct http_body_pump *p, int fd);
 
 /* The query parameter key, decoded (NULL when absent). */
 char *http_query(const struct http_req *r, const char *key);

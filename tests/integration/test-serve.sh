@@ -194,6 +194,10 @@ test_docker_cp_both_ways() {
 	dk stop -t 0 c1 >/dev/null
 	assert_status 0 dk cp c1:/data/h "$BERTH_TEST_TMP/h2"
 	assert_eq "$(cat "$BERTH_TEST_TMP/h2")" "host"
+	echo later >"$BERTH_TEST_TMP/h3"
+	assert_status 0 dk cp "$BERTH_TEST_TMP/h3" c1:/data/
+	assert_status 0 dk cp c1:/data/h3 "$BERTH_TEST_TMP/h4"
+	assert_eq "$(cat "$BERTH_TEST_TMP/h4")" "later"
 	dk rm c1 >/dev/null
 	serve_stop
 }
