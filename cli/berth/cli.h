@@ -33,7 +33,8 @@ struct berth_cli {
  * registries (commit, export, import, load, login, logout, pull, push, save) link
  * libarchive and libcurl, 40-odd shared objects that cost every other command ~25 ms to
  * load. In `berth` they are stubs (delegate.c) that execute berth-full, the same front
- * door with everything linked, with the same command line. */
+ * door with everything linked, with the same command line. `berth serve` runs in
+ * `berth` and hands a connection to berth-full when a request needs them (serve.h). */
 
 /*
  * A subcommand. argv[0] is the command's name; parse the rest with getopt_long

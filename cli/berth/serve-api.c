@@ -73,14 +73,35 @@ static bool match(const char *pat, const char *path, char **args, int n_args)
 	}
 }
 
+/* What only berth-full serves (serve.h): in `berth`, each is handed over to it. */
+#ifdef BERTH_SERVE_FULL
+#define FULL(fn) fn
+#else
+#define FULL(fn) api_handoff
+#endif
+static const struct api_route api_full_routes[] = {
+	{ "GET", "/containers/{}/archive", FULL(api_archive_get) },
+	{ "HEAD", "/containers/{}/archive", FULL(api_archive_get) },
+	{ "PUT", "/containers/{}/archive", FULL(api_archive_put) },
+	{ "GET", "/containers/{}/export", FULL(api_container_export) },
+	{ "POST", "/images/create", FULL(api_image_create) },
+	{ "POST", "/images/load", FULL(api_image_load) },
+	{ "GET", "/images/get", FULL(api_image_save) },
+	{ "GET", "/images/search", FULL(api_image_search) },
+	{ "GET", "/images/{*}/get", FULL(api_image_save) },
+	{ "POST", "/images/{*}/push", FULL(api_image_push) },
+	{ "POST", "/commit", FULL(api_image_commit) },
+	{ "POST", "/auth", FULL(api_auth) },
+	{},
+};
+
 int api_dispatch(struct api_ctx *x)
 {
 	static const struct api_route *const tables[] = {
 		api_system_routes,
 		api_container_routes,
 		api_image_routes,
-		api_archive_routes,
-		api_registry_routes,
+		api_full_routes,
 		api_network_routes,
 		api_volume_routes,
 		api_exec_routes,

@@ -773,24 +773,6 @@ static int changes(struct api_ctx *x)
 	return http_json(x->conn, 200, a);
 }
 
-/* GET /containers/{id}/export: its filesystem as a tar */
-static int export(struct api_ctx *x)
-{
-	struct berth_engine *e = api_engine(x);
-	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	_cleanup_(ctr_release) struct ctr c = { 0 };
-
-	if (!e)
-		return -1;
-	if (ctr_find(berth_store_root(berth_engine_store(e)), x->arg[0], &c, &err) < 0)
-		return http_engine_error(x->conn, err);
-	if (http_raw_begin(x->conn, 200, "application/x-tar", NULL) < 0)
-		return -1;
-	/* an error past the head can only cut the stream short, as dockerd's */
-	(void)berth_engine_export(e, c.rec.id, x->conn->fd, &err);
-	return 0;
-}
-
 /* POST /containers/prune */
 static int prune(struct api_ctx *x)
 {
@@ -833,7 +815,6 @@ const struct api_route api_container_routes[] = {
 	{ "GET", "/containers/{}/stats", stats },
 	{ "POST", "/containers/{}/update", update },
 	{ "GET", "/containers/{}/changes", changes },
-	{ "GET", "/containers/{}/export", export },
 	{ "DELETE", "/containers/{}", remove_ },
 	{},
 };

@@ -57,6 +57,19 @@ static ssize_t fill(struct http_conn *c, int timeout_ms)
 		c->len -= c->off;
 		c->off = 0;
 	}
+	if (c->replay_fd >= 0) {
+		do
+			n = read(c->replay_fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			c->len += (size_t)n;
+			return n;
+		}
+		close(c->replay_fd);
+		c->replay_fd = -1;
+		if (n < 0)
+			return -errno;
+	}
 	r = wait_readable(c->fd, timeout_ms);
 	if (r <= 0)
 		return r == 0 ? -ETIMEDOUT : r;

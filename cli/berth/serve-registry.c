@@ -303,7 +303,7 @@ static int pull(struct api_ctx *x, const char *from)
 }
 
 /* POST /images/create: fromImage pulls, fromSrc imports (serve-images.c) */
-static int create(struct api_ctx *x)
+int api_image_create(struct api_ctx *x)
 {
 	_cleanup_free_ char *from = http_query(x->req, "fromImage");
 	_cleanup_free_ char *src = http_query(x->req, "fromSrc");
@@ -369,7 +369,7 @@ static int repo_tags(struct berth_store *s, const char *familiar, char ***ret,
 
 /* POST /images/{name}/push: tag, X-Registry-Auth; every tag of the repository without
  * one */
-static int push(struct api_ctx *x)
+int api_image_push(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
@@ -428,7 +428,7 @@ static int push(struct api_ctx *x)
 
 /* POST /auth: the credentials checked against the registry (nothing is stored: the
  * client keeps them, and sends them with each pull and push) */
-static int auth(struct api_ctx *x)
+int api_auth(struct api_ctx *x)
 {
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	json_auto_t *body = NULL;
@@ -456,7 +456,7 @@ static int auth(struct api_ctx *x)
 }
 
 /* GET /images/search: term (its registry, "docker.io" unless it names one), limit */
-static int search(struct api_ctx *x)
+int api_image_search(struct api_ctx *x)
 {
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_(auth_release) struct auth a = {0};
@@ -500,11 +500,3 @@ static int search(struct api_ctx *x)
 	berth_search_results_free(res, n);
 	return http_json(x->conn, 200, arr);
 }
-
-const struct api_route api_registry_routes[] = {
-	{ "POST", "/images/create", create },
-	{ "POST", "/images/{*}/push", push },
-	{ "POST", "/auth", auth },
-	{ "GET", "/images/search", search },
-	{},
-};

@@ -10,15 +10,18 @@
  * leaves what a killed CLI would. The server can be stopped and started while
  * containers run.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -211,7 +214,7 @@ struct berth_engine *api_engine(struct api_ctx *x)
 }
 
 /* One connection's requests, in its own process, until it ends. */
-static _Noreturn void serve_connection(int fd, const struct serve_opts *opts)
+static _Noreturn void serve_connection(int fd, int replay_fd, const struct serve_opts *opts)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 	struct http_req req = { 0 };
@@ -221,6 +224,7 @@ static _Noreturn void serve_connection(int fd, const struct serve_opts *opts)
 	if (!c)
 		_exit(1);
 	c->fd = fd;
+	c->replay_fd = replay_fd;
 	x.conn = c;
 	while (!c->close) {
 		int r = http_read_request(c, &req);
@@ -249,6 +253,82 @@ static _Noreturn void serve_connection(int fd, const struct serve_opts *opts)
 	berth_engine_free(x.engine);
 	shutdown(fd, SHUT_RDWR);
 	_exit(0);
+}
+
+
+/* The path again as a request target: what is not plain is %-escaped. */
+static void put_path(FILE *f, const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (isalnum(*p) || strchr("/-._~:@!$&'()*+,;=", *p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+}
+
+int api_handoff(struct api_ctx *x)
+{
+	struct http_conn *c = x->conn;
+	struct http_req *r = x->req;
+	_cleanup_free_ char *full = berth_helper_path("berth-full");
+	_cleanup_close_ int mfd = memfd_create("berth-request", MFD_CLOEXEC);
+	const char *args[12];
+	size_t n = 0;
+	int fd, rfd;
+	FILE *f;
+
+	if (!full || mfd < 0)
+		return http_error(c, 500, "hand the request to berth-full: %s",
+				  full ? strerror(errno) : "out of memory");
+	/* the request as it came, and what was read after it: berth-full reads them first */
+	fd = fcntl(mfd, F_DUPFD_CLOEXEC, 0);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return http_error(c, 500, "hand the request to berth-full: %m");
+	}
+	fprintf(f, "%s /v%s", r->method, r->version);
+	put_path(f, r->path);
+	fprintf(f, "%s%s HTTP/1.1\r\n", r->query[0] ? "?" : "", r->query);
+	if (r->chunked)
+		fputs("Transfer-Encoding: chunked\r\n", f);
+	else if (r->content_length >= 0)
+		fprintf(f, "Content-Length: %" PRId64 "\r\n", r->content_length);
+	if (r->content_type)
+		fprintf(f, "Content-Type: %s\r\n", r->content_type);
+	if (r->registry_auth)
+		fprintf(f, "X-Registry-Auth: %s\r\n", r->registry_auth);
+	if (r->upgrade)
+		fputs("Upgrade: tcp\r\n", f);
+	if (c->close)
+		fputs("Connection: close\r\n", f);
+	fputs("\r\n", f);
+	fwrite(c->buf + c->off, 1, c->len - c->off, f);
+	if (fclose(f) != 0 || lseek(mfd, 0, SEEK_SET) < 0)
+		return http_error(c, 500, "hand the request to berth-full: %m");
+	args[n++] = "berth";
+	if (x->opts->root) {
+		args[n++] = "--root";
+		args[n++] = x->opts->root;
+	}
+	if (x->opts->cgroup_manager) {
+		args[n++] = "--cgroup-manager";
+		args[n++] = x->opts->cgroup_manager;
+	}
+	if (x->opts->debug)
+		args[n++] = "--debug";
+	args[n++] = "serve";
+	args[n++] = "--connection";
+	args[n] = NULL;
+	/* the connection on 0, the request on 3 (moved out of the way first: either could be
+	 * on 0 or 3 already, and dup2 onto itself would keep close-on-exec) */
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 10);
+	rfd = fcntl(mfd, F_DUPFD_CLOEXEC, 10);
+	if (fd < 0 || rfd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(rfd, 3) < 0)
+		return http_error(c, 500, "hand the request to berth-full: %m");
+	execv(full, (char **)args);
+	return http_error(c, 500, "hand the request to berth-full: run '%s': %m", full);
 }
 
 static void reap_children(struct server *s)
@@ -311,7 +391,7 @@ static int serve_loop(struct server *s, const struct serve_opts *opts, struct be
 				continue;
 			if (s->n_children >= MAX_CONNECTIONS) {
 				/* over the limit: refused rather than queued without end */
-				struct http_conn c = { .fd = fd, .close = true };
+				struct http_conn c = { .fd = fd, .replay_fd = -1, .close = true };
 
 				(void)http_error(&c, 503, "too many connections (%d)", MAX_CONNECTIONS);
 				close(fd);
@@ -323,7 +403,7 @@ static int serve_loop(struct server *s, const struct serve_opts *opts, struct be
 					close(s->l[j].fd);
 				close(sigfd);
 				sigprocmask(SIG_UNBLOCK, &mask, NULL);
-				serve_connection(fd, opts);
+				serve_connection(fd, -1, opts);
 			}
 			close(fd);
 			if (pid > 0)
@@ -351,6 +431,7 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	static const struct option options[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "connection", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -361,6 +442,7 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	};
 	_cleanup_strv_free_ char **hosts = NULL;
 	const char *group = NULL;
+	bool connection = false;
 	struct server s = { 0 };
 	int c, r = 0;
 
@@ -374,6 +456,9 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		case 'G':
 			group = optarg;
 			break;
+		case 'C':
+			connection = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -383,6 +468,9 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"berth serve\" accepts no arguments");
+	/* berth's own: a connection handed over (api_handoff), on 0, its request on 3 */
+	if (connection)
+		serve_connection(STDIN_FILENO, 3, &opts);
 	if (group && !getgrnam(group))
 		return berth_error_new(err, EINVAL, "--group '%s': no such group", group);
 	if (!hosts && strv_extend(&hosts, DEFAULT_HOST) < 0)

@@ -31,6 +31,7 @@ DEFINE_FREEP(struct berth_error, berth_error_free)
 
 struct http_conn {
 	int fd;
+	int replay_fd;   /* read before fd: the request a handoff passed on (-1: none) */
 	char buf[HTTP_HEADER_MAX];
 	size_t off, len; /* unread bytes: buf[off, len) */
 	bool sent;       /* a response (or its head) went out for the current request */
@@ -155,14 +156,32 @@ int api_version_cmp(const char *a, const char *b);
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_container_routes[];
 extern const struct api_route api_image_routes[];
-extern const struct api_route api_archive_routes[];
-extern const struct api_route api_registry_routes[];
-
-/* POST /images/create?fromSrc= (serve-images.c; a pull is serve-registry.c's) */
-int api_image_import(struct api_ctx *x, const char *src);
 extern const struct api_route api_network_routes[];
 extern const struct api_route api_volume_routes[];
 extern const struct api_route api_exec_routes[];
+
+/*
+ * The endpoints that link libarchive and libcurl (serve-archive.c, serve-registry.c) are
+ * berth-full's only (cli.h). In `berth`, their routes lead to api_handoff(): the
+ * connection's process becomes berth-full (`serve --connection`), given the request it
+ * read, and goes on answering that connection. The server that waits for clients is
+ * then the small `berth`, and so are the connections that never need more.
+ */
+int api_handoff(struct api_ctx *x);
+/* serve-archive.c */
+int api_archive_get(struct api_ctx *x);
+int api_archive_put(struct api_ctx *x);
+int api_container_export(struct api_ctx *x);
+int api_image_save(struct api_ctx *x);
+int api_image_load(struct api_ctx *x);
+int api_image_commit(struct api_ctx *x);
+/* POST /images/create?fromSrc= (a pull is serve-registry.c's) */
+int api_image_import(struct api_ctx *x, const char *src);
+/* serve-registry.c */
+int api_image_create(struct api_ctx *x);
+int api_image_push(struct api_ctx *x);
+int api_image_search(struct api_ctx *x);
+int api_auth(struct api_ctx *x);
 
 /* POST /containers/create (serve-create.c) */
 int api_container_create(struct api_ctx *x);

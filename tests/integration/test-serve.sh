@@ -202,6 +202,38 @@ test_docker_cp_both_ways() {
 	serve_stop
 }
 
+# The server waiting for clients is the small `berth`; a request for an archive or a
+# registry hands its connection to berth-full, which answers it and the rest of the
+# connection's requests (serve.h, api_handoff)
+test_a_connection_goes_on_after_it_is_handed_to_berth_full() {
+	import_probe_image bb
+	serve_start
+	assert_eq "$(readlink -f "/proc/$SERVE_PID/exe")" "$(readlink -f "$HARNESS_BERTH")"
+	engine create --name c1 --cgroup-parent "$BERTH_TEST_CGROUP" bb true >/dev/null
+	mkdir "$BERTH_TEST_TMP/t"
+	echo one >"$BERTH_TEST_TMP/t/a b"
+	tar -C "$BERTH_TEST_TMP/t" -cf "$BERTH_TEST_TMP/t.tar" "a b"
+	# one connection: a light request, a chunked tar into the container (handed over with
+	# what was read of its body), a light one again, the file back by an escaped path (a
+	# tar ends with its connection)
+	local w='%{http_code} %{num_connects}\n'
+	run curl -s --unix-socket "$SOCK" -w "$w" -o /dev/null http://x/v1.50/containers/c1/json \
+		--next -s --unix-socket "$SOCK" -w "$w" -o /dev/null -X PUT \
+		-H 'Transfer-Encoding: chunked' -H 'Content-Type: application/x-tar' \
+		--data-binary "@$BERTH_TEST_TMP/t.tar" 'http://x/v1.50/containers/c1/archive?path=/' \
+		--next -s --unix-socket "$SOCK" -w "$w" -o "$BERTH_TEST_TMP/list" \
+		'http://x/v1.50/containers/json?all=1' \
+		--next -s --unix-socket "$SOCK" -w "$w" -o "$BERTH_TEST_TMP/back.tar" \
+		'http://x/v1.50/containers/c1/archive?path=/a%20b'
+	assert_eq "$output" $'200 1\n200 0\n200 0\n200 0'
+	assert_eq "$(tar -xOf "$BERTH_TEST_TMP/back.tar")" "one"
+	assert_contains "$(cat "$BERTH_TEST_TMP/list")" '"Names":["/c1"]'
+	# the server itself never became berth-full
+	assert_eq "$(readlink -f "/proc/$SERVE_PID/exe")" "$(readlink -f "$HARNESS_BERTH")"
+	engine rm c1 >/dev/null
+	serve_stop
+}
+
 test_socket_activation_and_a_restart_leave_containers_running() {
 	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
 	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
