@@ -41,7 +41,7 @@ packages=(
 	criu
 	# registries: libcurl for berth pull/push; tests/integration/test-registry.sh runs
 	# distribution's registry, skopeo, htpasswd, and openssl for its token server
-	libcurl4-openssl-dev docker-registry skopeo apache2-utils openssl
+	libcurl4-openssl-dev libssl-dev docker-registry skopeo apache2-utils openssl
 )
 
 missing=()

@@ -49,14 +49,23 @@ static const char usage[] =
 	"Options:\n"
 	"  -H, --host ADDR    Listen on ADDR (repeatable): unix:///PATH (default\n"
 	"                     " DEFAULT_HOST "), fd:// (the sockets systemd passes),\n"
-	"                     tcp://127.0.0.1:PORT (loopback only)\n"
+	"                     tcp://IP:PORT (loopback only unless --tlsverify)\n"
 	"  -G, --group NAME   Group owning unix sockets (default \"berth\", root when\n"
 	"                     there is no such group)\n"
+	"      --tls          Use TLS on TCP sockets; implied by --tlsverify\n"
+	"      --tlsverify    Use TLS and accept only clients with a certificate\n"
+	"                     --tlscacert signed\n"
+	"      --tlscacert PATH  Trust client certificates signed only by this CA\n"
+	"                     (default \"~/.docker/ca.pem\")\n"
+	"      --tlscert PATH Path to the server's TLS certificate (default\n"
+	"                     \"~/.docker/cert.pem\")\n"
+	"      --tlskey PATH  Path to the server's TLS key (default \"~/.docker/key.pem\")\n"
 	"  -h, --help         Print usage\n";
 
 struct listener {
 	int fd;
 	char *unlink_path; /* a unix socket we made, removed at the end */
+	bool tls;          /* a TCP socket with --tls */
 };
 
 struct server {
@@ -67,7 +76,7 @@ struct server {
 };
 
 /* Listening sockets systemd passed (LISTEN_PID, LISTEN_FDS: fds 3...). */
-static int listen_fds(struct server *s, struct berth_error **err)
+static int listen_fds(struct server *s, bool tls, struct berth_error **err)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	int n;
@@ -79,8 +88,15 @@ static int listen_fds(struct server *s, struct berth_error **err)
 	for (int i = 0; i < n && s->n < MAX_LISTENERS; i++) {
 		int fd = 3 + i;
 
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof(sa);
+
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		s->l[s->n++] = (struct listener){ .fd = fd };
+		s->l[s->n++] = (struct listener){
+			.fd = fd,
+			.tls = tls && getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
+			       (sa.ss_family == AF_INET || sa.ss_family == AF_INET6),
+		};
 	}
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
@@ -149,8 +165,10 @@ static int listen_unix(struct server *s, const char *path, const char *group,
 	return 0;
 }
 
-/* tcp://HOST:PORT, loopback only: the API is root on this host, and berth does no TLS. */
-static int listen_tcp(struct server *s, const char *addr, struct berth_error **err)
+/* tcp://HOST:PORT: the API is root on this host, so an address beyond loopback only for
+ * clients TLS verifies (--tlsverify). */
+static int listen_tcp(struct server *s, const char *addr, const struct serve_tls *tls,
+		      struct berth_error **err)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	_cleanup_free_ char *host = strdup(addr);
@@ -167,10 +185,10 @@ static int listen_tcp(struct server *s, const char *addr, struct berth_error **e
 	port = strtol(colon + 1, NULL, 10);
 	if (port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		return berth_error_new(err, EINVAL, "-H tcp://%s: not IPV4:PORT", addr);
-	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127 && !tls->verify)
 		return berth_error_new(err, EINVAL,
-				       "-H tcp://%s: only loopback addresses (127.0.0.0/8): the API "
-				       "is root on this host, and berth serves no TLS yet",
+				       "-H tcp://%s: an address beyond loopback (127.0.0.0/8) needs "
+				       "--tlsverify: the API is root on this host",
 				       addr);
 	sa.sin_port = htons((uint16_t)port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -179,25 +197,26 @@ static int listen_tcp(struct server *s, const char *addr, struct berth_error **e
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 512) < 0)
 		return berth_error_set(err, errno, "-H tcp://%s", addr);
+	s->l[s->n].tls = tls->on;
 	s->l[s->n++].fd = TAKE_FD(fd);
 	return 0;
 }
 
 static int listen_on(struct server *s, const char *host, const char *group,
-		     struct berth_error **err)
+		     const struct serve_tls *tls, struct berth_error **err)
 {
 	if (s->n >= MAX_LISTENERS)
 		return berth_error_new(err, EINVAL, "-H %s: too many addresses", host);
 	if (startswith(host, "unix://"))
 		return listen_unix(s, host + 7, group, err);
 	if (streq(host, "fd://"))
-		return listen_fds(s, err);
+		return listen_fds(s, tls->on, err);
 	if (startswith(host, "tcp://"))
-		return listen_tcp(s, host + 6, err);
+		return listen_tcp(s, host + 6, tls, err);
 	if (host[0] == '/')
 		return listen_unix(s, host, group, err);
 	return berth_error_new(err, EINVAL,
-			       "-H %s: not unix:///PATH, fd:// or tcp://127.0.0.1:PORT", host);
+			       "-H %s: not unix:///PATH, fd:// or tcp://IP:PORT", host);
 }
 
 struct berth_engine *api_engine(struct api_ctx *x)
@@ -214,7 +233,7 @@ struct berth_engine *api_engine(struct api_ctx *x)
 }
 
 /* One connection's requests, in its own process, until it ends. */
-static _Noreturn void serve_connection(int fd, int replay_fd, const struct serve_opts *opts)
+_Noreturn void serve_connection(int fd, int replay_fd, const struct serve_opts *opts)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 	struct http_req req = { 0 };
@@ -266,20 +285,69 @@ static void put_path(FILE *f, const char *path)
 			fprintf(f, "%%%02X", *p);
 }
 
+/* This process becomes berth-full's `serve` with the same options and extra (one
+ * argument); returns (-errno) only when it cannot. */
+static int exec_full(const struct serve_opts *o, const char *extra)
+{
+	_cleanup_free_ char *full = berth_helper_path("berth-full");
+	const char *args[24];
+	size_t n = 0;
+
+	if (!full)
+		return -ENOMEM;
+	args[n++] = "berth";
+	if (o->root) {
+		args[n++] = "--root";
+		args[n++] = o->root;
+	}
+	if (o->cgroup_manager) {
+		args[n++] = "--cgroup-manager";
+		args[n++] = o->cgroup_manager;
+	}
+	if (o->debug)
+		args[n++] = "--debug";
+	args[n++] = "serve";
+	if (o->tls.on) {
+		args[n++] = o->tls.verify ? "--tlsverify" : "--tls";
+		args[n++] = "--tlscacert";
+		args[n++] = o->tls.ca;
+		args[n++] = "--tlscert";
+		args[n++] = o->tls.cert;
+		args[n++] = "--tlskey";
+		args[n++] = o->tls.key;
+	}
+	args[n++] = extra;
+	args[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	execv(full, (char **)args);
+	return -errno;
+}
+
+/* A TLS connection's process: berth-full's (it links libssl), given the socket on 0. */
+static _Noreturn void serve_tls(int fd, const struct serve_opts *opts)
+{
+#ifdef BERTH_SERVE_FULL
+	serve_tls_connection(fd, opts);
+#else
+	int r;
+
+	r = dup2(fd, STDIN_FILENO) < 0 ? -errno : exec_full(opts, "--tls-connection");
+	fprintf(stderr, "berth serve: a TLS connection: run berth-full: %s\n", strerror(-r));
+	_exit(1);
+#endif
+}
+
 int api_handoff(struct api_ctx *x)
 {
 	struct http_conn *c = x->conn;
 	struct http_req *r = x->req;
-	_cleanup_free_ char *full = berth_helper_path("berth-full");
 	_cleanup_close_ int mfd = memfd_create("berth-request", MFD_CLOEXEC);
-	const char *args[12];
-	size_t n = 0;
-	int fd, rfd;
+	int fd, rfd, e;
 	FILE *f;
 
-	if (!full || mfd < 0)
-		return http_error(c, 500, "hand the request to berth-full: %s",
-				  full ? strerror(errno) : "out of memory");
+	if (mfd < 0)
+		return http_error(c, 500, "hand the request to berth-full: %m");
 	/* the request as it came, and what was read after it: berth-full reads them first */
 	fd = fcntl(mfd, F_DUPFD_CLOEXEC, 0);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
@@ -307,28 +375,14 @@ int api_handoff(struct api_ctx *x)
 	fwrite(c->buf + c->off, 1, c->len - c->off, f);
 	if (fclose(f) != 0 || lseek(mfd, 0, SEEK_SET) < 0)
 		return http_error(c, 500, "hand the request to berth-full: %m");
-	args[n++] = "berth";
-	if (x->opts->root) {
-		args[n++] = "--root";
-		args[n++] = x->opts->root;
-	}
-	if (x->opts->cgroup_manager) {
-		args[n++] = "--cgroup-manager";
-		args[n++] = x->opts->cgroup_manager;
-	}
-	if (x->opts->debug)
-		args[n++] = "--debug";
-	args[n++] = "serve";
-	args[n++] = "--connection";
-	args[n] = NULL;
 	/* the connection on 0, the request on 3 (moved out of the way first: either could be
 	 * on 0 or 3 already, and dup2 onto itself would keep close-on-exec) */
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 10);
 	rfd = fcntl(mfd, F_DUPFD_CLOEXEC, 10);
 	if (fd < 0 || rfd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(rfd, 3) < 0)
 		return http_error(c, 500, "hand the request to berth-full: %m");
-	execv(full, (char **)args);
-	return http_error(c, 500, "hand the request to berth-full: run '%s': %m", full);
+	e = exec_full(x->opts, "--connection");
+	return http_error(c, 500, "hand the request to berth-full: %s", strerror(-e));
 }
 
 static void reap_children(struct server *s)
@@ -403,6 +457,8 @@ static int serve_loop(struct server *s, const struct serve_opts *opts, struct be
 					close(s->l[j].fd);
 				close(sigfd);
 				sigprocmask(SIG_UNBLOCK, &mask, NULL);
+				if (s->l[i].tls)
+					serve_tls(fd, opts);
 				serve_connection(fd, -1, opts);
 			}
 			close(fd);
@@ -426,12 +482,77 @@ static int serve_loop(struct server *s, const struct serve_opts *opts, struct be
 	return 0;
 }
 
+enum {
+	OPT_TLS = 0x100,
+	OPT_TLSVERIFY,
+	OPT_TLSCACERT,
+	OPT_TLSCERT,
+	OPT_TLSKEY,
+	OPT_CONNECTION,
+	OPT_TLS_CONNECTION,
+	OPT_TLS_CHECK,
+};
+
+/* docker's defaults: ca.pem, cert.pem and key.pem in $DOCKER_CERT_PATH or ~/.docker */
+static int tls_defaults(struct serve_tls *t)
+{
+	const char *dir = getenv("DOCKER_CERT_PATH"), *home = getenv("HOME");
+	_cleanup_free_ char *d = dir && *dir ? strdup(dir) : xasprintf("%s/.docker",
+									home && *home ? home : "/root");
+
+	if (!d)
+		return -ENOMEM;
+	if (!t->ca)
+		t->ca = xasprintf("%s/ca.pem", d);
+	if (!t->cert)
+		t->cert = xasprintf("%s/cert.pem", d);
+	if (!t->key)
+		t->key = xasprintf("%s/key.pem", d);
+	return t->ca && t->cert && t->key ? 0 : -ENOMEM;
+}
+
+/* The TLS flags' files, before the first client: 0 when they do; else berth-full has
+ * said what is wrong and its exit status is returned (> 0), or -errno with *err. */
+static int tls_check(const struct serve_opts *o, struct berth_error **err)
+{
+#ifdef BERTH_SERVE_FULL
+	return serve_tls_check(&o->tls, err);
+#else
+	int status, r;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return berth_error_set(err, errno, "serve: fork");
+	if (pid == 0) {
+		r = exec_full(o, "--tls-check");
+		fprintf(stderr, "berth: serve: run berth-full: %s\n", strerror(-r));
+		_exit(125);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return berth_error_set(err, errno, "serve: wait");
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 125;
+#endif
+}
+
 int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option options[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'G' },
-		{ "connection", no_argument, NULL, 'C' },
+		{ "tls", no_argument, NULL, OPT_TLS },
+		{ "tlsverify", no_argument, NULL, OPT_TLSVERIFY },
+		{ "tlscacert", required_argument, NULL, OPT_TLSCACERT },
+		{ "tlscert", required_argument, NULL, OPT_TLSCERT },
+		{ "tlskey", required_argument, NULL, OPT_TLSKEY },
+		/* berth's own (api_handoff, serve_tls, tls_check) */
+		{ "connection", no_argument, NULL, OPT_CONNECTION },
+		{ "tls-connection", no_argument, NULL, OPT_TLS_CONNECTION },
+		{ "tls-check", no_argument, NULL, OPT_TLS_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -442,7 +563,7 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	};
 	_cleanup_strv_free_ char **hosts = NULL;
 	const char *group = NULL;
-	bool connection = false;
+	int connection = 0;
 	struct server s = { 0 };
 	int c, r = 0;
 
@@ -456,8 +577,29 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		case 'G':
 			group = optarg;
 			break;
-		case 'C':
-			connection = true;
+		case OPT_TLSVERIFY:
+			opts.tls.verify = true;
+			__attribute__((fallthrough));
+		case OPT_TLS:
+			opts.tls.on = true;
+			break;
+		case OPT_TLSCACERT:
+		case OPT_TLSCERT:
+		case OPT_TLSKEY: {
+			char **f = c == OPT_TLSCACERT ? &opts.tls.ca
+				   : c == OPT_TLSCERT ? &opts.tls.cert
+						      : &opts.tls.key;
+
+			free(*f);
+			*f = strdup(optarg);
+			if (!*f)
+				return berth_error_set(err, ENOMEM, "serve");
+			break;
+		}
+		case OPT_CONNECTION:
+		case OPT_TLS_CONNECTION:
+		case OPT_TLS_CHECK:
+			connection = c;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -468,15 +610,42 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"berth serve\" accepts no arguments");
-	/* berth's own: a connection handed over (api_handoff), on 0, its request on 3 */
-	if (connection)
+	if (opts.tls.on && tls_defaults(&opts.tls) < 0) {
+		r = berth_error_set(err, ENOMEM, "serve");
+		goto out;
+	}
+	/* berth's own: a connection handed over (api_handoff), on 0, its request on 3; a TLS
+	 * connection on 0 (serve_tls); the TLS flags' files checked (tls_check) */
+	if (connection == OPT_CONNECTION)
 		serve_connection(STDIN_FILENO, 3, &opts);
-	if (group && !getgrnam(group))
-		return berth_error_new(err, EINVAL, "--group '%s': no such group", group);
-	if (!hosts && strv_extend(&hosts, DEFAULT_HOST) < 0)
-		return berth_error_set(err, ENOMEM, "serve");
+#ifdef BERTH_SERVE_FULL
+	if (connection == OPT_TLS_CONNECTION)
+		serve_tls_connection(STDIN_FILENO, &opts);
+	if (connection == OPT_TLS_CHECK) {
+		r = serve_tls_check(&opts.tls, err);
+		goto out;
+	}
+#endif
+	if (connection) {
+		r = berth_error_new(err, EINVAL, "serve: --%s is berth-full's",
+				    connection == OPT_TLS_CHECK ? "tls-check" : "tls-connection");
+		goto out;
+	}
+	if (group && !getgrnam(group)) {
+		r = berth_error_new(err, EINVAL, "--group '%s': no such group", group);
+		goto out;
+	}
+	if (opts.tls.on) {
+		r = tls_check(&opts, err);
+		if (r != 0)
+			goto out;
+	}
+	if (!hosts && strv_extend(&hosts, DEFAULT_HOST) < 0) {
+		r = berth_error_set(err, ENOMEM, "serve");
+		goto out;
+	}
 	for (char **h = hosts; *h && r >= 0; h++)
-		r = listen_on(&s, *h, group, err);
+		r = listen_on(&s, *h, group, &opts.tls, err);
 	if (r >= 0) {
 		/* the store made (and checked) before the first client */
 		struct berth_engine_opts eo = { .root = opts.root,
@@ -497,5 +666,9 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		free(s.l[i].unlink_path);
 	}
 	free(s.children);
-	return r < 0 ? r : 0;
+out:
+	free(opts.tls.ca);
+	free(opts.tls.cert);
+	free(opts.tls.key);
+	return r; /* > 0: berth-full's exit status, its error said (tls_check) */
 }

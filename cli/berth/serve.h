@@ -129,11 +129,30 @@ struct api_ctx {
 	struct berth_engine *engine; /* opened at the first api_engine() */
 };
 
+/* docker's TLS flags: TCP sockets speak TLS (--tls), and clients must show a certificate
+ * the CA signed (--tlsverify, which implies --tls) */
+struct serve_tls {
+	bool on, verify;
+	char *ca, *cert, *key; /* --tlscacert, --tlscert, --tlskey */
+};
+
 struct serve_opts {
 	const char *root;           /* --root; NULL: the default store */
 	const char *cgroup_manager; /* NULL: the host's default */
 	bool debug;
+	struct serve_tls tls;
 };
+
+/* Answer one connection's requests until it ends, in this process (serve.c): fd is the
+ * connection, replay_fd (or -1) what to read before it. */
+_Noreturn void serve_connection(int fd, int replay_fd, const struct serve_opts *opts);
+
+/* serve-tls.c (berth-full; libssl): check the TLS flags' files (the certificate and key
+ * load, match, the CA loads); and a TLS connection's process: the handshake, then the
+ * connection's requests answered in a child process on a socket pair this one relays
+ * through TLS. */
+int serve_tls_check(const struct serve_tls *t, struct berth_error **err);
+_Noreturn void serve_tls_connection(int fd, const struct serve_opts *opts);
 
 /* The engine, opened on first use (answers 500 and returns NULL when it cannot be). */
 struct berth_engine *api_engine(struct api_ctx *x);
