@@ -412,13 +412,21 @@ static int attach(struct api_ctx *x)
 	bool in = http_query_bool(x->req, "stdin", false);
 	bool out = http_query_bool(x->req, "stdout", false);
 	bool errs = http_query_bool(x->req, "stderr", false);
+	_cleanup_free_ char *keys = http_query(x->req, "detachKeys");
 	struct berth_stdio io = { .in = in ? x->conn->fd : -1, .out = out ? x->conn->fd : -1,
 				  .err = errs ? x->conn->fd : -1, .multiplex = true,
-				  .no_signals = true };
+				  .no_signals = true, .detach_keys = keys };
 	int status = 0, r = 0;
 
 	if (!e)
 		return -1;
+	if (keys && *keys) {
+		char k[BERTH_DETACH_KEYS_MAX];
+		size_t n;
+
+		if (berth_detach_keys_parse(keys, k, &n, &err) < 0)
+			return http_engine_error(x->conn, err);
+	}
 	if (ctr_find(berth_store_root(berth_engine_store(e)), x->arg[0], &c, &err) < 0)
 		return http_engine_error(x->conn, err);
 	if (!http_query_bool(x->req, "stream", false) && !http_query_bool(x->req, "logs", false))

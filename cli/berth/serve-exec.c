@@ -86,9 +86,6 @@ static int create(struct api_ctx *x)
 	    get_bool(x, body, "AttachStderr", &o.attach_stderr) < 0 ||
 	    get_bool(x, body, "Privileged", &o.opts.privileged) < 0)
 		return -1;
-	/* what berth's exec does not do is refused by name, not ignored */
-	if (keys)
-		return http_error(x->conn, 400, "DetachKeys is not supported by berth");
 	if (workdir && workdir[0] != '/')
 		return http_error(x->conn, 400,
 				  "the working directory '%s' is invalid, it needs "
@@ -107,8 +104,9 @@ static int create(struct api_ctx *x)
 		return http_error(x->conn, 400, "No exec command specified");
 	o.opts.user = user;
 	o.opts.workdir = workdir;
+	o.detach_keys = keys;
 	r = berth_exec_create(e, x->arg[0], &o, &id, &err);
-	o.opts.user = o.opts.workdir = NULL; /* ours, freed as such */
+	o.opts.user = o.opts.workdir = o.detach_keys = NULL; /* ours, freed as such */
 	if (r == -ENOENT)
 		return http_error(x->conn, 404, "No such container: %s", x->arg[0]);
 	if (r < 0)
@@ -224,8 +222,8 @@ static int inspect(struct api_ctx *x)
 	return http_json(
 	    x->conn, 200,
 	    json_pack("{s:b,s:s,s:s,s:o,s:s,s:b,s:b,s:b,s:{s:o,s:s,s:b,s:b,s:s},s:b,s:i}",
-		      "CanRemove", 0, "ContainerID", ex.container_id, "DetachKeys", "", "ExitCode",
-		      ex.exited ? json_integer(ex.exit_code) : json_null(), "ID", ex.id,
+		      "CanRemove", 0, "ContainerID", ex.container_id, "DetachKeys",
+		      ex.detach_keys ? ex.detach_keys : "", "ExitCode", ex.exited ? json_integer(ex.exit_code) : json_null(), "ID", ex.id,
 		      "OpenStderr", ex.attach_stderr, "OpenStdin", ex.opts.interactive,
 		      "OpenStdout", ex.attach_stdout, "ProcessConfig", "arguments", args,
 		      "entrypoint", ex.opts.cmd[0], "privileged", ex.opts.privileged, "tty",

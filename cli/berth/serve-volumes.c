@@ -143,12 +143,12 @@ static int remove_(struct api_ctx *x)
 }
 
 /* POST /volumes/prune?filters=: anonymous volumes no container mounts; all=true every
- * one; label filters refused */
+ * one; label=, label!= */
 static int prune(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	_cleanup_strv_free_ char **filters = NULL, **removed = NULL;
+	_cleanup_strv_free_ char **filters = NULL, **removed = NULL, **labels = NULL;
 	struct berth_df before = {0};
 	bool all = false;
 	int64_t reclaimed = 0;
@@ -161,17 +161,17 @@ static int prune(struct api_ctx *x)
 
 		if ((v = startswith(*f, "all=")))
 			all = streq(v, "true") || streq(v, "1");
-		else if (startswith(*f, "label=") || startswith(*f, "label!="))
-			return http_error(x->conn, 400,
-					  "volume prune: label filters are not supported by berth yet");
-		else
+		else if (startswith(*f, "label=") || startswith(*f, "label!=")) {
+			if (strv_extend(&labels, *f) < 0)
+				return http_error(x->conn, 500, "out of memory");
+		} else
 			return http_error(x->conn, 400, "invalid filter '%.*s'",
 					  (int)strcspn(*f, "=!"), *f);
 	}
 	/* what they take, measured before they go (as system prune counts it) */
 	if (berth_engine_df(e, &before, &err) < 0)
 		return http_engine_error(x->conn, err);
-	if (berth_volume_prune(e, all, &removed, &err) < 0) {
+	if (berth_volume_prune(e, all, labels, &removed, &err) < 0) {
 		berth_df_clear(&before);
 		return http_engine_error(x->conn, err);
 	}

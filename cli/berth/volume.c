@@ -234,29 +234,59 @@ static int cmd_volume_rm(int argc, char **argv, struct berth_cli *cli, struct be
 static int cmd_volume_prune(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	static const struct option lo[] = { { "all", no_argument, NULL, 'a' },
+					    { "filter", required_argument, NULL, 'F' },
 					    { "force", no_argument, NULL, 'f' },
 					    { "help", no_argument, NULL, 'h' },
 					    {} };
 	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	_cleanup_strv_free_ char **removed = NULL;
-	bool set[2] = { false, false };
-	int r;
+	_cleanup_strv_free_ char **removed = NULL, **filters = NULL;
+	bool all = false, force = false;
+	int c, r;
 
-	r = flags(argc, argv, cli,
-		  "Usage:  berth volume prune [-a] [-f]\n\n"
-		  "Remove the anonymous volumes no container uses (with -a: every unused one)\n",
-		  ":afh", lo, set, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (!set[1] && !cli_confirm(set[0] ? "This will remove all local volumes not used by at "
-					     "least one container."
-					   : "This will remove anonymous local volumes not used by "
-					     "at least one container."))
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":afh", lo, NULL)) >= 0) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'F':
+			/* docker's all=true is -a */
+			if (streq(optarg, "all=true") || streq(optarg, "all=1")) {
+				all = true;
+				break;
+			}
+			r = cli_filter_add(cli, &filters, optarg, err);
+			if (r < 0)
+				return r;
+			break;
+		case 'h':
+			fputs("Usage:  berth volume prune [OPTIONS]\n\n"
+			      "Remove the anonymous volumes no container uses (with -a: every unused "
+			      "one)\n\n"
+			      "Options:\n"
+			      "  -a, --all          Remove all unused volumes, not just anonymous ones\n"
+			      "      --filter F     Provide filter values (e.g. \"label=<label>\")\n"
+			      "  -f, --force        Do not prompt for confirmation\n",
+			      stdout);
+			return 0;
+		default:
+			return cli_getopt_error(cli, argv, c, err);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "\"volume prune\" accepts no arguments");
+	if (!force && !cli_confirm(all ? "This will remove all local volumes not used by at "
+					 "least one container."
+				       : "This will remove anonymous local volumes not used by "
+					 "at least one container."))
 		return 0;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
-	r = berth_volume_prune(engine, set[0], &removed, err);
+	r = berth_volume_prune(engine, all, filters, &removed, err);
 	if (r < 0)
 		return r;
 	if (removed[0]) {

@@ -336,6 +336,8 @@ struct berth_exec_instance {
 					     * its start */
 	bool attach_stdout, attach_stderr;
 	unsigned console_h, console_w; /* its terminal's first size; 0: none given */
+	char *detach_keys;	       /* docker's DetachKeys: its start's (NULL: the
+				        * starter's, else ctrl-p,ctrl-q) */
 	bool started;		       /* its start came (it runs only once) */
 	bool running;		       /* its process runs */
 	bool exited; /* exit_code is its process's (not detached: a detached one's end
@@ -345,9 +347,10 @@ struct berth_exec_instance {
 };
 void berth_exec_instance_clear(struct berth_exec_instance *x);
 
-/* A new exec instance of the running container from o's opts, attach_*, console_*
- * (the rest is ignored); *ret_id its id. -ENOENT: no such container; -EBUSY: it does not
- * run (docker's 409); -EINVAL: no command. */
+/* A new exec instance of the running container from o's opts, attach_*, console_*,
+ * detach_keys (the rest is ignored); *ret_id its id. -ENOENT: no such container; -EBUSY:
+ * it does not run (docker's 409); -EINVAL: no command, or detach keys that do not parse
+ * (docker's "Invalid escape keys (KEYS) provided"). */
 int berth_exec_create(struct berth_engine *e, const char *name_or_id,
 		      const struct berth_exec_instance *o, char **ret_id, struct berth_error **err);
 
@@ -356,8 +359,10 @@ int berth_exec_get(struct berth_engine *e, const char *id, struct berth_exec_ins
 		   struct berth_error **err);
 
 /* Run it as berth_engine_exec() runs a command (io relayed; io->multiplex and
- * io->no_signals honoured), recording its pid while it runs and its exit code
- * (*ret_status) before this returns; detached, return once it runs. -EBUSY: it was
+ * io->no_signals honoured; its detach_keys, when it has them, rather than io's),
+ * recording its pid while it runs and its exit code (*ret_status) before this returns;
+ * detached, return once it runs. Detached by the keys: 1, the process runs on (and is
+ * recorded running). -EBUSY: it was
  * started already ("is already running", "has already run"); the errors of
  * berth_engine_exec() otherwise (the exit code recorded then: 127 for a command not
  * found, else 126). */
@@ -576,10 +581,12 @@ int berth_volume_inspect(struct berth_engine *e, const char *name, char **ret_js
 /* -EBUSY while a container (running or not) mounts it, -ENOENT when there is none. */
 int berth_volume_remove(struct berth_engine *e, const char *name, bool force,
 			struct berth_error **err);
-/* Remove the volumes no container mounts: anonymous ones, with all every one.
- * *ret_removed: their names. */
-int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
-		       struct berth_error **err);
+/* Remove the volumes no container mounts: anonymous ones, with all every one; with
+ * filters (docker's "label=KEY[=VALUE]", every one of which a volume must have, and
+ * "label!=KEY[=VALUE]", none of which it may have) only those they pass. *ret_removed:
+ * their names. -EINVAL "invalid filter 'KEY'" for any other filter. */
+int berth_volume_prune(struct berth_engine *e, bool all, char *const *filters,
+		       char ***ret_removed, struct berth_error **err);
 
 /* `berth network`: bridge networks (lib/net, include/berth/net.h); "bridge" is the default one. */
 struct berth_network_info {

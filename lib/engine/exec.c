@@ -32,6 +32,7 @@ void berth_exec_instance_clear(struct berth_exec_instance *x)
 	strv_free(x->opts.env);
 	free((char *)x->opts.user);
 	free((char *)x->opts.workdir);
+	free(x->detach_keys);
 	*x = (struct berth_exec_instance){0};
 }
 
@@ -66,14 +67,16 @@ static int record_save(const char *dir, const struct berth_exec_instance *x,
 	json_t *o;
 	int r;
 
-	o = json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:b,s:b,s:b,s:b,s:i,s:i,s:b,s:b,s:b,s:i,s:i,s:b}",
+	o = json_pack("{s:s,s:s,s:o,s:o,s:s?,s:s?,s:b,s:b,s:b,s:b,s:i,s:i,s:b,s:b,s:b,s:i,s:i,s:b,"
+		      "s:s?}",
 		      "ID", x->id, "ContainerID", x->container_id, "Cmd", strv_json(x->opts.cmd),
 		      "Env", strv_json(x->opts.env), "User", x->opts.user, "WorkingDir",
 		      x->opts.workdir, "Tty", x->opts.tty, "AttachStdin", x->opts.interactive,
 		      "AttachStdout", x->attach_stdout, "AttachStderr", x->attach_stderr,
 		      "ConsoleHeight", x->console_h, "ConsoleWidth", x->console_w, "Started",
 		      x->started, "Running", x->running, "Exited", x->exited, "ExitCode",
-		      x->exit_code, "Pid", (int)x->pid, "Privileged", x->opts.privileged);
+		      x->exit_code, "Pid", (int)x->pid, "Privileged", x->opts.privileged,
+		      "DetachKeys", x->detach_keys);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!path || !text)
@@ -98,6 +101,8 @@ static int record_load(const char *path, struct berth_exec_instance *ret)
 		x.opts.user = strdup(s);
 	if ((s = json_string_value(json_object_get(o, "WorkingDir"))))
 		x.opts.workdir = strdup(s);
+	if ((s = json_string_value(json_object_get(o, "DetachKeys"))))
+		x.detach_keys = strdup(s);
 	x.opts.tty = json_is_true(json_object_get(o, "Tty"));
 	x.opts.privileged = json_is_true(json_object_get(o, "Privileged"));
 	x.opts.interactive = json_is_true(json_object_get(o, "AttachStdin"));
@@ -184,6 +189,16 @@ int berth_exec_create(struct berth_engine *e, const char *name_or_id,
 
 	if (!o->opts.cmd || !o->opts.cmd[0])
 		return berth_error_new(err, EINVAL, "No exec command specified");
+	if (o->detach_keys && *o->detach_keys) {
+		char keys[BERTH_DETACH_KEYS_MAX];
+		size_t n;
+
+		if (berth_detach_keys_parse(o->detach_keys, keys, &n, NULL) < 0)
+			return berth_error_new(err, EINVAL, "Invalid escape keys (%s) provided",
+					       o->detach_keys);
+	} else {
+		x.detach_keys = NULL;
+	}
 	r = ctr_find(berth_store_root(berth_engine_store(e)), name_or_id, &c, err);
 	if (r < 0)
 		return r;
@@ -250,6 +265,7 @@ int berth_exec_start(struct berth_engine *e, const char *id, bool detach,
 	struct berth_exec_instance x = {0};
 	struct start_ctx s = {.dir = dir, .x = &x};
 	struct exec_hooks h = {.started = started, .userdata = &s};
+	struct berth_stdio keyed;
 	int status = 0, r;
 
 	if (!dir)
@@ -278,11 +294,19 @@ int berth_exec_start(struct berth_engine *e, const char *id, bool detach,
 	x.opts.detach = detach;
 	r = record_save(dir, &x, err);
 	close(TAKE_FD(lock));
+	if (io && x.detach_keys) {
+		keyed = *io;
+		keyed.detach_keys = x.detach_keys;
+		io = &keyed;
+	}
 	if (r >= 0)
 		r = engine_exec(e, x.container_id, &x.opts, io, x.id, &h, &status, err);
 	/* the end is written before the caller learns it (docker's CLI asks for the exit
 	 * code once the stream ends) */
-	if (r >= 0 && !detach) {
+	if (r == 1) {
+		/* detached by its keys: it runs on, recorded so by started() */
+		*ret_status = 0;
+	} else if (r >= 0 && !detach) {
 		x.running = false;
 		x.exited = true;
 		x.exit_code = status;

@@ -74,20 +74,46 @@ static int relay_write(const struct berth_stdio *io, bool raw, int stream, const
 	return io->out >= 0 ? loop_write(io->out, buf, n) : 0;
 }
 
+/* A process detached from its relay keeps its terminal: the master stays open while the
+ * process runs (closed, the kernel would hang the terminal up and end it), in a child
+ * that holds nothing else and reads what it writes (dropped, as docker's output of an
+ * exec no one is attached to) until it is gone. */
+static void keep_terminal(int pty)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char buf[4096];
+		ssize_t n;
+
+		if (pty > 0)
+			(void)close_range(0, (unsigned)pty - 1, 0);
+		(void)close_range((unsigned)pty + 1, ~0U, 0);
+		(void)fd_set_nonblock(pty, false);
+		while ((n = read(pty, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			;
+		_exit(0);
+	}
+}
+
 /*
  * The exec'd process's stdio relayed here, not by the runtime's foreground proxy, for a
  * caller whose signals are not the process's and whose out may take docker's frames (a
  * server's connection): in (when in_w >= 0) to in_w, out_r and err_r (or the terminal's
  * master, pty) to io, until pid (our child) exits; what it wrote until then is passed on.
- * *ret_status: its exit code, 128 + the signal that killed it.
+ * *ret_status: its exit code, 128 + the signal that killed it. With n_keys detach keys
+ * (a terminal's input), typing them ends the relay: 1, the process runs on.
  */
 static int exec_relay(pid_t pid, int in_w, int out_r, int err_r, int pty,
-		      const struct berth_stdio *io, int *ret_status, struct berth_error **err)
+		      const struct berth_stdio *io, const char *keys, size_t n_keys,
+		      int *ret_status, struct berth_error **err)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int outs[2] = {pty >= 0 ? pty : out_r, pty >= 0 ? -1 : err_r};
 	bool in_open = in_w >= 0 && io->in >= 0, exited = false;
-	char buf[16384];
+	char buf[16384], filtered[16384 + BERTH_DETACH_KEYS_MAX];
+	bool detached = false;
+	size_t held = 0;
 	int status = 0;
 
 	if (pidfd < 0)
@@ -131,10 +157,18 @@ static int exec_relay(pid_t pid, int in_w, int out_r, int err_r, int pty,
 		}
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(io->in, buf, sizeof(buf));
+			const char *w = buf;
+			size_t wn = n > 0 ? (size_t)n : 0;
 
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || loop_write(in_w, buf, (size_t)n) < 0) {
+			/* a terminal's detach keys: what came before them is the process's */
+			if (n > 0 && n_keys > 0) {
+				detached = detach_keys_filter(keys, n_keys, &held, buf, (size_t)n,
+							      filtered, &wn);
+				w = filtered;
+			}
+			if (n <= 0 || loop_write(in_w, w, wn) < 0) {
 				/* the caller's end of input: the process's, without a terminal
 				 * (a terminal's is the user's ^D, which came through it) */
 				in_open = false;
@@ -143,6 +177,8 @@ static int exec_relay(pid_t pid, int in_w, int out_r, int err_r, int pty,
 					in_w = -1;
 				}
 			}
+			if (detached)
+				break;
 		}
 		if (p[3].revents & POLLIN) {
 			int st;
@@ -159,7 +195,9 @@ static int exec_relay(pid_t pid, int in_w, int out_r, int err_r, int pty,
 		if (outs[i] >= 0 && outs[i] != pty)
 			close(outs[i]);
 	*ret_status = status;
-	return 0;
+	if (detached && pty >= 0)
+		keep_terminal(pty);
+	return detached ? 1 : 0;
 }
 
 int engine_exec(struct berth_engine *e, const char *key, const struct berth_engine_exec_opts *o,
@@ -279,7 +317,8 @@ int engine_exec(struct berth_engine *e, const char *key, const struct berth_engi
 		h->started(pid, h->userdata);
 	if (k >= 0 && relay) {
 		k = exec_relay(pid, o->tty ? (o->interactive ? pty : -1) : pipes[0][1], pipes[1][0],
-			       pipes[2][0], pty, io, ret_status, err);
+			       pipes[2][0], pty, io, eo.detach_keys, eo.n_detach_keys, ret_status,
+			       err);
 		/* exec_relay closed them */
 		pipes[0][1] = pipes[1][0] = pipes[2][0] = -1;
 	}

@@ -569,17 +569,15 @@ int berth_engine_system_prune(struct berth_engine *e, bool all, bool volumes, ch
 		r = berth_network_prune(e, nf, &rep.networks, err);
 		if (r < 0)
 			goto out;
-	}
-
-	if (volumes && !f.labels) {
-		/* docker's: anonymous volumes no container mounts (berth's volumes have no
-		 * labels: a label filter matches none) */
-		r = berth_volume_prune(e, false, &rep.volumes, err);
-		if (r < 0)
-			goto out;
-		for (size_t i = 0; i < before.n_volumes; i++)
-			if (strv_contains(rep.volumes, before.volumes[i].name))
-				rep.reclaimed += (uint64_t)before.volumes[i].size;
+		/* docker's: anonymous volumes no container mounts, by their labels too */
+		if (volumes) {
+			r = berth_volume_prune(e, false, nf, &rep.volumes, err);
+			if (r < 0)
+				goto out;
+			for (size_t i = 0; i < before.n_volumes; i++)
+				if (strv_contains(rep.volumes, before.volumes[i].name))
+					rep.reclaimed += (uint64_t)before.volumes[i].size;
+		}
 	}
 	if (!rep.volumes && !(rep.volumes = calloc(1, sizeof(char *)))) {
 		r = berth_error_set(err, ENOMEM, "prune");

@@ -231,13 +231,38 @@ int berth_volume_remove(struct berth_engine *e, const char *name, bool force,
 	return volume_delete(berth_store_root(s), name, err);
 }
 
-int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
-		       struct berth_error **err)
+/* A volume's labels against prune's filters (checked by the caller) */
+static bool prune_labels_pass(const char *store_root, const char *name, char *const *filters)
+{
+	_cleanup_strv_free_ char **labels = NULL;
+
+	if (!filters || !filters[0])
+		return true;
+	if (volume_labels(store_root, name, &labels) < 0)
+		return false;
+	for (char *const *f = filters; *f; f++) {
+		const char *v;
+
+		if ((v = startswith(*f, "label=")) && !labels_match(labels, v))
+			return false;
+		if ((v = startswith(*f, "label!=")) && labels_match(labels, v))
+			return false;
+	}
+	return true;
+}
+
+int berth_volume_prune(struct berth_engine *e, bool all, char *const *filters,
+		       char ***ret_removed, struct berth_error **err)
 {
 	struct berth_store *s = berth_engine_store(e);
 	_cleanup_strv_free_ char **names = NULL, **removed = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
+
+	for (char *const *f = filters; f && *f; f++)
+		if (!startswith(*f, "label=") && !startswith(*f, "label!="))
+			return berth_error_new(err, EINVAL, "invalid filter '%.*s'",
+					       (int)strcspn(*f, "=!"), *f);
 
 	r = record_store_lock(berth_store_root(s), &lock, err);
 	if (r < 0)
@@ -250,6 +275,8 @@ int berth_volume_prune(struct berth_engine *e, bool all, char ***ret_removed,
 
 		/* docker: only anonymous ones unless --all */
 		if (!all && !volume_is_anonymous(berth_store_root(s), *n))
+			continue;
+		if (!prune_labels_pass(berth_store_root(s), *n, filters))
 			continue;
 		user = user_of(s, *n);
 		if (user)

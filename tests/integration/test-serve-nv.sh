@@ -122,8 +122,15 @@ test_docker_volume_create_use_ls_inspect_rm_prune() {
 	assert_contains "$output" "$anon"
 	assert_contains "$output" "Total reclaimed space: 4.096kB"
 	assert_eq "$(dk volume ls -q)" "v1"
-	assert_status 0 dk volume prune -af
+	# by label (docker's --filter of prune)
+	dk volume create --label tier=db labelled >/dev/null
+	assert_status 0 dk volume prune -af --filter label!=tier=db
 	assert_contains "$output" "v1"
+	assert_eq "$(dk volume ls -q)" "labelled"
+	dk volume create v1 >/dev/null
+	assert_status 0 dk volume prune -af --filter label=tier
+	assert_eq "$(dk volume ls -q)" "v1"
+	assert_status 0 dk volume prune -af
 	assert_eq "$(dk volume ls -q)" ""
 	assert_status 0 dk volume rm -f v1
 	serve_stop

@@ -202,6 +202,94 @@ test_docker_cp_both_ways() {
 	serve_stop
 }
 
+# Detach keys on the server's side (docker's DetachKeys of an exec, attach's detachKeys):
+# typed on a hijacked terminal stream, they end the stream and the process runs on
+test_detach_keys_of_exec_and_attach_end_the_stream_not_the_process() {
+	[[ -x $DOCKER_CLI ]] || skip "no docker CLI at $DOCKER_CLI"
+	import_probe_image bb
+	serve_start
+	dk run -d -t -i --name t1 --cgroup-parent "$BERTH_TEST_CGROUP" bb sh >/dev/null
+	# docker's CLI sends its --detach-keys with the exec (it detaches on its own side)
+	assert_status 0 dk exec -i --detach-keys ctrl-x t1 echo keyed
+	assert_eq "$output" "keyed"
+	assert_status 1 dk exec -i --detach-keys ctrl-üx t1 true
+	assert_contains "$output" "Invalid escape keys (ctrl-üx) provided"
+	run python3 - "$SOCK" <<'PY'
+import json, socket, sys, time
+sock_path = sys.argv[1]
+
+def request(method, path, body=None, hijack=False):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock_path)
+    data = json.dumps(body).encode() if body is not None else b""
+    head = "%s /v1.50%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % (method, path, len(data))
+    if hijack:
+        head += "Connection: Upgrade\r\nUpgrade: tcp\r\n"
+    head += "Connection: close\r\n" if not hijack else ""
+    s.sendall(head.encode() + b"\r\n" + data)
+    return s
+
+def read_all(s, timeout):
+    s.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return out, True
+            out += b
+    except socket.timeout:
+        return out, False
+
+def json_of(s):
+    out, _ = read_all(s, 10)
+    return json.loads(out.split(b"\r\n\r\n", 1)[1])
+
+# an exec with its keys: typed, the stream ends while the loop runs on
+s = request("POST", "/containers/t1/exec", {"Cmd": ["sh", "-c", "echo up; while :; do echo x >>/tmp/alive; sleep 0.2; done"],
+            "Tty": True, "AttachStdin": True, "AttachStdout": True, "AttachStderr": True, "DetachKeys": "ctrl-x"})
+eid = json_of(s)["Id"]
+s = request("POST", "/exec/%s/start" % eid, {"Detach": False, "Tty": True}, hijack=True)
+out = b""
+s.settimeout(10)
+while b"up" not in out:
+    out += s.recv(4096)
+s.sendall(b"\x18")
+rest, ended = read_all(s, 10)
+print("exec stream ended", ended)
+info = json_of(request("GET", "/exec/%s/json" % eid))
+print("exec running", info["Running"], info["DetachKeys"])
+# attach with keys: the container runs on
+s = request("POST", "/containers/t1/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=ctrl-y", hijack=True)
+time.sleep(0.5)
+s.sendall(b"echo attached-$((6*7))\r")
+out = b""
+s.settimeout(10)
+while b"attached-42" not in out:
+    out += s.recv(4096)
+s.sendall(b"\x19")
+rest, ended = read_all(s, 10)
+print("attach stream ended", ended)
+print("state", json_of(request("GET", "/containers/t1/json"))["State"]["Status"])
+s = request("POST", "/containers/t1/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-%C3%BC")
+print("bad keys", read_all(s, 10)[0].split(b"\r\n")[0].decode())
+PY
+	assert_eq "$status" 0
+	assert_contains "$output" "exec stream ended True"
+	assert_contains "$output" "exec running True ctrl-x"
+	assert_contains "$output" "attach stream ended True"
+	assert_contains "$output" "state running"
+	assert_contains "$output" "bad keys HTTP/1.1 400"
+	# the exec's loop runs on after its stream ended
+	local a b
+	a=$(engine exec t1 wc -l /tmp/alive)
+	sleep 1.5
+	b=$(engine exec t1 wc -l /tmp/alive)
+	((${b% *} > ${a% *})) || fail "the detached exec stopped ($a, then $b)"
+	dk rm -f t1 >/dev/null
+	serve_stop
+}
+
 # The server waiting for clients is the small `berth`; a request for an archive or a
 # registry hands its connection to berth-full, which answers it and the rest of the
 # connection's requests (serve.h, api_handoff)

@@ -83,6 +83,15 @@ test_anonymous_volumes_go_with_rm_v_and_rm() {
 	run engine volume prune -f
 	assert_eq 0 "$status"
 	assert_eq named "$(engine volume ls -q)"
+	# by label: every label= a volume must have, no label!= it may
+	engine volume create -l keep=yes -l team=a kept >/dev/null
+	engine volume create -l team=a gone >/dev/null
+	run engine volume prune -af --filter label=team=a --filter label!=keep
+	assert_eq 0 "$status"
+	assert_eq $'Deleted Volumes:\ngone' "$output"
+	assert_eq $'kept\nnamed' "$(engine volume ls -q | sort)"
+	assert_status 125 engine volume prune -af --filter dangling=true
+	assert_eq "berth: invalid filter 'dangling'" "$output"
 	engine volume prune -af >/dev/null
 	assert_eq "" "$(engine volume ls -q)"
 }
