@@ -118,12 +118,10 @@ static size_t tail_skip(const char *buf, size_t n, int64_t tail)
 		}
 		used = (size_t)(nl - buf) + 1;
 	}
-	if ((size_t)tail < n_lines)
-		skip = line_starts[n_lines - (size_t)tail];
-	else
-		skip = 0;
 	if (tail == 0)
 		skip = entries;
+	else if ((size_t)tail < n_lines)
+		skip = line_starts[n_lines - (size_t)tail];
 	free(line_starts);
 	return skip;
 }
