@@ -432,8 +432,6 @@ static int attach(struct api_ctx *x)
 	if (!http_query_bool(x->req, "stream", false) && !http_query_bool(x->req, "logs", false))
 		return http_error(x->conn, 400, "Bad parameters: you must choose at least one "
 						"stream");
-	if (!out)
-		io.multiplex = false;
 	if (http_hijack(x->conn, x->req,
 			c.rec.tty ? "application/vnd.docker.raw-stream"
 				  : "application/vnd.docker.multiplexed-stream") < 0)

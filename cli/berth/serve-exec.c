@@ -167,7 +167,7 @@ static int start(struct api_ctx *x)
 		struct berth_stdio io = {.in = ex.opts.interactive ? fd : -1,
 					 .out = ex.attach_stdout ? fd : -1,
 					 .err = ex.attach_stderr ? fd : -1,
-					 .multiplex = ex.attach_stdout,
+					 .multiplex = true,
 					 .no_signals = true};
 
 		if (http_hijack(x->conn, x->req,

@@ -161,9 +161,10 @@ struct berth_store *berth_engine_store(const struct berth_engine *e);
  */
 struct berth_stdio {
 	int in, out, err;
-	bool multiplex;  /* out and err framed onto out as docker's attach stream (an 8-byte
-			  * header: stream 1 or 2, 3 zeros, the length big-endian), unless
-			  * the container has a terminal (then raw) */
+	bool multiplex;  /* out and err each framed onto its fd as docker's attach stream (an
+			  * 8-byte header: stream 1 or 2, 3 zeros, the length big-endian), unless
+			  * the container has a terminal (then raw); a server passes its
+			  * connection as both, -1 for a stream the client did not ask for */
 	bool no_signals; /* signals we get are not the container's (--sig-proxy=false, a
 			  * server's) */
 	const char *detach_keys; /* docker's --detach-keys (NULL: ctrl-p,ctrl-q) */

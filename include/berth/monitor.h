@@ -88,7 +88,8 @@ struct attach_opts {
 				  * a terminal, the window size of in, else of out */
 	const char *detach_keys; /* the bytes that detach (with tty and stdin) */
 	size_t n_detach_keys;	 /* 0: nothing detaches */
-	bool multiplex;          /* stdout and stderr onto out in docker's 8-byte frames */
+	bool multiplex;          /* stdout onto out, stderr onto err, in docker's 8-byte
+				  * frames (a server passes its connection as both) */
 	/* forward INT TERM HUP QUIT USR1 USR2 to the container (sig-proxy) */
 	int (*signal)(int sig, void *userdata);
 	void *userdata;

@@ -218,15 +218,16 @@ static void send_size(int sock, const struct attach_opts *o)
 	(void)send_frame(sock, MON_RESIZE, v, sizeof(v));
 }
 
-/* Output to the user: its stream's fd, or (multiplex) docker's frame on out. */
+/* Output to the user: its stream's fd, as it is or (multiplex) in docker's frame. */
 static void relay_output(const struct attach_opts *o, uint8_t type, const char *data, size_t n)
 {
-	if (o->multiplex && o->out >= 0) {
+	if (o->multiplex) {
+		int fd = type == MON_STDERR ? o->err : o->out;
 		uint8_t h[8];
 
 		berth_frame_header(h, type == MON_STDERR ? BERTH_LOGS_STDERR : BERTH_LOGS_STDOUT, n);
-		if (loop_write(o->out, h, sizeof(h)) == 0)
-			(void)loop_write(o->out, data, n);
+		if (fd >= 0 && loop_write(fd, h, sizeof(h)) == 0)
+			(void)loop_write(fd, data, n);
 		return;
 	}
 	if (type == MON_STDOUT ? o->out >= 0 : o->err >= 0)

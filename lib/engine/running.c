@@ -57,17 +57,19 @@ static int find_running(struct berth_store *s, const char *key, struct running *
 	return 0;
 }
 
-/* One piece of the process's output to the caller: its own fd per stream, or docker's
- * frame on io->out (multiplex without a terminal). */
+/* One piece of the process's output to the caller: its own fd per stream, in docker's
+ * frame (multiplex without a terminal) or as it is. */
 static int relay_write(const struct berth_stdio *io, bool raw, int stream, const char *buf,
 		       size_t n)
 {
 	char frame[8 + 16384];
 
 	if (io->multiplex && !raw) {
+		int fd = stream == 2 ? io->err : io->out;
+
 		berth_frame_header((uint8_t *)frame, stream, n);
 		memcpy(frame + 8, buf, n);
-		return io->out >= 0 ? loop_write(io->out, frame, n + 8) : 0;
+		return fd >= 0 ? loop_write(fd, frame, n + 8) : 0;
 	}
 	if (stream == 2 && !raw)
 		return io->err >= 0 ? loop_write(io->err, buf, n) : 0;
