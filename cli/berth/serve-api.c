@@ -286,8 +286,7 @@ static int event_out(const struct berth_event *ev, void *userdata)
 {
 	struct http_conn *c = userdata;
 
-	if (http_stream_write(c, ev->json, strlen(ev->json)) < 0 ||
-	    http_stream_write(c, "\n", 1) < 0)
+	if (http_stream_line(c, ev->json, "\n") < 0)
 		return 1; /* the client went */
 	return 0;
 }

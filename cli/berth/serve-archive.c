@@ -196,8 +196,8 @@ static void stream_msg(struct http_conn *c, const char *key, const char *value)
 
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (s && http_stream_write(c, s, strlen(s)) >= 0)
-		(void)http_stream_write(c, "\r\n", 2);
+	if (s)
+		(void)http_stream_line(c, s, "\r\n");
 }
 
 /* GET /images/{name}/get, GET /images/get?names=A&names=B: a docker-archive */

@@ -296,10 +296,8 @@ static int wait_(struct api_ctx *x)
 		_cleanup_free_ char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 		json_decref(j);
-		if (s) {
-			(void)http_stream_write(x->conn, s, strlen(s));
-			(void)http_stream_write(x->conn, "\n", 1);
-		}
+		if (s)
+			(void)http_stream_line(x->conn, s, "\n");
 	}
 	return http_stream_end(x->conn);
 }
@@ -632,10 +630,8 @@ static int stats(struct api_ctx *x)
 			_cleanup_free_ char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 			json_decref(j);
-			if (line) {
-				(void)http_stream_write(x->conn, line, strlen(line));
-				(void)http_stream_write(x->conn, "\n", 1);
-			}
+			if (line)
+				(void)http_stream_line(x->conn, line, "\n");
 		}
 		return http_stream_end(x->conn);
 	}
@@ -666,8 +662,7 @@ static int stats(struct api_ctx *x)
 		j = stats_json(c.rec.id, name, &cur, cur_sys, have_prev ? &prev : NULL, prev_sys);
 		line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
-		if (!line || http_stream_write(x->conn, line, strlen(line)) < 0 ||
-		    http_stream_write(x->conn, "\n", 1) < 0)
+		if (!line || http_stream_line(x->conn, line, "\n") < 0)
 			return -1;
 		prev = cur;
 		prev_sys = cur_sys;

@@ -682,6 +682,25 @@ int http_stream_write(struct http_conn *c, const void *buf, size_t n)
 	return r;
 }
 
+int http_stream_line(struct http_conn *c, const char *text, const char *eol)
+{
+	size_t n = strlen(text), k = strlen(eol);
+	char size[24];
+	int r;
+
+	snprintf(size, sizeof(size), "%zx\r\n", n + k);
+	r = loop_write(c->fd, size, strlen(size));
+	if (r == 0)
+		r = loop_write(c->fd, text, n);
+	if (r == 0)
+		r = loop_write(c->fd, eol, k);
+	if (r == 0)
+		r = loop_write(c->fd, "\r\n", 2);
+	if (r < 0)
+		c->close = true;
+	return r;
+}
+
 int http_stream_end(struct http_conn *c)
 {
 	int r = loop_write(c->fd, "0\r\n\r\n", 5);

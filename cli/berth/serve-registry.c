@@ -141,8 +141,7 @@ static int ref_split(const char *name, struct ref_parts *ret)
 static bool stream_msg(struct http_conn *c, json_t *j)
 {
 	_cleanup_free_ char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	bool ok =
-	    s && http_stream_write(c, s, strlen(s)) >= 0 && http_stream_write(c, "\r\n", 2) >= 0;
+	bool ok = s && http_stream_line(c, s, "\r\n") >= 0;
 
 	json_decref(j);
 	return ok;

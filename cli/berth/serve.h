@@ -109,6 +109,10 @@ int http_engine_error(struct http_conn *c, const struct berth_error *e);
 /* A response of unknown length: chunked. */
 int http_stream_begin(struct http_conn *c, int status, const char *content_type);
 int http_stream_write(struct http_conn *c, const void *buf, size_t n);
+/* One message of a stream of JSON messages: TEXT and its end of line EOL ("\n", or
+ * "\r\n" as docker's progress messages) in one chunk. A client that decodes each chunk
+ * it reads (the Docker SDK for Python) fails on a last chunk of whitespace alone. */
+int http_stream_line(struct http_conn *c, const char *text, const char *eol);
 int http_stream_end(struct http_conn *c);
 
 /* A response whose body ends with the connection (a tar of unknown length written
