@@ -572,8 +572,8 @@ void berth_volume_list_free(char **names);
  * value. */
 int berth_volume_filter(struct berth_engine *e, char ***names, char *const *filters,
 			struct berth_error **err);
-/* name NULL: a random one; *ret_name the volume's name. Creating one that exists is no
- * error (docker's behaviour). */
+/* name NULL: a random one, anonymous (as a container's: volume prune removes it);
+ * *ret_name the volume's name. Creating one that exists is no error (docker's behaviour). */
 int berth_volume_create(struct berth_engine *e, const char *name, char *const *labels,
 			char **ret_name, struct berth_error **err);
 /* docker's volume object as JSON text. -ENOENT: no such volume. */

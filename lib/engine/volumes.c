@@ -141,15 +141,17 @@ int berth_volume_create(struct berth_engine *e, const char *name, char *const *l
 {
 	struct berth_store *s = berth_engine_store(e);
 	char anon[65];
+	bool anonymous = !name;
 	int r;
 
-	if (!name) {
+	/* without a name, as dockerd: a random one, and anonymous (volume prune's) */
+	if (anonymous) {
 		r = random_hex_id(anon);
 		if (r < 0)
 			return berth_error_set(err, -r, "getrandom");
 		name = anon;
 	}
-	r = volume_create(berth_store_root(s), name, false, labels, NULL, err);
+	r = volume_create(berth_store_root(s), name, anonymous, labels, NULL, err);
 	if (r < 0)
 		return r;
 	*ret_name = strdup(name);
