@@ -172,6 +172,34 @@ static json_t *mounts_of(json_t *cfg, const char *store_root, const char *ctr_di
 	return out;
 }
 
+/* docker's HostConfig.PortBindings: the ports as asked ("" for an address or a port
+ * not given), running or not */
+static json_t *port_bindings(const struct record *rec)
+{
+	json_t *out = json_object();
+
+	for (char *const *p = rec->ports; out && p && *p; p++) {
+		struct port_map pm;
+		char key[16], hp[8] = "", ip[16] = "";
+		json_t *l;
+
+		if (port_parse(*p, &pm, NULL) < 0)
+			continue;
+		snprintf(key, sizeof(key), "%u/%s", pm.ctr_port, pm.udp ? "udp" : "tcp");
+		if (pm.host_port)
+			snprintf(hp, sizeof(hp), "%u", pm.host_port);
+		if (pm.host_ip)
+			ip_string(pm.host_ip, ip);
+		l = json_object_get(out, key);
+		if (!l) {
+			l = json_array();
+			json_object_set_new(out, key, l);
+		}
+		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", hp));
+	}
+	return out;
+}
+
 /* docker's NetworkSettings: the address on its network while it runs, the ports */
 static json_t *network_settings(struct berth_store *s, const struct record *rec)
 {
@@ -381,6 +409,7 @@ int berth_engine_inspect(struct berth_engine *e, const char *key, bool size, cha
 		json_object_set_new(lc, "Config", opts);
 		json_object_set_new(host, "LogConfig", lc);
 	}
+	json_object_set_new(host, "PortBindings", port_bindings(rec));
 	json_object_set_new(root, "HostConfig", host);
 	json_object_set_new(root, "Mounts", mounts_of(cfg, berth_store_root(s), dir));
 
