@@ -163,6 +163,8 @@ static int prune(struct api_ctx *x)
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
 	_cleanup_strv_free_ char **filters = NULL, **rest = NULL, **deleted = NULL;
+	struct berth_image **imgs = NULL;
+	size_t n_imgs = 0;
 	uint64_t reclaimed = 0;
 	bool all = false;
 	json_t *a;
@@ -181,11 +183,21 @@ static int prune(struct api_ctx *x)
 		else if (strv_extend(&rest, *f) < 0)
 			return http_error(x->conn, 500, "out of memory");
 	}
-	if (berth_engine_image_prune_filtered(e, all, rest, &deleted, &reclaimed, &err) < 0)
+	/* dockerd names the tags that went with each image: the images as they were */
+	if (berth_image_list(berth_engine_store(e), &imgs, &n_imgs, &err) < 0)
 		return http_engine_error(x->conn, err);
+	if (berth_engine_image_prune_filtered(e, all, rest, &deleted, &reclaimed, &err) < 0) {
+		berth_image_list_free(imgs, n_imgs);
+		return http_engine_error(x->conn, err);
+	}
 	a = json_array();
-	for (char **d = deleted; a && d && *d; d++)
+	for (char **d = deleted; a && d && *d; d++) {
+		for (size_t i = 0; i < n_imgs; i++)
+			if (imgs[i]->ref && streq(imgs[i]->id, *d))
+				json_array_append_new(a, json_pack("{s:s}", "Untagged", imgs[i]->ref));
 		json_array_append_new(a, json_pack("{s:s}", "Deleted", *d));
+	}
+	berth_image_list_free(imgs, n_imgs);
 	return http_json(
 	    x->conn, 200,
 	    json_pack("{s:o,s:I}", "ImagesDeleted", a, "SpaceReclaimed", (json_int_t)reclaimed));

@@ -287,6 +287,7 @@ test_docker_image_prune() {
 	assert_eq 2 "$(dk images -q | wc -l)"
 	# -a with a label: the unused images without it
 	assert_status 0 dk image prune -a -f --filter 'label!=keep'
+	assert_contains "$output" "untagged: bb:latest"
 	assert_contains "$output" "deleted: "
 	run dk images --format '{{.Repository}}'
 	assert_eq labelled "$output"
