@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "berth/cleanup.h"
@@ -127,6 +130,29 @@ static void stream_error(int fd, bool framed, const char *msg)
 	(void)loop_write(fd, "\n", 1);
 }
 
+/* A detached exec's process is this connection's child, and the connection lives on: a
+ * thread reaps it when it ends. A zombie left in the container's PID namespace keeps the
+ * namespace's init from ever being gone: stop, kill and rm -f of the container then hang. */
+static void *reap(void *data)
+{
+	pid_t pid = (pid_t)(intptr_t)data;
+
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void reap_later(struct berth_engine *e, const char *id)
+{
+	struct berth_exec_instance ex = {0};
+	pthread_t t;
+
+	if (berth_exec_get(e, id, &ex, NULL) >= 0 && ex.pid > 0 &&
+	    pthread_create(&t, NULL, reap, (void *)(intptr_t)ex.pid) == 0)
+		pthread_detach(t);
+	berth_exec_instance_clear(&ex);
+}
+
 /* POST /exec/{id}/start {"Detach":bool,"Tty":bool}: detached, 200 once it runs; else the
  * connection becomes its stdio (docker's frames without a terminal, raw with one) */
 static int start(struct api_ctx *x)
@@ -160,6 +186,7 @@ static int start(struct api_ctx *x)
 		r = berth_exec_start(e, ex.id, true, NULL, &status, &err);
 		if (r < 0)
 			return http_engine_error(x->conn, err);
+		reap_later(e, ex.id);
 		return http_send(x->conn, 200, "application/json", NULL, 0);
 	}
 	{
