@@ -26,3 +26,48 @@ serve_stop() {
 dk() {
 	"$DOCKER_CLI" "$@"
 }
+
+# in_netns CMD...: CMD in the engine's network namespace (the test's own)
+in_netns() {
+	nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"
+}
+
+# what a test started, by PID, also when it fails half way
+cleanup() {
+	if [[ -n ${SERVE_PID:-} ]]; then
+		kill -TERM "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+	fi
+	if [[ -n ${REG_PID:-} ]]; then
+		kill -TERM "$REG_PID" 2>/dev/null || true
+		wait "$REG_PID" 2>/dev/null || true
+	fi
+	SERVE_PID= REG_PID=
+	return 0
+}
+
+# registry_start [HTPASSWD]: docker-registry in the engine's network namespace at
+# 127.0.0.1:5000 ($REG), with Basic auth from the file HTPASSWD when given; $REG_PID
+registry_start() {
+	local dir=$BERTH_TEST_TMP/registry auth=
+	mkdir -p "$dir/storage"
+	[[ -n ${1:-} ]] && auth=$(printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s' "$1")
+	cat >"$dir/config.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $dir/storage
+		http:
+		  addr: 127.0.0.1:5000
+		$auth
+	EOF
+	# nsenter execs the registry: $! is its PID
+	nsenter --net="/run/netns/$BERTH_TEST_NETNS" docker-registry serve "$dir/config.yml" \
+		>"$dir/log" 2>&1 &
+	REG_PID=$!
+	trap cleanup EXIT
+	REG=127.0.0.1:5000
+	wait_for 10 in_netns curl -s -o /dev/null "http://$REG/v2/"
+}

@@ -62,43 +62,6 @@ sdk() {
 	[[ $status == 0 ]] || fail "the SDK script exited $status"
 }
 
-# registry_start: docker-registry in the engine's network namespace at 127.0.0.1:5000
-# ($REG); $REG_PID
-registry_start() {
-	local dir=$BERTH_TEST_TMP/registry
-	mkdir -p "$dir/storage"
-	cat >"$dir/config.yml" <<-EOF
-		version: 0.1
-		log:
-		  level: warn
-		storage:
-		  filesystem:
-		    rootdirectory: $dir/storage
-		http:
-		  addr: 127.0.0.1:5000
-	EOF
-	# nsenter execs the registry: $! is its PID
-	nsenter --net="/run/netns/$BERTH_TEST_NETNS" docker-registry serve "$dir/config.yml" \
-		>"$dir/log" 2>&1 &
-	REG_PID=$!
-	REG=127.0.0.1:5000
-	wait_for 10 nsenter --net="/run/netns/$BERTH_TEST_NETNS" curl -s -o /dev/null "http://$REG/v2/"
-}
-
-# what a test started, by PID, also when it fails half way
-cleanup() {
-	if [[ -n ${SERVE_PID:-} ]]; then
-		kill -TERM "$SERVE_PID" 2>/dev/null || true
-		wait "$SERVE_PID" 2>/dev/null || true
-	fi
-	if [[ -n ${REG_PID:-} ]]; then
-		kill -TERM "$REG_PID" 2>/dev/null || true
-		wait "$REG_PID" 2>/dev/null || true
-	fi
-	SERVE_PID= REG_PID=
-	return 0
-}
-
 sdk_serve_start() {
 	need_sdk
 	import_probe_image bb

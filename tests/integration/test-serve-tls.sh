@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
 
 # dkn ARGS...: docker's CLI in the test's network namespace (where the server listens)
 dkn() {
-	nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$DOCKER_CLI" "$@"
+	in_netns "$DOCKER_CLI" "$@"
 }
 
 # make_certs DIR: a CA, the server's certificate (for 127.0.0.1) and key, a client's
