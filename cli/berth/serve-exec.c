@@ -211,7 +211,9 @@ static int start(struct api_ctx *x)
 	return 0;
 }
 
-/* POST /exec/{id}/resize?h=&w= */
+/* POST /exec/{id}/resize?h=&w=: as dockerd, once its process runs, waiting up to 10 s
+ * for it: docker's CLI before API 1.42 gives the size only by this resize, sent as soon
+ * as the start's stream begins, which can be before the process is there */
 static int resize(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
@@ -221,9 +223,19 @@ static int resize(struct api_ctx *x)
 
 	if (!e || api_query_size(x, &h, &w) < 0)
 		return -1;
+	for (int i = 0;; i++) {
+		_cleanup_(berth_exec_instance_clear) struct berth_exec_instance ex = {0};
+
+		if (berth_exec_get(e, x->arg[0], &ex, &err) < 0)
+			return http_engine_error(x->conn, err);
+		if (ex.running || ex.exited)
+			break;
+		if (i == 500)
+			return http_error(x->conn, 500, "timeout waiting for exec session ready");
+		usleep(20 * 1000);
+	}
 	r = berth_exec_resize(e, x->arg[0], h, w, &err);
-	/* not running (yet, or any more): nothing to resize, as docker's CLI resizes at once
-	 * after it starts one */
+	/* no longer running: nothing to resize */
 	if (r < 0 && r != -EBUSY)
 		return http_engine_error(x->conn, err);
 	return http_send(x->conn, 200, "text/plain", NULL, 0);
