@@ -360,14 +360,17 @@ static int df(struct api_ctx *x)
 	for (size_t i = 0; images && i < d.n_images; i++) {
 		const struct berth_df_image *im = &d.images[i];
 
-		json_array_append_new(
-		    images, json_pack("{s:s,s:s,s:o,s:[],s:I,s:I,s:I,s:I,s:{},s:i}", "Id", im->id,
+		json_t *o = json_pack("{s:s,s:s,s:o,s:[],s:I,s:I,s:I,s:{},s:i}", "Id", im->id,
 				      "ParentId", "", "RepoTags",
 				      im->ref ? json_pack("[s]", im->ref) : json_array(),
 				      "RepoDigests", "Created", (json_int_t)im->created, "Size",
 				      (json_int_t)im->size, "SharedSize", (json_int_t)im->shared_size,
-				      "VirtualSize", (json_int_t)im->size, "Labels", "Containers",
-				      (int)im->containers));
+				      "Labels", "Containers", (int)im->containers);
+
+		/* dockerd's VirtualSize (the Size) below API 1.44 only */
+		if (o && api_version_cmp(x->req->version, "1.44") < 0)
+			json_object_set_new(o, "VirtualSize", json_integer((json_int_t)im->size));
+		json_array_append_new(images, o);
 	}
 	for (size_t i = 0; ctrs && i < d.n_containers; i++) {
 		json_t *c = api_ctr_json(d.containers[i].info, now);

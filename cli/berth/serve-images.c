@@ -50,6 +50,11 @@ static int list(struct api_ctx *x)
 					api_labels(l[i]->labels));
 			if (!img)
 				break;
+			/* dockerd's VirtualSize (the Size) below API 1.44: docker's CLI 20.10
+			 * shows it as {{.VirtualSize}} */
+			if (api_version_cmp(x->req->version, "1.44") < 0)
+				json_object_set_new(img, "VirtualSize",
+						    json_integer((json_int_t)l[i]->size));
 			json_object_set(by_id, l[i]->id, img);
 			json_array_append_new(a, img);
 		}
@@ -73,6 +78,15 @@ static int inspect(struct api_ctx *x)
 		return -1;
 	if (berth_image_inspect(berth_engine_store(e), x->arg[0], &j, &err) < 0)
 		return http_engine_error(x->conn, err);
+	/* below API 1.44 dockerd's VirtualSize too, the Size */
+	if (api_version_cmp(x->req->version, "1.44") < 0) {
+		json_auto_t *o = json_loads(j, 0, NULL);
+
+		if (o && json_is_object(o) && json_object_get(o, "Size")) {
+			json_object_set(o, "VirtualSize", json_object_get(o, "Size"));
+			return http_json(x->conn, 200, json_incref(o));
+		}
+	}
 	return http_send(x->conn, 200, "application/json", j, strlen(j));
 }
 

@@ -334,6 +334,15 @@ test_cli20_images_tag_rmi_save_load() {
 	[[ $output =~ bb\ +latest\ +${id:7:12}\ +[A-Za-z0-9\ ]+\ ago\ +([0-9.]+[kMG]B) ]] ||
 		fail "docker images: '$output'"
 	assert_ne "0B" "${BASH_REMATCH[1]}" "docker images' SIZE"
+	# API 1.41's VirtualSize (the size), which 1.44 dropped
+	[[ $(d20 images --format '{{.VirtualSize}}' bb) =~ ^[1-9][0-9.]*[kMG]B$ ]] ||
+		fail "docker images' VirtualSize: $(d20 images --format '{{.VirtualSize}}' bb)"
+	assert_eq "$(d20 image inspect -f '{{.Size}}' bb)" "$(d20 image inspect -f '{{.VirtualSize}}' bb)"
+	assert_eq "true true" "$(curl -s --unix-socket "$SOCK" http://x/v1.41/images/json | jq -r '.[0].VirtualSize == .[0].Size') $(
+		curl -s --unix-socket "$SOCK" http://x/v1.41/system/df | jq -r '.Images[0].VirtualSize == .Images[0].Size')"
+	assert_eq "false false false" "$(curl -s --unix-socket "$SOCK" http://x/v1.50/images/json | jq -r '.[0] | has("VirtualSize")') $(
+		curl -s --unix-socket "$SOCK" http://x/v1.50/images/bb/json | jq -r 'has("VirtualSize")') $(
+		curl -s --unix-socket "$SOCK" http://x/v1.50/system/df | jq -r '.Images[0] | has("VirtualSize")')"
 	assert_status 0 d20 tag bb bb:two
 	assert_status 0 d20 tag bb example.com/team/bb
 	assert_status 0 d20 images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
