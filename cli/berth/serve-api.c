@@ -233,6 +233,14 @@ static int version(struct api_ctx *x)
 	return http_json(x->conn, 200, j);
 }
 
+/* a sysctl that holds 0 or 1 (false when it is not there) */
+static bool sysctl_on(const char *path)
+{
+	_cleanup_free_ char *v = NULL;
+
+	return read_full_file(path, &v, NULL) >= 0 && v[0] == '1';
+}
+
 static int info(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
@@ -278,6 +286,20 @@ static int info(struct api_ctx *x)
 		      "IndexServerAddress", "https://index.docker.io/v1/",
 		      "Warnings",
 		      "Plugins");
+	/* what berth's containers get, said as dockerd says it: with no Warnings docker's
+	 * CLI 20.10 warns of each of these that is false */
+	if (j) {
+		json_object_set_new(j, "CPUShares", json_true());
+		json_object_set_new(j, "CPUSet", json_true());
+		json_object_set_new(j, "PidsLimit", json_true());
+		json_object_set_new(j, "OomKillDisable", json_boolean(i.cgroup_version != 2));
+		json_object_set_new(
+		    j, "BridgeNfIptables",
+		    json_boolean(sysctl_on("/proc/sys/net/bridge/bridge-nf-call-iptables")));
+		json_object_set_new(
+		    j, "BridgeNfIp6tables",
+		    json_boolean(sysctl_on("/proc/sys/net/bridge/bridge-nf-call-ip6tables")));
+	}
 	berth_info_clear(&i);
 	return http_json(x->conn, 200, j);
 }

@@ -304,6 +304,19 @@ test_cli20_events_info_version_system_df() {
 	assert_contains "$output" " Operating System:"
 	assert_not_contains "$output" "ERROR"
 	assert_not_contains "$output" "rror response"
+	# with no Warnings of the server's, 20.10 warns of each limit info says is missing:
+	# none of those berth carries out
+	assert_not_contains "$output" "No cpu shares support"
+	assert_not_contains "$output" "No cpuset support"
+	assert_not_contains "$output" "No memory limit support"
+	assert_not_contains "$output" "No swap limit support"
+	assert_not_contains "$output" "No cpu cfs"
+	if [[ $(d20 info --format '{{.CgroupVersion}}') == 1 ]]; then
+		assert_not_contains "$output" "No oom kill disable support"
+	fi
+	if [[ $(in_netns cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null) == 1 ]]; then
+		assert_not_contains "$output" "bridge-nf-call-iptables is disabled"
+	fi
 	assert_status 0 d20 version
 	assert_contains "$output" "Client:"
 	assert_contains "$output" " API version:       1.41"
