@@ -299,6 +299,11 @@ static int info(struct api_ctx *x)
 		json_object_set_new(
 		    j, "BridgeNfIp6tables",
 		    json_boolean(sysctl_on("/proc/sys/net/bridge/bridge-nf-call-ip6tables")));
+		/* no swarm: dockerd's "inactive" (without it docker info lists a node) */
+		json_object_set_new(j, "Swarm",
+				    json_pack("{s:s,s:s,s:s,s:b,s:s}", "NodeID", "", "NodeAddr", "",
+					      "LocalNodeState", "inactive", "ControlAvailable", 0,
+					      "Error", ""));
 	}
 	berth_info_clear(&i);
 	return http_json(x->conn, 200, j);

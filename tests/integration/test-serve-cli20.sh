@@ -302,6 +302,8 @@ test_cli20_events_info_version_system_df() {
 	assert_contains "$output" "  Running: 1"
 	assert_contains "$output" " Images: 1"
 	assert_contains "$output" " Operating System:"
+	assert_contains "$output" " Swarm: inactive"
+	assert_not_contains "$output" "Is Manager"
 	assert_not_contains "$output" "ERROR"
 	assert_not_contains "$output" "rror response"
 	# with no Warnings of the server's, 20.10 warns of each limit info says is missing:
