@@ -214,11 +214,13 @@ static int version(struct api_ctx *x)
 		return -1;
 	if (berth_engine_info(e, &i, &err) < 0)
 		return http_engine_error(x->conn, err);
-	j = json_pack("{s:{s:s},s:[{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s}}],s:s,s:s,s:s,s:s,s:s,"
-		      "s:s,s:s,s:s,s:s}",
+	/* the Engine component's Details as dockerd's (docker version shows each) */
+	j = json_pack("{s:{s:s},s:[{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}],s:s,s:s,s:s,"
+		      "s:s,s:s,s:s,s:s,s:s,s:s}",
 		      "Platform", "Name", "berth",
 		      "Components", "Name", "Engine", "Version", i.version, "Details",
 		      "ApiVersion", API_VERSION_MAX, "Arch", go_arch(i.arch), "GitCommit", "",
+		      "GoVersion", "none (C)", "Experimental", "false",
 		      "KernelVersion", i.kernel, "MinAPIVersion", API_VERSION_MIN, "Os", "linux",
 		      "Version", i.version,
 		      "ApiVersion", API_VERSION_MAX,

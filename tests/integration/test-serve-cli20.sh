@@ -324,6 +324,9 @@ test_cli20_events_info_version_system_df() {
 	assert_contains "$output" " API version:       1.41"
 	assert_contains "$output" "Server:"
 	assert_contains "$output" "  API version:      1.50 (minimum version 1.24)"
+	assert_contains "$output" "  Go version:       none (C)"
+	assert_contains "$output" "  OS/Arch:          linux/"
+	assert_contains "$output" "  Experimental:     false"
 	# system df: what the images, containers and volumes take
 	assert_status 0 d20 system df
 	[[ $output =~ Images\ +1\ +1\ +[0-9.]+[kMG]B ]] || fail "system df: '$output'"
