@@ -337,6 +337,15 @@ test_cli20_events_info_version_system_df() {
 	[[ $output =~ bb\ +latest\ +[0-9a-f]{12}\ .*\ [0-9.]+[kMG]B ]] || fail "system df -v: '$output'"
 	assert_contains "$output" "up"
 	assert_status 0 d20 rm -f up
+	# system prune: the stopped containers go, the image (tagged) stays
+	local old
+	old=$(d20 create --name old "$(cgp)" bb true)
+	assert_status 0 d20 system prune -f
+	assert_contains "$output" "Deleted Containers:
+$old"
+	assert_contains "$output" "Total reclaimed space:"
+	assert_eq "" "$(d20 ps -aq)"
+	assert_eq 1 "$(d20 images -q | wc -l)"
 	stop
 }
 
