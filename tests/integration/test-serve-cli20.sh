@@ -178,6 +178,9 @@ test_cli20_run_detached_ports_ps_logs_inspect_stop_rm() {
 	assert_eq "$id" "$(jq -r '.[0].Id' <<<"$output")"
 	assert_eq '[{"HostIp":"127.0.0.1","HostPort":"18080"}]' \
 		"$(jq -c '.[0].NetworkSettings.Ports["80/tcp"]' <<<"$output")"
+	# the bindings as asked for: 9090 without an address or a port of its own
+	assert_eq '{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"18080"}],"9090/tcp":[{"HostIp":"","HostPort":""}]}' \
+		"$(jq -c '.[0].HostConfig.PortBindings' <<<"$output")"
 	assert_status 1 d20 inspect nosuch
 	assert_contains "$output" "No such object: nosuch"
 	# stop: docker's exit code for a SIGKILL after the timeout
