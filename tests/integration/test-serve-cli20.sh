@@ -264,6 +264,10 @@ test_cli20_exec_it_cp_top_stats() {
 	d20 stop -t 0 c1 >/dev/null
 	assert_status 0 d20 cp c1:/data/h "$BERTH_TEST_TMP/h2"
 	assert_eq "host" "$(cat "$BERTH_TEST_TMP/h2")"
+	echo later >"$BERTH_TEST_TMP/h3"
+	assert_status 0 d20 cp "$BERTH_TEST_TMP/h3" c1:/data/
+	assert_status 0 d20 cp c1:/data/h3 "$BERTH_TEST_TMP/h4"
+	assert_eq "later" "$(cat "$BERTH_TEST_TMP/h4")"
 	assert_status 1 d20 exec c1 true
 	assert_contains "$output" "is not running"
 	assert_status 0 d20 rm c1
