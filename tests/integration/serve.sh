@@ -32,8 +32,19 @@ in_netns() {
 	nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"
 }
 
-# what a test started, by PID, also when it fails half way
+# what a test started, also when it fails half way: its containers, networks and
+# volumes (through the engine), the server and the registry (by PID)
 cleanup() {
+	local c n v
+	for c in $(engine ps -aq 2>/dev/null); do
+		engine rm -f "$c" >/dev/null 2>&1 || true
+	done
+	for n in $(engine network ls --format '{{.Name}}' 2>/dev/null); do
+		[[ $n == bridge ]] || engine network rm "$n" >/dev/null 2>&1 || true
+	done
+	for v in $(engine volume ls -q 2>/dev/null); do
+		engine volume rm -f "$v" >/dev/null 2>&1 || true
+	done
 	if [[ -n ${SERVE_PID:-} ]]; then
 		kill -TERM "$SERVE_PID" 2>/dev/null || true
 		wait "$SERVE_PID" 2>/dev/null || true

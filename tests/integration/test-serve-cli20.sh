@@ -34,39 +34,10 @@ cgp() {
 	echo "--cgroup-parent=$BERTH_TEST_CGROUP"
 }
 
-in_netns() {
-	nsenter --net="/run/netns/$BERTH_TEST_NETNS" "$@"
-}
-
 # serve_start with the clean-up armed: whatever the test leaves when it fails half way
 start() {
 	trap cleanup EXIT
 	serve_start
-}
-
-# what a test started: its containers, networks and volumes (through the engine), the
-# server and the registry (by PID)
-cleanup() {
-	local c n v
-	for c in $(engine ps -aq 2>/dev/null); do
-		engine rm -f "$c" >/dev/null 2>&1 || true
-	done
-	for n in $(engine network ls --format '{{.Name}}' 2>/dev/null); do
-		[[ $n == bridge ]] || engine network rm "$n" >/dev/null 2>&1 || true
-	done
-	for v in $(engine volume ls -q 2>/dev/null); do
-		engine volume rm -f "$v" >/dev/null 2>&1 || true
-	done
-	if [[ -n ${SERVE_PID:-} ]]; then
-		kill -TERM "$SERVE_PID" 2>/dev/null || true
-		wait "$SERVE_PID" 2>/dev/null || true
-	fi
-	if [[ -n ${REG_PID:-} ]]; then
-		kill -TERM "$REG_PID" 2>/dev/null || true
-		wait "$REG_PID" 2>/dev/null || true
-	fi
-	SERVE_PID= REG_PID=
-	return 0
 }
 
 # stop: the server stopped as test-serve*.sh stop it, nothing of the test's left
@@ -74,31 +45,6 @@ stop() {
 	assert_eq "" "$(engine ps -aq)"
 	serve_stop
 	cleanup
-}
-
-# registry_start [HTPASSWD]: docker-registry in the engine's network namespace at
-# 127.0.0.1:5000 ($REG), with Basic auth from the file HTPASSWD when given; $REG_PID
-registry_start() {
-	local dir=$BERTH_TEST_TMP/registry auth=
-	mkdir -p "$dir/storage"
-	[[ -n ${1:-} ]] && auth=$(printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s' "$1")
-	cat >"$dir/config.yml" <<-EOF
-		version: 0.1
-		log:
-		  level: warn
-		storage:
-		  filesystem:
-		    rootdirectory: $dir/storage
-		http:
-		  addr: 127.0.0.1:5000
-		$auth
-	EOF
-	trap cleanup EXIT
-	# nsenter execs the registry: $! is its PID
-	nsenter --net="/run/netns/$BERTH_TEST_NETNS" docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-	REG_PID=$!
-	REG=127.0.0.1:5000
-	wait_for 10 in_netns curl -s -o /dev/null "http://$REG/v2/"
 }
 
 # pty_run SECONDS ROWS COLS TYPED CMD: CMD in script(1)'s terminal of ROWS x COLS, TYPED
