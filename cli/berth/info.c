@@ -11,6 +11,7 @@
 #include "berth/engine.h"
 #include "berth/util.h"
 #include "cli.h"
+#include "serve.h"
 
 /* Go's GOARCH for uname's machine */
 static const char *go_arch(const char *machine)
@@ -24,17 +25,25 @@ static const char *go_arch(const char *machine)
 	return machine;
 }
 
-static int only_help(int argc, char **argv, struct berth_cli *cli, const char *usage,
-		     struct berth_error **err)
+/* the flags (-f/--format, help), then the engine's info: 1 when help was printed */
+static int read_info(int argc, char **argv, struct berth_cli *cli, const char *usage,
+		     const char **ret_format, struct berth_info *ret, struct berth_error **err)
 {
 	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	int c;
+	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
+	int c, r;
 
+	*ret_format = NULL;
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, ":h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":f:h", options, NULL)) >= 0) {
+		if (c == 'f') {
+			*ret_format = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return 1;
@@ -43,35 +52,61 @@ static int only_help(int argc, char **argv, struct berth_cli *cli, const char *u
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "\"berth %s\" accepts no arguments", cli->command);
-	return 0;
-}
-
-/* the flags (help only), then the engine's info: 1 when help was printed */
-static int read_info(int argc, char **argv, struct berth_cli *cli, const char *usage,
-		     struct berth_info *ret, struct berth_error **err)
-{
-	_cleanup_(berth_engine_freep) struct berth_engine *engine = NULL;
-	int r;
-
-	r = only_help(argc, argv, cli, usage, err);
-	if (r != 0)
-		return r;
 	r = cli_open_engine(cli, &engine, err);
 	if (r < 0)
 		return r;
 	return berth_engine_info(engine, ret, err);
 }
 
+/* --format: data through docker's template ("json": the object), as docker's CLI does
+ * with what the Engine API's /info or /version answer */
+static int print_format(const char *format, json_t *data, struct berth_error **err)
+{
+	struct cli_format f = { 0 };
+	bool used;
+	int r;
+
+	if (!data)
+		return berth_error_set(err, ENOMEM, "format");
+	r = cli_format_open(format, &f, &used, err);
+	if (r >= 0 && used)
+		r = cli_format_row(&f, data, err);
+	if (r >= 0 && used)
+		r = cli_format_finish(&f, NULL, err);
+	cli_format_release(&f);
+	json_decref(data);
+	return r < 0 ? r : 0;
+}
+
 int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	struct berth_info i = { 0 };
+	const char *format;
 	char mem[32];
 	int r;
 
-	r = read_info(argc, argv, cli, "Usage:  berth info\n\nDisplay system-wide information\n",
-		      &i, err);
+	r = read_info(argc, argv, cli,
+		      "Usage:  berth info [OPTIONS]\n\nDisplay system-wide information\n\n"
+		      "Options:\n"
+		      "  -f, --format string   Format output using a custom template:\n"
+		      "                        'json':             Print in JSON format\n"
+		      "                        'TEMPLATE':         Print output using the given "
+		      "Go template\n",
+		      &format, &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
+	if (format && *format && !streq(format, "table")) {
+		/* docker's: the server's /info and the client's own */
+		json_t *j = api_info_json(&i, cli->debug);
+
+		if (j)
+			json_object_set_new(j, "ClientInfo",
+					    json_pack("{s:b,s:s,s:s,s:[],s:n}", "Debug", cli->debug,
+						      "Version", i.version, "Context", "default",
+						      "Plugins", "Warnings"));
+		berth_info_clear(&i);
+		return print_format(format, j, err);
+	}
 	format_binary(i.mem_total, mem, sizeof(mem));
 	printf("Client:\n Version:    %s\n Debug Mode: %s\n\n", i.version,
 	       cli->debug ? "true" : "false");
@@ -112,12 +147,30 @@ int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
 	struct berth_info i = { 0 };
+	const char *format;
 	int r;
 
 	r = read_info(argc, argv, cli,
-		      "Usage:  berth version\n\nShow the berth version information\n", &i, err);
+		      "Usage:  berth version [OPTIONS]\n\nShow the berth version information\n\n"
+		      "Options:\n"
+		      "  -f, --format string   Format output using a custom template:\n"
+		      "                        'json':             Print in JSON format\n"
+		      "                        'TEMPLATE':         Print output using the given "
+		      "Go template\n",
+		      &format, &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
+	if (format && *format && !streq(format, "table")) {
+		/* docker's: {Client, Server}, the server's as /version answers */
+		json_t *j = json_pack("{s:{s:{s:s},s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:o}", "Client",
+				      "Platform", "Name", "berth", "Version", i.version, "ApiVersion",
+				      API_VERSION_MAX, "DefaultAPIVersion", API_VERSION_MAX,
+				      "GitCommit", "", "GoVersion", "none (C)", "Os", "linux", "Arch",
+				      go_arch(i.arch), "BuildTime", "", "Server", api_version_json(&i));
+
+		berth_info_clear(&i);
+		return print_format(format, j, err);
+	}
 	printf("Client:\n Version:           %s\n OS/Arch:           linux/%s\n\n"
 	       "Server:\n Engine:\n  Version:          %s\n  OS/Arch:          linux/%s\n"
 	       "  Kernel Version:   %s\n  Cgroup Driver:    %s\n berth-runtime:\n"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth/engine.h"
+#include "berth/net.h"
 #include "berth/runtime.h"
 #include "berth/cleanup.h"
 #include "cli.h"
@@ -50,6 +51,7 @@ static void usage(FILE *f, bool create)
 		"      --network-alias NAME  A name it has on --network's DNS (repeatable)\n"
 		"      --mac-address MAC     Its MAC address on --network (02:42:ac:11:00:02)\n"
 		"  -p, --publish SPEC        Publish a port: [[IP:][HOSTPORT]:]CTRPORT[/tcp|/udp]\n"
+		"                            (ports may be ranges, 8000-8001:80-81)\n"
 		"                            (no HOSTPORT: a free one, see `berth port`)\n"
 		"  -P, --publish-all         Publish every port the image exposes on free ports\n"
 		"      --pids-limit N        Limit the number of processes\n"
@@ -341,9 +343,10 @@ static int run_or_create(int argc, char **argv, struct berth_cli *cli, bool crea
 						       optarg);
 			break;
 		case 'p':
-			if (strv_extend(&publish, optarg) < 0)
-				return berth_error_set(err, ENOMEM, "%s: -p '%s'", cli->command,
-						       optarg);
+			/* docker's ranges (8000-8001:80-81) as one spec per port */
+			r = port_expand(optarg, &publish, err);
+			if (r < 0)
+				return r;
 			break;
 		case 'P':
 			o.publish_all = true;

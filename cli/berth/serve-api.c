@@ -203,6 +203,27 @@ static const char *go_arch(const char *machine)
 	return machine;
 }
 
+json_t *api_version_json(const struct berth_info *i)
+{
+	/* the Engine component's Details as dockerd's (docker version shows each) */
+	return json_pack("{s:{s:s},s:[{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}],s:s,s:s,s:s,"
+		      "s:s,s:s,s:s,s:s,s:s,s:s}",
+		      "Platform", "Name", "berth",
+		      "Components", "Name", "Engine", "Version", i->version, "Details",
+		      "ApiVersion", API_VERSION_MAX, "Arch", go_arch(i->arch), "GitCommit", "",
+		      "GoVersion", "none (C)", "Experimental", "false",
+		      "KernelVersion", i->kernel, "MinAPIVersion", API_VERSION_MIN, "Os", "linux",
+		      "Version", i->version,
+		      "ApiVersion", API_VERSION_MAX,
+		      "MinAPIVersion", API_VERSION_MIN,
+		      "GitCommit", "",
+		      "GoVersion", "none (C)",
+		      "Os", "linux",
+		      "Arch", go_arch(i->arch),
+		      "KernelVersion", i->kernel,
+		      "BuildTime", "");
+}
+
 static int version(struct api_ctx *x)
 {
 	struct berth_engine *e = api_engine(x);
@@ -214,23 +235,7 @@ static int version(struct api_ctx *x)
 		return -1;
 	if (berth_engine_info(e, &i, &err) < 0)
 		return http_engine_error(x->conn, err);
-	/* the Engine component's Details as dockerd's (docker version shows each) */
-	j = json_pack("{s:{s:s},s:[{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}],s:s,s:s,s:s,"
-		      "s:s,s:s,s:s,s:s,s:s,s:s}",
-		      "Platform", "Name", "berth",
-		      "Components", "Name", "Engine", "Version", i.version, "Details",
-		      "ApiVersion", API_VERSION_MAX, "Arch", go_arch(i.arch), "GitCommit", "",
-		      "GoVersion", "none (C)", "Experimental", "false",
-		      "KernelVersion", i.kernel, "MinAPIVersion", API_VERSION_MIN, "Os", "linux",
-		      "Version", i.version,
-		      "ApiVersion", API_VERSION_MAX,
-		      "MinAPIVersion", API_VERSION_MIN,
-		      "GitCommit", "",
-		      "GoVersion", "none (C)",
-		      "Os", "linux",
-		      "Arch", go_arch(i.arch),
-		      "KernelVersion", i.kernel,
-		      "BuildTime", "");
+	j = api_version_json(&i);
 	berth_info_clear(&i);
 	return http_json(x->conn, 200, j);
 }
@@ -243,17 +248,11 @@ static bool sysctl_on(const char *path)
 	return read_full_file(path, &v, NULL) >= 0 && v[0] == '1';
 }
 
-static int info(struct api_ctx *x)
+json_t *api_info_json(const struct berth_info *ip, bool debug)
 {
-	struct berth_engine *e = api_engine(x);
-	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	struct berth_info i = { 0 };
+	const struct berth_info i = *ip;
 	json_t *j, *sec;
 
-	if (!e)
-		return -1;
-	if (berth_engine_info(e, &i, &err) < 0)
-		return http_engine_error(x->conn, err);
 	sec = json_array();
 	for (char **o = i.security_options; sec && o && *o; o++)
 		json_array_append_new(sec, json_string(*o));
@@ -279,7 +278,7 @@ static int info(struct api_ctx *x)
 		      "Name", i.hostname,
 		      "DockerRootDir", i.root,
 		      "ServerVersion", i.version,
-		      "Debug", x->opts->debug,
+		      "Debug", debug,
 		      "SecurityOptions", sec,
 		      "DefaultRuntime", "berth-runtime",
 		      "Runtimes", "berth-runtime", "path", "berth-runtime",
@@ -307,6 +306,21 @@ static int info(struct api_ctx *x)
 					      "LocalNodeState", "inactive", "ControlAvailable", 0,
 					      "Error", ""));
 	}
+	return j;
+}
+
+static int info(struct api_ctx *x)
+{
+	struct berth_engine *e = api_engine(x);
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	struct berth_info i = { 0 };
+	json_t *j;
+
+	if (!e)
+		return -1;
+	if (berth_engine_info(e, &i, &err) < 0)
+		return http_engine_error(x->conn, err);
+	j = api_info_json(&i, x->opts->debug);
 	berth_info_clear(&i);
 	return http_json(x->conn, 200, j);
 }

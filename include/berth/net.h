@@ -134,6 +134,13 @@ struct port_map {
  * when the container starts). -EINVAL names what is wrong. */
 int port_parse(const char *spec, struct port_map *ret, struct berth_error **err);
 
+/* docker's -p with port ranges, "[[IP:][H1-H2:]C1-C2[/PROTO]", as the specs of single
+ * ports port_parse() takes (appended to *ret): a container range alone, or a host range
+ * as long as it (H1 to C1, ...). A spec without a range is appended as it is. -EINVAL
+ * names what is wrong: a range backwards or of another length, a host range for one
+ * container port. */
+int port_expand(const char *spec, char ***ret, struct berth_error **err);
+
 /* The form records keep: "[IP:]HOSTPORT:CTRPORT/PROTO" (HOSTPORT 0: picked at start) */
 void port_canon(const struct port_map *p, char *buf, size_t n);
 

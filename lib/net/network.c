@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -1019,6 +1020,75 @@ int port_parse(const char *spec, struct port_map *ret, struct berth_error **err)
 		.ctr_port = (uint16_t)cp,
 		.udp = proto && streq(proto, "udp"),
 	};
+	return 0;
+}
+
+/* "A-B" (or "A") of ports: *lo and *hi; -EINVAL for what is not */
+static int port_range(const char *s, int64_t *lo, int64_t *hi)
+{
+	_cleanup_free_ char *c = strdup(s);
+	char *dash = c ? strchr(c, '-') : NULL;
+
+	if (!c)
+		return -ENOMEM;
+	if (dash)
+		*dash = 0;
+	if (parse_i64(c, lo) < 0 || (dash ? parse_i64(dash + 1, hi) : (*hi = *lo, 0)) < 0 ||
+	    *lo < 1 || *hi > 65535)
+		return -EINVAL;
+	return 0;
+}
+
+int port_expand(const char *spec, char ***ret, struct berth_error **err)
+{
+	_cleanup_free_ char *s = strdup(spec);
+	char *ctr, *host = NULL, *proto, *ip = NULL;
+	int64_t hlo = 0, hhi = 0, clo, chi;
+
+	if (!s)
+		return berth_error_set(err, ENOMEM, "port '%s'", spec);
+	if (!strchr(s, '-'))
+		return strv_extend(ret, spec) < 0 ? berth_error_set(err, ENOMEM, "port '%s'", spec)
+						  : 0;
+	proto = strchr(s, '/');
+	if (proto)
+		*proto++ = 0;
+	ctr = strrchr(s, ':');
+	if (ctr) {
+		*ctr++ = 0;
+		host = strrchr(s, ':');
+		if (host) {
+			*host++ = 0;
+			ip = s;
+		} else {
+			host = s;
+		}
+	} else {
+		ctr = s;
+	}
+	if (port_range(ctr, &clo, &chi) < 0 || (host && *host && port_range(host, &hlo, &hhi) < 0) ||
+	    clo > chi || hlo > hhi)
+		return berth_error_new(err, EINVAL, "invalid port '%s': invalid range of ports",
+				       spec);
+	if (hlo && hhi - hlo != chi - clo)
+		return berth_error_new(err, EINVAL,
+				       "invalid port '%s': the host range (%" PRId64 "-%" PRId64
+				       ") and the container's (%" PRId64 "-%" PRId64
+				       ") differ in length",
+				       spec, hlo, hhi, clo, chi);
+	for (int64_t c = clo; c <= chi; c++) {
+		_cleanup_free_ char *one = NULL;
+
+		if (hlo)
+			one = xasprintf("%s%s%" PRId64 ":%" PRId64 "%s%s", ip ? ip : "",
+					ip ? ":" : "", hlo + (c - clo), c, proto ? "/" : "",
+					proto ? proto : "");
+		else
+			one = xasprintf("%s%s%" PRId64 "%s%s", ip ? ip : "", ip ? "::" : "", c,
+					proto ? "/" : "", proto ? proto : "");
+		if (!one || strv_extend(ret, one) < 0)
+			return berth_error_set(err, ENOMEM, "port '%s'", spec);
+	}
 	return 0;
 }
 

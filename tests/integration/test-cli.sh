@@ -164,6 +164,15 @@ test_info_and_version_as_docker_shows_them() {
 	assert_contains "$output" "Client:
  Version:           $v"
 	assert_contains "$output" "  Kernel Version:   $(uname -r)"
+	# --format over what the Engine API answers, as docker's
+	assert_eq "3 1 $(nproc) $BERTH_STORE false" \
+		"$(engine info --format '{{.Containers}} {{.ContainersRunning}} {{.NCPU}} {{.DockerRootDir}} {{.ClientInfo.Debug}}')"
+	assert_eq "$v $v $(uname -r)" \
+		"$(engine version -f '{{.Client.Version}} {{.Server.Version}} {{.Server.KernelVersion}}')"
+	assert_eq "1" "$(engine info --format json | jq .ContainersPaused)"
+	run engine version --format '{{.Nope'
+	assert_eq 125 "$status"
+	assert_contains "$output" "template: :1: unclosed action"
 	run engine info extra
 	assert_eq 125 "$status"
 	engine unpause frozen >/dev/null

@@ -220,6 +220,15 @@ test_published_port_on_one_host_address_only() {
 	run engine run --rm -p 300.1.2.3:8081:80 "$(cgp)" bb true
 	assert_eq 125 "$status"
 	assert_contains "$output" "'300.1.2.3' is not an IPv4 address"
+	# docker's ranges: a port each
+	engine run -d --name rng -p 127.0.0.1:8091-8092:80-81 "$(cgp)" bb sh -c \
+		'echo r80 > /index.html; httpd -p 80 -h /; exec httpd -f -p 81 -h /' >/dev/null
+	assert_eq $'80/tcp -> 127.0.0.1:8091\n81/tcp -> 127.0.0.1:8092' "$(engine port rng)"
+	wait_for 10 sh -c "[ \"\$(nsenter --net=/run/netns/$BERTH_TEST_NETNS python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:8092/index.html\", timeout=2).read().decode().strip())' 2>/dev/null)\" = r80 ]"
+	engine rm -f rng >/dev/null
+	run engine run --rm -p 8093-8094:80 "$(cgp)" bb true
+	assert_eq 125 "$status"
+	assert_contains "$output" "invalid port '8093-8094:80': the host range (8093-8094) and the container's (80-80) differ in length"
 }
 
 test_a_port_the_host_uses_is_refused_and_a_published_one_is_held() {

@@ -142,6 +142,41 @@ TEST(port_specs)
 	}
 }
 
+TEST(port_ranges_expand_to_single_ports)
+{
+	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
+	_cleanup_strv_free_ char **l = NULL;
+
+	ASSERT_EQ(port_expand("127.0.0.1:8000-8002:80-82/udp", &l, &err), 0);
+	ASSERT_EQ(port_expand("9000-9001", &l, &err), 0);
+	ASSERT_EQ(port_expand("10.0.0.1::70-71", &l, &err), 0);
+	ASSERT_EQ(port_expand("5000:50", &l, &err), 0);
+	ASSERT_EQ(port_expand("7000-7001:70-71", &l, &err), 0);
+	ASSERT_EQ(strv_length(l), 10u);
+	ASSERT_STREQ(l[0], "127.0.0.1:8000:80/udp");
+	ASSERT_STREQ(l[2], "127.0.0.1:8002:82/udp");
+	ASSERT_STREQ(l[3], "9000");
+	ASSERT_STREQ(l[4], "9001");
+	ASSERT_STREQ(l[5], "10.0.0.1::70");
+	ASSERT_STREQ(l[7], "5000:50");
+	ASSERT_STREQ(l[8], "7000:70");
+	ASSERT_STREQ(l[9], "7001:71");
+	for (char **s = l; *s; s++) {
+		struct port_map p;
+
+		ASSERT_EQ(port_parse(*s, &p, &err), 0);
+	}
+	static const char *const bad[] = { "8000-8001:80", "8080:80-81", "90-80", "1-2-3",
+					   "0-1", "65535-65536", "a-b:1-2" };
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		err = berth_error_free(err);
+		if (port_expand(bad[i], &l, &err) != -EINVAL)
+			TEST_FAIL_("accepted '%s'", bad[i]);
+		ASSERT_CONTAINS(err->msg, "invalid port");
+	}
+	ASSERT_EQ(strv_length(l), 10u);
+}
+
 TEST(addresses_a_network_can_give)
 {
 	struct net_config n = {0};
