@@ -18,6 +18,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "Options:\n"
 		   "  -i, --input FILE   Read from FILE instead of stdin\n"
+		   "  -q, --quiet        Suppress the load output (berth shows no progress:\n"
+		   "                     the images loaded are printed either way, as docker's)\n"
 		   "  -h, --help         Print this help\n");
 }
 
@@ -25,6 +27,7 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 {
 	static const struct option options[] = {
 	    {"input", required_argument, NULL, 'i'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -33,10 +36,12 @@ int cmd_load(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	const char *path = "-";
 	int c, r;
 
-	while ((c = cli_getopt(argc, argv, ":i:h", options, NULL)) >= 0) {
+	while ((c = cli_getopt(argc, argv, ":i:qh", options, NULL)) >= 0) {
 		switch (c) {
 		case 'i':
 			path = optarg;
+			break;
+		case 'q':
 			break;
 		case 'h':
 			usage(stdout);

@@ -23,13 +23,14 @@ static int write_std(int stream, const void *buf, size_t n, void *userdata)
 
 int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **err)
 {
-	enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_TAIL, OPT_HELP };
+	enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_TAIL, OPT_HELP, OPT_DETAILS };
 	static const struct option options[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "timestamps", no_argument, NULL, 't' },
 		{ "tail", required_argument, NULL, 'n' },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "details", no_argument, NULL, OPT_DETAILS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{},
 	};
@@ -45,6 +46,9 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 			break;
 		case 't':
 			o.timestamps = true;
+			break;
+		case OPT_DETAILS:
+			o.details = true;
 			break;
 		case 'n':
 			if (streq(optarg, "all"))
@@ -62,6 +66,8 @@ int cmd_logs(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 		case 'h':
 			printf("Usage:  berth logs [OPTIONS] CONTAINER\n\n"
 			       "Fetch the output of a container\n\nOptions:\n"
+			       "      --details       Show extra details provided to logs (berth's\n"
+			       "                      have none: a space before each line, as docker's)\n"
 			       "  -f, --follow        Follow the output until the container stops\n"
 			       "      --since TIME    Only output since TIME (\"10m\", unix seconds, or\n"
 			       "                      \"2026-12-05T10:10:26Z\")\n"

@@ -359,6 +359,7 @@ static int logs(struct api_ctx *x)
 	struct berth_logs_opts o = {
 		.follow = http_query_bool(x->req, "follow", false),
 		.timestamps = http_query_bool(x->req, "timestamps", false),
+		.details = http_query_bool(x->req, "details", false),
 		.tail = -1,
 		.write = logs_write,
 		.userdata = &out,

@@ -286,6 +286,9 @@ static inline void berth_frame_header(uint8_t h[8], int stream, size_t n)
 struct berth_logs_opts {
 	bool follow;             /* -f: until the container stops */
 	bool timestamps;         /* -t: each line prefixed with its RFC 3339 time */
+	bool details;            /* --details: each line's attributes and a space before it
+				  * (after the time), as dockerd's; berth's logs carry no
+				  * attributes: the space */
 	int64_t tail;            /* the last N lines only; -1: all */
 	int64_t since_ns, until_ns; /* entries in [since, until) only; 0: unbounded */
 	/* Where the output goes (required): called with each piece of it in order, stream

@@ -45,8 +45,9 @@ static void print_entry(struct printer *p, const struct log_entry *e)
 		return;
 	/* one write per entry (a server's client gets a line in one frame, as docker's) */
 	{
-		bool ts = p->o->timestamps && p->line_start[e->stream];
-		size_t n = (ts ? e->time_len + 1 : 0) + e->len + !e->partial, k = 0;
+		bool start = p->line_start[e->stream], ts = p->o->timestamps && start;
+		bool details = p->o->details && start;
+		size_t n = (ts ? e->time_len + 1 : 0) + details + e->len + !e->partial, k = 0;
 		_cleanup_free_ char *line = malloc(n);
 
 		if (!line) {
@@ -58,6 +59,8 @@ static void print_entry(struct printer *p, const struct log_entry *e)
 			line[e->time_len] = ' ';
 			k = e->time_len + 1;
 		}
+		if (details)
+			line[k++] = ' ';
 		memcpy(line + k, e->text, e->len);
 		if (!e->partial)
 			line[n - 1] = '\n';

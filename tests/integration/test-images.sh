@@ -68,8 +68,9 @@ test_load_docker_archive_runs_the_union() {
 	run engine run --rm "$(cgp)" multi:2 sh -c 'test -e /etc/group'
 	assert_eq 1 "$status" "$output"
 
-	# Loading again, from stdin this time: the same image, no new layer.
-	run sh -c "\"$BERTH\" --root \"$BERTH_STORE\" load <\"$BERTH_TEST_TMP/multi.tar\""
+	# Loading again, from stdin this time (-q, as docker's: the lines stay): the same
+	# image, no new layer.
+	run sh -c "\"$BERTH\" --root \"$BERTH_STORE\" load -q <\"$BERTH_TEST_TMP/multi.tar\""
 	assert_eq 0 "$status" "$output"
 	assert_eq "Loaded image: multi:2" "$output"
 	assert_eq "$id" "$(engine inspect -f '{{.Id}}' multi:2)"

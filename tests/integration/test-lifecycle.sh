@@ -114,6 +114,12 @@ no-newline end" "$(engine logs --tail 2 lg)"
 		fail "unexpected -t line: $(sed -n 1p <<<"$output")"
 	[[ "$(sed -n 2p <<<"$output")" =~ ^20[^\ ]*Z\ no-newline\ end$ ]] ||
 		fail "unexpected -t line: $(sed -n 2p <<<"$output")"
+	# --details: dockerd's attributes and a space before each line (none here: the space),
+	# after the time; a line written in two parts gets it once
+	assert_eq " line5
+ no-newline end" "$(engine logs --details --tail 2 lg)"
+	[[ "$(engine logs -t --details --tail 1 lg)" =~ ^20[^\ ]*Z\ \ no-newline\ end$ ]] ||
+		fail "unexpected -t --details line: $(engine logs -t --details --tail 1 lg)"
 	assert_eq 6 "$(engine logs --since 10m lg | wc -l)"
 	assert_eq 0 "$(engine logs --until 10m lg | wc -l)"
 	assert_eq 6 "$(engine logs --since 2000-01-01T00:00:00Z --until "$(date -u -d '+1 hour' +%s)" lg | wc -l)"
