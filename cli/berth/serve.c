@@ -330,10 +330,12 @@ static _Noreturn void serve_tls(int fd, const struct serve_opts *opts)
 #ifdef BERTH_SERVE_FULL
 	serve_tls_connection(fd, opts);
 #else
+	char arg[64];
 	int r;
 
-	r = dup2(fd, STDIN_FILENO) < 0 ? -errno : exec_full(opts, "--tls-connection");
-	fprintf(stderr, "berth serve: a TLS connection: run berth-full: %s\n", strerror(-r));
+	snprintf(arg, sizeof(arg), "--tls-connection=%d", fd);
+	r = fcntl(fd, F_SETFD, 0) < 0 ? -errno : exec_full(opts, arg);
+	fprintf(stderr, "berth serve: a TLS connection: %s\n", strerror(-r));
 	_exit(1);
 #endif
 }
@@ -343,7 +345,7 @@ int api_handoff(struct api_ctx *x)
 	struct http_conn *c = x->conn;
 	struct http_req *r = x->req;
 	_cleanup_close_ int mfd = memfd_create("berth-request", MFD_CLOEXEC);
-	int fd, rfd, e;
+	int fd, e;
 	FILE *f;
 
 	if (mfd < 0)
@@ -375,13 +377,19 @@ int api_handoff(struct api_ctx *x)
 	fwrite(c->buf + c->off, 1, c->len - c->off, f);
 	if (fclose(f) != 0 || lseek(mfd, 0, SEEK_SET) < 0)
 		return http_error(c, 500, "hand the request to berth-full: %m");
-	/* the connection on 0, the request on 3 (moved out of the way first: either could be
-	 * on 0 or 3 already, and dup2 onto itself would keep close-on-exec) */
-	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 10);
-	rfd = fcntl(mfd, F_DUPFD_CLOEXEC, 10);
-	if (fd < 0 || rfd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(rfd, 3) < 0)
-		return http_error(c, 500, "hand the request to berth-full: %m");
-	e = exec_full(x->opts, "--connection");
+	/* the connection and the request, by their numbers: both kept across the exec (and
+	 * nothing else of this process's taken over, should the exec fail) */
+	{
+		char arg[64];
+
+		snprintf(arg, sizeof(arg), "--connection=%d,%d", c->fd, mfd);
+		if (fcntl(c->fd, F_SETFD, 0) < 0 || fcntl(mfd, F_SETFD, 0) < 0)
+			e = -errno;
+		else
+			e = exec_full(x->opts, arg);
+	}
+	(void)fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+	c->close = true;
 	return http_error(c, 500, "hand the request to berth-full: %s", strerror(-e));
 }
 
@@ -550,8 +558,8 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		{ "tlscert", required_argument, NULL, OPT_TLSCERT },
 		{ "tlskey", required_argument, NULL, OPT_TLSKEY },
 		/* berth's own (api_handoff, serve_tls, tls_check) */
-		{ "connection", no_argument, NULL, OPT_CONNECTION },
-		{ "tls-connection", no_argument, NULL, OPT_TLS_CONNECTION },
+		{ "connection", required_argument, NULL, OPT_CONNECTION },
+		{ "tls-connection", required_argument, NULL, OPT_TLS_CONNECTION },
 		{ "tls-check", no_argument, NULL, OPT_TLS_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -563,7 +571,7 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 	};
 	_cleanup_strv_free_ char **hosts = NULL;
 	const char *group = NULL;
-	int connection = 0;
+	int connection = 0, conn_fd = -1, req_fd = -1;
 	struct server s = { 0 };
 	int c, r = 0;
 
@@ -598,6 +606,16 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		}
 		case OPT_CONNECTION:
 		case OPT_TLS_CONNECTION:
+			/* FD[,REQUEST_FD], each kept from then on from what this one runs */
+			if (sscanf(optarg, "%d,%d", &conn_fd, &req_fd) < 1 || conn_fd < 0 ||
+			    fcntl(conn_fd, F_SETFD, FD_CLOEXEC) < 0 ||
+			    (req_fd >= 0 && fcntl(req_fd, F_SETFD, FD_CLOEXEC) < 0))
+				return berth_error_new(err, EINVAL, "serve: --%s=%s: no such descriptor",
+						       c == OPT_CONNECTION ? "connection"
+									   : "tls-connection",
+						       optarg);
+			connection = c;
+			break;
 		case OPT_TLS_CHECK:
 			connection = c;
 			break;
@@ -614,13 +632,13 @@ int cmd_serve(int argc, char **argv, struct berth_cli *cli, struct berth_error *
 		r = berth_error_set(err, ENOMEM, "serve");
 		goto out;
 	}
-	/* berth's own: a connection handed over (api_handoff), on 0, its request on 3; a TLS
-	 * connection on 0 (serve_tls); the TLS flags' files checked (tls_check) */
+	/* berth's own: a connection handed over (api_handoff) with the request it read; a TLS
+	 * connection (serve_tls); the TLS flags' files checked (tls_check) */
 	if (connection == OPT_CONNECTION)
-		serve_connection(STDIN_FILENO, 3, &opts);
+		serve_connection(conn_fd, req_fd, &opts);
 #ifdef BERTH_SERVE_FULL
 	if (connection == OPT_TLS_CONNECTION)
-		serve_tls_connection(STDIN_FILENO, &opts);
+		serve_tls_connection(conn_fd, &opts);
 	if (connection == OPT_TLS_CHECK) {
 		r = serve_tls_check(&opts.tls, err);
 		goto out;

@@ -88,9 +88,15 @@ static void keep_terminal(int pty)
 		char buf[4096];
 		ssize_t n;
 
-		if (pty > 0)
-			(void)close_range(0, (unsigned)pty - 1, 0);
-		(void)close_range((unsigned)pty + 1, ~0U, 0);
+		if ((pty > 0 && close_range(0, (unsigned)pty - 1, 0) < 0) ||
+		    close_range((unsigned)pty + 1, ~0U, 0) < 0) {
+			/* before Linux 5.9: one by one */
+			long max = sysconf(_SC_OPEN_MAX);
+
+			for (int fd = 0; fd < (max > 0 ? max : 1024); fd++)
+				if (fd != pty)
+					(void)close(fd);
+		}
 		(void)fd_set_nonblock(pty, false);
 		while ((n = read(pty, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
 			;
