@@ -13,17 +13,13 @@
 #include "cli.h"
 #include "serve.h"
 
-/* Go's GOARCH for uname's machine */
-static const char *go_arch(const char *machine)
-{
-	if (streq(machine, "x86_64"))
-		return "amd64";
-	if (streq(machine, "aarch64"))
-		return "arm64";
-	if (startswith(machine, "i") && endswith(machine, "86"))
-		return "386";
-	return machine;
-}
+/* docker's -f/--format help, info's and version's */
+#define FORMAT_HELP                                                                       \
+	"Options:\n"                                                                      \
+	"  -f, --format string   Format output using a custom template:\n"                \
+	"                        'json':             Print in JSON format\n"              \
+	"                        'TEMPLATE':         Print output using the given Go "     \
+	"template\n"
 
 /* the flags (-f/--format, help), then the engine's info: 1 when help was printed */
 static int read_info(int argc, char **argv, struct berth_cli *cli, const char *usage,
@@ -86,12 +82,7 @@ int cmd_info(int argc, char **argv, struct berth_cli *cli, struct berth_error **
 	int r;
 
 	r = read_info(argc, argv, cli,
-		      "Usage:  berth info [OPTIONS]\n\nDisplay system-wide information\n\n"
-		      "Options:\n"
-		      "  -f, --format string   Format output using a custom template:\n"
-		      "                        'json':             Print in JSON format\n"
-		      "                        'TEMPLATE':         Print output using the given "
-		      "Go template\n",
+		      "Usage:  berth info [OPTIONS]\n\nDisplay system-wide information\n\n" FORMAT_HELP,
 		      &format, &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -152,11 +143,7 @@ int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error
 
 	r = read_info(argc, argv, cli,
 		      "Usage:  berth version [OPTIONS]\n\nShow the berth version information\n\n"
-		      "Options:\n"
-		      "  -f, --format string   Format output using a custom template:\n"
-		      "                        'json':             Print in JSON format\n"
-		      "                        'TEMPLATE':         Print output using the given "
-		      "Go template\n",
+		      FORMAT_HELP,
 		      &format, &i, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -166,7 +153,8 @@ int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error
 				      "Platform", "Name", "berth", "Version", i.version, "ApiVersion",
 				      API_VERSION_MAX, "DefaultAPIVersion", API_VERSION_MAX,
 				      "GitCommit", "", "GoVersion", "none (C)", "Os", "linux", "Arch",
-				      go_arch(i.arch), "BuildTime", "", "Server", api_version_json(&i));
+				      api_go_arch(i.arch), "BuildTime", "", "Server",
+				      api_version_json(&i));
 
 		berth_info_clear(&i);
 		return print_format(format, j, err);
@@ -175,8 +163,8 @@ int cmd_version(int argc, char **argv, struct berth_cli *cli, struct berth_error
 	       "Server:\n Engine:\n  Version:          %s\n  OS/Arch:          linux/%s\n"
 	       "  Kernel Version:   %s\n  Cgroup Driver:    %s\n berth-runtime:\n"
 	       "  Version:          %s\n",
-	       i.version, go_arch(i.arch), i.version, go_arch(i.arch), i.kernel, i.cgroup_driver,
-	       i.version);
+	       i.version, api_go_arch(i.arch), i.version, api_go_arch(i.arch), i.kernel,
+	       i.cgroup_driver, i.version);
 	berth_info_clear(&i);
 	return fflush(stdout) == 0 ? 0 : berth_error_set(err, errno, "version: write");
 }

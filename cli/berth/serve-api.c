@@ -194,12 +194,14 @@ static int ping(struct api_ctx *x)
 	return http_send(x->conn, 200, "text/plain; charset=utf-8", "OK", 2);
 }
 
-static const char *go_arch(const char *machine)
+const char *api_go_arch(const char *machine)
 {
 	if (streq(machine, "x86_64"))
 		return "amd64";
 	if (streq(machine, "aarch64"))
 		return "arm64";
+	if (startswith(machine, "i") && endswith(machine, "86"))
+		return "386";
 	return machine;
 }
 
@@ -210,7 +212,7 @@ json_t *api_version_json(const struct berth_info *i)
 		      "s:s,s:s,s:s,s:s,s:s,s:s}",
 		      "Platform", "Name", "berth",
 		      "Components", "Name", "Engine", "Version", i->version, "Details",
-		      "ApiVersion", API_VERSION_MAX, "Arch", go_arch(i->arch), "GitCommit", "",
+		      "ApiVersion", API_VERSION_MAX, "Arch", api_go_arch(i->arch), "GitCommit", "",
 		      "GoVersion", "none (C)", "Experimental", "false",
 		      "KernelVersion", i->kernel, "MinAPIVersion", API_VERSION_MIN, "Os", "linux",
 		      "Version", i->version,
@@ -219,26 +221,11 @@ json_t *api_version_json(const struct berth_info *i)
 		      "GitCommit", "",
 		      "GoVersion", "none (C)",
 		      "Os", "linux",
-		      "Arch", go_arch(i->arch),
+		      "Arch", api_go_arch(i->arch),
 		      "KernelVersion", i->kernel,
 		      "BuildTime", "");
 }
 
-static int version(struct api_ctx *x)
-{
-	struct berth_engine *e = api_engine(x);
-	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
-	struct berth_info i = { 0 };
-	json_t *j;
-
-	if (!e)
-		return -1;
-	if (berth_engine_info(e, &i, &err) < 0)
-		return http_engine_error(x->conn, err);
-	j = api_version_json(&i);
-	berth_info_clear(&i);
-	return http_json(x->conn, 200, j);
-}
 
 /* a sysctl that holds 0 or 1 (false when it is not there) */
 static bool sysctl_on(const char *path)
@@ -309,7 +296,8 @@ json_t *api_info_json(const struct berth_info *ip, bool debug)
 	return j;
 }
 
-static int info(struct api_ctx *x)
+/* GET /info and GET /version: the engine's info, each in its shape */
+static int info_answer(struct api_ctx *x, bool version)
 {
 	struct berth_engine *e = api_engine(x);
 	_cleanup_(berth_error_freep) struct berth_error *err = NULL;
@@ -320,9 +308,19 @@ static int info(struct api_ctx *x)
 		return -1;
 	if (berth_engine_info(e, &i, &err) < 0)
 		return http_engine_error(x->conn, err);
-	j = api_info_json(&i, x->opts->debug);
+	j = version ? api_version_json(&i) : api_info_json(&i, x->opts->debug);
 	berth_info_clear(&i);
 	return http_json(x->conn, 200, j);
+}
+
+static int info(struct api_ctx *x)
+{
+	return info_answer(x, false);
+}
+
+static int version(struct api_ctx *x)
+{
+	return info_answer(x, true);
 }
 
 static int event_out(const struct berth_event *ev, void *userdata)

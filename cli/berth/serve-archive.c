@@ -4,7 +4,8 @@
  * link libarchive; `berth serve` hands their connection over, see api_handoff):
  * /containers/{id}/archive (docker cp: GET a path as a tar, HEAD its stat, PUT a tar into
  * a directory — through berth_engine_cp_from/_to, which resolve every path inside the
- * container's root), container export, image save and load, import (images/create?fromSrc=) and commit.
+ * container's root), container export, image save and load, import
+ * (images/create?fromSrc=) and commit.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -212,6 +212,8 @@ int api_container_create(struct api_ctx *x);
 /* docker's /info and /version bodies (berth info and version --format read them too) */
 json_t *api_info_json(const struct berth_info *i, bool debug);
 json_t *api_version_json(const struct berth_info *i);
+/* Go's GOARCH for uname's machine ("x86_64": "amd64") */
+const char *api_go_arch(const char *machine);
 
 /* docker's container summary (GET /containers/json) */
 json_t *api_ctr_json(const struct berth_ctr_info *c, int64_t now);
