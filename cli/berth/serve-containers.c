@@ -696,11 +696,9 @@ static int update(struct api_ctx *x)
 
 	if (!e)
 		return -1;
-	r = http_body_json(x->conn, x->req, &body);
+	r = http_body_object(x->conn, x->req, true, &body);
 	if (r < 0)
 		return r;
-	if (!body || !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 #define INT_FIELD(key, field)                                                              \
 	v = json_object_get(body, key);                                                    \
 	if (v && !json_is_null(v)) {                                                       \

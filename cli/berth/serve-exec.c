@@ -75,10 +75,8 @@ static int create(struct api_ctx *x)
 	json_t *size;
 	int r;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, true, &body) < 0)
 		return -1;
-	if (!body || !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	if (get_strv(x, body, "Cmd", &o.opts.cmd) < 0 ||
 	    get_strv(x, body, "Env", &o.opts.env) < 0 || get_str(x, body, "User", &user) < 0 ||
 	    get_str(x, body, "WorkingDir", &workdir) < 0 ||
@@ -165,10 +163,8 @@ static int start(struct api_ctx *x)
 	bool detach = false;
 	int status = 0, r;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, false, &body) < 0)
 		return -1;
-	if (body && !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	if (get_bool(x, body, "Detach", &detach) < 0)
 		return -1;
 	/* what can be refused is refused before the stream begins */

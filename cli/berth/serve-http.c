@@ -403,6 +403,21 @@ int http_body_json(struct http_conn *c, struct http_req *r, json_t **ret)
 	return 0;
 }
 
+int http_body_object(struct http_conn *c, struct http_req *r, bool required, json_t **ret)
+{
+	int k = http_body_json(c, r, ret);
+
+	if (k < 0)
+		return k;
+	if (*ret ? !json_is_object(*ret) : required) {
+		json_decref(*ret);
+		*ret = NULL;
+		http_error(c, 400, "the request body must be a JSON object");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 char *http_query(const struct http_req *r, const char *key)
 {
 	size_t klen = strlen(key);

@@ -159,10 +159,8 @@ static int create(struct api_ctx *x)
 	const char *name, *driver;
 	json_t *ipam, *cfg;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, true, &body) < 0)
 		return -1;
-	if (!body || !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	if (str_field(x, body, "Name", "Name", &name) < 0 ||
 	    str_field(x, body, "Driver", "Driver", &driver) < 0)
 		return -1;
@@ -262,10 +260,8 @@ static int connect_(struct api_ctx *x)
 	json_t *ec, *a, *v;
 	size_t i;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, true, &body) < 0)
 		return -1;
-	if (!body || !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	if (str_field(x, body, "Container", "Container", &ctr) < 0)
 		return -1;
 	if (!ctr || !*ctr)
@@ -320,10 +316,8 @@ static int disconnect(struct api_ctx *x)
 	const char *ctr;
 	json_t *force;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, true, &body) < 0)
 		return -1;
-	if (!body || !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	if (str_field(x, body, "Container", "Container", &ctr) < 0)
 		return -1;
 	if (!ctr || !*ctr)

@@ -71,10 +71,8 @@ static int create(struct api_ctx *x)
 	json_auto_t *body = NULL;
 	json_t *n, *d, *j;
 
-	if (!e || http_body_json(x->conn, x->req, &body) < 0)
+	if (!e || http_body_object(x->conn, x->req, false, &body) < 0)
 		return -1;
-	if (body && !json_is_object(body))
-		return http_error(x->conn, 400, "the request body must be a JSON object");
 	n = json_object_get(body, "Name");
 	d = json_object_get(body, "Driver");
 	if (n && !json_is_null(n) && !json_is_string(n))

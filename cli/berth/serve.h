@@ -69,6 +69,10 @@ int http_body_drain(struct http_conn *c, struct http_req *r);
  * wrong (or 413 when it is over HTTP_JSON_MAX). */
 int http_body_json(struct http_conn *c, struct http_req *r, json_t **ret);
 
+/* The whole body as a JSON object: http_body_json(), and a body that is not an object
+ * (or none, when required) answered 400 "the request body must be a JSON object". */
+int http_body_object(struct http_conn *c, struct http_req *r, bool required, json_t **ret);
+
 /* The body on a pipe while a library call reads it (it takes a descriptor): a thread
  * copies the body to the pipe; *ret_fd is its read end. Finish after the call: the read
  * end is closed (a copy the call left unread stops), the thread joined, and a body not
